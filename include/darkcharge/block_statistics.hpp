@@ -1,0 +1,40 @@
+#pragma once
+/// @file block_statistics.hpp
+/// Sums over the trajectories of one block, per (grid time, observable). Trajectories are
+/// split into a fixed number of contiguous blocks; each block is filled by one thread in
+/// trajectory order and blocks are merged in block order, so the floating-point sums, and
+/// hence every output digit, are the same for any thread count.
+#include <vector>
+
+namespace darkcharge {
+
+class BlockStatistics {
+ public:
+  BlockStatistics(int points, int observables);
+
+  /// Adds value x of observable o at grid index g for `count` identical trajectories' worth.
+  void add(int g, int o, double x);
+  int points() const { return points_; }
+  int observables() const { return observables_; }
+  long count(int g, int o) const { return cell(g, o).n; }
+  double mean(int g, int o) const;
+
+  /// Merges blocks in order into a mean and the standard error of the mean
+  /// (sample variance over trajectories / n). Chan et al.'s pairwise update keeps it stable.
+  static void combine(const std::vector<BlockStatistics>& blocks, int g, int o,
+                      double& mean, double& standard_error);
+
+ private:
+  // Sums of x - shift, with shift = the block's first value: no cancellation when the
+  // spread is far smaller than the mean (e.g. at t = 0 every trajectory agrees).
+  struct Cell {
+    long n = 0;
+    double shift = 0, s1 = 0, s2 = 0;
+  };
+  Cell& cell(int g, int o) { return cells_[g * observables_ + o]; }
+  const Cell& cell(int g, int o) const { return cells_[g * observables_ + o]; }
+  int points_, observables_;
+  std::vector<Cell> cells_;
+};
+
+}  // namespace darkcharge

@@ -1,0 +1,79 @@
+#pragma once
+/// @file coupled_state.hpp
+/// The state of one trajectory in the coupled basis |j_C j_B; J M> (physics.md, "Facts").
+///
+/// Collective jumps conserve j_C, j_B and total J, and the initial states have definite M,
+/// so a trajectory is a real vector c_J over J = |j_C - j_B| .. j_C + j_B at one M:
+/// 2 min(j_C, j_B) + 1 numbers, never the (2j_C+1)(2j_B+1) product space. In this basis
+///  - the no-jump evolution is diagonal: c_J(t) = c_J exp(-Gamma_J t) (omega M t is a
+///    global phase, the same for every J, and is dropped);
+///  - J^- and J^+ are diagonal too: they rescale c_J and move M by -1 / +1;
+///  - J_B^z links J to J +- 1 only, so every observable here is a tridiagonal quadratic form.
+#include <vector>
+
+#include "darkcharge/initial_state.hpp"
+#include "darkcharge/model.hpp"
+
+namespace darkcharge {
+
+/// A real symmetric tridiagonal quadratic form <c|X|c> = sum d_k c_k^2 + sum o_k c_k c_{k+1}
+/// (o_k already counts both (k, k+1) and (k+1, k)).
+struct TridiagonalForm {
+  std::vector<double> diagonal;
+  std::vector<double> off_diagonal;
+  double evaluate(const double* c, int first, int size) const;
+};
+
+class CoupledState {
+ public:
+  /// Starts |j_C, m_C = j_C> (x) |j_B, m_B> expanded in Clebsch-Gordan coefficients.
+  void reset(const Model& model, const InitialState& init);
+
+  double total_m() const { return m_; }
+  double j_charger() const { return j_charger_; }
+  double j_battery() const { return j_battery_; }
+  double j_of(int k) const { return j_min_ + k; }
+  int size() const { return size_; }
+  /// First index k with J_k >= |M|; amplitudes below it vanish.
+  int first() const { return first_; }
+  /// Normalised amplitudes at the time of the last jump (or start).
+  const std::vector<double>& amplitudes() const { return amplitude_; }
+  /// Total jump rate 2 Gamma_k of component k (both channels), Gamma_k = Im of H_eff.
+  double jump_rate(int k) const { return jump_rate_[k]; }
+
+  /// Picks component k with probability c_k^2: the first stage of drawing a waiting time
+  /// from the survival probability sum_k c_k^2 exp(-2 Gamma_k t), a mixture of exponentials.
+  int pick_component(double u) const;
+  /// No-jump evolution over time dt followed by renormalisation.
+  void decay(double dt);
+  /// Applies J^- or J^+, chosen with probability proportional to its rate in this state.
+  void jump(double u);
+
+  /// Relative decay exponents Gamma_k - Gamma_ref (>= 0) used to evolve between grid times.
+  const std::vector<double>& relative_decay() const { return relative_decay_; }
+  /// True when the state cannot change until the next jump (one decay rate in play).
+  bool is_stationary_between_jumps() const { return stationary_; }
+
+  /// <J_B^z>, <P_op> with P_op = L^dagger(J_B^z) the power operator, and the dark-state
+  /// population, for (unnormalised) amplitudes c at this M.
+  double battery_jz(const double* c, double norm2) const;
+  double power(const double* c, double norm2) const;
+  double dark_population(const double* c, double norm2) const;
+
+ private:
+  void set_m(double m);
+  void rebuild_tables();
+  void prune();
+
+  double emission_ = 0, absorption_ = 0;  // 2 gamma (nbar+1), 2 gamma nbar
+  double j_charger_ = 0, j_battery_ = 0, j_min_ = 0, j_max_ = 0;
+  bool symmetric_battery_ = true;  // j_B = N_B / 2: only then is |J_max, -J_max> all-down
+  int size_ = 0, first_ = 0;
+  double m_ = 0;
+  std::vector<double> amplitude_, jump_rate_, relative_decay_, lowering_, raising_;
+  TridiagonalForm jz_form_, power_form_;
+  int dark_index_ = -1;
+  bool stationary_ = false;
+};
+
+}  // namespace darkcharge

@@ -1,0 +1,44 @@
+#pragma once
+/// @file model.hpp
+/// The open quantum battery of Quach & Munro (2020), Eq. 2, in the units of physics.md:
+/// hbar = 1, time in 1/gamma, energy in omega.
+#include <string>
+
+namespace darkcharge {
+
+/// How the battery starts (physics.md, "Initial state"). The charger always starts fully up.
+enum class BatteryInit {
+  ground,   ///< every battery spin down: |j_B = N_B/2, m_B = -N_B/2>
+  thermal,  ///< every battery spin in equilibrium with the reservoir, all j_B sectors
+};
+
+/// Parameters of the master equation and of the initial state.
+struct Model {
+  int n_battery = 2;    ///< N_B, number of battery spins
+  int n_charger = 10;   ///< N_C, number of charger spins
+  double omega = 1.0;   ///< spin splitting; a global phase on the definite-M states used here
+  double gamma = 1.0;   ///< reservoir coupling: J^- jumps at 2 gamma (nbar+1), J^+ at 2 gamma nbar
+  double nbar = 0.0;    ///< mean thermal occupation of the reservoir at omega
+  BatteryInit battery_init = BatteryInit::thermal;
+
+  double j_charger() const { return 0.5 * n_charger; }
+  double j_battery() const { return 0.5 * n_battery; }
+  /// Rate prefactor of the emission channel J^-: 2 gamma (nbar + 1).
+  double emission_rate() const { return 2.0 * gamma * (nbar + 1.0); }
+  /// Rate prefactor of the absorption channel J^+: 2 gamma nbar.
+  double absorption_rate() const { return 2.0 * gamma * nbar; }
+  /// Probability that one battery spin is up in equilibrium, nbar / (2 nbar + 1).
+  double thermal_up_probability() const { return nbar / (2.0 * nbar + 1.0); }
+};
+
+/// Throws InvalidArgument naming the offending field unless the model is physical.
+void validate(const Model& model);
+
+/// nbar = 1 / (exp(omega / T) - 1), T in units of hbar omega / k_B; T = 0 gives 0.
+double nbar_from_temperature(double temperature, double omega = 1.0);
+
+/// Parses "ground" or "thermal"; throws InvalidArgument otherwise.
+BatteryInit parse_battery_init(const std::string& name);
+const char* to_string(BatteryInit init);
+
+}  // namespace darkcharge

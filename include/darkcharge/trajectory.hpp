@@ -1,0 +1,41 @@
+#pragma once
+/// @file trajectory.hpp
+/// One quantum-jump trajectory of the collective J^- / J^+ channels, exact in time: the
+/// waiting time is drawn from the exact no-jump survival probability, no time step.
+#include <vector>
+
+#include "darkcharge/coupled_state.hpp"
+#include "darkcharge/initial_state.hpp"
+#include "darkcharge/model.hpp"
+#include "darkcharge/rng.hpp"
+#include "darkcharge/time_grid.hpp"
+
+namespace darkcharge {
+
+/// The state of a trajectory at an output time: amplitudes `c` (not normalised; norm2 is
+/// their squared norm) over the coupled basis of `state`, at M = state.total_m().
+struct Snapshot {
+  const CoupledState& state;
+  const double* c;
+  double norm2;
+
+  double battery_jz() const { return state.battery_jz(c, norm2); }
+  double power() const { return state.power(c, norm2); }
+  double dark_population() const { return state.dark_population(c, norm2); }
+};
+
+/// Receives a trajectory's state at output times. The same snapshot holds for every grid
+/// index in [begin, end) (the state did not change between them).
+class TrajectoryObserver {
+ public:
+  virtual ~TrajectoryObserver() = default;
+  virtual void observe(int begin, int end, const Snapshot& snapshot) = 0;
+};
+
+/// Runs one trajectory from `init`, reporting every grid time to `observer`. `state` and
+/// `scratch` are workspaces reused between trajectories to avoid allocation.
+void run_trajectory(const Model& model, const InitialState& init, const TimeGrid& grid,
+                    Rng& rng, TrajectoryObserver& observer, CoupledState& state,
+                    std::vector<double>& scratch);
+
+}  // namespace darkcharge

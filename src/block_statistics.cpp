@@ -1,0 +1,41 @@
+#include "darkcharge/block_statistics.hpp"
+
+#include <cmath>
+
+namespace darkcharge {
+
+BlockStatistics::BlockStatistics(int points, int observables)
+    : points_(points), observables_(observables), cells_(std::size_t(points) * observables) {}
+
+void BlockStatistics::add(int g, int o, double x) {
+  Cell& c = cell(g, o);
+  if (c.n == 0) c.shift = x;
+  const double d = x - c.shift;
+  ++c.n;
+  c.s1 += d;
+  c.s2 += d * d;
+}
+
+double BlockStatistics::mean(int g, int o) const {
+  const Cell& c = cell(g, o);
+  return c.n ? c.shift + c.s1 / c.n : 0.0;
+}
+
+void BlockStatistics::combine(const std::vector<BlockStatistics>& blocks, int g, int o,
+                              double& mean, double& standard_error) {
+  double n = 0, m = 0, m2 = 0;  // running count, mean, sum of squared deviations
+  for (const auto& block : blocks) {
+    const Cell& c = block.cell(g, o);
+    if (c.n == 0) continue;
+    const double nb = double(c.n), mb = c.shift + c.s1 / nb;
+    const double m2b = std::fmax(0.0, c.s2 - c.s1 * c.s1 / nb);
+    const double delta = mb - m, total = n + nb;
+    m += delta * nb / total;
+    m2 += m2b + delta * delta * n * nb / total;
+    n = total;
+  }
+  mean = m;
+  standard_error = n > 1 ? std::sqrt(m2 / (n - 1) / n) : 0.0;
+}
+
+}  // namespace darkcharge

@@ -1,0 +1,113 @@
+#include "cli_options.hpp"
+
+#include <cmath>
+
+namespace darkcharge::cli {
+namespace {
+
+// Validators return an error text (CLI11 prefixes the option name) or "" when fine.
+const CLI::Validator kFiniteNonNegative(
+    [](std::string& s) -> std::string {
+      double x = 0;
+      if (!CLI::detail::lexical_cast(s, x) || !std::isfinite(x) || x < 0)
+        return "must be a finite number >= 0, got '" + s + "'";
+      return "";
+    },
+    "FINITE>=0");
+
+const CLI::Validator kFinitePositive(
+    [](std::string& s) -> std::string {
+      double x = 0;
+      if (!CLI::detail::lexical_cast(s, x) || !std::isfinite(x) || x <= 0)
+        return "must be a finite number > 0, got '" + s + "'";
+      return "";
+    },
+    "FINITE>0");
+
+CLI::Validator integer_at_least(long long minimum) {
+  return CLI::Validator(
+      [minimum](std::string& s) -> std::string {
+        long long x = 0;
+        if (!CLI::detail::lexical_cast(s, x) || x < minimum)
+          return "must be an integer >= " + std::to_string(minimum) + ", got '" + s + "'";
+        return "";
+      },
+      "INT>=" + std::to_string(minimum));
+}
+
+void add_model_options(CLI::App& app, Options& o) {
+  app.add_option("--nb", o.model.n_battery, "Battery spins N_B")
+      ->check(integer_at_least(1))->capture_default_str();
+  app.add_option("--nc", o.model.n_charger, "Charger spins N_C (R = N_C / N_B)")
+      ->check(integer_at_least(1))->capture_default_str();
+  auto* nbar = app.add_option("--nbar", o.model.nbar,
+                              "Reservoir occupation nbar at omega (0 = zero temperature)")
+                   ->check(kFiniteNonNegative)->capture_default_str();
+  auto* temperature = app.add_option(
+      "--temperature", o.temperature,
+      "Reservoir temperature T in units of hbar*omega/k_B; sets nbar = 1/(exp(omega/T)-1)")
+      ->check(kFiniteNonNegative);
+  nbar->excludes(temperature);
+  app.add_option("--battery-init", o.battery_init,
+                 "Battery start: 'ground' (all spins down, the paper's appendix) or "
+                 "'thermal' (each spin in equilibrium with the reservoir, all j_B sectors)")
+      ->check(CLI::IsMember({"ground", "thermal"}))->capture_default_str();
+  app.add_option("--gamma", o.model.gamma, "Reservoir coupling gamma (time unit 1/gamma)")
+      ->check(kFinitePositive)->capture_default_str();
+  app.add_option("--omega", o.model.omega, "Spin splitting omega (energy unit)")
+      ->check(kFinitePositive)->capture_default_str();
+  app.add_option("--t-max", o.grid.t_max, "Last output time, in units of 1/gamma")
+      ->check(kFinitePositive)->capture_default_str();
+  app.add_option("--points", o.grid.points, "Number of equally spaced output times in [0, t-max]")
+      ->check(integer_at_least(2))->capture_default_str();
+  app.add_option("--output,-o", o.output, "CSV file to write (default: standard output)");
+  app.add_option("--summary", o.summary, "JSON summary file (parameters, timing, final values)");
+  app.add_flag("--quiet,-q", o.quiet, "No progress indicator on standard error");
+}
+
+}  // namespace
+
+std::unique_ptr<CLI::App> make_app(Options& o) {
+  auto app = std::make_unique<CLI::App>(
+      "darkcharge: quantum-jump Monte Carlo for the dark-state quantum battery of\n"
+      "Quach & Munro, Phys. Rev. Applied 14, 024092 (2020). A charger of N_C excited spins\n"
+      "and a battery of N_B spins share a thermal reservoir; collective J^- and J^+ jumps\n"
+      "move energy into the battery and trap it in dark states. Units: hbar = 1, time in\n"
+      "1/gamma, energy in omega. Output: CSV with columns t, then each observable and its\n"
+      "standard error (E_B, E_C: energy per spin; P_B: power per spin; W_open = E_B - E_th;\n"
+      "dark: population of dark states).\n\n"
+      "Examples:\n"
+      "  darkcharge simulate                                  # Fig. 2a case, N_B=2, N_C=10\n"
+      "  darkcharge simulate --nb 10 --nc 50 --trajectories 20000 -o run.csv --summary run.json\n"
+      "  darkcharge exact --nb 1 --nc 5 --t-max 2 --points 201\n",
+      "darkcharge");
+  app->set_version_flag("--version", DARKCHARGE_VERSION);
+  app->require_subcommand(1);
+  app->fallthrough(false);
+
+  auto* simulate = app->add_subcommand(
+      "simulate", "Quantum-jump trajectories (any size), averaged with standard errors");
+  add_model_options(*simulate, o);
+  simulate->add_option("--trajectories,-n", o.ensemble.trajectories, "Number of trajectories")
+      ->check(integer_at_least(1))->capture_default_str();
+  simulate->add_option("--seed", o.ensemble.seed,
+                       "Master seed; trajectory k draws from (seed, k) only")
+      ->capture_default_str();
+  simulate->add_option("--threads", o.ensemble.threads,
+                       "OpenMP threads (default: all cores); results do not depend on it")
+      ->check(integer_at_least(1));
+  simulate->callback([&o] { o.command = "simulate"; });
+
+  auto* exact = app->add_subcommand(
+      "exact", "Exact density-matrix evolution (small systems), same columns, errors 0");
+  add_model_options(*exact, o);
+  exact->callback([&o] { o.command = "exact"; });
+  return app;
+}
+
+void finalize(Options& o) {
+  if (o.temperature) o.model.nbar = nbar_from_temperature(*o.temperature, o.model.omega);
+  o.model.battery_init = parse_battery_init(o.battery_init);
+}
+
+}  // namespace darkcharge::cli

@@ -1,0 +1,34 @@
+#include "progress_bar.hpp"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+namespace darkcharge::cli {
+
+ProgressBar::ProgressBar(std::string label, bool enabled)
+    : label_(std::move(label)), enabled_(enabled), start_(Clock::now()), last_(start_) {}
+
+ProgressBar::~ProgressBar() {
+  if (drawn_) std::fputc('\n', stderr);
+}
+
+void ProgressBar::update(long done, long total) {
+  if (!enabled_) return;
+  const auto now = Clock::now();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const bool finished = done >= total;
+  if (elapsed < 0.5 || (!finished && now - last_ < std::chrono::milliseconds(200))) return;
+  if (finished && !drawn_) return;
+  last_ = now;
+  const double fraction = total > 0 ? double(done) / total : 1.0;
+  const int width = 30, filled = static_cast<int>(fraction * width);
+  const double left = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0.0;
+  fmt::print(stderr, "\r{} [{}{}] {:3.0f}% {}/{}  {:.1f} s elapsed, ~{:.1f} s left ", label_,
+             std::string(filled, '#'), std::string(width - filled, '.'), 100 * fraction, done,
+             total, elapsed, left);
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+}  // namespace darkcharge::cli

@@ -1,0 +1,170 @@
+#include "darkcharge/exact_solver.hpp"
+
+#include <cmath>
+#include <complex>
+#include <map>
+
+#include <Eigen/Dense>
+#include <Eigen/Sparse>
+#include <fmt/format.h>
+
+#include "darkcharge/errors.hpp"
+#include "darkcharge/initial_state.hpp"
+#include "dormand_prince.hpp"
+
+namespace darkcharge {
+namespace {
+
+using Complex = std::complex<double>;
+using Matrix = Eigen::MatrixXcd;
+using Sparse = Eigen::SparseMatrix<Complex>;
+
+/// Explicit operators of one sector (j_C, j_B) in the product basis, index
+/// i = (j_C - m_C)(2 j_B + 1) + (j_B - m_B).
+struct SectorOperators {
+  int dim_c, dim_b, dim;
+  Sparse lower_total, raise_total, hamiltonian, battery_jz, charger_jz;
+  Matrix dark_projector;
+
+  SectorOperators(const Model& model, double j_battery) {
+    const double jc = model.j_charger(), jb = j_battery;
+    dim_c = static_cast<int>(std::lround(2 * jc)) + 1;
+    dim_b = static_cast<int>(std::lround(2 * jb)) + 1;
+    dim = dim_c * dim_b;
+    auto index = [&](int ic, int ib) { return ic * dim_b + ib; };
+    std::vector<Eigen::Triplet<Complex>> lower, bz, cz;
+    for (int ic = 0; ic < dim_c; ++ic)
+      for (int ib = 0; ib < dim_b; ++ib) {
+        const double mc = jc - ic, mb = jb - ib;
+        cz.emplace_back(index(ic, ib), index(ic, ib), mc);
+        bz.emplace_back(index(ic, ib), index(ic, ib), mb);
+        // J^-|j m> = sqrt((j + m)(j - m + 1)) |j, m - 1> on each ensemble.
+        if (ic + 1 < dim_c)
+          lower.emplace_back(index(ic + 1, ib), index(ic, ib), std::sqrt((jc + mc) * (jc - mc + 1)));
+        if (ib + 1 < dim_b)
+          lower.emplace_back(index(ic, ib + 1), index(ic, ib), std::sqrt((jb + mb) * (jb - mb + 1)));
+      }
+    lower_total = build(lower);
+    raise_total = Sparse(lower_total.adjoint());
+    battery_jz = build(bz);
+    charger_jz = build(cz);
+    hamiltonian = model.omega * (battery_jz + charger_jz);
+    dark_projector = kernel_projector(Matrix(lower_total));
+    // The all-down collective ground state is annihilated too but stores nothing: it is
+    // excluded, but only in the symmetric sector, where it lives.
+    if (j_battery == model.j_battery()) {
+      const int down = dim - 1;
+      dark_projector(down, down) -= 1.0;
+    }
+  }
+
+  Sparse build(const std::vector<Eigen::Triplet<Complex>>& t) const {
+    Sparse m(dim, dim);
+    m.setFromTriplets(t.begin(), t.end());
+    return m;
+  }
+
+  static Matrix kernel_projector(const Matrix& op) {
+    Eigen::SelfAdjointEigenSolver<Matrix> eig(op.adjoint() * op);
+    Matrix p = Matrix::Zero(op.cols(), op.cols());
+    for (int i = 0; i < op.cols(); ++i)
+      if (std::fabs(eig.eigenvalues()(i)) < 1e-9)
+        p += eig.eigenvectors().col(i) * eig.eigenvectors().col(i).adjoint();
+    return p;
+  }
+};
+
+/// Lindblad right-hand side with jump operators sqrt(r_-) J^- and sqrt(r_+) J^+.
+struct Lindbladian {
+  const SectorOperators& op;
+  double emission, absorption;
+  Sparse decay_lower, decay_raise;  // L^dag L / 2 for each channel
+
+  Lindbladian(const SectorOperators& o, const Model& model)
+      : op(o), emission(model.emission_rate()), absorption(model.absorption_rate()) {
+    decay_lower = 0.5 * emission * (op.raise_total * op.lower_total);
+    decay_raise = 0.5 * absorption * (op.lower_total * op.raise_total);
+  }
+
+  Matrix operator()(const Matrix& rho) const {
+    const Complex i(0, 1);
+    const Sparse effective = op.hamiltonian - i * (decay_lower + decay_raise);  // H_eff
+    Matrix out = -i * (effective * rho);
+    out += i * (rho * Sparse(effective.adjoint()));
+    out += emission * (op.lower_total * (rho * op.raise_total));
+    if (absorption > 0) out += absorption * (op.raise_total * (rho * op.lower_total));
+    return out;
+  }
+
+  /// Adjoint generator applied to X: L^dag(X) = i[H, X] + sum r (L^dag X L - {L^dag L, X}/2).
+  Matrix adjoint(const Matrix& x) const {
+    const Complex i(0, 1);
+    Matrix out = i * (op.hamiltonian * x - x * op.hamiltonian);
+    out += emission * (op.raise_total * (x * op.lower_total));
+    out -= decay_lower * x + x * decay_lower;
+    if (absorption > 0) {
+      out += absorption * (op.lower_total * (x * op.raise_total));
+      out -= decay_raise * x + x * decay_raise;
+    }
+    return out;
+  }
+};
+
+enum ExactColumn { kEB, kEC, kPB, kDark, kCount };
+
+}  // namespace
+
+TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOptions& options) {
+  validate(model);
+  validate(grid);
+  // Group the initial mixture by battery sector: rho_B(0) is diagonal in m_B within each.
+  std::map<double, std::vector<WeightedInitialState>> sectors;
+  for (const auto& level : initial_mixture(model))
+    if (level.probability > 0) sectors[level.state.j_battery].push_back(level);
+
+  std::vector<std::vector<double>> values(kCount, std::vector<double>(grid.points, 0.0));
+  for (const auto& [j_battery, levels] : sectors) {
+    const SectorOperators op(model, j_battery);
+    if (op.dim > options.max_dimension)
+      throw InvalidArgument(fmt::format(
+          "exact solver: sector dimension {} exceeds max_dimension {} (N_B = {}, N_C = {})",
+          op.dim, options.max_dimension, model.n_battery, model.n_charger));
+    const Lindbladian lindbladian(op, model);
+    const Matrix power_operator = lindbladian.adjoint(Matrix(op.battery_jz));
+    Matrix rho = Matrix::Zero(op.dim, op.dim);
+    for (const auto& level : levels) {
+      const int ib = static_cast<int>(std::lround(j_battery - level.state.m_battery));
+      rho(ib, ib) += level.probability;  // charger index 0: m_C = j_C
+    }
+    detail::DormandPrince integrator{options.relative_tolerance, options.absolute_tolerance};
+    for (int g = 0; g < grid.points; ++g) {
+      if (g > 0) integrator.advance(rho, grid.time(g - 1), grid.time(g), lindbladian);
+      values[kEB][g] += (rho * op.battery_jz).trace().real();
+      values[kEC][g] += (rho * op.charger_jz).trace().real();
+      values[kPB][g] += (rho * power_operator).trace().real();
+      values[kDark][g] += (rho * op.dark_projector).trace().real();
+    }
+  }
+
+  TimeSeries out;
+  for (int g = 0; g < grid.points; ++g) out.time.push_back(grid.time(g));
+  const std::vector<double> zero(grid.points, 0.0);
+  auto column = [&](const char* name, std::vector<double> v) {
+    out.columns.push_back({name, std::move(v), zero});
+  };
+  std::vector<double> eb(grid.points), ec(grid.points), pb(grid.points), open(grid.points);
+  for (int g = 0; g < grid.points; ++g) {
+    eb[g] = values[kEB][g] / model.n_battery + 0.5;
+    ec[g] = values[kEC][g] / model.n_charger + 0.5;
+    pb[g] = values[kPB][g] / model.n_battery;
+    open[g] = eb[g] - model.thermal_up_probability();
+  }
+  column("E_B", eb);
+  column("E_C", ec);
+  column("P_B", pb);
+  column("W_open", open);
+  column("dark", values[kDark]);
+  return out;
+}
+
+}  // namespace darkcharge

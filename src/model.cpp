@@ -1,0 +1,38 @@
+#include "darkcharge/model.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "darkcharge/errors.hpp"
+
+namespace darkcharge {
+
+void validate(const Model& model) {
+  check_at_least("n_battery (N_B)", model.n_battery, 1);
+  check_at_least("n_charger (N_C)", model.n_charger, 1);
+  check_positive("omega", model.omega);
+  check_positive("gamma", model.gamma);
+  check_non_negative("nbar", model.nbar);
+}
+
+double nbar_from_temperature(double temperature, double omega) {
+  check_non_negative("temperature", temperature);
+  check_positive("omega", omega);
+  if (temperature == 0.0) return 0.0;
+  // expm1 keeps precision at high temperature, where omega/T is small.
+  return 1.0 / std::expm1(omega / temperature);
+}
+
+BatteryInit parse_battery_init(const std::string& name) {
+  if (name == "ground") return BatteryInit::ground;
+  if (name == "thermal") return BatteryInit::thermal;
+  throw InvalidArgument(
+      fmt::format("battery-init must be 'ground' or 'thermal', got '{}'", name));
+}
+
+const char* to_string(BatteryInit init) {
+  return init == BatteryInit::ground ? "ground" : "thermal";
+}
+
+}  // namespace darkcharge

@@ -1,0 +1,73 @@
+#include "darkcharge/trajectory.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace darkcharge {
+namespace {
+
+/// Reports grid times in [t, t_next) for the segment that started at time t; returns the
+/// next grid index. Between jumps c_k(t') = c_k exp(-(Gamma_k - Gamma_ref)(t' - t)), up to
+/// normalisation; successive grid times reuse the per-step factor exp(-delta_k dt).
+int observe_segment(const CoupledState& state, const TimeGrid& grid, double t, double t_next,
+                    int g, TrajectoryObserver& observer, std::vector<double>& c) {
+  const int n = state.size(), first = state.first();
+  const auto& amplitude = state.amplitudes();
+  if (state.is_stationary_between_jumps()) {
+    int end = g;
+    while (end < grid.points && grid.time(end) < t_next) ++end;
+    if (end > g) observer.observe(g, end, {state, amplitude.data(), 1.0});
+    return end;
+  }
+  const auto& delta = state.relative_decay();
+  bool first_point = true;
+  std::vector<double>& step_factor = c;  // second half of scratch holds the factors
+  for (; g < grid.points && grid.time(g) < t_next; ++g) {
+    if (first_point) {
+      for (int k = first; k < n; ++k) {
+        c[k] = amplitude[k] * std::exp(-delta[k] * (grid.time(g) - t));
+        step_factor[n + k] = std::exp(-delta[k] * grid.step());
+      }
+      first_point = false;
+    } else {
+      for (int k = first; k < n; ++k) c[k] *= step_factor[n + k];
+    }
+    double norm2 = 0;
+    for (int k = first; k < n; ++k) norm2 += c[k] * c[k];
+    if (norm2 < 1e-200) {  // keep away from underflow; the state is defined up to scale
+      const double scale = 1.0 / std::sqrt(norm2);
+      for (int k = first; k < n; ++k) c[k] *= scale;
+      norm2 = 1.0;
+    }
+    observer.observe(g, g + 1, {state, c.data(), norm2});
+  }
+  return g;
+}
+
+}  // namespace
+
+void run_trajectory(const Model& model, const InitialState& init, const TimeGrid& grid,
+                    Rng& rng, TrajectoryObserver& observer, CoupledState& state,
+                    std::vector<double>& scratch) {
+  state.reset(model, init);
+  scratch.assign(2 * state.size(), 0.0);
+  double t = 0;
+  int g = 0;
+  while (true) {
+    // Waiting time from S(tau) = sum_k c_k^2 exp(-2 Gamma_k tau): choose the exponential
+    // component k with weight c_k^2, then tau ~ Exp(2 Gamma_k). Exact, no root finding.
+    const int k = state.pick_component(uniform01(rng));
+    const double rate = state.jump_rate(k);
+    const double u = uniform01(rng);
+    const double tau = rate > 0 ? -std::log1p(-u) / rate : std::numeric_limits<double>::infinity();
+    const double t_jump = t + tau;
+    g = observe_segment(state, grid, t, t_jump, g, observer, scratch);
+    if (g >= grid.points) return;
+    state.decay(t_jump - t);
+    t = t_jump;
+    state.jump(uniform01(rng));
+  }
+}
+
+}  // namespace darkcharge
