@@ -1,0 +1,66 @@
+// Throughput benchmark of the trajectory engine (issue targets, README "Performance").
+// Usage: darkcharge_bench [case ...]; with no argument runs every case. Wall-clock timing
+// of the library's simulate(); best of `repeats` runs to reduce noise from the machine.
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "darkcharge/ensemble.hpp"
+
+using namespace darkcharge;
+
+struct BenchCase {
+  std::string name;
+  int nb, nc;
+  double nbar;
+  double t_max;
+  int points;
+  long trajectories;
+  int threads;
+  int repeats;
+  std::string target;
+};
+
+const std::vector<BenchCase> kCases = {
+    {"small-1thread", 2, 10, 0.0, 3.0, 301, 200000, 1, 3, ">= 50000 trajectories/s"},
+    {"small-warm-1thread", 2, 10, 0.5, 3.0, 301, 50000, 1, 3, "(nbar > 0 reference)"},
+    {"nb100-nc1000-2threads", 100, 1000, 0.0, 3.0, 301, 1000, 2, 1, "1000 trajectories < 10 s"},
+    {"nb100-nc1000-1thread", 100, 1000, 0.0, 3.0, 301, 500, 1, 1, "(parallel efficiency)"},
+};
+
+double run(const BenchCase& c) {
+  Model model;
+  model.n_battery = c.nb;
+  model.n_charger = c.nc;
+  model.nbar = c.nbar;
+  EnsembleOptions options;
+  options.trajectories = c.trajectories;
+  options.threads = c.threads;
+  double best = 1e300;
+  for (int r = 0; r < c.repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    const TimeSeries s = simulate(model, TimeGrid{c.t_max, c.points}, options);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    best = std::min(best, seconds);
+    if (s.column("E_B").value.empty()) return -1;  // keep the result alive
+  }
+  return best;
+}
+
+int main(int argc, char** argv) {
+  fmt::print("{:<24} {:>5} {:>6} {:>5} {:>6} {:>7} {:>9} {:>12} {:>14}  {}\n", "case", "N_B",
+             "N_C", "nbar", "t_max", "threads", "traj", "seconds", "traj/s", "target");
+  for (const auto& c : kCases) {
+    bool selected = argc == 1;
+    for (int i = 1; i < argc; ++i) selected |= c.name == argv[i];
+    if (!selected) continue;
+    const double seconds = run(c);
+    fmt::print("{:<24} {:>5} {:>6} {:>5} {:>6} {:>7} {:>9} {:>12.3f} {:>14.0f}  {}\n", c.name,
+               c.nb, c.nc, c.nbar, c.t_max, c.threads, c.trajectories, seconds,
+               c.trajectories / seconds, c.target);
+  }
+}

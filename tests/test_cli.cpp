@@ -1,0 +1,87 @@
+// The command-line tool as a user meets it: defaults run, bad input is rejected with a
+// one-line message naming the argument, a non-zero exit code, and no output file.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+namespace {
+
+struct Result {
+  int exit_code;
+  std::string err;
+};
+
+Result run(const std::string& args) {
+  static int calls = 0;  // one stderr file per call: ctest may run these tests in parallel
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string err_file = ::testing::TempDir() + "darkcharge_" + test->name() + "_" +
+                               std::to_string(++calls) + ".stderr";
+  const std::string command =
+      std::string(DARKCHARGE_BINARY) + " " + args + " > /dev/null 2> " + err_file;
+  const int status = std::system(command.c_str());
+  std::ifstream in(err_file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ss.str()};
+}
+
+bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+TEST(Cli, DefaultSimulationRunsAndWritesCsvAndSummary) {
+  const std::string csv = ::testing::TempDir() + "dc_default.csv";
+  const std::string json = ::testing::TempDir() + "dc_default.json";
+  const Result r = run("simulate --trajectories 200 -q -o " + csv + " --summary " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(csv);
+  std::string line, header;
+  while (std::getline(in, line))
+    if (line.rfind("t,", 0) == 0) header = line;
+  EXPECT_EQ(header.rfind("t,E_B,E_B_err,E_C,E_C_err,P_B,P_B_err", 0), 0u) << header;
+  EXPECT_TRUE(exists(json));
+}
+
+TEST(Cli, ExactRuns) {
+  EXPECT_EQ(run("exact --nb 1 --nc 2 --points 5").exit_code, 0);
+}
+
+TEST(Cli, BadInputIsRejectedNamingTheArgument) {
+  const std::string out = ::testing::TempDir() + "dc_bad.csv";
+  const struct {
+    const char* args;
+    const char* must_mention;
+  } cases[] = {
+      {"--nb 0", "--nb"},           {"--nb -3", "--nb"},
+      {"--nc 1.5", "--nc"},         {"--nbar -0.1", "--nbar"},
+      {"--nbar nan", "--nbar"},     {"--nbar inf", "--nbar"},
+      {"--temperature -1", "--temperature"},
+      {"--t-max 0", "--t-max"},     {"--points 1", "--points"},
+      {"--trajectories 0", "--trajectories"}, {"--threads 0", "--threads"},
+      {"--gamma abc", "--gamma"},   {"--battery-init hot", "--battery-init"},
+      {"--no-such-option 1", "--no-such-option"},
+  };
+  for (const auto& c : cases) {
+    std::remove(out.c_str());
+    const Result r = run(std::string("simulate ") + c.args + " -o " + out);
+    EXPECT_TRUE(r.exit_code == 1 || r.exit_code == 2) << c.args << " exit " << r.exit_code;
+    EXPECT_NE(r.err.find(c.must_mention), std::string::npos) << c.args << ": " << r.err;
+    EXPECT_FALSE(exists(out)) << c.args << " left an output file";
+  }
+}
+
+TEST(Cli, UnwritableOutputFailsBeforeRunning) {
+  const Result r = run("simulate -o /nonexistent-dir/x.csv");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("/nonexistent-dir/x.csv"), std::string::npos) << r.err;
+}
+
+TEST(Cli, HelpTeaches) {
+  EXPECT_EQ(run("--help").exit_code, 0);
+  EXPECT_EQ(run("simulate --help").exit_code, 0);
+}
+
+}  // namespace
