@@ -8,6 +8,8 @@
 #include <Eigen/Sparse>
 #include <fmt/format.h>
 
+#include "darkcharge/curve_features.hpp"
+#include "darkcharge/ergotropy.hpp"
 #include "darkcharge/errors.hpp"
 #include "darkcharge/initial_state.hpp"
 #include "dormand_prince.hpp"
@@ -110,7 +112,31 @@ struct Lindbladian {
   }
 };
 
-enum ExactColumn { kEB, kEC, kPB, kDark, kCount };
+enum ExactColumn { kEB, kEC, kPB, kDark, kTraceNorm, kCount };
+
+/// Eigenvalues of rho_B = Tr_C rho of one sector (no assumption that it is diagonal).
+std::vector<SectorEigenvalue> battery_spectrum(const Matrix& rho, const SectorOperators& op,
+                                               double j_battery) {
+  Matrix rho_b = Matrix::Zero(op.dim_b, op.dim_b);
+  for (int ic = 0; ic < op.dim_c; ++ic)
+    rho_b += rho.block(ic * op.dim_b, ic * op.dim_b, op.dim_b, op.dim_b);
+  Eigen::SelfAdjointEigenSolver<Matrix> eig(rho_b, Eigen::EigenvaluesOnly);
+  std::vector<SectorEigenvalue> out;
+  for (int i = 0; i < op.dim_b; ++i) out.push_back({j_battery, eig.eigenvalues()(i)});
+  return out;
+}
+
+/// ||rho^{T_B}||_1 of one sector by explicit partial transposition of the full matrix.
+double partial_transpose_trace_norm(const Matrix& rho, const SectorOperators& op) {
+  Matrix pt(op.dim, op.dim);
+  for (int ic = 0; ic < op.dim_c; ++ic)
+    for (int ib = 0; ib < op.dim_b; ++ib)
+      for (int jc = 0; jc < op.dim_c; ++jc)
+        for (int jb = 0; jb < op.dim_b; ++jb)
+          pt(ic * op.dim_b + ib, jc * op.dim_b + jb) = rho(ic * op.dim_b + jb, jc * op.dim_b + ib);
+  Eigen::SelfAdjointEigenSolver<Matrix> eig(pt, Eigen::EigenvaluesOnly);
+  return eig.eigenvalues().cwiseAbs().sum();
+}
 
 }  // namespace
 
@@ -123,6 +149,7 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
     if (level.probability > 0) sectors[level.state.j_battery].push_back(level);
 
   std::vector<std::vector<double>> values(kCount, std::vector<double>(grid.points, 0.0));
+  std::vector<std::vector<SectorEigenvalue>> spectra(grid.points);
   for (const auto& [j_battery, levels] : sectors) {
     const SectorOperators op(model, j_battery);
     if (op.dim > options.max_dimension)
@@ -143,6 +170,8 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
       values[kEC][g] += (rho * op.charger_jz).trace().real();
       values[kPB][g] += (rho * power_operator).trace().real();
       values[kDark][g] += (rho * op.dark_projector).trace().real();
+      values[kTraceNorm][g] += partial_transpose_trace_norm(rho, op);
+      for (const auto& e : battery_spectrum(rho, op, j_battery)) spectra[g].push_back(e);
     }
   }
 
@@ -164,6 +193,16 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
   column("P_B", pb);
   column("W_open", open);
   column("dark", values[kDark]);
+  std::vector<double> w(grid.points), w_sym(grid.points), s_b(grid.points);
+  for (int g = 0; g < grid.points; ++g) {
+    w[g] = ergotropy(spectra[g], values[kEB][g], model.n_battery);
+    w_sym[g] = ergotropy_symmetric(spectra[g], values[kEB][g], model.n_battery);
+    s_b[g] = std::log2(values[kTraceNorm][g]);
+  }
+  column("W_B", w);
+  column("W_B_sym", w_sym);
+  column("S_B", s_b);
+  column("dS_B_dt", time_derivative(s_b, grid));
   return out;
 }
 

@@ -2,8 +2,9 @@
 //
 // Tolerance: |mean - exact| <= 6 standard errors. Two-sided normal tail at 6 sigma is 2e-9;
 // with at most 500 comparisons per test the family-wise false-failure rate is <= 1e-6. Seeds
-// are fixed, so the outcome is deterministic. Where every trajectory agrees (error 0, e.g.
-// at t = 0) the values must agree to 1e-9.
+// are fixed, so the outcome is deterministic. On top, an absolute 1e-9 for the exact
+// solver's own integration accuracy (tolerance 1e-10): where the exact value is 0 (e.g. the
+// ergotropy of a passive state) both sides are roundoff, ~1e-15, with error bars ~1e-16.
 //
 // Time windows: at nbar = 0, after the charging burst, P_B is carried by rare trajectories
 // that linger above the dark level (for N_B = 2, N_C = 10 at t = 1, a population of 5e-5 at
@@ -23,7 +24,8 @@ namespace darkcharge {
 namespace {
 
 constexpr double kSigmas = 6.0;
-constexpr int kMaxComparisons = 500;
+constexpr double kSolverAccuracy = 1e-9;
+constexpr int kMaxComparisons = 500;  // 5 cases x 9 columns x 11 times = 495
 
 struct Case {
   int nb, nc;
@@ -41,14 +43,14 @@ double worst_z(const Model& model, const TimeGrid& grid, const EnsembleOptions& 
   for (const auto& column : exact.columns) {
     const Column& mc = traj.column(column.name);
     for (int g = 0; g < grid.points; ++g) {
-      const double diff = std::fabs(mc.value[g] - column.value[g]);
-      ++comparisons;
-      if (mc.error[g] == 0) {
-        EXPECT_LT(diff, 1e-9) << column.name << " t=" << grid.time(g);
+      if (std::isnan(column.value[g])) {  // W_B_sym of a thermal battery: undefined in both
+        EXPECT_TRUE(std::isnan(mc.value[g])) << column.name;
         continue;
       }
-      worst = std::max(worst, diff / mc.error[g]);
-      EXPECT_LE(diff, kSigmas * mc.error[g])
+      const double diff = std::fabs(mc.value[g] - column.value[g]);
+      ++comparisons;
+      if (diff > kSolverAccuracy) worst = std::max(worst, diff / mc.error[g]);
+      EXPECT_LE(diff, kSigmas * mc.error[g] + kSolverAccuracy)
           << column.name << " t=" << grid.time(g) << " traj=" << mc.value[g]
           << " +- " << mc.error[g] << " exact=" << column.value[g];
     }

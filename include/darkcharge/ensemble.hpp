@@ -3,7 +3,10 @@
 /// Many trajectories in parallel (OpenMP), averaged into observables with error bars.
 #include <cstdint>
 #include <functional>
+#include <vector>
 
+#include "darkcharge/density_matrix.hpp"
+#include "darkcharge/jackknife.hpp"
 #include "darkcharge/model.hpp"
 #include "darkcharge/time_grid.hpp"
 #include "darkcharge/time_series.hpp"
@@ -14,18 +17,48 @@ struct EnsembleOptions {
   long trajectories = 10000;  ///< number of trajectories n
   std::uint64_t seed = 1;     ///< master seed; trajectory k uses (seed, k) only
   int threads = 0;            ///< OpenMP threads; 0 = OpenMP's default
-  int blocks = 64;            ///< trajectory blocks (reduction order, jackknife); <= n used
+  int blocks = 32;            ///< trajectory blocks (reduction order, jackknife); <= n used
+  /// Accumulate the averaged state at every grid time and report the nonlinear observables
+  /// W_B, W_B_sym, S_B, dS_B_dt. Costs memory ~ blocks x points x (visited M) x (2j_B+1)^2.
+  bool density_matrix = true;
 };
 
 /// Called from one thread now and then with (trajectories done, total).
 using ProgressCallback = std::function<void(long done, long total)>;
 
+/// Peak features (paper Fig. 2e and Fig. 5), each with a jackknife error.
+struct PeakSummary {
+  Estimate power_max;                   ///< P_B^max
+  Estimate power_max_time;              ///< its time
+  Estimate entanglement_rate_max;       ///< largest local maximum of dS_B/dt (NaN if no S_B)
+  Estimate entanglement_rate_max_time;  ///< its time
+  Estimate lag;                         ///< time(dS_B/dt max) - time(P_B^max)
+};
+
+struct EnsembleResult {
+  TimeSeries series;
+  PeakSummary peaks;
+  std::vector<DensityMatrix> density;  ///< averaged state per grid time (if density_matrix)
+  /// Population of each total-J sector ("J=<value>" columns; jackknife errors). Total J is
+  /// conserved, so these stay at their initial values: a built-in consistency check.
+  TimeSeries sectors;
+};
+
 /// Throws InvalidArgument unless trajectories >= 1, threads >= 0, blocks >= 2.
 void validate(const EnsembleOptions& options);
 
-/// Runs the ensemble. Columns (physics.md): E_B, E_C, P_B, W_open, dark, each the mean over
-/// trajectories with its standard error. Identical output for any thread count.
+/// Runs the ensemble. Columns (physics.md): E_B, E_C, P_B, W_open, dark (mean and standard
+/// error over trajectories) and, with density_matrix, W_B, W_B_sym (NaN unless the battery
+/// stays symmetric), S_B and dS_B_dt (jackknife bias-corrected, jackknife errors).
+/// Identical output for any thread count.
+EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
+                            const EnsembleOptions& options, const ProgressCallback& progress = {});
+
+/// run_ensemble(...).series.
 TimeSeries simulate(const Model& model, const TimeGrid& grid, const EnsembleOptions& options,
                     const ProgressCallback& progress = {});
+
+/// The peak features of a curve set without errors (for exact results).
+PeakSummary peak_summary(const TimeSeries& series, const TimeGrid& grid);
 
 }  // namespace darkcharge

@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -21,11 +22,19 @@ struct Options {
   EnsembleOptions ensemble;
   std::string output;                  // empty: CSV to stdout
   std::string summary;                 // empty: no JSON summary
+  std::vector<std::string> observables;  // empty: all columns
+  std::vector<double> state_times;     // times at which to write the averaged state
+  std::string state_output;            // battery reduced state, t,j_B,m_B,population
+  std::string joint_state_output;      // joint state blocks in the product basis
+  std::string sectors_output;          // total-J sector populations
   bool quiet = false;
 };
 
 /// Builds the CLI11 application bound to `options`.
 std::unique_ptr<CLI::App> make_app(Options& options);
+
+/// Every column name darkcharge can output, in output order.
+const std::vector<std::string>& all_observables();
 
 /// Derives dependent fields (nbar from temperature, battery init) after parsing.
 void finalize(Options& options);

@@ -1,6 +1,8 @@
 // darkcharge: the command-line front end. Parses options, runs the library, writes files.
 // All printing and exiting happens here; the library never does either.
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -9,6 +11,7 @@
 #include <omp.h>
 
 #include "cli_options.hpp"
+#include "darkcharge/ensemble.hpp"
 #include "darkcharge/errors.hpp"
 #include "darkcharge/exact_solver.hpp"
 #include "output_files.hpp"
@@ -32,6 +35,75 @@ std::vector<std::string> metadata(const Options& o, int threads) {
   else
     lines.push_back("solver=exact-density-matrix errors=0");
   return lines;
+}
+
+nlohmann::json estimate(const Estimate& e) { return {{"value", e.value}, {"error", e.error}}; }
+
+nlohmann::json peaks_json(const PeakSummary& p) {
+  return {{"P_B_max", estimate(p.power_max)},
+          {"P_B_max_time", estimate(p.power_max_time)},
+          {"dS_B_dt_max", estimate(p.entanglement_rate_max)},
+          {"dS_B_dt_max_time", estimate(p.entanglement_rate_max_time)},
+          {"lag_dS_B_dt_after_P_B", estimate(p.lag)},
+          {"note", "P_B_max: global maximum of P_B(t); dS_B_dt_max: largest local maximum "
+                   "(paper Fig. 5c); times refined by a parabola through the grid maximum; "
+                   "errors: delete-one-block jackknife (0 for exact runs)"}};
+}
+
+bool needs_density_matrix(const Options& o) {
+  if (!o.state_output.empty() || !o.joint_state_output.empty() || !o.sectors_output.empty())
+    return true;
+  if (o.observables.empty()) return true;
+  for (const auto& name : o.observables)
+    if (name == "W_B" || name == "W_B_sym" || name == "S_B" || name == "dS_B_dt") return true;
+  return false;
+}
+
+/// Keeps the requested columns (all if none requested), in the canonical order.
+TimeSeries select_columns(const TimeSeries& series, const std::vector<std::string>& wanted) {
+  if (wanted.empty()) return series;
+  TimeSeries out{series.time, {}};
+  for (const auto& c : series.columns)
+    if (std::find(wanted.begin(), wanted.end(), c.name) != wanted.end()) out.columns.push_back(c);
+  return out;
+}
+
+std::vector<int> state_indices(const Options& o) {
+  std::vector<int> out;
+  for (double t : o.state_times) {
+    if (t > o.grid.t_max)
+      throw InvalidArgument(fmt::format("--state-times: {} is beyond --t-max {}", t, o.grid.t_max));
+    out.push_back(static_cast<int>(std::lround(t / o.grid.step())));
+  }
+  return out;
+}
+
+void write_battery_state(std::ostream& out, const Options& o, const EnsembleResult& r) {
+  out << "# battery reduced state (trajectory average); population of level (j_B, m_B) summed "
+         "over the sector's Dicke copies; rho_B is diagonal in m_B\n";
+  out << "t,j_B,m_B,population\n";
+  ProductBasis basis(o.model.j_charger());
+  for (int g : state_indices(o))
+    for (const auto& l : battery_level_populations(r.density[g], basis))
+      out << fmt::format("{:.10g},{},{},{:.12g}\n", r.series.time[g], l.j_battery, l.m_battery,
+                         l.population);
+}
+
+void write_joint_state(std::ostream& out, const Options& o, const EnsembleResult& r) {
+  out << "# joint charger-battery state (trajectory average), product basis, block diagonal "
+         "in (j_B, M): value = <M - m_B, m_B| rho |M - m_B', m_B'>\n";
+  out << "t,j_B,M,m_B,m_B_prime,value\n";
+  ProductBasis basis(o.model.j_charger());
+  for (int g : state_indices(o))
+    for (const auto& [key, block] : r.density[g].blocks) {
+      const auto [j_b, M] = key;
+      const Eigen::MatrixXd p = basis.to_product(j_b, M, block);
+      const double m0 = basis.sector(j_b).first_m_battery(M);
+      for (int i = 0; i < p.rows(); ++i)
+        for (int k = 0; k < p.cols(); ++k)
+          out << fmt::format("{:.10g},{},{},{},{},{:.12g}\n", r.series.time[g], j_b, M, m0 + i,
+                             m0 + k, p(i, k));
+    }
 }
 
 nlohmann::json summary(const Options& o, const TimeSeries& series, int threads,
@@ -62,20 +134,36 @@ nlohmann::json summary(const Options& o, const TimeSeries& series, int threads,
 int run(Options& o) {
   finalize(o);
   // Open output files first: a bad path fails before minutes of computation.
-  std::optional<AtomicFile> csv_file, summary_file;
+  if (!o.state_times.empty() && o.state_output.empty() && o.joint_state_output.empty())
+    throw InvalidArgument("--state-times needs --state-output or --joint-state-output");
+  if ((!o.state_output.empty() || !o.joint_state_output.empty()) && o.state_times.empty())
+    throw InvalidArgument("--state-output/--joint-state-output need --state-times");
+  const long joint_dim = (o.model.n_charger + 1L) * (o.model.n_battery + 1L);
+  if (!o.joint_state_output.empty() && joint_dim > 20000)
+    throw InvalidArgument(fmt::format(
+        "--joint-state-output: joint state too large to write ((N_C+1)(N_B+1) = {} > 20000)",
+        joint_dim));
+  state_indices(o);  // validate before running
+  std::optional<AtomicFile> csv_file, summary_file, state_file, joint_file, sectors_file;
   if (!o.output.empty()) csv_file.emplace(o.output);
   if (!o.summary.empty()) summary_file.emplace(o.summary);
+  if (!o.state_output.empty()) state_file.emplace(o.state_output);
+  if (!o.joint_state_output.empty()) joint_file.emplace(o.joint_state_output);
+  if (!o.sectors_output.empty()) sectors_file.emplace(o.sectors_output);
+  o.ensemble.density_matrix = needs_density_matrix(o);
 
   const int threads = o.ensemble.threads > 0 ? o.ensemble.threads : omp_get_max_threads();
   const auto start = std::chrono::steady_clock::now();
-  TimeSeries series;
+  EnsembleResult result;
   if (o.command == "simulate") {
     ProgressBar bar("simulate", !o.quiet);
-    series = simulate(o.model, o.grid, o.ensemble,
-                      [&bar](long done, long total) { bar.update(done, total); });
+    result = run_ensemble(o.model, o.grid, o.ensemble,
+                          [&bar](long done, long total) { bar.update(done, total); });
   } else {
-    series = solve_exact(o.model, o.grid);
+    result.series = solve_exact(o.model, o.grid);
+    result.peaks = peak_summary(result.series, o.grid);
   }
+  const TimeSeries series = select_columns(result.series, o.observables);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -86,8 +174,22 @@ int run(Options& o) {
     write_csv(std::cout, series, metadata(o, threads));
   }
   if (summary_file) {
-    summary_file->stream() << summary(o, series, threads, wall).dump(2) << '\n';
+    nlohmann::json j = summary(o, series, threads, wall);
+    j["peaks"] = peaks_json(result.peaks);
+    summary_file->stream() << j.dump(2) << '\n';
     summary_file->commit();
+  }
+  if (state_file) {
+    write_battery_state(state_file->stream(), o, result);
+    state_file->commit();
+  }
+  if (joint_file) {
+    write_joint_state(joint_file->stream(), o, result);
+    joint_file->commit();
+  }
+  if (sectors_file) {
+    write_csv(sectors_file->stream(), result.sectors, metadata(o, threads));
+    sectors_file->commit();
   }
   return 0;
 }
