@@ -2,6 +2,7 @@
 // Usage: darkcharge_bench [case ...]; with no argument runs every case. Wall-clock timing
 // of the library's simulate(); best of `repeats` runs to reduce noise from the machine.
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -22,13 +23,18 @@ struct BenchCase {
   int threads;
   int repeats;
   std::string target;
+  std::string observables = "linear";  // "linear" (E_B,E_C,P_B,W_open,dark), "+W", "+W+S"
 };
 
 const std::vector<BenchCase> kCases = {
     {"small-1thread", 2, 10, 0.0, 3.0, 301, 200000, 1, 3, ">= 50000 trajectories/s"},
     {"small-warm-1thread", 2, 10, 0.5, 3.0, 301, 50000, 1, 3, "(nbar > 0 reference)"},
+    {"small-all-1thread", 2, 10, 0.0, 3.0, 301, 50000, 1, 3, "(every column)", "+W+S"},
     {"nb100-nc1000-2threads", 100, 1000, 0.0, 3.0, 301, 1000, 2, 1, "1000 trajectories < 10 s"},
     {"nb100-nc1000-1thread", 100, 1000, 0.0, 3.0, 301, 500, 1, 1, "(parallel efficiency)"},
+    {"nb100-nc1000-W-2threads", 100, 1000, 0.0, 3.0, 31, 1000, 2, 1, "(with W_B, W_B_sym)", "+W"},
+    {"nb50-nc250-S-2threads", 50, 250, 0.0, 1.0, 11, 1000, 2, 1, "(with S_B: cost of negativity)", "+W+S"},
+    {"nb30-nc90-thermal-2threads", 30, 90, 0.5, 1.0, 101, 4000, 2, 1, "thermal, 4000 traj in seconds", "+W"},
 };
 
 double run(const BenchCase& c) {
@@ -39,6 +45,8 @@ double run(const BenchCase& c) {
   EnsembleOptions options;
   options.trajectories = c.trajectories;
   options.threads = c.threads;
+  options.ergotropy = c.observables.find("+W") != std::string::npos;
+  options.entanglement = c.observables.find("+S") != std::string::npos;
   double best = 1e300;
   for (int r = 0; r < c.repeats; ++r) {
     const auto start = std::chrono::steady_clock::now();
@@ -52,15 +60,17 @@ double run(const BenchCase& c) {
 }
 
 int main(int argc, char** argv) {
-  fmt::print("{:<24} {:>5} {:>6} {:>5} {:>6} {:>7} {:>9} {:>12} {:>14}  {}\n", "case", "N_B",
-             "N_C", "nbar", "t_max", "threads", "traj", "seconds", "traj/s", "target");
+  fmt::print("{:<28} {:>5} {:>6} {:>5} {:>6} {:>6} {:>7} {:>7} {:>9} {:>10} {:>10}  {}\n",
+             "case", "N_B", "N_C", "nbar", "t_max", "points", "columns", "threads", "traj",
+             "seconds", "traj/s", "target");
   for (const auto& c : kCases) {
     bool selected = argc == 1;
     for (int i = 1; i < argc; ++i) selected |= c.name == argv[i];
     if (!selected) continue;
     const double seconds = run(c);
-    fmt::print("{:<24} {:>5} {:>6} {:>5} {:>6} {:>7} {:>9} {:>12.3f} {:>14.0f}  {}\n", c.name,
-               c.nb, c.nc, c.nbar, c.t_max, c.threads, c.trajectories, seconds,
-               c.trajectories / seconds, c.target);
+    fmt::print("{:<28} {:>5} {:>6} {:>5} {:>6} {:>6} {:>7} {:>7} {:>9} {:>10.3f} {:>10.0f}  {}\n",
+               c.name, c.nb, c.nc, c.nbar, c.t_max, c.points, c.observables, c.threads,
+               c.trajectories, seconds, c.trajectories / seconds, c.target);
+    std::fflush(stdout);
   }
 }

@@ -2,25 +2,24 @@
 
 #include <cmath>
 
-#include "darkcharge/clebsch_gordan_table.hpp"
-#include "darkcharge/trajectory.hpp"
+#include <fmt/format.h>
+
+#include "darkcharge/errors.hpp"
 
 namespace darkcharge {
 
-void DensityMatrix::add(const Snapshot& s, double weight) {
-  const CoupledState& state = s.state;
-  const int first = state.first(), n = state.size() - first;
-  Eigen::MatrixXd& block = blocks[{state.j_battery(), state.total_m()}];
-  if (block.size() == 0) block = Eigen::MatrixXd::Zero(n, n);
-  const Eigen::Map<const Eigen::VectorXd> c(s.c + first, n);
-  block.selfadjointView<Eigen::Lower>().rankUpdate(c, weight / s.norm2);
+void DensityMatrix::add_pure(double j_battery, double M, const Eigen::VectorXd& psi,
+                             double weight) {
+  Eigen::MatrixXd& block = blocks[{j_battery, M}];
+  if (block.size() == 0) block = Eigen::MatrixXd::Zero(psi.size(), psi.size());
+  block.selfadjointView<Eigen::Lower>().rankUpdate(psi, weight);
 }
 
 void DensityMatrix::add(const DensityMatrix& other, double factor) {
   for (const auto& [key, block] : other.blocks) {
     Eigen::MatrixXd& mine = blocks[key];
     if (mine.size() == 0) mine = Eigen::MatrixXd::Zero(block.rows(), block.cols());
-    mine += factor * block;  // lower triangles only are meaningful
+    mine += factor * block;
   }
 }
 
@@ -34,27 +33,12 @@ double DensityMatrix::trace() const {
   return t;
 }
 
-const ClebschGordanTable& ProductBasis::sector(double j_battery) {
-  auto it = tables_.find(j_battery);
-  if (it == tables_.end())
-    it = tables_.emplace(j_battery, ClebschGordanTable(j_charger_, j_battery)).first;
-  return it->second;
-}
-
-Eigen::MatrixXd ProductBasis::to_product(double j_battery, double M,
-                                         const Eigen::MatrixXd& block) {
-  const Eigen::MatrixXd& u = sector(j_battery).at(M);
-  const Eigen::MatrixXd full = block.selfadjointView<Eigen::Lower>();
-  return u * full * u.transpose();
-}
-
-std::vector<BatteryLevel> battery_level_populations(const DensityMatrix& rho, ProductBasis& basis) {
+std::vector<BatteryLevel> battery_level_populations(const DensityMatrix& rho, double j_charger) {
   std::map<std::pair<double, double>, double> population;  // (j_B, m_B)
   for (const auto& [key, block] : rho.blocks) {
     const auto [j_battery, M] = key;
-    const Eigen::MatrixXd r = basis.to_product(j_battery, M, block);
-    const double m_first = basis.sector(j_battery).first_m_battery(M);
-    for (int i = 0; i < r.rows(); ++i) population[{j_battery, m_first + i}] += r(i, i);
+    const double m_first = first_battery_level(j_charger, j_battery, M);
+    for (int i = 0; i < block.rows(); ++i) population[{j_battery, m_first + i}] += block(i, i);
   }
   std::vector<BatteryLevel> out;
   out.reserve(population.size());
@@ -75,25 +59,22 @@ double battery_jz(const std::vector<BatteryLevel>& levels) {
   return jz;
 }
 
-double log_negativity(const DensityMatrix& rho, ProductBasis& basis) {
-  // Product-basis blocks of each sector, by M.
-  std::map<double, std::map<double, Eigen::MatrixXd>> product;
-  for (const auto& [key, block] : rho.blocks)
-    product[key.first][key.second] = basis.to_product(key.first, key.second, block);
-
+double log_negativity(const DensityMatrix& rho, double j_charger) {
+  std::map<double, std::map<double, const Eigen::MatrixXd*>> by_sector;  // j_B -> M -> block
+  for (const auto& [key, block] : rho.blocks) by_sector[key.first][key.second] = &block;
+  const double j1 = j_charger;
   double trace_norm = 0;
-  for (const auto& [j_battery, by_m] : product) {
-    const ClebschGordanTable& table = basis.sector(j_battery);
-    const double j1 = table.j_charger(), j2 = j_battery;
-    // Element of rho^{T_B} between (x_C, x_B) and (y_C, y_B) in block Q:
+  for (const auto& [j2, by_m] : by_sector) {
+    // Element of rho^{T_B} between (x_C, x_B) and (y_C, y_B) in block Q = x_C - x_B:
     //   <x_C y_B| rho |y_C x_B> = R^M[y_B, x_B] with M = x_C + y_B.
-    auto element = [&](double x_c, double x_b, double y_b) {
+    auto element = [&, j2 = j2, &by_m = by_m](double x_c, double x_b, double y_b) {
       const double M = x_c + y_b;
       const auto it = by_m.find(M);
       if (it == by_m.end()) return 0.0;
-      const double m_first = table.first_m_battery(M);
-      return it->second(static_cast<int>(std::lround(y_b - m_first)),
-                        static_cast<int>(std::lround(x_b - m_first)));
+      const double m_first = first_battery_level(j1, j2, M);
+      const int row = static_cast<int>(std::lround(y_b - m_first));
+      const int col = static_cast<int>(std::lround(x_b - m_first));
+      return row >= col ? (*it->second)(row, col) : (*it->second)(col, row);  // lower part
     };
     for (double Q = -(j1 + j2); Q <= j1 + j2; Q += 1) {
       std::vector<double> levels;  // x_B with x_C = Q + x_B valid
@@ -109,6 +90,32 @@ double log_negativity(const DensityMatrix& rho, ProductBasis& basis) {
     }
   }
   return std::log2(trace_norm);
+}
+
+ProductBasis::ProductBasis(double j_charger, const std::vector<double>& battery_sectors)
+    : j_charger_(j_charger) {
+  for (double j_battery : battery_sectors)
+    tables_[j_battery] = std::make_unique<ClebschGordanTable>(j_charger, j_battery);
+}
+
+void ProductBasis::to_product(double j_battery, double M, const double* c, int n, double norm2,
+                              Eigen::VectorXd& psi) const {
+  const auto it = tables_.find(j_battery);
+  if (it == tables_.end())
+    throw NumericalError(fmt::format("no Clebsch-Gordan table for battery sector j_B = {}", j_battery));
+  const Eigen::MatrixXd& u = it->second->at(M);
+  psi.noalias() = u * Eigen::Map<const Eigen::VectorXd>(c, n);
+  psi /= std::sqrt(norm2);
+}
+
+double ProductBasis::table_size(double j_charger, const std::vector<double>& battery_sectors) {
+  double total = 0;
+  for (double j2 : battery_sectors)
+    for (double M = -(j_charger + j2); M <= j_charger + j2; M += 1) {
+      const double n = j_charger + j2 - std::max(std::fabs(j_charger - j2), std::fabs(M)) + 1;
+      total += n * n;
+    }
+  return total;
 }
 
 }  // namespace darkcharge

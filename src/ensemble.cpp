@@ -8,7 +8,6 @@
 #include <map>
 
 #include <fmt/format.h>
-
 #include <omp.h>
 
 #include "darkcharge/block_statistics.hpp"
@@ -23,68 +22,91 @@ namespace {
 enum LinearObservable { kEnergyBattery, kEnergyCharger, kPowerBattery, kDark, kLinearCount };
 const char* const kLinearNames[kLinearCount] = {"E_B", "E_C", "P_B", "dark"};
 
-/// Turns snapshots into per-spin densities (physics.md) and adds them, and optionally
-/// |psi><psi|, to one block's accumulators.
+/// Battery level populations summed over one block's trajectories: sector j_B -> vector
+/// over m_B + j_B. Linear in the trajectories, so leave-one-block-out sums are differences.
+using LevelSums = std::map<double, Eigen::VectorXd>;
+
+/// Everything one block of trajectories accumulates, per grid time.
+struct BlockAccumulators {
+  BlockStatistics linear;
+  BlockStatistics sectors;          // population of each total J (if requested)
+  std::vector<LevelSums> levels;    // W_B, W_B_sym
+  std::vector<DensityMatrix> rho;   // S_B
+};
+
+struct Plan {
+  const Model& model;
+  const TimeGrid& grid;
+  const EnsembleOptions& options;
+  const ProductBasis* basis;  // null unless ergotropy or entanglement
+  double lowest_j;            // lowest total J of the whole space (sector columns)
+  int j_count;
+};
+
+/// Turns snapshots into per-spin densities (physics.md) and, where requested, product-basis
+/// amplitudes, and adds them to one block's accumulators.
 class BlockObserver : public TrajectoryObserver {
  public:
-  BlockObserver(const Model& model, BlockStatistics& stats, std::vector<DensityMatrix>* rho)
-      : n_battery_(model.n_battery), n_charger_(model.n_charger), stats_(stats), rho_(rho) {}
+  BlockObserver(const Plan& plan, BlockAccumulators& acc) : plan_(plan), acc_(acc) {}
 
   void observe(int begin, int end, const Snapshot& s) override {
     const double jz_battery = s.battery_jz();
     const double values[kLinearCount] = {
-        jz_battery / n_battery_ + 0.5,
-        (s.state.total_m() - jz_battery) / n_charger_ + 0.5,
-        s.power() / n_battery_,
+        jz_battery / plan_.model.n_battery + 0.5,
+        (s.state.total_m() - jz_battery) / plan_.model.n_charger + 0.5,
+        s.power() / plan_.model.n_battery,
         s.dark_population(),
     };
-    for (int g = begin; g < end; ++g) {
-      for (int o = 0; o < kLinearCount; ++o) stats_.add(g, o, values[o]);
-      if (rho_) (*rho_)[g].add(s);
-    }
+    for (int g = begin; g < end; ++g)
+      for (int o = 0; o < kLinearCount; ++o) acc_.linear.add(g, o, values[o]);
+    if (plan_.options.sector_populations) add_sectors(begin, end, s);
+    if (plan_.basis) add_product_state(begin, end, s);
   }
 
  private:
-  double n_battery_, n_charger_;
-  BlockStatistics& stats_;
-  std::vector<DensityMatrix>* rho_;
-};
-
-struct Nonlinear {
-  double w_b, w_b_sym, s_b;
-};
-
-/// Population of each total J in rho_sum / count.
-std::map<double, double> sector_populations(const DensityMatrix& rho_sum, double count,
-                                            double j_charger) {
-  std::map<double, double> out;
-  for (const auto& [key, block] : rho_sum.blocks) {
-    const double j_first = std::max(std::fabs(j_charger - key.first), std::fabs(key.second));
-    for (int k = 0; k < block.rows(); ++k) out[j_first + k] += block(k, k) / count;
+  void add_sectors(int begin, int end, const Snapshot& s) {
+    sector_values_.assign(plan_.j_count, 0.0);
+    for (int k = s.state.first(); k < s.state.size(); ++k)
+      sector_values_[std::lround(s.state.j_of(k) - plan_.lowest_j)] = s.c[k] * s.c[k] / s.norm2;
+    for (int g = begin; g < end; ++g)
+      for (int j = 0; j < plan_.j_count; ++j) acc_.sectors.add(g, j, sector_values_[j]);
   }
-  return out;
+
+  void add_product_state(int begin, int end, const Snapshot& s) {
+    const CoupledState& st = s.state;
+    const double jb = st.j_battery(), M = st.total_m();
+    plan_.basis->to_product(jb, M, s.c + st.first(), st.size() - st.first(), s.norm2, psi_);
+    const double m_first = first_battery_level(plan_.model.j_charger(), jb, M);
+    const int offset = static_cast<int>(std::lround(m_first + jb));
+    for (int g = begin; g < end; ++g) {
+      if (plan_.options.ergotropy) {
+        Eigen::VectorXd& sums = acc_.levels[g][jb];
+        if (sums.size() == 0) sums = Eigen::VectorXd::Zero(std::lround(2 * jb) + 1);
+        sums.segment(offset, psi_.size()) += psi_.cwiseAbs2();
+      }
+      if (plan_.options.entanglement) acc_.rho[g].add_pure(jb, M, psi_);
+    }
+  }
+
+  const Plan& plan_;
+  BlockAccumulators& acc_;
+  Eigen::VectorXd psi_;
+  std::vector<double> sector_values_;
+};
+
+long block_begin(long n, int blocks, int b) { return n * b / blocks; }
+long block_size(long n, int blocks, int b) {
+  return block_begin(n, blocks, b + 1) - block_begin(n, blocks, b);
 }
 
-/// W_B, W_B_sym, S_B of the state rho_sum / count.
-Nonlinear nonlinear_observables(const DensityMatrix& rho_sum, double count, int n_battery,
-                                ProductBasis& basis) {
-  std::vector<BatteryLevel> levels = battery_level_populations(rho_sum, basis);
-  for (auto& l : levels) l.population /= count;
-  const double jz = battery_jz(levels);
-  const auto eig = spectrum(levels);
-  return {ergotropy(eig, jz, n_battery), ergotropy_symmetric(eig, jz, n_battery),
-          log_negativity(rho_sum, basis) - std::log2(count)};
-}
-
-/// Runs every trajectory, block by block; fills stats (and rho) per block.
-void run_blocks(const Model& model, const TimeGrid& grid, const EnsembleOptions& options,
-                const ProgressCallback& progress, std::vector<BlockStatistics>& stats,
-                std::vector<std::vector<DensityMatrix>>& rho) {
-  const long n = options.trajectories;
-  const int block_count = static_cast<int>(stats.size());
+/// Runs every trajectory, block by block, in parallel over blocks.
+void run_blocks(const Plan& plan, const ProgressCallback& progress,
+                std::vector<BlockAccumulators>& acc) {
+  const long n = plan.options.trajectories;
+  const int block_count = static_cast<int>(acc.size());
   std::atomic<long> done{0};
   std::exception_ptr failure;
-  const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  const int threads = plan.options.threads > 0 ? plan.options.threads : omp_get_max_threads();
 #pragma omp parallel num_threads(threads)
   {
     CoupledState state;
@@ -92,12 +114,11 @@ void run_blocks(const Model& model, const TimeGrid& grid, const EnsembleOptions&
 #pragma omp for schedule(dynamic, 1)
     for (int b = 0; b < block_count; ++b) {
       try {
-        BlockObserver observer(model, stats[b], rho.empty() ? nullptr : &rho[b]);
-        const long begin = n * b / block_count, end = n * (b + 1) / block_count;
-        for (long k = begin; k < end; ++k) {
-          Rng rng = trajectory_rng(options.seed, static_cast<std::uint64_t>(k));
-          const InitialState init = sample_initial_state(model, rng);
-          run_trajectory(model, init, grid, rng, observer, state, scratch);
+        BlockObserver observer(plan, acc[b]);
+        for (long k = block_begin(n, block_count, b); k < block_begin(n, block_count, b + 1); ++k) {
+          Rng rng = trajectory_rng(plan.options.seed, static_cast<std::uint64_t>(k));
+          const InitialState init = sample_initial_state(plan.model, rng);
+          run_trajectory(plan.model, init, plan.grid, rng, observer, state, scratch);
           const long finished = ++done;
           if (progress && omp_get_thread_num() == 0) progress(finished, n);
         }
@@ -110,28 +131,123 @@ void run_blocks(const Model& model, const TimeGrid& grid, const EnsembleOptions&
   if (failure) std::rethrow_exception(failure);
 }
 
-Column linear_column(int o, const std::vector<BlockStatistics>& stats, int points) {
-  Column column{kLinearNames[o], std::vector<double>(points), std::vector<double>(points)};
+Column empty_column(const std::string& name, int points) {
+  return {name, std::vector<double>(points), std::vector<double>(points)};
+}
+
+Column linear_column(const std::string& name, const std::vector<BlockAccumulators>& acc,
+                     BlockStatistics BlockAccumulators::*which, int o, int points) {
+  std::vector<BlockStatistics> stats;  // the combine() interface takes the block list
+  for (const auto& a : acc) stats.push_back(a.*which);
+  Column column = empty_column(name, points);
   for (int g = 0; g < points; ++g)
     BlockStatistics::combine(stats, g, o, column.value[g], column.error[g]);
   return column;
 }
 
-/// Leave-one-block-out means of observable o: replicate[b][g].
-std::vector<std::vector<double>> leave_one_out_means(const std::vector<BlockStatistics>& stats,
+/// Leave-one-block-out means of linear observable o: replicate[b][g].
+std::vector<std::vector<double>> leave_one_out_means(const std::vector<BlockAccumulators>& acc,
                                                      int o, const Column& full) {
   const int points = static_cast<int>(full.value.size());
-  std::vector<std::vector<double>> out(stats.size(), std::vector<double>(points));
+  std::vector<std::vector<double>> out(acc.size(), std::vector<double>(points));
   for (int g = 0; g < points; ++g) {
     double n = 0;
-    for (const auto& s : stats) n += s.count(g, o);
-    const double total = full.value[g] * n;
-    for (std::size_t b = 0; b < stats.size(); ++b) {
-      const double nb = stats[b].count(g, o);
-      out[b][g] = (total - stats[b].mean(g, o) * nb) / (n - nb);
+    for (const auto& a : acc) n += a.linear.count(g, o);
+    for (std::size_t b = 0; b < acc.size(); ++b) {
+      const double nb = acc[b].linear.count(g, o);
+      out[b][g] = (full.value[g] * n - acc[b].linear.mean(g, o) * nb) / (n - nb);
     }
   }
   return out;
+}
+
+/// W_B and W_B_sym of the level populations sums / count.
+std::pair<double, double> ergotropies(const LevelSums& sums, double count, int n_battery) {
+  std::vector<SectorEigenvalue> eig;
+  double jz = 0;
+  for (const auto& [jb, v] : sums)
+    for (int i = 0; i < v.size(); ++i) {
+      eig.push_back({jb, v(i) / count});
+      jz += (i - jb) * v(i) / count;
+    }
+  return {ergotropy(eig, jz, n_battery), ergotropy_symmetric(eig, jz, n_battery)};
+}
+
+LevelSums total_minus(const LevelSums& total, const LevelSums& block) {
+  LevelSums out = total;
+  for (const auto& [jb, v] : block) out[jb] -= v;
+  return out;
+}
+
+/// W_B, W_B_sym columns: jackknife over blocks at every grid time.
+void add_ergotropy_columns(const Plan& plan, const std::vector<BlockAccumulators>& acc,
+                           TimeSeries& series) {
+  const int points = plan.grid.points, blocks = static_cast<int>(acc.size());
+  const long n = plan.options.trajectories;
+  Column w = empty_column("W_B", points), w_sym = empty_column("W_B_sym", points);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int g = 0; g < points; ++g) {
+    LevelSums total;
+    for (const auto& a : acc)
+      for (const auto& [jb, v] : a.levels[g]) {
+        if (total[jb].size() == 0) total[jb] = Eigen::VectorXd::Zero(v.size());
+        total[jb] += v;
+      }
+    const auto full = ergotropies(total, n, plan.model.n_battery);
+    std::vector<double> loo(blocks), loo_sym(blocks);
+    for (int b = 0; b < blocks; ++b) {
+      const auto e = ergotropies(total_minus(total, acc[b].levels[g]),
+                                 n - block_size(n, blocks, b), plan.model.n_battery);
+      loo[b] = e.first;
+      loo_sym[b] = e.second;
+    }
+    const Estimate a = jackknife(full.first, loo), s = jackknife(full.second, loo_sym);
+    w.value[g] = a.value, w.error[g] = a.error;
+    w_sym.value[g] = s.value, w_sym.error[g] = s.error;
+  }
+  series.columns.push_back(std::move(w));
+  series.columns.push_back(std::move(w_sym));
+}
+
+/// S_B and dS_B_dt columns and the averaged joint states; returns the dS_B/dt curves
+/// (full first, then one per left-out block) for the peak summary.
+std::vector<std::vector<double>> add_entanglement_columns(const Plan& plan,
+                                                          const std::vector<BlockAccumulators>& acc,
+                                                          EnsembleResult& result) {
+  const int points = plan.grid.points, blocks = static_cast<int>(acc.size());
+  const long n = plan.options.trajectories;
+  const double jc = plan.model.j_charger();
+  std::vector<std::vector<double>> entropy(blocks + 1, std::vector<double>(points));
+  result.density.assign(points, DensityMatrix());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int g = 0; g < points; ++g) {
+    DensityMatrix total;
+    for (const auto& a : acc) total.add(a.rho[g], 1.0);
+    entropy[0][g] = log_negativity(total, jc) - std::log2(double(n));
+    for (int b = 0; b < blocks; ++b) {
+      DensityMatrix rest = total;
+      rest.add(acc[b].rho[g], -1.0);
+      entropy[b + 1][g] = log_negativity(rest, jc) - std::log2(double(n - block_size(n, blocks, b)));
+    }
+    total.scale(1.0 / n);
+    result.density[g] = std::move(total);
+  }
+  std::vector<std::vector<double>> rate;
+  for (const auto& curve : entropy) rate.push_back(time_derivative(curve, plan.grid));
+  Column s_b = empty_column("S_B", points), ds = empty_column("dS_B_dt", points);
+  for (int g = 0; g < points; ++g) {
+    std::vector<double> loo_s, loo_rate;
+    for (int b = 1; b <= blocks; ++b) {
+      loo_s.push_back(entropy[b][g]);
+      loo_rate.push_back(rate[b][g]);
+    }
+    const Estimate e = jackknife(entropy[0][g], loo_s), r = jackknife(rate[0][g], loo_rate);
+    s_b.value[g] = e.value, s_b.error[g] = e.error;
+    ds.value[g] = r.value, ds.error[g] = r.error;
+  }
+  result.series.columns.push_back(std::move(s_b));
+  result.series.columns.push_back(std::move(ds));
+  return rate;
 }
 
 /// Jackknife of a scalar feature of curves: feature(full) and feature(each replicate).
@@ -148,104 +264,40 @@ PeakSummary peaks_with_errors(const TimeGrid& grid, const std::vector<double>& p
                               const std::vector<double>* rate,
                               const std::vector<std::vector<double>>* rate_replicates) {
   PeakSummary p;
-  auto pmax = [&](const std::vector<double>& y) { return global_maximum(y, grid).value; };
-  auto pmax_t = [&](const std::vector<double>& y) { return global_maximum(y, grid).time; };
-  p.power_max = jackknife_feature(power, power_replicates, pmax);
-  p.power_max_time = jackknife_feature(power, power_replicates, pmax_t);
-  const double nan = std::numeric_limits<double>::quiet_NaN();
+  auto peak_value = [&](const std::vector<double>& y) { return global_maximum(y, grid).value; };
+  auto peak_time = [&](const std::vector<double>& y) { return global_maximum(y, grid).time; };
+  p.power_max = jackknife_feature(power, power_replicates, peak_value);
+  p.power_max_time = jackknife_feature(power, power_replicates, peak_time);
   if (!rate) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
     p.entanglement_rate_max = p.entanglement_rate_max_time = p.lag = {nan, nan};
     return p;
   }
-  auto smax = [&](const std::vector<double>& y) { return global_maximum(y, grid).value; };
-  auto smax_t = [&](const std::vector<double>& y) { return global_maximum(y, grid).time; };
-  p.entanglement_rate_max = jackknife_feature(*rate, *rate_replicates, smax);
-  p.entanglement_rate_max_time = jackknife_feature(*rate, *rate_replicates, smax_t);
+  p.entanglement_rate_max = jackknife_feature(*rate, *rate_replicates, peak_value);
+  p.entanglement_rate_max_time = jackknife_feature(*rate, *rate_replicates, peak_time);
   std::vector<double> lags;
-  for (std::size_t b = 0; b < power_replicates.size(); ++b)
-    lags.push_back(smax_t((*rate_replicates)[b]) - pmax_t(power_replicates[b]));
-  p.lag = jackknife(smax_t(*rate) - pmax_t(power), lags);
+  for (std::size_t b = 0; b < rate_replicates->size(); ++b)
+    lags.push_back(peak_time((*rate_replicates)[b]) - peak_time(power_replicates[b]));
+  p.lag = jackknife(peak_time(*rate) - peak_time(power), lags);
   return p;
 }
 
-/// Totals of rho over blocks (in block order) and the nonlinear columns with jackknife.
-void add_nonlinear_columns(const Model& model, const TimeGrid& grid, long n,
-                           const std::vector<std::vector<DensityMatrix>>& rho,
-                           EnsembleResult& result,
-                           std::vector<std::vector<double>>& entropy_replicates) {
-  const int points = grid.points, blocks = static_cast<int>(rho.size());
-  Column w{"W_B", std::vector<double>(points), std::vector<double>(points)};
-  Column w_sym{"W_B_sym", w.value, w.error}, s_b{"S_B", w.value, w.error};
-  std::vector<double> entropy_full(points);
-  entropy_replicates.assign(blocks, std::vector<double>(points));
-  result.density.assign(points, DensityMatrix());
-  std::vector<std::map<double, Estimate>> sectors(points);
-#pragma omp parallel
-  {
-    ProductBasis basis(model.j_charger());
-#pragma omp for schedule(dynamic, 1)
-    for (int g = 0; g < points; ++g) {
-      DensityMatrix total;
-      for (int b = 0; b < blocks; ++b) total.add(rho[b][g], 1.0);
-      const Nonlinear full = nonlinear_observables(total, n, model.n_battery, basis);
-      const auto sectors_full = sector_populations(total, n, model.j_charger());
-      std::map<double, std::vector<double>> sectors_loo;
-      std::vector<double> w_loo(blocks), w_sym_loo(blocks);
-      for (int b = 0; b < blocks; ++b) {
-        DensityMatrix rest = total;
-        rest.add(rho[b][g], -1.0);
-        const double count = n - (n * (b + 1) / blocks - n * b / blocks);
-        const Nonlinear loo = nonlinear_observables(rest, count, model.n_battery, basis);
-        const auto rest_sectors = sector_populations(rest, count, model.j_charger());
-        for (const auto& [J, p] : sectors_full) {
-          const auto it = rest_sectors.find(J);
-          sectors_loo[J].push_back(it == rest_sectors.end() ? 0.0 : it->second);
-        }
-        w_loo[b] = loo.w_b;
-        w_sym_loo[b] = loo.w_b_sym;
-        entropy_replicates[b][g] = loo.s_b;
-      }
-      std::vector<double> s_loo(blocks);
-      for (int b = 0; b < blocks; ++b) s_loo[b] = entropy_replicates[b][g];
-      const Estimate we = jackknife(full.w_b, w_loo), wse = jackknife(full.w_b_sym, w_sym_loo),
-                     se = jackknife(full.s_b, s_loo);
-      w.value[g] = we.value, w.error[g] = we.error;
-      w_sym.value[g] = wse.value, w_sym.error[g] = wse.error;
-      s_b.value[g] = se.value, s_b.error[g] = se.error;
-      entropy_full[g] = full.s_b;
-      for (const auto& [J, p] : sectors_full) sectors[g][J] = jackknife(p, sectors_loo[J]);
-      total.scale(1.0 / n);  // keep the averaged state
-      result.density[g] = std::move(total);
-    }
-  }
-  // Entanglement rate: differentiate the full and every leave-one-out curve, then jackknife.
-  Column rate{"dS_B_dt", std::vector<double>(points), std::vector<double>(points)};
-  const std::vector<double> rate_full = time_derivative(entropy_full, grid);
-  std::vector<std::vector<double>> rate_replicates;
-  for (const auto& r : entropy_replicates) rate_replicates.push_back(time_derivative(r, grid));
-  for (int g = 0; g < points; ++g) {
-    std::vector<double> loo;
-    for (const auto& r : rate_replicates) loo.push_back(r[g]);
-    const Estimate e = jackknife(rate_full[g], loo);
-    rate.value[g] = e.value, rate.error[g] = e.error;
-  }
-  for (Column* c : {&w, &w_sym, &s_b, &rate}) result.series.columns.push_back(std::move(*c));
+std::vector<double> visited_battery_sectors(const Model& model) {
+  std::vector<double> sectors;
+  for (const auto& level : initial_mixture(model))
+    if (level.probability > 0 &&
+        std::find(sectors.begin(), sectors.end(), level.state.j_battery) == sectors.end())
+      sectors.push_back(level.state.j_battery);
+  return sectors;
+}
+
+void add_sector_columns(const Plan& plan, const std::vector<BlockAccumulators>& acc,
+                        EnsembleResult& result) {
   result.sectors.time = result.series.time;
-  std::map<double, Column> by_j;
-  for (int g = 0; g < points; ++g)
-    for (const auto& [J, e] : sectors[g]) {
-      Column& c = by_j[J];
-      if (c.value.empty()) {
-        c.name = fmt::format("J={}", J);
-        c.value.assign(points, 0.0);
-        c.error.assign(points, 0.0);
-      }
-      c.value[g] = e.value;
-      c.error[g] = e.error;
-    }
-  for (auto& [J, c] : by_j) result.sectors.columns.push_back(std::move(c));
-  entropy_replicates = std::move(rate_replicates);  // hand the rate replicates back
-  entropy_replicates.push_back(rate_full);
+  for (int j = 0; j < plan.j_count; ++j)
+    result.sectors.columns.push_back(linear_column(fmt::format("J={}", plan.lowest_j + j), acc,
+                                                   &BlockAccumulators::sectors, j,
+                                                   plan.grid.points));
 }
 
 }  // namespace
@@ -263,35 +315,54 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
   validate(options);
   const long n = options.trajectories;
   const int block_count = static_cast<int>(std::min<long>(options.blocks, n));
-  std::vector<BlockStatistics> stats(block_count, BlockStatistics(grid.points, kLinearCount));
-  std::vector<std::vector<DensityMatrix>> rho;
-  if (options.density_matrix)
-    rho.assign(block_count, std::vector<DensityMatrix>(grid.points));
-  run_blocks(model, grid, options, progress, stats, rho);
+  const bool product = options.ergotropy || options.entanglement;
+  std::unique_ptr<ProductBasis> basis;
+  if (product) {
+    const auto sectors = visited_battery_sectors(model);
+    const double size = ProductBasis::table_size(model.j_charger(), sectors);
+    if (size > options.max_table_doubles)
+      throw InvalidArgument(fmt::format(
+          "ergotropy/entanglement need Clebsch-Gordan tables of {:.3g} doubles for N_B = {}, "
+          "N_C = {} (limit {:.3g}); leave W_B, W_B_sym, S_B out for this size",
+          size, model.n_battery, model.n_charger, options.max_table_doubles));
+    basis = std::make_unique<ProductBasis>(model.j_charger(), sectors);
+  }
+  const double lowest_j = (model.n_battery + model.n_charger) % 2 ? 0.5 : 0.0;
+  const int j_count = static_cast<int>(std::lround(model.j_charger() + model.j_battery() - lowest_j)) + 1;
+  const Plan plan{model, grid, options, basis.get(), lowest_j, j_count};
+
+  std::vector<BlockAccumulators> acc;
+  for (int b = 0; b < block_count; ++b)
+    acc.push_back({BlockStatistics(grid.points, kLinearCount),
+                   BlockStatistics(options.sector_populations ? grid.points : 0, j_count),
+                   std::vector<LevelSums>(options.ergotropy ? grid.points : 0),
+                   std::vector<DensityMatrix>(options.entanglement ? grid.points : 0)});
+  run_blocks(plan, progress, acc);
   if (progress) progress(n, n);
 
   EnsembleResult result;
   for (int g = 0; g < grid.points; ++g) result.series.time.push_back(grid.time(g));
   for (int o = 0; o < kLinearCount; ++o)
-    result.series.columns.push_back(linear_column(o, stats, grid.points));
+    result.series.columns.push_back(
+        linear_column(kLinearNames[o], acc, &BlockAccumulators::linear, o, grid.points));
   // W_open = E_B - E_B^th (Eq. 8): a shift of E_B, same error.
   Column open = result.series.columns[kEnergyBattery];
   open.name = "W_open";
   for (double& v : open.value) v -= model.thermal_up_probability();
   result.series.columns.insert(result.series.columns.begin() + kPowerBattery + 1, open);
 
-  const Column power = result.series.columns[kPowerBattery];  // copy: columns grow below
-  const auto power_replicates = leave_one_out_means(stats, kPowerBattery, power);
-  if (options.density_matrix && block_count >= 2) {
-    std::vector<std::vector<double>> rate_replicates;
-    add_nonlinear_columns(model, grid, n, rho, result, rate_replicates);
-    const std::vector<double> rate_full = rate_replicates.back();
-    rate_replicates.pop_back();
-    result.peaks = peaks_with_errors(grid, power.value, power_replicates, &rate_full,
-                                     &rate_replicates);
+  const Column power = result.series.column("P_B");
+  const auto power_replicates = leave_one_out_means(acc, kPowerBattery, power);
+  if (options.ergotropy) add_ergotropy_columns(plan, acc, result.series);
+  if (options.entanglement) {
+    auto rate = add_entanglement_columns(plan, acc, result);
+    const std::vector<double> rate_full = rate.front();
+    rate.erase(rate.begin());
+    result.peaks = peaks_with_errors(grid, power.value, power_replicates, &rate_full, &rate);
   } else {
     result.peaks = peaks_with_errors(grid, power.value, power_replicates, nullptr, nullptr);
   }
+  if (options.sector_populations) add_sector_columns(plan, acc, result);
   return result;
 }
 
@@ -303,9 +374,8 @@ TimeSeries simulate(const Model& model, const TimeGrid& grid, const EnsembleOpti
 PeakSummary peak_summary(const TimeSeries& series, const TimeGrid& grid) {
   const std::vector<double>& power = series.column("P_B").value;
   if (!series.has("dS_B_dt")) return peaks_with_errors(grid, power, {}, nullptr, nullptr);
-  const std::vector<double>& rate = series.column("dS_B_dt").value;
   const std::vector<std::vector<double>> none;
-  return peaks_with_errors(grid, power, {}, &rate, &none);
+  return peaks_with_errors(grid, power, {}, &series.column("dS_B_dt").value, &none);
 }
 
 }  // namespace darkcharge

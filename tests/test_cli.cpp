@@ -45,6 +45,32 @@ TEST(Cli, DefaultSimulationRunsAndWritesCsvAndSummary) {
   EXPECT_TRUE(exists(json));
 }
 
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Cli, ObservablesSelectColumnsAndStateFilesAreWritten) {
+  const std::string dir = ::testing::TempDir();
+  const Result r = run("simulate --nb 2 --nc 4 --trajectories 300 -q --observables E_B,S_B -o " +
+                       dir + "dc_sel.csv --state-times 0,1 --state-output " + dir +
+                       "dc_state.csv --joint-state-output " + dir + "dc_joint.csv " +
+                       "--sectors-output " + dir + "dc_sectors.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read(dir + "dc_sel.csv").find("\nt,E_B,E_B_err,S_B,S_B_err\n"), std::string::npos);
+  EXPECT_NE(read(dir + "dc_state.csv").find("t,j_B,m_B,population"), std::string::npos);
+  EXPECT_NE(read(dir + "dc_joint.csv").find("t,j_B,M,m_B,m_B_prime,value"), std::string::npos);
+  EXPECT_NE(read(dir + "dc_sectors.csv").find("J=3,J=3_err"), std::string::npos);
+}
+
+TEST(Cli, StateTimesBeyondTheRunAreRejected) {
+  const Result r = run("simulate --t-max 1 --state-times 2 --state-output x.csv");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--state-times"), std::string::npos) << r.err;
+}
+
 TEST(Cli, ExactRuns) {
   EXPECT_EQ(run("exact --nb 1 --nc 2 --points 5").exit_code, 0);
 }
@@ -63,6 +89,7 @@ TEST(Cli, BadInputIsRejectedNamingTheArgument) {
       {"--trajectories 0", "--trajectories"}, {"--threads 0", "--threads"},
       {"--gamma abc", "--gamma"},   {"--battery-init hot", "--battery-init"},
       {"--no-such-option 1", "--no-such-option"},
+      {"--observables E_B,energy", "--observables"},
   };
   for (const auto& c : cases) {
     std::remove(out.c_str());

@@ -63,35 +63,44 @@ DensityMatrix product_state(int nc, int nb, double m_battery) {
   model.n_battery = nb;
   CoupledState state;
   state.reset(model, {0.5 * nb, m_battery});
+  const ProductBasis basis(0.5 * nc, {0.5 * nb});
+  Eigen::VectorXd psi;
+  basis.to_product(0.5 * nb, state.total_m(), state.amplitudes().data() + state.first(),
+                   state.size() - state.first(), 1.0, psi);
   DensityMatrix rho;
-  rho.add(Snapshot{state, state.amplitudes().data(), 1.0});
+  rho.add_pure(0.5 * nb, state.total_m(), psi);
   return rho;
 }
 
 TEST(LogNegativity, ProductStatesAreNotEntangled) {
   for (auto [nc, nb, mb] : {std::tuple{1, 1, -0.5}, {4, 3, 0.5}, {10, 2, 0.0}, {3, 6, -1.0}}) {
-    ProductBasis basis(0.5 * nc);
-    EXPECT_NEAR(log_negativity(product_state(nc, nb, mb), basis), 0.0, 1e-10)
+    EXPECT_NEAR(log_negativity(product_state(nc, nb, mb), 0.5 * nc), 0.0, 1e-10)
         << nc << " " << nb << " " << mb;
   }
 }
 
-// The singlet |J = 0, M = 0> of two spin-1/2: ||rho^T_B||_1 = 2, S_B = 1.
+// The singlet of two spin-1/2, (|up,down> - |down,up>)/sqrt 2: ||rho^T_B||_1 = 2, S_B = 1.
+// Rows of the M = 0 block are m_B = -1/2 (|up, down>) and +1/2 (|down, up>).
 TEST(LogNegativity, SingletIsOneEbit) {
-  DensityMatrix rho;
-  rho.blocks[{0.5, 0.0}] = Eigen::MatrixXd::Zero(2, 2);  // J = 0, 1
-  rho.blocks[{0.5, 0.0}](0, 0) = 1.0;
-  ProductBasis basis(0.5);
-  EXPECT_NEAR(log_negativity(rho, basis), 1.0, 1e-12);
-  // The triplet |1, 0> is maximally entangled too.
-  rho.blocks[{0.5, 0.0}](0, 0) = 0.0;
-  rho.blocks[{0.5, 0.0}](1, 1) = 1.0;
-  EXPECT_NEAR(log_negativity(rho, basis), 1.0, 1e-12);
+  for (double sign : {-1.0, 1.0}) {  // the triplet |1, 0> is maximally entangled too
+    DensityMatrix rho;
+    rho.add_pure(0.5, 0.0, Eigen::Vector2d(1.0, sign) / std::sqrt(2.0));
+    EXPECT_NEAR(log_negativity(rho, 0.5), 1.0, 1e-12);
+  }
+}
+
+// The Clebsch-Gordan change of basis maps the coupled singlet |J=0, M=0> to the singlet.
+TEST(ProductBasis, CoupledSingletIsTheSinglet) {
+  const ProductBasis basis(0.5, {0.5});
+  const double c[2] = {1.0, 0.0};  // J = 0, 1 at M = 0
+  Eigen::VectorXd psi;
+  basis.to_product(0.5, 0.0, c, 2, 1.0, psi);
+  EXPECT_NEAR(psi(0), std::sqrt(0.5), 1e-14);   // <up, down | 0 0> = +1/sqrt 2
+  EXPECT_NEAR(psi(1), -std::sqrt(0.5), 1e-14);  // <down, up | 0 0> = -1/sqrt 2
 }
 
 TEST(BatteryLevels, ProductStatePopulation) {
-  ProductBasis basis(2.0);
-  const auto levels = battery_level_populations(product_state(4, 3, 0.5), basis);
+  const auto levels = battery_level_populations(product_state(4, 3, 0.5), 2.0);
   for (const auto& l : levels)
     EXPECT_NEAR(l.population, l.m_battery == 0.5 ? 1.0 : 0.0, 1e-12);
 }

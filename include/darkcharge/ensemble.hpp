@@ -18,9 +18,17 @@ struct EnsembleOptions {
   std::uint64_t seed = 1;     ///< master seed; trajectory k uses (seed, k) only
   int threads = 0;            ///< OpenMP threads; 0 = OpenMP's default
   int blocks = 32;            ///< trajectory blocks (reduction order, jackknife); <= n used
-  /// Accumulate the averaged state at every grid time and report the nonlinear observables
-  /// W_B, W_B_sym, S_B, dS_B_dt. Costs memory ~ blocks x points x (visited M) x (2j_B+1)^2.
-  bool density_matrix = true;
+  /// W_B and W_B_sym: battery level populations, from Clebsch-Gordan tables built once
+  /// (memory ~ sum over M of (2 min(j_C,j_B)+1)^2 doubles per battery sector) at a cost of
+  /// (2 min(j_C,j_B)+1)^2 per trajectory and output time.
+  bool ergotropy = true;
+  /// S_B, dS_B_dt and the averaged joint state (EnsembleResult::density). Memory ~ blocks x
+  /// points x (visited M) x (2 min(j_C,j_B)+1)^2 doubles.
+  bool entanglement = true;
+  /// EnsembleResult::sectors, the population of each total J.
+  bool sector_populations = false;
+  /// Refuse Clebsch-Gordan tables larger than this many doubles (2 GB by default).
+  double max_table_doubles = 2.5e8;
 };
 
 /// Called from one thread now and then with (trajectories done, total).
@@ -38,7 +46,7 @@ struct PeakSummary {
 struct EnsembleResult {
   TimeSeries series;
   PeakSummary peaks;
-  std::vector<DensityMatrix> density;  ///< averaged state per grid time (if density_matrix)
+  std::vector<DensityMatrix> density;  ///< averaged state per grid time (if entanglement)
   /// Population of each total-J sector ("J=<value>" columns; jackknife errors). Total J is
   /// conserved, so these stay at their initial values: a built-in consistency check.
   TimeSeries sectors;
@@ -48,8 +56,9 @@ struct EnsembleResult {
 void validate(const EnsembleOptions& options);
 
 /// Runs the ensemble. Columns (physics.md): E_B, E_C, P_B, W_open, dark (mean and standard
-/// error over trajectories) and, with density_matrix, W_B, W_B_sym (NaN unless the battery
-/// stays symmetric), S_B and dS_B_dt (jackknife bias-corrected, jackknife errors).
+/// error over trajectories); with `ergotropy` W_B, W_B_sym (NaN unless the battery stays
+/// symmetric); with `entanglement` S_B and dS_B_dt. Nonlinear columns are jackknife
+/// bias-corrected with jackknife errors.
 /// Identical output for any thread count.
 EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
                             const EnsembleOptions& options, const ProgressCallback& progress = {});

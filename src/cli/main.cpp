@@ -50,13 +50,32 @@ nlohmann::json peaks_json(const PeakSummary& p) {
                    "errors: delete-one-block jackknife (0 for exact runs)"}};
 }
 
-bool needs_density_matrix(const Options& o) {
-  if (!o.state_output.empty() || !o.joint_state_output.empty() || !o.sectors_output.empty())
-    return true;
+bool wants(const Options& o, std::initializer_list<const char*> names) {
   if (o.observables.empty()) return true;
-  for (const auto& name : o.observables)
-    if (name == "W_B" || name == "W_B_sym" || name == "S_B" || name == "dS_B_dt") return true;
+  for (const char* name : names)
+    if (std::find(o.observables.begin(), o.observables.end(), name) != o.observables.end())
+      return true;
   return false;
+}
+
+/// Which accumulators the requested columns and files need. By default every column is on;
+/// S_B is then left out above kDefaultEntanglementWidth (its jackknife does a dense
+/// eigen-decomposition per block of rho^{T_B} per replicate), with a note on stderr.
+constexpr int kDefaultEntanglementWidth = 61;
+
+void plan_accumulators(Options& o, std::vector<std::string>& notes) {
+  const bool states = !o.state_output.empty() || !o.joint_state_output.empty();
+  o.ensemble.ergotropy = wants(o, {"W_B", "W_B_sym"});
+  o.ensemble.entanglement = states || wants(o, {"S_B", "dS_B_dt"});
+  o.ensemble.sector_populations = !o.sectors_output.empty();
+  const int width = std::min(o.model.n_charger, o.model.n_battery) + 1;  // 2 min(j_C,j_B)+1
+  if (o.observables.empty() && !states && width > kDefaultEntanglementWidth) {
+    o.ensemble.entanglement = false;
+    notes.push_back(fmt::format(
+        "S_B and dS_B_dt left out by default for 2 min(j_C, j_B) + 1 = {} > {}; request them "
+        "with --observables",
+        width, kDefaultEntanglementWidth));
+  }
 }
 
 /// Keeps the requested columns (all if none requested), in the canonical order.
@@ -82,9 +101,8 @@ void write_battery_state(std::ostream& out, const Options& o, const EnsembleResu
   out << "# battery reduced state (trajectory average); population of level (j_B, m_B) summed "
          "over the sector's Dicke copies; rho_B is diagonal in m_B\n";
   out << "t,j_B,m_B,population\n";
-  ProductBasis basis(o.model.j_charger());
   for (int g : state_indices(o))
-    for (const auto& l : battery_level_populations(r.density[g], basis))
+    for (const auto& l : battery_level_populations(r.density[g], o.model.j_charger()))
       out << fmt::format("{:.10g},{},{},{:.12g}\n", r.series.time[g], l.j_battery, l.m_battery,
                          l.population);
 }
@@ -93,12 +111,11 @@ void write_joint_state(std::ostream& out, const Options& o, const EnsembleResult
   out << "# joint charger-battery state (trajectory average), product basis, block diagonal "
          "in (j_B, M): value = <M - m_B, m_B| rho |M - m_B', m_B'>\n";
   out << "t,j_B,M,m_B,m_B_prime,value\n";
-  ProductBasis basis(o.model.j_charger());
   for (int g : state_indices(o))
     for (const auto& [key, block] : r.density[g].blocks) {
       const auto [j_b, M] = key;
-      const Eigen::MatrixXd p = basis.to_product(j_b, M, block);
-      const double m0 = basis.sector(j_b).first_m_battery(M);
+      const Eigen::MatrixXd p = block.selfadjointView<Eigen::Lower>();
+      const double m0 = first_battery_level(o.model.j_charger(), j_b, M);
       for (int i = 0; i < p.rows(); ++i)
         for (int k = 0; k < p.cols(); ++k)
           out << fmt::format("{:.10g},{},{},{},{},{:.12g}\n", r.series.time[g], j_b, M, m0 + i,
@@ -150,7 +167,9 @@ int run(Options& o) {
   if (!o.state_output.empty()) state_file.emplace(o.state_output);
   if (!o.joint_state_output.empty()) joint_file.emplace(o.joint_state_output);
   if (!o.sectors_output.empty()) sectors_file.emplace(o.sectors_output);
-  o.ensemble.density_matrix = needs_density_matrix(o);
+  std::vector<std::string> notes;
+  if (o.command == "simulate") plan_accumulators(o, notes);
+  for (const auto& note : notes) fmt::print(stderr, "darkcharge: note: {}\n", note);
 
   const int threads = o.ensemble.threads > 0 ? o.ensemble.threads : omp_get_max_threads();
   const auto start = std::chrono::steady_clock::now();
@@ -167,11 +186,13 @@ int run(Options& o) {
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+  std::vector<std::string> meta = metadata(o, threads);
+  for (const auto& note : notes) meta.push_back("note: " + note);
   if (csv_file) {
-    write_csv(csv_file->stream(), series, metadata(o, threads));
+    write_csv(csv_file->stream(), series, meta);
     csv_file->commit();
   } else {
-    write_csv(std::cout, series, metadata(o, threads));
+    write_csv(std::cout, series, meta);
   }
   if (summary_file) {
     nlohmann::json j = summary(o, series, threads, wall);
