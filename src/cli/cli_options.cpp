@@ -35,19 +35,29 @@ CLI::Validator integer_at_least(long long minimum) {
       "INT>=" + std::to_string(minimum));
 }
 
-void add_model_options(CLI::App& app, Options& o) {
+void add_physics_options(CLI::App& app, Options& o, bool single_temperature) {
   app.add_option("--nb", o.model.n_battery, "Battery spins N_B")
       ->check(integer_at_least(1))->capture_default_str();
   app.add_option("--nc", o.model.n_charger, "Charger spins N_C (R = N_C / N_B)")
       ->check(integer_at_least(1))->capture_default_str();
-  auto* nbar = app.add_option("--nbar", o.model.nbar,
-                              "Reservoir occupation nbar at omega (0 = zero temperature)")
-                   ->check(kFiniteNonNegative)->capture_default_str();
-  auto* temperature = app.add_option(
-      "--temperature", o.temperature,
-      "Reservoir temperature T in units of hbar*omega/k_B; sets nbar = 1/(exp(omega/T)-1)")
-      ->check(kFiniteNonNegative);
-  nbar->excludes(temperature);
+  if (single_temperature) {
+    auto* nbar = app.add_option("--nbar", o.model.nbar,
+                                "Reservoir occupation nbar at omega (0 = zero temperature)")
+                     ->check(kFiniteNonNegative)->capture_default_str();
+    auto* temperature = app.add_option(
+        "--temperature", o.temperature,
+        "Reservoir temperature T in units of hbar*omega/k_B; sets nbar = 1/(exp(omega/T)-1)")
+        ->check(kFiniteNonNegative);
+    nbar->excludes(temperature);
+  } else {
+    auto* t = app.add_option("--temperatures", o.temperatures,
+                             "Comma-separated temperatures T (units hbar*omega/k_B), one row each")
+                  ->delimiter(',')->check(kFiniteNonNegative);
+    auto* n = app.add_option("--nbar-values", o.nbar_values,
+                             "Comma-separated reservoir occupations nbar, one row each")
+                  ->delimiter(',')->check(kFiniteNonNegative);
+    t->excludes(n);
+  }
   app.add_option("--battery-init", o.battery_init,
                  "Battery start: 'ground' (all spins down, the paper's appendix) or "
                  "'thermal' (each spin in equilibrium with the reservoir, all j_B sectors)")
@@ -56,6 +66,10 @@ void add_model_options(CLI::App& app, Options& o) {
       ->check(kFinitePositive)->capture_default_str();
   app.add_option("--omega", o.model.omega, "Spin splitting omega (energy unit)")
       ->check(kFinitePositive)->capture_default_str();
+}
+
+void add_model_options(CLI::App& app, Options& o) {
+  add_physics_options(app, o, true);
   app.add_option("--t-max", o.grid.t_max, "Last output time, in units of 1/gamma")
       ->check(kFinitePositive)->capture_default_str();
   app.add_option("--points", o.grid.points, "Number of equally spaced output times in [0, t-max]")
@@ -130,6 +144,14 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "exact", "Exact density-matrix evolution (small systems), same columns, errors 0");
   add_model_options(*exact, o);
   exact->callback([&o] { o.command = "exact"; });
+
+  auto* steady = app->add_subcommand(
+      "steady",
+      "Exact steady state in closed form (any size): one row per temperature, with\n"
+      "E_B, E_C, W_open, dark, W_B, W_B_sym, S_B and dE_B/dT (paper Sec. VI, Fig. 6)");
+  add_physics_options(*steady, o, false);
+  steady->add_option("--output,-o", o.output, "CSV file to write (default: standard output)");
+  steady->callback([&o] { o.command = "steady"; });
   return app;
 }
 

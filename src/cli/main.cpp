@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <omp.h>
@@ -14,6 +15,7 @@
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/errors.hpp"
 #include "darkcharge/exact_solver.hpp"
+#include "darkcharge/steady_state.hpp"
 #include "output_files.hpp"
 #include "progress_bar.hpp"
 
@@ -148,8 +150,46 @@ nlohmann::json summary(const Options& o, const TimeSeries& series, int threads,
   return j;
 }
 
+/// One row per temperature: T, nbar, then each steady-state value and its (zero) error.
+int run_steady(Options& o) {
+  std::optional<AtomicFile> csv_file;
+  if (!o.output.empty()) csv_file.emplace(o.output);
+  std::vector<std::pair<double, double>> rows;  // (T, nbar)
+  for (double t : o.temperatures) rows.emplace_back(t, nbar_from_temperature(t, o.model.omega));
+  for (double n : o.nbar_values)
+    rows.emplace_back(n == 0 ? 0.0 : o.model.omega / std::log1p(1.0 / n), n);
+  if (rows.empty()) rows.emplace_back(0.0, 0.0);
+  std::ostringstream out;
+  out << fmt::format("# darkcharge {} steady (exact closed form, errors 0)\n", DARKCHARGE_VERSION)
+      << fmt::format("# nb={} nc={} battery-init={} omega={:.10g}\n", o.model.n_battery,
+                     o.model.n_charger, to_string(o.model.battery_init), o.model.omega)
+      << "T,nbar";
+  for (const char* c : {"E_B", "E_C", "W_open", "dark", "W_B", "W_B_sym", "S_B", "dE_B_dT"})
+    out << ',' << c << ',' << c << "_err";
+  out << '\n';
+  for (const auto& [t, nbar] : rows) {
+    Model model = o.model;
+    model.nbar = nbar;
+    const SteadyState s = steady_state(model);
+    out << fmt::format("{:.10g},{:.10g}", t, nbar);
+    for (double v : {s.e_battery, s.e_charger, s.w_open, s.dark, s.ergotropy,
+                     s.ergotropy_symmetric, s.log_negativity,
+                     steady_energy_temperature_derivative(model, t)})
+      out << fmt::format(",{:.10g},0", v);
+    out << '\n';
+  }
+  if (csv_file) {
+    csv_file->stream() << out.str();
+    csv_file->commit();
+  } else {
+    std::cout << out.str();
+  }
+  return 0;
+}
+
 int run(Options& o) {
   finalize(o);
+  if (o.command == "steady") return run_steady(o);
   // Open output files first: a bad path fails before minutes of computation.
   if (!o.state_times.empty() && o.state_output.empty() && o.joint_state_output.empty())
     throw InvalidArgument("--state-times needs --state-output or --joint-state-output");
