@@ -16,6 +16,18 @@ void BlockStatistics::add(int g, int o, double x) {
   c.s2 += d * d;
 }
 
+void BlockStatistics::add_rows(int begin, int end, const double* values) {
+  Cell* row = cells_.data() + std::size_t(begin) * observables_;
+  for (int g = begin; g < end; ++g)
+    for (int o = 0; o < observables_; ++o, ++row) {
+      if (row->n == 0) row->shift = values[o];
+      const double d = values[o] - row->shift;
+      ++row->n;
+      row->s1 += d;
+      row->s2 += d * d;
+    }
+}
+
 double BlockStatistics::mean(int g, int o) const {
   const Cell& c = cell(g, o);
   return c.n ? c.shift + c.s1 / c.n : 0.0;

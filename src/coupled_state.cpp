@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include <fmt/format.h>
 
@@ -12,22 +11,16 @@
 namespace darkcharge {
 namespace {
 
-// A component this small (in probability) that also decays at least as fast as the
-// dominant one can never matter again: it is dropped ("numerically zero").
+// A weight this small (relative to 1) that also decays at least as fast as the dominant
+// component can never matter again: it is dropped ("numerically zero").
 constexpr double kNegligibleWeight = 1e-40;
-
-double sum_of_squares(const std::vector<double>& c, int first) {
-  double s = 0;
-  for (std::size_t k = first; k < c.size(); ++k) s += c[k] * c[k];
-  return s;
-}
 
 }  // namespace
 
-double TridiagonalForm::evaluate(const double* c, int first, int size) const {
+double TridiagonalForm::evaluate(const double* c, int begin, int end) const {
   double value = 0;
-  for (int k = first; k < size; ++k) value += diagonal[k] * c[k] * c[k];
-  for (int k = first; k + 1 < size; ++k) value += off_diagonal[k] * c[k] * c[k + 1];
+  for (int k = begin; k < end; ++k) value += diagonal[k] * c[k] * c[k];
+  for (int k = begin; k + 1 < end; ++k) value += off_diagonal[k] * c[k] * c[k + 1];
   return value;
 }
 
@@ -40,83 +33,68 @@ void CoupledState::reset(const Model& model, const InitialState& init) {
   j_max_ = j_charger_ + j_battery_;
   symmetric_battery_ = (init.j_battery == model.j_battery());
   size_ = static_cast<int>(std::lround(j_max_ - j_min_)) + 1;
-  for (auto* v : {&amplitude_, &jump_rate_, &relative_decay_, &lowering_, &raising_,
-                  &jz_form_.diagonal, &jz_form_.off_diagonal, &power_form_.diagonal,
-                  &power_form_.off_diagonal})
+  for (auto* v : {&weight_, &jump_rate_, &lowering2_, &raising2_, &jz_form_.diagonal,
+                  &jz_form_.off_diagonal, &power_form_.diagonal, &power_form_.off_diagonal})
     v->assign(size_, 0.0);
-  for (int k = 0; k < size_; ++k)
-    amplitude_[k] = clebsch_gordan_charger_up(j_charger_, j_battery_, init.m_battery, j_of(k));
+  double total = 0;
+  for (int k = 0; k < size_; ++k) {
+    const double c = clebsch_gordan_charger_up(j_charger_, j_battery_, init.m_battery, j_of(k));
+    total += (weight_[k] = c * c);
+  }
+  for (double& w : weight_) w /= total;
+  begin_ = 0;
+  end_ = size_;
   set_m(j_charger_ + init.m_battery);
-  const double norm2 = sum_of_squares(amplitude_, first_);
-  for (double& c : amplitude_) c /= std::sqrt(norm2);
+}
+
+std::vector<double> CoupledState::amplitudes() const {
+  std::vector<double> c(size_);
+  for (int k = 0; k < size_; ++k) c[k] = std::sqrt(weight_[k]);
+  return c;
 }
 
 void CoupledState::set_m(double m) {
   m_ = m;
   first_ = std::max(0, static_cast<int>(std::lround(std::fabs(m) - j_min_)));
-  rebuild_tables();
-}
-
-void CoupledState::rebuild_tables() {
-  const double j1 = j_charger_, j2 = j_battery_, M = m_;
-  for (int k = first_; k < size_; ++k) {
-    const double J = j_of(k);
-    const double a2 = lowering_squared(J, M), b2 = raising_squared(J, M);
-    lowering_[k] = std::sqrt(a2);
-    raising_[k] = std::sqrt(b2);
-    jump_rate_[k] = emission_ * a2 + absorption_ * b2;
-    // Power operator P = L^dag(J_B^z) = -g(n+1) A + g n B, with g(n+1) = emission/2 and
-    //   A = {J^+J^-, J_B^z} - 2 J^+ J_B^z J^-,   B = 2 J^- J_B^z J^+ - {J^-J^+, J_B^z},
-    // from J_B^- = [J^-, J_B^z] and J_B^+ = [J_B^z, J^+]. J^+J^- and J^-J^+ are diagonal here.
-    const double z = battery_jz_diagonal(j1, j2, J, M);
-    jz_form_.diagonal[k] = z;
-    power_form_.diagonal[k] =
-        -emission_ * a2 * (z - battery_jz_diagonal(j1, j2, J, M - 1)) +
-        absorption_ * b2 * (battery_jz_diagonal(j1, j2, J, M + 1) - z);
-  }
-  for (int k = first_; k + 1 < size_; ++k) {
-    const double J = j_of(k + 1);  // element between J_k and J_{k+1} = J_k + 1
-    const double z = battery_jz_offdiagonal(j1, j2, J, M);
-    const double z_below = battery_jz_offdiagonal(j1, j2, J, M - 1);
-    const double z_above = battery_jz_offdiagonal(j1, j2, J, M + 1);
-    const double a2_sum = lowering_[k] * lowering_[k] + lowering_[k + 1] * lowering_[k + 1];
-    const double b2_sum = raising_[k] * raising_[k] + raising_[k + 1] * raising_[k + 1];
-    jz_form_.off_diagonal[k] = 2 * z;
-    power_form_.off_diagonal[k] =
-        -emission_ * (a2_sum * z - 2 * lowering_[k] * lowering_[k + 1] * z_below) +
-        absorption_ * (2 * raising_[k] * raising_[k + 1] * z_above - b2_sum * z);
-  }
-  // |J, M = -J> is annihilated by J^-: dark, unless it is the all-down collective ground.
-  dark_index_ = -1;
-  if (M <= 0 && -M >= j_min_ && -M <= j_max_ && !(symmetric_battery_ && -M == j_max_))
-    dark_index_ = static_cast<int>(std::lround(-M - j_min_));
+  begin_ = std::max(begin_, first_);
+  forms_valid_ = false;
+  update_rates();
   prune();
 }
 
+void CoupledState::update_rates() {
+  for (int k = begin_; k < end_; ++k) {
+    const double J = j_of(k);
+    lowering2_[k] = lowering_squared(J, m_);
+    raising2_[k] = raising_squared(J, m_);
+    jump_rate_[k] = emission_ * lowering2_[k] + absorption_ * raising2_[k];
+  }
+}
+
 void CoupledState::prune() {
-  int dominant = first_;
-  for (int k = first_; k < size_; ++k)
-    if (std::fabs(amplitude_[k]) > std::fabs(amplitude_[dominant])) dominant = k;
-  const double gamma_dominant = jump_rate_[dominant];
-  double gamma_ref = std::numeric_limits<double>::infinity();
-  for (int k = first_; k < size_; ++k) {
-    if (amplitude_[k] * amplitude_[k] < kNegligibleWeight && jump_rate_[k] >= gamma_dominant)
-      amplitude_[k] = 0.0;
-    if (amplitude_[k] != 0.0) gamma_ref = std::min(gamma_ref, jump_rate_[k]);
-  }
-  stationary_ = true;
-  for (int k = first_; k < size_; ++k) {
-    relative_decay_[k] = 0.5 * (jump_rate_[k] - gamma_ref);
-    if (amplitude_[k] != 0.0 && relative_decay_[k] > 0) stationary_ = false;
-  }
+  int dominant = begin_;
+  for (int k = begin_; k < end_; ++k)
+    if (weight_[k] > weight_[dominant]) dominant = k;
+  // Higher J decays faster at every M (the J-dependence of the rate is (r_- + r_+) J(J+1)),
+  // so tiny components above the dominant one only shrink further.
+  for (int k = dominant + 1; k < end_; ++k)
+    if (weight_[k] < kNegligibleWeight) weight_[k] = 0.0;
+  while (begin_ < end_ && weight_[begin_] == 0.0) ++begin_;
+  while (end_ > begin_ && weight_[end_ - 1] == 0.0) --end_;
+  if (begin_ == end_) throw NumericalError(fmt::format("trajectory state vanished at M = {}", m_));
+}
+
+double CoupledState::relative_decay(int k) const {
+  const double j = j_of(k), j_lo = j_of(begin_);
+  return 0.5 * (emission_ + absorption_) * (j * (j + 1) - j_lo * (j_lo + 1));
 }
 
 int CoupledState::pick_component(double u) const {
   double cumulative = 0;
-  int last_nonzero = first_;
-  for (int k = first_; k < size_; ++k) {
-    if (amplitude_[k] == 0.0) continue;
-    cumulative += amplitude_[k] * amplitude_[k];
+  int last_nonzero = begin_;
+  for (int k = begin_; k < end_; ++k) {
+    if (weight_[k] == 0.0) continue;
+    cumulative += weight_[k];
     last_nonzero = k;
     if (u < cumulative) return k;
   }
@@ -124,40 +102,105 @@ int CoupledState::pick_component(double u) const {
 }
 
 void CoupledState::decay(double dt) {
-  for (int k = first_; k < size_; ++k) amplitude_[k] *= std::exp(-relative_decay_[k] * dt);
-  const double norm2 = sum_of_squares(amplitude_, first_);
-  if (!(norm2 > 0) || !std::isfinite(norm2))
-    throw NumericalError(fmt::format("trajectory norm became {} during no-jump evolution", norm2));
-  for (int k = first_; k < size_; ++k) amplitude_[k] /= std::sqrt(norm2);
+  // Weight factor exp(-s [J(J+1) - J_lo(J_lo+1)]) = exp(-s i (2 J_lo + 1 + i)) for
+  // J = J_lo + i, s = (r_- + r_+) dt: built by a multiplicative recurrence, two exp in all.
+  const double s = (emission_ + absorption_) * dt, j_lo = j_of(begin_);
+  const double ratio = std::exp(-2 * s);
+  double factor = 1.0, step = std::exp(-s * (2 * j_lo + 2)), total = 0;
+  for (int k = begin_; k < end_; ++k) {
+    weight_[k] *= factor;
+    total += weight_[k];
+    factor *= step;
+    step *= ratio;
+  }
+  if (!(total > 0) || !std::isfinite(total))
+    throw NumericalError(fmt::format("trajectory norm became {} during no-jump evolution", total));
+  for (int k = begin_; k < end_; ++k) weight_[k] /= total;
 }
 
 void CoupledState::jump(double u) {
   double down = 0, up = 0;
-  for (int k = first_; k < size_; ++k) {
-    const double p = amplitude_[k] * amplitude_[k];
-    down += emission_ * p * lowering_[k] * lowering_[k];
-    up += absorption_ * p * raising_[k] * raising_[k];
+  for (int k = begin_; k < end_; ++k) {
+    down += weight_[k] * lowering2_[k];
+    up += weight_[k] * raising2_[k];
   }
-  if (!(down + up > 0))
-    throw NumericalError(fmt::format("no jump channel open at M = {}", m_));
+  down *= emission_;
+  up *= absorption_;
+  if (!(down + up > 0)) throw NumericalError(fmt::format("no jump channel open at M = {}", m_));
   const bool emit = u * (down + up) < down;
-  const std::vector<double>& factor = emit ? lowering_ : raising_;
-  for (int k = first_; k < size_; ++k) amplitude_[k] *= factor[k];
-  const double norm2 = emit ? down / emission_ : up / absorption_;
-  for (int k = first_; k < size_; ++k) amplitude_[k] /= std::sqrt(norm2);
+  const std::vector<double>& factor = emit ? lowering2_ : raising2_;
+  const double norm = emit ? down / emission_ : up / absorption_;
+  for (int k = begin_; k < end_; ++k) weight_[k] *= factor[k] / norm;
   set_m(emit ? m_ - 1 : m_ + 1);
 }
 
+void CoupledState::build_forms() const {
+  const double j1 = j_charger_, j2 = j_battery_, M = m_;
+  for (int k = begin_; k < end_; ++k) {
+    const double J = j_of(k), a2 = lowering2_[k], b2 = raising2_[k];
+    // Power operator P = L^dag(J_B^z) = -g(n+1) A + g n B, with g(n+1) = emission/2 and
+    //   A = {J^+J^-, J_B^z} - 2 J^+ J_B^z J^-,   B = 2 J^- J_B^z J^+ - {J^-J^+, J_B^z},
+    // from J_B^- = [J^-, J_B^z] and J_B^+ = [J_B^z, J^+]. J^+J^- and J^-J^+ are diagonal here.
+    const double z = battery_jz_diagonal(j1, j2, J, M);
+    jz_form_.diagonal[k] = z;
+    power_form_.diagonal[k] = -emission_ * a2 * (z - battery_jz_diagonal(j1, j2, J, M - 1)) +
+                              absorption_ * b2 * (battery_jz_diagonal(j1, j2, J, M + 1) - z);
+  }
+  for (int k = begin_; k + 1 < end_; ++k) {
+    const double J = j_of(k + 1);  // element between J_k and J_{k+1} = J_k + 1
+    const double z = battery_jz_offdiagonal(j1, j2, J, M);
+    const double z_below = battery_jz_offdiagonal(j1, j2, J, M - 1);
+    const double z_above = battery_jz_offdiagonal(j1, j2, J, M + 1);
+    const double a_product = std::sqrt(lowering2_[k] * lowering2_[k + 1]);
+    const double b_product = std::sqrt(raising2_[k] * raising2_[k + 1]);
+    jz_form_.off_diagonal[k] = 2 * z;
+    power_form_.off_diagonal[k] =
+        -emission_ * ((lowering2_[k] + lowering2_[k + 1]) * z - 2 * a_product * z_below) +
+        absorption_ * (2 * b_product * z_above - (raising2_[k] + raising2_[k + 1]) * z);
+  }
+  // |J, M = -J> is annihilated by J^-: dark, unless it is the all-down collective ground.
+  dark_index_ = -1;
+  if (M <= 0 && -M >= j_min_ && -M <= j_max_ && !(symmetric_battery_ && -M == j_max_)) {
+    const int k = static_cast<int>(std::lround(-M - j_min_));
+    if (k >= begin_ && k < end_) dark_index_ = k;
+  }
+  forms_valid_ = true;
+}
+
 double CoupledState::battery_jz(const double* c, double norm2) const {
-  return jz_form_.evaluate(c, first_, size_) / norm2;
+  if (!forms_valid_) build_forms();
+  return jz_form_.evaluate(c, begin_, end_) / norm2;
 }
 
 double CoupledState::power(const double* c, double norm2) const {
-  return power_form_.evaluate(c, first_, size_) / norm2;
+  if (!forms_valid_) build_forms();
+  return power_form_.evaluate(c, begin_, end_) / norm2;
 }
 
 double CoupledState::dark_population(const double* c, double norm2) const {
+  if (!forms_valid_) build_forms();
   return dark_index_ < 0 ? 0.0 : c[dark_index_] * c[dark_index_] / norm2;
+}
+
+CoupledState::LinearValues CoupledState::linear_values(const double* c, double norm2) const {
+  if (!forms_valid_) build_forms();
+  const double* zd = jz_form_.diagonal.data();
+  const double* zo = jz_form_.off_diagonal.data();
+  const double* pd = power_form_.diagonal.data();
+  const double* po = power_form_.off_diagonal.data();
+  double jz = 0, power = 0;
+  for (int k = begin_; k < end_; ++k) {
+    const double c2 = c[k] * c[k];
+    jz += zd[k] * c2;
+    power += pd[k] * c2;
+  }
+  for (int k = begin_; k + 1 < end_; ++k) {
+    const double cc = c[k] * c[k + 1];
+    jz += zo[k] * cc;
+    power += po[k] * cc;
+  }
+  const double dark = dark_index_ < 0 ? 0.0 : c[dark_index_] * c[dark_index_];
+  return {jz / norm2, power / norm2, dark / norm2};
 }
 
 }  // namespace darkcharge

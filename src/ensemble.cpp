@@ -50,15 +50,14 @@ class BlockObserver : public TrajectoryObserver {
   BlockObserver(const Plan& plan, BlockAccumulators& acc) : plan_(plan), acc_(acc) {}
 
   void observe(int begin, int end, const Snapshot& s) override {
-    const double jz_battery = s.battery_jz();
+    const auto v = s.state.linear_values(s.c, s.norm2);
     const double values[kLinearCount] = {
-        jz_battery / plan_.model.n_battery + 0.5,
-        (s.state.total_m() - jz_battery) / plan_.model.n_charger + 0.5,
-        s.power() / plan_.model.n_battery,
-        s.dark_population(),
+        v.battery_jz / plan_.model.n_battery + 0.5,
+        (s.state.total_m() - v.battery_jz) / plan_.model.n_charger + 0.5,
+        v.power / plan_.model.n_battery,
+        v.dark,
     };
-    for (int g = begin; g < end; ++g)
-      for (int o = 0; o < kLinearCount; ++o) acc_.linear.add(g, o, values[o]);
+    acc_.linear.add_rows(begin, end, values);
     if (plan_.options.sector_populations) add_sectors(begin, end, s);
     if (plan_.basis) add_product_state(begin, end, s);
   }
@@ -66,7 +65,7 @@ class BlockObserver : public TrajectoryObserver {
  private:
   void add_sectors(int begin, int end, const Snapshot& s) {
     sector_values_.assign(plan_.j_count, 0.0);
-    for (int k = s.state.first(); k < s.state.size(); ++k)
+    for (int k = s.state.active_begin(); k < s.state.active_end(); ++k)
       sector_values_[std::lround(s.state.j_of(k) - plan_.lowest_j)] = s.c[k] * s.c[k] / s.norm2;
     for (int g = begin; g < end; ++g)
       for (int j = 0; j < plan_.j_count; ++j) acc_.sectors.add(g, j, sector_values_[j]);

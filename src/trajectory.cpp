@@ -8,36 +8,35 @@ namespace darkcharge {
 namespace {
 
 /// Reports grid times in [t, t_next) for the segment that started at time t; returns the
-/// next grid index. Between jumps c_k(t') = c_k exp(-(Gamma_k - Gamma_ref)(t' - t)), up to
-/// normalisation; successive grid times reuse the per-step factor exp(-delta_k dt).
+/// next grid index. Between jumps c_k(t') = sqrt(w_k) exp(-delta_k (t' - t)) up to
+/// normalisation, delta_k = Gamma_k - Gamma_lo; successive grid times reuse the per-step
+/// factor exp(-delta_k dt). `c` holds amplitudes (zero outside the active window) and,
+/// in its second half, the step factors.
 int observe_segment(const CoupledState& state, const TimeGrid& grid, double t, double t_next,
                     int g, TrajectoryObserver& observer, std::vector<double>& c) {
-  const int n = state.size(), first = state.first();
-  const auto& amplitude = state.amplitudes();
+  const int last = grid.first_index_not_before(t_next);  // grid times in [t, t_next)
+  if (g >= last) return g;
+  const int n = state.size(), begin = state.active_begin(), end = state.active_end();
+  const auto& w = state.weights();
+  std::fill(c.begin(), c.begin() + n, 0.0);
   if (state.is_stationary_between_jumps()) {
-    int end = g;
-    while (end < grid.points && grid.time(end) < t_next) ++end;
-    if (end > g) observer.observe(g, end, {state, amplitude.data(), 1.0});
-    return end;
+    c[begin] = 1.0;
+    observer.observe(g, last, {state, c.data(), 1.0});
+    return last;
   }
-  const auto& delta = state.relative_decay();
-  bool first_point = true;
-  std::vector<double>& step_factor = c;  // second half of scratch holds the factors
-  for (; g < grid.points && grid.time(g) < t_next; ++g) {
-    if (first_point) {
-      for (int k = first; k < n; ++k) {
-        c[k] = amplitude[k] * std::exp(-delta[k] * (grid.time(g) - t));
-        step_factor[n + k] = std::exp(-delta[k] * grid.step());
-      }
-      first_point = false;
-    } else {
-      for (int k = first; k < n; ++k) c[k] *= step_factor[n + k];
-    }
+  for (int k = begin; k < end; ++k) {
+    c[k] = std::sqrt(w[k]) * std::exp(-state.relative_decay(k) * (grid.time(g) - t));
+    c[n + k] = std::exp(-state.relative_decay(k) * grid.step());
+  }
+  for (bool first_point = true; g < last; ++g) {
+    if (!first_point)
+      for (int k = begin; k < end; ++k) c[k] *= c[n + k];
+    first_point = false;
     double norm2 = 0;
-    for (int k = first; k < n; ++k) norm2 += c[k] * c[k];
+    for (int k = begin; k < end; ++k) norm2 += c[k] * c[k];
     if (norm2 < 1e-200) {  // keep away from underflow; the state is defined up to scale
       const double scale = 1.0 / std::sqrt(norm2);
-      for (int k = first; k < n; ++k) c[k] *= scale;
+      for (int k = begin; k < end; ++k) c[k] *= scale;
       norm2 = 1.0;
     }
     observer.observe(g, g + 1, {state, c.data(), norm2});

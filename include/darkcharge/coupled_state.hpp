@@ -3,12 +3,15 @@
 /// The state of one trajectory in the coupled basis |j_C j_B; J M> (physics.md, "Facts").
 ///
 /// Collective jumps conserve j_C, j_B and total J, and the initial states have definite M,
-/// so a trajectory is a real vector c_J over J = |j_C - j_B| .. j_C + j_B at one M:
+/// so a trajectory is a vector c_J over J = |j_C - j_B| .. j_C + j_B at one M:
 /// 2 min(j_C, j_B) + 1 numbers, never the (2j_C+1)(2j_B+1) product space. In this basis
 ///  - the no-jump evolution is diagonal: c_J(t) = c_J exp(-Gamma_J t) (omega M t is a
 ///    global phase, the same for every J, and is dropped);
 ///  - J^- and J^+ are diagonal too: they rescale c_J and move M by -1 / +1;
 ///  - J_B^z links J to J +- 1 only, so every observable here is a tridiagonal quadratic form.
+/// Every c_J is >= 0 (Clebsch-Gordan coefficients with the charger up are positive, and so
+/// is every jump and decay factor), so the state is stored as weights w_J = c_J^2: jumps
+/// and decays are then multiplications without square roots.
 #include <vector>
 
 #include "darkcharge/initial_state.hpp"
@@ -21,7 +24,7 @@ namespace darkcharge {
 struct TridiagonalForm {
   std::vector<double> diagonal;
   std::vector<double> off_diagonal;
-  double evaluate(const double* c, int first, int size) const;
+  double evaluate(const double* c, int begin, int end) const;
 };
 
 class CoupledState {
@@ -36,44 +39,59 @@ class CoupledState {
   int size() const { return size_; }
   /// First index k with J_k >= |M|; amplitudes below it vanish.
   int first() const { return first_; }
-  /// Normalised amplitudes at the time of the last jump (or start).
-  const std::vector<double>& amplitudes() const { return amplitude_; }
+  /// Indices [active_begin, active_end) hold every non-negligible weight.
+  int active_begin() const { return begin_; }
+  int active_end() const { return end_; }
+  /// Normalised weights w_k = c_k^2 at the time of the last jump (or start).
+  const std::vector<double>& weights() const { return weight_; }
+  /// Normalised amplitudes c_k = sqrt(w_k) (computed on request).
+  std::vector<double> amplitudes() const;
   /// Total jump rate 2 Gamma_k of component k (both channels), Gamma_k = Im of H_eff.
   double jump_rate(int k) const { return jump_rate_[k]; }
 
-  /// Picks component k with probability c_k^2: the first stage of drawing a waiting time
-  /// from the survival probability sum_k c_k^2 exp(-2 Gamma_k t), a mixture of exponentials.
+  /// Picks component k with probability w_k: the first stage of drawing a waiting time
+  /// from the survival probability sum_k w_k exp(-2 Gamma_k t), a mixture of exponentials.
   int pick_component(double u) const;
   /// No-jump evolution over time dt followed by renormalisation.
   void decay(double dt);
   /// Applies J^- or J^+, chosen with probability proportional to its rate in this state.
   void jump(double u);
 
-  /// Relative decay exponents Gamma_k - Gamma_ref (>= 0) used to evolve between grid times.
-  const std::vector<double>& relative_decay() const { return relative_decay_; }
-  /// True when the state cannot change until the next jump (one decay rate in play).
-  bool is_stationary_between_jumps() const { return stationary_; }
+  /// Amplitude decay exponents relative to the slowest active component, Gamma_k - Gamma_lo
+  /// (>= 0): the same for every M, (r_- + r_+)/2 [J(J+1) - J_lo(J_lo+1)].
+  double relative_decay(int k) const;
+  /// True when the state cannot change until the next jump (one component left).
+  bool is_stationary_between_jumps() const { return end_ - begin_ <= 1; }
 
   /// <J_B^z>, <P_op> with P_op = L^dagger(J_B^z) the power operator, and the dark-state
-  /// population, for (unnormalised) amplitudes c at this M.
+  /// population, for (unnormalised) amplitudes c at this M, supported on the active window.
   double battery_jz(const double* c, double norm2) const;
   double power(const double* c, double norm2) const;
   double dark_population(const double* c, double norm2) const;
 
+  /// The three at once, in one pass over the active window (the hot path).
+  struct LinearValues {
+    double battery_jz, power, dark;
+  };
+  LinearValues linear_values(const double* c, double norm2) const;
+
  private:
   void set_m(double m);
-  void rebuild_tables();
+  void update_rates();
+  void build_forms() const;
   void prune();
 
   double emission_ = 0, absorption_ = 0;  // 2 gamma (nbar+1), 2 gamma nbar
   double j_charger_ = 0, j_battery_ = 0, j_min_ = 0, j_max_ = 0;
   bool symmetric_battery_ = true;  // j_B = N_B / 2: only then is |J_max, -J_max> all-down
-  int size_ = 0, first_ = 0;
+  int size_ = 0, first_ = 0, begin_ = 0, end_ = 0;
   double m_ = 0;
-  std::vector<double> amplitude_, jump_rate_, relative_decay_, lowering_, raising_;
-  TridiagonalForm jz_form_, power_form_;
-  int dark_index_ = -1;
-  bool stationary_ = false;
+  std::vector<double> weight_, jump_rate_, lowering2_, raising2_;
+  // Observable forms at the current M, built on first use after each jump (most jumps see
+  // no output time).
+  mutable TridiagonalForm jz_form_, power_form_;
+  mutable bool forms_valid_ = false;
+  mutable int dark_index_ = -1;  // index of |J, -J> if dark and active, else -1
 };
 
 }  // namespace darkcharge

@@ -11,6 +11,8 @@ struct TimeGrid {
 
   double step() const { return t_max / (points - 1); }
   double time(int index) const { return index == points - 1 ? t_max : index * step(); }
+  /// The first index whose time is >= t (points if none), without scanning.
+  int first_index_not_before(double t) const;
 };
 
 /// Throws InvalidArgument unless t_max > 0 and points >= 2.
