@@ -16,16 +16,32 @@ void BlockStatistics::add(int g, int o, double x) {
   c.s2 += d * d;
 }
 
-void BlockStatistics::add_rows(int begin, int end, const double* values) {
+void BlockStatistics::add_rows(int begin, int end, const double* values, long weight) {
   Cell* row = cells_.data() + std::size_t(begin) * observables_;
+  if (weight == 1) {  // the hot path: one trajectory, one row
+    for (int g = begin; g < end; ++g)
+      for (int o = 0; o < observables_; ++o, ++row) {
+        if (row->n == 0) row->shift = values[o];
+        const double d = values[o] - row->shift;
+        ++row->n;
+        row->s1 += d;
+        row->s2 += d * d;
+      }
+    return;
+  }
   for (int g = begin; g < end; ++g)
     for (int o = 0; o < observables_; ++o, ++row) {
       if (row->n == 0) row->shift = values[o];
       const double d = values[o] - row->shift;
-      ++row->n;
-      row->s1 += d;
-      row->s2 += d * d;
+      row->n += weight;
+      row->s1 += weight * d;
+      row->s2 += weight * d * d;
     }
+}
+
+void BlockStatistics::add_weighted_rows(const std::vector<long>& counts, const double* values) {
+  for (int g = 0; g < points_; ++g)
+    if (counts[g] > 0) add_rows(g, g + 1, values, counts[g]);
 }
 
 double BlockStatistics::mean(int g, int o) const {

@@ -200,7 +200,8 @@ CoupledState::LinearValues CoupledState::linear_values(const double* c, double n
     power += po[k] * cc;
   }
   const double dark = dark_index_ < 0 ? 0.0 : c[dark_index_] * c[dark_index_];
-  return {jz / norm2, power / norm2, dark / norm2};
+  const double inverse = 1.0 / norm2;
+  return {jz * inverse, power * inverse, dark * inverse};
 }
 
 }  // namespace darkcharge

@@ -1,6 +1,7 @@
 #include "darkcharge/ensemble.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <exception>
@@ -21,6 +22,8 @@ namespace {
 
 enum LinearObservable { kEnergyBattery, kEnergyCharger, kPowerBattery, kDark, kLinearCount };
 const char* const kLinearNames[kLinearCount] = {"E_B", "E_C", "P_B", "dark"};
+
+using LinearRow = std::array<double, kLinearCount>;
 
 /// Battery level populations summed over one block's trajectories: sector j_B -> vector
 /// over m_B + j_B. Linear in the trajectories, so leave-one-block-out sums are differences.
@@ -51,15 +54,35 @@ class BlockObserver : public TrajectoryObserver {
 
   void observe(int begin, int end, const Snapshot& s) override {
     const auto v = s.state.linear_values(s.c, s.norm2);
-    const double values[kLinearCount] = {
+    const LinearRow values = {
         v.battery_jz / plan_.model.n_battery + 0.5,
         (s.state.total_m() - v.battery_jz) / plan_.model.n_charger + 0.5,
         v.power / plan_.model.n_battery,
         v.dark,
     };
-    acc_.linear.add_rows(begin, end, values);
+    if (s.frozen && !plan_.options.sector_populations && !plan_.basis) {
+      // Final states repeat exactly across trajectories (the dark levels, the ground):
+      // count how many trajectories froze in each at each time, add them all in flush().
+      std::vector<long>& starts = frozen_[values];
+      if (starts.empty()) starts.assign(plan_.grid.points + 1, 0);
+      ++starts[begin];
+      return;
+    }
+    acc_.linear.add_rows(begin, end, values.data());
     if (plan_.options.sector_populations) add_sectors(begin, end, s);
     if (plan_.basis) add_product_state(begin, end, s);
+  }
+
+  /// Adds the tallied frozen tails: a trajectory frozen from index g0 on counts at every
+  /// g >= g0 (a running sum over start indices).
+  void flush() {
+    for (const auto& [values, starts] : frozen_) {
+      std::vector<long> active(plan_.grid.points, 0);
+      long running = 0;
+      for (int g = 0; g < plan_.grid.points; ++g) active[g] = (running += starts[g]);
+      acc_.linear.add_weighted_rows(active, values.data());
+    }
+    frozen_.clear();
   }
 
  private:
@@ -89,6 +112,7 @@ class BlockObserver : public TrajectoryObserver {
 
   const Plan& plan_;
   BlockAccumulators& acc_;
+  std::map<LinearRow, std::vector<long>> frozen_;  // final values -> count by start index
   Eigen::VectorXd psi_;
   std::vector<double> sector_values_;
 };
@@ -121,6 +145,7 @@ void run_blocks(const Plan& plan, const ProgressCallback& progress,
           const long finished = ++done;
           if (progress && omp_get_thread_num() == 0) progress(finished, n);
         }
+        observer.flush();
       } catch (...) {
 #pragma omp critical(darkcharge_failure)
         if (!failure) failure = std::current_exception();

@@ -81,20 +81,31 @@ struct Lindbladian {
   const SectorOperators& op;
   double emission, absorption;
   Sparse decay_lower, decay_raise;  // L^dag L / 2 for each channel
+  Sparse minus_i_effective;          // -i H_eff, H_eff = H - i sum L^dag L / 2
 
   Lindbladian(const SectorOperators& o, const Model& model)
       : op(o), emission(model.emission_rate()), absorption(model.absorption_rate()) {
     decay_lower = 0.5 * emission * (op.raise_total * op.lower_total);
     decay_raise = 0.5 * absorption * (op.lower_total * op.raise_total);
+    const Complex i(0, 1);
+    minus_i_effective = -i * (op.hamiltonian - i * (decay_lower + decay_raise));
   }
 
+  /// -i H_eff rho + i rho H_eff^dag + sum r L rho L^dag, evaluated on the Hermitian part h
+  /// of rho: then the second term is the adjoint of the first and L h L^dag = L (L h)^dag,
+  /// so only sparse x dense products are needed (O(nnz d)). Using h, not rho, matters:
+  /// with these identities an anti-Hermitian rounding error would evolve under a generator
+  /// with the jump term's sign flipped, which is unstable; on h it has zero derivative.
   Matrix operator()(const Matrix& rho) const {
-    const Complex i(0, 1);
-    const Sparse effective = op.hamiltonian - i * (decay_lower + decay_raise);  // H_eff
-    Matrix out = -i * (effective * rho);
-    out += i * (rho * Sparse(effective.adjoint()));
-    out += emission * (op.lower_total * (rho * op.raise_total));
-    if (absorption > 0) out += absorption * (op.raise_total * (rho * op.lower_total));
+    const Matrix h = 0.5 * (rho + rho.adjoint());
+    Matrix out = minus_i_effective * h;
+    out += out.adjoint().eval();
+    const Matrix lowered = op.lower_total * h;
+    out += emission * (op.lower_total * lowered.adjoint());
+    if (absorption > 0) {
+      const Matrix raised = op.raise_total * h;
+      out += absorption * (op.raise_total * raised.adjoint());
+    }
     return out;
   }
 
@@ -170,6 +181,7 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
       values[kEC][g] += (rho * op.charger_jz).trace().real();
       values[kPB][g] += (rho * power_operator).trace().real();
       values[kDark][g] += (rho * op.dark_projector).trace().real();
+      if (!options.nonlinear) continue;
       values[kTraceNorm][g] += partial_transpose_trace_norm(rho, op);
       for (const auto& e : battery_spectrum(rho, op, j_battery)) spectra[g].push_back(e);
     }
@@ -193,6 +205,7 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
   column("P_B", pb);
   column("W_open", open);
   column("dark", values[kDark]);
+  if (!options.nonlinear) return out;
   std::vector<double> w(grid.points), w_sym(grid.points), s_b(grid.points);
   for (int g = 0; g < grid.points; ++g) {
     w[g] = ergotropy(spectra[g], values[kEB][g], model.n_battery);

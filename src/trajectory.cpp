@@ -7,6 +7,10 @@
 namespace darkcharge {
 namespace {
 
+// Relative weight below which the components faster than the slowest one are dropped
+// between jumps; the same threshold as CoupledState's pruning.
+constexpr double kNegligibleRest = 1e-40;
+
 /// Reports grid times in [t, t_next) for the segment that started at time t; returns the
 /// next grid index. Between jumps c_k(t') = sqrt(w_k) exp(-delta_k (t' - t)) up to
 /// normalisation, delta_k = Gamma_k - Gamma_lo; successive grid times reuse the per-step
@@ -21,7 +25,8 @@ int observe_segment(const CoupledState& state, const TimeGrid& grid, double t, d
   std::fill(c.begin(), c.begin() + n, 0.0);
   if (state.is_stationary_between_jumps()) {
     c[begin] = 1.0;
-    observer.observe(g, last, {state, c.data(), 1.0});
+    const bool frozen = state.jump_rate(begin) == 0.0 && std::isinf(t_next);
+    observer.observe(g, last, {state, c.data(), 1.0, frozen});
     return last;
   }
   for (int k = begin; k < end; ++k) {
@@ -32,8 +37,18 @@ int observe_segment(const CoupledState& state, const TimeGrid& grid, double t, d
     if (!first_point)
       for (int k = begin; k < end; ++k) c[k] *= c[n + k];
     first_point = false;
-    double norm2 = 0;
+    double norm2 = 0, rest = 0;
     for (int k = begin; k < end; ++k) norm2 += c[k] * c[k];
+    rest = norm2 - c[begin] * c[begin];
+    if (rest < kNegligibleRest * c[begin] * c[begin]) {
+      // Every faster component has decayed to numerically nothing (amplitude ratio
+      // < 1e-20, as in CoupledState's pruning): the state is |J_lo> until the next jump.
+      std::fill(c.begin() + begin + 1, c.begin() + end, 0.0);
+      c[begin] = 1.0;
+      const bool frozen = state.jump_rate(begin) == 0.0 && std::isinf(t_next);
+      observer.observe(g, last, {state, c.data(), 1.0, frozen});
+      return last;
+    }
     if (norm2 < 1e-200) {  // keep away from underflow; the state is defined up to scale
       const double scale = 1.0 / std::sqrt(norm2);
       for (int k = begin; k < end; ++k) c[k] *= scale;

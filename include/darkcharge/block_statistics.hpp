@@ -14,8 +14,10 @@ class BlockStatistics {
 
   /// Adds value x of observable o at grid index g for `count` identical trajectories' worth.
   void add(int g, int o, double x);
-  /// Adds values[0..observables) at every grid index in [begin, end).
-  void add_rows(int begin, int end, const double* values);
+  /// Adds `counts[g]` copies of values[0..observables) at each grid index g.
+  void add_weighted_rows(const std::vector<long>& counts, const double* values);
+  /// Adds values[0..observables) at every grid index in [begin, end), `weight` times each.
+  void add_rows(int begin, int end, const double* values, long weight = 1);
   int points() const { return points_; }
   int observables() const { return observables_; }
   long count(int g, int o) const { return cell(g, o).n; }

@@ -17,6 +17,8 @@ struct ExactOptions {
   double relative_tolerance = 1e-10;
   double absolute_tolerance = 1e-12;
   long max_dimension = 2000;  ///< largest product-basis dimension per sector accepted
+  /// W_B, W_B_sym, S_B, dS_B_dt (dense eigen-decompositions of the state at every time).
+  bool nonlinear = true;
 };
 
 /// Same columns as simulate() with zero errors.

@@ -18,6 +18,9 @@ struct Snapshot {
   const CoupledState& state;
   const double* c;
   double norm2;
+  /// True when the state is final: one component with no open jump channel, so it holds
+  /// for every remaining output time (the range passed with it ends at the last point).
+  bool frozen = false;
 
   double battery_jz() const { return state.battery_jz(c, norm2); }
   double power() const { return state.power(c, norm2); }

@@ -143,6 +143,10 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
   auto* exact = app->add_subcommand(
       "exact", "Exact density-matrix evolution (small systems), same columns, errors 0");
   add_model_options(*exact, o);
+  exact->add_option("--max-dimension", o.max_dimension,
+                    "Refuse product-basis dimensions (N_C+1)(N_B+1) above this (memory ~ 16 d^2 "
+                    "bytes per stored matrix, time ~ d^3)")
+      ->check(integer_at_least(1))->capture_default_str();
   exact->callback([&o] { o.command = "exact"; });
 
   auto* steady = app->add_subcommand(

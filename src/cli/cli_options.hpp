@@ -29,6 +29,7 @@ struct Options {
   std::string sectors_output;          // total-J sector populations
   std::vector<double> temperatures;    // steady: sweep over T
   std::vector<double> nbar_values;     // steady: sweep over nbar
+  long max_dimension = 2000;           // exact: largest product-basis dimension
   bool quiet = false;
 };
 

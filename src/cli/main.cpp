@@ -219,7 +219,10 @@ int run(Options& o) {
     result = run_ensemble(o.model, o.grid, o.ensemble,
                           [&bar](long done, long total) { bar.update(done, total); });
   } else {
-    result.series = solve_exact(o.model, o.grid);
+    ExactOptions exact;
+    exact.nonlinear = wants(o, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
+    exact.max_dimension = o.max_dimension;
+    result.series = solve_exact(o.model, o.grid, exact);
     result.peaks = peak_summary(result.series, o.grid);
   }
   const TimeSeries series = select_columns(result.series, o.observables);
