@@ -37,9 +37,9 @@ int observe_segment(const CoupledState& state, const TimeGrid& grid, double t, d
     if (!first_point)
       for (int k = begin; k < end; ++k) c[k] *= c[n + k];
     first_point = false;
-    double norm2 = 0, rest = 0;
-    for (int k = begin; k < end; ++k) norm2 += c[k] * c[k];
-    rest = norm2 - c[begin] * c[begin];
+    double rest = 0;  // summed directly: norm2 - c_lo^2 would cancel to 0 near 1e-16
+    for (int k = begin + 1; k < end; ++k) rest += c[k] * c[k];
+    double norm2 = c[begin] * c[begin] + rest;
     if (rest < kNegligibleRest * c[begin] * c[begin]) {
       // Every faster component has decayed to numerically nothing (amplitude ratio
       // < 1e-20, as in CoupledState's pruning): the state is |J_lo> until the next jump.
