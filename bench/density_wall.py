@@ -22,14 +22,9 @@ DARKCHARGE = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
 
 QUTIP_SNIPPET = r"""
 import sys, numpy as np, qutip as qt
+sys.path.insert(0, sys.argv[3])
+from compare_qutip import collective
 nb, nc = int(sys.argv[1]), int(sys.argv[2])
-def collective(j):
-    d = int(round(2 * j)) + 1
-    m = np.array([j - i for i in range(d)])
-    low = np.zeros((d, d))
-    for i in range(d - 1):
-        low[i + 1, i] = np.sqrt((j + m[i]) * (j - m[i] + 1))
-    return qt.Qobj(low), qt.Qobj(np.diag(m))
 lc, zc = collective(nc / 2); lb, zb = collective(nb / 2)
 ic, ib = qt.qeye(lc.shape[0]), qt.qeye(lb.shape[0])
 lower = qt.tensor(lc, ib) + qt.tensor(ic, lb)
@@ -58,7 +53,8 @@ def exact(nb):
 
 
 def mesolve(nb):
-    return timed(["/usr/bin/python3", "-c", QUTIP_SNIPPET, str(nb), str(5 * nb)])
+    return timed(["/usr/bin/python3", "-c", QUTIP_SNIPPET, str(nb), str(5 * nb),
+                  os.path.dirname(os.path.abspath(__file__))])
 
 
 def trajectories(nb):

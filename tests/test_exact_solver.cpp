@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_models.hpp"
+
 #include "darkcharge/errors.hpp"
 #include "darkcharge/exact_solver.hpp"
 #include "reference_data.hpp"
@@ -12,14 +14,7 @@
 namespace darkcharge {
 namespace {
 
-Model make_model(int nb, int nc, double nbar, BatteryInit init) {
-  Model m;
-  m.n_battery = nb;
-  m.n_charger = nc;
-  m.nbar = nbar;
-  m.battery_init = init;
-  return m;
-}
+using testing::make_model;
 
 // Both solvers integrate to ~1e-10; 1e-7 leaves room for the reference's own tolerance.
 void expect_matches_reference(const Model& model, const std::string& file) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_models.hpp"
+
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/exact_solver.hpp"
 #include "darkcharge/steady_state.hpp"
@@ -11,14 +13,7 @@
 namespace darkcharge {
 namespace {
 
-Model make_model(int nb, int nc, double nbar, BatteryInit init) {
-  Model m;
-  m.n_battery = nb;
-  m.n_charger = nc;
-  m.nbar = nbar;
-  m.battery_init = init;
-  return m;
-}
+using testing::make_model;
 
 // The exact solver at t = 40 has relaxed to 1e-10 for these sizes (slowest rate >~ 1).
 TEST(SteadyState, MatchesLongExactEvolution) {
