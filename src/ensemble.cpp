@@ -50,7 +50,25 @@ struct Plan {
 /// amplitudes, and adds them to one block's accumulators.
 class BlockObserver : public TrajectoryObserver {
  public:
-  BlockObserver(const Plan& plan, BlockAccumulators& acc) : plan_(plan), acc_(acc) {}
+  BlockObserver(const Plan& plan, BlockAccumulators& acc) : plan_(plan), acc_(acc) {
+    // At nbar = 0 every trajectory starts in the same state and M only decreases, so the
+    // state at output time g is a function of M alone: observe it once, then count.
+    // Dense table over (g, M) when it is small; plain path otherwise.
+    const double m_max = plan.model.j_charger() + plan.model.j_battery();
+    m_count_ = static_cast<long>(std::lround(2 * m_max)) + 1;
+    const bool linear_only = !plan.basis && !plan.options.sector_populations;
+    if (plan.model.nbar == 0.0 && linear_only && m_count_ * plan.grid.points <= kMaxKnownStates)
+      by_m_.assign(m_count_ * plan.grid.points, KnownState{});
+  }
+
+  bool state_is_function_of_m() const override { return !by_m_.empty(); }
+
+  bool count_if_known(int g, double total_m) override {
+    KnownState& known = by_m_[index(g, total_m)];
+    if (known.count == 0) return false;
+    ++known.count;
+    return true;
+  }
 
   void observe(int begin, int end, const Snapshot& s) override {
     const auto v = s.state.linear_values(s.c, s.norm2);
@@ -60,6 +78,13 @@ class BlockObserver : public TrajectoryObserver {
         v.power / plan_.model.n_battery,
         v.dark,
     };
+    if (!by_m_.empty()) {  // remember the state of (g, M); later trajectories only count
+      for (int g = begin; g < end; ++g) {
+        KnownState& known = by_m_[index(g, s.state.total_m())];
+        if (known.count++ == 0) known.values = values;
+      }
+      return;
+    }
     if (s.frozen && !plan_.options.sector_populations && !plan_.basis) {
       // Final states repeat exactly across trajectories (the dark levels, the ground):
       // count how many trajectories froze in each at each time, add them all in flush().
@@ -76,6 +101,12 @@ class BlockObserver : public TrajectoryObserver {
   /// Adds the tallied frozen tails: a trajectory frozen from index g0 on counts at every
   /// g >= g0 (a running sum over start indices).
   void flush() {
+    for (std::size_t i = 0; i < by_m_.size(); ++i)
+      if (by_m_[i].count > 0) {
+        const int g = static_cast<int>(i / m_count_);
+        acc_.linear.add_rows(g, g + 1, by_m_[i].values.data(), by_m_[i].count);
+        by_m_[i].count = 0;
+      }
     for (const auto& [values, starts] : frozen_) {
       std::vector<long> active(plan_.grid.points, 0);
       long running = 0;
@@ -110,8 +141,20 @@ class BlockObserver : public TrajectoryObserver {
     }
   }
 
+  struct KnownState {
+    long count = 0;
+    LinearRow values{};
+  };
+  static constexpr long kMaxKnownStates = 1 << 18;
+  std::size_t index(int g, double total_m) const {
+    const double m_max = 0.5 * (m_count_ - 1);
+    return std::size_t(g) * m_count_ + static_cast<std::size_t>(std::lround(total_m + m_max));
+  }
+
   const Plan& plan_;
   BlockAccumulators& acc_;
+  long m_count_ = 0;
+  std::vector<KnownState> by_m_;  // (g, M) -> values and count (nbar = 0 fast path)
   std::map<LinearRow, std::vector<long>> frozen_;  // final values -> count by start index
   Eigen::VectorXd psi_;
   std::vector<double> sector_values_;

@@ -16,10 +16,36 @@ constexpr double kNegligibleRest = 1e-40;
 /// normalisation, delta_k = Gamma_k - Gamma_lo; successive grid times reuse the per-step
 /// factor exp(-delta_k dt). `c` holds amplitudes (zero outside the active window) and,
 /// in its second half, the step factors.
+/// The same for observers whose state is a function of (g, M): each output time is either
+/// counted (state already known) or built directly from the segment start and observed.
+int observe_segment_by_m(const CoupledState& state, const TimeGrid& grid, double t, int g,
+                         int last, TrajectoryObserver& observer, std::vector<double>& c) {
+  const int n = state.size(), begin = state.active_begin(), end = state.active_end();
+  const auto& w = state.weights();
+  for (; g < last; ++g) {
+    if (observer.count_if_known(g, state.total_m())) continue;
+    std::fill(c.begin(), c.begin() + n, 0.0);
+    double norm2 = 0;
+    for (int k = begin; k < end; ++k) {
+      c[k] = std::sqrt(w[k]) * std::exp(-state.relative_decay(k) * (grid.time(g) - t));
+      norm2 += c[k] * c[k];
+    }
+    if (norm2 < 1e-200) {  // keep away from underflow; the state is defined up to scale
+      const double scale = 1.0 / std::sqrt(norm2);
+      for (int k = begin; k < end; ++k) c[k] *= scale;
+      norm2 = 1.0;
+    }
+    observer.observe(g, g + 1, {state, c.data(), norm2});
+  }
+  return g;
+}
+
 int observe_segment(const CoupledState& state, const TimeGrid& grid, double t, double t_next,
                     int g, TrajectoryObserver& observer, std::vector<double>& c) {
   const int last = grid.first_index_not_before(t_next);  // grid times in [t, t_next)
   if (g >= last) return g;
+  if (observer.state_is_function_of_m())
+    return observe_segment_by_m(state, grid, t, g, last, observer, c);
   const int n = state.size(), begin = state.active_begin(), end = state.active_end();
   const auto& w = state.weights();
   std::fill(c.begin(), c.begin() + n, 0.0);

@@ -33,6 +33,14 @@ class TrajectoryObserver {
  public:
   virtual ~TrajectoryObserver() = default;
   virtual void observe(int begin, int end, const Snapshot& snapshot) = 0;
+
+  /// Observers that know the state is a function of (grid index, M) alone -- true at
+  /// nbar = 0 from one initial state, where M only decreases and the relative decay
+  /// (r_- + r_+) J(J+1) does not depend on M -- return true here; the trajectory then asks
+  /// count_if_known() before building the state at each output time.
+  virtual bool state_is_function_of_m() const { return false; }
+  /// Counts this trajectory at (g, M) and returns true if that state was already observed.
+  virtual bool count_if_known(int /*g*/, double /*total_m*/) { return false; }
 };
 
 /// Runs one trajectory from `init`, reporting every grid time to `observer`. `state` and
