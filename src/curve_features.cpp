@@ -1,5 +1,7 @@
 #include "darkcharge/curve_features.hpp"
 
+#include <limits>
+
 namespace darkcharge {
 namespace {
 
@@ -18,6 +20,17 @@ Peak global_maximum(const std::vector<double>& y, const TimeGrid& grid) {
   int best = 0;
   for (int i = 1; i < static_cast<int>(y.size()); ++i)
     if (y[i] > y[best]) best = i;
+  return refine(y, grid, best);
+}
+
+Peak largest_interior_maximum(const std::vector<double>& y, const TimeGrid& grid) {
+  int best = -1;
+  for (int i = 1; i + 1 < static_cast<int>(y.size()); ++i)
+    if (y[i] > y[i - 1] && y[i] >= y[i + 1] && (best < 0 || y[i] > y[best])) best = i;
+  if (best < 0) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    return {nan, nan};
+  }
   return refine(y, grid, best);
 }
 

@@ -340,12 +340,18 @@ PeakSummary peaks_with_errors(const TimeGrid& grid, const std::vector<double>& p
     p.entanglement_rate_max = p.entanglement_rate_max_time = p.lag = {nan, nan};
     return p;
   }
-  p.entanglement_rate_max = jackknife_feature(*rate, *rate_replicates, peak_value);
-  p.entanglement_rate_max_time = jackknife_feature(*rate, *rate_replicates, peak_time);
+  auto local_value = [&](const std::vector<double>& y) {
+    return largest_interior_maximum(y, grid).value;
+  };
+  auto local_time = [&](const std::vector<double>& y) {
+    return largest_interior_maximum(y, grid).time;
+  };
+  p.entanglement_rate_max = jackknife_feature(*rate, *rate_replicates, local_value);
+  p.entanglement_rate_max_time = jackknife_feature(*rate, *rate_replicates, local_time);
   std::vector<double> lags;
   for (std::size_t b = 0; b < rate_replicates->size(); ++b)
-    lags.push_back(peak_time((*rate_replicates)[b]) - peak_time(power_replicates[b]));
-  p.lag = jackknife(peak_time(*rate) - peak_time(power), lags);
+    lags.push_back(local_time((*rate_replicates)[b]) - peak_time(power_replicates[b]));
+  p.lag = jackknife(local_time(*rate) - peak_time(power), lags);
   return p;
 }
 

@@ -14,9 +14,12 @@ struct Peak {
 };
 
 /// Global maximum, refined by the parabola through the grid maximum and its neighbours.
-/// With the end points counted as local maxima when they exceed their neighbour, this is
-/// also the paper's "largest local maximum" (Fig. 5c).
 Peak global_maximum(const std::vector<double>& y, const TimeGrid& grid);
+
+/// The largest interior local maximum (paper Fig. 5c: "when there are more than one local
+/// maxima ... we choose the largest"), parabola-refined; NaN value and time if the curve
+/// has none (e.g. dS_B/dt of small systems is largest at t = 0 and then falls).
+Peak largest_interior_maximum(const std::vector<double>& y, const TimeGrid& grid);
 
 /// dy/dt by second-order finite differences (central inside, one-sided at the ends).
 std::vector<double> time_derivative(const std::vector<double>& y, const TimeGrid& grid);

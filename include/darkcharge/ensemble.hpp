@@ -38,9 +38,11 @@ using ProgressCallback = std::function<void(long done, long total)>;
 struct PeakSummary {
   Estimate power_max;                   ///< P_B^max
   Estimate power_max_time;              ///< its time
-  Estimate entanglement_rate_max;       ///< largest local maximum of dS_B/dt (NaN if no S_B)
+  Estimate entanglement_rate_max;       ///< largest interior local maximum of dS_B/dt
   Estimate entanglement_rate_max_time;  ///< its time
   Estimate lag;                         ///< time(dS_B/dt max) - time(P_B^max)
+  // The three above are NaN without S_B, or when dS_B/dt has no interior local maximum
+  // (small systems: the rate is largest at t = 0); the jackknife then gives NaN too.
 };
 
 struct EnsembleResult {

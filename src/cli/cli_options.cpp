@@ -155,6 +155,10 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "E_B, E_C, W_open, dark, W_B, W_B_sym, S_B and dE_B/dT (paper Sec. VI, Fig. 6)");
   add_physics_options(*steady, o, false);
   steady->add_option("--output,-o", o.output, "CSV file to write (default: standard output)");
+  steady->add_option("--observables", o.observables,
+                     "Comma-separated subset; without W_B, W_B_sym or S_B only the energies, "
+                     "dark and dE_B_dT are computed (cheap at any size; the others are nan)")
+      ->delimiter(',')->check(CLI::IsMember(all_observables()));
   steady->callback([&o] { o.command = "steady"; });
   return app;
 }

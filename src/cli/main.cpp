@@ -47,9 +47,12 @@ nlohmann::json peaks_json(const PeakSummary& p) {
           {"dS_B_dt_max", estimate(p.entanglement_rate_max)},
           {"dS_B_dt_max_time", estimate(p.entanglement_rate_max_time)},
           {"lag_dS_B_dt_after_P_B", estimate(p.lag)},
-          {"note", "P_B_max: global maximum of P_B(t); dS_B_dt_max: largest local maximum "
-                   "(paper Fig. 5c); times refined by a parabola through the grid maximum; "
-                   "errors: delete-one-block jackknife (0 for exact runs)"}};
+          {"note", "P_B_max: global maximum of P_B(t); dS_B_dt_max: largest interior local "
+                   "maximum of dS_B/dt (paper Fig. 5c), null if the rate is largest at t = 0 "
+                   "and has no later peak (small systems); lag = its time minus that of "
+                   "P_B_max; times refined by a parabola through the grid maximum; errors: "
+                   "delete-one-block jackknife (0 for exact runs), which can understate the "
+                   "error of a peak time when the peak is flat"}};
 }
 
 bool wants(const Options& o, std::initializer_list<const char*> names) {
@@ -170,7 +173,9 @@ int run_steady(Options& o) {
   for (const auto& [t, nbar] : rows) {
     Model model = o.model;
     model.nbar = nbar;
-    const SteadyState s = steady_state(model);
+    SteadyStateOptions options;
+    options.nonlinear = wants(o, {"W_B", "W_B_sym", "S_B"});
+    const SteadyState s = steady_state(model, options);
     out << fmt::format("{:.10g},{:.10g}", t, nbar);
     for (double v : {s.e_battery, s.e_charger, s.w_open, s.dark, s.ergotropy,
                      s.ergotropy_symmetric, s.log_negativity,

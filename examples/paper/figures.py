@@ -1,0 +1,1250 @@
+#!/usr/bin/python3
+"""Regenerate every figure of Quach & Munro, Phys. Rev. Applied 14, 024092 (2020), plus
+"beyond the paper" results, from the darkcharge engine.
+
+Called by examples/paper/make_figures.sh (which builds the binaries). Every number comes
+from the darkcharge command-line tool (simulate / exact / steady); the large-N_B steady
+energy sweep uses the library example sweep_battery_size (closed form, energies only),
+because `darkcharge steady` always also computes W_B and S_B, which costs minutes and GBs
+at N_B ~ 500. Intermediate files go to --work (a temporary directory); the tidy CSVs and
+PNGs go to --out (data/).
+
+Conventions: docs/physics.md. Zero temperature and a ground-state battery unless stated
+(the paper's appendix); time in 1/gamma, energies per spin in units of omega.
+Stochastic curves: mean of quantum-jump trajectories, shaded band = +-1 standard error
+(linear observables) or +-1 jackknife error (W_B, S_B, dS_B/dt). Thin black dashed
+lines: exact density-matrix solver. Steady-state panels: exact closed form (error 0).
+"""
+import argparse
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from scipy.signal import find_peaks, savgol_filter  # noqa: E402
+
+COLORS = ["C0", "C1", "C2", "C3", "C4"]
+EXACT_STYLE = dict(color="k", ls="--", lw=0.8)
+EXACT_MAX_DIM = 70  # product dimension (N_C+1)(N_B+1) up to which exact overlays are cheap
+
+# --------------------------------------------------------------------------------------
+# Running the engine
+# --------------------------------------------------------------------------------------
+
+
+class Engine:
+    def __init__(self, binary, sweep_binary, work, threads):
+        self.bin = binary
+        self.sweep = sweep_binary
+        self.work = work
+        self.threads = threads
+        self.count = 0
+        self.cache = {}
+        self.log = open(os.path.join(work, "engine-stderr.log"), "a")
+        self.seconds = 0.0
+        self.runs = 0
+
+    def _run(self, args):
+        start = time.time()
+        self.runs += 1
+        self.log.write("$ " + " ".join(args) + "\n")
+        self.log.flush()
+        proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.seconds += time.time() - start
+        if proc.returncode != 0:
+            raise RuntimeError(f"command failed ({proc.returncode}): {' '.join(args)}\n"
+                               f"see {self.log.name}")
+        return proc.stdout
+
+    def _path(self, suffix):
+        self.count += 1
+        return os.path.join(self.work, f"run{self.count:04d}{suffix}")
+
+    @staticmethod
+    def _model_args(nb, nc, temperature, init):
+        args = ["--nb", str(nb), "--nc", str(nc), "--battery-init", init]
+        if temperature:
+            args += ["--temperature", repr(float(temperature))]
+        return args
+
+    def simulate(self, nb, nc, t_max, points, trajectories, seed, temperature=0.0,
+                 init="ground", observables=None):
+        key = ("sim", nb, nc, t_max, points, trajectories, seed, temperature, init,
+               tuple(observables or ()))
+        if key in self.cache:
+            return self.cache[key]
+        csv, js = self._path(".csv"), self._path(".json")
+        args = [self.bin, "simulate"] + self._model_args(nb, nc, temperature, init) + [
+            "--t-max", repr(float(t_max)), "--points", str(points),
+            "--trajectories", str(trajectories), "--seed", str(seed),
+            "--threads", str(self.threads), "-o", csv, "--summary", js, "-q"]
+        if observables:
+            args += ["--observables", ",".join(observables)]
+        self._run(args)
+        result = (read_cli_csv(csv), json.load(open(js)))
+        self.cache[key] = result
+        return result
+
+    def exact(self, nb, nc, t_max, points, temperature=0.0, init="ground", observables=None):
+        key = ("exact", nb, nc, t_max, points, temperature, init, tuple(observables or ()))
+        if key in self.cache:
+            return self.cache[key]
+        csv, js = self._path(".csv"), self._path(".json")
+        args = [self.bin, "exact"] + self._model_args(nb, nc, temperature, init) + [
+            "--t-max", repr(float(t_max)), "--points", str(points), "-o", csv,
+            "--summary", js, "-q"]
+        if observables:
+            args += ["--observables", ",".join(observables)]
+        self._run(args)
+        result = (read_cli_csv(csv), json.load(open(js)))
+        self.cache[key] = result
+        return result
+
+    def steady(self, nb, nc, temperatures=(0.0,), init="ground"):
+        key = ("steady", nb, nc, tuple(temperatures), init)
+        if key in self.cache:
+            return self.cache[key]
+        csv = self._path(".csv")
+        temps = ",".join(repr(float(T)) for T in temperatures)
+        self._run([self.bin, "steady", "--nb", str(nb), "--nc", str(nc), "--battery-init",
+                   init, "--temperatures", temps, "-o", csv])
+        result = read_cli_csv(csv)
+        self.cache[key] = result
+        return result
+
+    def steady_energy_sweep(self, ratio, max_nb):
+        """E_B^ss for N_B = 1..max_nb at N_C = R N_B (closed form, energies only)."""
+        out = self._run([self.sweep, str(ratio), str(max_nb), "0"])
+        rows = [line.split() for line in out.splitlines()
+                if line.strip() and not line.startswith("#") and not line.split()[0] == "N_B"]
+        nb = np.array([int(r[0]) for r in rows])
+        e = np.array([float(r[2]) for r in rows])
+        return nb, e
+
+
+def read_cli_csv(path):
+    with open(path) as f:
+        lines = [line for line in f if not line.startswith("#")]
+    data = np.genfromtxt(io.StringIO("".join(lines)), delimiter=",", names=True)
+    data = np.atleast_1d(data)
+    return {name: np.asarray(data[name], dtype=float) for name in data.dtype.names}
+
+
+def exact_fits(nb, nc):
+    return (nb + 1) * (nc + 1) <= EXACT_MAX_DIM
+
+
+def peak_time_estimate(nb, ratio):
+    """Rough time of the power peak (superradiant delay ~ ln N / N), for choosing windows."""
+    n = nb * (ratio + 1)
+    return 0.75 * math.log(n + 1) / n
+
+
+# --------------------------------------------------------------------------------------
+# Tidy tables
+# --------------------------------------------------------------------------------------
+
+
+class Table:
+    """Column-ordered table built from blocks (scalars are broadcast)."""
+
+    def __init__(self, columns):
+        self.columns = list(columns)
+        self.data = {c: [] for c in self.columns}
+
+    def add(self, **values):
+        unknown = set(values) - set(self.columns)
+        if unknown:
+            raise KeyError(f"unknown columns {unknown}")
+        n = max((len(np.atleast_1d(v)) for v in values.values() if not isinstance(v, str)),
+                default=1)
+        for c in self.columns:
+            if c not in values:
+                raise KeyError(f"missing column {c}")
+            v = values[c]
+            if isinstance(v, str) or np.ndim(v) == 0:
+                self.data[c].extend([v] * n)
+            else:
+                v = list(np.asarray(v))
+                if len(v) != n:
+                    raise ValueError(f"column {c}: {len(v)} values, expected {n}")
+                self.data[c].extend(v)
+
+    def col(self, name):
+        return np.array(self.data[name])
+
+    def mask(self, **conditions):
+        m = np.ones(len(self.data[self.columns[0]]), dtype=bool)
+        for k, v in conditions.items():
+            m &= self.col(k) == v
+        return m
+
+    def get(self, name, **conditions):
+        return self.col(name)[self.mask(**conditions)]
+
+    def write(self, path):
+        def fmt(v):
+            if isinstance(v, str):
+                return v
+            if isinstance(v, (int, np.integer)):
+                return str(int(v))
+            v = float(v)
+            return "nan" if math.isnan(v) else f"{v:.10g}"
+
+        with open(path, "w") as f:
+            f.write(",".join(self.columns) + "\n")
+            for i in range(len(self.data[self.columns[0]])):
+                f.write(",".join(fmt(self.data[c][i]) for c in self.columns) + "\n")
+
+
+def curve_columns(names):
+    cols = []
+    for n in names:
+        cols += [n, n + "_err"]
+    return cols
+
+
+def add_curve(table, method, params, d, names):
+    values = dict(params)
+    values["method"] = method
+    values["t"] = d["t"]
+    for n in names:
+        values[n] = d[n]
+        values[n + "_err"] = d[n + "_err"]
+    table.add(**values)
+
+
+# --------------------------------------------------------------------------------------
+# Peak features from replicas (paper Fig. 5c-d)
+# --------------------------------------------------------------------------------------
+
+
+def parabola(t, y, i):
+    """Value and time of the vertex of the parabola through (i-1, i, i+1)."""
+    if i <= 0 or i >= len(y) - 1:
+        return y[i], t[i]
+    a, b, c = y[i - 1], y[i], y[i + 1]
+    den = a - 2 * b + c
+    x = 0.5 * (a - c) / den if den < 0 else 0.0
+    x = min(max(x, -1.0), 1.0)
+    return b - 0.25 * (a - c) * x, t[i] + x * (t[1] - t[0])
+
+
+SG_WINDOW, SG_ORDER = 11, 3  # Savitzky-Golay derivative of S_B (Fig. 5c-d)
+
+
+def smoothed_rate(t, s):
+    """dS/dt of a curve on an equally spaced grid: Savitzky-Golay derivative (cubic, 11
+    points). Applied identically to trajectory and exact curves, so both estimate the same
+    quantity; it suppresses the point-to-point noise of the trajectory S_B that a plain
+    finite difference amplifies."""
+    return savgol_filter(s, SG_WINDOW, SG_ORDER, deriv=1, delta=t[1] - t[0])
+
+
+def interior_peak(y, sigma, start, threshold=4.0):
+    """Index of the largest local maximum of y at index >= start (never an end point) whose
+    prominence exceeds threshold * sigma (pointwise error; 0 for exact curves), or None."""
+    idx, props = find_peaks(y[start:], prominence=0)
+    if len(idx) == 0:
+        return None
+    idx = idx + start
+    floor = 1e-6 * np.max(np.abs(y))
+    ok = [i for i, p in zip(idx, props["prominences"]) if p > threshold * sigma[i] + floor]
+    if not ok:
+        return None
+    return max(ok, key=lambda i: y[i])
+
+
+def peak_features(t, s_curves, p_curves):
+    """Paper Fig. 5c-d features of the pooled S_B / P_B curves of M independent replicas
+    (M = 1 for an exact curve), with a delete-one-replica jackknife (bias-corrected value
+    and error). Returns dict name -> (value, error):
+      P_B_max, P_B_max_time  global maximum of P_B (parabola-refined);
+      dS_B_dt_max, dS_B_dt_max_time  the largest local maximum of dS_B/dt after the power
+        peak whose prominence exceeds 4 jackknife errors (NaN if none is resolved);
+      lag = dS_B_dt_max_time - P_B_max_time;  dS_B_dt_0 = dS_B/dt at t = 0."""
+    s_curves = np.asarray(s_curves)
+    p_curves = np.asarray(p_curves)
+    m = len(s_curves)
+    ds_full = smoothed_rate(t, s_curves.mean(0))
+    p_full = p_curves.mean(0)
+    if m > 1:
+        ds_loo = np.array([smoothed_rate(t, np.delete(s_curves, k, 0).mean(0))
+                           for k in range(m)])
+        p_loo = np.array([np.delete(p_curves, k, 0).mean(0) for k in range(m)])
+        sigma = np.sqrt((m - 1) / m * ((ds_loo - ds_loo.mean(0)) ** 2).sum(0))
+    else:
+        sigma = np.zeros_like(ds_full)
+    ipk = interior_peak(ds_full, sigma, start=int(np.argmax(p_full)))
+
+    def features(ds, p):
+        pv, pt = parabola(t, p, int(np.argmax(p)))
+        out = {"P_B_max": pv, "P_B_max_time": pt, "dS_B_dt_0": ds[0]}
+        if ipk is None:
+            out.update(dS_B_dt_max=np.nan, dS_B_dt_max_time=np.nan, lag=np.nan)
+        else:  # the same peak in every jackknife sample: search near the full-sample one
+            lo, hi = max(1, ipk - 3), min(len(ds) - 2, ipk + 3)
+            k = lo + int(np.argmax(ds[lo:hi + 1]))
+            sv, st = parabola(t, ds, k)
+            out.update(dS_B_dt_max=sv, dS_B_dt_max_time=st, lag=st - pt)
+        return out
+
+    full = features(ds_full, p_full)
+    if m == 1:
+        return {key: (v, 0.0) for key, v in full.items()}
+    loo = [features(ds_loo[k], p_loo[k]) for k in range(m)]
+    result = {}
+    for key, v in full.items():
+        vals = np.array([f[key] for f in loo])
+        est = m * v - (m - 1) * vals.mean()
+        err = math.sqrt((m - 1) / m * ((vals - vals.mean()) ** 2).sum())
+        result[key] = (est, err)
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# Plot helpers
+# --------------------------------------------------------------------------------------
+
+
+def band(ax, t, y, err, color, label=None, ls="-", lw=1.5):
+    ax.fill_between(t, y - err, y + err, color=color, alpha=0.3, lw=0)
+    ax.plot(t, y, color=color, ls=ls, lw=lw, label=label)
+
+
+def exact_line(ax, t, y, label=None):
+    ax.plot(t, y, label=label, **EXACT_STYLE)
+
+
+def panel_label(ax, letter, title=None):
+    ax.set_title(f"({letter})" + (f" {title}" if title else ""), loc="left", fontsize=10)
+
+
+def finish(fig, path, note):
+    width = int(fig.get_figwidth() * 17)
+    lines = [textwrap.fill(part, width) for part in note.split("\n")]
+    text = "\n".join(lines)
+    nlines = text.count("\n") + 1
+    fig.text(0.5, 0.003, text, ha="center", va="bottom", fontsize=7, color="0.3")
+    fig.tight_layout(rect=(0, 0.012 + 0.13 * nlines / fig.get_figheight(), 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+TRAJ_NOTE = ("coloured: quantum-jump trajectories, band = +-1 standard / jackknife error; "
+             "black dashed: exact density-matrix solver; steady-state panels: exact closed "
+             "form (error 0). T = 0, battery starts in its ground state unless stated.")
+
+# --------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------
+
+
+class Figures:
+    def __init__(self, engine, out):
+        self.e = engine
+        self.out = out
+
+    def path(self, name):
+        return os.path.join(self.out, name)
+
+    # ---------------- shared data sets ----------------
+    R5_TMAX, R5_POINTS, R5_TRAJ = 1.5, 301, 200000
+
+    def r5(self, nb):
+        """R = 5, N_B = 1, 2, 3: trajectories with all observables, and the exact solver."""
+        sim = self.e.simulate(nb, 5 * nb, self.R5_TMAX, self.R5_POINTS, self.R5_TRAJ,
+                              seed=20 + nb)
+        ex = self.e.exact(nb, 5 * nb, self.R5_TMAX, self.R5_POINTS)
+        return sim, ex
+
+    # ---------------- Figure 2 ----------------
+    def fig2a(self):
+        t = Table(["method", "R", "N_B", "N_C", "T", "t"] + curve_columns(["E_B", "E_C"]))
+        for nb in (1, 2, 3):
+            (sim, _), (ex, _) = self.r5(nb)
+            params = dict(R=5, N_B=nb, N_C=5 * nb, T=0)
+            add_curve(t, "trajectories", params, sim, ["E_B", "E_C"])
+            add_curve(t, "exact", params, ex, ["E_B", "E_C"])
+        t.write(self.path("fig2a.csv"))
+        return t
+
+    def fig2b(self):
+        t = Table(["R", "N_B", "E_B_ss", "E_B_ss_err"])
+        for R in (2, 5, 10):
+            for nb in range(1, 11):
+                s = self.e.steady(nb, R * nb)
+                t.add(R=R, N_B=nb, E_B_ss=s["E_B"][0], E_B_ss_err=s["E_B_err"][0])
+        t.write(self.path("fig2b.csv"))
+        return t
+
+    FIG2C_R = list(range(1, 21)) + [25, 30, 40, 50]
+
+    def fig2c(self):
+        t = Table(["R", "N_B", "N_C", "E_B_ss", "E_B_ss_err"])
+        for nb in (1, 2, 3):
+            for R in self.FIG2C_R:
+                s = self.e.steady(nb, R * nb)
+                t.add(R=R, N_B=nb, N_C=R * nb, E_B_ss=s["E_B"][0], E_B_ss_err=s["E_B_err"][0])
+        t.write(self.path("fig2c.csv"))
+        return t
+
+    def fig2d(self):
+        t = Table(["method", "R", "N_B", "N_C", "T", "t"] + curve_columns(["P_B"]))
+        for nb in (1, 2, 3):
+            (sim, _), (ex, _) = self.r5(nb)
+            params = dict(R=5, N_B=nb, N_C=5 * nb, T=0)
+            add_curve(t, "trajectories", params, sim, ["P_B"])
+            add_curve(t, "exact", params, ex, ["P_B"])
+        t.write(self.path("fig2d.csv"))
+        return t
+
+    PEAK_TRAJ, PEAK_POINTS = 20000, 401
+
+    def power_peak(self, nb, R, seed, trajectories=None, points=None, window=4.0):
+        t_max = round(window * peak_time_estimate(nb, R), 6)
+        sim, js = self.e.simulate(nb, R * nb, t_max, points or self.PEAK_POINTS,
+                                  trajectories or self.PEAK_TRAJ, seed,
+                                  observables=["E_B", "P_B"])
+        pk = js["peaks"]
+        row = dict(method="trajectories", R=R, N_B=nb, N_C=R * nb,
+                   P_B_max=pk["P_B_max"]["value"], P_B_max_err=pk["P_B_max"]["error"],
+                   P_B_max_time=pk["P_B_max_time"]["value"],
+                   P_B_max_time_err=pk["P_B_max_time"]["error"])
+        rows = [row]
+        if exact_fits(nb, R * nb):
+            _, jx = self.e.exact(nb, R * nb, t_max, self.PEAK_POINTS, observables=["E_B", "P_B"])
+            px = jx["peaks"]
+            rows.append(dict(method="exact", R=R, N_B=nb, N_C=R * nb,
+                             P_B_max=px["P_B_max"]["value"], P_B_max_err=0.0,
+                             P_B_max_time=px["P_B_max_time"]["value"], P_B_max_time_err=0.0))
+        return rows
+
+    PEAK_COLUMNS = ["method", "R", "N_B", "N_C", "P_B_max", "P_B_max_err", "P_B_max_time",
+                    "P_B_max_time_err"]
+
+    def fig2e(self):
+        t = Table(self.PEAK_COLUMNS)
+        for R in (2, 5, 10):
+            for nb in range(1, 11):
+                for row in self.power_peak(nb, R, seed=200 + nb):
+                    t.add(**row)
+        t.write(self.path("fig2e.csv"))
+        return t
+
+    FIG2F_R = [1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50]
+
+    def fig2f(self):
+        t = Table(self.PEAK_COLUMNS)
+        for nb in (1, 2, 3):
+            for R in self.FIG2F_R:
+                for row in self.power_peak(nb, R, seed=300 + R):
+                    t.add(**row)
+        t.write(self.path("fig2f.csv"))
+        return t
+
+    def plot_fig2(self, a, b, c, d, e, f):
+        fig, axs = plt.subplots(2, 3, figsize=(14, 8))
+        ax = axs[0, 0]
+        for i, nb in enumerate((1, 2, 3)):
+            m = a.mask(method="trajectories", N_B=nb)
+            band(ax, a.col("t")[m], a.col("E_B")[m], a.col("E_B_err")[m], COLORS[i],
+                 label=f"$N_B={nb}$ $\\mathcal{{E}}_B$")
+            band(ax, a.col("t")[m], a.col("E_C")[m], a.col("E_C_err")[m], COLORS[i], ls=":",
+                 label=f"$N_B={nb}$ $\\mathcal{{E}}_C$")
+            mx = a.mask(method="exact", N_B=nb)
+            exact_line(ax, a.col("t")[mx], a.col("E_B")[mx], "exact" if i == 0 else None)
+            exact_line(ax, a.col("t")[mx], a.col("E_C")[mx])
+        ax.set_xlabel(r"$\gamma t$")
+        ax.set_ylabel(r"energy density ($\hbar\omega$)")
+        ax.legend(fontsize=7, ncol=2)
+        panel_label(ax, "a", r"$R=5$: $\mathcal{E}_B$ solid, $\mathcal{E}_C$ dotted")
+
+        ax = axs[0, 1]
+        for i, R in enumerate((2, 5, 10)):
+            m = b.mask(R=R)
+            ax.plot(b.col("N_B")[m], b.col("E_B_ss")[m], "o-", color=COLORS[i], ms=4,
+                    label=f"$R={R}$")
+        ax.set_xlabel(r"$N_B$")
+        ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
+        ax.legend(fontsize=8)
+        panel_label(ax, "b", "steady state vs $N_B$ (exact)")
+
+        ax = axs[0, 2]
+        for i, nb in enumerate((1, 2, 3)):
+            m = c.mask(N_B=nb)
+            ax.plot(c.col("R")[m], c.col("E_B_ss")[m], "o-", color=COLORS[i], ms=3,
+                    label=f"$N_B={nb}$")
+        ax.set_xlabel(r"$R = N_C/N_B$")
+        ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
+        ax.legend(fontsize=8)
+        panel_label(ax, "c", "steady state vs $R$ (exact)")
+
+        ax = axs[1, 0]
+        for i, nb in enumerate((1, 2, 3)):
+            m = d.mask(method="trajectories", N_B=nb)
+            band(ax, d.col("t")[m], d.col("P_B")[m], d.col("P_B_err")[m], COLORS[i],
+                 label=f"$N_B={nb}$")
+            mx = d.mask(method="exact", N_B=nb)
+            exact_line(ax, d.col("t")[mx], d.col("P_B")[mx], "exact" if i == 0 else None)
+        ax.set_xlim(0, 1.0)
+        ax.set_xlabel(r"$\gamma t$")
+        ax.set_ylabel(r"$\mathcal{P}_B$ ($\hbar\omega\gamma$)")
+        ax.legend(fontsize=8)
+        panel_label(ax, "d", r"power density, $R=5$")
+
+        for ax, tab, key, vals, xname, letter, title in (
+                (axs[1, 1], e, "R", (2, 5, 10), "N_B", "e", "peak power vs $N_B$"),
+                (axs[1, 2], f, "N_B", (1, 2, 3), "R", "f", "peak power vs $R$")):
+            for i, v in enumerate(vals):
+                m = tab.mask(method="trajectories", **{key: v})
+                ax.errorbar(tab.col(xname)[m], tab.col("P_B_max")[m], tab.col("P_B_max_err")[m],
+                            fmt="o-", color=COLORS[i], ms=4, capsize=2,
+                            label=(f"$R={v}$" if key == "R" else f"$N_B={v}$"))
+                mx = tab.mask(method="exact", **{key: v})
+                ax.plot(tab.col(xname)[mx], tab.col("P_B_max")[mx], "kx", ms=6,
+                        label="exact solver" if i == 0 else None)
+            ax.set_xlabel(f"${xname}$")
+            ax.set_ylabel(r"$\mathcal{P}_B^{max}$ ($\hbar\omega\gamma$)")
+            ax.legend(fontsize=8)
+            panel_label(ax, letter, title)
+        axs[1, 2].set_xscale("log")
+        axs[1, 2].set_yscale("log")
+        finish(fig, self.path("fig2.png"), TRAJ_NOTE)
+
+    # ---------------- Figure 3 ----------------
+    FIG3_COLUMNS = ["method", "R", "N_B", "N_C", "T", "t"] + curve_columns(
+        ["E_B", "W_B", "W_B_sym"])
+
+    def fig3a(self):
+        t = Table(self.FIG3_COLUMNS)
+        names = ["E_B", "W_B", "W_B_sym"]
+        for nb in (1, 2):
+            (sim, _), (ex, _) = self.r5(nb)
+            params = dict(R=5, N_B=nb, N_C=5 * nb, T=0)
+            add_curve(t, "trajectories", params, sim, names)
+            add_curve(t, "exact", params, ex, names)
+        sim, _ = self.e.simulate(10, 50, self.R5_TMAX, self.R5_POINTS, 50000, seed=31,
+                                 observables=names)
+        add_curve(t, "trajectories", dict(R=5, N_B=10, N_C=50, T=0), sim, names)
+        t.write(self.path("fig3a.csv"))
+        return t
+
+    FIG3B_TMAX = 3.0
+
+    def fig3b(self):
+        t = Table(self.FIG3_COLUMNS)
+        names = ["E_B", "W_B", "W_B_sym"]
+        for R in (1, 5, 50):
+            sim, _ = self.e.simulate(1, R, self.FIG3B_TMAX, 1201, 50000, seed=40 + R,
+                                     observables=names)
+            params = dict(R=R, N_B=1, N_C=R, T=0)
+            add_curve(t, "trajectories", params, sim, names)
+            if R == 50:
+                ex, _ = self.r50_exact()
+            else:
+                ex, _ = self.e.exact(1, R, self.FIG3B_TMAX, 301)
+            add_curve(t, "exact", params, ex, names)
+        t.write(self.path("fig3b.csv"))
+        return t
+
+    def plot_fig3(self, a, b):
+        fig, axs = plt.subplots(1, 2, figsize=(13, 5))
+        for ax, tab, key, vals, letter, title in (
+                (axs[0], a, "N_B", (1, 2, 10), "a", r"$R=5$"),
+                (axs[1], b, "R", (1, 5, 50), "b", r"$N_B=1$")):
+            for i, v in enumerate(vals):
+                m = tab.mask(method="trajectories", **{key: v})
+                tt = tab.col("t")[m]
+                lab = f"${key}={v}$"
+                band(ax, tt, tab.col("W_B")[m], tab.col("W_B_err")[m], COLORS[i],
+                     label=lab + r": $\mathcal{W}_B$ (all unitaries)")
+                if v == 1 or key == "R":
+                    pass  # N_B = 1: W_B_sym identical to W_B (2 levels)
+                else:
+                    band(ax, tt, tab.col("W_B_sym")[m], tab.col("W_B_sym_err")[m], COLORS[i],
+                         ls="--", lw=1.2, label=lab + r": $\mathcal{W}_B^{sym}$ (symmetric)")
+                band(ax, tt, tab.col("E_B")[m], tab.col("E_B_err")[m], COLORS[i], ls=":",
+                     label=lab + r": $\mathcal{E}_B$")
+                mx = tab.mask(method="exact", **{key: v})
+                if mx.any():
+                    exact_line(ax, tab.col("t")[mx], tab.col("W_B")[mx],
+                               "exact" if i == 0 else None)
+                    exact_line(ax, tab.col("t")[mx], tab.col("E_B")[mx])
+                    if not (v == 1 or key == "R"):
+                        exact_line(ax, tab.col("t")[mx], tab.col("W_B_sym")[mx])
+            ax.set_xlabel(r"$\gamma t$")
+            ax.set_ylabel(r"ergotropy / energy density ($\hbar\omega$)")
+            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3)
+            panel_label(ax, letter, title + r": ergotropy (solid/dashed), stored energy (dotted)")
+        axs[0].set_xlim(0, 1.5)
+        axs[1].set_xscale("log")  # three time scales (R = 50 charges ~30x faster than R = 1)
+        axs[1].set_xlim(2e-3, self.FIG3B_TMAX)
+        axs[1].set_xlabel(r"$\gamma t$ (log scale)")
+        finish(fig, self.path("fig3.png"),
+               TRAJ_NOTE + " For N_B=1 the two ergotropies coincide.")
+
+    # ---------------- Figure 4 ----------------
+    def fig4a(self):
+        t = Table(["method", "R", "N_B", "N_C", "T", "t"] + curve_columns(["S_B"]))
+        for nb in (1, 2, 3):
+            (sim, _), (ex, _) = self.r5(nb)
+            params = dict(R=5, N_B=nb, N_C=5 * nb, T=0)
+            add_curve(t, "trajectories", params, sim, ["S_B"])
+            add_curve(t, "exact", params, ex, ["S_B"])
+        t.write(self.path("fig4a.csv"))
+        return t
+
+    def fig4b(self):
+        t = Table(["method", "R", "N_B", "N_C", "T", "t"] + curve_columns(["E_B", "S_B"]))
+        for nb in (1, 2, 3):
+            (sim, _), (ex, _) = self.r5(nb)
+            params = dict(R=5, N_B=nb, N_C=5 * nb, T=0)
+            add_curve(t, "trajectories", params, sim, ["E_B", "S_B"])
+            add_curve(t, "exact", params, ex, ["E_B", "S_B"])
+        t.write(self.path("fig4b.csv"))
+        return t
+
+    def fig4c(self):
+        t = Table(["R", "N_B", "N_C", "S_B_ss", "S_B_ss_err"])
+        for R in (2, 3, 5):
+            for nb in range(1, 11):
+                s = self.e.steady(nb, R * nb)
+                t.add(R=R, N_B=nb, N_C=R * nb, S_B_ss=s["S_B"][0], S_B_ss_err=s["S_B_err"][0])
+        t.write(self.path("fig4c.csv"))
+        return t
+
+    def fig4d(self):
+        t = Table(["R", "N_B", "N_C", "E_B_ss", "E_B_ss_err", "S_B_ss", "S_B_ss_err"])
+        for R in (2, 3, 5):
+            for nb in range(1, 11):
+                s = self.e.steady(nb, R * nb)
+                t.add(R=R, N_B=nb, N_C=R * nb, E_B_ss=s["E_B"][0], E_B_ss_err=s["E_B_err"][0],
+                      S_B_ss=s["S_B"][0], S_B_ss_err=s["S_B_err"][0])
+        t.write(self.path("fig4d.csv"))
+        return t
+
+    def plot_fig4(self, a, b, c, d):
+        fig, axs = plt.subplots(2, 2, figsize=(11, 8.5))
+        ax = axs[0, 0]
+        for i, nb in enumerate((1, 2, 3)):
+            m = a.mask(method="trajectories", N_B=nb)
+            band(ax, a.col("t")[m], a.col("S_B")[m], a.col("S_B_err")[m], COLORS[i],
+                 label=f"$N_B={nb}$")
+            mx = a.mask(method="exact", N_B=nb)
+            exact_line(ax, a.col("t")[mx], a.col("S_B")[mx], "exact" if i == 0 else None)
+        ax.set_xlabel(r"$\gamma t$")
+        ax.set_ylabel(r"$S_B$ (log negativity)")
+        ax.legend(fontsize=8)
+        panel_label(ax, "a", r"entanglement, $R=5$")
+
+        ax = axs[0, 1]
+        for i, nb in enumerate((1, 2, 3)):
+            m = b.mask(method="trajectories", N_B=nb)
+            x, y = b.col("S_B")[m], b.col("E_B")[m]
+            ax.plot(x, y, color=COLORS[i], label=f"$N_B={nb}$")
+            sel = np.arange(0, m.sum(), 6)
+            ax.errorbar(x[sel], y[sel], yerr=b.col("E_B_err")[m][sel],
+                        xerr=b.col("S_B_err")[m][sel], fmt="none", ecolor=COLORS[i],
+                        alpha=0.6, lw=0.8)
+            mx = b.mask(method="exact", N_B=nb)
+            exact_line(ax, b.col("S_B")[mx], b.col("E_B")[mx], "exact" if i == 0 else None)
+        ax.set_xlabel(r"$S_B(t)$")
+        ax.set_ylabel(r"$\mathcal{E}_B(t)$")
+        ax.legend(fontsize=8)
+        panel_label(ax, "b", r"parametric in $t$, $R=5$")
+
+        ax = axs[1, 0]
+        for i, R in enumerate((2, 3, 5)):
+            m = c.mask(R=R)
+            ax.plot(c.col("N_B")[m], c.col("S_B_ss")[m], "o-", color=COLORS[i], ms=4,
+                    label=f"$R={R}$")
+        ax.set_xlabel(r"$N_B$")
+        ax.set_ylabel(r"$S_B^{ss}$")
+        ax.legend(fontsize=8)
+        panel_label(ax, "c", "steady-state entanglement (exact)")
+
+        ax = axs[1, 1]
+        for i, R in enumerate((2, 3, 5)):
+            m = d.mask(R=R)
+            ax.plot(d.col("S_B_ss")[m], d.col("E_B_ss")[m], "o-", color=COLORS[i], ms=4,
+                    label=f"$R={R}$")
+        ax.set_xlabel(r"$S_B^{ss}$")
+        ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
+        ax.legend(fontsize=8)
+        panel_label(ax, "d", r"parametric in $N_B=1..10$ (exact)")
+        finish(fig, self.path("fig4.png"), TRAJ_NOTE)
+
+    # ---------------- Figure 5 ----------------
+    R50_TMAX, R50_POINTS, R50_TRAJ = 0.25, 126, 200000
+
+    def r50_exact(self):
+        return self.e.exact(1, 50, self.R50_TMAX, 251)
+
+    def fig5ab(self, name, column):
+        t = Table(["method", "R", "N_B", "N_C", "T", "t"] + curve_columns([column]))
+        for nb in (1, 2, 3):
+            sim, _ = self.e.simulate(nb, 50 * nb, self.R50_TMAX, self.R50_POINTS, self.R50_TRAJ,
+                                     seed=50 + nb, observables=["E_B", "P_B", "S_B", "dS_B_dt"])
+            params = dict(R=50, N_B=nb, N_C=50 * nb, T=0)
+            add_curve(t, "trajectories", params, sim, [column])
+            if nb == 1:
+                ex, _ = self.r50_exact()
+                add_curve(t, "exact", params, ex, [column])
+        t.write(self.path(name))
+        return t
+
+    def fig5a(self):
+        return self.fig5ab("fig5a.csv", "P_B")
+
+    def fig5b(self):
+        return self.fig5ab("fig5b.csv", "dS_B_dt")
+
+    FIG5_NB = list(range(1, 9))
+    FIG5_REPLICAS, FIG5_TRAJ, FIG5_POINTS = 8, 25000, 121
+
+    def fig5_features(self):
+        if hasattr(self, "_fig5"):
+            return self._fig5
+        rows = []
+        for R in (3, 5, 10):
+            for nb in self.FIG5_NB:
+                t_max = round(5.0 * peak_time_estimate(nb, R), 6)
+                s_curves, p_curves = [], []
+                for k in range(self.FIG5_REPLICAS):
+                    sim, _ = self.e.simulate(nb, R * nb, t_max, self.FIG5_POINTS, self.FIG5_TRAJ,
+                                             seed=500 + k, observables=["P_B", "S_B"])
+                    s_curves.append(sim["S_B"])
+                    p_curves.append(sim["P_B"])
+                feats = peak_features(sim["t"], s_curves, p_curves)
+                rows.append(dict(method="trajectories", R=R, N_B=nb, N_C=R * nb, **feats))
+                if exact_fits(nb, R * nb):
+                    ex, _ = self.e.exact(nb, R * nb, t_max, self.FIG5_POINTS,
+                                         observables=["P_B", "S_B"])
+                    fx = peak_features(ex["t"], [ex["S_B"]], [ex["P_B"]])
+                    rows.append(dict(method="exact", R=R, N_B=nb, N_C=R * nb, **fx))
+        self._fig5 = rows
+        return rows
+
+    def fig5c(self):
+        cols = ["method", "R", "N_B", "N_C"] + curve_columns(
+            ["dS_B_dt_max", "dS_B_dt_max_time", "dS_B_dt_0"])
+        t = Table(cols)
+        for r in self.fig5_features():
+            vals = {k: r[k] for k in ("method", "R", "N_B", "N_C")}
+            for n in ("dS_B_dt_max", "dS_B_dt_max_time", "dS_B_dt_0"):
+                vals[n], vals[n + "_err"] = r[n]
+            t.add(**vals)
+        t.write(self.path("fig5c.csv"))
+        return t
+
+    def fig5d(self):
+        cols = ["method", "R", "N_B", "N_C"] + curve_columns(
+            ["lag", "P_B_max_time", "dS_B_dt_max_time", "P_B_max"])
+        t = Table(cols)
+        for r in self.fig5_features():
+            vals = {k: r[k] for k in ("method", "R", "N_B", "N_C")}
+            for n in ("lag", "P_B_max_time", "dS_B_dt_max_time", "P_B_max"):
+                vals[n], vals[n + "_err"] = r[n]
+            t.add(**vals)
+        t.write(self.path("fig5d.csv"))
+        return t
+
+    def plot_fig5(self, a, b, c, d):
+        fig, axs = plt.subplots(2, 2, figsize=(11, 8.5))
+        for ax, tab, col, letter, ylabel in (
+                (axs[0, 0], a, "P_B", "a", r"$\mathcal{P}_B$ ($\hbar\omega\gamma$)"),
+                (axs[0, 1], b, "dS_B_dt", "b", r"$\dot S_B$ ($\gamma$)")):
+            for i, nb in enumerate((1, 2, 3)):
+                m = tab.mask(method="trajectories", N_B=nb)
+                band(ax, tab.col("t")[m], tab.col(col)[m], tab.col(col + "_err")[m], COLORS[i],
+                     label=f"$N_B={nb}$")
+                mx = tab.mask(method="exact", N_B=nb)
+                if mx.any():
+                    exact_line(ax, tab.col("t")[mx], tab.col(col)[mx], "exact ($N_B=1$)")
+            ax.set_xlabel(r"$\gamma t$")
+            ax.set_ylabel(ylabel)
+            ax.legend(fontsize=8)
+            panel_label(ax, letter, r"$R=50$")
+        for ax, tab, col, letter, ylabel, title in (
+                (axs[1, 0], c, "dS_B_dt_max", "c", r"$\dot S_B^{max}$ ($\gamma$)",
+                 r"largest local max of $\dot S_B$ after $\mathcal{P}_B^{max}$"),
+                (axs[1, 1], d, "lag", "d", r"lag $\gamma\Delta t$",
+                 r"$t(\dot S_B^{max}) - t(\mathcal{P}_B^{max})$")):
+            for i, R in enumerate((3, 5, 10)):
+                m = tab.mask(method="trajectories", R=R)
+                ax.errorbar(tab.col("N_B")[m], tab.col(col)[m], tab.col(col + "_err")[m],
+                            fmt="o-", color=COLORS[i], ms=4, capsize=2, label=f"$R={R}$")
+                mx = tab.mask(method="exact", R=R)
+                ax.plot(tab.col("N_B")[mx], tab.col(col)[mx], "x", color=COLORS[i], ms=9, mew=2,
+                        label=f"exact $R={R}$")
+                if col == "dS_B_dt_max":
+                    ax.plot(tab.col("N_B")[m], tab.col("dS_B_dt_0")[m], ":", color=COLORS[i],
+                            lw=1, label=r"$\dot S_B(t=0)$" if i == 0 else None)
+            ax.set_xlabel(r"$N_B$")
+            ax.set_ylabel(ylabel)
+            ax.legend(fontsize=8)
+            panel_label(ax, letter, title)
+        finish(fig, self.path("fig5.png"),
+               TRAJ_NOTE + "\n(c,d): dS_B/dt = Savitzky-Golay derivative (cubic, 11 points) of "
+               "S_B on a 121-point grid, for trajectories (8 replicas x 25000, delete-one-replica "
+               "jackknife) and exact (x); missing points: no local maximum resolved above 4 errors.")
+
+    # ---------------- Figure 6 ----------------
+    FIG6_TEMPS = [round(0.05 * k, 4) for k in range(0, 201)]
+
+    def fig6a(self):
+        t = Table(["method", "R", "N_B", "N_C", "T", "nbar", "t"] + curve_columns(["E_B", "E_C"]))
+        for T in (0, 2, 4):
+            nbar = 0.0 if T == 0 else 1.0 / math.expm1(1.0 / T)
+            sim, _ = self.e.simulate(1, 10, 2.0, 201, 50000, seed=60 + T, temperature=T,
+                                     observables=["E_B", "E_C"])
+            ex, _ = self.e.exact(1, 10, 2.0, 201, temperature=T, observables=["E_B", "E_C"])
+            params = dict(R=10, N_B=1, N_C=10, T=T, nbar=nbar)
+            add_curve(t, "trajectories", params, sim, ["E_B", "E_C"])
+            add_curve(t, "exact", params, ex, ["E_B", "E_C"])
+        t.write(self.path("fig6a.csv"))
+        return t
+
+    def fig6_steady(self, R, nb=1):
+        return self.e.steady(nb, R * nb, self.FIG6_TEMPS)
+
+    def fig6b(self):
+        t = Table(["R", "N_B", "N_C", "T", "nbar", "E_B_ss", "E_B_ss_err"])
+        for R in (1, 2, 3, 4):
+            s = self.fig6_steady(R)
+            t.add(R=R, N_B=1, N_C=R, T=s["T"], nbar=s["nbar"], E_B_ss=s["E_B"],
+                  E_B_ss_err=s["E_B_err"])
+        t.write(self.path("fig6b.csv"))
+        return t
+
+    def fig6c(self):
+        t = Table(["R", "N_B", "N_C", "T", "nbar", "dE_B_ss_dT", "dE_B_ss_dT_err"])
+        for R in (1, 2, 3, 4):
+            s = self.fig6_steady(R)
+            t.add(R=R, N_B=1, N_C=R, T=s["T"], nbar=s["nbar"], dE_B_ss_dT=s["dE_B_dT"],
+                  dE_B_ss_dT_err=s["dE_B_dT_err"])
+        t.write(self.path("fig6c.csv"))
+        return t
+
+    def fig6d(self):
+        t = Table(["R", "N_B", "N_C", "T", "nbar", "E_B_ss", "E_B_ss_err", "W_B_ss", "W_B_ss_err",
+                   "W_B_sym_ss", "W_B_sym_ss_err"])
+        s = self.fig6_steady(4)
+        t.add(R=4, N_B=1, N_C=4, T=s["T"], nbar=s["nbar"], E_B_ss=s["E_B"],
+              E_B_ss_err=s["E_B_err"], W_B_ss=s["W_B"], W_B_ss_err=s["W_B_err"],
+              W_B_sym_ss=s["W_B_sym"], W_B_sym_ss_err=s["W_B_sym_err"])
+        t.write(self.path("fig6d.csv"))
+        return t
+
+    def plot_fig6(self, a, b, c, d):
+        fig, axs = plt.subplots(2, 2, figsize=(11, 8.5))
+        ax = axs[0, 0]
+        for i, T in enumerate((0, 2, 4)):
+            m = a.mask(method="trajectories", T=T)
+            band(ax, a.col("t")[m], a.col("E_B")[m], a.col("E_B_err")[m], COLORS[i],
+                 label=f"$T={T}$ $\\mathcal{{E}}_B$")
+            band(ax, a.col("t")[m], a.col("E_C")[m], a.col("E_C_err")[m], COLORS[i], ls=":",
+                 label=f"$T={T}$ $\\mathcal{{E}}_C$")
+            mx = a.mask(method="exact", T=T)
+            exact_line(ax, a.col("t")[mx], a.col("E_B")[mx], "exact" if i == 0 else None)
+            exact_line(ax, a.col("t")[mx], a.col("E_C")[mx])
+        ax.set_xlabel(r"$\gamma t$")
+        ax.set_ylabel(r"energy density ($\hbar\omega$)")
+        ax.legend(fontsize=7, ncol=2)
+        panel_label(ax, "a", r"$R=10$, $N_B=1$")
+        for ax, tab, col, letter, ylabel in (
+                (axs[0, 1], b, "E_B_ss", "b", r"$\mathcal{E}_B^{ss}$"),
+                (axs[1, 0], c, "dE_B_ss_dT", "c", r"$d\mathcal{E}_B^{ss}/dT$")):
+            for i, R in enumerate((1, 2, 3, 4)):
+                m = tab.mask(R=R)
+                ax.plot(tab.col("T")[m], tab.col(col)[m], color=COLORS[i], label=f"$R={R}$")
+            ax.set_xlabel(r"$k_B T/\hbar\omega$")
+            ax.set_ylabel(ylabel)
+            ax.legend(fontsize=8)
+            panel_label(ax, letter, r"$N_B=1$ (exact)")
+        axs[0, 1].axhline(0.5, color="0.6", lw=0.6, ls=":")
+        axs[1, 0].axhline(0.0, color="0.6", lw=0.6, ls=":")
+        ax = axs[1, 1]
+        ax.plot(d.col("T"), d.col("E_B_ss"), color="C3", label=r"$\mathcal{E}_B^{ss}$")
+        ax.plot(d.col("T"), d.col("W_B_ss"), color="C3", ls=":", label=r"$\mathcal{W}_B^{ss}$")
+        ax.axhline(0.5, color="0.6", lw=0.6, ls=":")
+        ax.set_xlabel(r"$k_B T/\hbar\omega$")
+        ax.set_ylabel(r"($\hbar\omega$)")
+        ax.legend(fontsize=8)
+        panel_label(ax, "d", r"$R=4$, $N_B=1$ (exact)")
+        finish(fig, self.path("fig6.png"),
+               TRAJ_NOTE + " T in units of hbar*omega/k_B.")
+
+    # ---------------- Beyond the paper: scaling ----------------
+    BEYOND_ESS_NB = 500
+    BEYOND_ESS_R = (1, 2, 5, 10)
+    BEYOND_R_LIST = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000]
+    BEYOND_PMAX_NB = [1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200]
+    BEYOND_NL_NB = [1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100]
+
+    def beyond_ess(self):
+        t = Table(["R", "N_B", "N_C", "E_B_ss", "E_B_ss_err"])
+        for R in self.BEYOND_ESS_R:
+            nb, e = self.e.steady_energy_sweep(R, self.BEYOND_ESS_NB)
+            t.add(R=R, N_B=nb, N_C=R * nb, E_B_ss=e, E_B_ss_err=0.0)
+        t.write(self.path("beyond_Ess_vs_NB.csv"))
+        t2 = Table(["R", "N_B", "N_C", "E_B_ss", "E_B_ss_err"])
+        for nb in (1, 2, 3, 10):
+            for R in self.BEYOND_R_LIST:
+                s = self.e.steady(nb, R * nb)
+                t2.add(R=R, N_B=nb, N_C=R * nb, E_B_ss=s["E_B"][0], E_B_ss_err=s["E_B_err"][0])
+        t2.write(self.path("beyond_Ess_vs_R.csv"))
+        return t, t2
+
+    def beyond_pmax(self):
+        t = Table(self.PEAK_COLUMNS)
+        for R in (2, 5, 10):
+            for nb in self.BEYOND_PMAX_NB:
+                n = 20000 if nb <= 10 else (8000 if nb <= 50 else 4000)
+                rows = self.power_peak(nb, R, seed=700 + nb, trajectories=n, points=121,
+                                       window=3.0)
+                for row in rows:
+                    if row["method"] == "trajectories":
+                        t.add(**row)
+        t.write(self.path("beyond_Pmax_vs_NB.csv"))
+        fit = Table(["R", "N_B_min", "N_B_max", "exponent", "exponent_err", "prefactor",
+                     "prefactor_err"])
+        for R in (2, 5, 10):
+            m = t.mask(R=R) & (t.col("N_B") >= 20)
+            x = np.log(t.col("N_B")[m])
+            y = np.log(t.col("P_B_max")[m])
+            w = t.col("P_B_max")[m] / t.col("P_B_max_err")[m]  # 1/sigma of log P
+            coef, cov = np.polyfit(x, y, 1, w=w, cov="unscaled")
+            chi2 = np.sum((w * (y - np.polyval(coef, x))) ** 2) / max(1, len(x) - 2)
+            cov = cov * max(1.0, chi2)
+            fit.add(R=R, N_B_min=int(t.col("N_B")[m].min()), N_B_max=int(t.col("N_B")[m].max()),
+                    exponent=coef[0], exponent_err=math.sqrt(cov[0, 0]),
+                    prefactor=math.exp(coef[1]), prefactor_err=math.exp(coef[1]) *
+                    math.sqrt(cov[1, 1]))
+        fit.write(self.path("beyond_Pmax_fit.csv"))
+        return t, fit
+
+    def beyond_nonlinear(self):
+        t = Table(["R", "N_B", "N_C", "E_B_ss", "E_B_ss_err", "W_B_ss", "W_B_ss_err",
+                   "W_B_sym_ss", "W_B_sym_ss_err", "S_B_ss", "S_B_ss_err"])
+        for R in (2, 3, 5):
+            for nb in self.BEYOND_NL_NB:
+                s = self.e.steady(nb, R * nb)
+                t.add(R=R, N_B=nb, N_C=R * nb, E_B_ss=s["E_B"][0], E_B_ss_err=s["E_B_err"][0],
+                      W_B_ss=s["W_B"][0], W_B_ss_err=s["W_B_err"][0], W_B_sym_ss=s["W_B_sym"][0],
+                      W_B_sym_ss_err=s["W_B_sym_err"][0], S_B_ss=s["S_B"][0],
+                      S_B_ss_err=s["S_B_err"][0])
+        t.write(self.path("beyond_steady_nonlinear_vs_NB.csv"))
+        return t
+
+    def plot_beyond_scaling(self, ess, ess_r, pmax, fit, nl):
+        fig, axs = plt.subplots(2, 3, figsize=(15, 8.5))
+        ax = axs[0, 0]
+        for i, R in enumerate(self.BEYOND_ESS_R):
+            m = ess.mask(R=R)
+            ax.plot(ess.col("N_B")[m], ess.col("E_B_ss")[m], color=COLORS[i], label=f"$R={R}$")
+        ax.axhline(0.5, color="0.5", ls=":", lw=0.8, label="1/2 (paper's limit)")
+        ax.axhline(1.0, color="0.5", ls="--", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel(r"$N_B$")
+        ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
+        ax.legend(fontsize=8)
+        panel_label(ax, "a", r"$\mathcal{E}_B^{ss}$ to $N_B=500$ (exact)")
+
+        ax = axs[0, 1]
+        for i, nb in enumerate((1, 2, 3, 10)):
+            m = ess_r.mask(N_B=nb)
+            ax.plot(ess_r.col("R")[m], 1 - ess_r.col("E_B_ss")[m], "o-", color=COLORS[i], ms=3,
+                    label=f"$N_B={nb}$ vs $R$")
+        for i, R in enumerate(self.BEYOND_ESS_R[1:]):
+            m = ess.mask(R=R)
+            ax.plot(ess.col("N_B")[m], 1 - ess.col("E_B_ss")[m], "--", color=COLORS[i + 1],
+                    lw=1, label=f"$R={R}$ vs $N_B$")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(r"$R$ (markers) or $N_B$ (dashed)")
+        ax.set_ylabel(r"$1-\mathcal{E}_B^{ss}$")
+        ax.legend(fontsize=7)
+        panel_label(ax, "b", r"approach to full charge (exact)")
+
+        ax = axs[0, 2]
+        for i, R in enumerate((2, 5, 10)):
+            m = pmax.mask(R=R)
+            nb = pmax.col("N_B")[m]
+            ax.errorbar(nb, pmax.col("P_B_max")[m], pmax.col("P_B_max_err")[m], fmt="o",
+                        color=COLORS[i], ms=3, capsize=2, label=f"$R={R}$")
+            f = fit.mask(R=R)
+            b = fit.col("exponent")[f][0]
+            be = fit.col("exponent_err")[f][0]
+            a = fit.col("prefactor")[f][0]
+            xs = np.array([20, nb.max()])
+            ax.plot(xs, a * xs ** b, "-", color=COLORS[i], lw=1,
+                    label=f"fit $N_B\\geq20$: $\\propto N_B^{{{b:.3f}\\pm{be:.3f}}}$")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(r"$N_B$")
+        ax.set_ylabel(r"$\mathcal{P}_B^{max}$")
+        ax.legend(fontsize=7)
+        panel_label(ax, "c", "peak power to $N_B=200$ (trajectories)")
+
+        ax = axs[1, 0]
+        for i, R in enumerate((2, 5, 10)):
+            m = pmax.mask(R=R)
+            nb = pmax.col("N_B")[m]
+            ax.errorbar(nb, pmax.col("P_B_max")[m] / nb, pmax.col("P_B_max_err")[m] / nb,
+                        fmt="o-", color=COLORS[i], ms=3, capsize=2, label=f"$R={R}$")
+        ax.set_xscale("log")
+        ax.set_xlabel(r"$N_B$")
+        ax.set_ylabel(r"$\mathcal{P}_B^{max}/N_B$")
+        ax.legend(fontsize=8)
+        panel_label(ax, "d", r"$\mathcal{P}_B^{max}/N_B$: constant if $\propto N_B$")
+
+        ax = axs[1, 1]
+        for i, R in enumerate((2, 3, 5)):
+            m = nl.mask(R=R)
+            ax.plot(nl.col("N_B")[m], nl.col("S_B_ss")[m], "o-", color=COLORS[i], ms=3,
+                    label=f"$R={R}$")
+        ax.set_xscale("log")
+        ax.set_xlabel(r"$N_B$")
+        ax.set_ylabel(r"$S_B^{ss}$")
+        ax.legend(fontsize=8)
+        panel_label(ax, "e", r"steady entanglement to $N_B=100$ (exact)")
+
+        ax = axs[1, 2]
+        for i, R in enumerate((2, 3, 5)):
+            m = nl.mask(R=R)
+            e = nl.col("E_B_ss")[m]
+            ax.plot(nl.col("N_B")[m], nl.col("W_B_ss")[m] / e, "o-", color=COLORS[i], ms=3,
+                    label=f"$R={R}$: $\\mathcal{{W}}_B/\\mathcal{{E}}_B$")
+            ax.plot(nl.col("N_B")[m], nl.col("W_B_sym_ss")[m] / e, "s--", color=COLORS[i], ms=3,
+                    label=f"$R={R}$: $\\mathcal{{W}}_B^{{sym}}/\\mathcal{{E}}_B$")
+        ax.set_xscale("log")
+        ax.set_xlabel(r"$N_B$")
+        ax.set_ylabel(r"$\mathcal{W}^{ss}/\mathcal{E}_B^{ss}$")
+        ax.legend(fontsize=7)
+        panel_label(ax, "f", r"ergotropy fraction to $N_B=100$ (exact)")
+        finish(fig, self.path("beyond_scaling.png"),
+               "T = 0, ground-state battery. Steady panels: exact closed form. Peak power: "
+               "trajectories (20000/8000/4000 for N_B<=10/<=50/>50), jackknife errors.")
+
+    # ---------------- Beyond the paper: thermal battery ----------------
+    TH_NB, TH_NC, TH_T = 4, 12, 1.0
+    TH_TEMPS = [0.0] + [round(float(x), 6) for x in np.logspace(-1, 2, 61)]
+
+    def beyond_thermal(self):
+        names = ["E_B", "W_B", "W_B_sym", "S_B"]
+        t = Table(["method", "battery_init", "R", "N_B", "N_C", "T", "nbar", "t"] +
+                  curve_columns(names))
+        nbar = 1.0 / math.expm1(1.0 / self.TH_T)
+        for init in ("ground", "thermal"):
+            sim, _ = self.e.simulate(self.TH_NB, self.TH_NC, 1.5, 151, 50000, seed=90,
+                                     temperature=self.TH_T, init=init)
+            ex, _ = self.e.exact(self.TH_NB, self.TH_NC, 1.5, 151, temperature=self.TH_T,
+                                 init=init)
+            params = dict(battery_init=init, R=self.TH_NC // self.TH_NB, N_B=self.TH_NB,
+                          N_C=self.TH_NC, T=self.TH_T, nbar=nbar)
+            add_curve(t, "trajectories", params, sim, names)
+            add_curve(t, "exact", params, ex, names)
+        t.write(self.path("beyond_thermal_dynamics.csv"))
+        s = Table(["battery_init", "R", "N_B", "N_C", "T", "nbar", "E_B_ss", "E_B_ss_err",
+                   "W_B_ss", "W_B_ss_err", "W_B_sym_ss", "W_B_sym_ss_err", "S_B_ss",
+                   "S_B_ss_err"])
+        for init in ("ground", "thermal"):
+            d = self.e.steady(self.TH_NB, self.TH_NC, self.TH_TEMPS, init=init)
+            s.add(battery_init=init, R=self.TH_NC // self.TH_NB, N_B=self.TH_NB, N_C=self.TH_NC,
+                  T=d["T"], nbar=d["nbar"], E_B_ss=d["E_B"], E_B_ss_err=d["E_B_err"],
+                  W_B_ss=d["W_B"], W_B_ss_err=d["W_B_err"], W_B_sym_ss=d["W_B_sym"],
+                  W_B_sym_ss_err=d["W_B_sym_err"], S_B_ss=d["S_B"], S_B_ss_err=d["S_B_err"])
+        s.write(self.path("beyond_thermal_steady.csv"))
+        return t, s
+
+    def plot_beyond_thermal(self, dyn, st):
+        fig, axs = plt.subplots(2, 2, figsize=(11, 8.5))
+        styles = {"ground": "C0", "thermal": "C3"}
+        ax = axs[0, 0]
+        for init, c in styles.items():
+            m = dyn.mask(method="trajectories", battery_init=init)
+            band(ax, dyn.col("t")[m], dyn.col("E_B")[m], dyn.col("E_B_err")[m], c,
+                 label=f"{init} battery")
+            mx = dyn.mask(method="exact", battery_init=init)
+            exact_line(ax, dyn.col("t")[mx], dyn.col("E_B")[mx],
+                       "exact" if init == "ground" else None)
+        ax.set_xlabel(r"$\gamma t$")
+        ax.set_ylabel(r"$\mathcal{E}_B$")
+        ax.legend(fontsize=8)
+        panel_label(ax, "a", f"$N_B={self.TH_NB}$, $N_C={self.TH_NC}$, $T={self.TH_T:g}$")
+        ax = axs[0, 1]
+        for init, c in styles.items():
+            m = dyn.mask(method="trajectories", battery_init=init)
+            band(ax, dyn.col("t")[m], dyn.col("W_B")[m], dyn.col("W_B_err")[m], c,
+                 label=f"{init}: $\\mathcal{{W}}_B$ (full $2^{{N_B}}$ space)")
+            if init == "ground":
+                band(ax, dyn.col("t")[m], dyn.col("W_B_sym")[m], dyn.col("W_B_sym_err")[m], c,
+                     ls="--", label=f"{init}: $\\mathcal{{W}}_B^{{sym}}$ (symmetric subspace)")
+            mx = dyn.mask(method="exact", battery_init=init)
+            exact_line(ax, dyn.col("t")[mx], dyn.col("W_B")[mx],
+                       "exact" if init == "ground" else None)
+            if init == "ground":
+                exact_line(ax, dyn.col("t")[mx], dyn.col("W_B_sym")[mx])
+        ax.set_xlabel(r"$\gamma t$")
+        ax.set_ylabel("ergotropy density")
+        ax.legend(fontsize=7)
+        panel_label(ax, "b", "ergotropy: full space vs symmetric subspace")
+        ax = axs[1, 0]
+        for init, c in styles.items():
+            m = st.mask(battery_init=init)
+            ax.plot(st.col("T")[m], st.col("E_B_ss")[m], color=c, label=f"{init} battery")
+        nbar = st.get("nbar", battery_init="ground")
+        ax.plot(st.get("T", battery_init="ground"), nbar / (2 * nbar + 1), color="0.5", ls=":",
+                label=r"$\mathcal{E}_B^{th}$ (reservoir)")
+        ax.set_xscale("log")
+        ax.set_xlabel(r"$k_B T/\hbar\omega$ (log scale; $T\leq0.1$ is effectively $T=0$)")
+        ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
+        ax.legend(fontsize=8)
+        panel_label(ax, "c", "steady energy (exact)")
+        ax = axs[1, 1]
+        for init, c in styles.items():
+            m = st.mask(battery_init=init)
+            ax.plot(st.col("T")[m], st.col("W_B_ss")[m], color=c,
+                    label=f"{init}: $\\mathcal{{W}}_B^{{ss}}$ (full space)")
+            if init == "ground":
+                ax.plot(st.col("T")[m], st.col("W_B_sym_ss")[m], color=c, ls="--",
+                        label=f"{init}: $\\mathcal{{W}}_B^{{sym,ss}}$")
+        ax.set_xscale("log")
+        ax.set_xlabel(r"$k_B T/\hbar\omega$ (log scale)")
+        ax.set_ylabel(r"$\mathcal{W}_B^{ss}$")
+        ax.legend(fontsize=8)
+        panel_label(ax, "d", "steady ergotropy (exact)")
+        finish(fig, self.path("beyond_thermal.png"),
+               "thermal battery = every spin in equilibrium with the reservoir (all j_B sectors); "
+               "ground battery = all spins down (symmetric subspace). " +
+               "Bands: +-1 standard / jackknife error; black dashed: exact solver.")
+
+    # ---------------- claims ----------------
+    def claims_table(self, ess, ess_r, pmax, fit):
+        t = Table(["claim", "quantity", "R", "N_B", "value", "value_err"])
+        for R in self.BEYOND_ESS_R:
+            for nb in (10, 100, 500):
+                t.add(claim="E_ss limit 1/2", quantity="E_B_ss", R=R, N_B=nb,
+                      value=ess.get("E_B_ss", R=R, N_B=nb)[0], value_err=0.0)
+        for nb in (1, 2, 3, 10):
+            t.add(claim="E_ss limit 1/2", quantity="E_B_ss", R=1000, N_B=nb,
+                  value=ess_r.get("E_B_ss", R=1000, N_B=nb)[0], value_err=0.0)
+        for R in (2, 5, 10):
+            f = fit.mask(R=R)
+            t.add(claim="P_max proportional to N_B", quantity="exponent (fit N_B>=20)", R=R,
+                  N_B=int(fit.col("N_B_max")[f][0]), value=fit.col("exponent")[f][0],
+                  value_err=fit.col("exponent_err")[f][0])
+            m = pmax.mask(R=R)
+            nb = pmax.col("N_B")[m]
+            p = pmax.col("P_B_max")[m]
+            pe = pmax.col("P_B_max_err")[m]
+            for lo, hi in ((1, 10), (10, 100), (100, 200)):
+                i, j = list(nb).index(lo), list(nb).index(hi)
+                slope = math.log(p[j] / p[i]) / math.log(hi / lo)
+                err = math.hypot(pe[j] / p[j], pe[i] / p[i]) / math.log(hi / lo)
+                t.add(claim="P_max proportional to N_B",
+                      quantity=f"local exponent N_B {lo}->{hi}", R=R, N_B=hi, value=slope,
+                      value_err=err)
+            for n_ in (1, 10, 100, 200):
+                k = list(nb).index(n_)
+                t.add(claim="P_max proportional to N_B", quantity="P_B_max/N_B", R=R, N_B=n_,
+                      value=p[k] / n_, value_err=pe[k] / n_)
+        t.write(self.path("beyond_claims.csv"))
+        return t
+
+
+# --------------------------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", required=True, help="darkcharge binary")
+    ap.add_argument("--sweep-bin", required=True, help="sweep_battery_size example binary")
+    ap.add_argument("--work", required=True, help="directory for intermediate runs")
+    ap.add_argument("--out", required=True, help="output directory (data/)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--only", default="",
+                    help="comma-separated subset of fig2,fig3,fig4,fig5,fig6,beyond")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    os.makedirs(args.work, exist_ok=True)
+    engine = Engine(args.bin, args.sweep_bin, args.work, args.threads)
+    F = Figures(engine, args.out)
+
+    groups = [
+        ("fig2", [("fig2a", "E_C(t), E_B(t), R=5, N_B=1,2,3", F.fig2a),
+                  ("fig2b", "E_B^ss vs N_B, R=2,5,10", F.fig2b),
+                  ("fig2c", "E_B^ss vs R, N_B=1,2,3", F.fig2c),
+                  ("fig2d", "P_B(t), R=5, N_B=1,2,3", F.fig2d),
+                  ("fig2e", "P_B^max vs N_B, R=2,5,10", F.fig2e),
+                  ("fig2f", "P_B^max vs R, N_B=1,2,3", F.fig2f)], F.plot_fig2),
+        ("fig3", [("fig3a", "ergotropy, R=5, N_B=1,2,10", F.fig3a),
+                  ("fig3b", "ergotropy, N_B=1, R=1,5,50", F.fig3b)], F.plot_fig3),
+        ("fig4", [("fig4a", "S_B(t), R=5, N_B=1,2,3", F.fig4a),
+                  ("fig4b", "E_B vs S_B (parametric in t)", F.fig4b),
+                  ("fig4c", "S_B^ss vs N_B, R=2,3,5", F.fig4c),
+                  ("fig4d", "E_B^ss vs S_B^ss (parametric in N_B)", F.fig4d)], F.plot_fig4),
+        ("fig5", [("fig5a", "P_B(t), R=50, N_B=1,2,3", F.fig5a),
+                  ("fig5b", "dS_B/dt, R=50, N_B=1,2,3", F.fig5b),
+                  ("fig5c", "max dS_B/dt vs N_B, R=3,5,10 (8 replicas each)", F.fig5c),
+                  ("fig5d", "lag between the peaks vs N_B", F.fig5d)], F.plot_fig5),
+        ("fig6", [("fig6a", "E_C, E_B vs t, T=0,2,4, R=10, N_B=1", F.fig6a),
+                  ("fig6b", "E_B^ss(T), R=1..4", F.fig6b),
+                  ("fig6c", "dE_B^ss/dT", F.fig6c),
+                  ("fig6d", "E_B^ss, W_B^ss vs T, R=4", F.fig6d)], F.plot_fig6),
+    ]
+    beyond = [("beyond-Ess", "E_B^ss to N_B=500 and R=1000", F.beyond_ess),
+              ("beyond-Pmax", "P_B^max to N_B=200, scaling fit", F.beyond_pmax),
+              ("beyond-nonlinear", "W_B^ss, S_B^ss to N_B=100", F.beyond_nonlinear),
+              ("beyond-thermal", "thermal vs ground battery", F.beyond_thermal)]
+    only = set(filter(None, args.only.split(",")))
+    selected = [g for g in groups if not only or g[0] in only]
+    do_beyond = not only or "beyond" in only
+    total = sum(len(g[1]) for g in selected) + (len(beyond) if do_beyond else 0)
+    k = 0
+    start = time.time()
+
+    def step(name, desc, fn):
+        nonlocal k
+        k += 1
+        t0 = time.time()
+        print(f"[{k}/{total}] {name}: {desc} ...", end="", flush=True)
+        result = fn()
+        print(f" {time.time() - t0:.1f} s", flush=True)
+        return result
+
+    for gname, panels, plot in selected:
+        tables = [step(name, desc, fn) for name, desc, fn in panels]
+        plot(*tables)
+        print(f"      wrote {os.path.join(args.out, gname + '.png')}", flush=True)
+    if do_beyond:
+        ess, ess_r = step(*beyond[0])
+        pmax, fit = step(*beyond[1])
+        nl = step(*beyond[2])
+        dyn, st = step(*beyond[3])
+        F.plot_beyond_scaling(ess, ess_r, pmax, fit, nl)
+        F.plot_beyond_thermal(dyn, st)
+        claims = F.claims_table(ess, ess_r, pmax, fit)
+        print("      wrote beyond_scaling.png, beyond_thermal.png, beyond_claims.csv")
+        print("claims (engine numbers):")
+        for i in range(len(claims.data["claim"])):
+            print("  {:28s} {:26s} R={:<5} N_B={:<4} {:.6g} +- {:.2g}".format(
+                *(claims.data[c][i] for c in claims.columns)))
+    print(f"done: {engine.runs} engine runs, "
+          f"{engine.seconds:.0f} s in the engine, {time.time() - start:.0f} s total", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

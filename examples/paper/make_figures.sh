@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Regenerate every figure of Quach & Munro (2020) and the "beyond the paper" results from
+# the darkcharge engine: data/fig2.png ... data/fig6.png, data/beyond_*.png and one tidy
+# CSV per panel (data/fig2a.csv ... data/fig6d.csv, data/beyond_*.csv).
+#
+# Usage: examples/paper/make_figures.sh [--only fig2,fig3,fig4,fig5,fig6,beyond]
+#
+# Environment: BUILD_DIR (default build-figures), THREADS (default 2), OUT_DIR (default
+# data). Builds the darkcharge CLI and the sweep_battery_size example into BUILD_DIR if
+# either is missing. Intermediate runs go to a temporary directory that is removed at the
+# end. About 5 minutes on 2 cores.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${BUILD_DIR:-$repo/build-figures}"
+out="${OUT_DIR:-$repo/data}"
+threads="${THREADS:-2}"
+python=/usr/bin/python3  # needs numpy, scipy, matplotlib
+
+start=$(date +%s)
+if [[ ! -x "$build/darkcharge" || ! -x "$build/examples/sweep_battery_size" ]]; then
+  echo "== building darkcharge into $build"
+  cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" -j"$threads" --target darkcharge_cli sweep_battery_size
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/darkcharge-figures.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+echo "== regenerating figures into $out (intermediate runs in $work)"
+"$python" "$repo/examples/paper/figures.py" \
+  --bin "$build/darkcharge" \
+  --sweep-bin "$build/examples/sweep_battery_size" \
+  --work "$work" --out "$out" --threads "$threads" "$@"
+
+echo "== done in $(( $(date +%s) - start )) s"
