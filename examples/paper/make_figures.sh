@@ -18,6 +18,14 @@ threads="${THREADS:-2}"
 python=/usr/bin/python3  # needs numpy, scipy, matplotlib
 
 start=$(date +%s)
+# A fresh Debian machine: build dependencies and the plotting stack from Debian packages.
+if ! "$python" -c "import numpy, scipy, matplotlib" 2>/dev/null || ! command -v cmake >/dev/null; then
+  echo "== installing dependencies (Debian packages)"
+  "$repo/scripts/install-deps.sh"
+  sudo=""; if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
+  $sudo apt-get install -y -qq --no-install-recommends python3-numpy python3-scipy \
+    python3-matplotlib >/dev/null
+fi
 if [[ ! -x "$build/darkcharge" || ! -x "$build/examples/sweep_battery_size" ]]; then
   echo "== building darkcharge into $build"
   cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
