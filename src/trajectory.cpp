@@ -11,13 +11,17 @@ namespace {
 // between jumps; the same threshold as CoupledState's pruning.
 constexpr double kNegligibleRest = 1e-40;
 
-/// Reports grid times in [t, t_next) for the segment that started at time t; returns the
-/// next grid index. Between jumps c_k(t') = sqrt(w_k) exp(-delta_k (t' - t)) up to
-/// normalisation, delta_k = Gamma_k - Gamma_lo; successive grid times reuse the per-step
-/// factor exp(-delta_k dt). `c` holds amplitudes (zero outside the active window) and,
-/// in its second half, the step factors.
-/// The same for observers whose state is a function of (g, M): each output time is either
-/// counted (state already known) or built directly from the segment start and observed.
+/// Keeps amplitudes away from underflow (the state is defined up to scale): rescales c on
+/// [begin, end) to unit norm when its squared norm is tiny; returns the squared norm.
+double rescale_if_tiny(std::vector<double>& c, int begin, int end, double norm2) {
+  if (norm2 >= 1e-200) return norm2;
+  const double scale = 1.0 / std::sqrt(norm2);
+  for (int k = begin; k < end; ++k) c[k] *= scale;
+  return 1.0;
+}
+
+/// observe_segment() for observers whose state is a function of (g, M): each output time
+/// is either counted (state already known) or built directly from the segment start.
 int observe_segment_by_m(const CoupledState& state, const TimeGrid& grid, double t, int g,
                          int last, TrajectoryObserver& observer, std::vector<double>& c) {
   const int n = state.size(), begin = state.active_begin(), end = state.active_end();
@@ -30,16 +34,17 @@ int observe_segment_by_m(const CoupledState& state, const TimeGrid& grid, double
       c[k] = std::sqrt(w[k]) * std::exp(-state.relative_decay(k) * (grid.time(g) - t));
       norm2 += c[k] * c[k];
     }
-    if (norm2 < 1e-200) {  // keep away from underflow; the state is defined up to scale
-      const double scale = 1.0 / std::sqrt(norm2);
-      for (int k = begin; k < end; ++k) c[k] *= scale;
-      norm2 = 1.0;
-    }
+    norm2 = rescale_if_tiny(c, begin, end, norm2);
     observer.observe(g, g + 1, {state, c.data(), norm2});
   }
   return g;
 }
 
+/// Reports grid times in [t, t_next) for the segment that started at time t; returns the
+/// next grid index. Between jumps c_k(t') = sqrt(w_k) exp(-delta_k (t' - t)) up to
+/// normalisation, delta_k = Gamma_k - Gamma_lo; successive grid times reuse the per-step
+/// factor exp(-delta_k dt). `c` holds amplitudes (zero outside the active window) and,
+/// in its second half, the step factors.
 int observe_segment(const CoupledState& state, const TimeGrid& grid, double t, double t_next,
                     int g, TrajectoryObserver& observer, std::vector<double>& c) {
   const int last = grid.first_index_not_before(t_next);  // grid times in [t, t_next)
@@ -75,11 +80,7 @@ int observe_segment(const CoupledState& state, const TimeGrid& grid, double t, d
       observer.observe(g, last, {state, c.data(), 1.0, frozen});
       return last;
     }
-    if (norm2 < 1e-200) {  // keep away from underflow; the state is defined up to scale
-      const double scale = 1.0 / std::sqrt(norm2);
-      for (int k = begin; k < end; ++k) c[k] *= scale;
-      norm2 = 1.0;
-    }
+    norm2 = rescale_if_tiny(c, begin, end, norm2);
     observer.observe(g, g + 1, {state, c.data(), norm2});
   }
   return g;
