@@ -10,7 +10,7 @@ ClebschGordanTable::ClebschGordanTable(double j_charger, double j_battery)
     : j1_(j_charger), j2_(j_battery) {
   const double m_max = j1_ + j2_;
   for (double M = -m_max; M <= m_max; M += 1) {
-    const double j_first = first_j(M);
+    const double j_first = first_total_j(j1_, j2_, M);
     const int n = static_cast<int>(std::lround(m_max - j_first)) + 1;
     Eigen::VectorXd diagonal(n), sub(std::max(n - 1, 0));
     for (int k = 0; k < n; ++k) diagonal(k) = battery_jz_diagonal(j1_, j2_, j_first + k, M);
@@ -21,9 +21,10 @@ ClebschGordanTable::ClebschGordanTable(double j_charger, double j_battery)
     Eigen::MatrixXd u = eig.eigenvectors().transpose();  // row i: m_B, ascending
     if (M > -m_max) {
       const Eigen::MatrixXd& below = u_.back();
-      const double j_below = first_j(M - 1), mb_below = first_m_battery(M - 1);
+      const double j_below = first_total_j(j1_, j2_, M - 1);
+      const double mb_below = first_battery_level(j1_, j2_, M - 1);
       for (int i = 0; i < n; ++i) {
-        const double m_b = first_m_battery(M) + i, m_c = M - m_b;
+        const double m_b = first_battery_level(j1_, j2_, M) + i, m_c = M - m_b;
         // Partner one step down: lower the charger if it can go lower, else the battery.
         const int row = static_cast<int>(std::lround((m_c > -j1_ ? m_b : m_b - 1) - mb_below));
         double overlap = 0;  // <partner| J^- |m_C m_B>, J^- diagonal in the coupled basis
@@ -41,12 +42,6 @@ ClebschGordanTable::ClebschGordanTable(double j_charger, double j_battery)
     u_.push_back(std::move(u));
   }
 }
-
-double ClebschGordanTable::first_j(double M) const {
-  return std::max(std::fabs(j1_ - j2_), std::fabs(M));
-}
-
-double ClebschGordanTable::first_m_battery(double M) const { return std::max(-j2_, M - j1_); }
 
 int ClebschGordanTable::index(double M) const {
   return static_cast<int>(std::lround(M + j1_ + j2_));

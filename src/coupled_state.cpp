@@ -17,13 +17,6 @@ constexpr double kNegligibleWeight = 1e-40;
 
 }  // namespace
 
-double TridiagonalForm::evaluate(const double* c, int begin, int end) const {
-  double value = 0;
-  for (int k = begin; k < end; ++k) value += diagonal[k] * c[k] * c[k];
-  for (int k = begin; k + 1 < end; ++k) value += off_diagonal[k] * c[k] * c[k + 1];
-  return value;
-}
-
 void CoupledState::reset(const Model& model, const InitialState& init) {
   emission_ = model.emission_rate();
   absorption_ = model.absorption_rate();
@@ -55,7 +48,7 @@ std::vector<double> CoupledState::amplitudes() const {
 
 void CoupledState::set_m(double m) {
   m_ = m;
-  first_ = std::max(0, static_cast<int>(std::lround(std::fabs(m) - j_min_)));
+  first_ = static_cast<int>(std::lround(first_total_j(j_charger_, j_battery_, m) - j_min_));
   begin_ = std::max(begin_, first_);
   forms_valid_ = false;
   update_rates();
@@ -165,21 +158,6 @@ void CoupledState::build_forms() const {
     if (k >= begin_ && k < end_) dark_index_ = k;
   }
   forms_valid_ = true;
-}
-
-double CoupledState::battery_jz(const double* c, double norm2) const {
-  if (!forms_valid_) build_forms();
-  return jz_form_.evaluate(c, begin_, end_) / norm2;
-}
-
-double CoupledState::power(const double* c, double norm2) const {
-  if (!forms_valid_) build_forms();
-  return power_form_.evaluate(c, begin_, end_) / norm2;
-}
-
-double CoupledState::dark_population(const double* c, double norm2) const {
-  if (!forms_valid_) build_forms();
-  return dark_index_ < 0 ? 0.0 : c[dark_index_] * c[dark_index_] / norm2;
 }
 
 CoupledState::LinearValues CoupledState::linear_values(const double* c, double norm2) const {

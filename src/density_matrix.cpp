@@ -27,12 +27,6 @@ void DensityMatrix::scale(double factor) {
   for (auto& [key, block] : blocks) block *= factor;
 }
 
-double DensityMatrix::trace() const {
-  double t = 0;
-  for (const auto& [key, block] : blocks) t += block.trace();
-  return t;
-}
-
 std::vector<BatteryLevel> battery_level_populations(const DensityMatrix& rho, double j_charger) {
   std::map<std::pair<double, double>, double> population;  // (j_B, m_B)
   for (const auto& [key, block] : rho.blocks) {
@@ -112,7 +106,7 @@ double ProductBasis::table_size(double j_charger, const std::vector<double>& bat
   double total = 0;
   for (double j2 : battery_sectors)
     for (double M = -(j_charger + j2); M <= j_charger + j2; M += 1) {
-      const double n = j_charger + j2 - std::max(std::fabs(j_charger - j2), std::fabs(M)) + 1;
+      const double n = j_charger + j2 - first_total_j(j_charger, j2, M) + 1;
       total += n * n;
     }
   return total;

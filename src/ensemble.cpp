@@ -50,14 +50,14 @@ struct Plan {
 /// amplitudes, and adds them to one block's accumulators.
 class BlockObserver : public TrajectoryObserver {
  public:
-  BlockObserver(const Plan& plan, BlockAccumulators& acc) : plan_(plan), acc_(acc) {
+  BlockObserver(const Plan& plan, BlockAccumulators& acc)
+      : plan_(plan), acc_(acc), linear_only_(!plan.basis && !plan.options.sector_populations) {
     // At nbar = 0 every trajectory starts in the same state and M only decreases, so the
     // state at output time g is a function of M alone: observe it once, then count.
     // Dense table over (g, M) when it is small; plain path otherwise.
     const double m_max = plan.model.j_charger() + plan.model.j_battery();
     m_count_ = static_cast<long>(std::lround(2 * m_max)) + 1;
-    const bool linear_only = !plan.basis && !plan.options.sector_populations;
-    if (plan.model.nbar == 0.0 && linear_only && m_count_ * plan.grid.points <= kMaxKnownStates)
+    if (plan.model.nbar == 0.0 && linear_only_ && m_count_ * plan.grid.points <= kMaxKnownStates)
       by_m_.assign(m_count_ * plan.grid.points, KnownState{});
   }
 
@@ -85,7 +85,7 @@ class BlockObserver : public TrajectoryObserver {
       }
       return;
     }
-    if (s.frozen && !plan_.options.sector_populations && !plan_.basis) {
+    if (s.frozen && linear_only_) {
       // Final states repeat exactly across trajectories (the dark levels, the ground):
       // count how many trajectories froze in each at each time, add them all in flush().
       std::vector<long>& starts = frozen_[values];
@@ -98,8 +98,8 @@ class BlockObserver : public TrajectoryObserver {
     if (plan_.basis) add_product_state(begin, end, s);
   }
 
-  /// Adds the tallied frozen tails: a trajectory frozen from index g0 on counts at every
-  /// g >= g0 (a running sum over start indices).
+  /// Adds what was only counted: the (g, M) states of the nbar = 0 path, and the frozen
+  /// tails (a trajectory frozen from index g0 on counts at every g >= g0).
   void flush() {
     for (std::size_t i = 0; i < by_m_.size(); ++i)
       if (by_m_[i].count > 0) {
@@ -153,6 +153,7 @@ class BlockObserver : public TrajectoryObserver {
 
   const Plan& plan_;
   BlockAccumulators& acc_;
+  const bool linear_only_;  // no product-basis state and no sector populations needed
   long m_count_ = 0;
   std::vector<KnownState> by_m_;  // (g, M) -> values and count (nbar = 0 fast path)
   std::map<LinearRow, std::vector<long>> frozen_;  // final values -> count by start index

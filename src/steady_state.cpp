@@ -27,7 +27,7 @@ std::map<double, std::map<double, double>> total_j_populations(const Model& mode
   const double jc = model.j_charger();
   for (const auto& level : initial_mixture(model)) {
     const double jb = level.state.j_battery, mb = level.state.m_battery;
-    for (double J = std::max(std::fabs(jc - jb), std::fabs(jc + mb)); J <= jc + jb; J += 1) {
+    for (double J = first_total_j(jc, jb, jc + mb); J <= jc + jb; J += 1) {
       const double c = clebsch_gordan_charger_up(jc, jb, mb, J);
       p[jb][J] += level.probability * c * c;
     }
@@ -69,9 +69,8 @@ SteadyState steady_state(const Model& model, const SteadyStateOptions& options) 
   for (const auto& [jb, by_j] : populations) {
     std::map<double, std::vector<double>> pi_by_j;
     for (const auto& [J, p] : by_j) pi_by_j[J] = multiplet_distribution(J, x);
-    const double j_min = std::fabs(jc - jb);
     for (double M = -(jc + jb); M <= jc + jb; M += 1) {
-      const double j_first = std::max(j_min, std::fabs(M));
+      const double j_first = first_total_j(jc, jb, M);
       const int n = static_cast<int>(std::lround(jc + jb - j_first)) + 1;
       for (int k = 0; k < n; ++k) {
         const double J = j_first + k;

@@ -69,7 +69,7 @@ TEST(BatteryJz, ProductStateExpectationIsItsLevel) {
       model.n_battery = static_cast<int>(std::lround(2 * s.j2));
       CoupledState state;
       state.reset(model, {s.j2, m2});
-      EXPECT_NEAR(state.battery_jz(state.amplitudes().data(), 1.0), m2, 1e-12)
+      EXPECT_NEAR(state.linear_values(state.amplitudes().data(), 1.0).battery_jz, m2, 1e-12)
           << "j1=" << s.j1 << " j2=" << s.j2;
     }
 }

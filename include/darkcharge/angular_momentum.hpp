@@ -11,6 +11,17 @@ double log_factorial(int n);
 /// log of the binomial coefficient C(n, k); -inf outside 0 <= k <= n.
 double log_binomial(int n, int k);
 
+/// Lowest total J present at total M in the coupling of j1 (charger) and j2 (battery):
+/// max(|j1 - j2|, |M|).
+inline double first_total_j(double j1, double j2, double M) {
+  const double d = j1 > j2 ? j1 - j2 : j2 - j1, m = M < 0 ? -M : M;
+  return d > m ? d : m;
+}
+/// Lowest battery level m2 present at total M: max(-j2, M - j1).
+inline double first_battery_level(double j1, double j2, double M) {
+  return -j2 > M - j1 ? -j2 : M - j1;
+}
+
 /// |<J, M-1| J^- |J, M>|^2 = (J + M)(J - M + 1).
 inline double lowering_squared(double J, double M) { return (J + M) * (J - M + 1.0); }
 /// |<J, M+1| J^+ |J, M>|^2 = (J - M)(J + M + 1).

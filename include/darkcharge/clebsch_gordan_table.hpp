@@ -20,11 +20,8 @@ class ClebschGordanTable {
 
   double j_charger() const { return j1_; }
   double j_battery() const { return j2_; }
-  /// Lowest coupled J present at M: max(|j_C - j_B|, |M|).
-  double first_j(double M) const;
-  /// Lowest battery level present at M: max(-j_B, M - j_C).
-  double first_m_battery(double M) const;
-  /// U^M, rows m_B = first_m_battery(M) + i, columns J = first_j(M) + k.
+  /// U^M, rows m_B = first_battery_level(j_C, j_B, M) + i, columns
+  /// J = first_total_j(j_C, j_B, M) + k (angular_momentum.hpp).
   const Eigen::MatrixXd& at(double M) const;
 
  private:

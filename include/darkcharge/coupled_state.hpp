@@ -24,7 +24,6 @@ namespace darkcharge {
 struct TridiagonalForm {
   std::vector<double> diagonal;
   std::vector<double> off_diagonal;
-  double evaluate(const double* c, int begin, int end) const;
 };
 
 class CoupledState {
@@ -64,12 +63,8 @@ class CoupledState {
   bool is_stationary_between_jumps() const { return end_ - begin_ <= 1; }
 
   /// <J_B^z>, <P_op> with P_op = L^dagger(J_B^z) the power operator, and the dark-state
-  /// population, for (unnormalised) amplitudes c at this M, supported on the active window.
-  double battery_jz(const double* c, double norm2) const;
-  double power(const double* c, double norm2) const;
-  double dark_population(const double* c, double norm2) const;
-
-  /// The three at once, in one pass over the active window (the hot path).
+  /// population, for (unnormalised) amplitudes c at this M, supported on the active window;
+  /// one pass (the hot path).
   struct LinearValues {
     double battery_jz, power, dark;
   };

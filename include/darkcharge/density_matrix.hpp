@@ -12,6 +12,7 @@
 
 #include <Eigen/Dense>
 
+#include "darkcharge/angular_momentum.hpp"
 #include "darkcharge/clebsch_gordan_table.hpp"
 #include "darkcharge/ergotropy.hpp"
 
@@ -27,13 +28,7 @@ class DensityMatrix {
   /// this += factor * other.
   void add(const DensityMatrix& other, double factor);
   void scale(double factor);
-  double trace() const;
 };
-
-/// Lowest battery level present at total M: max(-j_B, M - j_C).
-inline double first_battery_level(double j_charger, double j_battery, double M) {
-  return std::max(-j_battery, M - j_charger);
-}
 
 /// Population of one battery level (j_B, m_B), summed over the sector's copies.
 struct BatteryLevel {

@@ -21,10 +21,6 @@ struct Snapshot {
   /// True when the state is final: one component with no open jump channel, so it holds
   /// for every remaining output time (the range passed with it ends at the last point).
   bool frozen = false;
-
-  double battery_jz() const { return state.battery_jz(c, norm2); }
-  double power() const { return state.power(c, norm2); }
-  double dark_population() const { return state.dark_population(c, norm2); }
 };
 
 /// Receives a trajectory's state at output times. The same snapshot holds for every grid
