@@ -18,15 +18,13 @@
 
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/exact_solver.hpp"
+#include "test_models.hpp"
 
 namespace darkcharge {
 namespace {
 
 TEST(Jackknife, ErrorBarsCoverTheExactValueAtTheNominalRate) {
-  Model model;
-  model.n_battery = 2;
-  model.n_charger = 6;
-  model.battery_init = BatteryInit::ground;
+  const Model model = testing::make_model(2, 6, 0.0, BatteryInit::ground);
   const TimeGrid grid{1.0, 3};
   const TimeSeries exact = solve_exact(model, grid);
   int within1 = 0, within2 = 0, total = 0;

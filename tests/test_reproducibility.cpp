@@ -4,15 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "darkcharge/ensemble.hpp"
+#include "test_models.hpp"
 
 namespace darkcharge {
 namespace {
 
 TimeSeries run(int threads, std::uint64_t seed) {
-  Model model;
-  model.n_battery = 3;
-  model.n_charger = 7;
-  model.nbar = 0.4;
+  const Model model = testing::make_model(3, 7, 0.4, BatteryInit::thermal);
   EnsembleOptions options;
   options.trajectories = 3001;  // not a multiple of the block count
   options.seed = seed;
@@ -49,10 +47,7 @@ namespace {
 // then only counts trajectories (ensemble.cpp); with W_B requested it evaluates every
 // trajectory. Same random streams, so the two must agree to rounding.
 TEST(Reproducibility, CountingFastPathMatchesTheGeneralPath) {
-  Model model;
-  model.n_battery = 3;
-  model.n_charger = 9;
-  model.battery_init = BatteryInit::ground;
+  const Model model = testing::make_model(3, 9, 0.0, BatteryInit::ground);
   EnsembleOptions counting, general;
   counting.trajectories = general.trajectories = 5000;
   counting.ergotropy = counting.entanglement = false;
