@@ -325,6 +325,23 @@ def exact_line(ax, t, y, label=None):
     ax.plot(t, y, label=label, **EXACT_STYLE)
 
 
+def energy_family(ax, table, key, values):
+    """E_B (solid) and E_C (dotted) bands for each value of parameter `key`, with the exact
+    solver's curves overlaid (Figs. 2a and 6a)."""
+    for i, v in enumerate(values):
+        m = table.mask(method="trajectories", **{key: v})
+        band(ax, table.col("t")[m], table.col("E_B")[m], table.col("E_B_err")[m], COLORS[i],
+             label=f"${key}={v}$ $\\mathcal{{E}}_B$")
+        band(ax, table.col("t")[m], table.col("E_C")[m], table.col("E_C_err")[m], COLORS[i],
+             ls=":", label=f"${key}={v}$ $\\mathcal{{E}}_C$")
+        mx = table.mask(method="exact", **{key: v})
+        exact_line(ax, table.col("t")[mx], table.col("E_B")[mx], "exact" if i == 0 else None)
+        exact_line(ax, table.col("t")[mx], table.col("E_C")[mx])
+    ax.set_xlabel(r"$\gamma t$")
+    ax.set_ylabel(r"energy density ($\hbar\omega$)")
+    ax.legend(fontsize=7, ncol=2)
+
+
 def panel_label(ax, letter, title=None):
     ax.set_title(f"({letter})" + (f" {title}" if title else ""), loc="left", fontsize=10)
 
@@ -455,18 +472,7 @@ class Figures:
     def plot_fig2(self, a, b, c, d, e, f):
         fig, axs = plt.subplots(2, 3, figsize=(14, 8))
         ax = axs[0, 0]
-        for i, nb in enumerate((1, 2, 3)):
-            m = a.mask(method="trajectories", N_B=nb)
-            band(ax, a.col("t")[m], a.col("E_B")[m], a.col("E_B_err")[m], COLORS[i],
-                 label=f"$N_B={nb}$ $\\mathcal{{E}}_B$")
-            band(ax, a.col("t")[m], a.col("E_C")[m], a.col("E_C_err")[m], COLORS[i], ls=":",
-                 label=f"$N_B={nb}$ $\\mathcal{{E}}_C$")
-            mx = a.mask(method="exact", N_B=nb)
-            exact_line(ax, a.col("t")[mx], a.col("E_B")[mx], "exact" if i == 0 else None)
-            exact_line(ax, a.col("t")[mx], a.col("E_C")[mx])
-        ax.set_xlabel(r"$\gamma t$")
-        ax.set_ylabel(r"energy density ($\hbar\omega$)")
-        ax.legend(fontsize=7, ncol=2)
+        energy_family(ax, a, "N_B", (1, 2, 3))
         panel_label(ax, "a", r"$R=5$: $\mathcal{E}_B$ solid, $\mathcal{E}_C$ dotted")
 
         ax = axs[0, 1]
@@ -849,18 +855,7 @@ class Figures:
     def plot_fig6(self, a, b, c, d):
         fig, axs = plt.subplots(2, 2, figsize=(11, 8.5))
         ax = axs[0, 0]
-        for i, T in enumerate((0, 2, 4)):
-            m = a.mask(method="trajectories", T=T)
-            band(ax, a.col("t")[m], a.col("E_B")[m], a.col("E_B_err")[m], COLORS[i],
-                 label=f"$T={T}$ $\\mathcal{{E}}_B$")
-            band(ax, a.col("t")[m], a.col("E_C")[m], a.col("E_C_err")[m], COLORS[i], ls=":",
-                 label=f"$T={T}$ $\\mathcal{{E}}_C$")
-            mx = a.mask(method="exact", T=T)
-            exact_line(ax, a.col("t")[mx], a.col("E_B")[mx], "exact" if i == 0 else None)
-            exact_line(ax, a.col("t")[mx], a.col("E_C")[mx])
-        ax.set_xlabel(r"$\gamma t$")
-        ax.set_ylabel(r"energy density ($\hbar\omega$)")
-        ax.legend(fontsize=7, ncol=2)
+        energy_family(ax, a, "T", (0, 2, 4))
         panel_label(ax, "a", r"$R=10$, $N_B=1$")
         for ax, tab, col, letter, ylabel in (
                 (axs[0, 1], b, "E_B_ss", "b", r"$\mathcal{E}_B^{ss}$"),
