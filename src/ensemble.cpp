@@ -183,6 +183,8 @@ void run_blocks(const Plan& plan, const ProgressCallback& progress,
       try {
         BlockObserver observer(plan, acc[b]);
         for (long k = block_begin(n, block_count, b); k < block_begin(n, block_count, b + 1); ++k) {
+          if (plan.options.stop && plan.options.stop->load(std::memory_order_relaxed))
+            throw Interrupted("run interrupted before all trajectories finished");
           Rng rng = trajectory_rng(plan.options.seed, static_cast<std::uint64_t>(k));
           const InitialState init = sample_initial_state(plan.model, rng);
           run_trajectory(plan.model, init, plan.grid, rng, observer, state, scratch);
@@ -200,7 +202,7 @@ void run_blocks(const Plan& plan, const ProgressCallback& progress,
 }
 
 Column empty_column(const std::string& name, int points) {
-  return {name, std::vector<double>(points), std::vector<double>(points)};
+  return {name, std::vector<double>(points), std::vector<double>(points), "standard-error", ""};
 }
 
 Column linear_column(const std::string& name, const std::vector<BlockAccumulators>& acc,
@@ -253,6 +255,7 @@ void add_ergotropy_columns(const Plan& plan, const std::vector<BlockAccumulators
   const int points = plan.grid.points, blocks = static_cast<int>(acc.size());
   const long n = plan.options.trajectories;
   Column w = empty_column("W_B", points), w_sym = empty_column("W_B_sym", points);
+  w.error_method = w_sym.error_method = "jackknife";
 #pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < points; ++g) {
     LevelSums total;
@@ -303,6 +306,7 @@ std::vector<std::vector<double>> add_entanglement_columns(const Plan& plan,
   std::vector<std::vector<double>> rate;
   for (const auto& curve : entropy) rate.push_back(time_derivative(curve, plan.grid));
   Column s_b = empty_column("S_B", points), ds = empty_column("dS_B_dt", points);
+  s_b.error_method = ds.error_method = "jackknife";
   for (int g = 0; g < points; ++g) {
     std::vector<double> loo_s, loo_rate;
     for (int b = 1; b <= blocks; ++b) {

@@ -191,7 +191,7 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
   for (int g = 0; g < grid.points; ++g) out.time.push_back(grid.time(g));
   const std::vector<double> zero(grid.points, 0.0);
   auto column = [&](const char* name, std::vector<double> v) {
-    out.columns.push_back({name, std::move(v), zero});
+    out.columns.push_back({name, std::move(v), zero, "exact", ""});
   };
   std::vector<double> eb(grid.points), ec(grid.points), pb(grid.points), open(grid.points);
   for (int g = 0; g < grid.points; ++g) {

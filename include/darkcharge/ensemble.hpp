@@ -1,6 +1,7 @@
 #pragma once
 /// @file ensemble.hpp
 /// Many trajectories in parallel (OpenMP), averaged into observables with error bars.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -29,6 +30,9 @@ struct EnsembleOptions {
   bool sector_populations = false;
   /// Refuse Clebsch-Gordan tables larger than this many doubles (2 GB by default).
   double max_table_doubles = 2.5e8;
+  /// When non-null and set (from any thread or a signal handler), no further trajectory is
+  /// started and run_ensemble throws Interrupted. Owned by the caller.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 /// Called from one thread now and then with (trajectories done, total).

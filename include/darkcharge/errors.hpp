@@ -19,6 +19,13 @@ class NumericalError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The run was asked to stop (EnsembleOptions::stop was set, e.g. by SIGINT in the CLI or
+/// Ctrl-C in Python) before it finished.
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Throws InvalidArgument unless `value` is finite.
 void check_finite(const char* argument, double value);
 /// Throws InvalidArgument unless `value` is finite and > 0.

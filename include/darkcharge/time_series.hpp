@@ -10,6 +10,11 @@ struct Column {
   std::string name;            ///< physics.md column name, e.g. "E_B"
   std::vector<double> value;   ///< estimate at each grid time
   std::vector<double> error;   ///< standard error (0 for exact results)
+  /// How `error` was estimated: "standard-error", "jackknife" or "exact" (written into
+  /// file headers so every file says what its error columns mean).
+  std::string error_method = "standard-error";
+  /// Why some values or errors are NaN, or any caveat on this column ("" if none).
+  std::string note;
 };
 
 struct TimeSeries {
