@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "darkcharge/column_selection.hpp"
+
 namespace darkcharge::cli {
 namespace {
 
@@ -50,10 +52,13 @@ void add_physics_options(CLI::App& app, Options& o, bool single_temperature) {
         ->check(kFiniteNonNegative);
     nbar->excludes(temperature);
   } else {
-    auto* t = app.add_option("--temperatures", o.temperatures,
-                             "Comma-separated temperatures T (units hbar*omega/k_B), one row each")
+    // One name per quantity in every subcommand; steady takes a list (one row per value).
+    // The plural spellings are kept as aliases for scripts written against 0.1.
+    auto* t = app.add_option("--temperature,--temperatures", o.temperatures,
+                             "Comma-separated reservoir temperatures T (units hbar*omega/k_B), "
+                             "one row each")
                   ->delimiter(',')->check(kFiniteNonNegative);
-    auto* n = app.add_option("--nbar-values", o.nbar_values,
+    auto* n = app.add_option("--nbar,--nbar-values", o.nbar_values,
                              "Comma-separated reservoir occupations nbar, one row each")
                   ->delimiter(',')->check(kFiniteNonNegative);
     t->excludes(n);
@@ -99,11 +104,7 @@ void add_simulate_outputs(CLI::App& app, Options& o) {
 
 }  // namespace
 
-const std::vector<std::string>& all_observables() {
-  static const std::vector<std::string> names = {"E_B", "E_C", "P_B",     "W_open", "dark",
-                                                 "W_B", "W_B_sym", "S_B", "dS_B_dt"};
-  return names;
-}
+const std::vector<std::string>& all_observables() { return time_series_columns(); }
 
 std::unique_ptr<CLI::App> make_app(Options& o) {
   auto app = std::make_unique<CLI::App>(
@@ -155,10 +156,13 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "E_B, E_C, W_open, dark, W_B, W_B_sym, S_B and dE_B/dT (paper Sec. VI, Fig. 6)");
   add_physics_options(*steady, o, false);
   steady->add_option("--output,-o", o.output, "CSV file to write (default: standard output)");
+  steady->add_option("--summary", o.summary, "JSON summary file (parameters, timing, rows)");
   steady->add_option("--observables", o.observables,
-                     "Comma-separated subset; without W_B, W_B_sym or S_B only the energies, "
-                     "dark and dE_B_dT are computed (cheap at any size; the others are nan)")
-      ->delimiter(',')->check(CLI::IsMember(all_observables()));
+                     "Comma-separated subset of columns (default: all); without W_B, W_B_sym "
+                     "or S_B only the energies, dark and dE_B_dT are computed (cheap at any "
+                     "size)")
+      ->delimiter(',')->check(CLI::IsMember(steady_columns()));
+  steady->add_flag("--quiet,-q", o.quiet, "Accepted for symmetry (steady prints no progress)");
   steady->callback([&o] { o.command = "steady"; });
   return app;
 }

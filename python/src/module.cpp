@@ -1,0 +1,268 @@
+// darkcharge._core: the compiled half of the Python module. It turns keyword arguments into
+// the library's Model / TimeGrid / options, runs the engine on a worker thread with the GIL
+// released, and returns plain dicts of numpy arrays; python/darkcharge/__init__.py builds the
+// user-facing Result objects from them.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <omp.h>
+#include <pybind11/eigen.h>
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "darkcharge/column_selection.hpp"
+#include "darkcharge/density_matrix.hpp"
+#include "darkcharge/ensemble.hpp"
+#include "darkcharge/errors.hpp"
+#include "darkcharge/exact_solver.hpp"
+#include "darkcharge/steady_table.hpp"
+
+namespace py = pybind11;
+using namespace darkcharge;
+
+namespace {
+
+py::array_t<double> to_numpy(const std::vector<double>& v) {
+  return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+}
+
+py::list columns_to_python(const std::vector<Column>& columns) {
+  py::list out;
+  for (const auto& c : columns) {
+    py::dict d;
+    d["name"] = c.name;
+    d["value"] = to_numpy(c.value);
+    d["error"] = to_numpy(c.error);
+    d["error_method"] = c.error_method;
+    d["note"] = c.note;
+    out.append(d);
+  }
+  return out;
+}
+
+py::dict series_to_python(const TimeSeries& s) {
+  py::dict d;
+  d["t"] = to_numpy(s.time);
+  d["columns"] = columns_to_python(s.columns);
+  return d;
+}
+
+py::dict estimate(const Estimate& e) {
+  py::dict d;
+  d["value"] = e.value;
+  d["error"] = e.error;
+  return d;
+}
+
+py::dict peaks_to_python(const PeakSummary& p) {
+  py::dict d;
+  d["P_B_max"] = estimate(p.power_max);
+  d["P_B_max_time"] = estimate(p.power_max_time);
+  d["dS_B_dt_max"] = estimate(p.entanglement_rate_max);
+  d["dS_B_dt_max_time"] = estimate(p.entanglement_rate_max_time);
+  d["lag_dS_B_dt_after_P_B"] = estimate(p.lag);
+  return d;
+}
+
+Model make_model(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
+                 double omega) {
+  Model m;
+  m.n_battery = nb;
+  m.n_charger = nc;
+  m.nbar = nbar;
+  m.battery_init = parse_battery_init(battery_init);
+  m.gamma = gamma;
+  m.omega = omega;
+  return m;
+}
+
+/// Runs `work` on a worker thread while this (Python) thread, without the GIL, wakes every
+/// 100 ms to report progress and to look for Ctrl-C. On KeyboardInterrupt it sets `stop`
+/// (the engine then starts no further trajectory), joins the worker and re-raises.
+template <class Result, class Work>
+Result run_interruptible(Work work, std::atomic<bool>* stop, const std::atomic<long>& done,
+                         const std::atomic<long>& total, const py::object& progress) {
+  std::optional<Result> result;
+  std::exception_ptr error;
+  std::mutex mutex;
+  std::condition_variable finished_cv;
+  bool finished = false;
+  std::thread worker([&] {
+    try {
+      result.emplace(work());
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    finished = true;
+    finished_cv.notify_all();
+  });
+  auto join = [&] {
+    py::gil_scoped_release release;
+    worker.join();
+  };
+  try {
+    for (;;) {
+      {
+        py::gil_scoped_release release;
+        std::unique_lock<std::mutex> lock(mutex);
+        if (finished_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return finished; }))
+          break;
+      }
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      if (!progress.is_none() && total.load() > 0) progress(done.load(), total.load());
+    }
+  } catch (...) {
+    if (stop) stop->store(true);
+    join();
+    throw;
+  }
+  join();
+  if (error) std::rethrow_exception(error);
+  if (!progress.is_none() && total.load() > 0) progress(total.load(), total.load());
+  return std::move(*result);
+}
+
+py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
+                      double omega, double t_max, int points, long trajectories,
+                      std::uint64_t seed, int threads, const std::vector<std::string>& observables,
+                      const std::vector<double>& state_times, bool sectors,
+                      const py::object& progress) {
+  const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega);
+  const TimeGrid grid{t_max, points};
+  validate(model);
+  validate(grid);
+  check_columns("observables", observables, time_series_columns());
+  check_at_least("threads", threads, 0);
+  const std::vector<int> state_index = state_indices(grid, state_times, "state_times");
+  EnsembleOptions options;
+  options.trajectories = trajectories;
+  options.seed = seed;
+  options.threads = threads;
+  const std::vector<std::string> notes =
+      plan_accumulators(model, observables, !state_times.empty(), sectors, options);
+  std::atomic<bool> stop{false};
+  std::atomic<long> done{0}, total{0};
+  options.stop = &stop;
+  const auto start = std::chrono::steady_clock::now();
+  const EnsembleResult r = run_interruptible<EnsembleResult>(
+      [&] {
+        return run_ensemble(model, grid, options, [&](long d, long n) {
+          done = d;
+          total = n;
+        });
+      },
+      &stop, done, total, progress);
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  py::dict out = series_to_python(select_columns(r.series, observables));
+  out["peaks"] = peaks_to_python(r.peaks);
+  out["notes"] = notes;
+  out["threads"] = threads > 0 ? threads : omp_get_max_threads();
+  out["wall_time_seconds"] = wall;
+  if (sectors) out["sectors"] = series_to_python(r.sectors);
+  py::list states;
+  for (std::size_t k = 0; k < state_index.size(); ++k) {
+    const int g = state_index[k];
+    py::dict s;
+    s["t"] = r.series.time[g];
+    py::list levels;
+    for (const auto& l : battery_level_populations(r.density[g], model.j_charger()))
+      levels.append(py::make_tuple(l.j_battery, l.m_battery, l.population));
+    s["battery_levels"] = levels;
+    py::list blocks;
+    for (const auto& [key, block] : r.density[g].blocks) {
+      const auto [j_b, M] = key;
+      const Eigen::MatrixXd full = block.selfadjointView<Eigen::Lower>();
+      blocks.append(py::make_tuple(j_b, M, first_battery_level(model.j_charger(), j_b, M), full));
+    }
+    s["joint_blocks"] = blocks;
+    states.append(s);
+  }
+  out["states"] = states;
+  return out;
+}
+
+py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
+                   double omega, double t_max, int points,
+                   const std::vector<std::string>& observables, long max_dimension) {
+  const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega);
+  const TimeGrid grid{t_max, points};
+  validate(model);
+  validate(grid);
+  check_columns("observables", observables, time_series_columns());
+  ExactOptions options;
+  options.max_dimension = max_dimension;
+  plan_exact(observables, options);
+  // The exact solver has no stop flag: Ctrl-C is honoured when it returns.
+  std::atomic<long> none{0};
+  const auto start = std::chrono::steady_clock::now();
+  const TimeSeries series = run_interruptible<TimeSeries>(
+      [&] { return solve_exact(model, grid, options); }, nullptr, none, none, py::none());
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  py::dict out = series_to_python(select_columns(series, observables));
+  out["peaks"] = peaks_to_python(peak_summary(series, grid));
+  out["notes"] = std::vector<std::string>{};
+  out["wall_time_seconds"] = wall;
+  return out;
+}
+
+py::dict run_steady(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
+                    double omega, const std::vector<double>& temperatures,
+                    const std::vector<double>& nbar_values,
+                    const std::vector<std::string>& observables) {
+  const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega);
+  validate(model);
+  std::atomic<long> none{0};
+  const SteadyTable table = run_interruptible<SteadyTable>(
+      [&] { return steady_table(model, temperatures, nbar_values, observables); }, nullptr, none,
+      none, py::none());
+  py::dict out;
+  out["T"] = to_numpy(table.temperature);
+  out["nbar"] = to_numpy(table.nbar);
+  out["columns"] = columns_to_python(table.columns);
+  return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "darkcharge engine (compiled part); use the functions of the darkcharge package.";
+  m.attr("version") = DARKCHARGE_VERSION;
+  py::register_exception<Interrupted>(m, "Interrupted", PyExc_KeyboardInterrupt);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const InvalidArgument& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const NumericalError& e) {
+      PyErr_SetString(PyExc_ArithmeticError, e.what());
+    }
+  });
+  m.def("time_series_columns", &time_series_columns);
+  m.def("steady_columns", &steady_columns);
+  m.def("nbar_from_temperature", &nbar_from_temperature, py::arg("temperature"),
+        py::arg("omega") = 1.0);
+  m.def("run_simulate", &run_simulate, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
+        py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("t_max"),
+        py::arg("points"), py::arg("trajectories"), py::arg("seed"), py::arg("threads"),
+        py::arg("observables"), py::arg("state_times"), py::arg("sectors"),
+        py::arg("progress") = py::none());
+  m.def("run_exact", &run_exact, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
+        py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("t_max"),
+        py::arg("points"), py::arg("observables"), py::arg("max_dimension"));
+  m.def("run_steady", &run_steady, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
+        py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("temperatures"),
+        py::arg("nbar_values"), py::arg("observables"));
+}

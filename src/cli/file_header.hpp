@@ -1,0 +1,31 @@
+#pragma once
+// The self-description every output file starts with: version and subcommand, the command
+// line, a UTC timestamp, the parameters, and per column how its error was estimated.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_options.hpp"
+#include "darkcharge/time_series.hpp"
+
+namespace darkcharge::cli {
+
+/// Remembers the command line and the start time (call once, first thing in main).
+void record_invocation(int argc, char** argv);
+
+/// "errors: E_B=standard-error, W_B=jackknife, ..." for these columns.
+std::string error_methods_line(const std::vector<Column>& columns);
+
+/// Header lines (without "# "): version and subcommand, command line, timestamp, model,
+/// grid and run parameters, then `errors` (from error_methods_line, or a sentence for
+/// files without error columns) and any notes.
+std::vector<std::string> file_header(const Options& o, int threads, const std::string& errors,
+                                     const std::vector<std::string>& notes = {});
+
+/// The same facts as JSON fields (version, command, command_line, created, parameters,
+/// run settings) for the summary file; error methods go under "error_methods".
+nlohmann::ordered_json json_header(const Options& o, int threads,
+                                   const std::vector<Column>& columns);
+
+}  // namespace darkcharge::cli
