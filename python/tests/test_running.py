@@ -1,0 +1,68 @@
+"""How a run behaves in an interactive session: the GIL is released, Ctrl-C stops it
+within a second or two, progress is reported."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import darkcharge as dc
+
+# Long enough that it cannot finish before the signal arrives (~minutes on 2 cores).
+LONG_RUN = ("import darkcharge, sys\n"
+            "print('running', flush=True)\n"
+            "darkcharge.simulate(nb=40, nc=200, t_max=0.5, points=11, trajectories=10**8,\n"
+            "                    observables=['E_B'])\n"
+            "print('finished', flush=True)\n")
+
+
+def test_ctrl_c_stops_a_long_run_with_keyboard_interrupt():
+    proc = subprocess.Popen([sys.executable, "-c", LONG_RUN], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        assert proc.stdout.readline().strip() == "running"
+        time.sleep(1.0)  # inside simulate by now
+        assert proc.poll() is None, proc.stderr.read()
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        elapsed = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "KeyboardInterrupt" in err, err
+    assert proc.returncode != 0
+    # 100 ms polling plus the trajectories in flight (~ms each): well under 2 s.
+    assert elapsed < 2.0, f"took {elapsed:.2f} s to stop"
+
+
+def test_gil_is_released_while_running():
+    ticks = 0
+    worker = threading.Thread(target=dc.simulate, kwargs=dict(
+        nb=20, nc=100, t_max=0.5, points=11, trajectories=60000, observables=["E_B"]))
+    start = time.monotonic()
+    worker.start()
+    while worker.is_alive():
+        ticks += 1
+        time.sleep(0.01)
+    worker.join()
+    duration = time.monotonic() - start
+    # With the GIL held the main thread could not tick at all until the run ended.
+    assert duration > 0.3, "run too short to tell"
+    assert ticks >= 0.3 * duration / 0.01
+
+
+def test_progress_callback_counts_to_the_total():
+    seen = []
+    dc.simulate(nb=20, nc=100, t_max=0.5, points=11, trajectories=40000, observables=["E_B"],
+                progress=lambda done, total: seen.append((done, total)))
+    assert seen, "no progress reported"
+    assert seen[-1] == (40000, 40000)
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
+
+
+def test_progress_bar_with_tqdm(capsys):
+    dc.simulate(nb=2, nc=10, trajectories=2000, points=11, progress=True)
+    assert "2000/2000" in capsys.readouterr().err
