@@ -4,6 +4,7 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/darkcharge
+                  ${PROJECT_BINARY_DIR}/include/darkcharge  # version.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS darkcharge EXPORT darkchargeTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -26,3 +27,16 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/darkcharge.pc.in ${PROJECT_BINARY_DIR
 install(FILES ${PROJECT_BINARY_DIR}/darkcharge.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/CITATION.cff
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+# Test: install into a temporary prefix, build examples/consumer against it (CMake package
+# and pkg-config), import the installed Python package.
+if(DARKCHARGE_BUILD_TESTS AND DARKCHARGE_BUILD_CLI)
+  set(consumer_python none)
+  if(DARKCHARGE_BUILD_PYTHON)
+    set(consumer_python ${Python_EXECUTABLE})
+  endif()
+  add_test(NAME install_and_consume
+           COMMAND bash ${PROJECT_SOURCE_DIR}/tests/install_and_consume.sh ${PROJECT_BINARY_DIR}
+                   ${PROJECT_SOURCE_DIR} ${consumer_python})
+  set_tests_properties(install_and_consume PROPERTIES TIMEOUT 300 LABELS install)
+endif()

@@ -111,4 +111,42 @@ TEST(Cli, HelpTeaches) {
   EXPECT_EQ(run("simulate --help").exit_code, 0);
 }
 
+// Issue 14: one option name per quantity in every subcommand, and files that say what made
+// them. `steady` takes --temperature / --nbar as lists (plural spellings kept as aliases).
+TEST(Cli, SteadyAcceptsTheSameOptionNamesAndSelectsColumns) {
+  const std::string dir = ::testing::TempDir();
+  const Result r = run("steady --nb 2 --nc 4 --temperature 0,1 --observables E_B,dE_B_dT -q "
+                       "--summary " + dir + "dc_steady.json -o " + dir + "dc_steady.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string csv = read(dir + "dc_steady.csv");
+  EXPECT_NE(csv.find("\nT,nbar,E_B,E_B_err,dE_B_dT,dE_B_dT_err\n"), std::string::npos) << csv;
+  EXPECT_NE(read(dir + "dc_steady.json").find("\"values\""), std::string::npos);
+  EXPECT_EQ(run("steady --nbar 0.5 --temperatures 1").exit_code, 2);  // one or the other
+  EXPECT_EQ(run("steady --nbar-values 0.1,0.2 -q").exit_code, 0);
+  EXPECT_EQ(run("steady --observables P_B").exit_code, 2);  // not a steady-state column
+}
+
+TEST(Cli, EveryFileStartsWithCommandLineTimestampParametersAndErrorMethods) {
+  const std::string dir = ::testing::TempDir();
+  const std::string args = "simulate --nb 2 --nc 3 --trajectories 100 --points 3 -q -o " + dir +
+                           "dc_h.csv --summary " + dir + "dc_h.json --state-times 1 " +
+                           "--state-output " + dir + "dc_hs.csv --joint-state-output " + dir +
+                           "dc_hj.csv --sectors-output " + dir + "dc_hsec.csv";
+  ASSERT_EQ(run(args).exit_code, 0);
+  for (const char* file : {"dc_h.csv", "dc_hs.csv", "dc_hj.csv", "dc_hsec.csv"}) {
+    const std::string text = read(dir + file);
+    EXPECT_EQ(text.rfind("# darkcharge ", 0), 0u) << file;
+    EXPECT_NE(text.find("# command: darkcharge " + args), std::string::npos) << file;
+    EXPECT_NE(text.find("# created: 20"), std::string::npos) << file;
+    EXPECT_NE(text.find("# nb=2 nc=3 nbar=0"), std::string::npos) << file;
+    EXPECT_NE(text.find("# errors:"), std::string::npos) << file;
+  }
+  const std::string csv = read(dir + "dc_h.csv");
+  EXPECT_NE(csv.find("E_B=standard-error"), std::string::npos);
+  EXPECT_NE(csv.find("W_B=jackknife"), std::string::npos);
+  const std::string json = read(dir + "dc_h.json");
+  for (const char* key : {"\"command_line\"", "\"created\"", "\"error_methods\"", "\"parameters\""})
+    EXPECT_NE(json.find(key), std::string::npos) << key;
+}
+
 }  // namespace
