@@ -2,12 +2,11 @@
 """Regenerate every figure of Quach & Munro, Phys. Rev. Applied 14, 024092 (2020), plus
 "beyond the paper" results, from the darkcharge engine.
 
-Called by examples/paper/make_figures.sh (which builds the binaries). Every number comes
-from the darkcharge command-line tool (simulate / exact / steady); the large-N_B steady
-energy sweep uses the library example sweep_battery_size (closed form, energies only),
-because `darkcharge steady` always also computes W_B and S_B, which costs minutes and GBs
-at N_B ~ 500. Intermediate files go to --work (a temporary directory); the tidy CSVs and
-PNGs go to --out (data/).
+Called by examples/paper/make_figures.sh (which builds the Python module). Every number
+comes from the darkcharge Python module (darkcharge.simulate / exact / steady: the same
+engine and numbers as the command-line tool); the large-N_B steady energy sweep asks
+steady() for E_B only (closed form, cheap at any size; W_B and S_B would cost minutes and
+GBs at N_B ~ 500). The tidy CSVs and PNGs go to --out (data/).
 
 Conventions: docs/physics.md. Zero temperature and a ground-state battery unless stated
 (the paper's appendix); time in 1/gamma, energies per spin in units of omega.
@@ -16,17 +15,16 @@ Stochastic curves: mean of quantum-jump trajectories, shaded band = +-1 standard
 lines: exact density-matrix solver. Steady-state panels: exact closed form (error 0).
 """
 import argparse
-import io
-import json
 import math
 import os
-import subprocess
 import sys
 import textwrap
 import time
 
 import numpy as np
 import matplotlib
+
+import darkcharge
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -42,101 +40,57 @@ EXACT_MAX_DIM = 70  # product dimension (N_C+1)(N_B+1) up to which exact overlay
 
 
 class Engine:
-    def __init__(self, binary, sweep_binary, work, threads):
-        self.bin = binary
-        self.sweep = sweep_binary
-        self.work = work
+    """The engine through the Python module, with a cache (panels share runs). simulate()
+    and exact() return (columns as a dict of arrays, the summary dict); steady() the columns."""
+
+    def __init__(self, threads):
         self.threads = threads
-        self.count = 0
         self.cache = {}
-        self.log = open(os.path.join(work, "engine-stderr.log"), "a")
         self.seconds = 0.0
         self.runs = 0
 
-    def _run(self, args):
-        start = time.time()
-        self.runs += 1
-        self.log.write("$ " + " ".join(args) + "\n")
-        self.log.flush()
-        proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=self.log, text=True)
-        self.seconds += time.time() - start
-        if proc.returncode != 0:
-            raise RuntimeError(f"command failed ({proc.returncode}): {' '.join(args)}\n"
-                               f"see {self.log.name}")
-        return proc.stdout
-
-    def _path(self, suffix):
-        self.count += 1
-        return os.path.join(self.work, f"run{self.count:04d}{suffix}")
+    def _run(self, key, fn, **kwargs):
+        if key not in self.cache:
+            start = time.time()
+            self.runs += 1
+            self.cache[key] = fn(**kwargs)
+            self.seconds += time.time() - start
+        return self.cache[key]
 
     @staticmethod
-    def _model_args(nb, nc, temperature, init):
-        args = ["--nb", str(nb), "--nc", str(nc), "--battery-init", init]
-        if temperature:
-            args += ["--temperature", repr(float(temperature))]
-        return args
+    def _columns(r):
+        return {name: np.asarray(r[name]) for name in r.keys()}
 
     def simulate(self, nb, nc, t_max, points, trajectories, seed, temperature=0.0,
                  init="ground", observables=None):
         key = ("sim", nb, nc, t_max, points, trajectories, seed, temperature, init,
                tuple(observables or ()))
-        if key in self.cache:
-            return self.cache[key]
-        csv, js = self._path(".csv"), self._path(".json")
-        args = [self.bin, "simulate"] + self._model_args(nb, nc, temperature, init) + [
-            "--t-max", repr(float(t_max)), "--points", str(points),
-            "--trajectories", str(trajectories), "--seed", str(seed),
-            "--threads", str(self.threads), "-o", csv, "--summary", js, "-q"]
-        if observables:
-            args += ["--observables", ",".join(observables)]
-        self._run(args)
-        result = (read_cli_csv(csv), json.load(open(js)))
-        self.cache[key] = result
-        return result
+        r = self._run(key, darkcharge.simulate, nb=nb, nc=nc, temperature=float(temperature),
+                      battery_init=init, t_max=float(t_max), points=points,
+                      trajectories=trajectories, seed=seed, threads=self.threads,
+                      observables=observables)
+        return self._columns(r), r.summary
 
     def exact(self, nb, nc, t_max, points, temperature=0.0, init="ground", observables=None):
         key = ("exact", nb, nc, t_max, points, temperature, init, tuple(observables or ()))
-        if key in self.cache:
-            return self.cache[key]
-        csv, js = self._path(".csv"), self._path(".json")
-        args = [self.bin, "exact"] + self._model_args(nb, nc, temperature, init) + [
-            "--t-max", repr(float(t_max)), "--points", str(points), "-o", csv,
-            "--summary", js, "-q"]
-        if observables:
-            args += ["--observables", ",".join(observables)]
-        self._run(args)
-        result = (read_cli_csv(csv), json.load(open(js)))
-        self.cache[key] = result
-        return result
+        r = self._run(key, darkcharge.exact, nb=nb, nc=nc, temperature=float(temperature),
+                      battery_init=init, t_max=float(t_max), points=points,
+                      observables=observables)
+        return self._columns(r), r.summary
 
     def steady(self, nb, nc, temperatures=(0.0,), init="ground"):
         key = ("steady", nb, nc, tuple(temperatures), init)
-        if key in self.cache:
-            return self.cache[key]
-        csv = self._path(".csv")
-        temps = ",".join(repr(float(T)) for T in temperatures)
-        self._run([self.bin, "steady", "--nb", str(nb), "--nc", str(nc), "--battery-init",
-                   init, "--temperatures", temps, "-o", csv])
-        result = read_cli_csv(csv)
-        self.cache[key] = result
-        return result
+        r = self._run(key, darkcharge.steady, nb=nb, nc=nc,
+                      temperature=[float(T) for T in temperatures], battery_init=init)
+        return self._columns(r)
 
     def steady_energy_sweep(self, ratio, max_nb):
         """E_B^ss for N_B = 1..max_nb at N_C = R N_B (closed form, energies only)."""
-        out = self._run([self.sweep, str(ratio), str(max_nb), "0"])
-        rows = [line.split() for line in out.splitlines()
-                if line.strip() and not line.startswith("#") and not line.split()[0] == "N_B"]
-        nb = np.array([int(r[0]) for r in rows])
-        e = np.array([float(r[2]) for r in rows])
+        nb = np.arange(1, max_nb + 1)
+        e = np.array([self._run(("steady-E_B", int(n), int(ratio * n)), darkcharge.steady,
+                                nb=int(n), nc=int(ratio * n), battery_init="ground",
+                                observables=["E_B"])["E_B"][0] for n in nb])
         return nb, e
-
-
-def read_cli_csv(path):
-    with open(path) as f:
-        lines = [line for line in f if not line.startswith("#")]
-    data = np.genfromtxt(io.StringIO("".join(lines)), delimiter=",", names=True)
-    data = np.atleast_1d(data)
-    return {name: np.asarray(data[name], dtype=float) for name in data.dtype.names}
 
 
 def exact_fits(nb, nc):
@@ -1165,17 +1119,13 @@ class Figures:
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin", required=True, help="darkcharge binary")
-    ap.add_argument("--sweep-bin", required=True, help="sweep_battery_size example binary")
-    ap.add_argument("--work", required=True, help="directory for intermediate runs")
     ap.add_argument("--out", required=True, help="output directory (data/)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only", default="",
                     help="comma-separated subset of fig2,fig3,fig4,fig5,fig6,beyond")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    os.makedirs(args.work, exist_ok=True)
-    engine = Engine(args.bin, args.sweep_bin, args.work, args.threads)
+    engine = Engine(args.threads)
     F = Figures(engine, args.out)
 
     groups = [

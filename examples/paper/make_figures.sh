@@ -6,9 +6,8 @@
 # Usage: examples/paper/make_figures.sh [--only fig2,fig3,fig4,fig5,fig6,beyond]
 #
 # Environment: BUILD_DIR (default build-figures), THREADS (default 2), OUT_DIR (default
-# data). Builds the darkcharge CLI and the sweep_battery_size example into BUILD_DIR if
-# either is missing. Intermediate runs go to a temporary directory that is removed at the
-# end. About 5 minutes on 2 cores.
+# data). Builds the darkcharge Python module into BUILD_DIR if it is missing; figures.py
+# drives the engine through it (PYTHONPATH=BUILD_DIR/python). About 5 minutes on 2 cores.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -26,19 +25,14 @@ if ! "$python" -c "import numpy, scipy, matplotlib" 2>/dev/null || ! command -v 
   $sudo apt-get install -y -qq --no-install-recommends python3-numpy python3-scipy \
     python3-matplotlib >/dev/null
 fi
-if [[ ! -x "$build/darkcharge" || ! -x "$build/examples/sweep_battery_size" ]]; then
-  echo "== building darkcharge into $build"
+if ! compgen -G "$build/python/darkcharge/_core*.so" >/dev/null; then
+  echo "== building the darkcharge Python module into $build"
   cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$build" -j"$threads" --target darkcharge_cli sweep_battery_size
+  cmake --build "$build" -j"$threads" --target darkcharge_python
 fi
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/darkcharge-figures.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-
-echo "== regenerating figures into $out (intermediate runs in $work)"
-"$python" "$repo/examples/paper/figures.py" \
-  --bin "$build/darkcharge" \
-  --sweep-bin "$build/examples/sweep_battery_size" \
-  --work "$work" --out "$out" --threads "$threads" "$@"
+echo "== regenerating figures into $out"
+PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}" "$python" \
+  "$repo/examples/paper/figures.py" --out "$out" --threads "$threads" "$@"
 
 echo "== done in $(( $(date +%s) - start )) s"
