@@ -204,7 +204,7 @@ def _names(observables):
     return list(observables)
 
 
-def _header(command, call, parameters, columns):
+def _header(command, call, parameters):
     return {"version": __version__, "command": command, "command_line": call,
             "created": _now(), "parameters": parameters}
 
@@ -259,7 +259,7 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     summary = _header("simulate", call, {
         "nb": nb, "nc": nc, "nbar": n, "temperature": temperature,
         "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),
-        "t_max": float(t_max), "points": int(points)}, raw["columns"])
+        "t_max": float(t_max), "points": int(points)})
     summary.update({"seed": int(seed), "trajectories": int(trajectories),
                     "threads": raw["threads"],
                     "error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
@@ -282,7 +282,7 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     summary = _header("exact", call, {
         "nb": nb, "nc": nc, "nbar": n, "temperature": temperature,
         "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),
-        "t_max": float(t_max), "points": int(points)}, raw["columns"])
+        "t_max": float(t_max), "points": int(points)})
     summary.update({"error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "wall_time_seconds": raw["wall_time_seconds"],
                     "final_time": float(raw["t"][-1]), "final": _final(raw),
@@ -310,8 +310,7 @@ def steady(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gam
                            temperatures, nbars, _names(observables))
     summary = _header("steady", call, {
         "nb": nb, "nc": nc, "temperature": temperatures, "nbar": nbars,
-        "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega)},
-        raw["columns"])
+        "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega)})
     summary.update({"error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "T": list(raw["T"]), "nbar": list(raw["nbar"]),
                     "values": {c["name"]: list(c["value"]) for c in raw["columns"]}})
@@ -350,10 +349,11 @@ def sweep(function, cases=None, progress=False, **parameters):
     if progress:
         from tqdm.auto import tqdm
         iterator = tqdm(sets, desc=getattr(function, "__name__", "sweep"), unit="run")
+    # Parameter columns: the cases' keys, then the swept keywords, in the order given.
+    varied = list(dict.fromkeys([k for c in (cases or []) for k in c] + list(swept)))
     frames = []
     for params in iterator:
         frame = function(**params).to_pandas()
-        varied = sorted(set(swept) | set().union(*(c.keys() for c in (cases or [{}]))))
         for position, name in enumerate(varied):
             frame.insert(position, name, [params.get(name)] * len(frame))
         frames.append(frame)
