@@ -188,6 +188,18 @@ def _call_line(name, kwargs):
     return f"darkcharge.{name}({args})"
 
 
+def _integer(name, value):
+    """int(value) if value is integral (2, 2.0, 1e4, numpy integers); ValueError otherwise,
+    as the CLI rejects --nc 1.5 (no silent truncation)."""
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an integer, got {value!r}") from None
+    if not as_float.is_integer():
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    return int(as_float)
+
+
 def _nbar(nbar, temperature, omega):
     if nbar is not None and temperature is not None:
         raise ValueError("nbar and temperature exclude each other: give one of them")
@@ -245,22 +257,24 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     times = [float(x) for x in (state_times or [])]
     bar, callback = None, None
     if progress is True:
-        bar, callback = _tqdm_progress(int(trajectories), "simulate")
+        bar, callback = _tqdm_progress(_integer("trajectories", trajectories), "simulate")
     elif callable(progress):
         callback = progress
     try:
-        raw = _core.run_simulate(int(nb), int(nc), n, battery_init, float(gamma), float(omega),
-                                 float(t_max), int(points), int(trajectories), int(seed),
-                                 0 if threads is None else int(threads), names, times,
-                                 bool(sectors), callback)
+        raw = _core.run_simulate(_integer("nb", nb), _integer("nc", nc), n, battery_init,
+                                 float(gamma), float(omega), float(t_max),
+                                 _integer("points", points),
+                                 _integer("trajectories", trajectories), _integer("seed", seed),
+                                 0 if threads is None else _integer("threads", threads), names,
+                                 times, bool(sectors), callback)
     finally:
         if bar is not None:
             bar.close()
     summary = _header("simulate", call, {
-        "nb": nb, "nc": nc, "nbar": n, "temperature": temperature,
+        "nb": _integer("nb", nb), "nc": _integer("nc", nc), "nbar": n, "temperature": temperature,
         "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),
-        "t_max": float(t_max), "points": int(points)})
-    summary.update({"seed": int(seed), "trajectories": int(trajectories),
+        "t_max": float(t_max), "points": _integer("points", points)})
+    summary.update({"seed": int(seed), "trajectories": int(float(trajectories)),
                     "threads": raw["threads"],
                     "error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "wall_time_seconds": raw["wall_time_seconds"],
@@ -277,12 +291,13 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     when it returns."""
     call = _call_line("exact", locals())
     n = _nbar(nbar, temperature, omega)
-    raw = _core.run_exact(int(nb), int(nc), n, battery_init, float(gamma), float(omega),
-                          float(t_max), int(points), _names(observables), int(max_dimension))
+    raw = _core.run_exact(_integer("nb", nb), _integer("nc", nc), n, battery_init, float(gamma),
+                          float(omega), float(t_max), _integer("points", points),
+                          _names(observables), _integer("max_dimension", max_dimension))
     summary = _header("exact", call, {
-        "nb": nb, "nc": nc, "nbar": n, "temperature": temperature,
+        "nb": _integer("nb", nb), "nc": _integer("nc", nc), "nbar": n, "temperature": temperature,
         "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),
-        "t_max": float(t_max), "points": int(points)})
+        "t_max": float(t_max), "points": _integer("points", points)})
     summary.update({"error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "wall_time_seconds": raw["wall_time_seconds"],
                     "final_time": float(raw["t"][-1]), "final": _final(raw),
@@ -306,10 +321,10 @@ def steady(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gam
     if nbar is not None and temperature is not None:
         raise ValueError("nbar and temperature exclude each other: give one of them")
     temperatures, nbars = _as_list(temperature), _as_list(nbar)
-    raw = _core.run_steady(int(nb), int(nc), 0.0, battery_init, float(gamma), float(omega),
+    raw = _core.run_steady(_integer("nb", nb), _integer("nc", nc), 0.0, battery_init, float(gamma), float(omega),
                            temperatures, nbars, _names(observables))
     summary = _header("steady", call, {
-        "nb": nb, "nc": nc, "temperature": temperatures, "nbar": nbars,
+        "nb": _integer("nb", nb), "nc": _integer("nc", nc), "temperature": temperatures, "nbar": nbars,
         "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega)})
     summary.update({"error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "T": list(raw["T"]), "nbar": list(raw["nbar"]),

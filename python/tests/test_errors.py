@@ -8,6 +8,8 @@ import darkcharge as dc
 @pytest.mark.parametrize("call,message", [
     (lambda: dc.simulate(nb=0), "n_battery (N_B) must be >= 1, got 0"),
     (lambda: dc.simulate(nc=-3), "n_charger (N_C) must be >= 1, got -3"),
+    (lambda: dc.simulate(nc=1.5), "nc must be an integer, got 1.5"),
+    (lambda: dc.exact(points="many"), "points must be an integer, got 'many'"),
     (lambda: dc.simulate(nbar=-0.5), "nbar must be >= 0, got -0.5"),
     (lambda: dc.simulate(temperature=-1), "temperature must be >= 0, got -1"),
     (lambda: dc.simulate(nbar=0.1, temperature=1), "nbar and temperature exclude each other"),
@@ -27,6 +29,11 @@ def test_bad_input_raises_value_error_naming_the_argument(call, message):
     with pytest.raises(ValueError) as info:
         call()
     assert message in str(info.value)
+
+
+def test_integral_floats_are_accepted():
+    r = dc.simulate(nb=2.0, nc=4, trajectories=1e3, points=3, observables=["E_B"])
+    assert r.summary["trajectories"] == 1000
 
 
 def test_state_accessors_explain_what_is_missing():
