@@ -48,10 +48,10 @@ def test_gil_is_released_while_running():
         ticks += 1
         time.sleep(0.01)
     worker.join()
-    duration = time.monotonic() - start
-    # With the GIL held the main thread could not tick at all until the run ended.
-    assert duration > 0.3, "run too short to tell"
-    assert ticks >= 0.3 * duration / 0.01
+    # With the GIL held the main thread could not tick until the run ended (at most once
+    # before the call takes it). The run takes ~0.3-1 s; a 10 ms sleep ticks many times even
+    # on a loaded machine.
+    assert ticks >= 5, f"{ticks} ticks in {time.monotonic() - start:.2f} s"
 
 
 def test_progress_callback_counts_to_the_total():
