@@ -2,6 +2,7 @@
 // All printing and exiting happens here; the library never does either.
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -18,6 +19,8 @@
 #include "darkcharge/steady_state.hpp"
 #include "output_files.hpp"
 #include "progress_bar.hpp"
+#include "resource_estimate.hpp"
+#include "signals.hpp"
 
 namespace darkcharge::cli {
 namespace {
@@ -155,14 +158,16 @@ nlohmann::json summary(const Options& o, const TimeSeries& series, int threads,
 
 /// One row per temperature: T, nbar, then each steady-state value and its (zero) error.
 int run_steady(Options& o) {
-  std::optional<AtomicFile> csv_file;
-  if (!o.output.empty()) csv_file.emplace(o.output);
+  std::ostringstream out;
+  OutputSet outputs;
+  outputs.add("--output", o.output.empty() ? "-" : o.output, [&out](std::ostream& file) {
+    file << out.str();
+  });
   std::vector<std::pair<double, double>> rows;  // (T, nbar)
   for (double t : o.temperatures) rows.emplace_back(t, nbar_from_temperature(t, o.model.omega));
   for (double n : o.nbar_values)
     rows.emplace_back(n == 0 ? 0.0 : o.model.omega / std::log1p(1.0 / n), n);
   if (rows.empty()) rows.emplace_back(0.0, 0.0);
-  std::ostringstream out;
   out << fmt::format("# darkcharge {} steady (exact closed form, errors 0)\n", DARKCHARGE_VERSION)
       << fmt::format("# nb={} nc={} battery-init={} omega={:.10g}\n", o.model.n_battery,
                      o.model.n_charger, to_string(o.model.battery_init), o.model.omega)
@@ -183,19 +188,66 @@ int run_steady(Options& o) {
       out << fmt::format(",{:.10g},0", v);
     out << '\n';
   }
-  if (csv_file) {
-    csv_file->stream() << out.str();
-    csv_file->commit();
-  } else {
-    std::cout << out.str();
-  }
+  outputs.commit();
   return 0;
+}
+
+/// The outputs of a simulate or exact run, checked now and written by commit() from what
+/// the lambdas capture (filled in after the run).
+struct RunOutputs {
+  EnsembleResult result;
+  TimeSeries series;
+  std::vector<std::string> meta;
+  nlohmann::json summary;
+  int threads = 0;
+  OutputSet files;
+};
+
+void plan_outputs(const Options& o, RunOutputs& r) {
+  r.files.add("--output", o.output.empty() ? "-" : o.output,
+              [&r](std::ostream& out) { write_csv(out, r.series, r.meta); });
+  if (!o.summary.empty())
+    r.files.add("--summary", o.summary,
+                [&r](std::ostream& out) { out << r.summary.dump(2) << '\n'; });
+  if (!o.state_output.empty())
+    r.files.add("--state-output", o.state_output,
+                [&o, &r](std::ostream& out) { write_battery_state(out, o, r.result); });
+  if (!o.joint_state_output.empty())
+    r.files.add("--joint-state-output", o.joint_state_output,
+                [&o, &r](std::ostream& out) { write_joint_state(out, o, r.result); });
+  if (!o.sectors_output.empty())
+    r.files.add("--sectors-output", o.sectors_output, [&o, &r](std::ostream& out) {
+      write_csv(out, r.result.sectors, metadata(o, r.threads));
+    });
+}
+
+EnsembleResult run_simulation(const Options& o) {
+  ProgressBar bar("simulate", !o.quiet);
+  EnsembleOptions options = o.ensemble;
+  options.stop = &stop_requested();
+  EnsembleResult result;
+  {
+    const GracefulStop graceful;  // the first signal now only asks the runner to stop
+    result = run_ensemble(o.model, o.grid, options,
+                          [&bar](long done, long total) { bar.update(done, total); });
+  }
+  if (received_signal() != 0)  // arrived after the runner's last look at the flag
+    throw Interrupted("run interrupted");
+  return result;
 }
 
 int run(Options& o) {
   finalize(o);
+  std::vector<std::string> notes;
+  if (o.command == "simulate") plan_accumulators(o, notes);
+  check_resources(o);  // before any allocation or long work; names the option to change
+  const ResourceEstimate cost = estimate_resources(o);
+  if (!o.quiet && cost.cpu_seconds > 60)
+    fmt::print(stderr, "darkcharge: estimate: {:.2g} CPU core-hours ({}), memory up to {:.3g} GiB\n",
+               cost.cpu_seconds / 3600, cost.work, cost.bytes / (1024.0 * 1024.0 * 1024.0));
+  validate(o.model);
   if (o.command == "steady") return run_steady(o);
-  // Open output files first: a bad path fails before minutes of computation.
+  // Check output files first: a bad path fails before minutes of computation.
   if (!o.state_times.empty() && o.state_output.empty() && o.joint_state_output.empty())
     throw InvalidArgument("--state-times needs --state-output or --joint-state-output");
   if ((!o.state_output.empty() || !o.joint_state_output.empty()) && o.state_times.empty())
@@ -206,61 +258,49 @@ int run(Options& o) {
         "--joint-state-output: joint state too large to write ((N_C+1)(N_B+1) = {} > 20000)",
         joint_dim));
   state_indices(o);  // validate before running
-  std::optional<AtomicFile> csv_file, summary_file, state_file, joint_file, sectors_file;
-  if (!o.output.empty()) csv_file.emplace(o.output);
-  if (!o.summary.empty()) summary_file.emplace(o.summary);
-  if (!o.state_output.empty()) state_file.emplace(o.state_output);
-  if (!o.joint_state_output.empty()) joint_file.emplace(o.joint_state_output);
-  if (!o.sectors_output.empty()) sectors_file.emplace(o.sectors_output);
-  std::vector<std::string> notes;
-  if (o.command == "simulate") plan_accumulators(o, notes);
+  RunOutputs out;
+  plan_outputs(o, out);
   for (const auto& note : notes) fmt::print(stderr, "darkcharge: note: {}\n", note);
 
   const int threads = o.ensemble.threads > 0 ? o.ensemble.threads : omp_get_max_threads();
+  out.threads = threads;
   const auto start = std::chrono::steady_clock::now();
-  EnsembleResult result;
   if (o.command == "simulate") {
-    ProgressBar bar("simulate", !o.quiet);
-    result = run_ensemble(o.model, o.grid, o.ensemble,
-                          [&bar](long done, long total) { bar.update(done, total); });
+    out.result = run_simulation(o);
   } else {
     ExactOptions exact;
     exact.nonlinear = wants(o, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
     exact.max_dimension = o.max_dimension;
-    result.series = solve_exact(o.model, o.grid, exact);
-    result.peaks = peak_summary(result.series, o.grid);
+    out.result.series = solve_exact(o.model, o.grid, exact);
+    out.result.peaks = peak_summary(out.result.series, o.grid);
   }
-  const TimeSeries series = select_columns(result.series, o.observables);
+  out.series = select_columns(out.result.series, o.observables);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  std::vector<std::string> meta = metadata(o, threads);
-  for (const auto& note : notes) meta.push_back("note: " + note);
-  if (csv_file) {
-    write_csv(csv_file->stream(), series, meta);
-    csv_file->commit();
-  } else {
-    write_csv(std::cout, series, meta);
-  }
-  if (summary_file) {
-    nlohmann::json j = summary(o, series, threads, wall);
-    j["peaks"] = peaks_json(result.peaks);
-    summary_file->stream() << j.dump(2) << '\n';
-    summary_file->commit();
-  }
-  if (state_file) {
-    write_battery_state(state_file->stream(), o, result);
-    state_file->commit();
-  }
-  if (joint_file) {
-    write_joint_state(joint_file->stream(), o, result);
-    joint_file->commit();
-  }
-  if (sectors_file) {
-    write_csv(sectors_file->stream(), result.sectors, metadata(o, threads));
-    sectors_file->commit();
-  }
+  out.meta = metadata(o, threads);
+  for (const auto& note : notes) out.meta.push_back("note: " + note);
+  out.summary = summary(o, out.series, threads, wall);
+  out.summary["peaks"] = peaks_json(out.result.peaks);
+  out.files.commit();
   return 0;
+}
+
+/// Hook for issue 12 item 4: after an interrupted run, the checkpoint (if --checkpoint was
+/// given) is written here. Returns the command that resumes the run, or "" when there is
+/// no checkpoint to resume from.
+std::string save_checkpoint_after_interrupt(const Options& /*o*/) { return ""; }
+
+/// The message and exit status (128 + signal: 130 SIGINT, 143 SIGTERM, 129 SIGHUP) after a
+/// signal stopped the run. Temporary files are already gone (destructors ran).
+int report_interruption(const Options& o) {
+  const int signal = received_signal();
+  const std::string resume = save_checkpoint_after_interrupt(o);
+  fmt::print(stderr, "darkcharge: interrupted by {}; stopped before all trajectories ran, "
+                     "no output written{}\n",
+             signal_name(signal),
+             resume.empty() ? "" : fmt::format("; resume with: {}", resume));
+  return interrupted_exit_code(signal != 0 ? signal : SIGINT);
 }
 
 }  // namespace
@@ -268,6 +308,7 @@ int run(Options& o) {
 
 int main(int argc, char** argv) {
   using namespace darkcharge;
+  cli::install_signal_handlers();
   cli::Options options;
   auto app = cli::make_app(options);
   try {
@@ -279,12 +320,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app->exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "darkcharge: error: {}\nRun 'darkcharge {} --help' for usage.\n",
-               e.what(), options.command.empty() ? "" : options.command);
+    fmt::print(stderr, "darkcharge: error: {}\nRun 'darkcharge {}--help' for usage.\n",
+               e.what(), options.command.empty() ? "" : options.command + " ");
     return 2;
   }
   try {
     return cli::run(options);
+  } catch (const Interrupted&) {
+    return cli::report_interruption(options);
   } catch (const InvalidArgument& e) {
     fmt::print(stderr, "darkcharge: error: {}\n", e.what());
     return 2;
