@@ -83,6 +83,10 @@ CLI::Validator finite_number(bool positive) {
 const CLI::Validator kFiniteNonNegative = finite_number(false);
 const CLI::Validator kFinitePositive = finite_number(true);
 
+const CLI::Validator kFileName(
+    [](std::string& s) -> std::string { return s.empty() ? "file name must not be empty" : ""; },
+    "FILE");
+
 const std::string kSpinsBound =
     fmt::format("at most {}: larger sizes overflow index arithmetic and no run is feasible",
                 kMaxSpins);
@@ -139,8 +143,12 @@ void add_model_options(CLI::App& app, Options& o) {
   app.add_option("--points", o.grid.points, "Number of equally spaced output times in [0, t-max]")
       ->transform(decimal_integer(2, kMaxPoints, "larger grids exceed int indices"))
       ->capture_default_str();
-  app.add_option("--output,-o", o.output, "CSV file to write (default: standard output)");
-  app.add_option("--summary", o.summary, "JSON summary file (parameters, timing, final values)");
+  app.add_option("--output,-o", o.output,
+                 "CSV file to write ('-' or default: standard output; a device or FIFO is "
+                 "written to, a regular file replaced atomically)")
+      ->check(kFileName);
+  app.add_option("--summary", o.summary, "JSON summary file (parameters, timing, final values)")
+      ->check(kFileName);
   app.add_option("--observables", o.observables,
                  "Comma-separated subset of columns (default: all). W_B, W_B_sym, S_B and "
                  "dS_B_dt need the averaged density matrix; leaving them out is faster")
@@ -155,12 +163,15 @@ void add_simulate_outputs(CLI::App& app, Options& o) {
       ->delimiter(',')->check(kFiniteNonNegative);
   app.add_option("--state-output", o.state_output,
                  "CSV of the battery's reduced state at --state-times: t,j_B,m_B,population "
-                 "(rho_B is diagonal in m_B; populations summed over each sector's copies)");
+                 "(rho_B is diagonal in m_B; populations summed over each sector's copies)")
+      ->check(kFileName);
   app.add_option("--joint-state-output", o.joint_state_output,
                  "CSV of the joint charger-battery state at --state-times (small systems): "
-                 "t,j_B,M,m_B,m_B_prime,value = <M-m_B, m_B|rho|M-m_B', m_B'>");
+                 "t,j_B,M,m_B,m_B_prime,value = <M-m_B, m_B|rho|M-m_B', m_B'>")
+      ->check(kFileName);
   app.add_option("--sectors-output", o.sectors_output,
-                 "CSV of the population of each total-J sector over time (conserved)");
+                 "CSV of the population of each total-J sector over time (conserved)")
+      ->check(kFileName);
 }
 
 }  // namespace
@@ -223,7 +234,8 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "Exact steady state in closed form (any size): one row per temperature, with\n"
       "E_B, E_C, W_open, dark, W_B, W_B_sym, S_B and dE_B/dT (paper Sec. VI, Fig. 6)");
   add_physics_options(*steady, o, false);
-  steady->add_option("--output,-o", o.output, "CSV file to write (default: standard output)");
+  steady->add_option("--output,-o", o.output, "CSV file to write (default: standard output)")
+      ->check(kFileName);
   steady->add_option("--observables", o.observables,
                      "Comma-separated subset; without W_B, W_B_sym or S_B only the energies, "
                      "dark and dE_B_dT are computed (cheap at any size; the others are nan)")

@@ -170,8 +170,19 @@ int run_steady(Options& o) {
   if (rows.empty()) rows.emplace_back(0.0, 0.0);
   out << fmt::format("# darkcharge {} steady (exact closed form, errors 0)\n", DARKCHARGE_VERSION)
       << fmt::format("# nb={} nc={} battery-init={} omega={:.10g}\n", o.model.n_battery,
-                     o.model.n_charger, to_string(o.model.battery_init), o.model.omega)
-      << "T,nbar";
+                     o.model.n_charger, to_string(o.model.battery_init), o.model.omega);
+  const bool nonlinear = steady_nonlinear_computed(o);
+  if (!nonlinear) {
+    const std::string note =
+        wants(o, {"W_B", "W_B_sym", "S_B"})
+            ? fmt::format("W_B, W_B_sym, S_B left out (nan): their Clebsch-Gordan tables "
+                          "({:.3g} doubles) exceed the limit at this size",
+                          clebsch_gordan_table_doubles(steady_worst_model(o)))
+            : std::string("W_B, W_B_sym, S_B not requested (nan)");
+    out << "# note: " << note << '\n';
+    if (o.observables.empty()) fmt::print(stderr, "darkcharge: note: {}\n", note);
+  }
+  out << "T,nbar";
   for (const char* c : {"E_B", "E_C", "W_open", "dark", "W_B", "W_B_sym", "S_B", "dE_B_dT"})
     out << ',' << c << ',' << c << "_err";
   out << '\n';
@@ -179,7 +190,7 @@ int run_steady(Options& o) {
     Model model = o.model;
     model.nbar = nbar;
     SteadyStateOptions options;
-    options.nonlinear = wants(o, {"W_B", "W_B_sym", "S_B"});
+    options.nonlinear = nonlinear;
     const SteadyState s = steady_state(model, options);
     out << fmt::format("{:.10g},{:.10g}", t, nbar);
     for (double v : {s.e_battery, s.e_charger, s.w_open, s.dark, s.ergotropy,

@@ -30,7 +30,15 @@ struct Sector {
   double m_count;     // 2 (j_C + j_B) + 1
   double width;       // 2 min(j_C, j_B) + 1: largest number of J at one M
   double table_size;  // sum over M of n(M)^2
+  double cube_sum;    // sum over M of n(M)^3 (dense work on the (j_B, M) blocks)
 };
+
+bool asks_for(const Options& o, std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    if (std::find(o.observables.begin(), o.observables.end(), name) != o.observables.end())
+      return true;
+  return false;
+}
 
 std::vector<Sector> populated_sectors(const Model& m) {
   const bool thermal = m.battery_init == BatteryInit::thermal && m.thermal_up_probability() > 0;
@@ -39,7 +47,9 @@ std::vector<Sector> populated_sectors(const Model& m) {
   for (double jb = m.j_battery(); jb >= 0; jb -= 1) {
     const double w = 2 * std::min(jc, jb) + 1, d = std::fabs(jc - jb);
     // n(M) = w for |M| <= |j_C - j_B|, then w - 1, ..., 1 on both sides.
-    out.push_back({jb, 2 * (jc + jb) + 1, w, (2 * d + 1) * w * w + (w - 1) * w * (2 * w - 1) / 3});
+    const double edge = (w - 1) * w / 2;  // sum of k for k < w
+    out.push_back({jb, 2 * (jc + jb) + 1, w, (2 * d + 1) * w * w + (w - 1) * w * (2 * w - 1) / 3,
+                   (2 * d + 1) * w * w * w + 2 * edge * edge});
     if (!thermal) break;
   }
   return out;
@@ -137,7 +147,7 @@ ResourceEstimate exact_estimate(const Options& o) {
 }
 
 ResourceEstimate steady_estimate(const Options& o) {
-  const Model& m = o.model;
+  const Model m = steady_worst_model(o);
   const double rows = std::max<double>(1, o.temperatures.size() + o.nbar_values.size());
   ResourceEstimate r;
   double coefficients = 0, table = 0;
@@ -147,25 +157,26 @@ ResourceEstimate steady_estimate(const Options& o) {
     r.bytes += s.width * kMapNodeBytes;                // conserved populations p_{j_B, J}
   }
   r.bytes += thermal_levels(populated_sectors(m)) * 24;
-  // Each row evaluates the closed form three times (value and the two sides of dE_B/dT).
+  // Each row evaluates the closed form three times (value and the two sides of dE_B/dT);
+  // W_B and S_B add the product-basis state, ~2 ns per n(M)^3 (measured: N_B = N_C = 300,
+  // 8 s).
   r.cpu_seconds = rows * 3 * coefficients * kSecondsPerClebschGordan;
+  if (steady_nonlinear_computed(o)) {
+    double cubes = 0;
+    for (const auto& s : populated_sectors(m)) cubes += s.cube_sum;
+    r.cpu_seconds += rows * cubes * 2 * kSecondsPerFlop;
+    r.bytes += 2 * table * 8;
+  }
   r.work = fmt::format("{:.2g} Clebsch-Gordan coefficients", rows * 3 * coefficients);
   return r;
 }
 
-bool asks_for(const Options& o, std::initializer_list<const char*> names) {
-  for (const char* name : names)
-    if (std::find(o.observables.begin(), o.observables.end(), name) != o.observables.end())
-      return true;
-  return false;
-}
 
 /// The steady state's W_B, W_B_sym and S_B need product-basis tables; asked for explicitly
 /// beyond the table limit they would only print nan, so the run is refused.
 void check_steady_tables(const Options& o) {
   if (!asks_for(o, {"W_B", "W_B_sym", "S_B"})) return;
-  double table = 0;
-  for (const auto& s : populated_sectors(o.model)) table += s.table_size;
+  const double table = clebsch_gordan_table_doubles(steady_worst_model(o));
   const double limit = SteadyStateOptions{}.max_table_doubles;
   if (table > limit)
     throw InvalidArgument(fmt::format(
@@ -205,6 +216,25 @@ std::string bytes_text(double bytes) {
 
 }  // namespace
 
+double clebsch_gordan_table_doubles(const Model& model) {
+  double table = 0;
+  for (const auto& s : populated_sectors(model)) table += s.table_size;
+  return table;
+}
+
+Model steady_worst_model(const Options& o) {
+  Model m = o.model;
+  for (double t : o.temperatures) m.nbar = std::max(m.nbar, nbar_from_temperature(t, m.omega));
+  for (double n : o.nbar_values) m.nbar = std::max(m.nbar, n);
+  return m;
+}
+
+bool steady_nonlinear_computed(const Options& o) {
+  const bool wanted = o.observables.empty() || asks_for(o, {"W_B", "W_B_sym", "S_B"});
+  return wanted && clebsch_gordan_table_doubles(steady_worst_model(o)) <=
+                       SteadyStateOptions{}.max_table_doubles;
+}
+
 double physical_memory_gib() {
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
   if (pages <= 0 || page <= 0) return 16;
@@ -218,13 +248,16 @@ ResourceEstimate estimate_resources(const Options& o) {
 }
 
 void check_resources(const Options& o) {
-  const double scale = rate_scale(o.model);
+  const Model& model = o.command == "steady" ? steady_worst_model(o) : o.model;
+  const double scale = rate_scale(model);
   if (!(scale <= kMaxRateScale))
     throw InvalidArgument(fmt::format(
-        "--gamma {} with nbar {} (--nbar/--temperature) at N_B = {}, N_C = {}: rate scale "
+        "--gamma {} with nbar {} ({}) at N_B = {}, N_C = {}: rate scale "
         "2 gamma (2 nbar + 1) (J_max + 1)^2 = {:.3g} exceeds {:.0e}; rates this large overflow "
         "double arithmetic (time is in units of 1/gamma: rescale it)",
-        o.model.gamma, o.model.nbar, o.model.n_battery, o.model.n_charger, scale, kMaxRateScale));
+        model.gamma, model.nbar,
+        o.command == "steady" ? "--nbar-values/--temperatures" : "--nbar/--temperature",
+        model.n_battery, model.n_charger, scale, kMaxRateScale));
   if (o.command == "exact") check_exact_dimension(o);
   if (o.command == "steady") check_steady_tables(o);
   if (o.command == "simulate") check_simulate_tables(o);

@@ -30,6 +30,18 @@ ResourceEstimate estimate_resources(const Options& o);
 /// were asked for beyond the Clebsch-Gordan table limit.
 void check_resources(const Options& o);
 
+/// Size (doubles) of the Clebsch-Gordan tables of the populated battery sectors, which
+/// W_B, W_B_sym, S_B and the averaged state need (ProductBasis::table_size, in O(N_B)).
+double clebsch_gordan_table_doubles(const Model& model);
+
+/// The model of the steady row with the largest nbar (--temperatures, --nbar-values): it
+/// populates the most battery sectors.
+Model steady_worst_model(const Options& o);
+
+/// Whether steady computes W_B, W_B_sym and S_B: asked for (or by default) and within the
+/// table limit. By default they are left out (nan, with a note) beyond it.
+bool steady_nonlinear_computed(const Options& o);
+
 /// The default of --max-memory: the machine's physical memory, in GiB.
 double physical_memory_gib();
 
