@@ -1,7 +1,9 @@
 #include "darkcharge/exact_solver.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
+#include <limits>
 #include <map>
 
 #include <Eigen/Dense>
@@ -164,7 +166,7 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
   for (const auto& [j_battery, levels] : sectors) {
     // Checked in 64 bits before any int index is formed from it.
     const long long dim = (model.n_charger + 1LL) * (std::llround(2 * j_battery) + 1LL);
-    if (dim > options.max_dimension)
+    if (dim > std::min<long long>(options.max_dimension, std::numeric_limits<int>::max()))
       throw InvalidArgument(fmt::format(
           "exact solver: sector dimension {} exceeds max_dimension {} (N_B = {}, N_C = {})",
           dim, options.max_dimension, model.n_battery, model.n_charger));
