@@ -4,6 +4,7 @@
 // option that controls them; signals leave no temporary file. Every file and device node is
 // created inside the test's own temporary directory (CI runs as root: never the system's).
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <string>
@@ -59,13 +60,50 @@ TEST(CliSafety, NullDeviceNodeStaysACharacterDevice) {
   EXPECT_NO_TEMPORARY_FILES(dir.path());
 }
 
+/// Reads a FIFO while a child runs. The read end is opened non-blocking first, so neither
+/// side waits for the other to open, and the test cannot hang if the FIFO is never opened
+/// for writing (e.g. replaced by a regular file).
+class FifoReader {
+ public:
+  explicit FifoReader(const std::string& path)
+      : fd_(::open(path.c_str(), O_RDONLY | O_NONBLOCK)), thread_([this] { loop(); }) {}
+  ~FifoReader() { finish(); }
+  /// Call after the writer has ended: drains what is left and returns everything read.
+  const std::string& finish() {
+    writer_done_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) ::close(fd_), fd_ = -1;
+    return data_;
+  }
+  bool opened() const { return fd_ >= 0; }
+
+ private:
+  void loop() {
+    char buffer[4096];
+    while (fd_ >= 0) {
+      const bool last_round = writer_done_;  // read at least once after the writer ended
+      const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+      if (n > 0) {
+        data_.append(buffer, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (last_round) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  int fd_;
+  std::atomic<bool> writer_done_{false};
+  std::string data_;
+  std::thread thread_;
+};
+
 TEST(CliSafety, FifoReceivesTheCsvAndStaysAFifo) {
   TemporaryDirectory dir;
   ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0644), 0);
-  std::string received;
-  std::thread reader([&] { received = read_file(dir / "fifo"); });  // blocks until a writer
+  FifoReader reader(dir / "fifo");
+  ASSERT_TRUE(reader.opened());
   const ProcessResult r = run_darkcharge(with(kSmallRun, {"-o", "fifo"}), dir.path());
-  reader.join();
+  const std::string received = reader.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(received.find("\nt,E_B,E_B_err"), std::string::npos) << received;
   struct stat st {};
