@@ -86,6 +86,24 @@ void plan_accumulators(Options& o, std::vector<std::string>& notes) {
   }
 }
 
+/// One note per column that holds nan, so that no nan reaches a file unexplained.
+std::vector<std::string> nan_notes(const TimeSeries& series) {
+  std::vector<std::string> notes;
+  for (const auto& c : series.columns) {
+    const auto bad = std::count_if(c.value.begin(), c.value.end(),
+                                   [](double v) { return std::isnan(v); });
+    if (bad == 0) continue;
+    const std::string why =
+        c.name == "W_B_sym" ? "defined only while the battery stays in its symmetric sector "
+                              "(battery-init ground)"
+        : c.name == "dS_B_dt" || c.name == "S_B"
+            ? "undefined where the averaged state gives no finite log-negativity"
+            : "numerically undefined there";
+    notes.push_back(fmt::format("{} is nan at {} of {} times: {}", c.name, bad, c.value.size(), why));
+  }
+  return notes;
+}
+
 /// Keeps the requested columns (all if none requested), in the canonical order.
 TimeSeries select_columns(const TimeSeries& series, const std::vector<std::string>& wanted) {
   if (wanted.empty()) return series;
@@ -289,6 +307,10 @@ int run(Options& o) {
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+  for (const auto& note : nan_notes(out.series)) {
+    if (!o.quiet) fmt::print(stderr, "darkcharge: note: {}\n", note);
+    notes.push_back(note);
+  }
   out.meta = metadata(o, threads);
   for (const auto& note : notes) out.meta.push_back("note: " + note);
   out.summary = summary(o, out.series, threads, wall);
