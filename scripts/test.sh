@@ -8,3 +8,16 @@ cd "$(dirname "$0")/.."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure -j"$(nproc)"
+
+# --- Sanitizers (issue 12, item 6) -----------------------------------------------------
+# A second build with AddressSanitizer and UndefinedBehaviorSanitizer (any report is fatal)
+# runs the command-line tests -- CLI, output safety, signals, the fuzz test (ctest label
+# "cli") -- and the library's bad-input tests (label "bad-input"). Sanitizer reports exit with 98/99, never with the CLI's own 0/1/2.
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DDARKCHARGE_BUILD_BENCH=OFF -DDARKCHARGE_BUILD_EXAMPLES=OFF \
+  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+cmake --build build-asan -j"$(nproc)" --target darkcharge_cli darkcharge_cli_tests \
+  darkcharge_cli_safety_tests darkcharge_bounds_tests
+ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=98:print_stacktrace=1 \
+  ctest --test-dir build-asan -L "cli|bad-input" --output-on-failure -j"$(nproc)"

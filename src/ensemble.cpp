@@ -382,8 +382,11 @@ void add_sector_columns(const Plan& plan, const std::vector<BlockAccumulators>& 
 
 void validate(const EnsembleOptions& options) {
   check_at_least("trajectories", options.trajectories, 1);
+  check_at_most("trajectories", options.trajectories, kMaxTrajectories);
   check_at_least("threads", options.threads, 0);
+  check_at_most("threads", options.threads, kMaxThreads);
   check_at_least("blocks", options.blocks, 2);
+  check_at_most("blocks", options.blocks, kMaxBlocks);
 }
 
 EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,

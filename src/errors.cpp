@@ -28,4 +28,9 @@ void check_at_least(const char* argument, long long value, long long minimum) {
     throw InvalidArgument(fmt::format("{} must be >= {}, got {}", argument, minimum, value));
 }
 
+void check_at_most(const char* argument, long long value, long long maximum) {
+  if (value > maximum)
+    throw InvalidArgument(fmt::format("{} must be <= {}, got {}", argument, maximum, value));
+}
+
 }  // namespace darkcharge

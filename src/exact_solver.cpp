@@ -1,7 +1,9 @@
 #include "darkcharge/exact_solver.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
+#include <limits>
 #include <map>
 
 #include <Eigen/Dense>
@@ -162,11 +164,13 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
   std::vector<std::vector<double>> values(kCount, std::vector<double>(grid.points, 0.0));
   std::vector<std::vector<SectorEigenvalue>> spectra(grid.points);
   for (const auto& [j_battery, levels] : sectors) {
-    const SectorOperators op(model, j_battery);
-    if (op.dim > options.max_dimension)
+    // Checked in 64 bits before any int index is formed from it.
+    const long long dim = (model.n_charger + 1LL) * (std::llround(2 * j_battery) + 1LL);
+    if (dim > std::min<long long>(options.max_dimension, std::numeric_limits<int>::max()))
       throw InvalidArgument(fmt::format(
           "exact solver: sector dimension {} exceeds max_dimension {} (N_B = {}, N_C = {})",
-          op.dim, options.max_dimension, model.n_battery, model.n_charger));
+          dim, options.max_dimension, model.n_battery, model.n_charger));
+    const SectorOperators op(model, j_battery);
     const Lindbladian lindbladian(op, model);
     const Matrix power_operator = lindbladian.adjoint(Matrix(op.battery_jz));
     Matrix rho = Matrix::Zero(op.dim, op.dim);

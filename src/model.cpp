@@ -14,6 +14,19 @@ void validate(const Model& model) {
   check_positive("omega", model.omega);
   check_positive("gamma", model.gamma);
   check_non_negative("nbar", model.nbar);
+  check_at_most("n_battery (N_B)", model.n_battery, kMaxSpins);
+  check_at_most("n_charger (N_C)", model.n_charger, kMaxSpins);
+  const double scale = rate_scale(model);
+  if (!(scale <= kMaxRateScale))
+    throw InvalidArgument(fmt::format(
+        "rate scale 2 gamma (2 nbar + 1) (J_max + 1)^2 = {:.3g} exceeds {:.0e} (gamma = {}, "
+        "nbar = {}, N_B = {}, N_C = {}): rates this large overflow double arithmetic",
+        scale, kMaxRateScale, model.gamma, model.nbar, model.n_battery, model.n_charger));
+}
+
+double rate_scale(const Model& model) {
+  const double j_max_plus_1 = model.j_charger() + model.j_battery() + 1.0;
+  return 2.0 * model.gamma * (2.0 * model.nbar + 1.0) * j_max_plus_1 * j_max_plus_1;
 }
 
 double nbar_from_temperature(double temperature, double omega) {

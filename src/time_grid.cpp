@@ -10,6 +10,7 @@ namespace darkcharge {
 void validate(const TimeGrid& grid) {
   check_positive("t_max", grid.t_max);
   check_at_least("points", grid.points, 2);
+  check_at_most("points", grid.points, kMaxPoints);
 }
 
 int TimeGrid::first_index_not_before(double t) const {

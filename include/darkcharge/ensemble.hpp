@@ -58,7 +58,14 @@ struct EnsembleResult {
   TimeSeries sectors;
 };
 
-/// Throws InvalidArgument unless trajectories >= 1, threads >= 0, blocks >= 2.
+/// Largest trajectory count: trajectories x blocks (block boundaries) stays inside 64 bits.
+constexpr long kMaxTrajectories = 1'000'000'000'000'000L;
+/// Largest block count and thread count accepted.
+constexpr int kMaxBlocks = 4096;
+constexpr int kMaxThreads = 1024;
+
+/// Throws InvalidArgument unless 1 <= trajectories <= kMaxTrajectories,
+/// 0 <= threads <= kMaxThreads, 2 <= blocks <= kMaxBlocks.
 void validate(const EnsembleOptions& options);
 
 /// Runs the ensemble. Columns (physics.md): E_B, E_C, P_B, W_open, dark (mean and standard

@@ -34,5 +34,7 @@ void check_positive(const char* argument, double value);
 void check_non_negative(const char* argument, double value);
 /// Throws InvalidArgument unless `value >= minimum`.
 void check_at_least(const char* argument, long long value, long long minimum);
+/// Throws InvalidArgument unless `value <= maximum`.
+void check_at_most(const char* argument, long long value, long long maximum);
 
 }  // namespace darkcharge

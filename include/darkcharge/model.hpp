@@ -31,7 +31,22 @@ struct Model {
   double thermal_up_probability() const { return nbar / (2.0 * nbar + 1.0); }
 };
 
-/// Throws InvalidArgument naming the offending field unless the model is physical.
+/// Largest N_B and N_C accepted. Keeps every size derived from them (2J + 1, N_B + N_C,
+/// index products) far inside int and double range; no run is feasible near it anyway
+/// (the thermal battery alone has ~(N_B/2)^2 levels).
+constexpr int kMaxSpins = 10'000'000;
+
+/// Largest rate scale 2 gamma (2 nbar + 1) (J_max + 1)^2 accepted, J_max = (N_B + N_C)/2.
+/// Rates enter squared and multiplied by times; above this the arithmetic of a trajectory
+/// or of the exact solver overflows to inf/nan. (Time is in units of 1/gamma: a huge gamma
+/// only rescales time.)
+constexpr double kMaxRateScale = 1e100;
+
+/// 2 gamma (2 nbar + 1) (J_max + 1)^2: the largest total jump rate, up to a factor ~2.
+double rate_scale(const Model& model);
+
+/// Throws InvalidArgument naming the offending field unless the model is physical and
+/// within kMaxSpins and kMaxRateScale.
 void validate(const Model& model);
 
 /// nbar = 1 / (exp(omega / T) - 1), T in units of hbar omega / k_B; T = 0 gives 0.

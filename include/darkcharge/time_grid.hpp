@@ -15,7 +15,10 @@ struct TimeGrid {
   int first_index_not_before(double t) const;
 };
 
-/// Throws InvalidArgument unless t_max > 0 and points >= 2.
+/// Largest number of output points accepted (keeps grid index products inside int).
+constexpr int kMaxPoints = 100'000'000;
+
+/// Throws InvalidArgument unless t_max > 0 (finite) and 2 <= points <= kMaxPoints.
 void validate(const TimeGrid& grid);
 
 }  // namespace darkcharge

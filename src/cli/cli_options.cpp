@@ -1,6 +1,12 @@
 #include "cli_options.hpp"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <regex>
+
+#include <fmt/format.h>
 
 #include "darkcharge/column_selection.hpp"
 
@@ -8,40 +14,90 @@ namespace darkcharge::cli {
 namespace {
 
 // Validators return an error text (CLI11 prefixes the option name) or "" when fine.
-const CLI::Validator kFiniteNonNegative(
-    [](std::string& s) -> std::string {
-      double x = 0;
-      if (!CLI::detail::lexical_cast(s, x) || !std::isfinite(x) || x < 0)
-        return "must be a finite number >= 0, got '" + s + "'";
-      return "";
-    },
-    "FINITE>=0");
+//
+// Numbers are read strictly in decimal: CLI11's own conversion uses strtoll(..., 0), which
+// reads "010" as octal 8 and "0x10" as hex, and strtoull, which turns "-1" into 2^64 - 1.
+// Here an integer is an optional sign and decimal digits only; leading zeros are decimal
+// ("010" is 10); overflow is refused. The validator then rewrites the text to canonical
+// decimal, so CLI11's conversion that follows sees plain digits.
 
-const CLI::Validator kFinitePositive(
-    [](std::string& s) -> std::string {
-      double x = 0;
-      if (!CLI::detail::lexical_cast(s, x) || !std::isfinite(x) || x <= 0)
-        return "must be a finite number > 0, got '" + s + "'";
-      return "";
-    },
-    "FINITE>0");
+/// Parses [+-]digits; false if malformed. `overflow` is set when |value| > 2^64 - 1.
+bool parse_decimal(const std::string& s, bool& negative, unsigned long long& magnitude,
+                   bool& overflow) {
+  std::size_t i = 0;
+  negative = false;
+  overflow = false;
+  magnitude = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+  if (i == s.size()) return false;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    const unsigned digit = static_cast<unsigned>(s[i] - '0');
+    if (magnitude > (std::numeric_limits<unsigned long long>::max() - digit) / 10) overflow = true;
+    else magnitude = magnitude * 10 + digit;
+  }
+  return true;
+}
 
-CLI::Validator integer_at_least(long long minimum) {
+/// Integers in [minimum, maximum]; `why_maximum` says where the upper bound comes from.
+CLI::Validator decimal_integer(unsigned long long minimum, unsigned long long maximum,
+                               const std::string& why_maximum = "") {
+  const std::string range = fmt::format("an integer in [{}, {}]", minimum, maximum);
+  const std::string suffix = why_maximum.empty() ? "" : " (" + why_maximum + ")";
   return CLI::Validator(
-      [minimum](std::string& s) -> std::string {
-        long long x = 0;
-        if (!CLI::detail::lexical_cast(s, x) || x < minimum)
-          return "must be an integer >= " + std::to_string(minimum) + ", got '" + s + "'";
+      [=](std::string& s) -> std::string {
+        bool negative = false, overflow = false;
+        unsigned long long magnitude = 0;
+        if (!parse_decimal(s, negative, magnitude, overflow))
+          return fmt::format("must be {} written in decimal digits, got '{}'", range, s);
+        if ((negative && magnitude > 0) || (!overflow && magnitude < minimum))
+          return fmt::format("must be {}, got '{}'", range, s);
+        if (overflow || magnitude > maximum)
+          return fmt::format("must be {}, got '{}'{}", range, s, suffix);
+        s = std::to_string(magnitude);
         return "";
       },
-      "INT>=" + std::to_string(minimum));
+      fmt::format("INT in [{}, {}]", minimum, maximum));
 }
+
+/// A decimal floating-point number: [+-]digits[.digits][e[+-]digits]; no hex floats, no
+/// inf/nan, nothing that overflows to infinity.
+bool parse_decimal_double(const std::string& s, double& x) {
+  static const std::regex pattern(R"([+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?)");
+  if (!std::regex_match(s, pattern)) return false;
+  errno = 0;
+  x = std::strtod(s.c_str(), nullptr);
+  return std::isfinite(x);  // underflow to 0 or a subnormal is accepted
+}
+
+CLI::Validator finite_number(bool positive) {
+  const char* bound = positive ? "> 0" : ">= 0";
+  return CLI::Validator(
+      [=](std::string& s) -> std::string {
+        double x = 0;
+        if (!parse_decimal_double(s, x) || (positive ? !(x > 0) : !(x >= 0)))
+          return fmt::format("must be a finite decimal number {}, got '{}'", bound, s);
+        return "";
+      },
+      positive ? "FINITE>0" : "FINITE>=0");
+}
+
+const CLI::Validator kFiniteNonNegative = finite_number(false);
+const CLI::Validator kFinitePositive = finite_number(true);
+
+const CLI::Validator kFileName(
+    [](std::string& s) -> std::string { return s.empty() ? "file name must not be empty" : ""; },
+    "FILE");
+
+const std::string kSpinsBound =
+    fmt::format("at most {}: larger sizes overflow index arithmetic and no run is feasible",
+                kMaxSpins);
 
 void add_physics_options(CLI::App& app, Options& o, bool single_temperature) {
   app.add_option("--nb", o.model.n_battery, "Battery spins N_B")
-      ->check(integer_at_least(1))->capture_default_str();
+      ->transform(decimal_integer(1, kMaxSpins, kSpinsBound))->capture_default_str();
   app.add_option("--nc", o.model.n_charger, "Charger spins N_C (R = N_C / N_B)")
-      ->check(integer_at_least(1))->capture_default_str();
+      ->transform(decimal_integer(1, kMaxSpins, kSpinsBound))->capture_default_str();
   if (single_temperature) {
     auto* nbar = app.add_option("--nbar", o.model.nbar,
                                 "Reservoir occupation nbar at omega (0 = zero temperature)")
@@ -73,19 +129,37 @@ void add_physics_options(CLI::App& app, Options& o, bool single_temperature) {
       ->check(kFinitePositive)->capture_default_str();
 }
 
+/// Limits on the estimated cost of a run (resource_estimate.hpp), checked before it starts.
+void add_limit_options(CLI::App& app, Options& o) {
+  app.add_option("--max-memory", o.max_memory_gib,
+                 "Refuse runs whose estimated memory exceeds this many GiB (default: the "
+                 "machine's physical memory)")
+      ->check(kFinitePositive);
+  app.add_option("--max-cpu-hours", o.max_cpu_hours,
+                 "Refuse runs whose estimated CPU time (core-hours, summed over threads; a "
+                 "rough estimate) exceeds this")
+      ->check(kFinitePositive)->capture_default_str();
+}
+
 void add_model_options(CLI::App& app, Options& o) {
   add_physics_options(app, o, true);
   app.add_option("--t-max", o.grid.t_max, "Last output time, in units of 1/gamma")
       ->check(kFinitePositive)->capture_default_str();
   app.add_option("--points", o.grid.points, "Number of equally spaced output times in [0, t-max]")
-      ->check(integer_at_least(2))->capture_default_str();
-  app.add_option("--output,-o", o.output, "CSV file to write (default: standard output)");
-  app.add_option("--summary", o.summary, "JSON summary file (parameters, timing, final values)");
+      ->transform(decimal_integer(2, kMaxPoints, "larger grids exceed int indices"))
+      ->capture_default_str();
+  app.add_option("--output,-o", o.output,
+                 "CSV file to write ('-' or default: standard output; a device or FIFO is "
+                 "written to, a regular file replaced atomically)")
+      ->check(kFileName);
+  app.add_option("--summary", o.summary, "JSON summary file (parameters, timing, final values)")
+      ->check(kFileName);
   app.add_option("--observables", o.observables,
                  "Comma-separated subset of columns (default: all). W_B, W_B_sym, S_B and "
                  "dS_B_dt need the averaged density matrix; leaving them out is faster")
       ->delimiter(',')->check(CLI::IsMember(all_observables()));
   app.add_flag("--quiet,-q", o.quiet, "No progress indicator on standard error");
+  add_limit_options(app, o);
 }
 
 void add_simulate_outputs(CLI::App& app, Options& o) {
@@ -94,12 +168,15 @@ void add_simulate_outputs(CLI::App& app, Options& o) {
       ->delimiter(',')->check(kFiniteNonNegative);
   app.add_option("--state-output", o.state_output,
                  "CSV of the battery's reduced state at --state-times: t,j_B,m_B,population "
-                 "(rho_B is diagonal in m_B; populations summed over each sector's copies)");
+                 "(rho_B is diagonal in m_B; populations summed over each sector's copies)")
+      ->check(kFileName);
   app.add_option("--joint-state-output", o.joint_state_output,
                  "CSV of the joint charger-battery state at --state-times (small systems): "
-                 "t,j_B,M,m_B,m_B_prime,value = <M-m_B, m_B|rho|M-m_B', m_B'>");
+                 "t,j_B,M,m_B,m_B_prime,value = <M-m_B, m_B|rho|M-m_B', m_B'>")
+      ->check(kFileName);
   app.add_option("--sectors-output", o.sectors_output,
-                 "CSV of the population of each total-J sector over time (conserved)");
+                 "CSV of the population of each total-J sector over time (conserved)")
+      ->check(kFileName);
 }
 
 }  // namespace
@@ -131,13 +208,15 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "simulate", "Quantum-jump trajectories (any size), averaged with standard errors");
   add_model_options(*simulate, o);
   simulate->add_option("--trajectories,-n", o.ensemble.trajectories, "Number of trajectories")
-      ->check(integer_at_least(1))->capture_default_str();
+      ->transform(decimal_integer(1, kMaxTrajectories, "trajectories x blocks must fit in 64 bits"))
+      ->capture_default_str();
   simulate->add_option("--seed", o.ensemble.seed,
-                       "Master seed; trajectory k draws from (seed, k) only")
+                       "Master seed (0 to 2^64-1); trajectory k draws from (seed, k) only")
+      ->transform(decimal_integer(0, std::numeric_limits<std::uint64_t>::max()))
       ->capture_default_str();
   simulate->add_option("--threads", o.ensemble.threads,
                        "OpenMP threads (default: all cores); results do not depend on it")
-      ->check(integer_at_least(1));
+      ->transform(decimal_integer(1, kMaxThreads, "OpenMP runtimes fail beyond a few thousand"));
   add_simulate_outputs(*simulate, o);
   simulate->callback([&o] { o.command = "simulate"; });
 
@@ -147,7 +226,8 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
   exact->add_option("--max-dimension", o.max_dimension,
                     "Refuse product-basis dimensions (N_C+1)(N_B+1) above this (memory ~ 16 d^2 "
                     "bytes per stored matrix, time ~ d^3)")
-      ->check(integer_at_least(1))->capture_default_str();
+      ->transform(decimal_integer(1, kMaxExactDimension, "memory ~ 16 d^2 bytes per matrix"))
+      ->capture_default_str();
   exact->callback([&o] { o.command = "exact"; });
 
   auto* steady = app->add_subcommand(
@@ -155,14 +235,17 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "Exact steady state in closed form (any size): one row per temperature, with\n"
       "E_B, E_C, W_open, dark, W_B, W_B_sym, S_B and dE_B/dT (paper Sec. VI, Fig. 6)");
   add_physics_options(*steady, o, false);
-  steady->add_option("--output,-o", o.output, "CSV file to write (default: standard output)");
-  steady->add_option("--summary", o.summary, "JSON summary file (parameters, timing, rows)");
+  steady->add_option("--output,-o", o.output, "CSV file to write (default: standard output)")
+      ->check(kFileName);
+  steady->add_option("--summary", o.summary, "JSON summary file (parameters, timing, rows)")
+      ->check(kFileName);
   steady->add_option("--observables", o.observables,
                      "Comma-separated subset of columns (default: all); without W_B, W_B_sym "
                      "or S_B only the energies, dark and dE_B_dT are computed (cheap at any "
-                     "size)")
+                     "size; the others are nan)")
       ->delimiter(',')->check(CLI::IsMember(steady_columns()));
   steady->add_flag("--quiet,-q", o.quiet, "Accepted for symmetry (steady prints no progress)");
+  add_limit_options(*steady, o);
   steady->callback([&o] { o.command = "steady"; });
   return app;
 }

@@ -13,6 +13,9 @@
 
 namespace darkcharge::cli {
 
+/// Largest --max-dimension accepted: d^2 complex numbers must stay addressable.
+constexpr long kMaxExactDimension = 1'000'000;
+
 struct Options {
   std::string command;                 // "simulate" or "exact"
   Model model;                         // defaults: the paper's Fig. 2a case, N_B = 2, R = 5
@@ -30,6 +33,8 @@ struct Options {
   std::vector<double> temperatures;    // steady: sweep over T
   std::vector<double> nbar_values;     // steady: sweep over nbar
   long max_dimension = 2000;           // exact: largest product-basis dimension
+  std::optional<double> max_memory_gib;  // refuse larger memory estimates (default: RAM)
+  double max_cpu_hours = 24;           // refuse larger CPU-time estimates
   bool quiet = false;
 };
 

@@ -2,6 +2,7 @@
 // All printing and exiting happens here; the library never does either.
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -21,6 +22,8 @@
 #include "file_header.hpp"
 #include "output_files.hpp"
 #include "progress_bar.hpp"
+#include "resource_estimate.hpp"
+#include "signals.hpp"
 
 namespace darkcharge::cli {
 namespace {
@@ -39,6 +42,24 @@ nlohmann::json peaks_json(const PeakSummary& p) {
                    "P_B_max; times refined by a parabola through the grid maximum; errors: "
                    "delete-one-block jackknife (0 for exact runs), which can understate the "
                    "error of a peak time when the peak is flat"}};
+}
+
+/// One note per column that holds nan, so that no nan reaches a file unexplained.
+std::vector<std::string> nan_notes(const TimeSeries& series) {
+  std::vector<std::string> notes;
+  for (const auto& c : series.columns) {
+    const auto bad = std::count_if(c.value.begin(), c.value.end(),
+                                   [](double v) { return std::isnan(v); });
+    if (bad == 0) continue;
+    const std::string why =
+        c.name == "W_B_sym" ? "defined only while the battery stays in its symmetric sector "
+                              "(battery-init ground)"
+        : c.name == "dS_B_dt" || c.name == "S_B"
+            ? "undefined where the averaged state gives no finite log-negativity"
+            : "numerically undefined there";
+    notes.push_back(fmt::format("{} is nan at {} of {} times: {}", c.name, bad, c.value.size(), why));
+  }
+  return notes;
 }
 
 void write_battery_state(std::ostream& out, const Options& o, const EnsembleResult& r,
@@ -82,48 +103,123 @@ nlohmann::ordered_json summary(const Options& o, const TimeSeries& series, int t
 
 /// One row per temperature: T, nbar, then each steady-state value and its (zero) error.
 int run_steady(Options& o) {
-  std::optional<AtomicFile> csv_file, summary_file;
-  if (!o.output.empty()) csv_file.emplace(o.output);
-  if (!o.summary.empty()) summary_file.emplace(o.summary);
+  // W_B, W_B_sym, S_B need Clebsch-Gordan tables; beyond the limit they are left out with a
+  // note instead of failing (the energies and dark stay cheap at any size).
+  std::ostringstream csv;
+  nlohmann::ordered_json j;
+  OutputSet outputs;  // paths checked now, written together at commit()
+  outputs.add("--output", o.output.empty() ? "-" : o.output,
+              [&csv](std::ostream& file) { file << csv.str(); });
+  if (!o.summary.empty())
+    outputs.add("--summary", o.summary, [&j](std::ostream& file) { file << j.dump(2) << '\n'; });
+  std::vector<std::string> requested = o.observables, notes;
+  if (!steady_nonlinear_computed(o) && wants(o.observables, {"W_B", "W_B_sym", "S_B"})) {
+    notes.push_back(fmt::format("W_B, W_B_sym, S_B left out: their Clebsch-Gordan tables "
+                                "({:.3g} doubles) exceed the limit at this size",
+                                clebsch_gordan_table_doubles(steady_worst_model(o))));
+    if (requested.empty()) requested = steady_columns();
+    requested.erase(std::remove_if(requested.begin(), requested.end(),
+                                   [](const std::string& c) {
+                                     return c == "W_B" || c == "W_B_sym" || c == "S_B";
+                                   }),
+                    requested.end());
+    if (requested.empty()) throw InvalidArgument(notes.back());
+    if (!o.quiet) fmt::print(stderr, "darkcharge: note: {}\n", notes.back());
+  }
   const auto start = std::chrono::steady_clock::now();
-  const SteadyTable table = steady_table(o.model, o.temperatures, o.nbar_values, o.observables);
+  const SteadyTable table = steady_table(o.model, o.temperatures, o.nbar_values, requested);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::ostringstream out;
-  for (const auto& line : file_header(o, 1, error_methods_line(table.columns)))
-    out << "# " << line << '\n';
-  out << "T,nbar";
-  for (const auto& c : table.columns) out << ',' << c.name << ',' << c.name << "_err";
-  out << '\n';
+  for (const auto& line : file_header(o, 1, error_methods_line(table.columns), notes))
+    csv << "# " << line << '\n';
+  csv << "T,nbar";
+  for (const auto& c : table.columns) csv << ',' << c.name << ',' << c.name << "_err";
+  csv << '\n';
   for (std::size_t row = 0; row < table.nbar.size(); ++row) {
-    out << fmt::format("{:.10g},{:.10g}", table.temperature[row], table.nbar[row]);
-    for (const auto& c : table.columns) out << fmt::format(",{:.10g},0", c.value[row]);
-    out << '\n';
+    csv << fmt::format("{:.10g},{:.10g}", table.temperature[row], table.nbar[row]);
+    for (const auto& c : table.columns) csv << fmt::format(",{:.10g},0", c.value[row]);
+    csv << '\n';
   }
-  if (csv_file) {
-    csv_file->stream() << out.str();
-    csv_file->commit();
-  } else {
-    std::cout << out.str();
-  }
-  if (summary_file) {
-    nlohmann::ordered_json j = json_header(o, 1, table.columns);
-    j["wall_time_seconds"] = wall;
-    j["T"] = table.temperature;
-    j["nbar"] = table.nbar;
-    nlohmann::ordered_json rows = nlohmann::ordered_json::object();
-    for (const auto& c : table.columns) rows[c.name] = c.value;
-    j["values"] = rows;
-    summary_file->stream() << j.dump(2) << '\n';
-    summary_file->commit();
-  }
+  j = json_header(o, 1, table.columns);
+  j["wall_time_seconds"] = wall;
+  j["T"] = table.temperature;
+  j["nbar"] = table.nbar;
+  nlohmann::ordered_json rows = nlohmann::ordered_json::object();
+  for (const auto& c : table.columns) rows[c.name] = c.value;
+  j["values"] = rows;
+  outputs.commit();
   return 0;
+}
+
+/// The outputs of a simulate or exact run, checked now and written by commit() from what
+/// the lambdas capture (filled in after the run).
+struct RunOutputs {
+  EnsembleResult result;
+  TimeSeries series;
+  std::vector<std::string> meta;
+  nlohmann::ordered_json summary;
+  std::vector<std::string> notes;
+  int threads = 0;
+  OutputSet files;
+};
+
+std::vector<std::string> state_header(const Options& o, const RunOutputs& r) {
+  return file_header(o, r.threads, "errors: none (trajectory-averaged state, no error estimate)",
+                     r.notes);
+}
+
+void plan_outputs(const Options& o, RunOutputs& r) {
+  r.files.add("--output", o.output.empty() ? "-" : o.output,
+              [&r](std::ostream& out) { write_csv(out, r.series, r.meta); });
+  if (!o.summary.empty())
+    r.files.add("--summary", o.summary,
+                [&r](std::ostream& out) { out << r.summary.dump(2) << '\n'; });
+  if (!o.state_output.empty())
+    r.files.add("--state-output", o.state_output,
+                [&o, &r](std::ostream& out) {
+                  write_battery_state(out, o, r.result, state_header(o, r));
+                });
+  if (!o.joint_state_output.empty())
+    r.files.add("--joint-state-output", o.joint_state_output,
+                [&o, &r](std::ostream& out) {
+                  write_joint_state(out, o, r.result, state_header(o, r));
+                });
+  if (!o.sectors_output.empty())
+    r.files.add("--sectors-output", o.sectors_output, [&o, &r](std::ostream& out) {
+      write_csv(out, r.result.sectors,
+                file_header(o, r.threads, error_methods_line(r.result.sectors.columns), r.notes));
+    });
+}
+
+EnsembleResult run_simulation(const Options& o) {
+  ProgressBar bar("simulate", !o.quiet);
+  EnsembleOptions options = o.ensemble;
+  options.stop = &stop_requested();
+  EnsembleResult result;
+  {
+    const GracefulStop graceful;  // the first signal now only asks the runner to stop
+    result = run_ensemble(o.model, o.grid, options,
+                          [&bar](long done, long total) { bar.update(done, total); });
+  }
+  if (received_signal() != 0)  // arrived after the runner's last look at the flag
+    throw Interrupted("run interrupted");
+  return result;
 }
 
 int run(Options& o) {
   finalize(o);
+  std::vector<std::string> notes;
+  if (o.command == "simulate")
+    notes = plan_accumulators(o.model, o.observables, !o.state_times.empty(),
+                              !o.sectors_output.empty(), o.ensemble);
+  check_resources(o);  // before any allocation or long work; names the option to change
+  const ResourceEstimate cost = estimate_resources(o);
+  if (!o.quiet && cost.cpu_seconds > 60)
+    fmt::print(stderr, "darkcharge: estimate: {:.2g} CPU core-hours ({}), memory up to {:.3g} GiB\n",
+               cost.cpu_seconds / 3600, cost.work, cost.bytes / (1024.0 * 1024.0 * 1024.0));
+  validate(o.model);
   if (o.command == "steady") return run_steady(o);
-  // Open output files first: a bad path fails before minutes of computation.
+  // Check output files first: a bad path fails before minutes of computation.
   if (!o.state_times.empty() && o.state_output.empty() && o.joint_state_output.empty())
     throw InvalidArgument("--state-times needs --state-output or --joint-state-output");
   if ((!o.state_output.empty() || !o.joint_state_output.empty()) && o.state_times.empty())
@@ -134,65 +230,53 @@ int run(Options& o) {
         "--joint-state-output: joint state too large to write ((N_C+1)(N_B+1) = {} > 20000)",
         joint_dim));
   state_indices(o.grid, o.state_times, "--state-times");  // validate before running
-  std::optional<AtomicFile> csv_file, summary_file, state_file, joint_file, sectors_file;
-  if (!o.output.empty()) csv_file.emplace(o.output);
-  if (!o.summary.empty()) summary_file.emplace(o.summary);
-  if (!o.state_output.empty()) state_file.emplace(o.state_output);
-  if (!o.joint_state_output.empty()) joint_file.emplace(o.joint_state_output);
-  if (!o.sectors_output.empty()) sectors_file.emplace(o.sectors_output);
-  std::vector<std::string> notes;
-  if (o.command == "simulate")
-    notes = plan_accumulators(o.model, o.observables, !o.state_times.empty(),
-                              !o.sectors_output.empty(), o.ensemble);
+  RunOutputs out;
+  plan_outputs(o, out);
   for (const auto& note : notes) fmt::print(stderr, "darkcharge: note: {}\n", note);
 
   const int threads = o.ensemble.threads > 0 ? o.ensemble.threads : omp_get_max_threads();
+  out.threads = threads;
   const auto start = std::chrono::steady_clock::now();
-  EnsembleResult result;
   if (o.command == "simulate") {
-    ProgressBar bar("simulate", !o.quiet);
-    result = run_ensemble(o.model, o.grid, o.ensemble,
-                          [&bar](long done, long total) { bar.update(done, total); });
+    out.result = run_simulation(o);
   } else {
     ExactOptions exact;
     plan_exact(o.observables, exact);
     exact.max_dimension = o.max_dimension;
-    result.series = solve_exact(o.model, o.grid, exact);
-    result.peaks = peak_summary(result.series, o.grid);
+    out.result.series = solve_exact(o.model, o.grid, exact);
+    out.result.peaks = peak_summary(out.result.series, o.grid);
   }
-  const TimeSeries series = select_columns(result.series, o.observables);
+  out.series = select_columns(out.result.series, o.observables);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  const auto meta = file_header(o, threads, error_methods_line(series.columns), notes);
-  const auto state_meta = file_header(
-      o, threads, "errors: none (trajectory-averaged state, no error estimate)", notes);
-  if (csv_file) {
-    write_csv(csv_file->stream(), series, meta);
-    csv_file->commit();
-  } else {
-    write_csv(std::cout, series, meta);
+  for (const auto& note : nan_notes(out.series)) {
+    if (!o.quiet) fmt::print(stderr, "darkcharge: note: {}\n", note);
+    notes.push_back(note);
   }
-  if (summary_file) {
-    nlohmann::ordered_json j = summary(o, series, threads, wall);
-    j["peaks"] = peaks_json(result.peaks);
-    summary_file->stream() << j.dump(2) << '\n';
-    summary_file->commit();
-  }
-  if (state_file) {
-    write_battery_state(state_file->stream(), o, result, state_meta);
-    state_file->commit();
-  }
-  if (joint_file) {
-    write_joint_state(joint_file->stream(), o, result, state_meta);
-    joint_file->commit();
-  }
-  if (sectors_file) {
-    write_csv(sectors_file->stream(), result.sectors,
-              file_header(o, threads, error_methods_line(result.sectors.columns), notes));
-    sectors_file->commit();
-  }
+  out.notes = notes;
+  out.meta = file_header(o, threads, error_methods_line(out.series.columns), notes);
+  out.summary = summary(o, out.series, threads, wall);
+  out.summary["peaks"] = peaks_json(out.result.peaks);
+  out.files.commit();
   return 0;
+}
+
+/// Hook for issue 12 item 4: after an interrupted run, the checkpoint (if --checkpoint was
+/// given) is written here. Returns the command that resumes the run, or "" when there is
+/// no checkpoint to resume from.
+std::string save_checkpoint_after_interrupt(const Options& /*o*/) { return ""; }
+
+/// The message and exit status (128 + signal: 130 SIGINT, 143 SIGTERM, 129 SIGHUP) after a
+/// signal stopped the run. Temporary files are already gone (destructors ran).
+int report_interruption(const Options& o) {
+  const int signal = received_signal();
+  const std::string resume = save_checkpoint_after_interrupt(o);
+  fmt::print(stderr, "darkcharge: interrupted by {}; stopped before all trajectories ran, "
+                     "no output written{}\n",
+             signal_name(signal),
+             resume.empty() ? "" : fmt::format("; resume with: {}", resume));
+  return interrupted_exit_code(signal != 0 ? signal : SIGINT);
 }
 
 }  // namespace
@@ -201,6 +285,7 @@ int run(Options& o) {
 int main(int argc, char** argv) {
   using namespace darkcharge;
   cli::record_invocation(argc, argv);
+  cli::install_signal_handlers();
   cli::Options options;
   auto app = cli::make_app(options);
   try {
@@ -212,12 +297,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app->exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "darkcharge: error: {}\nRun 'darkcharge {} --help' for usage.\n",
-               e.what(), options.command.empty() ? "" : options.command);
+    fmt::print(stderr, "darkcharge: error: {}\nRun 'darkcharge {}--help' for usage.\n",
+               e.what(), options.command.empty() ? "" : options.command + " ");
     return 2;
   }
   try {
     return cli::run(options);
+  } catch (const Interrupted&) {
+    return cli::report_interruption(options);
   } catch (const InvalidArgument& e) {
     fmt::print(stderr, "darkcharge: error: {}\n", e.what());
     return 2;

@@ -1,0 +1,279 @@
+#include "resource_estimate.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "darkcharge/errors.hpp"
+#include "darkcharge/steady_state.hpp"
+
+namespace darkcharge::cli {
+namespace {
+
+// Per-operation costs (seconds on one core), measured on the development machine (x86-64,
+// Release build): a jump of a small system (N_B = 2, N_C = 10, nbar = 100: 0.46 s for
+// 3.3e6 jumps), one linear observation, one Clebsch-Gordan coefficient, one dense
+// floating-point operation. Good to a factor of a few; only used to refuse the hopeless.
+constexpr double kSecondsPerJump = 1.5e-7;
+constexpr double kSecondsPerObservation = 5e-8;
+constexpr double kSecondsPerClebschGordan = 1e-7;
+constexpr double kSecondsPerFlop = 1e-9;
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+constexpr double kMapNodeBytes = 96;  // std::map node + Eigen heap header, per block key
+
+/// The battery sectors j_B the initial state populates, with their total-M count and CG
+/// table size (sum over M of the squared number of coupled J): O(1) each, no table built.
+struct Sector {
+  double j_battery;
+  double m_count;     // 2 (j_C + j_B) + 1
+  double width;       // 2 min(j_C, j_B) + 1: largest number of J at one M
+  double table_size;  // sum over M of n(M)^2
+  double cube_sum;    // sum over M of n(M)^3 (dense work on the (j_B, M) blocks)
+};
+
+bool asks_for(const Options& o, std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    if (std::find(o.observables.begin(), o.observables.end(), name) != o.observables.end())
+      return true;
+  return false;
+}
+
+std::vector<Sector> populated_sectors(const Model& m) {
+  const bool thermal = m.battery_init == BatteryInit::thermal && m.thermal_up_probability() > 0;
+  const double jc = m.j_charger();
+  std::vector<Sector> out;
+  for (double jb = m.j_battery(); jb >= 0; jb -= 1) {
+    const double w = 2 * std::min(jc, jb) + 1, d = std::fabs(jc - jb);
+    // n(M) = w for |M| <= |j_C - j_B|, then w - 1, ..., 1 on both sides.
+    const double edge = (w - 1) * w / 2;  // sum of k for k < w
+    out.push_back({jb, 2 * (jc + jb) + 1, w, (2 * d + 1) * w * w + (w - 1) * w * (2 * w - 1) / 3,
+                   (2 * d + 1) * w * w * w + 2 * edge * edge});
+    if (!thermal) break;
+  }
+  return out;
+}
+
+double thermal_levels(const std::vector<Sector>& sectors) {
+  double levels = 0;
+  for (const auto& s : sectors) levels += 2 * s.j_battery + 1;
+  return levels;
+}
+
+/// <J(J+1)>, conserved: charger |j_C, j_C> times a product of independent battery spins,
+/// so <J_C . J_B> = j_C <J_B^z> and <J_B^2> = 3 N_B/4 + N_B (N_B - 1) <s_z>^2.
+double mean_total_casimir(const Model& m) {
+  const double jc = m.j_charger(), n = m.n_battery;
+  const double sz = (m.battery_init == BatteryInit::ground ? 0.0 : m.thermal_up_probability()) - 0.5;
+  return jc * (jc + 1) + 0.75 * n + n * (n - 1) * sz * sz + 2 * jc * n * sz;
+}
+
+/// Jumps of one trajectory: at most N_B + N_C at nbar = 0 (M only decreases); with a
+/// reservoir, the rate in a multiplet spread over M is ~ 2 gamma (2 nbar + 1) (2/3) J(J+1),
+/// weighted by x = nbar / (nbar + 1) (at small nbar the state sits near the dark M = -J).
+double jumps_per_trajectory(const Model& m, double t_max) {
+  const double x = m.nbar / (m.nbar + 1);
+  return m.n_battery + m.n_charger +
+         2 * m.gamma * t_max * (2 * m.nbar + 1) * (2.0 / 3.0) * mean_total_casimir(m) * x;
+}
+
+ResourceEstimate simulate_estimate(const Options& o) {
+  const Model& m = o.model;
+  const EnsembleOptions& e = o.ensemble;
+  const double n = static_cast<double>(e.trajectories), points = o.grid.points;
+  const double blocks = std::min<double>(e.blocks, n), per_block = std::ceil(n / blocks);
+  const auto sectors = populated_sectors(m);
+  ResourceEstimate r;
+  r.bytes = blocks * points * 4 * 32;  // linear block statistics (4 observables, 32 B cells)
+  r.bytes += 3 * 9 * 2 * points * 8;   // result columns, selection, output
+  if (e.sector_populations) r.bytes += blocks * points * (0.5 * (m.n_battery + m.n_charger) + 1) * 32;
+  const bool product = e.ergotropy || e.entanglement;
+  double table = 0, pairs = 0, largest_sector = 0;
+  for (const auto& s : sectors) {
+    table += s.table_size;
+    pairs += s.m_count;  // (j_B, M) blocks
+    largest_sector = std::max(largest_sector, 2 * s.j_battery + 1);
+  }
+  double state_work = 0;
+  if (e.ergotropy) {  // per block and time: level sums of the sectors its trajectories visit
+    const double visited = std::min<double>(per_block, sectors.size());
+    r.bytes += blocks * points * visited * (largest_sector * 8 + kMapNodeBytes);
+  }
+  if (e.entanglement) {
+    // A block holds one dense n(M) x n(M) matrix per (j_B, M) its trajectories visit at a
+    // time: at most min(trajectories per block, number of (j_B, M) blocks) of them; the
+    // averaged state (EnsembleResult::density) is one more such set per time.
+    const double mean_square = table / pairs;
+    const double visited = std::min(per_block, pairs), visited_all = std::min(n, pairs);
+    r.bytes += (blocks * visited + visited_all) * points * (mean_square * 8 + kMapNodeBytes);
+    // Jackknife of S_B: blocks + 1 partial-transpose spectra per time, ~10 n^3 flops each.
+    state_work += (blocks + 1) * points * visited_all * 10 * mean_square * std::sqrt(mean_square);
+  }
+  const double levels = thermal_levels(sectors);
+  if (product) {
+    r.bytes += table * 8 + levels * 24;  // Clebsch-Gordan tables, initial mixture
+    state_work += levels * sectors.size();  // finding the populated sectors among the levels
+  }
+  const double width = sectors.front().width;
+  const double jumps = n * jumps_per_trajectory(m, o.grid.t_max);
+  const double observation = kSecondsPerObservation + (product ? width * width * kSecondsPerFlop : 0);
+  r.cpu_seconds = jumps * kSecondsPerJump + n * points * observation + state_work * kSecondsPerFlop;
+  r.work = fmt::format("{:.2g} quantum jumps ({:.2g} per trajectory)", jumps, jumps / n);
+  return r;
+}
+
+ResourceEstimate exact_estimate(const Options& o) {
+  const Model& m = o.model;
+  ResourceEstimate r;
+  double largest = 0, flops_per_step = 0, flops_per_point = 0;
+  for (const auto& s : populated_sectors(m)) {
+    const double d = (m.n_charger + 1.0) * (2 * s.j_battery + 1);
+    largest = std::max(largest, d);
+    flops_per_step += 7 * 40 * d * d;    // 7 stages of sparse x dense products, ~5 nonzeros per row
+    flops_per_point += 20 * d * d * d;   // two Hermitian eigen-decompositions (S_B, W_B)
+  }
+  // Explicit Dormand-Prince steps are bounded by stability: h <~ 3 / (spectral radius), the
+  // radius being ~ the largest jump rate.
+  const double steps = o.grid.points + o.grid.t_max * rate_scale(m) / 3;
+  const bool nonlinear = o.observables.empty() ||
+                         std::any_of(o.observables.begin(), o.observables.end(), [](const auto& c) {
+                           return c == "W_B" || c == "W_B_sym" || c == "S_B" || c == "dS_B_dt";
+                         });
+  r.bytes = 16 * 16 * largest * largest + thermal_levels(populated_sectors(m)) * 24;
+  r.cpu_seconds = kSecondsPerFlop * (steps * flops_per_step + (nonlinear ? o.grid.points * flops_per_point : 0));
+  r.work = fmt::format("~{:.2g} integrator steps at dimension up to {}", steps, largest);
+  return r;
+}
+
+ResourceEstimate steady_estimate(const Options& o) {
+  const Model m = steady_worst_model(o);
+  const double rows = std::max<double>(1, o.temperatures.size() + o.nbar_values.size());
+  ResourceEstimate r;
+  double coefficients = 0, table = 0;
+  for (const auto& s : populated_sectors(m)) {
+    coefficients += (2 * s.j_battery + 1) * s.width;  // levels x coupled J per level
+    table += s.table_size;
+    r.bytes += s.width * kMapNodeBytes;                // conserved populations p_{j_B, J}
+  }
+  r.bytes += thermal_levels(populated_sectors(m)) * 24;
+  // Each row evaluates the closed form three times (value and the two sides of dE_B/dT);
+  // W_B and S_B add the product-basis state, ~2 ns per n(M)^3 (measured: N_B = N_C = 300,
+  // 8 s).
+  r.cpu_seconds = rows * 3 * coefficients * kSecondsPerClebschGordan;
+  if (steady_nonlinear_computed(o)) {
+    double cubes = 0;
+    for (const auto& s : populated_sectors(m)) cubes += s.cube_sum;
+    r.cpu_seconds += rows * cubes * 2 * kSecondsPerFlop;
+    r.bytes += 2 * table * 8;
+  }
+  r.work = fmt::format("{:.2g} Clebsch-Gordan coefficients", rows * 3 * coefficients);
+  return r;
+}
+
+
+/// The steady state's W_B, W_B_sym and S_B need product-basis tables; asked for explicitly
+/// beyond the table limit they would only print nan, so the run is refused.
+void check_steady_tables(const Options& o) {
+  if (!asks_for(o, {"W_B", "W_B_sym", "S_B"})) return;
+  const double table = clebsch_gordan_table_doubles(steady_worst_model(o));
+  const double limit = SteadyStateOptions{}.max_table_doubles;
+  if (table > limit)
+    throw InvalidArgument(fmt::format(
+        "--observables: steady-state W_B, W_B_sym and S_B need Clebsch-Gordan tables of {:.3g} "
+        "doubles at N_B = {}, N_C = {} (limit {:.3g}); leave them out for this size",
+        table, o.model.n_battery, o.model.n_charger, limit));
+}
+
+/// simulate's W_B, W_B_sym, S_B, dS_B_dt and state outputs need the same tables; the runner
+/// refuses them too, but only after building the thermal mixture (minutes at large N_B).
+void check_simulate_tables(const Options& o) {
+  if (!o.ensemble.ergotropy && !o.ensemble.entanglement) return;
+  double table = 0;
+  for (const auto& s : populated_sectors(o.model)) table += s.table_size;
+  if (table > o.ensemble.max_table_doubles)
+    throw InvalidArgument(fmt::format(
+        "--observables: W_B, W_B_sym, S_B, dS_B_dt and the state outputs need Clebsch-Gordan "
+        "tables of {:.3g} doubles at N_B = {}, N_C = {} (limit {:.3g}); request only E_B, E_C, "
+        "P_B, W_open, dark for this size",
+        table, o.model.n_battery, o.model.n_charger, o.ensemble.max_table_doubles));
+}
+
+void check_exact_dimension(const Options& o) {
+  const long long d = (o.model.n_charger + 1LL) * (o.model.n_battery + 1LL);
+  if (d > o.max_dimension)
+    throw InvalidArgument(fmt::format(
+        "--max-dimension: the exact solver's largest sector at N_B = {}, N_C = {} has dimension "
+        "(N_C+1)(N_B+1) = {} > {}; raise --max-dimension (memory ~ 16 d^2 bytes per matrix, "
+        "time ~ d^3 per output point) or use simulate",
+        o.model.n_battery, o.model.n_charger, d, o.max_dimension));
+}
+
+std::string bytes_text(double bytes) {
+  return bytes >= kGiB ? fmt::format("{:.3g} GiB", bytes / kGiB)
+                       : fmt::format("{:.3g} MiB", bytes / (1024.0 * 1024.0));
+}
+
+}  // namespace
+
+double clebsch_gordan_table_doubles(const Model& model) {
+  double table = 0;
+  for (const auto& s : populated_sectors(model)) table += s.table_size;
+  return table;
+}
+
+Model steady_worst_model(const Options& o) {
+  Model m = o.model;
+  for (double t : o.temperatures) m.nbar = std::max(m.nbar, nbar_from_temperature(t, m.omega));
+  for (double n : o.nbar_values) m.nbar = std::max(m.nbar, n);
+  return m;
+}
+
+bool steady_nonlinear_computed(const Options& o) {
+  const bool wanted = o.observables.empty() || asks_for(o, {"W_B", "W_B_sym", "S_B"});
+  return wanted && clebsch_gordan_table_doubles(steady_worst_model(o)) <=
+                       SteadyStateOptions{}.max_table_doubles;
+}
+
+double physical_memory_gib() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return 16;
+  return static_cast<double>(pages) * static_cast<double>(page) / kGiB;
+}
+
+ResourceEstimate estimate_resources(const Options& o) {
+  if (o.command == "simulate") return simulate_estimate(o);
+  if (o.command == "exact") return exact_estimate(o);
+  return steady_estimate(o);
+}
+
+void check_resources(const Options& o) {
+  const Model& model = o.command == "steady" ? steady_worst_model(o) : o.model;
+  const double scale = rate_scale(model);
+  if (!(scale <= kMaxRateScale))
+    throw InvalidArgument(fmt::format(
+        "--gamma {} with nbar {} ({}) at N_B = {}, N_C = {}: rate scale "
+        "2 gamma (2 nbar + 1) (J_max + 1)^2 = {:.3g} exceeds {:.0e}; rates this large overflow "
+        "double arithmetic (time is in units of 1/gamma: rescale it)",
+        model.gamma, model.nbar,
+        o.command == "steady" ? "--nbar-values/--temperatures" : "--nbar/--temperature",
+        model.n_battery, model.n_charger, scale, kMaxRateScale));
+  if (o.command == "exact") check_exact_dimension(o);
+  if (o.command == "steady") check_steady_tables(o);
+  if (o.command == "simulate") check_simulate_tables(o);
+  const ResourceEstimate r = estimate_resources(o);
+  const double max_memory = o.max_memory_gib.value_or(physical_memory_gib());
+  if (!(r.bytes <= max_memory * kGiB))
+    throw InvalidArgument(fmt::format(
+        "--max-memory: this run needs an estimated {} (upper bound), more than the limit of "
+        "{:.3g} GiB; use fewer --points, --trajectories or --observables, or raise --max-memory",
+        bytes_text(r.bytes), max_memory));
+  const double hours = r.cpu_seconds / 3600;
+  if (!(hours <= o.max_cpu_hours))
+    throw InvalidArgument(fmt::format(
+        "--max-cpu-hours: this run needs an estimated {:.3g} CPU core-hours ({}; rough, to a "
+        "factor of a few), more than the limit of {:.3g}; reduce the run or raise --max-cpu-hours",
+        hours, r.work, o.max_cpu_hours));
+}
+
+}  // namespace darkcharge::cli

@@ -1,0 +1,49 @@
+#pragma once
+// Runs the darkcharge binary as a child process in a directory of the test's own, with a
+// time limit, and gives back how it ended and what it printed. Used by the CLI safety and
+// fuzz tests (signals are sent to the child through `during`).
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace darkcharge::testing {
+
+struct ProcessResult {
+  bool timed_out = false;
+  bool exited = false;  // false: killed by a signal (or timed out)
+  int exit_code = -1;
+  int signal = 0;
+  std::string out, err;
+  double seconds = 0;
+};
+
+/// Runs DARKCHARGE_BINARY with `args` in `directory`; standard output and error go to files
+/// there (read back, then removed). `during(pid)` runs while the child is alive. The child
+/// is killed (SIGKILL) after `timeout_seconds`.
+ProcessResult run_darkcharge(const std::vector<std::string>& args, const std::string& directory,
+                             double timeout_seconds = 60,
+                             const std::function<void(pid_t)>& during = {});
+
+/// A fresh directory under the test temporary directory, removed by the destructor.
+class TemporaryDirectory {
+ public:
+  TemporaryDirectory();
+  ~TemporaryDirectory();
+  TemporaryDirectory(const TemporaryDirectory&) = delete;
+  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+/// Names of the entries of `directory` that contain ".tmp" (left-over temporary files).
+std::vector<std::string> temporary_files_in(const std::string& directory);
+
+bool file_exists(const std::string& path);
+std::string read_file(const std::string& path);
+
+}  // namespace darkcharge::testing
