@@ -15,7 +15,13 @@ namespace darkcharge {
 namespace {
 
 constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
-constexpr double kNegligible = 1e-300;  // populations below this are set to zero
+/// Populations below this are set to zero and leave the active window of levels: the mass
+/// so dropped (< levels x 1e-30 per step) is far below every tolerance, and the window
+/// then covers only the travelling bulk of the cascade.
+constexpr double kNegligible = 1e-30;
+/// Terms of the emission-rate sums below exp(-46) ~ 1e-20 relative to the largest are
+/// skipped (no exp): at most 2 (j_C + j_B) + 1 of them, so a relative change < 1e-16.
+constexpr double kSkipExponent = -46;
 
 /// Radau IIA, three stages, order 5 (Hairer & Wanner, Solving ODEs II, Table IV.5.6).
 struct RadauTableau {
@@ -124,7 +130,7 @@ double ZeroTemperatureCascade::emission_rate(int k, double t) const {
   for (int i = first; i < n_j_; ++i) {
     const double J = j_low_ + i;
     const double x = log_weight(k, i) - 2 * gamma_ * J * (J + 1) * t - largest;
-    if (x < -745) continue;  // exp underflows
+    if (x < kSkipExponent) continue;
     const double e = std::exp(x);
     weight += e;
     lowering += e * lowering_squared(J, M);

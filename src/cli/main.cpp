@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include "cli_options.hpp"
+#include "darkcharge/coupled_exact_solver.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/errors.hpp"
 #include "darkcharge/exact_solver.hpp"
@@ -35,7 +36,7 @@ std::vector<std::string> metadata(const Options& o, int threads) {
     lines.push_back(fmt::format("trajectories={} seed={} threads={} errors=standard-error",
                                 o.ensemble.trajectories, o.ensemble.seed, threads));
   else
-    lines.push_back("solver=exact-density-matrix errors=0");
+    lines.push_back(fmt::format("solver=exact-density-matrix method={} errors=0", o.exact_method));
   return lines;
 }
 
@@ -223,11 +224,20 @@ int run(Options& o) {
     ProgressBar bar("simulate", !o.quiet);
     result = run_ensemble(o.model, o.grid, o.ensemble,
                           [&bar](long done, long total) { bar.update(done, total); });
-  } else {
+  } else if (o.exact_method == "product") {
     ExactOptions exact;
     exact.nonlinear = wants(o, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
     exact.max_dimension = o.max_dimension;
     result.series = solve_exact(o.model, o.grid, exact);
+    result.peaks = peak_summary(result.series, o.grid);
+  } else {
+    CoupledExactOptions exact;
+    exact.nonlinear = wants(o, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
+    exact.max_memory_gib = o.max_memory_gib;
+    exact.max_seconds = o.max_seconds;
+    ProgressBar bar("exact", !o.quiet);
+    result.series = solve_exact_coupled(o.model, o.grid, exact,
+                                        [&bar](long done, long total) { bar.update(done, total); });
     result.peaks = peak_summary(result.series, o.grid);
   }
   const TimeSeries series = select_columns(result.series, o.observables);
