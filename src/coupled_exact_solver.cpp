@@ -220,7 +220,10 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
   // Uniform grid: one propagator per chain serves every step.
   const double dt = grid.step();
   const long n_chains = static_cast<long>(all.size());
-#pragma omp parallel for schedule(dynamic)
+  double work = 0;  // ~ flops per step; small problems stay on one thread (no barriers)
+  for (const PairChain* c : all) work += double(c->length()) * c->length();
+  const bool parallel = work > 1e5;
+#pragma omp parallel for schedule(dynamic) if (parallel)
   for (long i = 0; i < n_chains; ++i) {
     PairChain& c = *all[i];
     Eigen::MatrixXd a = Eigen::MatrixXd::Zero(c.length(), c.length());
@@ -237,7 +240,7 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
   std::vector<Snapshot> snapshots(grid.points);
   for (int g = 0; g < grid.points; ++g) {
     if (g > 0) {
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for schedule(dynamic) if (parallel)
       for (long i = 0; i < n_chains; ++i) all[i]->r = all[i]->propagator * all[i]->r;
     }
     Snapshot& s = snapshots[g];
@@ -272,7 +275,8 @@ double partial_transpose_trace_norm(const ZeroTemperatureCascade& cascade,
   const double j1 = cascade.j_charger(), j2 = cascade.j_battery(), m0 = cascade.top_m();
   const int q_count = count(2 * (j1 + j2)) + 1;
   std::vector<double> norm(q_count, 0.0);
-#pragma omp parallel for schedule(dynamic)
+  const double width = 2 * std::min(j1, j2) + 1;
+#pragma omp parallel for schedule(dynamic) if (q_count * width * width * width > 1e6)
   for (int q = 0; q < q_count; ++q) {
     const double Q = q - (j1 + j2);
     const double x_first = std::max(-j2, -j1 - Q), x_last = std::min(j2, j1 - Q);
@@ -345,7 +349,10 @@ CoupledExactResult solve_with_cascade(const Model& model, const TimeGrid& grid,
     ProductAmplitudes amp;
     if (options.nonlinear) amp.phi.resize(levels);
     std::vector<double> pop_battery;  // by m_B + j_B
-#pragma omp parallel for schedule(dynamic, 4)
+    // Work per level: the amplitudes (n exponentials), and the Clebsch-Gordan block (n^2).
+    const double n_j = j1 + j2 - cascade.first_j(0) + 1;
+    const double work = levels * n_j * (options.nonlinear ? 5 * n_j : 20.0);
+#pragma omp parallel for schedule(dynamic, 4) if (work > 1e6)
     for (int k = 0; k < levels; ++k) {
       const double p = population[g][k];
       const double p_above = k > 0 ? population[g][k - 1] : 0.0;

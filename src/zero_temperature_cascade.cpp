@@ -91,6 +91,15 @@ ZeroTemperatureCascade::ZeroTemperatureCascade(const Model& model, double j_batt
       log_weight_[std::size_t(k) * n_j_ + i] = a > 0 ? previous + std::log(a) : kMinusInfinity;
     }
   }
+  decay_rate_.resize(n_j_);
+  for (int i = 0; i < n_j_; ++i) decay_rate_[i] = 2 * gamma_ * (j_low_ + i) * (j_low_ + i + 1);
+  n_blocks_ = (n_j_ + kBlock - 1) / kBlock;
+  block_max_.assign(std::size_t(levels_) * n_blocks_, kMinusInfinity);
+  for (int k = 0; k < levels_; ++k)
+    for (int i = 0; i < n_j_; ++i) {
+      double& m = block_max_[std::size_t(k) * n_blocks_ + i / kBlock];
+      m = std::max(m, log_weight(k, i));
+    }
 }
 
 double ZeroTemperatureCascade::first_j(int k) const {
@@ -118,22 +127,44 @@ void ZeroTemperatureCascade::amplitudes(int k, double t, std::vector<double>& ps
 }
 
 double ZeroTemperatureCascade::emission_rate(int k, double t) const {
-  const double M = m0_ - k, j_first = first_j(k);
-  const int first = static_cast<int>(std::lround(j_first - j_low_));
-  double largest = kMinusInfinity;
-  for (int i = first; i < n_j_; ++i) {
-    const double J = j_low_ + i;
-    largest = std::max(largest, log_weight(k, i) - 2 * gamma_ * J * (J + 1) * t);
+  // The weight of |J M> in psi(M, t)^2 is exp(x_J), x_J = log_weight - 2 gamma J(J+1) t.
+  // Each block of J has the upper bound block_max - 2 gamma J_b(J_b+1) t (J_b its smallest
+  // J); blocks whose bound is kSkipExponent below an attained x cannot contribute.
+  const double M = m0_ - k;
+  const int first = static_cast<int>(std::lround(first_j(k) - j_low_));
+  const double* block_max = &block_max_[std::size_t(k) * n_blocks_];
+  auto decay = [&](int i) { return decay_rate_[i] * t; };
+  thread_local std::vector<double> bounds;
+  bounds.resize(n_blocks_);
+  const int first_block = first / kBlock;
+  int best = first_block;
+  for (int b = first_block; b < n_blocks_; ++b) {
+    bounds[b] = block_max[b] - decay(std::max(b * kBlock, first));
+    if (bounds[b] > bounds[best]) best = b;
   }
-  if (largest == kMinusInfinity) return 0.0;
+  auto bound = [&](int b) { return bounds[b]; };
+  if (bound(best) == kMinusInfinity) return 0.0;  // unreachable level
+  auto block_largest = [&](int b) {
+    double m = kMinusInfinity;
+    for (int i = std::max(b * kBlock, first); i < std::min(n_j_, (b + 1) * kBlock); ++i)
+      m = std::max(m, log_weight(k, i) - decay(i));
+    return m;
+  };
+  double largest = block_largest(best);  // attained, so a valid threshold from the start
+  for (int b = first_block; b < n_blocks_; ++b)
+    if (b != best && bound(b) >= largest + kSkipExponent)
+      largest = std::max(largest, block_largest(b));
   double weight = 0, lowering = 0;
-  for (int i = first; i < n_j_; ++i) {
-    const double J = j_low_ + i;
-    const double x = log_weight(k, i) - 2 * gamma_ * J * (J + 1) * t - largest;
-    if (x < kSkipExponent) continue;
-    const double e = std::exp(x);
-    weight += e;
-    lowering += e * lowering_squared(J, M);
+  const double reference = largest;  // the true maximum: no term exceeds exp(0)
+  for (int b = first_block; b < n_blocks_; ++b) {
+    if (bound(b) < reference + kSkipExponent) continue;
+    for (int i = std::max(b * kBlock, first); i < std::min(n_j_, (b + 1) * kBlock); ++i) {
+      const double x = log_weight(k, i) - decay(i) - reference;
+      if (x < kSkipExponent) continue;
+      const double e = std::exp(x);
+      weight += e;
+      lowering += e * lowering_squared(j_low_ + i, M);
+    }
   }
   return 2 * gamma_ * lowering / weight;
 }
@@ -167,7 +198,7 @@ std::vector<std::vector<double>> ZeroTemperatureCascade::populations(
           t + rk.c[0] * step / 2,   t + rk.c[1] * step / 2,   t + step / 2,
           t + (1 + rk.c[0]) * step / 2, t + (1 + rk.c[1]) * step / 2};
       for (auto& r : rate) r.resize(width);
-#pragma omp parallel for schedule(static) if (double(width) * n_j_ > 2e4)
+#pragma omp parallel for schedule(static) if (double(width) * n_j_ > 1e6)
       for (int w = 0; w < width; ++w)
         for (int s = 0; s < 8; ++s) rate[s][w] = emission_rate(begin + w, times[s]);
       radau_step(rk, step, {rate[0].data(), rate[1].data(), rate[2].data()}, begin, end, y, full);

@@ -57,6 +57,12 @@ class ZeroTemperatureCascade {
   int n_j_, levels_;
   /// log of c_J^2 prod sqrt(a_J)^2 over the path, by level k and J - j_low (-inf: absent).
   std::vector<double> log_weight_;
+  /// Largest log_weight_ of each run of kBlock consecutive J, by level k: bounds that let
+  /// emission_rate() skip the (many) J whose weight is negligible at time t.
+  static constexpr int kBlock = 16;
+  int n_blocks_;
+  std::vector<double> block_max_;
+  std::vector<double> decay_rate_;  ///< 2 gamma J(J+1) by J - j_low
 };
 
 /// Doubles a ZeroTemperatureCascade of this size stores (without building it).
