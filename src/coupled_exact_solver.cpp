@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include <Eigen/Dense>
@@ -27,6 +28,9 @@ constexpr double kSecondsPerExp = 1.5e-8;
 /// Cascade levels with a smaller population are left out of W_B and S_B: their whole
 /// contribution to rho (trace) and to ||rho^{T_B}||_1 is below 1e-15.
 constexpr double kNonlinearFloor = 1e-18;
+/// Coupled-basis amplitudes (of a normalised psi, all >= 0) below this are left out of
+/// the Clebsch-Gordan transform.
+constexpr double kAmplitudeFloor = 1e-17;
 
 int count(double x) { return static_cast<int>(std::lround(x)); }
 
@@ -38,7 +42,8 @@ struct Snapshot {
 
 /// The columns of solve_exact(), from the snapshots (energies per spin, Eq. 6).
 TimeSeries to_series(const Model& model, const TimeGrid& grid, const std::vector<Snapshot>& s,
-                     bool nonlinear) {
+                     const CoupledExactOptions& options) {
+  const bool nonlinear = options.nonlinear;
   TimeSeries out;
   const int n = grid.points;
   for (int g = 0; g < n; ++g) out.time.push_back(grid.time(g));
@@ -64,12 +69,16 @@ TimeSeries to_series(const Model& model, const TimeGrid& grid, const std::vector
   for (int g = 0; g < n; ++g) {
     w[g] = ergotropy(s[g].battery_spectrum, s[g].jz_battery, model.n_battery);
     w_sym[g] = ergotropy_symmetric(s[g].battery_spectrum, s[g].jz_battery, model.n_battery);
-    s_b[g] = std::log2(s[g].trace_norm);
+    s_b[g] = options.negativity ? std::log2(s[g].trace_norm)
+                                : std::numeric_limits<double>::quiet_NaN();
   }
   column("W_B", w);
   column("W_B_sym", w_sym);
   column("S_B", s_b);
   column("dS_B_dt", time_derivative(s_b, grid));
+  if (!options.negativity)
+    for (auto* c : {&out.columns[out.columns.size() - 2], &out.columns.back()})
+      c->note = "not computed (CoupledExactOptions::negativity off)";
   return out;
 }
 
@@ -251,11 +260,11 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
     }
     if (options.nonlinear) {
       s.battery_spectrum = spectrum(battery_level_populations(rho, model.j_charger()));
-      s.trace_norm = std::exp2(log_negativity(rho, model.j_charger()));
+      if (options.negativity) s.trace_norm = std::exp2(log_negativity(rho, model.j_charger()));
     }
     if (progress) progress(++done, total);
   }
-  return {to_series(model, grid, snapshots, options.nonlinear), {}};
+  return {to_series(model, grid, snapshots, options), {}};
 }
 
 // ---------------------------------------------------------------------------------------
@@ -381,10 +390,16 @@ CoupledExactResult solve_with_cascade(const Model& model, const TimeGrid& grid,
       }
       power[k] = d;
       if (options.nonlinear && p > kNonlinearFloor) {
-        Eigen::MatrixXd u;
-        clebsch_gordan_block(j1, j2, M, u);
-        const Eigen::VectorXd phi = u * Eigen::Map<const Eigen::VectorXd>(psi.data(), n);
-        amp.phi[k].assign(phi.data(), phi.data() + n);
+        // phi = U^M psi, column by column: psi is concentrated on a few J, and amplitudes
+        // below kAmplitudeFloor change phi by < n x 1e-17.
+        std::vector<double>& phi = amp.phi[k];
+        phi.assign(n, 0.0);
+        std::vector<double> column(n), work(n);
+        for (int i = 0; i < n; ++i) {
+          if (psi[i] < kAmplitudeFloor) continue;
+          clebsch_gordan_column(j1, j2, j_first + i, M, column.data(), work.data());
+          for (int r = 0; r < n; ++r) phi[r] += column[r] * psi[i];
+        }
       }
     }
     Snapshot& s = snapshots[g];
@@ -405,10 +420,10 @@ CoupledExactResult solve_with_cascade(const Model& model, const TimeGrid& grid,
         pop_battery[offset + i] += population[g][k] * amp.phi[k][i] * amp.phi[k][i];
     }
     for (double p : pop_battery) s.battery_spectrum.push_back({j2, p});
-    s.trace_norm = partial_transpose_trace_norm(cascade, population[g], amp);
+    if (options.negativity) s.trace_norm = partial_transpose_trace_norm(cascade, population[g], amp);
     if (progress) progress(++done, total);
   }
-  result.series = to_series(model, grid, snapshots, options.nonlinear);
+  result.series = to_series(model, grid, snapshots, options);
   return result;
 }
 
@@ -429,7 +444,8 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     double per_time = 0, block_doubles = 0;
     for (double M = -(j1 + j2); M <= j1 + j2; M += 1) {
       const double n = j1 + j2 - first_total_j(j1, j2, M) + 1;
-      per_time += 5 * n * n + 4 * n * n * n + 2 * n * n * n;  // CG, U R U^T, Q block
+      per_time += 5 * n * n + 4 * n * n * n;  // CG, U R U^T
+      if (options.negativity) per_time += 2 * n * n * n;  // Q block
       block_doubles += n * n;
     }
     return std::make_pair(per_time, block_doubles);
@@ -446,7 +462,8 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       // Per grid time ~ 2 n_j populated levels (Clebsch-Gordan block 5 n^2) and twice as
       // many nonzero Q blocks (eigenvalues ~ 2 n^3): the bulk of P(M, t) is that wide.
       const double populated = std::min(levels, 2 * n_j);
-      flops += points * (populated * 5 * n_j * n_j + 2 * populated * 2 * n_j * n_j * n_j);
+      flops += points * populated * 5 * n_j * n_j;
+      if (options.negativity) flops += points * 2 * populated * 2 * n_j * n_j * n_j;
       doubles += points * populated * n_j + 2 * n_j * n_j;
     }
   } else {

@@ -26,6 +26,10 @@ namespace darkcharge {
 struct CoupledExactOptions {
   /// W_B, W_B_sym, S_B, dS_B_dt (Clebsch-Gordan transforms and rho^{T_B} spectra).
   bool nonlinear = true;
+  /// With `nonlinear`: also S_B and dS_B_dt (NaN otherwise). They cost one dense
+  /// eigenproblem of width 2 min(j_C, j_B) + 1 per populated Q block and grid time, the
+  /// dominant cost from N_B ~ 300 on.
+  bool negativity = true;
   /// Use the rank-one cascade when it applies (nbar = 0, one initial level). Off: the
   /// general chains even then (a cross-check of the cascade).
   bool zero_temperature_cascade = true;

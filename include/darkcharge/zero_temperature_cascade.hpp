@@ -44,7 +44,8 @@ class ZeroTemperatureCascade {
   double emission_rate(int k, double t) const;
 
   /// P(M0 - k, t_g) for every grid time: result[g][k], k < levels(). `tolerance` bounds the
-  /// absolute local error of each step (max over k). Deterministic; OpenMP inside.
+  /// absolute local error of each step (max over k); populations below 1e-30 are set to 0.
+  /// Deterministic (the same numbers for any thread count); OpenMP inside for large N.
   std::vector<std::vector<double>> populations(const TimeGrid& grid, double tolerance = 1e-13,
                                                const ProgressCallback& progress = {}) const;
 

@@ -233,6 +233,7 @@ int run(Options& o) {
   } else {
     CoupledExactOptions exact;
     exact.nonlinear = wants(o, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
+    exact.negativity = wants(o, {"S_B", "dS_B_dt"});
     exact.max_memory_gib = o.max_memory_gib;
     exact.max_seconds = o.max_seconds;
     ProgressBar bar("exact", !o.quiet);
