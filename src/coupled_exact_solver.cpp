@@ -22,9 +22,10 @@ namespace {
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 /// Cost model of estimate_coupled_exact_cost (seconds per unit of work, one core, measured
-/// on the development VM with margin): dense flops, exponentials, recursion steps.
+/// on the development VM with margin): dense flops; terms of the cascade's rate sums and
+/// Clebsch-Gordan recursion steps.
 constexpr double kSecondsPerFlop = 1e-9;
-constexpr double kSecondsPerExp = 1.5e-8;
+constexpr double kSecondsPerUnit = 2e-9;
 /// Cascade levels with a smaller population are left out of W_B and S_B: their whole
 /// contribution to rho (trace) and to ||rho^{T_B}||_1 is below 1e-15.
 constexpr double kNonlinearFloor = 1e-18;
@@ -190,7 +191,7 @@ void observe_linear(const Model& model, double j_battery, const std::vector<Pair
 /// Adds the sector's product-basis blocks U^M R^M U^M^T to rho.
 void to_product_basis(const Model& model, double j_battery, const std::vector<PairChain>& chains,
                       DensityMatrix& rho) {
-  const double j1 = model.j_charger(), j2 = j_battery, j_low = std::fabs(j1 - j2);
+  const double j1 = model.j_charger(), j2 = j_battery;
   std::map<double, Eigen::MatrixXd> coupled;  // by M
   for (double M = -(j1 + j2); M <= j1 + j2; M += 1) {
     const int n = count(j1 + j2 - first_total_j(j1, j2, M)) + 1;
@@ -202,7 +203,6 @@ void to_product_basis(const Model& model, double j_battery, const std::vector<Pa
       const int row = count(c.J - j_first), col = count(c.Jp - j_first);
       coupled[M](row, col) = coupled[M](col, row) = c.r(i);
     }
-  (void)j_low;
   Eigen::MatrixXd u;
   for (auto& [M, r] : coupled) {
     if (r.isZero(0.0)) continue;
@@ -435,7 +435,7 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
   validate(grid);
   const double j1 = model.j_charger(), points = grid.points;
   CoupledExactCost cost;
-  double doubles = 0, flops = 0, exps = 0;
+  double doubles = 0, flops = 0, units = 0;  // units: cascade rate terms, recursion steps
   // Nonlinear columns, per grid time: one Clebsch-Gordan block and U r U^T per M, one
   // symmetric eigenproblem per Q block of rho^{T_B} (both of width <= 2 min(j_C, j_B) + 1).
   // The constants are deliberately pessimistic: the estimate guards against hours, not
@@ -456,14 +456,19 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     const double table = zero_temperature_cascade_doubles(model, level.j_battery, level.m_battery);
     const double levels = j1 + level.m_battery + j1 + level.j_battery + 1, n_j = table / levels;
     cost.size = fmt::format("{} levels M x {} total J", levels, n_j);
-    doubles = table + points * levels + 8 * n_j;  // weights, P(M, t), scratch
-    exps = 1000.0 * 8 * table;  // ~ 1000 Radau steps (800 at N_B = 100), 8 stage times
+    doubles = 1.1 * table + points * levels + 8 * n_j;  // weights, P(M, t), scratch
+    // ~1000 Radau steps x 8 stage times x levels rates, each over the few J that carry
+    // weight (~4 sqrt(n_j)) plus the block bounds (n_j / 16); calibrated on N_B = 100 and
+    // 1000 (R = 10): 1 s and 17 s of CPU time.
+    const double window = 4 * std::sqrt(n_j) + 10;
+    units = 1000.0 * 8 * levels * (window + n_j / 16);
     if (options.nonlinear) {
-      // Per grid time ~ 2 n_j populated levels (Clebsch-Gordan block 5 n^2) and twice as
-      // many nonzero Q blocks (eigenvalues ~ 2 n^3): the bulk of P(M, t) is that wide.
+      // Per grid time <= 2 n_j populated levels (the bulk of P(M, t)): Clebsch-Gordan
+      // columns for the significant J (window x n_j recursion steps); about as many
+      // non-negligible Q blocks, each a symmetric eigenproblem (~ n^3).
       const double populated = std::min(levels, 2 * n_j);
-      flops += points * populated * 5 * n_j * n_j;
-      if (options.negativity) flops += points * 2 * populated * 2 * n_j * n_j * n_j;
+      units += points * populated * window * n_j * 2.5;
+      if (options.negativity) flops += points * populated * n_j * n_j * n_j;
       doubles += points * populated * n_j + 2 * n_j * n_j;
     }
   } else {
@@ -487,7 +492,7 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     cost.size = fmt::format("{} chains of length <= {}", chains, longest);
   }
   cost.memory_gib = 8 * doubles / kGiB;
-  cost.seconds = flops * kSecondsPerFlop + exps * kSecondsPerExp;
+  cost.seconds = flops * kSecondsPerFlop + units * kSecondsPerUnit;
   return cost;
 }
 
