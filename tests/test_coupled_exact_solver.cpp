@@ -81,6 +81,18 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{1, 1, 1.0, BatteryInit::ground, 2.0}),    // paper appendix
     [](const auto& info) { return name(info.param); });
 
+// gamma rescales time and omega drops out of the M blocks; the product solver keeps H.
+TEST(CoupledExactSolver, AgreesWithProductForOtherGammaAndOmega) {
+  for (double nbar : {0.0, 0.4}) {
+    Model model = make_model(3, 7, nbar, BatteryInit::thermal);
+    model.gamma = 0.7;
+    model.omega = 2.5;
+    const TimeGrid grid{1.5, 11};
+    expect_same_series(solve_exact_coupled(model, grid), solve_exact(model, grid), 1e-9,
+                       "gamma 0.7, omega 2.5, nbar " + std::to_string(nbar));
+  }
+}
+
 // The cascade (rank one per M) and the general chains at nbar = 0, beyond the product
 // solver's reach: two different algorithms for the same state.
 TEST(CoupledExactSolver, CascadeEqualsChainsAtZeroTemperature) {
