@@ -141,7 +141,8 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
   simulate->callback([&o] { o.command = "simulate"; });
 
   auto* exact = app->add_subcommand(
-      "exact", "Exact density-matrix evolution (small systems), same columns, errors 0");
+      "exact", "Exact density-matrix evolution, same columns, errors 0 (coupled basis: thousands of\n"
+               "spins at nbar = 0, tens at nbar > 0; --method product: tens of spins)");
   add_model_options(*exact, o);
   exact->add_option("--method", o.exact_method,
                     "'coupled': block structure of the coupled basis |J M> (fast, thousands of "
