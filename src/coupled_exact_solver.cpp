@@ -332,12 +332,76 @@ double battery_jz_form(double j1, double j2, double M, double j_first, const std
   return x;
 }
 
+/// What one level M = M0 - k of the cascade contributes at time t, with weight P(M) = p:
+/// <J^z>, <J_B^z>, d<J_B^z>/dt (from d r(M)/dt = -gamma (a_J + a_J') r(M)
+/// + 2 gamma sqrt(a_J a_J')(M+1) r(M+1), nbar = 0; p_above = P(M + 1)) and the dark weight.
+struct LevelTerms {
+  double jz = 0, jz_battery = 0, power = 0, dark = 0;
+};
+
+LevelTerms level_terms(const ZeroTemperatureCascade& cascade, const Model& model, int k, double t,
+                       double p, double p_above, const std::vector<double>& psi) {
+  const double j1 = cascade.j_charger(), j2 = cascade.j_battery();
+  const double M = cascade.top_m() - k, j_first = cascade.first_j(k), gamma = model.gamma;
+  const int n = static_cast<int>(psi.size());
+  LevelTerms out;
+  out.jz = p * M;
+  out.jz_battery = p * battery_jz_form(j1, j2, M, j_first, psi, psi);
+  // |J, -J> is dark; the all-down state (J = j_C + j_B of the symmetric sector) is not.
+  const bool all_down = j2 == model.j_battery() && -M == j1 + j2;
+  if (M <= 0 && -M >= j_first && !all_down) out.dark = p * psi[0] * psi[0];
+  std::vector<double> decayed(n);
+  for (int i = 0; i < n; ++i) decayed[i] = lowering_squared(j_first + i, M) * psi[i];
+  out.power = -2 * gamma * p * battery_jz_form(j1, j2, M, j_first, psi, decayed);
+  if (p_above > 0) {
+    std::vector<double> above, chi(n, 0.0);  // chi_J = sqrt(a_J(M+1)) psi_J(M+1), J of level M
+    cascade.amplitudes(k - 1, t, above);
+    const int shift = count(j_first - cascade.first_j(k - 1));
+    for (int i = 0; i + shift < static_cast<int>(above.size()) && i < n; ++i)
+      chi[i] = std::sqrt(lowering_squared(j_first + i, M + 1)) * above[i + shift];
+    out.power += 2 * gamma * p_above * battery_jz_form(j1, j2, M, j_first, chi, chi);
+  }
+  return out;
+}
+
+/// phi = U^M psi (product basis, rows m_B ascending), column by column: psi is concentrated
+/// on a few J, and amplitudes below kAmplitudeFloor change phi by < n x 1e-17.
+std::vector<double> product_amplitudes(const ZeroTemperatureCascade& cascade, int k,
+                                       const std::vector<double>& psi) {
+  const double j1 = cascade.j_charger(), j2 = cascade.j_battery();
+  const double M = cascade.top_m() - k, j_first = cascade.first_j(k);
+  const int n = static_cast<int>(psi.size());
+  std::vector<double> phi(n, 0.0), column(n), scratch(n);
+  for (int i = 0; i < n; ++i) {
+    if (psi[i] < kAmplitudeFloor) continue;
+    clebsch_gordan_column(j1, j2, j_first + i, M, column.data(), scratch.data());
+    for (int r = 0; r < n; ++r) phi[r] += column[r] * psi[i];
+  }
+  return phi;
+}
+
+/// rho_B's eigenvalues: the populations of the battery levels m_B (rho_B is diagonal).
+std::vector<SectorEigenvalue> battery_spectrum(const ZeroTemperatureCascade& cascade,
+                                               const std::vector<double>& population,
+                                               const ProductAmplitudes& amp) {
+  const double j1 = cascade.j_charger(), j2 = cascade.j_battery();
+  std::vector<double> level_population(count(2 * j2) + 1, 0.0);  // by m_B + j_B
+  for (int k = 0; k < cascade.levels(); ++k) {
+    if (amp.phi[k].empty()) continue;
+    const int offset = count(first_battery_level(j1, j2, cascade.top_m() - k) + j2);
+    for (std::size_t i = 0; i < amp.phi[k].size(); ++i)
+      level_population[offset + i] += population[k] * amp.phi[k][i] * amp.phi[k][i];
+  }
+  std::vector<SectorEigenvalue> out;
+  for (double p : level_population) out.push_back({j2, p});
+  return out;
+}
+
 CoupledExactResult solve_with_cascade(const Model& model, const TimeGrid& grid,
                                       const CoupledExactOptions& options,
                                       const ProgressCallback& progress) {
   const InitialState level = initial_mixture(model).front().state;
   const ZeroTemperatureCascade cascade(model, level.j_battery, level.m_battery);
-  const double j1 = cascade.j_charger(), j2 = cascade.j_battery(), m0 = cascade.top_m();
   const int levels = cascade.levels();
   const long total = 2L * (grid.points - 1) + (options.nonlinear ? grid.points : 0);
   auto chain_progress = [&](long done, long) {
@@ -346,80 +410,36 @@ CoupledExactResult solve_with_cascade(const Model& model, const TimeGrid& grid,
   CoupledExactResult result;
   result.emitted = cascade.populations(grid, options.cascade_tolerance, chain_progress);
   const auto& population = result.emitted;
-  const bool symmetric = j2 == model.j_battery();
-  const double gamma = model.gamma;
+  // Work per level: the amplitudes (n exponentials), and Clebsch-Gordan columns (~n^2).
+  const double n_j = cascade.j_charger() + cascade.j_battery() - cascade.first_j(0) + 1;
+  const bool parallel = levels * n_j * (options.nonlinear ? 5 * n_j : 20.0) > 1e6;
 
   std::vector<Snapshot> snapshots(grid.points);
   long done = grid.points - 1;
   for (int g = 0; g < grid.points; ++g) {
     const double t = grid.time(g);
-    // Per level: <J^z>, <J_B^z>, d<J_B^z>/dt, dark weight; summed in level order below.
-    std::vector<double> jz(levels, 0.0), jz_b(levels, 0.0), power(levels, 0.0), dark(levels, 0.0);
+    std::vector<LevelTerms> terms(levels);  // summed in level order below: thread-independent
     ProductAmplitudes amp;
     if (options.nonlinear) amp.phi.resize(levels);
-    std::vector<double> pop_battery;  // by m_B + j_B
-    // Work per level: the amplitudes (n exponentials), and the Clebsch-Gordan block (n^2).
-    const double n_j = j1 + j2 - cascade.first_j(0) + 1;
-    const double work = levels * n_j * (options.nonlinear ? 5 * n_j : 20.0);
-#pragma omp parallel for schedule(dynamic, 4) if (work > 1e6)
+#pragma omp parallel for schedule(dynamic, 4) if (parallel)
     for (int k = 0; k < levels; ++k) {
-      const double p = population[g][k];
-      const double p_above = k > 0 ? population[g][k - 1] : 0.0;
+      const double p = population[g][k], p_above = k > 0 ? population[g][k - 1] : 0.0;
       if (p == 0.0 && p_above == 0.0) continue;
-      const double M = m0 - k, j_first = cascade.first_j(k);
-      std::vector<double> psi, chi;
+      std::vector<double> psi;
       cascade.amplitudes(k, t, psi);
-      const int n = static_cast<int>(psi.size());
-      jz[k] = p * M;
-      const double x = battery_jz_form(j1, j2, M, j_first, psi, psi);
-      jz_b[k] = p * x;
-      if (M <= 0 && -M >= j_first && !(symmetric && -M == j1 + j2)) dark[k] = p * psi[0] * psi[0];
-      // d r(M)/dt = -gamma (a_J + a_J') r(M) + 2 gamma sqrt(a_J a_J')(M+1) r(M+1)  (nbar = 0)
-      std::vector<double> decayed(n);
-      for (int i = 0; i < n; ++i) decayed[i] = lowering_squared(j_first + i, M) * psi[i];
-      double d = -2 * gamma * p * battery_jz_form(j1, j2, M, j_first, psi, decayed);
-      if (p_above > 0) {
-        std::vector<double> above;
-        cascade.amplitudes(k - 1, t, above);
-        chi.assign(n, 0.0);  // sqrt(a_J(M+1)) psi_J(M+1) on the J of level M
-        const int shift = count(j_first - cascade.first_j(k - 1));
-        for (int i = 0; i < n; ++i)
-          if (i + shift < static_cast<int>(above.size()))
-            chi[i] = std::sqrt(lowering_squared(j_first + i, M + 1)) * above[i + shift];
-        d += 2 * gamma * p_above * battery_jz_form(j1, j2, M, j_first, chi, chi);
-      }
-      power[k] = d;
-      if (options.nonlinear && p > kNonlinearFloor) {
-        // phi = U^M psi, column by column: psi is concentrated on a few J, and amplitudes
-        // below kAmplitudeFloor change phi by < n x 1e-17.
-        std::vector<double>& phi = amp.phi[k];
-        phi.assign(n, 0.0);
-        std::vector<double> column(n), work(n);
-        for (int i = 0; i < n; ++i) {
-          if (psi[i] < kAmplitudeFloor) continue;
-          clebsch_gordan_column(j1, j2, j_first + i, M, column.data(), work.data());
-          for (int r = 0; r < n; ++r) phi[r] += column[r] * psi[i];
-        }
-      }
+      terms[k] = level_terms(cascade, model, k, t, p, p_above, psi);
+      if (options.nonlinear && p > kNonlinearFloor) amp.phi[k] = product_amplitudes(cascade, k, psi);
     }
     Snapshot& s = snapshots[g];
-    for (int k = 0; k < levels; ++k) {
-      s.jz_total += jz[k];
-      s.jz_battery += jz_b[k];
-      s.power += power[k];
-      s.dark += dark[k];
+    for (const LevelTerms& term : terms) {
+      s.jz_total += term.jz;
+      s.jz_battery += term.jz_battery;
+      s.power += term.power;
+      s.dark += term.dark;
     }
     if (progress) progress(++done, total);
     if (!options.nonlinear) continue;
-    pop_battery.assign(count(2 * j2) + 1, 0.0);
-    for (int k = 0; k < levels; ++k) {
-      if (amp.phi[k].empty()) continue;
-      const double m_first = first_battery_level(j1, j2, m0 - k);
-      const int offset = count(m_first + j2);
-      for (std::size_t i = 0; i < amp.phi[k].size(); ++i)
-        pop_battery[offset + i] += population[g][k] * amp.phi[k][i] * amp.phi[k][i];
-    }
-    for (double p : pop_battery) s.battery_spectrum.push_back({j2, p});
+    s.battery_spectrum = battery_spectrum(cascade, population[g], amp);
     if (options.negativity) s.trace_norm = partial_transpose_trace_norm(cascade, population[g], amp);
     if (progress) progress(++done, total);
   }
