@@ -5,7 +5,10 @@ Usage: bench/density_wall.py [budget_seconds=60] [path/to/darkcharge]
 
 Model: charger N_C = 5 N_B (R = 5) fully up, battery ground, nbar = 0, E_B on 31 points
 over t in [0, 3] (the whole charging process to the dark steady state).
-- `darkcharge exact`: density matrix in the product Dicke basis, d = (N_C+1)(N_B+1).
+- `darkcharge exact` (coupled basis, the default): block structure in |J M>; at nbar = 0 the
+  rank-one cascade (zero_temperature_cascade.hpp). E_B only, and all columns.
+- `darkcharge exact --method product`: density matrix in the product Dicke basis,
+  d = (N_C+1)(N_B+1).
 - QuTiP 4.7 mesolve: the same density matrix (Liouvillian of size d^2 x d^2).
 - `darkcharge simulate`: 1000 trajectories, 2 threads.
 N_B grows geometrically; a method stops at its first run over budget (killed at the
@@ -36,20 +39,29 @@ print(res.expect[0][-1])
 """
 
 
-def timed(cmd):
+def timed(cmd, env=None):
     start = time.perf_counter()
     try:
         subprocess.run(cmd, check=True, timeout=BUDGET, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+                       stderr=subprocess.DEVNULL, env=env)
     except subprocess.TimeoutExpired:
         return None
     return time.perf_counter() - start
 
 
-def exact(nb):
-    return timed([DARKCHARGE, "exact", "--nb", str(nb), "--nc", str(5 * nb), "--battery-init",
-                  "ground", "--t-max", "3", "--points", "31", "--observables", "E_B",
-                  "--max-dimension", "100000000", "-q"])
+def exact(nb, method="coupled", columns=("--observables", "E_B")):
+    return timed([DARKCHARGE, "exact", "--method", method, "--nb", str(nb), "--nc", str(5 * nb),
+                  "--battery-init", "ground", "--t-max", "3", "--points", "31", *columns,
+                  "--max-dimension", "100000000", "--max-seconds", "1e9", "--max-memory", "16",
+                  "-q"], env=dict(os.environ, OMP_NUM_THREADS="2"))
+
+
+def exact_product(nb):
+    return exact(nb, "product")
+
+
+def exact_all_columns(nb):
+    return exact(nb, "coupled", ())
 
 
 def mesolve(nb):
@@ -81,8 +93,23 @@ def main():
     print("| method | N_B | N_C | product dimension d | wall time |")
     print("| --- | --- | --- | --- | --- |")
     small = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16]
+    large = [1, 3, 10, 30, 100, 300, 1000, 2000, 3000]
+    only = os.environ.get("DENSITY_WALL_ONLY")  # e.g. "exact" to skip QuTiP and trajectories
     results = {
-        "darkcharge exact": wall("darkcharge exact", exact, small),
+        "darkcharge exact (coupled basis, 2 threads)":
+            wall("darkcharge exact (coupled basis, 2 threads)", exact, large),
+        "darkcharge exact (coupled basis, all columns, 2 threads)":
+            wall("darkcharge exact (coupled basis, all columns, 2 threads)", exact_all_columns,
+                 large),
+        "darkcharge exact --method product": wall("darkcharge exact --method product",
+                                                  exact_product, small),
+    }
+    if only == "exact":
+        print()
+        for name, nb in results.items():
+            print(f"- {name}: largest N_B = {nb} (N = N_B + N_C = {6 * nb if nb else 0} spins)")
+        return
+    results |= {
         "QuTiP mesolve": wall("QuTiP mesolve", mesolve, small),
         "darkcharge simulate (1000 traj, 2 threads)":
             wall("darkcharge simulate (1000 traj, 2 threads)", trajectories,

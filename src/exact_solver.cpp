@@ -161,6 +161,14 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
   for (const auto& level : initial_mixture(model))
     if (level.probability > 0) sectors[level.state.j_battery].push_back(level);
 
+  // Refuse before building anything: the largest sector is the symmetric one.
+  const long largest = (model.n_charger + 1L) * (model.n_battery + 1L);
+  if (largest > options.max_dimension)
+    throw InvalidArgument(fmt::format(
+        "exact solver (product basis): sector dimension (N_C+1)(N_B+1) = {} exceeds "
+        "max_dimension {} (N_B = {}, N_C = {}; CLI: --max-dimension; memory ~ 16 d^2 bytes "
+        "per matrix, time ~ d^3)",
+        largest, options.max_dimension, model.n_battery, model.n_charger));
   std::vector<std::vector<double>> values(kCount, std::vector<double>(grid.points, 0.0));
   std::vector<std::vector<SectorEigenvalue>> spectra(grid.points);
   for (const auto& [j_battery, levels] : sectors) {

@@ -73,6 +73,22 @@ TEST(Cli, StateTimesBeyondTheRunAreRejected) {
 
 TEST(Cli, ExactRuns) {
   EXPECT_EQ(run("exact --nb 1 --nc 2 --points 5").exit_code, 0);
+  EXPECT_EQ(run("exact --nb 1 --nc 2 --points 5 --method product").exit_code, 0);
+  EXPECT_EQ(run("exact --nb 1 --nc 2 --points 5 --method dense").exit_code, 2);
+}
+
+// Oversized exact runs are refused at once, with the size, the estimate and the option.
+TEST(Cli, OversizedExactRunsAreRefusedBeforeWork) {
+  const Result coupled = run("exact --nb 400 --nc 600 --nbar 0.1 -q");
+  EXPECT_EQ(coupled.exit_code, 2);
+  EXPECT_NE(coupled.err.find("GiB"), std::string::npos) << coupled.err;
+  EXPECT_NE(coupled.err.find("--max-memory"), std::string::npos) << coupled.err;
+  const Result slow = run("exact --nb 100 --nc 1000 --nbar 0 --t-max 0.3 --max-seconds 0.01 -q");
+  EXPECT_EQ(slow.exit_code, 2);
+  EXPECT_NE(slow.err.find("--max-seconds"), std::string::npos) << slow.err;
+  const Result product = run("exact --nb 40 --nc 60 --method product -q");
+  EXPECT_EQ(product.exit_code, 2);
+  EXPECT_NE(product.err.find("--max-dimension"), std::string::npos) << product.err;
 }
 
 TEST(Cli, BadInputIsRejectedNamingTheArgument) {

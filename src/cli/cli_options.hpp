@@ -32,9 +32,11 @@ struct Options {
   std::string sectors_output;          // total-J sector populations
   std::vector<double> temperatures;    // steady: sweep over T
   std::vector<double> nbar_values;     // steady: sweep over nbar
-  long max_dimension = 2000;           // exact: largest product-basis dimension
+  long max_dimension = 2000;           // exact --method product: largest dimension
+  std::string exact_method = "coupled";  // exact: "coupled" (default) or "product"
   std::optional<double> max_memory_gib;  // refuse larger memory estimates (default: RAM)
   double max_cpu_hours = 24;           // refuse larger CPU-time estimates
+  double max_seconds = 3600.0;         // exact --method coupled: refuse longer estimates
   bool quiet = false;
 };
 

@@ -14,6 +14,7 @@
 
 #include "cli_options.hpp"
 #include "darkcharge/column_selection.hpp"
+#include "darkcharge/coupled_exact_solver.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/errors.hpp"
 #include "darkcharge/exact_solver.hpp"
@@ -239,11 +240,21 @@ int run(Options& o) {
   const auto start = std::chrono::steady_clock::now();
   if (o.command == "simulate") {
     out.result = run_simulation(o);
-  } else {
+  } else if (o.exact_method == "product") {
     ExactOptions exact;
     plan_exact(o.observables, exact);
     exact.max_dimension = o.max_dimension;
     out.result.series = solve_exact(o.model, o.grid, exact);
+    out.result.peaks = peak_summary(out.result.series, o.grid);
+  } else {
+    CoupledExactOptions exact;
+    exact.nonlinear = wants(o.observables, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
+    exact.negativity = wants(o.observables, {"S_B", "dS_B_dt"});
+    exact.max_memory_gib = o.max_memory_gib.value_or(physical_memory_gib());
+    exact.max_seconds = o.max_seconds;
+    ProgressBar bar("exact", !o.quiet);
+    out.result.series = solve_exact_coupled(
+        o.model, o.grid, exact, [&bar](long done, long total) { bar.update(done, total); });
     out.result.peaks = peak_summary(out.result.series, o.grid);
   }
   out.series = select_columns(out.result.series, o.observables);

@@ -243,7 +243,8 @@ double physical_memory_gib() {
 
 ResourceEstimate estimate_resources(const Options& o) {
   if (o.command == "simulate") return simulate_estimate(o);
-  if (o.command == "exact") return exact_estimate(o);
+  // exact --method coupled estimates its own cost before any work (CoupledExactOptions).
+  if (o.command == "exact") return o.exact_method == "product" ? exact_estimate(o) : ResourceEstimate{};
   return steady_estimate(o);
 }
 
@@ -258,7 +259,7 @@ void check_resources(const Options& o) {
         model.gamma, model.nbar,
         o.command == "steady" ? "--nbar-values/--temperatures" : "--nbar/--temperature",
         model.n_battery, model.n_charger, scale, kMaxRateScale));
-  if (o.command == "exact") check_exact_dimension(o);
+  if (o.command == "exact" && o.exact_method == "product") check_exact_dimension(o);
   if (o.command == "steady") check_steady_tables(o);
   if (o.command == "simulate") check_simulate_tables(o);
   const ResourceEstimate r = estimate_resources(o);

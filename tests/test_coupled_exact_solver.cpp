@@ -1,0 +1,274 @@
+// The coupled-basis exact solver against (1) the product-basis solver (independent: dense
+// matrices, generic Lindblad right-hand side, adaptive Dormand-Prince), (2) independent
+// solvers' curves in tests/data (QuTiP mesolve; a per-J cascade solver at 120 spins), (3) the
+// closed-form steady state, and (4) its own general chains at nbar = 0 (checks the cascade).
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "test_models.hpp"
+
+#include "darkcharge/angular_momentum.hpp"
+#include "darkcharge/clebsch_gordan_recursion.hpp"
+#include "darkcharge/clebsch_gordan_table.hpp"
+#include "darkcharge/coupled_exact_solver.hpp"
+#include "darkcharge/errors.hpp"
+#include "darkcharge/exact_solver.hpp"
+#include "darkcharge/steady_state.hpp"
+#include "darkcharge/zero_temperature_cascade.hpp"
+#include "reference_data.hpp"
+
+namespace darkcharge {
+namespace {
+
+using testing::make_model;
+
+/// Largest |a - b| over every column and time; NaN must meet NaN (W_B_sym of a thermal
+/// battery is undefined in both).
+void expect_same_series(const TimeSeries& a, const TimeSeries& b, double tolerance,
+                        const std::string& what) {
+  ASSERT_EQ(a.columns.size(), b.columns.size()) << what;
+  for (const auto& column : a.columns) {
+    const Column& other = b.column(column.name);
+    for (std::size_t g = 0; g < column.value.size(); ++g) {
+      if (std::isnan(other.value[g])) {
+        EXPECT_TRUE(std::isnan(column.value[g])) << what << " " << column.name;
+        continue;
+      }
+      ASSERT_NEAR(column.value[g], other.value[g], tolerance)
+          << what << " column " << column.name << " at t = " << a.time[g];
+    }
+  }
+}
+
+struct Case {
+  int nb, nc;
+  double nbar;
+  BatteryInit init;
+  double t_max;
+};
+
+std::string name(const Case& c) {
+  return "nb" + std::to_string(c.nb) + "_nc" + std::to_string(c.nc) + "_" +
+         (c.init == BatteryInit::ground ? "ground" : "thermal") + "_nbar" +
+         std::to_string(static_cast<int>(c.nbar * 10));
+}
+
+class CoupledVsProduct : public ::testing::TestWithParam<Case> {};
+
+// Both solvers integrate to ~1e-11 (product: Dormand-Prince at rtol 1e-10, atol 1e-12);
+// dS_B_dt is a finite difference over a 0.1 step, which amplifies that by ~5.
+TEST_P(CoupledVsProduct, AgreeInEveryColumn) {
+  const Case c = GetParam();
+  const Model model = make_model(c.nb, c.nc, c.nbar, c.init);
+  const TimeGrid grid{c.t_max, 11};
+  expect_same_series(solve_exact_coupled(model, grid), solve_exact(model, grid), 1e-9, name(c));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CoupledVsProduct,
+    ::testing::Values(Case{2, 10, 0.0, BatteryInit::ground, 1.0},    // cascade, even N
+                      Case{3, 8, 0.0, BatteryInit::ground, 1.0},     // cascade, odd N
+                      Case{4, 3, 0.0, BatteryInit::thermal, 1.0},    // nbar = 0: thermal = ground
+                      Case{3, 6, 0.3, BatteryInit::ground, 1.0},     // chains, even N
+                      Case{2, 5, 0.5, BatteryInit::ground, 1.5},     // chains, odd N
+                      Case{3, 5, 0.4, BatteryInit::thermal, 1.0},    // thermal, several sectors
+                      Case{4, 2, 0.2, BatteryInit::thermal, 1.5},    // N_C < N_B
+                      Case{1, 1, 1.0, BatteryInit::ground, 2.0}),    // paper appendix
+    [](const auto& info) { return name(info.param); });
+
+// gamma rescales time and omega drops out of the M blocks; the product solver keeps H.
+TEST(CoupledExactSolver, AgreesWithProductForOtherGammaAndOmega) {
+  for (double nbar : {0.0, 0.4}) {
+    Model model = make_model(3, 7, nbar, BatteryInit::thermal);
+    model.gamma = 0.7;
+    model.omega = 2.5;
+    const TimeGrid grid{1.5, 11};
+    expect_same_series(solve_exact_coupled(model, grid), solve_exact(model, grid), 1e-9,
+                       "gamma 0.7, omega 2.5, nbar " + std::to_string(nbar));
+  }
+}
+
+// The cascade (rank one per M) and the general chains at nbar = 0, beyond the product
+// solver's reach: two different algorithms for the same state.
+TEST(CoupledExactSolver, CascadeEqualsChainsAtZeroTemperature) {
+  const Model model = make_model(12, 41, 0.0, BatteryInit::ground);
+  const TimeGrid grid{0.6, 13};
+  CoupledExactOptions chains;
+  chains.zero_temperature_cascade = false;
+  expect_same_series(solve_exact_coupled(model, grid), solve_exact_coupled(model, grid, chains),
+                     1e-9, "cascade vs chains");
+}
+
+/// A (column, grid index) where a reference file is known to be wrong (see the test).
+struct KnownGlitch {
+  std::string column;
+  std::size_t index;
+};
+
+void expect_matches_reference(const Model& model, const std::string& file, int min_columns,
+                              const std::vector<KnownGlitch>& glitches = {}) {
+  const auto ref = testing::load_reference(file);
+  const TimeGrid grid{ref.time.back(), static_cast<int>(ref.time.size())};
+  const TimeSeries exact = solve_exact_coupled(model, grid);
+  int compared = 0;
+  for (const auto& column : exact.columns) {
+    const auto it = ref.column.find(column.name);
+    if (it == ref.column.end()) continue;
+    for (std::size_t i = 0; i < ref.time.size(); ++i) {
+      const bool glitch = std::any_of(glitches.begin(), glitches.end(), [&](const KnownGlitch& k) {
+        return k.column == column.name && k.index == i;
+      });
+      if (glitch) continue;
+      ASSERT_NEAR(column.value[i], it->second[i], 1e-8)
+          << file << " column " << column.name << " at t = " << ref.time[i];
+    }
+    ++compared;
+  }
+  EXPECT_GE(compared, min_columns) << file;
+}
+
+TEST(CoupledExactSolver, MatchesQutipReferences) {
+  expect_matches_reference(make_model(1, 5, 0.0, BatteryInit::ground), "nb1_nc5_nbar0.csv", 5);
+  expect_matches_reference(make_model(1, 1, 0.5, BatteryInit::ground),
+                           "nb1_nc1_nbar0.5_ground.csv", 5);
+  expect_matches_reference(make_model(2, 4, 0.5, BatteryInit::thermal),
+                           "nb2_nc4_nbar0.5_thermal.csv", 5);
+}
+
+// 120 spins, every column the file has: E_B, E_C, P_B, W_B, W_B_sym, W_open, S_B, dark.
+// Except five values: the file's P_B falls smoothly to 1.6e-30 at t = 0.31, jumps to
+// 0.8-1.4e-8 at t = 0.32-0.36 and is back at 3e-27 at t = 0.37. P_B(t) is analytic and cannot
+// do that; the true tail is exp(-82 t) (the coherence of the dark |J = 40, M = -40> with
+// |41, -40> decays at gamma (a_40 + a_41) = 82 gamma), 5.8e-10 ... 2.2e-11 there, which the
+// cascade and the general chains (exp of each pair's generator, no thresholds) both give to
+// 1e-12. Those five points are checked against that instead of the file.
+TEST(CoupledExactSolver, MatchesIndependentCascadeAt120Spins) {
+  const Model model = make_model(20, 100, 0.0, BatteryInit::ground);
+  std::vector<KnownGlitch> glitches;
+  for (std::size_t i = 32; i <= 36; ++i) glitches.push_back({"P_B", i});
+  expect_matches_reference(model, "nb20_nc100_nbar0.csv", 8, glitches);
+  const TimeGrid grid{0.5, 51};
+  CoupledExactOptions chains;
+  chains.zero_temperature_cascade = false;
+  chains.nonlinear = false;
+  const auto cascade = solve_exact_coupled(model, grid).column("P_B").value;
+  const auto general = solve_exact_coupled(model, grid, chains).column("P_B").value;
+  for (const auto& k : glitches) {
+    EXPECT_LT(cascade[k.index], 1e-9);
+    EXPECT_NEAR(cascade[k.index], general[k.index], 1e-12);
+    EXPECT_NEAR(cascade[k.index] / cascade[k.index - 1], std::exp(-82 * grid.step()), 1e-3);
+  }
+}
+
+// Late times equal the closed-form steady state (steady_state.hpp), nbar > 0.
+TEST(CoupledExactSolver, RelaxesToTheSteadyState) {
+  const Model model = make_model(20, 60, 0.5, BatteryInit::ground);
+  const TimeSeries s = solve_exact_coupled(model, TimeGrid{8.0, 81});
+  const SteadyState ss = steady_state(model);
+  EXPECT_NEAR(s.column("E_B").value.back(), ss.e_battery, 1e-8);
+  EXPECT_NEAR(s.column("E_C").value.back(), ss.e_charger, 1e-8);
+  EXPECT_NEAR(s.column("W_open").value.back(), ss.w_open, 1e-8);
+  EXPECT_NEAR(s.column("dark").value.back(), ss.dark, 1e-8);
+  EXPECT_NEAR(s.column("W_B").value.back(), ss.ergotropy, 1e-8);
+  EXPECT_NEAR(s.column("W_B_sym").value.back(), ss.ergotropy_symmetric, 1e-8);
+  EXPECT_NEAR(s.column("S_B").value.back(), ss.log_negativity, 1e-8);
+  EXPECT_NEAR(s.column("P_B").value.back(), 0.0, 1e-8);
+}
+
+TEST(CoupledExactSolver, ThermalRelaxesToTheSteadyState) {
+  const Model model = make_model(6, 9, 0.7, BatteryInit::thermal);
+  const TimeSeries s = solve_exact_coupled(model, TimeGrid{12.0, 25});
+  const SteadyState ss = steady_state(model);
+  EXPECT_NEAR(s.column("E_B").value.back(), ss.e_battery, 1e-8);
+  EXPECT_NEAR(s.column("dark").value.back(), ss.dark, 1e-8);
+  EXPECT_NEAR(s.column("W_B").value.back(), ss.ergotropy, 1e-8);
+  EXPECT_NEAR(s.column("S_B").value.back(), ss.log_negativity, 1e-8);
+  EXPECT_TRUE(std::isnan(s.column("W_B_sym").value.back()));
+}
+
+// The emitted-quanta distribution P(M0 - k, t) is a probability distribution, and its mean
+// is the energy the ensembles lost: <k> = N_C (1 - E_C) + N_B (E_B(0) - E_B) at nbar = 0.
+TEST(CoupledExactSolver, EmittedQuantaDistribution) {
+  const Model model = make_model(10, 50, 0.0, BatteryInit::ground);
+  const TimeGrid grid{0.5, 11};
+  const CoupledExactResult r = solve_exact_coupled_detailed(model, grid);
+  ASSERT_EQ(r.emitted.size(), 11u);
+  for (int g = 0; g < grid.points; ++g) {
+    const auto& p = r.emitted[g];
+    double total = 0, mean = 0;
+    for (std::size_t k = 0; k < p.size(); ++k) {
+      EXPECT_GE(p[k], 0.0);
+      total += p[k];
+      mean += k * p[k];
+    }
+    EXPECT_NEAR(total, 1.0, 1e-10) << "t=" << grid.time(g);
+    const double lost = model.n_charger * (1 - r.series.column("E_C").value[g]) -
+                        model.n_battery * r.series.column("E_B").value[g];
+    EXPECT_NEAR(mean, lost, 1e-9) << "t=" << grid.time(g);
+  }
+}
+
+TEST(CoupledExactSolver, RefusesBeforeExpensiveWork) {
+  CoupledExactOptions small;
+  small.max_memory_gib = 0.01;
+  try {
+    solve_exact_coupled(make_model(200, 300, 0.1, BatteryInit::ground), TimeGrid{1, 2}, small);
+    FAIL() << "expected a refusal";
+  } catch (const InvalidArgument& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("GiB"), std::string::npos) << message;
+    EXPECT_NE(message.find("--max-memory"), std::string::npos) << message;
+    EXPECT_NE(message.find("N_B = 200"), std::string::npos) << message;
+  }
+  CoupledExactOptions quick;
+  quick.max_seconds = 1e-3;
+  EXPECT_THROW(solve_exact_coupled(make_model(100, 1000, 0, BatteryInit::ground),
+                                   TimeGrid{0.3, 31}, quick),
+               InvalidArgument);
+}
+
+TEST(ZeroTemperatureCascade, RejectsNonzeroTemperature) {
+  EXPECT_THROW(ZeroTemperatureCascade(make_model(2, 4, 0.1, BatteryInit::ground), 1, -1),
+               InvalidArgument);
+}
+
+// The recursion reproduces the eigenvector-based table (different algorithm) and stays
+// orthonormal where no table fits.
+TEST(ClebschGordanRecursion, MatchesTableAndIsOrthonormal) {
+  for (auto [jc, jb] : {std::pair{0.5, 0.5}, {2.5, 0.5}, {5.0, 3.0}, {30.0, 10.0}, {3.0, 7.5},
+                        {40.0, 39.5}}) {
+    const ClebschGordanTable table(jc, jb);
+    Eigen::MatrixXd u;
+    for (double M = -(jc + jb); M <= jc + jb; M += 1) {
+      clebsch_gordan_block(jc, jb, M, u);
+      ASSERT_LT((u - table.at(M)).cwiseAbs().maxCoeff(), 1e-12) << jc << " " << jb << " " << M;
+    }
+  }
+  Eigen::MatrixXd u;
+  for (double M : {-550.0, -449.0, -3.0, 0.0, 100.0, 449.0, 520.0}) {
+    clebsch_gordan_block(500, 50, M, u);
+    const Eigen::MatrixXd overlap = u.transpose() * u;
+    EXPECT_LT((overlap - Eigen::MatrixXd::Identity(u.cols(), u.cols())).cwiseAbs().maxCoeff(),
+              1e-12)
+        << M;
+  }
+}
+
+// Charger fully up: the recursion's column at the lowest m_B is Racah's single-term formula.
+TEST(ClebschGordanRecursion, ChargerUpColumnIsClosedForm) {
+  const double jc = 30, jb = 10, m_b = -7, M = jc + m_b;
+  Eigen::MatrixXd u;
+  clebsch_gordan_block(jc, jb, M, u);
+  const double j_first = first_total_j(jc, jb, M);
+  const int row = static_cast<int>(m_b - first_battery_level(jc, jb, M));
+  for (int k = 0; k < u.cols(); ++k)
+    EXPECT_NEAR(u(row, k), clebsch_gordan_charger_up(jc, jb, m_b, j_first + k), 1e-13);
+}
+
+}  // namespace
+}  // namespace darkcharge
