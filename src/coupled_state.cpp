@@ -51,6 +51,7 @@ void CoupledState::set_m(double m) {
   first_ = static_cast<int>(std::lround(first_total_j(j_charger_, j_battery_, m) - j_min_));
   begin_ = std::max(begin_, first_);
   forms_valid_ = false;
+  wide_valid_ = false;
   update_rates();
   prune();
 }
@@ -180,6 +181,33 @@ CoupledState::LinearValues CoupledState::linear_values(const double* c, double n
   const double dark = dark_index_ < 0 ? 0.0 : c[dark_index_] * c[dark_index_];
   const double inverse = 1.0 / norm2;
   return {jz * inverse, power * inverse, dark * inverse};
+}
+
+double CoupledState::battery_jz_squared(const double* c, double norm2) const {
+  if (!wide_valid_) {
+    wide_begin_ = std::max(first_, begin_ - 1);
+    wide_end_ = std::min(size_, end_ + 1);
+    jz_wide_diagonal_.assign(size_, 0.0);
+    jz_wide_upper_.assign(size_, 0.0);  // [k] = <J_k M| J_B^z |J_{k+1} M>
+    for (int k = wide_begin_; k < wide_end_; ++k) {
+      jz_wide_diagonal_[k] = battery_jz_diagonal(j_charger_, j_battery_, j_of(k), m_);
+      if (k + 1 < wide_end_)
+        jz_wide_upper_[k] = battery_jz_offdiagonal(j_charger_, j_battery_, j_of(k + 1), m_);
+    }
+    wide_valid_ = true;
+  }
+  // c is zero outside [begin_, end_); (J_B^z c)_k for k in the widened window.
+  double sum = 0;
+  for (int k = wide_begin_; k < wide_end_; ++k) {
+    const double here = (k >= begin_ && k < end_) ? c[k] : 0.0;
+    const double below = (k - 1 >= begin_ && k - 1 < end_) ? c[k - 1] : 0.0;
+    const double above = (k + 1 >= begin_ && k + 1 < end_) ? c[k + 1] : 0.0;
+    double v = jz_wide_diagonal_[k] * here;
+    if (k > wide_begin_) v += jz_wide_upper_[k - 1] * below;
+    if (k + 1 < wide_end_) v += jz_wide_upper_[k] * above;
+    sum += v * v;
+  }
+  return sum / norm2;
 }
 
 }  // namespace darkcharge

@@ -69,6 +69,9 @@ class CoupledState {
     double battery_jz, power, dark;
   };
   LinearValues linear_values(const double* c, double norm2) const;
+  /// <(J_B^z)^2> = |J_B^z c|^2 / norm2 (J_B^z is tridiagonal in J, so its square is
+  /// pentadiagonal; J_B^z c reaches one index beyond the active window on each side).
+  double battery_jz_squared(const double* c, double norm2) const;
 
  private:
   void set_m(double m);
@@ -87,6 +90,10 @@ class CoupledState {
   mutable TridiagonalForm jz_form_, power_form_;
   mutable bool forms_valid_ = false;
   mutable int dark_index_ = -1;  // index of |J, -J> if dark and active, else -1
+  // J_B^z elements on the active window widened by one (for <(J_B^z)^2>), built on demand.
+  mutable std::vector<double> jz_wide_diagonal_, jz_wide_upper_;
+  mutable int wide_begin_ = 0, wide_end_ = 0;
+  mutable bool wide_valid_ = false;
 };
 
 }  // namespace darkcharge

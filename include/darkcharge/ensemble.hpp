@@ -4,11 +4,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "darkcharge/density_matrix.hpp"
 #include "darkcharge/jackknife.hpp"
 #include "darkcharge/model.hpp"
+#include "darkcharge/observable.hpp"
 #include "darkcharge/time_grid.hpp"
 #include "darkcharge/time_series.hpp"
 
@@ -28,6 +30,14 @@ struct EnsembleOptions {
   bool entanglement = true;
   /// EnsembleResult::sectors, the population of each total J.
   bool sector_populations = false;
+  /// Columns to compute (observable_registry.hpp names; see plan_observables()). Empty: the
+  /// registry's default columns, with W_B, W_B_sym only if `ergotropy` and S_B, dS_B_dt only
+  /// if `entanglement`.
+  std::vector<std::string> observables;
+  /// Times (nearest grid time) at which EnsembleResult::emission_counts gives P(n, t).
+  std::vector<double> count_times;
+  /// Keep the jump records of trajectories 0 .. record_trajectories - 1.
+  long record_trajectories = 0;
   /// Refuse Clebsch-Gordan tables larger than this many doubles (2 GB by default).
   double max_table_doubles = 2.5e8;
   /// When non-null and set (from any thread or a signal handler), no further trajectory is
@@ -56,6 +66,21 @@ struct EnsembleResult {
   /// Population of each total-J sector ("J=<value>" columns; jackknife errors). Total J is
   /// conserved, so these stay at their initial values: a built-in consistency check.
   TimeSeries sectors;
+  /// P(n, t): probability that n quanta were emitted by time t, at each of
+  /// EnsembleOptions::count_times (rows with P > 0), with standard errors.
+  struct EmissionCount {
+    double time;
+    long emitted;
+    Estimate probability;
+  };
+  std::vector<EmissionCount> emission_counts;
+  /// The jumps of the first EnsembleOptions::record_trajectories trajectories, in
+  /// trajectory and time order.
+  struct RecordedJump {
+    long trajectory;
+    Jump jump;
+  };
+  std::vector<RecordedJump> jumps;
 };
 
 /// Throws InvalidArgument unless trajectories >= 1, threads >= 0, blocks >= 2.

@@ -2,6 +2,10 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "darkcharge/observable_registry.hpp"
+
 namespace darkcharge::cli {
 namespace {
 
@@ -76,10 +80,11 @@ void add_model_options(CLI::App& app, Options& o) {
       ->check(integer_at_least(2))->capture_default_str();
   app.add_option("--output,-o", o.output, "CSV file to write (default: standard output)");
   app.add_option("--summary", o.summary, "JSON summary file (parameters, timing, final values)");
+  const bool exact = app.get_name() == "exact";
   app.add_option("--observables", o.observables,
                  "Comma-separated subset of columns (default: all). W_B, W_B_sym, S_B and "
                  "dS_B_dt need the averaged density matrix; leaving them out is faster")
-      ->delimiter(',')->check(CLI::IsMember(all_observables()));
+      ->delimiter(',')->check(CLI::IsMember(observable_names(exact)));
   app.add_flag("--quiet,-q", o.quiet, "No progress indicator on standard error");
 }
 
@@ -95,14 +100,32 @@ void add_simulate_outputs(CLI::App& app, Options& o) {
                  "t,j_B,M,m_B,m_B_prime,value = <M-m_B, m_B|rho|M-m_B', m_B'>");
   app.add_option("--sectors-output", o.sectors_output,
                  "CSV of the population of each total-J sector over time (conserved)");
+  app.add_option("--counts-output", o.counts_output,
+                 "CSV of P(n, t), the distribution of the number n of emitted quanta, at "
+                 "--state-times: t,n,P,P_err");
+  app.add_option("--jumps-output", o.jumps_output,
+                 "CSV of the jump records of the first --record-trajectories trajectories: "
+                 "trajectory,t,channel,M (channel em = J^-, abs = J^+; M after the jump)");
+  app.add_option("--record-trajectories", o.ensemble.record_trajectories,
+                 "How many trajectories' jumps --jumps-output records")
+      ->check(integer_at_least(1));
 }
 
 }  // namespace
 
 const std::vector<std::string>& all_observables() {
-  static const std::vector<std::string> names = {"E_B", "E_C", "P_B",     "W_open", "dark",
-                                                 "W_B", "W_B_sym", "S_B", "dS_B_dt"};
+  static const std::vector<std::string> names = observable_names();
   return names;
+}
+
+/// The column list of --help, from the registry.
+std::string columns_help() {
+  std::string out = "Columns (each followed by <name>_err):\n";
+  for (const auto& info : observable_registry())
+    out += fmt::format("  {:<8} {} [{}{}{}]\n", info.name, info.help, info.error_method,
+                       info.exact ? "" : "; simulate only",
+                       info.in_default ? "" : "; only with --observables");
+  return out;
 }
 
 std::unique_ptr<CLI::App> make_app(Options& o) {
@@ -112,11 +135,8 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "and a battery of N_B spins share a thermal reservoir; collective J^- and J^+ jumps\n"
       "move energy into the battery and trap it in dark states. Units: hbar = 1, time in\n"
       "1/gamma, energy in omega. Output: CSV with columns t, then each observable and its\n"
-      "standard error (E_B, E_C: energy per spin; P_B: power per spin; W_open = E_B - E_th;\n"
-      "dark: population of dark states; W_B, W_B_sym: ergotropy per spin over all / over\n"
-      "symmetric unitaries (W_B_sym is nan unless the battery stays symmetric, i.e. ground);\n"
-      "S_B: logarithmic negativity; dS_B_dt: its rate). Errors: standard errors for linear\n"
-      "columns, delete-one-block jackknife (bias-corrected) for W_*, S_B, dS_B_dt.\n\n"
+      "error: standard errors for linear columns, delete-one-block jackknife (bias-corrected)\n"
+      "for nonlinear ones.\n\n" + columns_help() + "\n"
       "Examples:\n"
       "  darkcharge simulate                                  # Fig. 2a case, N_B=2, N_C=10\n"
       "  darkcharge simulate --nb 10 --nc 50 --trajectories 20000 -o run.csv --summary run.json\n"
@@ -158,7 +178,7 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
   steady->add_option("--observables", o.observables,
                      "Comma-separated subset; without W_B, W_B_sym or S_B only the energies, "
                      "dark and dE_B_dT are computed (cheap at any size; the others are nan)")
-      ->delimiter(',')->check(CLI::IsMember(all_observables()));
+      ->delimiter(',')->check(CLI::IsMember(observable_names(true)));
   steady->callback([&o] { o.command = "steady"; });
   return app;
 }

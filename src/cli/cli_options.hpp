@@ -27,6 +27,8 @@ struct Options {
   std::string state_output;            // battery reduced state, t,j_B,m_B,population
   std::string joint_state_output;      // joint state blocks in the product basis
   std::string sectors_output;          // total-J sector populations
+  std::string counts_output;           // P(n, t) of emitted quanta at --state-times
+  std::string jumps_output;            // jump records of the first --record-trajectories
   std::vector<double> temperatures;    // steady: sweep over T
   std::vector<double> nbar_values;     // steady: sweep over nbar
   long max_dimension = 2000;           // exact: largest product-basis dimension

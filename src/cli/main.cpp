@@ -15,6 +15,7 @@
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/errors.hpp"
 #include "darkcharge/exact_solver.hpp"
+#include "darkcharge/observable_registry.hpp"
 #include "darkcharge/steady_state.hpp"
 #include "output_files.hpp"
 #include "progress_bar.hpp"
@@ -55,41 +56,8 @@ nlohmann::json peaks_json(const PeakSummary& p) {
                    "error of a peak time when the peak is flat"}};
 }
 
-bool wants(const Options& o, std::initializer_list<const char*> names) {
-  if (o.observables.empty()) return true;
-  for (const char* name : names)
-    if (std::find(o.observables.begin(), o.observables.end(), name) != o.observables.end())
-      return true;
-  return false;
-}
-
-/// Which accumulators the requested columns and files need. By default every column is on;
-/// S_B is then left out above kDefaultEntanglementWidth (its jackknife does a dense
-/// eigen-decomposition per block of rho^{T_B} per replicate), with a note on stderr.
-constexpr int kDefaultEntanglementWidth = 61;
-
-void plan_accumulators(Options& o, std::vector<std::string>& notes) {
-  const bool states = !o.state_output.empty() || !o.joint_state_output.empty();
-  o.ensemble.ergotropy = wants(o, {"W_B", "W_B_sym"});
-  o.ensemble.entanglement = states || wants(o, {"S_B", "dS_B_dt"});
-  o.ensemble.sector_populations = !o.sectors_output.empty();
-  const int width = std::min(o.model.n_charger, o.model.n_battery) + 1;  // 2 min(j_C,j_B)+1
-  if (o.observables.empty() && !states && width > kDefaultEntanglementWidth) {
-    o.ensemble.entanglement = false;
-    notes.push_back(fmt::format(
-        "S_B and dS_B_dt left out by default for 2 min(j_C, j_B) + 1 = {} > {}; request them "
-        "with --observables",
-        width, kDefaultEntanglementWidth));
-  }
-}
-
-/// Keeps the requested columns (all if none requested), in the canonical order.
-TimeSeries select_columns(const TimeSeries& series, const std::vector<std::string>& wanted) {
-  if (wanted.empty()) return series;
-  TimeSeries out{series.time, {}};
-  for (const auto& c : series.columns)
-    if (std::find(wanted.begin(), wanted.end(), c.name) != wanted.end()) out.columns.push_back(c);
-  return out;
+bool wants(const Options& o, const std::vector<std::string>& names) {
+  return requests_any(o.observables, names);
 }
 
 std::vector<int> state_indices(const Options& o) {
@@ -126,6 +94,24 @@ void write_joint_state(std::ostream& out, const Options& o, const EnsembleResult
           out << fmt::format("{:.10g},{},{},{},{},{:.12g}\n", r.series.time[g], j_b, M, m0 + i,
                              m0 + k, p(i, k));
     }
+}
+
+void write_emission_counts(std::ostream& out, const EnsembleResult& r) {
+  out << "# distribution P(n, t) of the number n of quanta emitted by time t (J^- jumps), "
+         "with standard errors; rows with P > 0\n";
+  out << "t,n,P,P_err\n";
+  for (const auto& c : r.emission_counts)
+    out << fmt::format("{:.10g},{},{:.10g},{:.3g}\n", c.time, c.emitted, c.probability.value,
+                       c.probability.error);
+}
+
+void write_jumps(std::ostream& out, const EnsembleResult& r) {
+  out << "# jump records: trajectory index, jump time, channel (em = J^-, a quantum emitted "
+         "into the reservoir; abs = J^+, absorbed), total M after the jump\n";
+  out << "trajectory,t,channel,M\n";
+  for (const auto& j : r.jumps)
+    out << fmt::format("{},{:.17g},{},{}\n", j.trajectory, j.jump.time,
+                       j.jump.channel == Jump::kEmission ? "em" : "abs", j.jump.m_after);
 }
 
 nlohmann::json summary(const Options& o, const TimeSeries& series, int threads,
@@ -196,8 +182,13 @@ int run(Options& o) {
   finalize(o);
   if (o.command == "steady") return run_steady(o);
   // Open output files first: a bad path fails before minutes of computation.
-  if (!o.state_times.empty() && o.state_output.empty() && o.joint_state_output.empty())
-    throw InvalidArgument("--state-times needs --state-output or --joint-state-output");
+  if (!o.state_times.empty() && o.state_output.empty() && o.joint_state_output.empty() &&
+      o.counts_output.empty())
+    throw InvalidArgument("--state-times needs --state-output, --joint-state-output or --counts-output");
+  if (!o.counts_output.empty() && o.state_times.empty())
+    throw InvalidArgument("--counts-output needs --state-times");
+  if (o.jumps_output.empty() != (o.ensemble.record_trajectories == 0))
+    throw InvalidArgument("--jumps-output and --record-trajectories go together");
   if ((!o.state_output.empty() || !o.joint_state_output.empty()) && o.state_times.empty())
     throw InvalidArgument("--state-output/--joint-state-output need --state-times");
   const long joint_dim = (o.model.n_charger + 1L) * (o.model.n_battery + 1L);
@@ -212,8 +203,18 @@ int run(Options& o) {
   if (!o.state_output.empty()) state_file.emplace(o.state_output);
   if (!o.joint_state_output.empty()) joint_file.emplace(o.joint_state_output);
   if (!o.sectors_output.empty()) sectors_file.emplace(o.sectors_output);
-  std::vector<std::string> notes;
-  if (o.command == "simulate") plan_accumulators(o, notes);
+  std::optional<AtomicFile> counts_file, jumps_file;
+  if (!o.counts_output.empty()) counts_file.emplace(o.counts_output);
+  if (!o.jumps_output.empty()) jumps_file.emplace(o.jumps_output);
+  std::vector<std::string> notes, columns = o.observables;
+  if (o.command == "simulate") {
+    const bool need_density = !o.state_output.empty() || !o.joint_state_output.empty();
+    const ObservablePlan plan = plan_observables(o.model, o.observables, need_density, o.ensemble);
+    notes = plan.notes;
+    columns = plan.columns;
+    o.ensemble.sector_populations = !o.sectors_output.empty();
+    if (counts_file) o.ensemble.count_times = o.state_times;
+  }
   for (const auto& note : notes) fmt::print(stderr, "darkcharge: note: {}\n", note);
 
   const int threads = o.ensemble.threads > 0 ? o.ensemble.threads : omp_get_max_threads();
@@ -230,7 +231,7 @@ int run(Options& o) {
     result.series = solve_exact(o.model, o.grid, exact);
     result.peaks = peak_summary(result.series, o.grid);
   }
-  const TimeSeries series = select_columns(result.series, o.observables);
+  const TimeSeries series = select_columns(result.series, columns);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -255,6 +256,14 @@ int run(Options& o) {
   if (joint_file) {
     write_joint_state(joint_file->stream(), o, result);
     joint_file->commit();
+  }
+  if (counts_file) {
+    write_emission_counts(counts_file->stream(), result);
+    counts_file->commit();
+  }
+  if (jumps_file) {
+    write_jumps(jumps_file->stream(), result);
+    jumps_file->commit();
   }
   if (sectors_file) {
     write_csv(sectors_file->stream(), result.sectors, metadata(o, threads));

@@ -1,0 +1,183 @@
+#include "ensemble_runner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <map>
+
+#include <omp.h>
+
+#include "darkcharge/errors.hpp"
+#include "darkcharge/initial_state.hpp"
+#include "darkcharge/trajectory.hpp"
+
+namespace darkcharge {
+namespace {
+
+/// Hands one block's trajectories to the observables: sampled values are summed into the
+/// block's means; records observe directly. Two counting fast paths apply when no
+/// observable keeps a record (sampled values depend only on the state and jump counts):
+///  - at nbar = 0 every trajectory starts in the same state and M only decreases, so the
+///    state (and the emitted count M0 - M) at output time g is a function of M alone:
+///    sample it once per (g, M), then count;
+///  - final states (dark levels, the ground) repeat exactly across trajectories: count how
+///    many trajectories froze in each at each time, add them all at the end.
+class BlockObserver : public TrajectoryObserver {
+ public:
+  BlockObserver(const RunPlan& plan, BlockResult& block)
+      : plan_(plan), block_(block), row_(plan.width) {
+    for (const auto& r : block.records)
+      if (r) means_only_ = false;
+    for (std::size_t i = 0; i < plan.observables.size(); ++i) {
+      const Observable* o = plan.observables[i];
+      const SampleValue f = o->sample_value();
+      const std::pair<SampleValue, int> value{f, plan.offsets[i]};
+      if (o->sample_width() == 0) continue;
+      if (!f)
+        sampled_.push_back({o, plan.offsets[i]});
+      else if (std::find(values_.begin(), values_.end(), value) == values_.end())
+        values_.push_back(value);  // observables sharing a value share its sum
+    }
+    const double m_max = plan.model.j_charger() + plan.model.j_battery();
+    m_count_ = static_cast<long>(std::lround(2 * m_max)) + 1;
+    if (plan.model.nbar == 0.0 && means_only_ &&
+        m_count_ * plan.grid.points <= kMaxKnownStates) {
+      known_count_.assign(m_count_ * plan.grid.points, 0);
+      known_values_.assign(known_count_.size() * plan.width, 0.0);
+    }
+  }
+
+  void begin_trajectory(long k) {
+    for (auto& r : block_.records)
+      if (r) r->begin_trajectory(k);
+  }
+
+  bool state_is_function_of_m() const override { return !known_count_.empty(); }
+
+  bool count_if_known(int g, double total_m) override {
+    long& count = known_count_[index(g, total_m)];
+    if (count == 0) return false;
+    ++count;
+    return true;
+  }
+
+  bool wants_jumps() const override {
+    for (const auto& r : block_.records)
+      if (r && r->wants_jumps()) return true;
+    return false;
+  }
+
+  void jumped(double time, bool emitted, double m_after) override {
+    const Jump jump{time, emitted ? Jump::kEmission : Jump::kAbsorption, m_after};
+    for (auto& r : block_.records)
+      if (r && r->wants_jumps()) r->jumped(jump);
+  }
+
+  void observe(int begin, int end, const Snapshot& s) override {
+    const Sample sample(plan_.model, s, plan_.basis, psi_);
+    for (const auto& [value, offset] : values_) row_[offset] = value(sample);
+    for (const auto& [observable, offset] : sampled_) observable->sample(sample, row_.data() + offset);
+    if (!known_count_.empty()) {  // remember the row of (g, M); later trajectories only count
+      for (int g = begin; g < end; ++g) {
+        const std::size_t i = index(g, s.state.total_m());
+        if (known_count_[i]++ == 0)
+          std::copy(row_.begin(), row_.end(), known_values_.begin() + i * plan_.width);
+      }
+      return;
+    }
+    if (s.frozen && means_only_) {
+      std::vector<long>& starts = frozen_[row_];
+      if (starts.empty()) starts.assign(plan_.grid.points + 1, 0);
+      ++starts[begin];
+      return;
+    }
+    block_.means.add_rows(begin, end, row_.data());
+    for (auto& r : block_.records)
+      if (r) r->observe(begin, end, sample);
+  }
+
+  /// Adds what was only counted: the (g, M) rows of the nbar = 0 path, and the frozen
+  /// tails (a trajectory frozen from index g0 on counts at every g >= g0).
+  void flush() {
+    for (std::size_t i = 0; i < known_count_.size(); ++i)
+      if (known_count_[i] > 0) {
+        const int g = static_cast<int>(i / m_count_);
+        block_.means.add_rows(g, g + 1, known_values_.data() + i * plan_.width, known_count_[i]);
+        known_count_[i] = 0;
+      }
+    for (const auto& [values, starts] : frozen_) {
+      std::vector<long> active(plan_.grid.points, 0);
+      long running = 0;
+      for (int g = 0; g < plan_.grid.points; ++g) active[g] = (running += starts[g]);
+      block_.means.add_weighted_rows(active, values.data());
+    }
+    frozen_.clear();
+  }
+
+ private:
+  static constexpr long kMaxKnownStates = 1 << 18;
+  std::size_t index(int g, double total_m) const {
+    const double m_max = 0.5 * (m_count_ - 1);
+    return std::size_t(g) * m_count_ + static_cast<std::size_t>(std::lround(total_m + m_max));
+  }
+
+  const RunPlan& plan_;
+  BlockResult& block_;
+  bool means_only_ = true;
+  long m_count_ = 0;
+  std::vector<long> known_count_;     // (g, M) -> trajectories seen there (nbar = 0 path)
+  std::vector<double> known_values_;  // (g, M) -> sampled row
+  std::map<std::vector<double>, std::vector<long>> frozen_;  // final row -> count by start
+  std::vector<std::pair<SampleValue, int>> values_;          // plain values: (function, offset)
+  std::vector<std::pair<const Observable*, int>> sampled_;  // other sampled observables
+  std::vector<double> row_;
+  Eigen::VectorXd psi_;
+};
+
+BlockResult new_block(const RunPlan& plan) {
+  BlockResult block{BlockStatistics(plan.grid.points, plan.width), {}};
+  for (const Observable* o : plan.observables) block.records.push_back(o->new_record());
+  return block;
+}
+
+}  // namespace
+
+std::vector<BlockResult> run_blocks(const RunPlan& plan, int block_count,
+                                    const ProgressCallback& progress) {
+  const long n = plan.options.trajectories;
+  std::vector<BlockResult> blocks;
+  for (int b = 0; b < block_count; ++b) blocks.push_back(new_block(plan));
+  std::atomic<long> done{0};
+  std::exception_ptr failure;
+  const int threads = plan.options.threads > 0 ? plan.options.threads : omp_get_max_threads();
+#pragma omp parallel num_threads(threads)
+  {
+    CoupledState state;
+    std::vector<double> scratch;
+#pragma omp for schedule(dynamic, 1)
+    for (int b = 0; b < block_count; ++b) {
+      try {
+        BlockObserver observer(plan, blocks[b]);
+        for (long k = block_begin(n, block_count, b); k < block_begin(n, block_count, b + 1); ++k) {
+          if (plan.options.stop && plan.options.stop->load(std::memory_order_relaxed))
+            throw Interrupted("run interrupted before all trajectories finished");
+          Rng rng = trajectory_rng(plan.options.seed, static_cast<std::uint64_t>(k));
+          const InitialState init = sample_initial_state(plan.model, rng);
+          observer.begin_trajectory(k);
+          run_trajectory(plan.model, init, plan.grid, rng, observer, state, scratch);
+          const long finished = ++done;
+          if (progress && omp_get_thread_num() == 0) progress(finished, n);
+        }
+        observer.flush();
+      } catch (...) {
+#pragma omp critical(darkcharge_failure)
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  return blocks;
+}
+
+}  // namespace darkcharge
