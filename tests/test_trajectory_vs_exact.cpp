@@ -41,6 +41,7 @@ double worst_z(const Model& model, const TimeGrid& grid, const EnsembleOptions& 
   const TimeSeries exact = solve_exact(exact_model, grid);
   double worst = 0;
   for (const auto& column : exact.columns) {
+    if (!traj.has(column.name)) continue;  // not requested of the trajectories
     const Column& mc = traj.column(column.name);
     for (int g = 0; g < grid.points; ++g) {
       if (std::isnan(column.value[g])) {  // W_B_sym of a thermal battery: undefined in both

@@ -2,6 +2,7 @@
 // statistic of the jump record (photon counting), not of rho (physics.md). Each trajectory
 // contributes n_em and n_em^2; the ratio is nonlinear: delete-one-block jackknife. NaN
 // (0/0) before the first emission.
+#include <cmath>
 #include <memory>
 
 #include "darkcharge/ensemble.hpp"
@@ -21,7 +22,7 @@ class EmissionFanoFactor : public Observable {
   void estimate(const BlockSums& sums, Estimates& out) const override {
     out.result.series.columns.push_back(
         sums.jackknife_column("F_em", 2, [](const double* m, const Model&) {
-          return (m[1] - m[0] * m[0]) / m[0];
+          return m[0] > 0 ? (m[1] - m[0] * m[0]) / m[0] : std::nan("");
         }));
   }
 };
