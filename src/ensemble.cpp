@@ -1,6 +1,10 @@
 #include "darkcharge/ensemble.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -94,6 +98,174 @@ std::unique_ptr<ProductBasis> product_basis(const Model& model, const EnsembleOp
   return std::make_unique<ProductBasis>(model.j_charger(), sectors);
 }
 
+/// True when observable unit `unit` makes any column named in `names`.
+bool makes_any(const std::string& unit, const std::vector<std::string>& names) {
+  for (const auto& info : observable_registry())
+    if (info.unit == unit && std::find(names.begin(), names.end(), info.name) != names.end())
+      return true;
+  return false;
+}
+
+/// Folds unit results into blocks in increasing unit order as soon as each block's next unit
+/// is there (memory stays bounded); finish() folds what remains past gaps (units skipped by
+/// a time limit), still in order.
+class BlockFolder {
+ public:
+  BlockFolder(const RunPlan& plan, const WorkLayout& layout)
+      : plan_(plan), layout_(layout), blocks_(layout.blocks), next_(layout.blocks) {
+    for (int b = 0; b < layout.blocks; ++b) next_[b] = b;
+  }
+
+  void add(long u, UnitResult&& unit) {
+    pending_.emplace(u, std::move(unit));
+    const int b = layout_.block_of(u);
+    for (auto it = pending_.find(next_[b]); it != pending_.end(); it = pending_.find(next_[b])) {
+      fold(b, std::move(it->second));
+      pending_.erase(it);
+      next_[b] += layout_.blocks;
+    }
+  }
+  bool has(long u) const { return u < next_[layout_.block_of(u)] || pending_.count(u); }
+  void finish() {
+    for (auto& [u, unit] : pending_) fold(layout_.block_of(u), std::move(unit));
+    pending_.clear();
+  }
+  /// Blocks that hold trajectories, in block order.
+  std::vector<const UnitResult*> blocks() const {
+    std::vector<const UnitResult*> out;
+    for (const auto& b : blocks_)
+      if (b && b->trajectories > 0) out.push_back(&*b);
+    return out;
+  }
+  long trajectories() const {
+    long n = 0;
+    for (const auto& b : blocks_)
+      if (b) n += b->trajectories;
+    return n;
+  }
+
+ private:
+  void fold(int b, UnitResult&& unit) {
+    if (!blocks_[b])
+      blocks_[b] = std::move(unit);
+    else
+      blocks_[b]->merge(unit);
+  }
+  const RunPlan& plan_;
+  const WorkLayout& layout_;
+  std::vector<std::optional<UnitResult>> blocks_;
+  std::vector<long> next_;  // next unit index each block expects
+  std::map<long, UnitResult> pending_;
+};
+
+/// Columns and side outputs from the folded blocks.
+EnsembleResult estimate_all(const RunPlan& plan,
+                            const std::vector<std::unique_ptr<Observable>>& observables,
+                            const std::vector<std::string>& unit_names, const BlockFolder& folder,
+                            const std::vector<std::string>* only = nullptr) {
+  const auto blocks = folder.blocks();
+  if (blocks.empty()) throw InvalidArgument("no work unit finished (time limit too short?)");
+  std::vector<BlockStatistics> means;
+  std::vector<long> sizes;
+  for (const UnitResult* b : blocks) {
+    means.push_back(b->means);
+    sizes.push_back(b->trajectories);
+  }
+  EnsembleResult result;
+  for (int g = 0; g < plan.grid.points; ++g) result.series.time.push_back(plan.grid.time(g));
+  Estimates estimates{result, {}};
+  for (std::size_t i = 0; i < observables.size(); ++i) {
+    if (only && !makes_any(unit_names[i], *only)) continue;
+    std::vector<const BlockRecord*> records;
+    if (blocks.front()->records[i])
+      for (const UnitResult* b : blocks) records.push_back(b->records[i].get());
+    const BlockSums sums(means, plan.offsets[i], std::move(records), sizes, plan.model, plan.grid);
+    observables[i]->estimate(sums, estimates);
+  }
+  if (only) return result;
+  const Replicates& power = estimates.curves.at("P_B");
+  const auto rate = estimates.curves.find("dS_B_dt");
+  if (rate != estimates.curves.end())
+    result.peaks = peaks_with_errors(plan.grid, power.full, power.leave_one_out,
+                                     &rate->second.full, &rate->second.leave_one_out);
+  else
+    result.peaks = peaks_with_errors(plan.grid, power.full, power.leave_one_out, nullptr, nullptr);
+  return result;
+}
+/// True when every target column's largest (non-NaN) error over the grid is within bounds.
+bool targets_met(const RunPlan& plan, const std::vector<std::unique_ptr<Observable>>& observables,
+                 const std::vector<std::string>& unit_names, const BlockFolder& folder) {
+  std::vector<std::string> names;
+  for (const auto& target : plan.options.target_errors) names.push_back(target.first);
+  const EnsembleResult partial = estimate_all(plan, observables, unit_names, folder, &names);
+  for (const auto& [name, bound] : plan.options.target_errors) {
+    double largest = -1;
+    for (double e : partial.series.column(name).error)
+      if (!std::isnan(e)) largest = std::max(largest, e);
+    if (!(largest >= 0 && largest <= bound)) return false;
+  }
+  return true;
+}
+
+/// Runs what is not in options.completed_units and folds everything; returns the stop reason.
+std::string run_and_fold(const RunPlan& plan, const std::vector<std::unique_ptr<Observable>>& observables,
+                         const std::vector<std::string>& unit_names, const WorkLayout& layout,
+                         BlockFolder& folder, const ProgressCallback& progress) {
+  const EnsembleOptions& o = plan.options;
+  for (const auto& [u, bytes] : o.completed_units)
+    if (u < 0 || u >= layout.units())
+      throw InvalidArgument(fmt::format("completed_units: unit {} is outside 0..{}", u, layout.units() - 1));
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<bool> timed_out{false};
+  const std::function<bool()> keep_going = [&] {
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (o.time_limit > 0 && elapsed > o.time_limit) timed_out = true;
+    return !timed_out.load();
+  };
+  const std::function<void(long, UnitResult&&)> done = [&](long u, UnitResult&& unit) {
+    if (o.on_unit_done) o.on_unit_done(u, save_unit(unit));
+    folder.add(u, std::move(unit));
+  };
+  long already = 0;
+  // Units in [first, last) not yet done, after folding those a checkpoint holds.
+  auto to_run = [&](long first, long last) {
+    std::vector<long> todo;
+    for (long u = first; u < last; ++u) {
+      const auto it = o.completed_units.find(u);
+      if (it == o.completed_units.end()) {
+        todo.push_back(u);
+        continue;
+      }
+      UnitResult unit = load_unit(plan, it->second);
+      if (unit.trajectories != layout.end(u) - layout.first(u))
+        throw InvalidArgument(fmt::format("completed_units: unit {} has {} trajectories, expected {}",
+                                          u, unit.trajectories, layout.end(u) - layout.first(u)));
+      already += unit.trajectories;
+      folder.add(u, std::move(unit));
+    }
+    return todo;
+  };
+  if (o.target_errors.empty()) {
+    run_units(plan, layout, to_run(0, layout.units()), keep_going, done, progress, already);
+    folder.finish();
+    return timed_out ? "time-limit" : "completed";
+  }
+  // Rounds of B units: after each, decide from rounds 0..r alone (every block complete).
+  for (long first = 0; first < layout.units(); first += layout.blocks) {
+    const long last = std::min(layout.units(), first + layout.blocks);
+    run_units(plan, layout, to_run(first, last), keep_going, done, progress, already);
+    already = folder.trajectories();
+    if (timed_out) {
+      folder.finish();
+      return "time-limit";
+    }
+    if (targets_met(plan, observables, unit_names, folder)) return "target-error";
+  }
+  folder.finish();
+  return "completed";
+}
+
 }  // namespace
 
 void validate(const EnsembleOptions& options) {
@@ -112,14 +284,13 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
   for (double t : options.count_times)
     if (!(t >= 0 && t <= grid.t_max))
       throw InvalidArgument(fmt::format("count_times: {} is outside [0, t_max = {}]", t, grid.t_max));
-  const long n = options.trajectories;
-  const int block_count = static_cast<int>(std::min<long>(options.blocks, n));
   const ObservableContext context{model, grid, options};
   std::vector<std::unique_ptr<Observable>> observables;
   RunPlan plan{model, grid, options, {}, {}, 0, nullptr};
   bool product = false;
   std::map<SampleValue, int> value_offsets;  // one sum per distinct plain value
-  for (const auto& unit : units_to_run(options)) {
+  const std::vector<std::string> unit_names = units_to_run(options);
+  for (const auto& unit : unit_names) {
     observables.push_back(make_observable(unit, context));
     const Observable& o = *observables.back();
     plan.observables.push_back(&o);
@@ -133,36 +304,25 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
     }
     product |= o.needs_product_basis();
   }
+  for (const auto& [name, bound] : options.target_errors) {
+    if (!std::any_of(unit_names.begin(), unit_names.end(),
+                     [&](const std::string& unit) { return makes_any(unit, {name}); }))
+      throw InvalidArgument(fmt::format("target_errors: column '{}' is not computed", name));
+    if (!(bound > 0))
+      throw InvalidArgument(fmt::format("target_errors: {} = {} must be > 0", name, bound));
+  }
   std::unique_ptr<ProductBasis> basis;
   if (product) basis = product_basis(model, options);
   plan.basis = basis.get();
 
-  std::vector<BlockResult> blocks = run_blocks(plan, block_count, progress);
-  if (progress) progress(n, n);
-
-  std::vector<BlockStatistics> means;
-  std::vector<long> sizes;
-  for (int b = 0; b < block_count; ++b) {
-    means.push_back(std::move(blocks[b].means));
-    sizes.push_back(block_begin(n, block_count, b + 1) - block_begin(n, block_count, b));
-  }
-  EnsembleResult result;
-  for (int g = 0; g < grid.points; ++g) result.series.time.push_back(grid.time(g));
-  Estimates estimates{result, {}};
-  for (std::size_t i = 0; i < observables.size(); ++i) {
-    std::vector<const BlockRecord*> records;
-    if (blocks.front().records[i])
-      for (const auto& block : blocks) records.push_back(block.records[i].get());
-    const BlockSums sums(means, plan.offsets[i], std::move(records), sizes, model, grid);
-    observables[i]->estimate(sums, estimates);
-  }
-  const Replicates& power = estimates.curves.at("P_B");
-  const auto rate = estimates.curves.find("dS_B_dt");
-  if (rate != estimates.curves.end())
-    result.peaks = peaks_with_errors(grid, power.full, power.leave_one_out, &rate->second.full,
-                                     &rate->second.leave_one_out);
-  else
-    result.peaks = peaks_with_errors(grid, power.full, power.leave_one_out, nullptr, nullptr);
+  const WorkLayout layout = work_layout(options);
+  BlockFolder folder(plan, layout);
+  const std::string stop_reason =
+      run_and_fold(plan, observables, unit_names, layout, folder, progress);
+  if (progress) progress(folder.trajectories(), layout.trajectories);
+  EnsembleResult result = estimate_all(plan, observables, unit_names, folder);
+  result.trajectories_run = folder.trajectories();
+  result.stop_reason = stop_reason;
   return result;
 }
 

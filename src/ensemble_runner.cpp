@@ -8,6 +8,7 @@
 
 #include <omp.h>
 
+#include "darkcharge/byte_stream.hpp"
 #include "darkcharge/errors.hpp"
 #include "darkcharge/initial_state.hpp"
 #include "darkcharge/trajectory.hpp"
@@ -25,7 +26,7 @@ namespace {
 ///    many trajectories froze in each at each time, add them all at the end.
 class BlockObserver : public TrajectoryObserver {
  public:
-  BlockObserver(const RunPlan& plan, BlockResult& block)
+  BlockObserver(const RunPlan& plan, UnitResult& block)
       : plan_(plan), block_(block), row_(plan.width) {
     for (const auto& r : block.records)
       if (r) means_only_ = false;
@@ -123,7 +124,7 @@ class BlockObserver : public TrajectoryObserver {
   }
 
   const RunPlan& plan_;
-  BlockResult& block_;
+  UnitResult& block_;
   bool means_only_ = true;
   long m_count_ = 0;
   std::vector<long> known_count_;     // (g, M) -> trajectories seen there (nbar = 0 path)
@@ -135,49 +136,100 @@ class BlockObserver : public TrajectoryObserver {
   Eigen::VectorXd psi_;
 };
 
-BlockResult new_block(const RunPlan& plan) {
-  BlockResult block{BlockStatistics(plan.grid.points, plan.width), {}};
-  for (const Observable* o : plan.observables) block.records.push_back(o->new_record());
-  return block;
-}
-
 }  // namespace
 
-std::vector<BlockResult> run_blocks(const RunPlan& plan, int block_count,
-                                    const ProgressCallback& progress) {
-  const long n = plan.options.trajectories;
-  std::vector<BlockResult> blocks;
-  for (int b = 0; b < block_count; ++b) blocks.push_back(new_block(plan));
-  std::atomic<long> done{0};
+void UnitResult::merge(const UnitResult& next) {
+  trajectories += next.trajectories;
+  means.merge(next.means);
+  for (std::size_t i = 0; i < records.size(); ++i)
+    if (records[i]) records[i]->merge(*next.records[i]);
+}
+
+UnitResult new_unit_result(const RunPlan& plan) {
+  UnitResult unit;
+  unit.means = BlockStatistics(plan.grid.points, plan.width);
+  for (const Observable* o : plan.observables) unit.records.push_back(o->new_record());
+  return unit;
+}
+
+std::string save_unit(const UnitResult& unit) {
+  ByteWriter out;
+  out.put<std::int64_t>(unit.trajectories);
+  unit.means.save(out);
+  for (const auto& r : unit.records)
+    if (r) r->save(out);
+  return std::move(out.bytes());
+}
+
+UnitResult load_unit(const RunPlan& plan, const std::string& bytes) {
+  UnitResult unit = new_unit_result(plan);
+  ByteReader in(bytes);
+  unit.trajectories = in.get<std::int64_t>();
+  unit.means = BlockStatistics::load(in);
+  if (unit.means.points() != plan.grid.points || unit.means.observables() != plan.width)
+    throw InvalidArgument("work-unit data: made for other options (grid or columns differ)");
+  for (auto& r : unit.records)
+    if (r) r->load(in);
+  if (!in.at_end()) throw InvalidArgument("work-unit data: trailing bytes (other options?)");
+  return unit;
+}
+
+WorkLayout work_layout(const EnsembleOptions& options) {
+  WorkLayout layout;
+  layout.trajectories = options.trajectories;
+  layout.blocks = static_cast<int>(std::min<long>(options.blocks, options.trajectories));
+  // Automatic: k equal units per block, k = per_block / 256 rounded up, 1 <= k <= 8: units of
+  // >= 256 trajectories where possible (each unit re-learns the counting fast path's
+  // states), and up to 8 B units for load balance (256 units at the default B = 32).
+  const long per_block = std::max<long>(1, options.trajectories / layout.blocks);
+  const long k = std::clamp<long>((per_block + 255) / 256, 1, 8);
+  layout.unit_size = options.unit_trajectories > 0 ? options.unit_trajectories
+                                                   : (per_block + k - 1) / k;
+  return layout;
+}
+
+void run_units(const RunPlan& plan, const WorkLayout& layout, const std::vector<long>& units,
+               const std::function<bool()>& keep_going,
+               const std::function<void(long, UnitResult&&)>& done,
+               const ProgressCallback& progress, long already_done) {
+  std::atomic<long> finished_trajectories{already_done};
   std::exception_ptr failure;
+  std::atomic<bool> failed{false};
   const int threads = plan.options.threads > 0 ? plan.options.threads : omp_get_max_threads();
+  const long count = static_cast<long>(units.size());
 #pragma omp parallel num_threads(threads)
   {
     CoupledState state;
     std::vector<double> scratch;
 #pragma omp for schedule(dynamic, 1)
-    for (int b = 0; b < block_count; ++b) {
+    for (long i = 0; i < count; ++i) {
       try {
-        BlockObserver observer(plan, blocks[b]);
-        for (long k = block_begin(n, block_count, b); k < block_begin(n, block_count, b + 1); ++k) {
+        if (failed.load() || (keep_going && !keep_going())) continue;
+        const long u = units[i];
+        UnitResult unit = new_unit_result(plan);
+        BlockObserver observer(plan, unit);
+        for (long k = layout.first(u); k < layout.end(u); ++k) {
           if (plan.options.stop && plan.options.stop->load(std::memory_order_relaxed))
             throw Interrupted("run interrupted before all trajectories finished");
           Rng rng = trajectory_rng(plan.options.seed, static_cast<std::uint64_t>(k));
           const InitialState init = sample_initial_state(plan.model, rng);
           observer.begin_trajectory(k);
           run_trajectory(plan.model, init, plan.grid, rng, observer, state, scratch);
-          const long finished = ++done;
-          if (progress && omp_get_thread_num() == 0) progress(finished, n);
+          const long finished = ++finished_trajectories;
+          if (progress && omp_get_thread_num() == 0) progress(finished, layout.trajectories);
         }
         observer.flush();
+        unit.trajectories = layout.end(u) - layout.first(u);
+#pragma omp critical(darkcharge_unit_done)
+        done(u, std::move(unit));
       } catch (...) {
 #pragma omp critical(darkcharge_failure)
         if (!failure) failure = std::current_exception();
+        failed = true;
       }
     }
   }
   if (failure) std::rethrow_exception(failure);
-  return blocks;
 }
 
 }  // namespace darkcharge

@@ -1,7 +1,12 @@
 #pragma once
-// The parallel runner: trajectories in blocks, each block filled by one thread in
-// trajectory order and handed to the observables. It names no observable.
+// The parallel runner: trajectories in work units, each unit run by one thread in trajectory
+// order and handed to the observables. It names no observable. Work units are decoupled from
+// the statistics blocks (issue 12): unit u holds trajectories [u U, (u + 1) U) and belongs
+// to block u mod B; a block is the fold of its units in increasing u, so results do not
+// depend on threads, processes, completion order or interruption.
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "darkcharge/block_statistics.hpp"
@@ -11,7 +16,7 @@
 namespace darkcharge {
 
 /// What to run and whom to tell: the observables, and where each one's sampled values sit in
-/// the row summed per block.
+/// the row summed per unit.
 struct RunPlan {
   const Model& model;
   const TimeGrid& grid;
@@ -22,17 +27,29 @@ struct RunPlan {
   const ProductBasis* basis = nullptr;  // when some observable needs product amplitudes
 };
 
-/// One block's sums: the sampled rows (means), and every observable's record (or null).
-struct BlockResult {
-  BlockStatistics means;
-  std::vector<std::unique_ptr<BlockRecord>> records;
+/// Sums over a set of trajectories (one unit, or a block of folded units).
+struct UnitResult {
+  long trajectories = 0;
+  BlockStatistics means{0, 0};
+  std::vector<std::unique_ptr<BlockRecord>> records;  // per observable, null if none
+
+  /// Adds `next` (the next unit of the same block).
+  void merge(const UnitResult& next);
 };
 
-/// First trajectory of block b when n trajectories are split into `blocks` blocks.
-inline long block_begin(long n, int blocks, int b) { return n * b / blocks; }
+/// An empty result shaped for `plan`.
+UnitResult new_unit_result(const RunPlan& plan);
+std::string save_unit(const UnitResult& unit);
+/// Reads what save_unit() wrote for the same plan; throws InvalidArgument if it does not fit.
+UnitResult load_unit(const RunPlan& plan, const std::string& bytes);
 
-/// Runs trajectories 0..n-1 in `blocks` contiguous blocks, in parallel over blocks.
-std::vector<BlockResult> run_blocks(const RunPlan& plan, int blocks,
-                                    const ProgressCallback& progress);
+/// Runs `units` in parallel (dynamic schedule). `done(u, result)` is called once per finished
+/// unit, one call at a time, in any order. Before starting a unit, `keep_going()` is asked;
+/// a unit it refuses is skipped. Throws Interrupted when options.stop is set (units already
+/// reported stay reported).
+void run_units(const RunPlan& plan, const WorkLayout& layout, const std::vector<long>& units,
+               const std::function<bool()>& keep_going,
+               const std::function<void(long, UnitResult&&)>& done,
+               const ProgressCallback& progress, long already_done);
 
 }  // namespace darkcharge

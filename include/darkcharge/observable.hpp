@@ -13,6 +13,7 @@
 #include <Eigen/Dense>
 
 #include "darkcharge/block_statistics.hpp"
+#include "darkcharge/byte_stream.hpp"
 #include "darkcharge/coupled_state.hpp"
 #include "darkcharge/density_matrix.hpp"
 #include "darkcharge/jackknife.hpp"
@@ -86,6 +87,12 @@ class BlockRecord {
   /// Only records that return true here receive jumps.
   virtual bool wants_jumps() const { return false; }
   virtual void jumped(const Jump& /*jump*/) {}
+
+  /// Adds the record of the next work unit of the same block (same observable).
+  virtual void merge(const BlockRecord& next) = 0;
+  /// Appends / reads the record as bytes (checkpoints, MPI); load() fills a fresh record.
+  virtual void save(ByteWriter& out) const = 0;
+  virtual void load(ByteReader& in) = 0;
 };
 
 /// A curve and its delete-one-block replicates (for jackknifed features such as peaks).

@@ -28,6 +28,34 @@ struct LevelRecord : BlockRecord {
       sums.segment(offset, psi.size()) += psi.cwiseAbs2();
     }
   }
+  void merge(const BlockRecord& next) override {
+    const auto& other = static_cast<const LevelRecord&>(next).levels;
+    for (std::size_t g = 0; g < levels.size(); ++g)
+      for (const auto& [jb, v] : other[g]) {
+        Eigen::VectorXd& sums = levels[g][jb];
+        if (sums.size() == 0) sums = Eigen::VectorXd::Zero(v.size());
+        sums += v;
+      }
+  }
+  void save(ByteWriter& out) const override {
+    for (const auto& sectors : levels) {
+      out.put<std::uint64_t>(sectors.size());
+      for (const auto& [jb, v] : sectors) {
+        out.put(jb);
+        out.put_doubles(v.data(), v.size());
+      }
+    }
+  }
+  void load(ByteReader& in) override {
+    for (auto& sectors : levels) {
+      const auto count = in.get<std::uint64_t>();
+      for (std::uint64_t i = 0; i < count; ++i) {
+        const double jb = in.get<double>();
+        const std::vector<double> v = in.get_doubles();
+        sectors[jb] = Eigen::Map<const Eigen::VectorXd>(v.data(), v.size());
+      }
+    }
+  }
   std::vector<LevelSums> levels;  // per grid time
 };
 

@@ -17,6 +17,29 @@ struct CountRecord : BlockRecord {
     for (std::size_t i = 0; i < indices.size(); ++i)
       if (indices[i] >= begin && indices[i] < end) ++counts[i][s.emitted()];
   }
+  void merge(const BlockRecord& next) override {
+    const auto& other = static_cast<const CountRecord&>(next).counts;
+    for (std::size_t i = 0; i < counts.size(); ++i)
+      for (const auto& [n, c] : other[i]) counts[i][n] += c;
+  }
+  void save(ByteWriter& out) const override {
+    for (const auto& histogram : counts) {
+      out.put<std::uint64_t>(histogram.size());
+      for (const auto& [n, c] : histogram) {
+        out.put<std::int64_t>(n);
+        out.put<std::int64_t>(c);
+      }
+    }
+  }
+  void load(ByteReader& in) override {
+    for (auto& histogram : counts) {
+      const auto size = in.get<std::uint64_t>();
+      for (std::uint64_t i = 0; i < size; ++i) {
+        const long n = in.get<std::int64_t>();
+        histogram[n] += in.get<std::int64_t>();
+      }
+    }
+  }
   const std::vector<int>& indices;
   std::vector<std::map<long, long>> counts;  // per count time: n -> trajectories
 };

@@ -19,6 +19,34 @@ struct JointStateRecord : BlockRecord {
     for (int g = begin; g < end; ++g)
       rho[g].add_pure(s.state().j_battery(), s.state().total_m(), psi);
   }
+  void merge(const BlockRecord& next) override {
+    const auto& other = static_cast<const JointStateRecord&>(next).rho;
+    for (std::size_t g = 0; g < rho.size(); ++g) rho[g].add(other[g], 1.0);
+  }
+  void save(ByteWriter& out) const override {
+    for (const auto& r : rho) {
+      out.put<std::uint64_t>(r.blocks.size());
+      for (const auto& [key, block] : r.blocks) {
+        out.put(key.first);
+        out.put(key.second);
+        out.put<std::int64_t>(block.rows());
+        out.put_doubles(block.data(), block.size());
+      }
+    }
+  }
+  void load(ByteReader& in) override {
+    for (auto& r : rho) {
+      const auto count = in.get<std::uint64_t>();
+      for (std::uint64_t i = 0; i < count; ++i) {
+        const double jb = in.get<double>(), M = in.get<double>();
+        const auto rows = in.get<std::int64_t>();
+        const std::vector<double> v = in.get_doubles();
+        if (rows < 0 || std::uint64_t(rows) * std::uint64_t(rows) != v.size())
+          throw InvalidArgument("work-unit data: bad joint-state block");
+        r.blocks[{jb, M}] = Eigen::Map<const Eigen::MatrixXd>(v.data(), rows, rows);
+      }
+    }
+  }
   std::vector<DensityMatrix> rho;  // per grid time, summed (not averaged)
 };
 

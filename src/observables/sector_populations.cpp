@@ -24,6 +24,11 @@ struct SectorRecord : BlockRecord {
     for (int g = begin; g < end; ++g)
       for (std::size_t j = 0; j < values.size(); ++j) sums.add(g, int(j), values[j]);
   }
+  void merge(const BlockRecord& next) override {
+    sums.merge(static_cast<const SectorRecord&>(next).sums);
+  }
+  void save(ByteWriter& out) const override { sums.save(out); }
+  void load(ByteReader& in) override { sums = BlockStatistics::load(in); }
   BlockStatistics sums;
   std::vector<double> values;
   double lowest_j;
