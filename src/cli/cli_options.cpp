@@ -111,6 +111,25 @@ void add_simulate_outputs(CLI::App& app, Options& o) {
       ->check(integer_at_least(1));
 }
 
+void add_run_control(CLI::App& app, Options& o) {
+  app.add_option("--checkpoint", o.checkpoint,
+                 "Save finished work units to FILE (atomically, every --checkpoint-every seconds "
+                 "and when interrupted or out of time); continue with 'darkcharge resume FILE'. "
+                 "Removed when the run completes");
+  app.add_option("--checkpoint-every", o.checkpoint_every,
+                 "Seconds between checkpoint writes (0: after every work unit)")
+      ->check(kFiniteNonNegative)->capture_default_str();
+  app.add_option("--target-error", o.target_error,
+                 "COLUMN=X[,COLUMN=X...]: stop once every named column's largest error over the "
+                 "grid is <= X (--trajectories is then the upper bound); decided after each "
+                 "round of 32 work units, so the stopping point does not depend on threads")
+      ->delimiter(',');
+  app.add_option("--time-limit", o.time_limit,
+                 "Start no work unit after this many seconds; write what was done (with "
+                 "--checkpoint, the rest can be resumed)")
+      ->check(kFinitePositive);
+}
+
 }  // namespace
 
 const std::vector<std::string>& all_observables() {
@@ -158,7 +177,22 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
                        "OpenMP threads (default: all cores); results do not depend on it")
       ->check(integer_at_least(1));
   add_simulate_outputs(*simulate, o);
+  add_run_control(*simulate, o);
   simulate->callback([&o] { o.command = "simulate"; });
+
+  auto* resume = app->add_subcommand(
+      "resume",
+      "Continue a `simulate --checkpoint FILE` run that was stopped (signal, kill, time limit):\n"
+      "runs only the work units the checkpoint lacks; the data rows equal an uninterrupted\n"
+      "run's for any thread counts before and after");
+  resume->add_option("checkpoint", o.resume_file, "Checkpoint file written by --checkpoint")
+      ->required();
+  resume->add_option("--output,-o", o.output, "CSV file to write (default: the original run's)");
+  resume->add_option("--summary", o.summary, "JSON summary file (default: the original run's)");
+  resume->add_option("--threads", o.ensemble.threads, "OpenMP threads (any; same results)")
+      ->check(integer_at_least(1));
+  resume->add_flag("--quiet,-q", o.quiet, "No progress indicator on standard error");
+  resume->callback([&o] { o.command = "resume"; });
 
   auto* exact = app->add_subcommand(
       "exact", "Exact density-matrix evolution (small systems), same columns, errors 0");

@@ -32,6 +32,12 @@ struct Options {
   std::vector<double> temperatures;    // steady: sweep over T
   std::vector<double> nbar_values;     // steady: sweep over nbar
   long max_dimension = 2000;           // exact: largest product-basis dimension
+  std::vector<std::string> arguments;  // argv[1..], stored in checkpoints
+  std::string checkpoint;              // simulate: checkpoint file
+  double checkpoint_every = 60;        // seconds between checkpoint writes (0: every unit)
+  std::vector<std::string> target_error;  // "COLUMN=X" items
+  double time_limit = 0;               // seconds; 0: none
+  std::string resume_file;             // resume: the checkpoint to continue
   bool quiet = false;
 };
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include "checkpoint.hpp"
 #include "cli_options.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/errors.hpp"
@@ -178,7 +179,59 @@ int run_steady(Options& o) {
   return 0;
 }
 
+/// --target-error items "COLUMN=X" into the library's (name, bound) pairs.
+void parse_target_errors(Options& o) {
+  for (const auto& item : o.target_error) {
+    const auto eq = item.find('=');
+    std::size_t used = 0;
+    double bound = 0;
+    try {
+      if (eq != std::string::npos) bound = std::stod(item.substr(eq + 1), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (eq == std::string::npos || used == 0 || used != item.size() - eq - 1 ||
+        !std::isfinite(bound) || bound <= 0)
+      throw InvalidArgument(fmt::format(
+          "--target-error: expected COLUMN=X with X a finite number > 0, got '{}'", item));
+    const std::string name = item.substr(0, eq);
+    if (std::find(o.ensemble.observables.begin(), o.ensemble.observables.end(), name) ==
+        o.ensemble.observables.end())
+      throw InvalidArgument(fmt::format(
+          "--target-error: '{}' is not a column of this run (add it to --observables)", name));
+    o.ensemble.target_errors.emplace_back(name, bound);
+  }
+}
+
+int run(Options& o);
+
+/// `darkcharge resume FILE`: the original command line with the finished units loaded.
+int run_resume(const Options& o) {
+  Checkpoint checkpoint = read_checkpoint(o.resume_file);
+  Options r;
+  auto app = make_app(r);
+  std::vector<const char*> argv = {"darkcharge"};
+  for (const auto& a : checkpoint.arguments) argv.push_back(a.c_str());
+  try {
+    app->parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& e) {
+    throw InvalidArgument(fmt::format("resume: the command line in '{}' does not parse: {}",
+                                      o.resume_file, e.what()));
+  }
+  if (r.command != "simulate" || r.checkpoint.empty())
+    throw InvalidArgument(fmt::format("resume: '{}' holds no simulate --checkpoint run", o.resume_file));
+  r.arguments = checkpoint.arguments;
+  r.checkpoint = o.resume_file;  // keep saving where we resumed from
+  if (!o.output.empty()) r.output = o.output;
+  if (!o.summary.empty()) r.summary = o.summary;
+  if (o.ensemble.threads > 0) r.ensemble.threads = o.ensemble.threads;
+  r.quiet = r.quiet || o.quiet;
+  r.ensemble.completed_units = std::move(checkpoint.units);
+  return run(r);
+}
+
 int run(Options& o) {
+  if (o.command == "resume") return run_resume(o);
   finalize(o);
   if (o.command == "steady") return run_steady(o);
   // Open output files first: a bad path fails before minutes of computation.
@@ -212,6 +265,8 @@ int run(Options& o) {
     const ObservablePlan plan = plan_observables(o.model, o.observables, need_density, o.ensemble);
     notes = plan.notes;
     columns = plan.columns;
+    parse_target_errors(o);
+    o.ensemble.time_limit = o.time_limit;
     o.ensemble.sector_populations = !o.sectors_output.empty();
     if (counts_file) o.ensemble.count_times = o.state_times;
   }
@@ -221,9 +276,37 @@ int run(Options& o) {
   const auto start = std::chrono::steady_clock::now();
   EnsembleResult result;
   if (o.command == "simulate") {
+    Checkpoint checkpoint{o.arguments, o.ensemble.completed_units};
+    auto saved = std::chrono::steady_clock::now();
+    auto save = [&] {
+      write_checkpoint(o.checkpoint, checkpoint);
+      saved = std::chrono::steady_clock::now();
+    };
+    if (!o.checkpoint.empty())
+      o.ensemble.on_unit_done = [&](long unit, const std::string& bytes) {
+        checkpoint.units[unit] = bytes;
+        if (std::chrono::duration<double>(std::chrono::steady_clock::now() - saved).count() >=
+            o.checkpoint_every)
+          save();
+      };
     ProgressBar bar("simulate", !o.quiet);
-    result = run_ensemble(o.model, o.grid, o.ensemble,
-                          [&bar](long done, long total) { bar.update(done, total); });
+    try {
+      result = run_ensemble(o.model, o.grid, o.ensemble,
+                            [&bar](long done, long total) { bar.update(done, total); });
+    } catch (const Interrupted&) {
+      if (!o.checkpoint.empty()) {
+        save();
+        fmt::print(stderr, "darkcharge: {} work units saved; continue with: darkcharge resume {}\n",
+                   checkpoint.units.size(), o.checkpoint);
+      }
+      throw;
+    }
+    if (!o.checkpoint.empty() && result.stop_reason == "time-limit") {
+      save();
+      notes.push_back(fmt::format("time limit reached after {} trajectories; continue with: "
+                                  "darkcharge resume {}",
+                                  result.trajectories_run, o.checkpoint));
+    }
   } else {
     ExactOptions exact;
     exact.nonlinear = wants(o, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
@@ -236,6 +319,9 @@ int run(Options& o) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::vector<std::string> meta = metadata(o, threads);
+  if (o.command == "simulate")
+    meta.push_back(fmt::format("trajectories-run={} stop={}", result.trajectories_run,
+                               result.stop_reason));
   for (const auto& note : notes) meta.push_back("note: " + note);
   if (csv_file) {
     write_csv(csv_file->stream(), series, meta);
@@ -245,6 +331,10 @@ int run(Options& o) {
   }
   if (summary_file) {
     nlohmann::json j = summary(o, series, threads, wall);
+    if (o.command == "simulate") {
+      j["trajectories_run"] = result.trajectories_run;
+      j["stop_reason"] = result.stop_reason;
+    }
     j["peaks"] = peaks_json(result.peaks);
     summary_file->stream() << j.dump(2) << '\n';
     summary_file->commit();
@@ -269,6 +359,8 @@ int run(Options& o) {
     write_csv(sectors_file->stream(), result.sectors, metadata(o, threads));
     sectors_file->commit();
   }
+  // A finished run needs no checkpoint (one stopped by its time limit keeps it to resume).
+  if (!o.checkpoint.empty() && result.stop_reason != "time-limit") std::remove(o.checkpoint.c_str());
   return 0;
 }
 
@@ -278,6 +370,7 @@ int run(Options& o) {
 int main(int argc, char** argv) {
   using namespace darkcharge;
   cli::Options options;
+  options.arguments.assign(argv + 1, argv + argc);
   auto app = cli::make_app(options);
   try {
     app->parse(argc, argv);
