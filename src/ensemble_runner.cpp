@@ -29,7 +29,8 @@ class BlockObserver : public TrajectoryObserver {
   BlockObserver(const RunPlan& plan, UnitResult& block)
       : plan_(plan), block_(block), row_(plan.width) {
     for (const auto& r : block.records)
-      if (r) means_only_ = false;
+      if (r) records_.push_back(r.get());
+    means_only_ = records_.empty();
     for (std::size_t i = 0; i < plan.observables.size(); ++i) {
       const Observable* o = plan.observables[i];
       const SampleValue f = o->sample_value();
@@ -50,8 +51,7 @@ class BlockObserver : public TrajectoryObserver {
   }
 
   void begin_trajectory(long k) {
-    for (auto& r : block_.records)
-      if (r) r->begin_trajectory(k);
+    for (BlockRecord* r : records_) r->begin_trajectory(k);
   }
 
   bool state_is_function_of_m() const override { return !known_count_.empty(); }
@@ -64,15 +64,15 @@ class BlockObserver : public TrajectoryObserver {
   }
 
   bool wants_jumps() const override {
-    for (const auto& r : block_.records)
-      if (r && r->wants_jumps()) return true;
+    for (const BlockRecord* r : records_)
+      if (r->wants_jumps()) return true;
     return false;
   }
 
   void jumped(double time, bool emitted, double m_after) override {
     const Jump jump{time, emitted ? Jump::kEmission : Jump::kAbsorption, m_after};
-    for (auto& r : block_.records)
-      if (r && r->wants_jumps()) r->jumped(jump);
+    for (BlockRecord* r : records_)
+      if (r->wants_jumps()) r->jumped(jump);
   }
 
   void observe(int begin, int end, const Snapshot& s) override {
@@ -94,8 +94,7 @@ class BlockObserver : public TrajectoryObserver {
       return;
     }
     block_.means.add_rows(begin, end, row_.data());
-    for (auto& r : block_.records)
-      if (r) r->observe(begin, end, sample);
+    for (BlockRecord* r : records_) r->observe(begin, end, sample);
   }
 
   /// Adds what was only counted: the (g, M) rows of the nbar = 0 path, and the frozen
@@ -120,11 +119,14 @@ class BlockObserver : public TrajectoryObserver {
   static constexpr long kMaxKnownStates = 1 << 18;
   std::size_t index(int g, double total_m) const {
     const double m_max = 0.5 * (m_count_ - 1);
-    return std::size_t(g) * m_count_ + static_cast<std::size_t>(std::lround(total_m + m_max));
+    // total_m + m_max is an exact integer >= 0: truncating x + 0.5 rounds it without a
+    // call to lround (this runs once per trajectory and output time on the nbar = 0 path).
+    return std::size_t(g) * m_count_ + static_cast<std::size_t>(total_m + m_max + 0.5);
   }
 
   const RunPlan& plan_;
   UnitResult& block_;
+  std::vector<BlockRecord*> records_;  // the observables' records (non-null ones)
   bool means_only_ = true;
   long m_count_ = 0;
   std::vector<long> known_count_;     // (g, M) -> trajectories seen there (nbar = 0 path)

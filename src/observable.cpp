@@ -27,10 +27,6 @@ double battery_energy_per_spin(const Sample& s) {
   return s.linear().battery_jz / s.model().n_battery + 0.5;
 }
 
-double Sample::product_first_level() const {
-  const CoupledState& st = snapshot_.state;
-  return first_battery_level(st.j_charger(), st.j_battery(), st.total_m());
-}
 
 long BlockSums::trajectories() const {
   long n = 0;

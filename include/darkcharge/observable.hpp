@@ -12,6 +12,7 @@
 
 #include <Eigen/Dense>
 
+#include "darkcharge/angular_momentum.hpp"
 #include "darkcharge/block_statistics.hpp"
 #include "darkcharge/byte_stream.hpp"
 #include "darkcharge/coupled_state.hpp"
@@ -54,7 +55,10 @@ class Sample {
     if (!has_product_) compute_product_amplitudes();
     return psi_;
   }
-  double product_first_level() const;
+  double product_first_level() const {
+    const CoupledState& st = snapshot_.state;
+    return first_battery_level(st.j_charger(), st.j_battery(), st.total_m());
+  }
 
  private:
   void compute_linear() const;

@@ -17,13 +17,17 @@ namespace {
 using LevelSums = std::map<double, Eigen::VectorXd>;
 
 struct LevelRecord : BlockRecord {
-  explicit LevelRecord(int points) : levels(points) {}
+  explicit LevelRecord(int points) : levels(points), last(points, {-1.0, nullptr}) {}
   void observe(int begin, int end, const Sample& s) override {
     const Eigen::VectorXd& psi = s.product_amplitudes();
     const double jb = s.state().j_battery();
-    const int offset = static_cast<int>(std::lround(s.product_first_level() + jb));
+    // m_B + j_B of the first level: an exact integer >= 0.
+    const int offset = static_cast<int>(s.product_first_level() + jb + 0.5);
     for (int g = begin; g < end; ++g) {
-      Eigen::VectorXd& sums = levels[g][jb];
+      // A trajectory stays in one sector j_B: remember where its sums live (map nodes do
+      // not move) instead of looking them up at every output time.
+      if (last[g].first != jb) last[g] = {jb, &levels[g][jb]};
+      Eigen::VectorXd& sums = *last[g].second;
       if (sums.size() == 0) sums = Eigen::VectorXd::Zero(std::lround(2 * jb) + 1);
       sums.segment(offset, psi.size()) += psi.cwiseAbs2();
     }
@@ -57,6 +61,7 @@ struct LevelRecord : BlockRecord {
     }
   }
   std::vector<LevelSums> levels;  // per grid time
+  std::vector<std::pair<double, Eigen::VectorXd*>> last;  // per grid time: (j_B, its sums)
 };
 
 /// W_B, W_B_sym of the level populations sums / count.

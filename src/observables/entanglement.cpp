@@ -13,11 +13,18 @@ namespace darkcharge {
 namespace {
 
 struct JointStateRecord : BlockRecord {
-  explicit JointStateRecord(int points) : rho(points) {}
+  explicit JointStateRecord(int points) : rho(points), last(points) {}
   void observe(int begin, int end, const Sample& s) override {
     const Eigen::VectorXd& psi = s.product_amplitudes();
-    for (int g = begin; g < end; ++g)
-      rho[g].add_pure(s.state().j_battery(), s.state().total_m(), psi);
+    const DensityMatrix::Key key{s.state().j_battery(), s.state().total_m()};
+    for (int g = begin; g < end; ++g) {
+      // Successive trajectories often meet the same (j_B, M) block at a given time: keep
+      // a pointer to it (map nodes do not move). Same update as DensityMatrix::add_pure.
+      if (!last[g].second || last[g].first != key) last[g] = {key, &rho[g].blocks[key]};
+      Eigen::MatrixXd& block = *last[g].second;
+      if (block.size() == 0) block = Eigen::MatrixXd::Zero(psi.size(), psi.size());
+      block.selfadjointView<Eigen::Lower>().rankUpdate(psi, 1.0);
+    }
   }
   void merge(const BlockRecord& next) override {
     const auto& other = static_cast<const JointStateRecord&>(next).rho;
@@ -48,6 +55,7 @@ struct JointStateRecord : BlockRecord {
     }
   }
   std::vector<DensityMatrix> rho;  // per grid time, summed (not averaged)
+  std::vector<std::pair<DensityMatrix::Key, Eigen::MatrixXd*>> last;  // per grid time
 };
 
 class Entanglement : public Observable {
