@@ -276,23 +276,36 @@ void validate(const EnsembleOptions& options) {
   validate_observables(options.observables);
 }
 
-EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
-                            const EnsembleOptions& options, const ProgressCallback& progress) {
+namespace {
+
+/// The observables of a run and the plan the runner follows (shared by run_ensemble and
+/// run_work_units, so that unit results of both fit together).
+struct Setup {
+  std::vector<std::unique_ptr<Observable>> observables;
+  std::vector<std::string> unit_names;
+  std::unique_ptr<ProductBasis> basis;
+  RunPlan plan;
+  Setup(const Model& model, const TimeGrid& grid, const EnsembleOptions& options)
+      : plan{model, grid, options, {}, {}, 0, nullptr} {}
+};
+
+std::unique_ptr<Setup> make_setup(const Model& model, const TimeGrid& grid,
+                                  const EnsembleOptions& options) {
   validate(model);
   validate(grid);
   validate(options);
   for (double t : options.count_times)
     if (!(t >= 0 && t <= grid.t_max))
       throw InvalidArgument(fmt::format("count_times: {} is outside [0, t_max = {}]", t, grid.t_max));
+  auto setup = std::make_unique<Setup>(model, grid, options);
+  RunPlan& plan = setup->plan;
   const ObservableContext context{model, grid, options};
-  std::vector<std::unique_ptr<Observable>> observables;
-  RunPlan plan{model, grid, options, {}, {}, 0, nullptr};
   bool product = false;
   std::map<SampleValue, int> value_offsets;  // one sum per distinct plain value
-  const std::vector<std::string> unit_names = units_to_run(options);
-  for (const auto& unit : unit_names) {
-    observables.push_back(make_observable(unit, context));
-    const Observable& o = *observables.back();
+  setup->unit_names = units_to_run(options);
+  for (const auto& unit : setup->unit_names) {
+    setup->observables.push_back(make_observable(unit, context));
+    const Observable& o = *setup->observables.back();
     plan.observables.push_back(&o);
     const SampleValue f = o.sample_value();
     if (f && value_offsets.count(f)) {
@@ -304,17 +317,45 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
     }
     product |= o.needs_product_basis();
   }
+  const auto& names = setup->unit_names;
   for (const auto& [name, bound] : options.target_errors) {
-    if (!std::any_of(unit_names.begin(), unit_names.end(),
+    if (!std::any_of(names.begin(), names.end(),
                      [&](const std::string& unit) { return makes_any(unit, {name}); }))
       throw InvalidArgument(fmt::format("target_errors: column '{}' is not computed", name));
     if (!(bound > 0))
       throw InvalidArgument(fmt::format("target_errors: {} = {} must be > 0", name, bound));
   }
-  std::unique_ptr<ProductBasis> basis;
-  if (product) basis = product_basis(model, options);
-  plan.basis = basis.get();
+  if (product) setup->basis = product_basis(model, options);
+  plan.basis = setup->basis.get();
+  return setup;
+}
 
+}  // namespace
+
+std::map<long, std::string> run_work_units(const Model& model, const TimeGrid& grid,
+                                           const EnsembleOptions& options,
+                                           const std::function<bool(long unit)>& select,
+                                           const ProgressCallback& progress) {
+  const auto setup = make_setup(model, grid, options);
+  const WorkLayout layout = work_layout(options);
+  std::vector<long> todo;
+  for (long u = 0; u < layout.units(); ++u)
+    if (select(u)) todo.push_back(u);
+  std::map<long, std::string> out;
+  run_units(setup->plan, layout, todo, {}, [&](long u, UnitResult&& unit) {
+    std::string bytes = save_unit(unit);
+    if (options.on_unit_done) options.on_unit_done(u, bytes);
+    out[u] = std::move(bytes);
+  }, progress, 0);
+  return out;
+}
+
+EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
+                            const EnsembleOptions& options, const ProgressCallback& progress) {
+  const auto setup = make_setup(model, grid, options);
+  const RunPlan& plan = setup->plan;
+  const auto& observables = setup->observables;
+  const auto& unit_names = setup->unit_names;
   const WorkLayout layout = work_layout(options);
   BlockFolder folder(plan, layout);
   const std::string stop_reason =

@@ -130,6 +130,15 @@ void validate(const EnsembleOptions& options);
 EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
                             const EnsembleOptions& options, const ProgressCallback& progress = {});
 
+/// Runs only the work units u with select(u) and returns their serialized results, without
+/// estimating anything: for spreading one run over processes (MPI), where one process then
+/// passes every unit's result to run_ensemble() as EnsembleOptions::completed_units. The
+/// options must be the same in every process.
+std::map<long, std::string> run_work_units(const Model& model, const TimeGrid& grid,
+                                           const EnsembleOptions& options,
+                                           const std::function<bool(long unit)>& select,
+                                           const ProgressCallback& progress = {});
+
 /// run_ensemble(...).series.
 TimeSeries simulate(const Model& model, const TimeGrid& grid, const EnsembleOptions& options,
                     const ProgressCallback& progress = {});

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "darkcharge/observable_registry.hpp"
+#include "mpi_run.hpp"
 
 namespace darkcharge::cli {
 namespace {
@@ -161,7 +162,8 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "  darkcharge simulate --nb 10 --nc 50 --trajectories 20000 -o run.csv --summary run.json\n"
       "  darkcharge exact --nb 1 --nc 5 --t-max 2 --points 201\n",
       "darkcharge");
-  app->set_version_flag("--version", DARKCHARGE_VERSION);
+  app->set_version_flag("--version", std::string("darkcharge ") + DARKCHARGE_VERSION + " (" +
+                                         mpi_description() + ")");
   app->require_subcommand(1);
   app->fallthrough(false);
 

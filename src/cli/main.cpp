@@ -13,6 +13,7 @@
 
 #include "checkpoint.hpp"
 #include "cli_options.hpp"
+#include "mpi_run.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/errors.hpp"
 #include "darkcharge/exact_solver.hpp"
@@ -250,15 +251,20 @@ int run(Options& o) {
         "--joint-state-output: joint state too large to write ((N_C+1)(N_B+1) = {} > 20000)",
         joint_dim));
   state_indices(o);  // validate before running
+  // Under MPI only rank 0 writes files; every rank plans the same run.
+  const bool writer = mpi_rank() == 0;
+  auto open = [writer](std::optional<AtomicFile>& file, const std::string& path) {
+    if (writer && !path.empty()) file.emplace(path);
+  };
   std::optional<AtomicFile> csv_file, summary_file, state_file, joint_file, sectors_file;
-  if (!o.output.empty()) csv_file.emplace(o.output);
-  if (!o.summary.empty()) summary_file.emplace(o.summary);
-  if (!o.state_output.empty()) state_file.emplace(o.state_output);
-  if (!o.joint_state_output.empty()) joint_file.emplace(o.joint_state_output);
-  if (!o.sectors_output.empty()) sectors_file.emplace(o.sectors_output);
+  open(csv_file, o.output);
+  open(summary_file, o.summary);
+  open(state_file, o.state_output);
+  open(joint_file, o.joint_state_output);
+  open(sectors_file, o.sectors_output);
   std::optional<AtomicFile> counts_file, jumps_file;
-  if (!o.counts_output.empty()) counts_file.emplace(o.counts_output);
-  if (!o.jumps_output.empty()) jumps_file.emplace(o.jumps_output);
+  open(counts_file, o.counts_output);
+  open(jumps_file, o.jumps_output);
   std::vector<std::string> notes, columns = o.observables;
   if (o.command == "simulate") {
     const bool need_density = !o.state_output.empty() || !o.joint_state_output.empty();
@@ -268,7 +274,10 @@ int run(Options& o) {
     parse_target_errors(o);
     o.ensemble.time_limit = o.time_limit;
     o.ensemble.sector_populations = !o.sectors_output.empty();
-    if (counts_file) o.ensemble.count_times = o.state_times;
+    if (!o.counts_output.empty()) o.ensemble.count_times = o.state_times;
+    if (mpi_size() > 1 && (!o.checkpoint.empty() || !o.target_error.empty() || o.time_limit > 0))
+      throw InvalidArgument("--checkpoint, --target-error and --time-limit do not work under "
+                            "MPI yet; run them in one process");
   }
   for (const auto& note : notes) fmt::print(stderr, "darkcharge: note: {}\n", note);
 
@@ -289,10 +298,11 @@ int run(Options& o) {
             o.checkpoint_every)
           save();
       };
-    ProgressBar bar("simulate", !o.quiet);
+    ProgressBar bar("simulate", !o.quiet && writer);
     try {
-      result = run_ensemble(o.model, o.grid, o.ensemble,
-                            [&bar](long done, long total) { bar.update(done, total); });
+      const ProgressCallback progress = [&bar](long done, long total) { bar.update(done, total); };
+      result = mpi_size() > 1 ? run_distributed(o.model, o.grid, o.ensemble, progress)
+                              : run_ensemble(o.model, o.grid, o.ensemble, progress);
     } catch (const Interrupted&) {
       if (!o.checkpoint.empty()) {
         save();
@@ -314,6 +324,7 @@ int run(Options& o) {
     result.series = solve_exact(o.model, o.grid, exact);
     result.peaks = peak_summary(result.series, o.grid);
   }
+  if (!writer) return 0;  // rank 0 writes everything
   const TimeSeries series = select_columns(result.series, columns);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -369,6 +380,8 @@ int run(Options& o) {
 
 int main(int argc, char** argv) {
   using namespace darkcharge;
+  cli::MpiSession mpi(&argc, &argv);
+  const bool prints = cli::mpi_rank() == 0;  // one message for all ranks
   cli::Options options;
   options.arguments.assign(argv + 1, argv + argc);
   auto app = cli::make_app(options);
@@ -381,17 +394,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app->exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "darkcharge: error: {}\nRun 'darkcharge {} --help' for usage.\n",
-               e.what(), options.command.empty() ? "" : options.command);
+    if (prints)
+      fmt::print(stderr, "darkcharge: error: {}\nRun 'darkcharge {} --help' for usage.\n",
+                 e.what(), options.command.empty() ? "" : options.command);
     return 2;
   }
   try {
     return cli::run(options);
   } catch (const InvalidArgument& e) {
-    fmt::print(stderr, "darkcharge: error: {}\n", e.what());
+    if (prints) fmt::print(stderr, "darkcharge: error: {}\n", e.what());
     return 2;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "darkcharge: error: {}\n", e.what());
+    if (prints) fmt::print(stderr, "darkcharge: error: {}\n", e.what());
     return 1;
   }
 }
