@@ -111,8 +111,8 @@ bool makes_any(const std::string& unit, const std::vector<std::string>& names) {
 /// a time limit), still in order.
 class BlockFolder {
  public:
-  BlockFolder(const RunPlan& plan, const WorkLayout& layout)
-      : plan_(plan), layout_(layout), blocks_(layout.blocks), next_(layout.blocks) {
+  explicit BlockFolder(const WorkLayout& layout)
+      : layout_(layout), blocks_(layout.blocks), next_(layout.blocks) {
     for (int b = 0; b < layout.blocks; ++b) next_[b] = b;
   }
 
@@ -125,7 +125,6 @@ class BlockFolder {
       next_[b] += layout_.blocks;
     }
   }
-  bool has(long u) const { return u < next_[layout_.block_of(u)] || pending_.count(u); }
   void finish() {
     for (auto& [u, unit] : pending_) fold(layout_.block_of(u), std::move(unit));
     pending_.clear();
@@ -151,7 +150,6 @@ class BlockFolder {
     else
       blocks_[b]->merge(unit);
   }
-  const RunPlan& plan_;
   const WorkLayout& layout_;
   std::vector<std::optional<UnitResult>> blocks_;
   std::vector<long> next_;  // next unit index each block expects
@@ -357,7 +355,7 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
   const auto& observables = setup->observables;
   const auto& unit_names = setup->unit_names;
   const WorkLayout layout = work_layout(options);
-  BlockFolder folder(plan, layout);
+  BlockFolder folder(layout);
   const std::string stop_reason =
       run_and_fold(plan, observables, unit_names, layout, folder, progress);
   if (progress) progress(folder.trajectories(), layout.trajectories);
