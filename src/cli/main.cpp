@@ -345,6 +345,8 @@ int run(Options& o) {
     if (o.command == "simulate") {
       j["trajectories_run"] = result.trajectories_run;
       j["stop_reason"] = result.stop_reason;
+      if (mpi_size() > 1)
+        j["mpi"] = {{"ranks", mpi_size()}, {"reduction_seconds", last_reduction_seconds()}};
     }
     j["peaks"] = peaks_json(result.peaks);
     summary_file->stream() << j.dump(2) << '\n';

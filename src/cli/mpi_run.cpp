@@ -1,5 +1,6 @@
 #include "mpi_run.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
@@ -12,6 +13,12 @@
 #endif
 
 namespace darkcharge::cli {
+
+namespace {
+double g_reduction_seconds = 0;
+}  // namespace
+
+double last_reduction_seconds() { return g_reduction_seconds; }
 
 #ifdef DARKCHARGE_HAVE_MPI
 namespace {
@@ -91,6 +98,7 @@ EnsembleResult run_distributed(const Model& model, const TimeGrid& grid,
     if (error.empty()) error = "unknown error";
   }
   agree_on_failure(error);
+  const auto reduction_start = std::chrono::steady_clock::now();
   // Gather every rank's units on rank 0: sizes first, then the bytes.
   ByteWriter out;
   out.put<std::uint64_t>(mine.size());
@@ -132,7 +140,10 @@ EnsembleResult run_distributed(const Model& model, const TimeGrid& grid,
     }
   }
   all.on_unit_done = nullptr;
-  return run_ensemble(model, grid, all, progress);  // runs nothing: folds in unit order
+  EnsembleResult result = run_ensemble(model, grid, all, progress);  // folds in unit order
+  g_reduction_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - reduction_start).count();
+  return result;
 }
 
 #else  // no MPI: one process

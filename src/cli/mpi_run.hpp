@@ -26,6 +26,9 @@ std::string mpi_description();
 /// run_ensemble() spread over the ranks: every rank runs its share of the work units; rank 0
 /// returns the full result, the others an empty one. An error on any rank is raised on every
 /// rank with the failing rank's message.
+/// Seconds rank 0 spent in the last run_distributed() gathering and folding (the reduction).
+double last_reduction_seconds();
+
 EnsembleResult run_distributed(const Model& model, const TimeGrid& grid,
                                const EnsembleOptions& options, const ProgressCallback& progress);
 
