@@ -12,6 +12,8 @@
 /// Every c_J is >= 0 (Clebsch-Gordan coefficients with the charger up are positive, and so
 /// is every jump and decay factor), so the state is stored as weights w_J = c_J^2: jumps
 /// and decays are then multiplications without square roots.
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "darkcharge/initial_state.hpp"
@@ -85,9 +87,21 @@ class CoupledState {
   int size_ = 0, first_ = 0, begin_ = 0, end_ = 0;
   double m_ = 0;
   std::vector<double> weight_, jump_rate_, lowering2_, raising2_;
-  // Observable forms at the current M, built on first use after each jump (most jumps see
-  // no output time).
-  mutable TridiagonalForm jz_form_, power_form_;
+  // Observable forms at the current M over every J >= |M| (entries depend on (j_B, M, J)
+  // only), built on first use after a jump (most jumps see no output time) and kept per
+  // (j_B, M) for later trajectories of this state object, up to kMaxCachedDoubles.
+  struct Forms {
+    TridiagonalForm jz, power;
+    int dark_k = -1;  // index of |J, -J> if it is dark at this M, else -1
+  };
+  void compute_forms(Forms& f) const;
+  static constexpr std::size_t kMaxCachedDoubles = std::size_t(1) << 22;  // 32 MB
+  mutable std::map<std::pair<double, double>, Forms> form_cache_;
+  mutable std::size_t cached_doubles_ = 0;
+  mutable Forms scratch_forms_;           // used when the cache is full
+  mutable const Forms* forms_ = nullptr;  // forms at the current M
+  double cache_emission_ = -1, cache_absorption_ = -1, cache_j_charger_ = -1,
+         cache_j_battery_max_ = -1;  // the model the cached forms belong to
   mutable bool forms_valid_ = false;
   mutable int dark_index_ = -1;  // index of |J, -J> if dark and active, else -1
   // J_B^z elements on the active window widened by one (for <(J_B^z)^2>), built on demand.
