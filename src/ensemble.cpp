@@ -271,6 +271,10 @@ void validate(const EnsembleOptions& options) {
   check_at_least("threads", options.threads, 0);
   check_at_least("blocks", options.blocks, 2);
   check_at_least("record_trajectories", options.record_trajectories, 0);
+  check_at_least("unit_trajectories", options.unit_trajectories, 0);
+  if (!(options.time_limit >= 0) || !std::isfinite(options.time_limit))
+    throw InvalidArgument(fmt::format("time_limit must be a finite number >= 0, got {}",
+                                      options.time_limit));
   validate_observables(options.observables);
 }
 

@@ -266,6 +266,9 @@ int run(Options& o) {
   open(counts_file, o.counts_output);
   open(jumps_file, o.jumps_output);
   std::vector<std::string> notes, columns = o.observables;
+  if (o.command == "exact" && columns.empty())  // the default set, as for simulate
+    for (const auto& info : observable_registry())
+      if (info.exact && info.in_default) columns.push_back(info.name);
   if (o.command == "simulate") {
     const bool need_density = !o.state_output.empty() || !o.joint_state_output.empty();
     const ObservablePlan plan = plan_observables(o.model, o.observables, need_density, o.ensemble);
