@@ -222,8 +222,17 @@ void run_units(const RunPlan& plan, const WorkLayout& layout, const std::vector<
         }
         observer.flush();
         unit.trajectories = layout.end(u) - layout.first(u);
+        // An exception must not leave a critical region: catch it inside, rethrow outside.
+        std::exception_ptr done_failure;
 #pragma omp critical(darkcharge_unit_done)
-        done(u, std::move(unit));
+        {
+          try {
+            done(u, std::move(unit));
+          } catch (...) {
+            done_failure = std::current_exception();
+          }
+        }
+        if (done_failure) std::rethrow_exception(done_failure);
       } catch (...) {
 #pragma omp critical(darkcharge_failure)
         if (!failure) failure = std::current_exception();
