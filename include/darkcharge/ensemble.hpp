@@ -57,6 +57,11 @@ struct EnsembleOptions {
   std::vector<std::pair<std::string, double>> target_errors;
   /// Start no unit after this many seconds (0: no limit); the result holds the units done.
   double time_limit = 0;
+  /// When set, a unit not in completed_units is run only if run_unit(u) is true; otherwise
+  /// it is missing and the result holds what there is, with stop_reason "incomplete" (with
+  /// target_errors: decided up to the first round with a missing unit). For drivers that
+  /// spread units over processes and reduce them in one (MPI).
+  std::function<bool(long unit)> run_unit;
   /// Refuse Clebsch-Gordan tables larger than this many doubles (2 GB by default).
   double max_table_doubles = 2.5e8;
   /// When non-null and set (from any thread or a signal handler), no further trajectory is
@@ -114,7 +119,8 @@ struct EnsembleResult {
   };
   std::vector<RecordedJump> jumps;
   /// Trajectories in the result, and why the run stopped: "completed", "target-error"
-  /// (every EnsembleOptions::target_errors bound met) or "time-limit".
+  /// (every EnsembleOptions::target_errors bound met), "time-limit" or "incomplete" (units
+  /// excluded by EnsembleOptions::run_unit).
   long trajectories_run = 0;
   std::string stop_reason;
 };

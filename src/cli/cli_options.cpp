@@ -193,6 +193,9 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
   resume->add_option("--summary", o.summary, "JSON summary file (default: the original run's)");
   resume->add_option("--threads", o.ensemble.threads, "OpenMP threads (any; same results)")
       ->check(integer_at_least(1));
+  resume->add_option("--time-limit", o.resume_time_limit,
+                     "Replace the run's --time-limit (0: none)")
+      ->check(kFiniteNonNegative);
   resume->add_flag("--quiet,-q", o.quiet, "No progress indicator on standard error");
   resume->callback([&o] { o.command = "resume"; });
 

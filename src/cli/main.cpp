@@ -227,6 +227,7 @@ int run_resume(const Options& o) {
   if (!o.summary.empty()) r.summary = o.summary;
   if (o.ensemble.threads > 0) r.ensemble.threads = o.ensemble.threads;
   r.quiet = r.quiet || o.quiet;
+  if (o.resume_time_limit) r.time_limit = *o.resume_time_limit;
   r.ensemble.completed_units = std::move(checkpoint.units);
   return run(r);
 }
@@ -278,9 +279,7 @@ int run(Options& o) {
     o.ensemble.time_limit = o.time_limit;
     o.ensemble.sector_populations = !o.sectors_output.empty();
     if (!o.counts_output.empty()) o.ensemble.count_times = o.state_times;
-    if (mpi_size() > 1 && (!o.checkpoint.empty() || !o.target_error.empty() || o.time_limit > 0))
-      throw InvalidArgument("--checkpoint, --target-error and --time-limit do not work under "
-                            "MPI yet; run them in one process");
+
   }
   for (const auto& note : notes) fmt::print(stderr, "darkcharge: note: {}\n", note);
 
@@ -290,10 +289,11 @@ int run(Options& o) {
   if (o.command == "simulate") {
     Checkpoint checkpoint{o.arguments, o.ensemble.completed_units};
     auto saved = std::chrono::steady_clock::now();
-    auto save = [&] {
-      write_checkpoint(o.checkpoint, checkpoint);
+    auto save = [&] {  // rank 0 alone holds every unit and writes
+      if (writer) write_checkpoint(o.checkpoint, checkpoint);
       saved = std::chrono::steady_clock::now();
     };
+    if (!o.checkpoint.empty()) save();  // a bad path fails now, not after the first unit
     if (!o.checkpoint.empty())
       o.ensemble.on_unit_done = [&](long unit, const std::string& bytes) {
         checkpoint.units[unit] = bytes;
@@ -307,7 +307,7 @@ int run(Options& o) {
       result = mpi_size() > 1 ? run_distributed(o.model, o.grid, o.ensemble, progress)
                               : run_ensemble(o.model, o.grid, o.ensemble, progress);
     } catch (const Interrupted&) {
-      if (!o.checkpoint.empty()) {
+      if (!o.checkpoint.empty() && writer) {
         save();
         fmt::print(stderr, "darkcharge: {} work units saved; continue with: darkcharge resume {}\n",
                    checkpoint.units.size(), o.checkpoint);
