@@ -128,11 +128,13 @@ struct EnsembleResult {
 /// Throws InvalidArgument unless trajectories >= 1, threads >= 0, blocks >= 2.
 void validate(const EnsembleOptions& options);
 
-/// Runs the ensemble. Columns (physics.md): E_B, E_C, P_B, W_open, dark (mean and standard
-/// error over trajectories); with `ergotropy` W_B, W_B_sym (NaN unless the battery stays
-/// symmetric); with `entanglement` S_B and dS_B_dt. Nonlinear columns are jackknife
-/// bias-corrected with jackknife errors.
-/// Identical output for any thread count.
+/// Runs the ensemble. Columns (physics.md, observable_registry.hpp): those named in
+/// options.observables (plus P_B, for the peaks), or by default E_B, E_C, P_B, W_open, dark
+/// (mean and standard error over trajectories), with `ergotropy` W_B, W_B_sym (NaN unless
+/// the battery stays symmetric), with `entanglement` S_B and dS_B_dt. Nonlinear columns are
+/// jackknife bias-corrected with jackknife errors. Runs the work units not in
+/// options.completed_units and folds all of them into blocks in unit order: identical
+/// output for any thread count, completion order, or split into earlier runs.
 EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
                             const EnsembleOptions& options, const ProgressCallback& progress = {});
 
