@@ -227,12 +227,16 @@ std::string run_and_fold(const RunPlan& plan, const std::vector<std::unique_ptr<
   };
   long already = 0;
   // Units in [first, last) not yet done, after folding those a checkpoint holds.
+  bool missing = false;  // a unit neither given nor allowed to run (options.run_unit)
   auto to_run = [&](long first, long last) {
     std::vector<long> todo;
     for (long u = first; u < last; ++u) {
       const auto it = o.completed_units.find(u);
       if (it == o.completed_units.end()) {
-        todo.push_back(u);
+        if (o.run_unit && !o.run_unit(u))
+          missing = true;
+        else
+          todo.push_back(u);
         continue;
       }
       UnitResult unit = load_unit(plan, it->second);
@@ -247,13 +251,17 @@ std::string run_and_fold(const RunPlan& plan, const std::vector<std::unique_ptr<
   if (o.target_errors.empty()) {
     run_units(plan, layout, to_run(0, layout.units()), keep_going, done, progress, already);
     folder.finish();
-    return timed_out ? "time-limit" : "completed";
+    return timed_out ? "time-limit" : missing ? "incomplete" : "completed";
   }
   // Rounds of B units: after each, decide from rounds 0..r alone (every block complete).
   for (long first = 0; first < layout.units(); first += layout.blocks) {
     const long last = std::min(layout.units(), first + layout.blocks);
     run_units(plan, layout, to_run(first, last), keep_going, done, progress, already);
     already = folder.trajectories();
+    if (missing) {  // no decision without the whole round
+      folder.finish();
+      return "incomplete";
+    }
     if (timed_out) {
       folder.finish();
       return "time-limit";

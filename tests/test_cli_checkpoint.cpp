@@ -92,6 +92,12 @@ TEST(CliCheckpoint, BadCheckpointsAndTargetsAreRefused) {
   std::ofstream(bad) << "darkcharge-checkpoint 1\ngarbage";
   EXPECT_EQ(run("resume " + bad), 2);
   EXPECT_EQ(run("resume " + ::testing::TempDir() + "dc_missing.ck"), 2);
+  // An unwritable checkpoint path fails before the run, not after the first unit.
+  const std::string nowhere = ::testing::TempDir() + "dc_no_such_dir/run.ck";
+  EXPECT_NE(run("simulate -n 100000 -q --checkpoint " + nowhere + " -o " +
+                ::testing::TempDir() + "dc_nowhere.csv"),
+            0);
+  EXPECT_FALSE(exists(::testing::TempDir() + "dc_nowhere.csv"));
   EXPECT_EQ(run("simulate -n 10 -q --target-error E_B"), 2);
   EXPECT_EQ(run("simulate -n 10 -q --target-error E_B=-1"), 2);
   EXPECT_EQ(run("simulate -n 10 -q --observables E_B --target-error sigma_B=0.1"), 2);

@@ -64,16 +64,30 @@ TEST(CliMpi, AnyNumberOfRanksGivesTheSameBytes) {
   }
 }
 
-TEST(CliMpi, UnsupportedOptionsAreRefusedOnce) {
+// --target-error stops at the same point under MPI (rank 0 decides after each round from
+// the gathered units), and a run cut by --time-limit under MPI resumes in one process to
+// the bytes of an uninterrupted run.
+TEST(CliMpi, TargetErrorAndCheckpointWorkAcrossRanks) {
   if (run("command -v mpirun > /dev/null") != 0) GTEST_SKIP() << "mpirun not found";
   const std::string dir = ::testing::TempDir(), binary = DARKCHARGE_BINARY;
   ASSERT_EQ(run(binary + " --version > " + dir + "dc_version2.txt"), 0);
   if (read(dir + "dc_version2.txt").find("not built in") != std::string::npos)
     GTEST_SKIP() << "darkcharge built without MPI";
-  EXPECT_NE(run(mpirun() + " -np 2 " + binary + " simulate -n 50 -q --target-error E_B=0.1 -o " +
-                dir + "dc_mpi_bad.csv"),
+  const std::string args = " simulate --nb 4 --nc 20 --nbar 0.5 -n 100000 --points 51 -q "
+                           "--observables E_B,sigma_B --target-error E_B=0.002,sigma_B=0.003";
+  ASSERT_EQ(run(binary + args + " --threads 2 -o " + dir + "dc_mt1.csv"), 0);
+  ASSERT_EQ(run(mpirun() + " -np 2 " + binary + args + " --threads 1 -o " + dir + "dc_mt2.csv"), 0);
+  EXPECT_EQ(data_rows(dir + "dc_mt2.csv"), data_rows(dir + "dc_mt1.csv"));
+  // A limit of 1 ms stops after the first round of units; the checkpoint keeps them.
+  const std::string checkpoint = dir + "dc_mt.ck";
+  ASSERT_EQ(run(mpirun() + " -np 2 " + binary + args + " --threads 1 --time-limit 0.001 -o " +
+                dir + "dc_mt_cut.csv --checkpoint " + checkpoint),
             0);
-  EXPECT_FALSE(std::ifstream(dir + "dc_mpi_bad.csv").good());
+  EXPECT_NE(read(dir + "dc_mt_cut.csv").find("stop=time-limit"), std::string::npos);
+  ASSERT_EQ(run(binary + " resume " + checkpoint + " --time-limit 0 -q -o " + dir +
+                "dc_mt_resumed.csv"),
+            0);
+  EXPECT_EQ(data_rows(dir + "dc_mt_resumed.csv"), data_rows(dir + "dc_mt1.csv"));
 }
 
 }  // namespace

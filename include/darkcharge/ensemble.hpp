@@ -57,6 +57,11 @@ struct EnsembleOptions {
   std::vector<std::pair<std::string, double>> target_errors;
   /// Start no unit after this many seconds (0: no limit); the result holds the units done.
   double time_limit = 0;
+  /// When set, a unit not in completed_units is run only if run_unit(u) is true; otherwise
+  /// it is missing and the result holds what there is, with stop_reason "incomplete" (with
+  /// target_errors: decided up to the first round with a missing unit). For drivers that
+  /// spread units over processes and reduce them in one (MPI).
+  std::function<bool(long unit)> run_unit;
   /// Refuse Clebsch-Gordan tables larger than this many doubles (2 GB by default).
   double max_table_doubles = 2.5e8;
   /// When non-null and set (from any thread or a signal handler), no further trajectory is
@@ -114,7 +119,8 @@ struct EnsembleResult {
   };
   std::vector<RecordedJump> jumps;
   /// Trajectories in the result, and why the run stopped: "completed", "target-error"
-  /// (every EnsembleOptions::target_errors bound met) or "time-limit".
+  /// (every EnsembleOptions::target_errors bound met), "time-limit" or "incomplete" (units
+  /// excluded by EnsembleOptions::run_unit).
   long trajectories_run = 0;
   std::string stop_reason;
 };
@@ -129,11 +135,13 @@ constexpr int kMaxThreads = 1024;
 /// 0 <= threads <= kMaxThreads, 2 <= blocks <= kMaxBlocks.
 void validate(const EnsembleOptions& options);
 
-/// Runs the ensemble. Columns (physics.md): E_B, E_C, P_B, W_open, dark (mean and standard
-/// error over trajectories); with `ergotropy` W_B, W_B_sym (NaN unless the battery stays
-/// symmetric); with `entanglement` S_B and dS_B_dt. Nonlinear columns are jackknife
-/// bias-corrected with jackknife errors.
-/// Identical output for any thread count.
+/// Runs the ensemble. Columns (physics.md, observable_registry.hpp): those named in
+/// options.observables (plus P_B, for the peaks), or by default E_B, E_C, P_B, W_open, dark
+/// (mean and standard error over trajectories), with `ergotropy` W_B, W_B_sym (NaN unless
+/// the battery stays symmetric), with `entanglement` S_B and dS_B_dt. Nonlinear columns are
+/// jackknife bias-corrected with jackknife errors. Runs the work units not in
+/// options.completed_units and folds all of them into blocks in unit order: identical
+/// output for any thread count, completion order, or split into earlier runs.
 EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
                             const EnsembleOptions& options, const ProgressCallback& progress = {});
 

@@ -276,6 +276,9 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       ->check(kFileName);
   resume->add_option("--threads", o.ensemble.threads, "OpenMP threads (any; same results)")
       ->transform(decimal_integer(1, kMaxThreads, "OpenMP runtimes fail beyond a few thousand"));
+  resume->add_option("--time-limit", o.resume_time_limit,
+                     "Replace the run's --time-limit (0: none)")
+      ->check(kFiniteNonNegative);
   resume->add_flag("--quiet,-q", o.quiet, "No progress indicator on standard error");
   resume->callback([&o] { o.command = "resume"; });
 

@@ -45,6 +45,7 @@ struct Options {
   std::vector<std::string> target_error;  // "COLUMN=X" items
   double time_limit = 0;               // seconds; 0: none
   std::string resume_file;             // resume: the checkpoint to continue
+  std::optional<double> resume_time_limit;  // resume: replaces the run's --time-limit
   bool quiet = false;
 };
 

@@ -256,13 +256,14 @@ void parse_target_errors(Options& o) {
 
 /// The checkpoint of a `simulate --checkpoint FILE` run: the finished units, saved (each
 /// save atomic: AtomicFile) every --checkpoint-every seconds, at the time limit, and from
-/// report_interruption() after SIGINT/SIGTERM/SIGHUP. One per process.
+/// report_interruption() after SIGINT/SIGTERM/SIGHUP. One per process; under MPI rank 0
+/// alone holds every unit and writes.
 struct CheckpointWriter {
   std::string path;  // empty: no checkpoint
   Checkpoint data;
   std::chrono::steady_clock::time_point saved = std::chrono::steady_clock::now();
   void save() {
-    write_checkpoint(path, data);
+    if (mpi_rank() == 0) write_checkpoint(path, data);
     saved = std::chrono::steady_clock::now();
   }
 };
@@ -306,9 +307,6 @@ std::vector<std::string> plan_simulation(Options& o) {
   parse_target_errors(o);
   o.ensemble.time_limit = o.time_limit;
   if (!o.counts_output.empty()) o.ensemble.count_times = o.state_times;
-  if (mpi_size() > 1 && (!o.checkpoint.empty() || !o.target_error.empty() || o.time_limit > 0))
-    throw InvalidArgument("--checkpoint, --target-error and --time-limit do not work under "
-                          "MPI yet; run them in one process");
   return notes;
 }
 
@@ -372,6 +370,7 @@ int run_resume(const Options& o) {
   if (!o.summary.empty()) r.summary = o.summary;
   if (o.ensemble.threads > 0) r.ensemble.threads = o.ensemble.threads;
   r.quiet = r.quiet || o.quiet;
+  if (o.resume_time_limit) r.time_limit = *o.resume_time_limit;
   r.ensemble.completed_units = std::move(checkpoint.units);
   return run(r);
 }
@@ -461,7 +460,7 @@ int run(Options& o) {
 /// unit finished before the stop. Returns the command that resumes the run, or "" when there
 /// is no checkpoint to resume from.
 std::string save_checkpoint_after_interrupt() {
-  if (g_checkpoint.path.empty()) return "";
+  if (g_checkpoint.path.empty() || mpi_rank() != 0) return "";
   g_checkpoint.save();
   return fmt::format("darkcharge resume {} ({} work units saved)", g_checkpoint.path,
                      g_checkpoint.data.units.size());
