@@ -1,6 +1,7 @@
 // darkcharge: the command-line front end. Parses options, runs the library, writes files.
 // All printing and exiting happens here; the library never does either.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cmath>
@@ -99,7 +100,7 @@ std::vector<std::string> nan_notes(const TimeSeries& series) {
         : c.name == "dS_B_dt" || c.name == "S_B"
             ? "undefined where the averaged state gives no finite log-negativity"
             : "numerically undefined there";
-    notes.push_back(fmt::format("{} is nan at {} of {} times: {}", c.name, bad, c.value.size(), why));
+    notes.push_back(fmt::format("{} is nan in {} of {} rows: {}", c.name, bad, c.value.size(), why));
   }
   return notes;
 }
@@ -200,23 +201,35 @@ int run_steady(Options& o) {
     out << "# note: " << note << '\n';
     if (o.observables.empty()) fmt::print(stderr, "darkcharge: note: {}\n", note);
   }
-  out << "T,nbar";
-  for (const char* c : {"E_B", "E_C", "W_open", "dark", "W_B", "W_B_sym", "S_B", "dE_B_dT"})
-    out << ',' << c << ',' << c << "_err";
-  out << '\n';
+  const char* const columns[] = {"E_B", "E_C", "W_open", "dark", "W_B", "W_B_sym", "S_B", "dE_B_dT"};
+  std::ostringstream body;
+  TimeSeries computed;  // the requested nonlinear columns, for nan notes
+  for (const char* c : {"W_B", "W_B_sym", "S_B"})
+    if (nonlinear) computed.columns.push_back({c, {}, {}, "exact", ""});
   for (const auto& [t, nbar] : rows) {
     Model model = o.model;
     model.nbar = nbar;
     SteadyStateOptions options;
     options.nonlinear = nonlinear;
     const SteadyState s = steady_state(model, options);
-    out << fmt::format("{:.10g},{:.10g}", t, nbar);
+    body << fmt::format("{:.10g},{:.10g}", t, nbar);
     for (double v : {s.e_battery, s.e_charger, s.w_open, s.dark, s.ergotropy,
                      s.ergotropy_symmetric, s.log_negativity,
                      steady_energy_temperature_derivative(model, t)})
-      out << fmt::format(",{:.10g},0", v);
-    out << '\n';
+      body << fmt::format(",{:.10g},0", v);
+    body << '\n';
+    if (nonlinear)
+      for (std::size_t i = 0; i < 3; ++i)
+        computed.columns[i].value.push_back(std::array{s.ergotropy, s.ergotropy_symmetric,
+                                                       s.log_negativity}[i]);
   }
+  for (const auto& note : nan_notes(computed)) {
+    out << "# note: " << note << '\n';
+    fmt::print(stderr, "darkcharge: note: {}\n", note);
+  }
+  out << "T,nbar";
+  for (const char* c : columns) out << ',' << c << ',' << c << "_err";
+  out << '\n' << body.str();
   outputs.commit();
   return 0;
 }
