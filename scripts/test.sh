@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds darkcharge (library, CLI, tests, benchmarks, examples) and runs every test.
+# Builds darkcharge (library, CLI, tests, benchmarks, examples) and runs every test; then
+# the sanitizer build below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -9,7 +10,8 @@ ctest --test-dir build --output-on-failure -j"$(nproc)"
 # --- Sanitizers (issue 12, item 6) -----------------------------------------------------
 # A second build with AddressSanitizer and UndefinedBehaviorSanitizer (any report is fatal)
 # runs the command-line tests -- CLI, output safety, signals, the fuzz test (ctest label
-# "cli") -- and the library's bad-input tests (label "bad-input"). Sanitizer reports exit with 98/99, never with the CLI's own 0/1/2.
+# "cli") -- and the library's bad-input tests (label "bad-input"). Sanitizer reports exit
+# with 98/99, never with the CLI's own 0/1/2, so the tests see them as failures.
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DDARKCHARGE_BUILD_BENCH=OFF -DDARKCHARGE_BUILD_EXAMPLES=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
