@@ -1,7 +1,6 @@
 // darkcharge: the command-line front end. Parses options, runs the library, writes files.
 // All printing and exiting happens here; the library never does either.
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <csignal>
 #include <cmath>
@@ -175,38 +174,40 @@ nlohmann::json summary(const Options& o, const TimeSeries& series, int threads,
   return j;
 }
 
-/// One row per temperature: T, nbar, then each steady-state value and its (zero) error.
-int run_steady(Options& o) {
-  std::ostringstream out;
-  OutputSet outputs;
-  outputs.add("--output", o.output.empty() ? "-" : o.output, [&out](std::ostream& file) {
-    file << out.str();
-  });
-  std::vector<std::pair<double, double>> rows;  // (T, nbar)
+/// (T, nbar) of each steady row: --temperatures, --nbar-values, or T = 0.
+std::vector<std::pair<double, double>> steady_rows(const Options& o) {
+  std::vector<std::pair<double, double>> rows;
   for (double t : o.temperatures) rows.emplace_back(t, nbar_from_temperature(t, o.model.omega));
   for (double n : o.nbar_values)
     rows.emplace_back(n == 0 ? 0.0 : o.model.omega / std::log1p(1.0 / n), n);
   if (rows.empty()) rows.emplace_back(0.0, 0.0);
-  out << fmt::format("# darkcharge {} steady (exact closed form, errors 0)\n", DARKCHARGE_VERSION)
-      << fmt::format("# nb={} nc={} battery-init={} omega={:.10g}\n", o.model.n_battery,
-                     o.model.n_charger, to_string(o.model.battery_init), o.model.omega);
+  return rows;
+}
+
+/// Why W_B, W_B_sym and S_B are nan when they are not computed.
+std::string steady_left_out_note(const Options& o) {
+  if (!wants(o, {"W_B", "W_B_sym", "S_B"})) return "W_B, W_B_sym, S_B not requested (nan)";
+  return fmt::format("W_B, W_B_sym, S_B left out (nan): their Clebsch-Gordan tables ({:.3g} "
+                     "doubles) exceed the limit at this size",
+                     clebsch_gordan_table_doubles(steady_worst_model(o)));
+}
+
+/// One row per temperature: T, nbar, then each steady-state value and its (zero) error.
+int run_steady(Options& o) {
+  std::ostringstream out;
+  OutputSet outputs;
+  outputs.add("--output", o.output.empty() ? "-" : o.output,
+              [&out](std::ostream& file) { file << out.str(); });
   const bool nonlinear = steady_nonlinear_computed(o);
+  std::vector<std::string> notes;
   if (!nonlinear) {
-    const std::string note =
-        wants(o, {"W_B", "W_B_sym", "S_B"})
-            ? fmt::format("W_B, W_B_sym, S_B left out (nan): their Clebsch-Gordan tables "
-                          "({:.3g} doubles) exceed the limit at this size",
-                          clebsch_gordan_table_doubles(steady_worst_model(o)))
-            : std::string("W_B, W_B_sym, S_B not requested (nan)");
-    out << "# note: " << note << '\n';
-    if (o.observables.empty()) fmt::print(stderr, "darkcharge: note: {}\n", note);
+    notes.push_back(steady_left_out_note(o));
+    if (o.observables.empty()) fmt::print(stderr, "darkcharge: note: {}\n", notes.back());
   }
-  const char* const columns[] = {"E_B", "E_C", "W_open", "dark", "W_B", "W_B_sym", "S_B", "dE_B_dT"};
   std::ostringstream body;
-  TimeSeries computed;  // the requested nonlinear columns, for nan notes
-  for (const char* c : {"W_B", "W_B_sym", "S_B"})
-    if (nonlinear) computed.columns.push_back({c, {}, {}, "exact", ""});
-  for (const auto& [t, nbar] : rows) {
+  TimeSeries computed;  // the nonlinear columns, row by row, for nan notes
+  for (const char* c : {"W_B", "W_B_sym", "S_B"}) computed.columns.push_back({c, {}, {}, "exact", ""});
+  for (const auto& [t, nbar] : steady_rows(o)) {
     Model model = o.model;
     model.nbar = nbar;
     SteadyStateOptions options;
@@ -218,17 +219,22 @@ int run_steady(Options& o) {
                      steady_energy_temperature_derivative(model, t)})
       body << fmt::format(",{:.10g},0", v);
     body << '\n';
-    if (nonlinear)
-      for (std::size_t i = 0; i < 3; ++i)
-        computed.columns[i].value.push_back(std::array{s.ergotropy, s.ergotropy_symmetric,
-                                                       s.log_negativity}[i]);
+    computed.columns[0].value.push_back(s.ergotropy);
+    computed.columns[1].value.push_back(s.ergotropy_symmetric);
+    computed.columns[2].value.push_back(s.log_negativity);
   }
-  for (const auto& note : nan_notes(computed)) {
-    out << "# note: " << note << '\n';
-    fmt::print(stderr, "darkcharge: note: {}\n", note);
-  }
+  if (nonlinear)
+    for (const auto& note : nan_notes(computed)) {
+      notes.push_back(note);
+      fmt::print(stderr, "darkcharge: note: {}\n", note);
+    }
+  out << fmt::format("# darkcharge {} steady (exact closed form, errors 0)\n", DARKCHARGE_VERSION)
+      << fmt::format("# nb={} nc={} battery-init={} omega={:.10g}\n", o.model.n_battery,
+                     o.model.n_charger, to_string(o.model.battery_init), o.model.omega);
+  for (const auto& note : notes) out << "# note: " << note << '\n';
   out << "T,nbar";
-  for (const char* c : columns) out << ',' << c << ',' << c << "_err";
+  for (const char* c : {"E_B", "E_C", "W_open", "dark", "W_B", "W_B_sym", "S_B", "dE_B_dT"})
+    out << ',' << c << ',' << c << "_err";
   out << '\n' << body.str();
   outputs.commit();
   return 0;
