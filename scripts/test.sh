@@ -3,6 +3,7 @@
 # runs every test through ctest: the C++ and CLI suites, pytest on python/tests (Debian's
 # /usr/bin/python3 against the module in the build tree), the quickstart notebook
 # (nbclient), and the consumer example built against an install into a temporary prefix.
+# Then the sanitizer build below (CLI and bad-input tests under ASan/UBSan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -12,7 +13,8 @@ ctest --test-dir build --output-on-failure -j"$(nproc)"
 # --- Sanitizers (issue 12, item 6) -----------------------------------------------------
 # A second build with AddressSanitizer and UndefinedBehaviorSanitizer (any report is fatal)
 # runs the command-line tests -- CLI, output safety, signals, the fuzz test (ctest label
-# "cli") -- and the library's bad-input tests (label "bad-input"). Sanitizer reports exit with 98/99, never with the CLI's own 0/1/2.
+# "cli") -- and the library's bad-input tests (label "bad-input"). Sanitizer reports exit
+# with 98/99, never with the CLI's own 0/1/2, so the tests see them as failures.
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DDARKCHARGE_BUILD_BENCH=OFF -DDARKCHARGE_BUILD_EXAMPLES=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \

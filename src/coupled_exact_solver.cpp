@@ -547,6 +547,7 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // 1000 (R = 10): 1 s and 17 s of CPU time.
     const double window = 4 * std::sqrt(n_j) + 10;
     units = 1000.0 * 8 * levels * (window + n_j / 16);
+    units += points * levels * 4 * (window + n_j / 16);  // amplitudes of every level per time
     if (options.nonlinear) {
       // Per grid time <= 2 n_j populated levels (the bulk of P(M, t)): Clebsch-Gordan
       // columns for the significant J (window x n_j recursion steps); about as many

@@ -22,6 +22,9 @@ constexpr double kNegligible = 1e-30;
 /// Terms of the emission-rate sums below exp(-46) ~ 1e-20 relative to the largest are
 /// skipped (no exp): at most 2 (j_C + j_B) + 1 of them, so a relative change < 1e-16.
 constexpr double kSkipExponent = -46;
+/// Amplitudes below exp(-41) ~ 2e-18 of the largest are set to zero (their products with
+/// the others are below every tolerance).
+constexpr double kSkipAmplitude = -41;
 
 /// Radau IIA, three stages, order 5 (Hairer & Wanner, Solving ODEs II, Table IV.5.6).
 struct RadauTableau {
@@ -106,67 +109,64 @@ double ZeroTemperatureCascade::first_j(int k) const {
   return std::max(j_low_, std::fabs(m0_ - k));
 }
 
-void ZeroTemperatureCascade::amplitudes(int k, double t, std::vector<double>& psi) const {
-  const int first = static_cast<int>(std::lround(first_j(k) - j_low_));
-  const int n = n_j_ - first;
-  psi.resize(n);
-  double largest = kMinusInfinity;
-  for (int i = 0; i < n; ++i) {
-    const double J = first_j(k) + i;
-    psi[i] = log_weight(k, first + i) - 2 * gamma_ * J * (J + 1) * t;
-    largest = std::max(largest, psi[i]);
-  }
-  if (largest == kMinusInfinity) {  // unreachable level: no amplitude at all
-    std::fill(psi.begin(), psi.end(), 0.0);
-    return;
-  }
-  double norm2 = 0;
-  for (double& x : psi) norm2 += (x = std::exp(x - largest));
-  const double inv = 1.0 / std::sqrt(norm2);
-  for (double& x : psi) x = std::sqrt(x) * inv;
-}
-
-double ZeroTemperatureCascade::emission_rate(int k, double t) const {
-  // The weight of |J M> in psi(M, t)^2 is exp(x_J), x_J = log_weight - 2 gamma J(J+1) t.
-  // Each block of J has the upper bound block_max - 2 gamma J_b(J_b+1) t (J_b its smallest
-  // J); blocks whose bound is kSkipExponent below an attained x cannot contribute.
-  const double M = m0_ - k;
+const std::vector<std::pair<int, double>>& ZeroTemperatureCascade::significant_weights(
+    int k, double t, double skip) const {
+  // x_J = log_weight - 2 gamma J(J+1) t. Each block of J has the upper bound
+  // block_max - 2 gamma J_b(J_b+1) t (J_b its smallest J); a block whose bound lies `skip`
+  // below an attained x cannot hold a significant J.
+  thread_local std::vector<std::pair<int, double>> out;
+  thread_local std::vector<double> bounds;
+  out.clear();
   const int first = static_cast<int>(std::lround(first_j(k) - j_low_));
   const double* block_max = &block_max_[std::size_t(k) * n_blocks_];
-  auto decay = [&](int i) { return decay_rate_[i] * t; };
-  thread_local std::vector<double> bounds;
-  bounds.resize(n_blocks_);
   const int first_block = first / kBlock;
+  bounds.resize(n_blocks_);
   int best = first_block;
   for (int b = first_block; b < n_blocks_; ++b) {
-    bounds[b] = block_max[b] - decay(std::max(b * kBlock, first));
+    bounds[b] = block_max[b] - decay_rate_[std::max(b * kBlock, first)] * t;
     if (bounds[b] > bounds[best]) best = b;
   }
-  auto bound = [&](int b) { return bounds[b]; };
-  if (bound(best) == kMinusInfinity) return 0.0;  // unreachable level
+  if (bounds[best] == kMinusInfinity) return out;  // unreachable level
+  auto x = [&](int i) { return log_weight(k, i) - decay_rate_[i] * t; };
   auto block_largest = [&](int b) {
     double m = kMinusInfinity;
     for (int i = std::max(b * kBlock, first); i < std::min(n_j_, (b + 1) * kBlock); ++i)
-      m = std::max(m, log_weight(k, i) - decay(i));
+      m = std::max(m, x(i));
     return m;
   };
   double largest = block_largest(best);  // attained, so a valid threshold from the start
   for (int b = first_block; b < n_blocks_; ++b)
-    if (b != best && bound(b) >= largest + kSkipExponent)
-      largest = std::max(largest, block_largest(b));
-  double weight = 0, lowering = 0;
-  const double reference = largest;  // the true maximum: no term exceeds exp(0)
+    if (b != best && bounds[b] >= largest + skip) largest = std::max(largest, block_largest(b));
   for (int b = first_block; b < n_blocks_; ++b) {
-    if (bound(b) < reference + kSkipExponent) continue;
+    if (bounds[b] < largest + skip) continue;
     for (int i = std::max(b * kBlock, first); i < std::min(n_j_, (b + 1) * kBlock); ++i) {
-      const double x = log_weight(k, i) - decay(i) - reference;
-      if (x < kSkipExponent) continue;
-      const double e = std::exp(x);
-      weight += e;
-      lowering += e * lowering_squared(j_low_ + i, M);
+      const double relative = x(i) - largest;
+      if (relative >= skip) out.emplace_back(i, relative);
     }
   }
-  return 2 * gamma_ * lowering / weight;
+  return out;
+}
+
+void ZeroTemperatureCascade::amplitudes(int k, double t, std::vector<double>& psi) const {
+  const int first = static_cast<int>(std::lround(first_j(k) - j_low_));
+  psi.assign(n_j_ - first, 0.0);
+  double norm2 = 0;
+  for (const auto& [i, x] : significant_weights(k, t, 2 * kSkipAmplitude))
+    norm2 += (psi[i - first] = std::exp(x));
+  if (norm2 == 0) return;  // unreachable level: no amplitude at all
+  const double inv = 1.0 / std::sqrt(norm2);
+  for (double& a : psi) a = std::sqrt(a) * inv;
+}
+
+double ZeroTemperatureCascade::emission_rate(int k, double t) const {
+  const double M = m0_ - k;
+  double weight = 0, lowering = 0;
+  for (const auto& [i, x] : significant_weights(k, t, kSkipExponent)) {
+    const double e = std::exp(x);
+    weight += e;
+    lowering += e * lowering_squared(j_low_ + i, M);
+  }
+  return weight > 0 ? 2 * gamma_ * lowering / weight : 0.0;
 }
 
 std::vector<std::vector<double>> ZeroTemperatureCascade::populations(

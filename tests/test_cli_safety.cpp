@@ -252,6 +252,22 @@ void expect_clean_interruption(int signal, int expected_exit, const char* name) 
 
 TEST(CliSafety, SigintStopsTheRunWithExit130) { expect_clean_interruption(SIGINT, 130, "SIGINT"); }
 TEST(CliSafety, SigtermStopsTheRunWithExit143) { expect_clean_interruption(SIGTERM, 143, "SIGTERM"); }
+TEST(CliSafety, SighupStopsTheRunWithExit129) { expect_clean_interruption(SIGHUP, 129, "SIGHUP"); }
+
+TEST(CliSafety, SigkillDuringTheRunLeavesNoFile) {
+  // SIGKILL cannot be handled: nothing may be on disk while the trajectories run
+  // (temporary files exist only while the finished outputs are written).
+  TemporaryDirectory dir;
+  const ProcessResult r = run_darkcharge(
+      with(kLongRun, {"-o", "out.csv", "--summary", "out.json"}), dir.path(), 60, [](pid_t pid) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        ::kill(pid, SIGKILL);
+      });
+  EXPECT_EQ(r.signal, SIGKILL);
+  EXPECT_FALSE(file_exists(dir / "out.csv"));
+  EXPECT_FALSE(file_exists(dir / "out.json"));
+  EXPECT_NO_TEMPORARY_FILES(dir.path());
+}
 
 TEST(CliSafety, SignalWhileWritingRemovesTheTemporaryFiles) {
   // The summary is finished into its temporary file first; the CSV then goes to a FIFO no

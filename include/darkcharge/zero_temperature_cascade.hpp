@@ -15,6 +15,7 @@
 /// step-doubling error control. The chain is triangular, so each implicit stage system is a
 /// downward sweep of 3 x 3 solves: stiffness (rates ~ N^2 gamma) costs nothing extra.
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "darkcharge/model.hpp"
@@ -54,6 +55,11 @@ class ZeroTemperatureCascade {
 
  private:
   double log_weight(int k, int i) const { return log_weight_[std::size_t(k) * n_j_ + i]; }
+  /// (J - j_low, x_J - max x) of level k at time t, x_J = log of the weight of |J M> in
+  /// psi^2, for every J that may have x_J - max x >= skip (blocks of J below are passed
+  /// over by their bounds). Thread-local storage, valid until the next call.
+  const std::vector<std::pair<int, double>>& significant_weights(int k, double t,
+                                                                 double skip) const;
   double j1_, j2_, m0_, j_low_, gamma_;
   int n_j_, levels_;
   /// log of c_J^2 prod sqrt(a_J)^2 over the path, by level k and J - j_low (-inf: absent).

@@ -61,7 +61,7 @@ std::vector<std::string> nan_notes(const TimeSeries& series) {
             ? "undefined where the averaged state gives no finite log-negativity"
         : c.name == "F_em" ? "undefined before the first emission (no quanta emitted yet)"
                            : "numerically undefined there";
-    notes.push_back(fmt::format("{} is nan at {} of {} times: {}", c.name, bad, c.value.size(), why));
+    notes.push_back(fmt::format("{} is nan in {} of {} rows: {}", c.name, bad, c.value.size(), why));
   }
   return notes;
 }
@@ -156,6 +156,12 @@ int run_steady(Options& o) {
   const SteadyTable table = steady_table(o.model, o.temperatures, o.nbar_values, requested);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  TimeSeries computed;  // nan_notes() reads columns; steady rows are temperatures
+  computed.columns = table.columns;
+  for (const auto& note : nan_notes(computed)) {
+    notes.push_back(note);
+    if (!o.quiet) fmt::print(stderr, "darkcharge: note: {}\n", note);
+  }
   for (const auto& line : file_header(o, 1, error_methods_line(table.columns), notes))
     csv << "# " << line << '\n';
   csv << "T,nbar";

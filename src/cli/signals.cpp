@@ -45,7 +45,11 @@ void remove_registered_files() {
 extern "C" void on_signal(int signal) {
   const bool first = !g_stop.exchange(true);
   if (first) g_signal.store(signal);
-  if (first && g_graceful_depth.load() > 0) return;  // the runner stops at a trajectory boundary
+  if (first && g_graceful_depth.load() > 0) {  // the runner stops at a trajectory boundary
+    write_stderr("\ndarkcharge: stopping after the running trajectories; signal again to stop "
+                 "at once\n");
+    return;
+  }
   remove_registered_files();
   write_stderr("darkcharge: interrupted by ");
   write_stderr(signal_name(signal));
