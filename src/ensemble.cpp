@@ -12,9 +12,13 @@
 #include <omp.h>
 
 #include "darkcharge/block_statistics.hpp"
+#include "darkcharge/bounded_estimate.hpp"
 #include "darkcharge/curve_features.hpp"
 #include "darkcharge/errors.hpp"
 #include "darkcharge/initial_state.hpp"
+#include "darkcharge/nonsmooth_estimate.hpp"
+#include "darkcharge/peak_features.hpp"
+#include "darkcharge/rare_event_floor.hpp"
 #include "darkcharge/trajectory.hpp"
 
 namespace darkcharge {
@@ -243,17 +247,55 @@ std::pair<double, double> ergotropies(const LevelSums& sums, double count, int n
   return {ergotropy(eig, jz, n_battery), ergotropy_symmetric(eig, jz, n_battery)};
 }
 
-LevelSums total_minus(const LevelSums& total, const LevelSums& block) {
-  LevelSums out = total;
-  for (const auto& [jb, v] : block) out[jb] -= v;
+/// levels[g] summed over the included blocks (from the total when fewer are left out).
+LevelSums subset_levels(const std::vector<BlockAccumulators>& acc, int g, const LevelSums& total,
+                        const std::vector<bool>& included) {
+  const long kept = std::count(included.begin(), included.end(), true);
+  const bool from_total = 2 * kept > static_cast<long>(included.size());
+  LevelSums out;
+  if (from_total) out = total;
+  for (std::size_t b = 0; b < acc.size(); ++b) {
+    if (included[b] == from_total) continue;
+    for (const auto& [jb, v] : acc[b].levels[g]) {
+      Eigen::VectorXd& sums = out[jb];
+      if (sums.size() == 0) sums = Eigen::VectorXd::Zero(v.size());
+      if (from_total) sums -= v;
+      else sums += v;
+    }
+  }
   return out;
 }
 
-/// W_B, W_B_sym columns: jackknife over blocks at every grid time.
+/// rho[g] summed over the included blocks, likewise.
+DensityMatrix subset_density(const std::vector<BlockAccumulators>& acc, int g,
+                             const DensityMatrix& total, const std::vector<bool>& included) {
+  const long kept = std::count(included.begin(), included.end(), true);
+  const bool from_total = 2 * kept > static_cast<long>(included.size());
+  DensityMatrix out;
+  if (from_total) out = total;
+  for (std::size_t b = 0; b < acc.size(); ++b)
+    if (included[b] != from_total) out.add(acc[b].rho[g], from_total ? -1.0 : 1.0);
+  return out;
+}
+
+std::vector<long> block_sizes(long n, int blocks) {
+  std::vector<long> sizes;
+  for (int b = 0; b < blocks; ++b) sizes.push_back(block_size(n, blocks, b));
+  return sizes;
+}
+
+long included_trajectories(const std::vector<long>& sizes, const std::vector<bool>& included) {
+  long n = 0;
+  for (std::size_t b = 0; b < sizes.size(); ++b) n += included[b] ? sizes[b] : 0;
+  return n;
+}
+
+/// W_B, W_B_sym columns: root-n corrected (nonsmooth_estimate.hpp: populations that cross
+/// make the ergotropy nonsmooth) at every grid time, clamped at the bound W >= 0.
 void add_ergotropy_columns(const Plan& plan, const std::vector<BlockAccumulators>& acc,
                            TimeSeries& series) {
   const int points = plan.grid.points, blocks = static_cast<int>(acc.size());
-  const long n = plan.options.trajectories;
+  const std::vector<long> sizes = block_sizes(plan.options.trajectories, blocks);
   Column w = empty_column("W_B", points), w_sym = empty_column("W_B_sym", points);
   w.error_method = w_sym.error_method = "jackknife";
 #pragma omp parallel for schedule(dynamic, 1)
@@ -264,42 +306,50 @@ void add_ergotropy_columns(const Plan& plan, const std::vector<BlockAccumulators
         if (total[jb].size() == 0) total[jb] = Eigen::VectorXd::Zero(v.size());
         total[jb] += v;
       }
-    const auto full = ergotropies(total, n, plan.model.n_battery);
-    std::vector<double> loo(blocks), loo_sym(blocks);
-    for (int b = 0; b < blocks; ++b) {
-      const auto e = ergotropies(total_minus(total, acc[b].levels[g]),
-                                 n - block_size(n, blocks, b), plan.model.n_battery);
-      loo[b] = e.first;
-      loo_sym[b] = e.second;
-    }
-    const Estimate a = jackknife(full.first, loo), s = jackknife(full.second, loo_sym);
+    auto work = [&](bool symmetric) {
+      return [&, symmetric](const std::vector<bool>& included) {
+        const auto e = ergotropies(subset_levels(acc, g, total, included),
+                                   included_trajectories(sizes, included), plan.model.n_battery);
+        return symmetric ? e.second : e.first;
+      };
+    };
+    const RootNEstimate a = root_n_corrected(sizes, work(false));
+    const RootNEstimate s = root_n_corrected(sizes, work(true));
     w.value[g] = a.value, w.error[g] = a.error;
     w_sym.value[g] = s.value, w_sym.error[g] = s.error;
   }
+  enforce_lower_bound(w);
+  enforce_lower_bound(w_sym);
   series.columns.push_back(std::move(w));
   series.columns.push_back(std::move(w_sym));
 }
 
 /// S_B and dS_B_dt columns and the averaged joint states; returns the dS_B/dt curves
-/// (full first, then one per left-out block) for the peak summary.
+/// (full first, then one per left-out block) for the peak summary. S_B is root-n corrected
+/// (nonsmooth_estimate.hpp: the trace norm is not smooth at the many near-zero eigenvalues
+/// of rho^{T_B}); dS_B_dt is the time derivative of the corrected curve (before S_B is
+/// clamped at 0), its error the jackknife spread of the same derivative of each replicate.
 std::vector<std::vector<double>> add_entanglement_columns(const Plan& plan,
                                                           const std::vector<BlockAccumulators>& acc,
                                                           EnsembleResult& result) {
   const int points = plan.grid.points, blocks = static_cast<int>(acc.size());
   const long n = plan.options.trajectories;
+  const std::vector<long> sizes = block_sizes(n, blocks);
   const double jc = plan.model.j_charger();
   std::vector<std::vector<double>> entropy(blocks + 1, std::vector<double>(points));
+  std::vector<double> entropy_error(points);
   result.density.assign(points, DensityMatrix());
 #pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < points; ++g) {
     DensityMatrix total;
     for (const auto& a : acc) total.add(a.rho[g], 1.0);
-    entropy[0][g] = log_negativity(total, jc) - std::log2(double(n));
-    for (int b = 0; b < blocks; ++b) {
-      DensityMatrix rest = total;
-      rest.add(acc[b].rho[g], -1.0);
-      entropy[b + 1][g] = log_negativity(rest, jc) - std::log2(double(n - block_size(n, blocks, b)));
-    }
+    const RootNEstimate e = root_n_corrected(sizes, [&](const std::vector<bool>& included) {
+      return log_negativity(subset_density(acc, g, total, included), jc) -
+             std::log2(double(included_trajectories(sizes, included)));
+    });
+    entropy[0][g] = e.value;
+    entropy_error[g] = e.error;
+    for (int b = 0; b < blocks; ++b) entropy[b + 1][g] = e.leave_one_out[b];
     total.scale(1.0 / n);
     result.density[g] = std::move(total);
   }
@@ -308,56 +358,77 @@ std::vector<std::vector<double>> add_entanglement_columns(const Plan& plan,
   Column s_b = empty_column("S_B", points), ds = empty_column("dS_B_dt", points);
   s_b.error_method = ds.error_method = "jackknife";
   for (int g = 0; g < points; ++g) {
-    std::vector<double> loo_s, loo_rate;
-    for (int b = 1; b <= blocks; ++b) {
-      loo_s.push_back(entropy[b][g]);
-      loo_rate.push_back(rate[b][g]);
-    }
-    const Estimate e = jackknife(entropy[0][g], loo_s), r = jackknife(rate[0][g], loo_rate);
-    s_b.value[g] = e.value, s_b.error[g] = e.error;
+    std::vector<double> loo_rate;
+    for (int b = 1; b <= blocks; ++b) loo_rate.push_back(rate[b][g]);
+    const Estimate r = jackknife_spread(rate[0][g], loo_rate);
+    s_b.value[g] = entropy[0][g], s_b.error[g] = entropy_error[g];
     ds.value[g] = r.value, ds.error[g] = r.error;
   }
+  enforce_lower_bound(s_b);
   result.series.columns.push_back(std::move(s_b));
   result.series.columns.push_back(std::move(ds));
   return rate;
 }
 
-/// Jackknife of a scalar feature of curves: feature(full) and feature(each replicate).
-template <class Feature>
-Estimate jackknife_feature(const std::vector<double>& full,
-                           const std::vector<std::vector<double>>& replicates, Feature f) {
-  std::vector<double> leave_one_out;
-  for (const auto& r : replicates) leave_one_out.push_back(f(r));
-  return jackknife(f(full), leave_one_out);
-}
-
+/// Peak features of the reported curves (peak_features.hpp), with the reasons for any NaN.
 PeakSummary peaks_with_errors(const TimeGrid& grid, const std::vector<double>& power,
                               const std::vector<std::vector<double>>& power_replicates,
                               const std::vector<double>* rate,
                               const std::vector<std::vector<double>>* rate_replicates) {
   PeakSummary p;
-  auto peak_value = [&](const std::vector<double>& y) { return global_maximum(y, grid).value; };
-  auto peak_time = [&](const std::vector<double>& y) { return global_maximum(y, grid).time; };
-  p.power_max = jackknife_feature(power, power_replicates, peak_value);
-  p.power_max_time = jackknife_feature(power, power_replicates, peak_time);
+  const PeakFeature power_peak = peak_feature(power, power_replicates, grid, PeakKind::global);
+  p.power_max = power_peak.value;
+  p.power_max_time = power_peak.time;
+  p.power_note = power_peak.unresolved;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
   if (!rate) {
-    const double nan = std::numeric_limits<double>::quiet_NaN();
     p.entanglement_rate_max = p.entanglement_rate_max_time = p.lag = {nan, nan};
+    p.entanglement_note = "S_B not computed";
     return p;
   }
-  auto local_value = [&](const std::vector<double>& y) {
-    return largest_interior_maximum(y, grid).value;
-  };
-  auto local_time = [&](const std::vector<double>& y) {
-    return largest_interior_maximum(y, grid).time;
-  };
-  p.entanglement_rate_max = jackknife_feature(*rate, *rate_replicates, local_value);
-  p.entanglement_rate_max_time = jackknife_feature(*rate, *rate_replicates, local_time);
+  const PeakFeature rate_peak =
+      peak_feature(*rate, *rate_replicates, grid, PeakKind::largest_interior);
+  p.entanglement_rate_max = rate_peak.value;
+  p.entanglement_rate_max_time = rate_peak.time;
+  p.entanglement_note = rate_peak.unresolved;
+  // The lag's error from the replicates' own differences: both peak times are measured on
+  // the same trajectories, so their errors are correlated.
   std::vector<double> lags;
-  for (std::size_t b = 0; b < rate_replicates->size(); ++b)
-    lags.push_back(local_time((*rate_replicates)[b]) - peak_time(power_replicates[b]));
-  p.lag = jackknife(local_time(*rate) - peak_time(power), lags);
+  for (std::size_t b = 0; b < rate_peak.leave_one_out_time.size(); ++b)
+    if (b < power_peak.leave_one_out_time.size())
+      lags.push_back(rate_peak.leave_one_out_time[b] - power_peak.leave_one_out_time[b]);
+  p.lag = jackknife_spread(rate_peak.time.value - power_peak.time.value, lags);
+  if (std::isnan(p.lag.value)) p.lag.error = nan;
   return p;
+}
+
+/// Linear columns: error >= the rare-event floor (rare_event_floor.hpp). E_B and E_C are
+/// energies per spin in [0, 1], dark a population in [0, 1].
+void add_rare_event_floors(const Model& model, long n, TimeSeries& series) {
+  for (Column& c : series.columns)
+    apply_rare_event_floor(c, c.name == "P_B" ? power_range(model) : 1.0, n);
+}
+
+/// S_B and dS_B_dt at nbar = 0, where lingering rare trajectories carry the late-time state:
+/// the same floor through the largest move of S_B (negativity_range), and for the rate the
+/// finite-difference stencil applied to the S_B floors.
+void add_negativity_floors(const Model& model, const TimeGrid& grid, long n, TimeSeries& series) {
+  Column& s = series.columns[series.columns.size() - 2];
+  Column& rate = series.columns.back();
+  std::vector<double> floor(grid.points);
+  for (int g = 0; g < grid.points; ++g)
+    floor[g] = rare_event_floor(negativity_range(model, s.value[g], n), n);
+  for (int g = 0; g < grid.points; ++g) s.error[g] = std::max(s.error[g], floor[g]);
+  const int last = grid.points - 1;
+  for (int g = 0; g <= last && last >= 2; ++g) {
+    const double stencil = g == 0      ? 3 * floor[0] + 4 * floor[1] + floor[2]
+                           : g == last ? 3 * floor[last] + 4 * floor[last - 1] + floor[last - 2]
+                                       : floor[g - 1] + floor[g + 1];
+    rate.error[g] = std::max(rate.error[g], stencil / (2 * grid.step()));
+  }
+  s.note += std::string(s.note.empty() ? "" : " ") +
+            "Error >= a rare-event floor (lingering trajectories with probability < 3/n may be "
+            "missing at nbar = 0; see rare_event_floor.hpp); dS_B_dt likewise.";
 }
 
 std::vector<double> visited_battery_sectors(const Model& model) {
@@ -423,6 +494,7 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
   for (int o = 0; o < kLinearCount; ++o)
     result.series.columns.push_back(
         linear_column(kLinearNames[o], acc, &BlockAccumulators::linear, o, grid.points));
+  add_rare_event_floors(model, n, result.series);
   // W_open = E_B - E_B^th (Eq. 8): a shift of E_B, same error.
   Column open = result.series.columns[kEnergyBattery];
   open.name = "W_open";
@@ -434,6 +506,7 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
   if (options.ergotropy) add_ergotropy_columns(plan, acc, result.series);
   if (options.entanglement) {
     auto rate = add_entanglement_columns(plan, acc, result);
+    if (model.nbar == 0.0) add_negativity_floors(model, grid, n, result.series);
     const std::vector<double> rate_full = rate.front();
     rate.erase(rate.begin());
     result.peaks = peaks_with_errors(grid, power.value, power_replicates, &rate_full, &rate);

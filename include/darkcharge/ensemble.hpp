@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "darkcharge/density_matrix.hpp"
@@ -38,15 +39,17 @@ struct EnsembleOptions {
 /// Called from one thread now and then with (trajectories done, total).
 using ProgressCallback = std::function<void(long done, long total)>;
 
-/// Peak features (paper Fig. 2e and Fig. 5), each with a jackknife error.
+/// Peak features (paper Fig. 2e and Fig. 5) of the reported curves, each with a jackknife
+/// error (peak_features.hpp). NaN value and error when a peak is not resolved; the notes
+/// say why.
 struct PeakSummary {
   Estimate power_max;                   ///< P_B^max
   Estimate power_max_time;              ///< its time
   Estimate entanglement_rate_max;       ///< largest interior local maximum of dS_B/dt
   Estimate entanglement_rate_max_time;  ///< its time
   Estimate lag;                         ///< time(dS_B/dt max) - time(P_B^max)
-  // The three above are NaN without S_B, or when dS_B/dt has no interior local maximum
-  // (small systems: the rate is largest at t = 0); the jackknife then gives NaN too.
+  std::string power_note;               ///< why P_B^max is NaN ("" if resolved)
+  std::string entanglement_note;        ///< why the dS_B/dt maximum (and lag) is NaN
 };
 
 struct EnsembleResult {

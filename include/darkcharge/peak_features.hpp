@@ -1,0 +1,43 @@
+#pragma once
+/// @file peak_features.hpp
+/// A peak of a noisy curve (P_B^max, the largest local maximum of dS_B/dt: paper Fig. 2e,
+/// 5c-d) with errors, or a reason why it is not resolved.
+///
+/// The value and time are those of the reported curve (parabola through its grid maximum
+/// and neighbours), so the value is a maximum of that curve and the time lies inside the
+/// run. Errors: delete-one-block jackknife spread, each replicate's peak looked for only in
+/// the full curve's basin (between the minima on either side), so a replicate never jumps
+/// to another local maximum. No jackknife bias correction: for an argmax it extrapolates
+/// across replicates that pick different maxima (issue 9: a "maximum" at t = 4.77 in a run
+/// to t = 2).
+///
+/// Not resolved (NaN value, time and errors, with the reason) when the maximum is at an end
+/// of the run, or when more than 10% of the pseudo-samples full + (B-1)/sqrt(B) (full -
+/// leave_one_out[b]) -- each carrying about the noise of an independent run -- put their
+/// maximum in another basin: the data do not say which local maximum is the largest.
+#include <string>
+#include <vector>
+
+#include "darkcharge/jackknife.hpp"
+#include "darkcharge/time_grid.hpp"
+
+namespace darkcharge {
+
+enum class PeakKind {
+  global,              ///< the largest value of the curve (must not be at an end)
+  largest_interior,    ///< the largest interior local maximum (paper Fig. 5c)
+};
+
+struct PeakFeature {
+  Estimate value;
+  Estimate time;
+  std::string unresolved;  ///< why value and time are NaN ("" when resolved)
+  std::vector<double> leave_one_out_time;  ///< each replicate's peak time (for differences)
+};
+
+/// `leave_one_out` may be empty (exact curves: errors 0).
+PeakFeature peak_feature(const std::vector<double>& curve,
+                         const std::vector<std::vector<double>>& leave_one_out,
+                         const TimeGrid& grid, PeakKind kind);
+
+}  // namespace darkcharge
