@@ -1,5 +1,6 @@
 #include "darkcharge/peak_features.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -10,7 +11,7 @@
 namespace darkcharge {
 namespace {
 
-constexpr double kMaxDisagreement = 0.10;  // fraction of pseudo-samples allowed elsewhere
+constexpr double kResolvingZ = 2.0;  // the peak must beat its best rival by this many errors
 
 /// Grid index of the peak of y (global maximum or largest interior local maximum), -1 if
 /// there is no interior local maximum.
@@ -42,6 +43,25 @@ Peak peak_in(const std::vector<double>& y, const TimeGrid& grid, std::pair<int, 
   return parabola_peak(y, grid, best);
 }
 
+/// Indices that could hold the feature instead of the peak whose basin is `range`: any index
+/// outside it for the global maximum; for the largest interior maximum, the curve's other
+/// interior local maxima.
+std::vector<int> rivals(const std::vector<double>& y, std::pair<int, int> range, PeakKind kind) {
+  const int n = static_cast<int>(y.size());
+  std::vector<int> out;
+  for (int i = 0; i < n; ++i)
+    if ((i < range.first || i > range.second) &&
+        (kind == PeakKind::global || (i > 0 && i + 1 < n && y[i] > y[i - 1] && y[i] >= y[i + 1])))
+      out.push_back(i);
+  return out;
+}
+
+double largest_at(const std::vector<double>& y, const std::vector<int>& indices) {
+  double best = -std::numeric_limits<double>::infinity();
+  for (int i : indices) best = std::max(best, y[i]);
+  return best;
+}
+
 PeakFeature unresolved(std::string reason) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   return {{nan, nan}, {nan, nan}, std::move(reason), {}};
@@ -60,28 +80,46 @@ PeakFeature peak_feature(const std::vector<double>& curve,
                                   "not inside it",
                                   grid.time(i)));
   const std::pair<int, int> range = basin(curve, i);
-  const int blocks = static_cast<int>(leave_one_out.size());
-  int elsewhere = 0;
-  const double scale = blocks > 1 ? (blocks - 1) / std::sqrt(double(blocks)) : 0.0;
-  std::vector<double> pseudo(curve.size());
-  for (const auto& r : leave_one_out) {
-    for (int g = 0; g <= last; ++g) pseudo[g] = curve[g] + scale * (curve[g] - r[g]);
-    const int j = peak_index(pseudo, kind);
-    elsewhere += j < range.first || j > range.second || j == 0 || j == last;
-  }
-  if (elsewhere > kMaxDisagreement * blocks)
-    return unresolved(fmt::format(
-        "not resolved: {} of {} pseudo-samples put the maximum elsewhere (another local maximum "
-        "or the end of the run)",
-        elsewhere, blocks));
   const Peak full = parabola_peak(curve, grid, i);
-  std::vector<double> values, times;
+  const std::vector<int> rival = rivals(curve, range, kind);
+  std::vector<double> values, times, margins;
   for (const auto& r : leave_one_out) {
     const Peak p = peak_in(r, grid, range);
     values.push_back(p.value);
     times.push_back(p.time);
+    margins.push_back(p.value - largest_at(r, rival));
   }
-  return {jackknife_spread(full.value, values), jackknife_spread(full.time, times), "", times};
+  // Resolved only if the peak beats its best rival (another local maximum, or for the global
+  // maximum an end of the run) by kResolvingZ jackknife errors of the margin: otherwise the
+  // data do not say which maximum is the largest, and an error from one basin would not cover.
+  const double margin = full.value - largest_at(curve, rival);
+  if (!rival.empty() && !leave_one_out.empty()) {
+    const double margin_error = jackknife_spread(margin, margins).error;
+    if (!(margin > kResolvingZ * margin_error))
+      return unresolved(fmt::format(
+          "not resolved: the maximum at t = {:.4g} beats its best rival (another local maximum "
+          "or an end of the run) by {:.3g} +- {:.3g}, less than {} errors",
+          full.time, margin, margin_error, kResolvingZ));
+  }
+  // Errors: the jackknife spread, or if larger the spread of the peak over pseudo-samples
+  // full + (B-1)/sqrt(B) (full - leave_one_out[b]), each with about the noise of an
+  // independent run. A vertex time is a ratio of noisy differences (heavy-tailed when the
+  // peak is flat); the jackknife, linear in the replicates, understates it, the pseudo-samples
+  // see it (bootstrap principle: peak(pseudo) - peak(full) mimics peak(full) - peak(exact)).
+  const int blocks = static_cast<int>(leave_one_out.size());
+  const double scale = blocks > 1 ? (blocks - 1) / std::sqrt(double(blocks)) : 0.0;
+  double value_spread = 0, time_spread = 0;
+  std::vector<double> pseudo(curve.size());
+  for (const auto& r : leave_one_out) {
+    for (std::size_t g = 0; g < curve.size(); ++g) pseudo[g] = curve[g] + scale * (curve[g] - r[g]);
+    const Peak p = peak_in(pseudo, grid, range);
+    value_spread += (p.value - full.value) * (p.value - full.value) / blocks;
+    time_spread += (p.time - full.time) * (p.time - full.time) / blocks;
+  }
+  Estimate value = jackknife_spread(full.value, values), time = jackknife_spread(full.time, times);
+  value.error = std::max(value.error, std::sqrt(value_spread));
+  time.error = std::max(time.error, std::sqrt(time_spread));
+  return {value, time, "", times};
 }
 
 }  // namespace darkcharge

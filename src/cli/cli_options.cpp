@@ -62,7 +62,7 @@ void add_physics_options(CLI::App& app, Options& o, bool single_temperature) {
                  "Battery start: 'ground' (all spins down, the paper's appendix) or "
                  "'thermal' (each spin in equilibrium with the reservoir, all j_B sectors)")
       ->check(CLI::IsMember({"ground", "thermal"}))->capture_default_str();
-  app.add_option("--gamma", o.model.gamma, "Reservoir coupling gamma (time unit 1/gamma)")
+  app.add_option("--gamma", o.model.gamma, "Reservoir coupling gamma (a rate, in 1/(the time unit of t))")
       ->check(kFinitePositive)->capture_default_str();
   app.add_option("--omega", o.model.omega, "Spin splitting omega (energy unit)")
       ->check(kFinitePositive)->capture_default_str();
@@ -70,7 +70,7 @@ void add_physics_options(CLI::App& app, Options& o, bool single_temperature) {
 
 void add_model_options(CLI::App& app, Options& o) {
   add_physics_options(app, o, true);
-  app.add_option("--t-max", o.grid.t_max, "Last output time, in units of 1/gamma")
+  app.add_option("--t-max", o.grid.t_max, "Last output time (absolute: --gamma 2 at t equals --gamma 1 at 2t)")
       ->check(kFinitePositive)->capture_default_str();
   app.add_option("--points", o.grid.points, "Number of equally spaced output times in [0, t-max]")
       ->check(integer_at_least(2))->capture_default_str();
@@ -110,8 +110,9 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "darkcharge: quantum-jump Monte Carlo for the dark-state quantum battery of\n"
       "Quach & Munro, Phys. Rev. Applied 14, 024092 (2020). A charger of N_C excited spins\n"
       "and a battery of N_B spins share a thermal reservoir; collective J^- and J^+ jumps\n"
-      "move energy into the battery and trap it in dark states. Units: hbar = 1, time in\n"
-      "1/gamma, energy in omega. Output: CSV with columns t, then each observable and its\n"
+      "move energy into the battery and trap it in dark states. Units: hbar = 1; t, 1/gamma\n"
+      "and 1/omega share the user's time unit; energies per spin in omega; power P_B in\n"
+      "omega per unit time. Output: CSV with columns t, then each observable and its\n"
       "standard error (E_B, E_C: energy per spin; P_B: power per spin; W_open = E_B - E_th;\n"
       "dark: population of dark states; W_B, W_B_sym: ergotropy per spin over all / over\n"
       "symmetric unitaries (W_B_sym is nan unless the battery stays symmetric, i.e. ground);\n"
