@@ -12,6 +12,11 @@ namespace darkcharge {
 namespace {
 
 constexpr double kResolvingZ = 2.0;  // the peak must beat its best rival by this many errors
+constexpr double kCurvatureZ = 3.0;  // and be curved by this many errors
+
+double second_difference(const std::vector<double>& y, int i) {
+  return y[i - 1] - 2 * y[i] + y[i + 1];
+}
 
 /// Grid index of the peak of y (global maximum or largest interior local maximum), -1 if
 /// there is no interior local maximum.
@@ -108,14 +113,24 @@ PeakFeature peak_feature(const std::vector<double>& curve,
   // see it (bootstrap principle: peak(pseudo) - peak(full) mimics peak(full) - peak(exact)).
   const int blocks = static_cast<int>(leave_one_out.size());
   const double scale = blocks > 1 ? (blocks - 1) / std::sqrt(double(blocks)) : 0.0;
-  double value_spread = 0, time_spread = 0;
+  double value_spread = 0, time_spread = 0, curvature_spread = 0;
+  const double curvature = second_difference(curve, i);
   std::vector<double> pseudo(curve.size());
   for (const auto& r : leave_one_out) {
     for (std::size_t g = 0; g < curve.size(); ++g) pseudo[g] = curve[g] + scale * (curve[g] - r[g]);
     const Peak p = peak_in(pseudo, grid, range);
     value_spread += (p.value - full.value) * (p.value - full.value) / blocks;
     time_spread += (p.time - full.time) * (p.time - full.time) / blocks;
+    curvature_spread += std::pow(second_difference(pseudo, i) - curvature, 2) / blocks;
   }
+  // The vertex time is a ratio with the curvature y[i-1] - 2 y[i] + y[i+1] in the
+  // denominator: when that is not clearly negative the time (and the refined value) has
+  // heavy tails that no error bar describes.
+  if (!leave_one_out.empty() && !(-curvature > kCurvatureZ * std::sqrt(curvature_spread)))
+    return unresolved(fmt::format(
+        "not resolved: the peak at t = {:.4g} is too flat for the noise (curvature {:.3g} +- "
+        "{:.3g} per step^2, needs {} errors below 0); more trajectories help",
+        full.time, curvature, std::sqrt(curvature_spread), kCurvatureZ));
   Estimate value = jackknife_spread(full.value, values), time = jackknife_spread(full.time, times);
   value.error = std::max(value.error, std::sqrt(value_spread));
   time.error = std::max(time.error, std::sqrt(time_spread));
