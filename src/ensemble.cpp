@@ -409,6 +409,21 @@ void add_rare_event_floors(const Model& model, long n, TimeSeries& series) {
     apply_rare_event_floor(c, c.name == "P_B" ? power_range(model) : 1.0, n);
 }
 
+/// Linear column o: where one block dominates the spread, the dominance bound.
+void add_dominance_bound(const std::vector<BlockAccumulators>& acc, int o, Column& column) {
+  std::vector<BlockDominance> by_time;
+  std::vector<double> means(acc.size());
+  std::vector<long> counts(acc.size());
+  for (std::size_t g = 0; g < column.value.size(); ++g) {
+    for (std::size_t b = 0; b < acc.size(); ++b) {
+      counts[b] = acc[b].linear.count(static_cast<int>(g), o);
+      means[b] = counts[b] ? acc[b].linear.mean(static_cast<int>(g), o) : 0.0;
+    }
+    by_time.push_back(block_dominance(means, counts));
+  }
+  apply_dominance_bound(column, by_time);
+}
+
 /// S_B and dS_B_dt at nbar = 0, where lingering rare trajectories carry the late-time state:
 /// the same floor through the largest move of S_B (negativity_range), and for the rate the
 /// finite-difference stencil applied to the S_B floors.
@@ -494,6 +509,7 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
   for (int o = 0; o < kLinearCount; ++o)
     result.series.columns.push_back(
         linear_column(kLinearNames[o], acc, &BlockAccumulators::linear, o, grid.points));
+  for (int o = 0; o < kLinearCount; ++o) add_dominance_bound(acc, o, result.series.columns[o]);
   add_rare_event_floors(model, n, result.series);
   // W_open = E_B - E_B^th (Eq. 8): a shift of E_B, same error.
   Column open = result.series.columns[kEnergyBattery];

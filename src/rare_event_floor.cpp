@@ -43,4 +43,38 @@ double negativity_range(const Model& model, double log_negativity, long trajecto
   return shift / p;  // so that rare_event_floor(range, n) = shift / 2
 }
 
+BlockDominance block_dominance(const std::vector<double>& means, const std::vector<long>& counts) {
+  double n = 0, mean = 0;
+  for (std::size_t b = 0; b < means.size(); ++b) n += counts[b], mean += counts[b] * means[b];
+  if (n <= 0) return {};
+  mean /= n;
+  double total = 0, largest = 0;
+  std::size_t top = 0;
+  for (std::size_t b = 0; b < means.size(); ++b) {
+    const double s = counts[b] * (means[b] - mean) * (means[b] - mean);
+    total += s;
+    if (s > largest) largest = s, top = b;
+  }
+  if (!(total > 0) || counts[top] >= n) return {};
+  const double rest = (n * mean - counts[top] * means[top]) / (n - counts[top]);
+  return {largest / total, counts[top] * (means[top] - rest) / n};
+}
+
+void apply_dominance_bound(Column& column, const std::vector<BlockDominance>& by_time) {
+  int raised = 0;
+  for (std::size_t g = 0; g < by_time.size() && g < column.error.size(); ++g) {
+    const double bound = 2 * std::fabs(by_time[g].contribution);
+    if (by_time[g].share > 0.5 && column.error[g] < bound) {
+      column.error[g] = bound;
+      ++raised;
+    }
+  }
+  if (raised == 0) return;
+  if (!column.note.empty()) column.note += " ";
+  column.note += fmt::format(
+      "At {} time(s) one block of trajectories holds most of the spread (a few rare "
+      "trajectories carry the mean): error raised to twice that block's contribution.",
+      raised);
+}
+
 }  // namespace darkcharge

@@ -239,6 +239,9 @@ int run(Options& o) {
 
   std::vector<std::string> meta = metadata(o, threads);
   for (const auto& note : notes) meta.push_back("note: " + note);
+  // Caveats the estimators attach to a column (physical bound, rare-event floor, ...).
+  for (const Column& c : series.columns)
+    if (!c.note.empty()) meta.push_back(c.name + ": " + c.note);
   if (csv_file) {
     write_csv(csv_file->stream(), series, meta);
     csv_file->commit();
