@@ -1,6 +1,7 @@
 #include "darkcharge/nonsmooth_estimate.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -43,7 +44,7 @@ double corrected(double full, long n, const std::vector<double>& half_values,
 RootNEstimate root_n_corrected(const std::vector<long>& block_sizes, const SubsetValue& f,
                                int partitions) {
   const int blocks = static_cast<int>(block_sizes.size());
-  if (blocks < 2) throw InvalidArgument(fmt::format("root_n_corrected: blocks = {} < 2", blocks));
+  if (blocks < 1) throw InvalidArgument("root_n_corrected: no blocks");
   if (partitions < 1)
     throw InvalidArgument(fmt::format("root_n_corrected: partitions = {} < 1", partitions));
   int usable = 0;  // bits p with both sides non-empty on all blocks
@@ -53,6 +54,12 @@ RootNEstimate root_n_corrected(const std::vector<long>& block_sizes, const Subse
   const long n = trajectories(block_sizes, all);
   RootNEstimate r;
   r.plug_in = f(all);
+  if (blocks == 1) {  // one trajectory: nothing to correct with, no error to give
+    r.value = r.plug_in;
+    r.error = std::numeric_limits<double>::quiet_NaN();
+    r.leave_one_out = {r.plug_in};
+    return r;
+  }
   // f on each half of the full set, kept: a replicate reuses the half it does not touch.
   std::vector<double> half_values;
   std::vector<long> half_sizes;

@@ -91,7 +91,8 @@ TEST(RootNCorrected, LeavesSmoothFunctionsAlone) {
 
 TEST(RootNCorrected, ValidatesItsArguments) {
   const SubsetValue one = [](const std::vector<bool>&) { return 1.0; };
-  EXPECT_THROW(root_n_corrected({10}, one), InvalidArgument);
+  EXPECT_THROW(root_n_corrected({}, one), InvalidArgument);
+  EXPECT_TRUE(std::isnan(root_n_corrected({1}, one).error));  // one trajectory: no error
   EXPECT_THROW(root_n_corrected({10, 10}, one, 0), InvalidArgument);
   const RootNEstimate two = root_n_corrected({10, 10}, one);  // one partition, no spread
   EXPECT_EQ(two.value, 1.0);

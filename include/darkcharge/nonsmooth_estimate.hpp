@@ -39,8 +39,10 @@ struct RootNEstimate {
   std::vector<double> leave_one_out;  ///< T without block b (for functions of the curve)
 };
 
-/// `block_sizes[b]` = trajectories in block b (>= 1 each, at least 2 blocks); `partitions`
-/// >= 1 balanced half-splits (block index bit p, p < partitions; fewer if the blocks run out).
+/// `block_sizes[b]` = trajectories in block b (>= 1 each); `partitions` >= 1 balanced
+/// half-splits (block index bit p, p < partitions; fewer if the blocks run out). One block
+/// (a run of one trajectory): the plug-in value with a NaN error. Throws InvalidArgument for
+/// no blocks or partitions < 1.
 RootNEstimate root_n_corrected(const std::vector<long>& block_sizes, const SubsetValue& f,
                                int partitions = 2);
 
