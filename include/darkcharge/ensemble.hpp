@@ -66,8 +66,10 @@ void validate(const EnsembleOptions& options);
 
 /// Runs the ensemble. Columns (physics.md): E_B, E_C, P_B, W_open, dark (mean and standard
 /// error over trajectories); with `ergotropy` W_B, W_B_sym (NaN unless the battery stays
-/// symmetric); with `entanglement` S_B and dS_B_dt. Nonlinear columns are jackknife
-/// bias-corrected with jackknife errors.
+/// symmetric); with `entanglement` S_B and dS_B_dt. W_B, W_B_sym, S_B: root-n corrected
+/// (nonsmooth_estimate.hpp), clamped at 0 (bounded_estimate.hpp), jackknife errors; dS_B_dt
+/// the derivative of S_B. Errors are at least the rare-event bounds of rare_event_floor.hpp.
+/// Column::note says where a bound or clamp acted.
 /// Identical output for any thread count.
 EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
                             const EnsembleOptions& options, const ProgressCallback& progress = {});
