@@ -8,7 +8,9 @@
 /// run. Errors: the larger of the delete-one-block jackknife spread and the spread
 /// over pseudo-samples full + (B-1)/sqrt(B) (full - leave_one_out[b]) (each with about the
 /// noise of an independent run), every replicate's peak looked for only in the full curve's
-/// basin (between the minima on either side), so it never jumps to another local maximum.
+/// basin (between the minima on either side), so it never jumps to another local maximum;
+/// the time's error is then scaled to the parabola's curvature one error flatter (the
+/// vertex moves as 1/curvature, and a run whose noise sharpened the peak understates it).
 /// No jackknife bias correction: for an argmax it extrapolates across replicates that pick
 /// different maxima (issue 9: a "maximum" at t = 4.77 in a run to t = 2).
 ///
