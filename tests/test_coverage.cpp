@@ -1,15 +1,17 @@
 // Fast versions of the coverage table (bench/coverage.cpp, bench/README.md): over fixed
 // seeds, every column's 2-error interval contains the exact value in at least 88% of
-// (seed, time) pairs pooled over times, and in at least 75% at every single time.
+// (seed, time) pairs pooled over times, and in at least 75% at every single time (peak
+// features, one entry per seed, are judged by the single-time rule only).
 //
 // False-failure rate of the rule: honest errors cover at p ~ 0.95 (0.946 for the 32-block
 // jackknife, Student t with 31 degrees of freedom). At one time, 40 seeds: binomial sd
-// 0.034, so 75% is 5.8 sd below (cells with fewer than 30 finite errors are not judged) (one-sided tail 3e-9; ~1e-6 over the ~150 (column, time)
-// cells of a case). Pooled, 40 x 13 = 520 pairs: sd 0.0096 if independent, 88% is 7 sd below;
-// the times of one run are correlated, and with an effective sample four times smaller it
-// is still 3.6 sd (1.6e-4). The rule has power: halved errors (coverage ~0.68) fail it
-// (NegativeControl: pooled 0.70-0.86). Measured when written: lowest pooled 0.900
-// (P_B peak time, 40 entries), 0.908 (W_B), 0.910 (S_B, W_B_sym); all others >= 0.925.
+// 0.034, so 75% is 5.8 sd below (one-sided tail 3e-9; ~1e-6 over the ~150 (column, time)
+// cells of a case; cells with fewer than 30 finite errors are not judged). Pooled,
+// 40 x 13 = 520 pairs: sd 0.0096 if independent, 88% is 7 sd below; the times of one run
+// are correlated, and with an effective sample four times smaller it is still 3.6 sd
+// (1.6e-4). The rule has power: halved errors (coverage ~0.68) fail it (NegativeControl:
+// pooled 0.70-0.86). Measured when written: lowest pooled 0.908 (W_B), 0.910 (S_B,
+// W_B_sym), all others >= 0.93; peak features 0.900-0.95.
 #include <cstdio>
 
 #include <gtest/gtest.h>
@@ -51,7 +53,7 @@ bool passes(const coverage::CaseTally& tally) {
     if (flagged > 0) std::printf("  %-24s %ld unresolved (NaN)\n", name.c_str(), flagged);
     if (checked < kMinChecks) continue;  // peaks mostly unresolved, or exact value undefined
     const double pooled = double(covered) / checked;
-    const bool pass = pooled >= kPooled && worst >= kPerTime;
+    const bool pass = (by_time.size() == 1 || pooled >= kPooled) && worst >= kPerTime;
     std::printf("  %-24s pooled %.3f  worst time %.3f %s\n", name.c_str(), pooled, worst,
                 pass ? "" : "FAIL");
     ok = ok && pass;
