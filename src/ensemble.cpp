@@ -428,8 +428,12 @@ void add_dominance_bound(const std::vector<BlockAccumulators>& acc, int o, Colum
 /// the same floor through the largest move of S_B (negativity_range), and for the rate the
 /// finite-difference stencil applied to the S_B floors.
 void add_negativity_floors(const Model& model, const TimeGrid& grid, long n, TimeSeries& series) {
-  Column& s = series.columns[series.columns.size() - 2];
-  Column& rate = series.columns.back();
+  auto named = [&series](const char* name) -> Column& {
+    return *std::find_if(series.columns.begin(), series.columns.end(),
+                         [name](const Column& c) { return c.name == name; });
+  };
+  Column& s = named("S_B");
+  Column& rate = named("dS_B_dt");
   std::vector<double> floor(grid.points);
   for (int g = 0; g < grid.points; ++g)
     floor[g] = rare_event_floor(negativity_range(model, s.value[g], n), n);
