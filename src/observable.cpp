@@ -4,6 +4,7 @@
 
 #include "darkcharge/angular_momentum.hpp"
 #include "darkcharge/ensemble.hpp"
+#include "darkcharge/rare_event_floor.hpp"
 
 namespace darkcharge {
 
@@ -23,6 +24,8 @@ void Sample::compute_product_amplitudes() const {
   has_product_ = true;
 }
 
+double unit_range(const Model&) { return 1.0; }
+
 double battery_energy_per_spin(const Sample& s) {
   return s.linear().battery_jz / s.model().n_battery + 0.5;
 }
@@ -40,6 +43,27 @@ Column BlockSums::mean_column(const std::string& name, int i) const {
                 ""};
   for (int g = 0; g < points; ++g)
     BlockStatistics::combine(means_, g, offset_ + i, column.value[g], column.error[g]);
+  return column;
+}
+
+Column BlockSums::linear_column(const std::string& name, int i, double range) const {
+  Column column = mean_column(name, i);
+  std::vector<BlockDominance> by_time;
+  std::vector<double> block_means(means_.size());
+  std::vector<long> counts(means_.size());
+  for (int g = 0; g < grid_.points; ++g) {
+    for (std::size_t b = 0; b < means_.size(); ++b) {
+      counts[b] = means_[b].count(g, offset_ + i);
+      block_means[b] = counts[b] ? means_[b].mean(g, offset_ + i) : 0.0;
+    }
+    by_time.push_back(block_dominance(block_means, counts));
+  }
+  apply_dominance_bound(column, by_time);
+  if (std::isfinite(range))
+    apply_rare_event_floor(column, range, trajectories());
+  else
+    column.note += std::string(column.note.empty() ? "" : " ") +
+                   "No rare-event floor: one trajectory's value is unbounded here.";
   return column;
 }
 
@@ -84,7 +108,7 @@ Column BlockSums::jackknife_column(const std::string& name, int k,
 }
 
 void MeanObservable::estimate(const BlockSums& sums, Estimates& out) const {
-  out.result.series.columns.push_back(sums.mean_column(name_, 0));
+  out.result.series.columns.push_back(sums.linear_column(name_, 0, range_(sums.model())));
 }
 
 }  // namespace darkcharge
