@@ -83,8 +83,7 @@ int main(int argc, char** argv) {
     if (!args.only.empty() && c.name.find(args.only) == std::string::npos) continue;
     const coverage::Reference exact = coverage::reference(c);
     coverage::CaseTally tally;
-    EnsembleOptions options;
-    options.trajectories = std::lround(c.trajectories * args.scale);
+    EnsembleOptions options = coverage::run_options(c, std::lround(c.trajectories * args.scale));
     options.threads = args.threads;
     for (int seed = 1; seed <= args.seeds; ++seed) {
       options.seed = 1000003ull * seed;  // far from the seeds the tests use

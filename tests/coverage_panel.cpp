@@ -27,7 +27,9 @@ TimeSeries from_file(const std::string& file, const TimeGrid& grid) {
   const testing::ReferenceCurve curve = testing::load_reference(file);
   TimeSeries s;
   for (int g = 0; g < grid.points; ++g) s.time.push_back(grid.time(g));
-  for (const char* name : {"E_B", "E_C", "P_B", "W_open", "dark", "W_B", "W_B_sym", "S_B"}) {
+  for (const char* name : {"E_B", "E_C", "P_B", "W_open", "dark", "W_B", "W_B_sym", "S_B",
+                           "sigma_B", "I_em", "N_em", "F_em"}) {
+    if (!curve.column.count(name)) continue;  // only the newer references have the last four
     Column c{name, {}, std::vector<double>(grid.points, 0.0), "exact", ""};
     for (int g = 0; g < grid.points; ++g) {
       std::size_t row = 0;
@@ -54,7 +56,7 @@ std::vector<PanelCase> panel() {
       // trajectories on this grid (with 2000 it is reported unresolved).
       {"N_B=8 N_C=40 nbar=0, peaks", make(8, 40, 0, ground), {0.4, 17}, 20000, "", 1e-9},
       {"N_B=20 N_C=100 nbar=0", make(20, 100, 0, ground), {0.2, 21}, 1000,
-       "nb20_nc100_nbar0.csv", 1e-7},
+       "nb20_nc100_nbar0.csv", 1e-7, {"sigma_B", "I_em", "N_em", "F_em"}},
       {"N_B=10 N_C=20 nbar=0.3 ground", make(10, 20, 0.3, ground), {1.0, 11}, 1000, "", 1e-9},
       {"N_B=4 N_C=8 T=2 thermal (omega=1.5 gamma=0.5)",
        make(4, 8, nbar_from_temperature(2.0, 1.5), thermal, 1.5, 0.5), {2.0, 21}, 2000, "", 1e-9},
@@ -65,6 +67,17 @@ std::vector<PanelCase> panel() {
       {"N_B=2 N_C=10 nbar=1000 thermal (W_B boundary)", make(2, 10, 1000, thermal),
        {0.002, 5}, 500, "", 1e-9},
   };
+}
+
+EnsembleOptions run_options(const PanelCase& c, long trajectories) {
+  EnsembleOptions options;
+  options.trajectories = trajectories;
+  if (!c.extra_columns.empty()) {
+    options.observables = {"E_B", "E_C", "P_B", "W_open", "dark", "W_B", "W_B_sym", "S_B",
+                           "dS_B_dt"};
+    for (const auto& name : c.extra_columns) options.observables.push_back(name);
+  }
+  return options;
 }
 
 Reference reference(const PanelCase& c) {

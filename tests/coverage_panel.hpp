@@ -20,7 +20,13 @@ struct PanelCase {
   long trajectories;           ///< per seed (kept small so that 100 seeds are affordable)
   std::string reference_file;  ///< file in tests/data; "" = the product-basis exact solver
   double reference_accuracy;   ///< absolute accuracy of the reference values
+  /// Columns beyond the default ones (EnsembleOptions::observables) that the reference has.
+  std::vector<std::string> extra_columns = {};
 };
+
+/// Options for a run of case c: its trajectories and, with extra columns, every default
+/// column plus those.
+EnsembleOptions run_options(const PanelCase& c, long trajectories);
 
 /// The issue-9 panel (N_B = 100, N_C = 1000 is left out: it needs the coupled-basis exact
 /// solver) plus the three boundary cases of the issue's item 3.

@@ -28,8 +28,7 @@ coverage::CaseTally run_case(const coverage::PanelCase& c, int seeds, long traje
                              double error_scale = 1.0) {
   const coverage::Reference exact = coverage::reference(c);
   coverage::CaseTally tally;
-  EnsembleOptions options;
-  options.trajectories = trajectories;
+  EnsembleOptions options = coverage::run_options(c, trajectories);
   for (int seed = 1; seed <= seeds; ++seed) {
     options.seed = 4242 + seed;
     EnsembleResult run = run_ensemble(c.model, c.grid, options);

@@ -135,7 +135,9 @@ class BlockSums {
   /// f(means of values) with a delete-one-block jackknife error (bias-corrected), at every
   /// grid time; f takes the means of sampled values [0, k) in order. For f smooth at the
   /// averaged state (its bias is O(1/n), which the jackknife removes); nonsmooth functions
-  /// use root_n_corrected (nonsmooth_estimate.hpp) instead.
+  /// use root_n_corrected (nonsmooth_estimate.hpp) instead. Where one block's replicate
+  /// holds more than half of the jackknife variance, the error is at least twice that
+  /// block's pull f(all) - f(all but b) (the dominance bound of rare_event_floor.hpp).
   Column jackknife_column(const std::string& name, int k,
                           double (*f)(const double* means, const Model& model)) const;
 
