@@ -156,10 +156,11 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "move energy into the battery and trap it in dark states. Units: hbar = 1; t, 1/gamma\n"
       "and 1/omega share the user's time unit; energies per spin in omega; power P_B in\n"
       "omega per unit time. Output: CSV with columns t, then each observable and its\n"
-      "error. Errors: standard errors for linear columns, delete-one-block jackknife for\n"
-      "the other nonlinear ones; W_*, S_B are corrected for their n^-1/2 bias (half-sample extrapolation),\n"
-      "clamped at 0, with delete-one-block jackknife errors; every error is at least a\n"
-      "bound for events too rare to be sampled. Caveats per column in the CSV header.\n\n" +
+      "error. Errors: standard errors for linear columns; W_B, W_B_sym, S_B corrected for\n"
+      "their n^-1/2 bias (half-sample extrapolation), other nonlinear columns jackknife\n"
+      "bias-corrected, all with delete-one-block jackknife errors; quantities >= 0 clamped\n"
+      "at 0. Errors of linear columns (and of S_B at nbar = 0) are at least a bound for\n"
+      "events too rare to be sampled. Caveats per column in the CSV header.\n\n" +
       columns_help() + "\n"
       "Examples:\n"
       "  darkcharge simulate                                  # Fig. 2a case, N_B=2, N_C=10\n"
