@@ -3,9 +3,8 @@
 #include <limits>
 
 namespace darkcharge {
-namespace {
 
-Peak refine(const std::vector<double>& y, const TimeGrid& grid, int i) {
+Peak parabola_peak(const std::vector<double>& y, const TimeGrid& grid, int i) {
   if (i <= 0 || i + 1 >= static_cast<int>(y.size())) return {y[i], grid.time(i)};
   const double a = y[i - 1], b = y[i], c = y[i + 1];
   const double curvature = a - 2 * b + c;
@@ -14,13 +13,11 @@ Peak refine(const std::vector<double>& y, const TimeGrid& grid, int i) {
   return {b - 0.25 * (a - c) * shift, grid.time(i) + shift * grid.step()};
 }
 
-}  // namespace
-
 Peak global_maximum(const std::vector<double>& y, const TimeGrid& grid) {
   int best = 0;
   for (int i = 1; i < static_cast<int>(y.size()); ++i)
     if (y[i] > y[best]) best = i;
-  return refine(y, grid, best);
+  return parabola_peak(y, grid, best);
 }
 
 Peak largest_interior_maximum(const std::vector<double>& y, const TimeGrid& grid) {
@@ -31,7 +28,7 @@ Peak largest_interior_maximum(const std::vector<double>& y, const TimeGrid& grid
     const double nan = std::numeric_limits<double>::quiet_NaN();
     return {nan, nan};
   }
-  return refine(y, grid, best);
+  return parabola_peak(y, grid, best);
 }
 
 std::vector<double> time_derivative(const std::vector<double>& y, const TimeGrid& grid) {

@@ -14,47 +14,42 @@
 #include "darkcharge/curve_features.hpp"
 #include "darkcharge/errors.hpp"
 #include "darkcharge/initial_state.hpp"
+#include "darkcharge/peak_features.hpp"
 #include "darkcharge/observable_registry.hpp"
 #include "ensemble_runner.hpp"
 
 namespace darkcharge {
 namespace {
 
-/// Jackknife of a scalar feature of curves: feature(full) and feature(each replicate).
-template <class Feature>
-Estimate jackknife_feature(const std::vector<double>& full,
-                           const std::vector<std::vector<double>>& replicates, Feature f) {
-  std::vector<double> leave_one_out;
-  for (const auto& r : replicates) leave_one_out.push_back(f(r));
-  return jackknife(f(full), leave_one_out);
-}
-
+/// Peak features of the reported curves (peak_features.hpp), with the reasons for any NaN.
 PeakSummary peaks_with_errors(const TimeGrid& grid, const std::vector<double>& power,
                               const std::vector<std::vector<double>>& power_replicates,
                               const std::vector<double>* rate,
                               const std::vector<std::vector<double>>* rate_replicates) {
   PeakSummary p;
-  auto peak_value = [&](const std::vector<double>& y) { return global_maximum(y, grid).value; };
-  auto peak_time = [&](const std::vector<double>& y) { return global_maximum(y, grid).time; };
-  p.power_max = jackknife_feature(power, power_replicates, peak_value);
-  p.power_max_time = jackknife_feature(power, power_replicates, peak_time);
+  const PeakFeature power_peak = peak_feature(power, power_replicates, grid, PeakKind::global);
+  p.power_max = power_peak.value;
+  p.power_max_time = power_peak.time;
+  p.power_note = power_peak.unresolved;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
   if (!rate) {
-    const double nan = std::numeric_limits<double>::quiet_NaN();
     p.entanglement_rate_max = p.entanglement_rate_max_time = p.lag = {nan, nan};
+    p.entanglement_note = "S_B not computed";
     return p;
   }
-  auto local_value = [&](const std::vector<double>& y) {
-    return largest_interior_maximum(y, grid).value;
-  };
-  auto local_time = [&](const std::vector<double>& y) {
-    return largest_interior_maximum(y, grid).time;
-  };
-  p.entanglement_rate_max = jackknife_feature(*rate, *rate_replicates, local_value);
-  p.entanglement_rate_max_time = jackknife_feature(*rate, *rate_replicates, local_time);
+  const PeakFeature rate_peak =
+      peak_feature(*rate, *rate_replicates, grid, PeakKind::largest_interior);
+  p.entanglement_rate_max = rate_peak.value;
+  p.entanglement_rate_max_time = rate_peak.time;
+  p.entanglement_note = rate_peak.unresolved;
+  // The lag's error from the replicates' own differences: both peak times are measured on
+  // the same trajectories, so their errors are correlated.
   std::vector<double> lags;
-  for (std::size_t b = 0; b < rate_replicates->size(); ++b)
-    lags.push_back(local_time((*rate_replicates)[b]) - peak_time(power_replicates[b]));
-  p.lag = jackknife(local_time(*rate) - peak_time(power), lags);
+  for (std::size_t b = 0; b < rate_peak.leave_one_out_time.size(); ++b)
+    if (b < power_peak.leave_one_out_time.size())
+      lags.push_back(rate_peak.leave_one_out_time[b] - power_peak.leave_one_out_time[b]);
+  p.lag = jackknife_spread(rate_peak.time.value - power_peak.time.value, lags);
+  if (std::isnan(p.lag.value)) p.lag.error = nan;
   return p;
 }
 

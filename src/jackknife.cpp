@@ -15,4 +15,8 @@ Estimate jackknife(double full, const std::vector<double>& leave_one_out) {
   return {b * full - (b - 1) * mean, std::sqrt((b - 1) / b * spread)};
 }
 
+Estimate jackknife_spread(double full, const std::vector<double>& leave_one_out) {
+  return {full, jackknife(full, leave_one_out).error};
+}
+
 }  // namespace darkcharge

@@ -4,6 +4,7 @@
 
 #include "darkcharge/angular_momentum.hpp"
 #include "darkcharge/ensemble.hpp"
+#include "darkcharge/rare_event_floor.hpp"
 
 namespace darkcharge {
 
@@ -22,6 +23,8 @@ void Sample::compute_product_amplitudes() const {
                      st.size() - st.first(), snapshot_.norm2, psi_);
   has_product_ = true;
 }
+
+double unit_range(const Model&) { return 1.0; }
 
 double battery_energy_per_spin(const Sample& s) {
   return s.linear().battery_jz / s.model().n_battery + 0.5;
@@ -43,6 +46,27 @@ Column BlockSums::mean_column(const std::string& name, int i) const {
   return column;
 }
 
+Column BlockSums::linear_column(const std::string& name, int i, double range) const {
+  Column column = mean_column(name, i);
+  std::vector<BlockDominance> by_time;
+  std::vector<double> block_means(means_.size());
+  std::vector<long> counts(means_.size());
+  for (int g = 0; g < grid_.points; ++g) {
+    for (std::size_t b = 0; b < means_.size(); ++b) {
+      counts[b] = means_[b].count(g, offset_ + i);
+      block_means[b] = counts[b] ? means_[b].mean(g, offset_ + i) : 0.0;
+    }
+    by_time.push_back(block_dominance(block_means, counts));
+  }
+  apply_dominance_bound(column, by_time);
+  if (std::isfinite(range))
+    apply_rare_event_floor(column, range, trajectories());
+  else
+    column.note += std::string(column.note.empty() ? "" : " ") +
+                   "No rare-event floor: one trajectory's value is unbounded here.";
+  return column;
+}
+
 std::vector<std::vector<double>> BlockSums::leave_one_out_means(
     int i, const std::vector<double>& full) const {
   const int points = static_cast<int>(full.size()), o = offset_ + i;
@@ -58,6 +82,30 @@ std::vector<std::vector<double>> BlockSums::leave_one_out_means(
   return out;
 }
 
+namespace {
+
+/// The dominance diagnostic of rare_event_floor.hpp for a jackknifed statistic: block b's
+/// pull on the estimate is f(all) - f(all but b) (for a mean exactly the linear
+/// contribution n_b (m_b - m_rest) / n), its share that of (f(all but b) - their mean)^2 in
+/// the jackknife variance. Where one block holds most of it, a few rare trajectories carry
+/// the estimate (Var(n_em) and the energy variance after the nbar = 0 burst).
+BlockDominance replicate_dominance(double all, const std::vector<double>& leave_one_out) {
+  double mean = 0;
+  for (double v : leave_one_out) mean += v;
+  mean /= leave_one_out.size();
+  double total = 0, largest = 0;
+  std::size_t top = 0;
+  for (std::size_t b = 0; b < leave_one_out.size(); ++b) {
+    const double s = (leave_one_out[b] - mean) * (leave_one_out[b] - mean);
+    total += s;
+    if (s > largest) largest = s, top = b;
+  }
+  if (!(total > 0)) return {};  // also NaN
+  return {largest / total, all - leave_one_out[top]};
+}
+
+}  // namespace
+
 Column BlockSums::jackknife_column(const std::string& name, int k,
                                    double (*f)(const double* means, const Model& model)) const {
   const int points = grid_.points, blocks = static_cast<int>(means_.size());
@@ -69,6 +117,7 @@ Column BlockSums::jackknife_column(const std::string& name, int k,
   }
   Column column{name, std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
   std::vector<double> means(k), leave_one_out(blocks);
+  std::vector<BlockDominance> by_time(points);
   for (int g = 0; g < points; ++g) {
     for (int i = 0; i < k; ++i) means[i] = full[i][g];
     const double all = f(means.data(), model_);
@@ -79,12 +128,14 @@ Column BlockSums::jackknife_column(const std::string& name, int k,
     const Estimate e = jackknife(all, leave_one_out);
     column.value[g] = e.value;
     column.error[g] = e.error;
+    by_time[g] = replicate_dominance(all, leave_one_out);
   }
+  apply_dominance_bound(column, by_time);
   return column;
 }
 
 void MeanObservable::estimate(const BlockSums& sums, Estimates& out) const {
-  out.result.series.columns.push_back(sums.mean_column(name_, 0));
+  out.result.series.columns.push_back(sums.linear_column(name_, 0, range_(sums.model())));
 }
 
 }  // namespace darkcharge

@@ -6,11 +6,11 @@
 // degrees of freedom, so honest bars cover within 1 error with probability 0.670 and within 2
 // with 0.940 (scipy.stats.t.cdf). Bounds: 5.3 binomial standard deviations around these
 // (false-failure ~1e-7 each for independent checks; the four checks of a run are
-// correlated, which widens the true spread somewhat). Measured when written: 0.662, 0.949.
+// correlated, which widens the true spread somewhat). Measured when written: 0.662, 0.949;
+// with the root-n corrected estimator (nonsmooth_estimate.hpp), 0.680 and 0.946.
 //
-// Not covered here, by design: the passive regime where the exact ergotropy is 0. There
-// W = max(0, ...) has a kink, the jackknife's smoothness assumption fails, and estimates
-// are pinned at 0 with zero spread (see README, "Statistics").
+// Not covered here, by design: the boundary where the exact ergotropy is 0 (W = max(0, ...)
+// has a kink there). That is tests/test_coverage.cpp, Coverage.ErgotropyAtItsBoundary.
 #include <cmath>
 #include <cstdio>
 

@@ -27,7 +27,16 @@ void expect_same(const EnsembleResult& a, const EnsembleResult& b) {
     EXPECT_TRUE(same_bits(a.series.columns[c].error, b.series.columns[c].error))
         << a.series.columns[c].name;
   }
-  EXPECT_EQ(std::memcmp(&a.peaks, &b.peaks, sizeof(PeakSummary)), 0);
+  // Peak estimates bit for bit (memcmp: NaN == NaN), their notes by value.
+  const Estimate* ea[] = {&a.peaks.power_max, &a.peaks.power_max_time, &a.peaks.entanglement_rate_max,
+                          &a.peaks.entanglement_rate_max_time, &a.peaks.lag};
+  const Estimate* eb[] = {&b.peaks.power_max, &b.peaks.power_max_time, &b.peaks.entanglement_rate_max,
+                          &b.peaks.entanglement_rate_max_time, &b.peaks.lag};
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(std::memcmp(ea[i], eb[i], sizeof(Estimate)), 0) << i;
+  EXPECT_EQ(a.peaks.power_note, b.peaks.power_note);
+  EXPECT_EQ(a.peaks.entanglement_note, b.peaks.entanglement_note);
+  for (std::size_t c = 0; c < a.series.columns.size(); ++c)
+    EXPECT_EQ(a.series.columns[c].note, b.series.columns[c].note) << a.series.columns[c].name;
   EXPECT_EQ(a.trajectories_run, b.trajectories_run);
   EXPECT_EQ(a.stop_reason, b.stop_reason);
 }

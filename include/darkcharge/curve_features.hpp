@@ -13,6 +13,10 @@ struct Peak {
   double time;
 };
 
+/// The vertex of the parabola through y[i-1], y[i], y[i+1] when y[i] is the largest of them
+/// (|shift| <= half a step); y[i] at grid index i otherwise or at an end.
+Peak parabola_peak(const std::vector<double>& y, const TimeGrid& grid, int i);
+
 /// Global maximum, refined by the parabola through the grid maximum and its neighbours.
 Peak global_maximum(const std::vector<double>& y, const TimeGrid& grid);
 

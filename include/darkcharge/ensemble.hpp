@@ -85,15 +85,17 @@ struct WorkLayout {
 };
 WorkLayout work_layout(const EnsembleOptions& options);
 
-/// Peak features (paper Fig. 2e and Fig. 5), each with a jackknife error.
+/// Peak features (paper Fig. 2e and Fig. 5) of the reported curves, each with a jackknife
+/// error (peak_features.hpp). NaN value and error when a peak is not resolved; the notes
+/// say why.
 struct PeakSummary {
   Estimate power_max;                   ///< P_B^max
   Estimate power_max_time;              ///< its time
   Estimate entanglement_rate_max;       ///< largest interior local maximum of dS_B/dt
   Estimate entanglement_rate_max_time;  ///< its time
   Estimate lag;                         ///< time(dS_B/dt max) - time(P_B^max)
-  // The three above are NaN without S_B, or when dS_B/dt has no interior local maximum
-  // (small systems: the rate is largest at t = 0); the jackknife then gives NaN too.
+  std::string power_note;               ///< why P_B^max is NaN ("" if resolved)
+  std::string entanglement_note;        ///< why the dS_B/dt maximum (and lag) is NaN
 };
 
 struct EnsembleResult {
@@ -138,10 +140,13 @@ void validate(const EnsembleOptions& options);
 /// Runs the ensemble. Columns (physics.md, observable_registry.hpp): those named in
 /// options.observables (plus P_B, for the peaks), or by default E_B, E_C, P_B, W_open, dark
 /// (mean and standard error over trajectories), with `ergotropy` W_B, W_B_sym (NaN unless
-/// the battery stays symmetric), with `entanglement` S_B and dS_B_dt. Nonlinear columns are
-/// jackknife bias-corrected with jackknife errors. Runs the work units not in
-/// options.completed_units and folds all of them into blocks in unit order: identical
-/// output for any thread count, completion order, or split into earlier runs.
+/// the battery stays symmetric), with `entanglement` S_B and dS_B_dt. Each observable's
+/// estimate() owns its error method: W_B, W_B_sym, S_B root-n corrected
+/// (nonsmooth_estimate.hpp), clamped at 0 (bounded_estimate.hpp), jackknife errors; dS_B_dt
+/// the derivative of S_B; errors of linear columns at least the rare-event bounds of
+/// rare_event_floor.hpp. Column::note says where a bound or clamp acted. Runs the work
+/// units not in options.completed_units and folds all of them into blocks in unit order:
+/// identical output for any thread count, completion order, or split into earlier runs.
 EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
                             const EnsembleOptions& options, const ProgressCallback& progress = {});
 

@@ -16,4 +16,8 @@ struct Estimate {
 /// `full` = f on all trajectories, `leave_one_out[b]` = f without block b.
 Estimate jackknife(double full, const std::vector<double>& leave_one_out);
 
+/// {full, jackknife standard error} without the bias correction: for statistics whose bias
+/// is not O(1/n) (argmax-type features, estimates already corrected otherwise).
+Estimate jackknife_spread(double full, const std::vector<double>& leave_one_out);
+
 }  // namespace darkcharge

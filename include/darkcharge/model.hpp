@@ -1,7 +1,7 @@
 #pragma once
 /// @file model.hpp
 /// The open quantum battery of Quach & Munro (2020), Eq. 2, in the units of physics.md:
-/// hbar = 1, time in 1/gamma, energy in omega.
+/// hbar = 1; t, 1/gamma and 1/omega share one (the user's) time unit; energy in omega.
 #include <string>
 
 namespace darkcharge {

@@ -124,11 +124,20 @@ class BlockSums {
 
   /// Mean over trajectories of sampled value i and its standard error, at every grid time.
   Column mean_column(const std::string& name, int i) const;
+  /// mean_column with the error bounds of rare_event_floor.hpp: where one block dominates
+  /// the spread, the dominance bound; everywhere at least the rare-event floor for a value
+  /// confined to an interval of width `range` (no floor when `range` is infinite: a note
+  /// says so). What every linear column reports.
+  Column linear_column(const std::string& name, int i, double range) const;
   /// Delete-one-block means of value i, given the full means (Column::value).
   std::vector<std::vector<double>> leave_one_out_means(int i,
                                                        const std::vector<double>& full) const;
-  /// f(means of values) with a delete-one-block jackknife error, at every grid time; f
-  /// takes the means of sampled values [0, k) in order.
+  /// f(means of values) with a delete-one-block jackknife error (bias-corrected), at every
+  /// grid time; f takes the means of sampled values [0, k) in order. For f smooth at the
+  /// averaged state (its bias is O(1/n), which the jackknife removes); nonsmooth functions
+  /// use root_n_corrected (nonsmooth_estimate.hpp) instead. Where one block's replicate
+  /// holds more than half of the jackknife variance, the error is at least twice that
+  /// block's pull f(all) - f(all but b) (the dominance bound of rare_event_floor.hpp).
   Column jackknife_column(const std::string& name, int k,
                           double (*f)(const double* means, const Model& model)) const;
 
@@ -178,11 +187,20 @@ class Observable {
   virtual void estimate(const BlockSums& sums, Estimates& out) const = 0;
 };
 
+/// Width of the interval one trajectory's value can take, for the rare-event floor
+/// (rare_event_floor.hpp); infinity when it is unbounded.
+using ValueRange = double (*)(const Model& model);
+
+/// For values confined to [0, 1] (energies per spin, populations).
+double unit_range(const Model& model);
+
 /// The common case: one linear column, the mean of one value per trajectory with its
-/// standard error. `value` maps a sample to that value.
+/// standard error, raised to the bounds of BlockSums::linear_column. `value` maps a sample
+/// to that value, `range` bounds it.
 class MeanObservable : public Observable {
  public:
-  MeanObservable(std::string name, SampleValue value) : name_(std::move(name)), value_(value) {}
+  MeanObservable(std::string name, SampleValue value, ValueRange range)
+      : name_(std::move(name)), value_(value), range_(range) {}
   int sample_width() const override { return 1; }
   SampleValue sample_value() const override { return value_; }
   void sample(const Sample& s, double* out) const override { out[0] = value_(s); }
@@ -191,6 +209,7 @@ class MeanObservable : public Observable {
  private:
   std::string name_;
   SampleValue value_;
+  ValueRange range_;
 };
 
 /// <J_B^z>/N_B + 1/2, the battery energy per spin (E_B; W_open shares it).

@@ -1,6 +1,7 @@
 #pragma once
 /// @file time_grid.hpp
-/// Output times: `points` equally spaced times from 0 to t_max inclusive (units of 1/gamma).
+/// Output times: `points` equally spaced times from 0 to t_max inclusive (absolute: the unit
+/// of 1/gamma and 1/omega).
 #include <cstddef>
 
 namespace darkcharge {

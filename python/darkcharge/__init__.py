@@ -31,10 +31,11 @@ __all__ = ["simulate", "exact", "steady", "sweep", "Result", "SteadyResult",
 
 PEAKS_NOTE = (
     "P_B_max: global maximum of P_B(t); dS_B_dt_max: largest interior local maximum of "
-    "dS_B/dt (paper Fig. 5c), null if the rate is largest at t = 0 and has no later peak "
-    "(small systems); lag = its time minus that of P_B_max; times refined by a parabola "
-    "through the grid maximum; errors: delete-one-block jackknife (0 for exact runs), which "
-    "can understate the error of a peak time when the peak is flat")
+    "dS_B/dt (paper Fig. 5c); lag = its time minus that of P_B_max. Values and times are "
+    "those of the reported curves (parabola through the grid maximum), inside the run; "
+    "errors: delete-one-block jackknife spread (0 for exact runs). NaN with the reason in "
+    "*_unresolved when the maximum is at an end of the run or the data do not say which "
+    "local maximum is the largest")
 
 
 def time_series_columns():

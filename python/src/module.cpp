@@ -71,6 +71,9 @@ py::dict peaks_to_python(const PeakSummary& p) {
   d["dS_B_dt_max"] = estimate(p.entanglement_rate_max);
   d["dS_B_dt_max_time"] = estimate(p.entanglement_rate_max_time);
   d["lag_dS_B_dt_after_P_B"] = estimate(p.lag);
+  // Why a peak is null (at an end of the run, or not resolved by the data); "" if resolved.
+  d["P_B_max_unresolved"] = p.power_note;
+  d["dS_B_dt_max_unresolved"] = p.entanglement_note;
   return d;
 }
 

@@ -125,7 +125,7 @@ void add_physics_options(CLI::App& app, Options& o, bool single_temperature) {
                  "Battery start: 'ground' (all spins down, the paper's appendix) or "
                  "'thermal' (each spin in equilibrium with the reservoir, all j_B sectors)")
       ->check(CLI::IsMember({"ground", "thermal"}))->capture_default_str();
-  app.add_option("--gamma", o.model.gamma, "Reservoir coupling gamma (time unit 1/gamma)")
+  app.add_option("--gamma", o.model.gamma, "Reservoir coupling gamma (a rate, in 1/(the time unit of t))")
       ->check(kFinitePositive)->capture_default_str();
   app.add_option("--omega", o.model.omega, "Spin splitting omega (energy unit)")
       ->check(kFinitePositive)->capture_default_str();
@@ -145,7 +145,7 @@ void add_limit_options(CLI::App& app, Options& o) {
 
 void add_model_options(CLI::App& app, Options& o) {
   add_physics_options(app, o, true);
-  app.add_option("--t-max", o.grid.t_max, "Last output time, in units of 1/gamma")
+  app.add_option("--t-max", o.grid.t_max, "Last output time (absolute: --gamma 2 at t equals --gamma 1 at 2t)")
       ->check(kFinitePositive)->capture_default_str();
   app.add_option("--points", o.grid.points, "Number of equally spaced output times in [0, t-max]")
       ->transform(decimal_integer(2, kMaxPoints, "larger grids exceed int indices"))
@@ -232,10 +232,15 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "darkcharge: quantum-jump Monte Carlo for the dark-state quantum battery of\n"
       "Quach & Munro, Phys. Rev. Applied 14, 024092 (2020). A charger of N_C excited spins\n"
       "and a battery of N_B spins share a thermal reservoir; collective J^- and J^+ jumps\n"
-      "move energy into the battery and trap it in dark states. Units: hbar = 1, time in\n"
-      "1/gamma, energy in omega. Output: CSV with columns t, then each observable and its\n"
-      "error: standard errors for linear columns, delete-one-block jackknife (bias-corrected)\n"
-      "for nonlinear ones.\n\n" + columns_help() + "\n"
+      "move energy into the battery and trap it in dark states. Units: hbar = 1; t, 1/gamma\n"
+      "and 1/omega share the user's time unit; energies per spin in omega; power P_B in\n"
+      "omega per unit time. Output: CSV with columns t, then each observable and its\n"
+      "error. Errors: standard errors for linear columns; W_B, W_B_sym, S_B corrected for\n"
+      "their n^-1/2 bias (half-sample extrapolation), other nonlinear columns jackknife\n"
+      "bias-corrected, all with delete-one-block jackknife errors; quantities >= 0 clamped\n"
+      "at 0. Errors of linear columns (and of S_B at nbar = 0) are at least a bound for\n"
+      "events too rare to be sampled. Caveats per column in the CSV header.\n\n" +
+      columns_help() + "\n"
       "Examples:\n"
       "  darkcharge simulate                                  # Fig. 2a case, N_B=2, N_C=10\n"
       "  darkcharge simulate --nb 10 --nc 50 --trajectories 20000 -o run.csv --summary run.json\n"

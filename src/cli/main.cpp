@@ -39,12 +39,15 @@ nlohmann::json peaks_json(const PeakSummary& p) {
           {"dS_B_dt_max", estimate(p.entanglement_rate_max)},
           {"dS_B_dt_max_time", estimate(p.entanglement_rate_max_time)},
           {"lag_dS_B_dt_after_P_B", estimate(p.lag)},
+          {"P_B_max_unresolved", p.power_note},
+          {"dS_B_dt_max_unresolved", p.entanglement_note},
           {"note", "P_B_max: global maximum of P_B(t); dS_B_dt_max: largest interior local "
-                   "maximum of dS_B/dt (paper Fig. 5c), null if the rate is largest at t = 0 "
-                   "and has no later peak (small systems); lag = its time minus that of "
-                   "P_B_max; times refined by a parabola through the grid maximum; errors: "
-                   "delete-one-block jackknife (0 for exact runs), which can understate the "
-                   "error of a peak time when the peak is flat"}};
+                   "maximum of dS_B/dt (paper Fig. 5c); lag = its time minus that of P_B_max. "
+                   "Values and times are those of the reported curves (parabola through the "
+                   "grid maximum), inside the run; errors: delete-one-block jackknife spread "
+                   "(0 for exact runs). null with the reason in *_unresolved when the maximum "
+                   "is at an end of the run or the data do not say which local maximum is "
+                   "the largest"}};
 }
 
 /// One note per column that holds nan, so that no nan reaches a file unexplained.
@@ -349,6 +352,9 @@ std::vector<std::string> csv_header(const Options& o, const RunOutputs& r) {
                  fmt::format("trajectories-run={} stop={}", r.result.trajectories_run,
                              r.result.stop_reason));
   }
+  // Caveats the estimators attach to a column (physical bound, rare-event floor, ...).
+  for (const Column& c : r.series.columns)
+    if (!c.note.empty()) lines.push_back(c.name + ": " + c.note);
   return lines;
 }
 

@@ -4,12 +4,14 @@
 
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/observable.hpp"
+#include "darkcharge/rare_event_floor.hpp"
 
 namespace darkcharge {
 
 std::unique_ptr<Observable> make_absorbed_quanta(const ObservableContext&) {
   return std::make_unique<MeanObservable>("N_abs",
-                                          [](const Sample& s) { return double(s.absorbed()); });
+                                          [](const Sample& s) { return double(s.absorbed()); },
+                                          absorbed_quanta_range);
 }
 
 }  // namespace darkcharge

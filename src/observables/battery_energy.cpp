@@ -7,7 +7,7 @@
 namespace darkcharge {
 
 std::unique_ptr<Observable> make_battery_energy(const ObservableContext&) {
-  return std::make_unique<MeanObservable>("E_B", battery_energy_per_spin);
+  return std::make_unique<MeanObservable>("E_B", battery_energy_per_spin, unit_range);
 }
 
 }  // namespace darkcharge

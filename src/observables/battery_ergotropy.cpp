@@ -1,12 +1,17 @@
 // W_B and W_B_sym: ergotropy per spin of the averaged battery state, over all unitaries and
 // over symmetric ones (paper Eq. 9-10, physics.md). rho_B is diagonal in m_B within each
-// sector j_B, so each block keeps the level populations summed over its trajectories;
-// ergotropy is nonlinear in them: delete-one-block jackknife.
+// sector j_B, so each block keeps the level populations summed over its trajectories.
+// Ergotropy is nonlinear in them and not smooth where sorted populations cross: root-n
+// corrected (nonsmooth_estimate.hpp) with jackknife errors, clamped at the bound W >= 0
+// (bounded_estimate.hpp).
+#include <algorithm>
 #include <map>
 #include <memory>
 
+#include "darkcharge/bounded_estimate.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/ergotropy.hpp"
+#include "darkcharge/nonsmooth_estimate.hpp"
 #include "darkcharge/observable.hpp"
 
 namespace darkcharge {
@@ -76,10 +81,16 @@ std::pair<double, double> ergotropies(const LevelSums& sums, double count, int n
   return {ergotropy(eig, jz, n_battery), ergotropy_symmetric(eig, jz, n_battery)};
 }
 
-LevelSums total_minus(const LevelSums& total, const LevelSums& block) {
-  LevelSums out = total;
-  for (const auto& [jb, v] : block) out[jb] -= v;
-  return out;
+std::vector<long> block_sizes(const BlockSums& sums) {
+  std::vector<long> sizes;
+  for (int b = 0; b < sums.blocks(); ++b) sizes.push_back(sums.block_size(b));
+  return sizes;
+}
+
+long included_trajectories(const std::vector<long>& sizes, const std::vector<bool>& included) {
+  long n = 0;
+  for (std::size_t b = 0; b < sizes.size(); ++b) n += included[b] ? sizes[b] : 0;
+  return n;
 }
 
 class BatteryErgotropy : public Observable {
@@ -92,7 +103,7 @@ class BatteryErgotropy : public Observable {
 
   void estimate(const BlockSums& sums, Estimates& out) const override {
     const int points = points_, blocks = sums.blocks();
-    const long n = sums.trajectories();
+    const std::vector<long> sizes = block_sizes(sums);
     const int n_battery = sums.model().n_battery;
     Column w{"W_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
     Column w_sym{"W_B_sym", w.value, w.error, "jackknife", ""};
@@ -104,18 +115,20 @@ class BatteryErgotropy : public Observable {
           if (total[jb].size() == 0) total[jb] = Eigen::VectorXd::Zero(v.size());
           total[jb] += v;
         }
-      const auto full = ergotropies(total, n, n_battery);
-      std::vector<double> loo(blocks), loo_sym(blocks);
-      for (int b = 0; b < blocks; ++b) {
-        const auto e = ergotropies(total_minus(total, level_sums(sums, b, g)),
-                                   n - sums.block_size(b), n_battery);
-        loo[b] = e.first;
-        loo_sym[b] = e.second;
-      }
-      const Estimate a = jackknife(full.first, loo), s = jackknife(full.second, loo_sym);
+      auto work = [&](bool symmetric) {
+        return [&, symmetric](const std::vector<bool>& included) {
+          const auto e = ergotropies(subset_levels(sums, g, total, included),
+                                     included_trajectories(sizes, included), n_battery);
+          return symmetric ? e.second : e.first;
+        };
+      };
+      const RootNEstimate a = root_n_corrected(sizes, work(false));
+      const RootNEstimate s = root_n_corrected(sizes, work(true));
       w.value[g] = a.value, w.error[g] = a.error;
       w_sym.value[g] = s.value, w_sym.error[g] = s.error;
     }
+    enforce_lower_bound(w);
+    enforce_lower_bound(w_sym);
     out.result.series.columns.push_back(std::move(w));
     out.result.series.columns.push_back(std::move(w_sym));
   }
@@ -123,6 +136,25 @@ class BatteryErgotropy : public Observable {
  private:
   static const LevelSums& level_sums(const BlockSums& sums, int b, int g) {
     return static_cast<const LevelRecord*>(sums.record(b))->levels[g];
+  }
+  /// levels at grid time g summed over the included blocks (from the total when fewer are
+  /// left out than kept).
+  static LevelSums subset_levels(const BlockSums& sums, int g, const LevelSums& total,
+                                 const std::vector<bool>& included) {
+    const long kept = std::count(included.begin(), included.end(), true);
+    const bool from_total = 2 * kept > static_cast<long>(included.size());
+    LevelSums out;
+    if (from_total) out = total;
+    for (int b = 0; b < sums.blocks(); ++b) {
+      if (included[b] == from_total) continue;
+      for (const auto& [jb, v] : level_sums(sums, b, g)) {
+        Eigen::VectorXd& s = out[jb];
+        if (s.size() == 0) s = Eigen::VectorXd::Zero(v.size());
+        if (from_total) s -= v;
+        else s += v;
+      }
+    }
+    return out;
   }
   int points_;
 };

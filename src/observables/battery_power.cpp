@@ -4,6 +4,7 @@
 
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/observable.hpp"
+#include "darkcharge/rare_event_floor.hpp"
 
 namespace darkcharge {
 namespace {
@@ -11,10 +12,12 @@ namespace {
 class BatteryPower : public MeanObservable {
  public:
   BatteryPower()
-      : MeanObservable("P_B", [](const Sample& s) { return s.linear().power / s.model().n_battery; }) {}
+      : MeanObservable(
+            "P_B", [](const Sample& s) { return s.linear().power / s.model().n_battery; },
+            power_range) {}
 
   void estimate(const BlockSums& sums, Estimates& out) const override {
-    Column power = sums.mean_column("P_B", 0);
+    Column power = sums.linear_column("P_B", 0, power_range(sums.model()));
     out.curves["P_B"] = {power.value, sums.leave_one_out_means(0, power.value)};
     out.result.series.columns.push_back(std::move(power));
   }

@@ -9,7 +9,7 @@ namespace darkcharge {
 std::unique_ptr<Observable> make_charger_energy(const ObservableContext&) {
   return std::make_unique<MeanObservable>("E_C", [](const Sample& s) {
     return (s.state().total_m() - s.linear().battery_jz) / s.model().n_charger + 0.5;
-  });
+  }, unit_range);
 }
 
 }  // namespace darkcharge

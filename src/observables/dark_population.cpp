@@ -7,7 +7,8 @@
 namespace darkcharge {
 
 std::unique_ptr<Observable> make_dark_population(const ObservableContext&) {
-  return std::make_unique<MeanObservable>("dark", [](const Sample& s) { return s.linear().dark; });
+  return std::make_unique<MeanObservable>("dark", [](const Sample& s) { return s.linear().dark; },
+                                          unit_range);
 }
 
 }  // namespace darkcharge

@@ -6,6 +6,7 @@
 #include "darkcharge/angular_momentum.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/observable.hpp"
+#include "darkcharge/rare_event_floor.hpp"
 
 namespace darkcharge {
 
@@ -17,7 +18,7 @@ std::unique_ptr<Observable> make_emission_current(const ObservableContext&) {
     for (int k = st.active_begin(); k < st.active_end(); ++k)
       sum += c[k] * c[k] * lowering_squared(st.j_of(k), st.total_m());
     return s.model().emission_rate() * sum / s.snapshot().norm2;
-  });
+  }, [](const Model& m) { return jump_current_range(m, m.emission_rate()); });
 }
 
 }  // namespace darkcharge

@@ -1,10 +1,13 @@
 // F_em: Fano factor of the emitted-quanta count, Var(n_em)/<n_em> over trajectories: a
 // statistic of the jump record (photon counting), not of rho (physics.md). Each trajectory
-// contributes n_em and n_em^2; the ratio is nonlinear: delete-one-block jackknife. NaN
-// (0/0) before the first emission.
+// contributes n_em and n_em^2; the ratio is nonlinear but smooth where <n_em> > 0 (bias
+// O(1/n)): delete-one-block jackknife, no root-n correction. NaN (0/0) before the first
+// emission. A Fano factor is >= 0: clamped at 0 (bounded_estimate.hpp) where the bias
+// correction undershoots.
 #include <cmath>
 #include <memory>
 
+#include "darkcharge/bounded_estimate.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/observable.hpp"
 
@@ -20,10 +23,11 @@ class EmissionFanoFactor : public Observable {
     out[1] = n * n;
   }
   void estimate(const BlockSums& sums, Estimates& out) const override {
-    out.result.series.columns.push_back(
-        sums.jackknife_column("F_em", 2, [](const double* m, const Model&) {
-          return m[0] > 0 ? (m[1] - m[0] * m[0]) / m[0] : std::nan("");
-        }));
+    Column fano = sums.jackknife_column("F_em", 2, [](const double* m, const Model&) {
+      return m[0] > 0 ? (m[1] - m[0] * m[0]) / m[0] : std::nan("");
+    });
+    enforce_lower_bound(fano);
+    out.result.series.columns.push_back(std::move(fano));
   }
 };
 

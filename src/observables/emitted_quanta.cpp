@@ -4,12 +4,14 @@
 
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/observable.hpp"
+#include "darkcharge/rare_event_floor.hpp"
 
 namespace darkcharge {
 
 std::unique_ptr<Observable> make_emitted_quanta(const ObservableContext&) {
   return std::make_unique<MeanObservable>("N_em",
-                                          [](const Sample& s) { return double(s.emitted()); });
+                                          [](const Sample& s) { return double(s.emitted()); },
+                                          emitted_quanta_range);
 }
 
 }  // namespace darkcharge

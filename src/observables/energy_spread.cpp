@@ -1,10 +1,14 @@
 // sigma_B: the battery energy's standard deviation per spin (charging precision),
 // sqrt(<(J_B^z)^2> - <J_B^z>^2) / N_B of the averaged state (physics.md). Both moments are
 // linear in rho, so each trajectory contributes its two quantum expectations; the square
-// root of their difference is nonlinear: delete-one-block jackknife.
+// root of their difference is nonlinear but smooth wherever the variance is not 0 (bias
+// O(1/n)): delete-one-block jackknife, no root-n correction. Where the variance is exactly
+// 0 (the ground start) every replicate gives 0. A standard deviation is >= 0: clamped at 0
+// (bounded_estimate.hpp) where the bias correction undershoots.
 #include <cmath>
 #include <memory>
 
+#include "darkcharge/bounded_estimate.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/observable.hpp"
 
@@ -19,11 +23,13 @@ class EnergySpread : public Observable {
     out[1] = s.battery_jz_squared();
   }
   void estimate(const BlockSums& sums, Estimates& out) const override {
-    out.result.series.columns.push_back(
+    Column spread =
         sums.jackknife_column("sigma_B", 2, [](const double* m, const Model& model) {
           // A variance of rho is >= 0; clamp the rounding of a vanishing one.
           return std::sqrt(std::fmax(0.0, m[1] - m[0] * m[0])) / model.n_battery;
-        }));
+        });
+    enforce_lower_bound(spread);
+    out.result.series.columns.push_back(std::move(spread));
   }
 };
 

@@ -1,13 +1,21 @@
 // S_B and dS_B_dt: logarithmic negativity of the averaged joint state (paper Eq. 12) and its
-// rate. Each block keeps its trajectories' summed |psi><psi| (block diagonal in (j_B, M));
-// the negativity is nonlinear: delete-one-block jackknife, also of the rate curve, whose
-// replicates feed the peak summary. Also hands back the averaged state per grid time.
+// rate. Each block keeps its trajectories' summed |psi><psi| (block diagonal in (j_B, M)).
+// The negativity is nonlinear and not smooth at the many near-zero eigenvalues of
+// rho^{T_B}: root-n corrected (nonsmooth_estimate.hpp) with jackknife errors, clamped at
+// S_B >= 0 (bounded_estimate.hpp). dS_B_dt is the time derivative of the corrected curve
+// (before the clamp), its error the jackknife spread of the replicates' derivatives, which
+// also feed the peak summary. At nbar = 0 both errors are at least a rare-event floor
+// (rare_event_floor.hpp). Also hands back the averaged state per grid time.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
+#include "darkcharge/bounded_estimate.hpp"
 #include "darkcharge/curve_features.hpp"
 #include "darkcharge/ensemble.hpp"
+#include "darkcharge/nonsmooth_estimate.hpp"
 #include "darkcharge/observable.hpp"
+#include "darkcharge/rare_event_floor.hpp"
 
 namespace darkcharge {
 namespace {
@@ -70,20 +78,25 @@ class Entanglement : public Observable {
     const int points = points_, blocks = sums.blocks();
     const long n = sums.trajectories();
     const double jc = sums.model().j_charger();
-    // entropy[0]: all trajectories; entropy[b + 1]: all but block b.
+    std::vector<long> sizes;
+    for (int b = 0; b < blocks; ++b) sizes.push_back(sums.block_size(b));
+    // entropy[0]: all trajectories; entropy[b + 1]: all but block b (root-n corrected both).
     std::vector<std::vector<double>> entropy(blocks + 1, std::vector<double>(points));
+    std::vector<double> entropy_error(points);
     out.result.density.assign(points, DensityMatrix());
 #pragma omp parallel for schedule(dynamic, 1)
     for (int g = 0; g < points; ++g) {
       DensityMatrix total;
       for (int b = 0; b < blocks; ++b) total.add(rho(sums, b, g), 1.0);
-      entropy[0][g] = log_negativity(total, jc) - std::log2(double(n));
-      for (int b = 0; b < blocks; ++b) {
-        DensityMatrix rest = total;
-        rest.add(rho(sums, b, g), -1.0);
-        entropy[b + 1][g] =
-            log_negativity(rest, jc) - std::log2(double(n - sums.block_size(b)));
-      }
+      const RootNEstimate e = root_n_corrected(sizes, [&](const std::vector<bool>& included) {
+        long kept = 0;
+        for (int b = 0; b < blocks; ++b) kept += included[b] ? sizes[b] : 0;
+        return log_negativity(subset_density(sums, g, total, included), jc) -
+               std::log2(double(kept));
+      });
+      entropy[0][g] = e.value;
+      entropy_error[g] = e.error;
+      for (int b = 0; b < blocks; ++b) entropy[b + 1][g] = e.leave_one_out[b];
       total.scale(1.0 / n);
       out.result.density[g] = std::move(total);
     }
@@ -92,15 +105,14 @@ class Entanglement : public Observable {
     Column s_b{"S_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
     Column ds{"dS_B_dt", s_b.value, s_b.error, "jackknife", ""};
     for (int g = 0; g < points; ++g) {
-      std::vector<double> loo_s, loo_rate;
-      for (int b = 1; b <= blocks; ++b) {
-        loo_s.push_back(entropy[b][g]);
-        loo_rate.push_back(rate[b][g]);
-      }
-      const Estimate e = jackknife(entropy[0][g], loo_s), r = jackknife(rate[0][g], loo_rate);
-      s_b.value[g] = e.value, s_b.error[g] = e.error;
+      std::vector<double> loo_rate;
+      for (int b = 1; b <= blocks; ++b) loo_rate.push_back(rate[b][g]);
+      const Estimate r = jackknife_spread(rate[0][g], loo_rate);
+      s_b.value[g] = entropy[0][g], s_b.error[g] = entropy_error[g];
       ds.value[g] = r.value, ds.error[g] = r.error;
     }
+    enforce_lower_bound(s_b);
+    if (sums.model().nbar == 0.0) add_negativity_floors(sums.model(), sums.grid(), n, s_b, ds);
     out.result.series.columns.push_back(std::move(s_b));
     out.result.series.columns.push_back(std::move(ds));
     Replicates& curve = out.curves["dS_B_dt"];
@@ -111,6 +123,38 @@ class Entanglement : public Observable {
  private:
   static const DensityMatrix& rho(const BlockSums& sums, int b, int g) {
     return static_cast<const JointStateRecord*>(sums.record(b))->rho[g];
+  }
+  /// The summed state at grid time g over the included blocks (from the total when fewer
+  /// are left out than kept).
+  static DensityMatrix subset_density(const BlockSums& sums, int g, const DensityMatrix& total,
+                                      const std::vector<bool>& included) {
+    const long kept = std::count(included.begin(), included.end(), true);
+    const bool from_total = 2 * kept > static_cast<long>(included.size());
+    DensityMatrix out;
+    if (from_total) out = total;
+    for (int b = 0; b < sums.blocks(); ++b)
+      if (included[b] != from_total) out.add(rho(sums, b, g), from_total ? -1.0 : 1.0);
+    return out;
+  }
+  /// At nbar = 0 lingering rare trajectories carry the late-time state: S_B's error is at
+  /// least the rare-event floor through the largest move of S_B (negativity_range), the
+  /// rate's at least the finite-difference stencil applied to those floors.
+  static void add_negativity_floors(const Model& model, const TimeGrid& grid, long n,
+                                    Column& s, Column& rate) {
+    std::vector<double> floor(grid.points);
+    for (int g = 0; g < grid.points; ++g)
+      floor[g] = rare_event_floor(negativity_range(model, s.value[g], n), n);
+    for (int g = 0; g < grid.points; ++g) s.error[g] = std::max(s.error[g], floor[g]);
+    const int last = grid.points - 1;
+    for (int g = 0; g <= last && last >= 2; ++g) {
+      const double stencil = g == 0      ? 3 * floor[0] + 4 * floor[1] + floor[2]
+                             : g == last ? 3 * floor[last] + 4 * floor[last - 1] + floor[last - 2]
+                                         : floor[g - 1] + floor[g + 1];
+      rate.error[g] = std::max(rate.error[g], stencil / (2 * grid.step()));
+    }
+    s.note += std::string(s.note.empty() ? "" : " ") +
+              "Error >= a rare-event floor (lingering trajectories with probability < 3/n may "
+              "be missing at nbar = 0; see rare_event_floor.hpp); dS_B_dt likewise.";
   }
   int points_;
 };

@@ -11,10 +11,10 @@ namespace {
 class OpenWork : public MeanObservable {
  public:
   OpenWork()
-      : MeanObservable("W_open", battery_energy_per_spin) {}
+      : MeanObservable("W_open", battery_energy_per_spin, unit_range) {}
 
   void estimate(const BlockSums& sums, Estimates& out) const override {
-    Column open = sums.mean_column("W_open", 0);
+    Column open = sums.linear_column("W_open", 0, unit_range(sums.model()));
     for (double& v : open.value) v -= sums.model().thermal_up_probability();
     out.result.series.columns.push_back(std::move(open));
   }
