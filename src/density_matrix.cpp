@@ -115,12 +115,14 @@ ClebschGordanCache& ProductBasis::thread_cache() const {
 void ProductBasis::to_product(double j_battery, double M, const double* c, int n, double norm2,
                               Eigen::VectorXd& psi) const {
   if (!std::binary_search(sectors_.begin(), sectors_.end(), j_battery))
-    throw NumericalError(fmt::format("no Clebsch-Gordan table for battery sector j_B = {}", j_battery));
+    throw NumericalError(
+        fmt::format("no Clebsch-Gordan table for battery sector j_B = {}", j_battery));
   ClebschGordanCache& cache = thread_cache();
   ClebschGordanCache::Block& block = cache.block(j_battery, M);
   if (n != block.size())
-    throw NumericalError(fmt::format("{} coupled amplitudes for a Clebsch-Gordan block of {} at j_B = {}, M = {}",
-                                     n, block.size(), j_battery, M));
+    throw NumericalError(fmt::format(
+        "{} coupled amplitudes for a Clebsch-Gordan block of width {} at j_B = {}, M = {}", n,
+        block.size(), j_battery, M));
   psi.setZero(n);
   const double negligible = kNegligibleWeight * norm2;
   for (int k = 0; k < n; ++k) {

@@ -202,8 +202,8 @@ void check_simulate_tables(const Options& o) {
   if (table > o.ensemble.max_table_doubles)
     throw InvalidArgument(fmt::format(
         "--observables: W_B, W_B_sym, S_B, dS_B_dt and the state outputs need Clebsch-Gordan "
-        "caches of {:.3g} doubles per thread at N_B = {}, N_C = {} (limit {:.3g}); request only E_B, E_C, "
-        "P_B, W_open, dark for this size",
+        "caches of {:.3g} doubles per thread at N_B = {}, N_C = {} (limit {:.3g}); request only "
+        "E_B, E_C, P_B, W_open, dark for this size",
         table, o.model.n_battery, o.model.n_charger, o.ensemble.max_table_doubles));
 }
 
