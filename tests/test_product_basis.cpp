@@ -13,6 +13,7 @@
 #include "darkcharge/clebsch_gordan_cache.hpp"
 #include "darkcharge/clebsch_gordan_table.hpp"
 #include "darkcharge/density_matrix.hpp"
+#include "darkcharge/ensemble.hpp"
 #include "darkcharge/errors.hpp"
 
 namespace darkcharge {
@@ -136,6 +137,32 @@ TEST(ProductBasis, TableSizeIsTheCacheBound) {
   const double big = ProductBasis::table_size(5000, {500});  // N_C = 10^4, N_B = 10^3
   EXPECT_GT(block_diagonal_size(5000, {500}), 9e9);  // what the old tables needed
   EXPECT_LE(big, ProductBasis::kCacheDoubles + 1001.0 * 1001.0 + 4 * 1001.0);  // width 1001
+}
+
+}  // namespace
+}  // namespace darkcharge
+
+namespace darkcharge {
+namespace {
+
+// Issue 11: W_B at 2400 spins used to be refused (full tables of 3e8 doubles > 2.5e8).
+// Now it runs; at late times the battery is charged, so W_B is close to E_B's fully-charged
+// ergotropy, and it never exceeds E_B (ergotropy <= energy above the ground state).
+TEST(ProductBasis, ErgotropyAtThousandsOfSpinsIsNoLongerRefused) {
+  Model model;
+  model.n_battery = 400;
+  model.n_charger = 2000;
+  EnsembleOptions options;
+  options.trajectories = 8;
+  options.threads = 2;
+  options.ergotropy = true;
+  options.entanglement = false;  // S_B at this width is another issue's cost
+  EXPECT_GT(block_diagonal_size(model.j_charger(), {model.j_battery()}), options.max_table_doubles);
+  const TimeSeries s = simulate(model, TimeGrid{0.02, 5}, options);
+  const Column& w = s.column("W_B");
+  const Column& e = s.column("E_B");
+  for (int g = 0; g < 5; ++g) EXPECT_LE(w.value[g], e.value[g] + 1e-12) << g;
+  EXPECT_GT(w.value.back(), 0.9);
 }
 
 }  // namespace
