@@ -22,4 +22,9 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build build-asan -j"$(nproc)" --target darkcharge_cli darkcharge_cli_tests \
   darkcharge_cli_safety_tests darkcharge_bounds_tests
 ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=98:print_stacktrace=1 \
-  ctest --test-dir build-asan -L "cli|bad-input" --output-on-failure -j"$(nproc)"
+  ctest --test-dir build-asan -L "cli|bad-input" -E "^CliMpi" --output-on-failure -j"$(nproc)"
+# The MPI tests (issue 13) with ASan and UBSan but without leak detection: Open MPI itself
+# leaks at MPI_Finalize (ompi_op_base_op_select, opal_argv, unloaded MCA plugins), which
+# would fail every run; darkcharge's own code is checked for leaks by the runs above.
+ASAN_OPTIONS=exitcode=99:detect_leaks=0 UBSAN_OPTIONS=exitcode=98:print_stacktrace=1 \
+  ctest --test-dir build-asan -R "^CliMpi" --output-on-failure -j"$(nproc)"

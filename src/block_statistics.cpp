@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "darkcharge/byte_stream.hpp"
+
 namespace darkcharge {
 
 BlockStatistics::BlockStatistics(int points, int observables)
@@ -42,6 +44,41 @@ void BlockStatistics::add_rows(int begin, int end, const double* values, long we
 void BlockStatistics::add_weighted_rows(const std::vector<long>& counts, const double* values) {
   for (int g = 0; g < points_; ++g)
     if (counts[g] > 0) add_rows(g, g + 1, values, counts[g]);
+}
+
+void BlockStatistics::merge(const BlockStatistics& other) {
+  if (other.points_ != points_ || other.observables_ != observables_)
+    throw InvalidArgument("BlockStatistics::merge: shapes differ");
+  for (std::size_t i = 0; i < cells_.size(); ++i) {
+    Cell& c = cells_[i];
+    const Cell& u = other.cells_[i];
+    if (u.n == 0) continue;
+    if (c.n == 0) {
+      c = u;
+      continue;
+    }
+    // Re-centre u's sums on c's shift: x - c.shift = (x - u.shift) + d.
+    const double d = u.shift - c.shift, nu = double(u.n);
+    c.s2 += u.s2 + 2 * d * u.s1 + nu * d * d;
+    c.s1 += u.s1 + nu * d;
+    c.n += u.n;
+  }
+}
+
+void BlockStatistics::save(ByteWriter& out) const {
+  out.put<std::int32_t>(points_);
+  out.put<std::int32_t>(observables_);
+  for (const Cell& c : cells_) out.put(c);
+}
+
+BlockStatistics BlockStatistics::load(ByteReader& in) {
+  const int points = in.get<std::int32_t>(), observables = in.get<std::int32_t>();
+  if (points < 0 || observables < 0 ||
+      double(points) * observables * sizeof(Cell) > double(in.remaining()))
+    throw InvalidArgument("work-unit data: bad statistics shape");
+  BlockStatistics s(points, observables);
+  for (Cell& c : s.cells_) c = in.get<Cell>();
+  return s;
 }
 
 double BlockStatistics::mean(int g, int o) const {

@@ -10,8 +10,17 @@
 namespace darkcharge {
 
 const std::vector<std::string>& time_series_columns() {
-  static const std::vector<std::string> names = {"E_B", "E_C", "P_B",     "W_open", "dark",
-                                                 "W_B", "W_B_sym", "S_B", "dS_B_dt"};
+  static const std::vector<std::string> names = observable_names();
+  return names;
+}
+
+const std::vector<std::string>& default_columns() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& info : observable_registry())
+      if (info.in_default) out.push_back(info.name);
+    return out;
+  }();
   return names;
 }
 
@@ -30,45 +39,31 @@ void check_columns(const char* argument, const std::vector<std::string>& request
 }
 
 bool wants(const std::vector<std::string>& requested, std::initializer_list<const char*> names) {
-  if (requested.empty()) return true;
-  for (const char* name : names)
-    if (std::find(requested.begin(), requested.end(), name) != requested.end()) return true;
-  return false;
+  return requests_any(requested, std::vector<std::string>(names.begin(), names.end()));
 }
 
 std::vector<std::string> plan_accumulators(const Model& model,
                                            const std::vector<std::string>& requested,
                                            bool states, bool sectors, EnsembleOptions& options) {
-  std::vector<std::string> notes;
-  options.ergotropy = wants(requested, {"W_B", "W_B_sym"});
-  options.entanglement = states || wants(requested, {"S_B", "dS_B_dt"});
+  const ObservablePlan plan = plan_observables(model, requested, states, options);
   options.sector_populations = sectors;
-  const int width = std::min(model.n_charger, model.n_battery) + 1;  // 2 min(j_C,j_B)+1
-  if (requested.empty() && !states && width > kDefaultEntanglementWidth) {
-    options.entanglement = false;
-    notes.push_back(fmt::format(
-        "S_B and dS_B_dt left out by default for 2 min(j_C, j_B) + 1 = {} > {}; request them "
-        "with --observables",
-        width, kDefaultEntanglementWidth));
-  }
-  return notes;
+  return plan.notes;
 }
 
 void plan_exact(const std::vector<std::string>& requested, ExactOptions& options) {
   options.nonlinear = wants(requested, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
 }
 
-void plan_steady(const std::vector<std::string>& requested, SteadyStateOptions& options) {
-  options.nonlinear = wants(requested, {"W_B", "W_B_sym", "S_B"});
+std::vector<std::string> exact_columns(const std::vector<std::string>& requested) {
+  if (!requested.empty()) return requested;
+  std::vector<std::string> columns;
+  for (const auto& info : observable_registry())
+    if (info.exact && info.in_default) columns.push_back(info.name);
+  return columns;
 }
 
-TimeSeries select_columns(const TimeSeries& series, const std::vector<std::string>& requested) {
-  if (requested.empty()) return series;
-  TimeSeries out{series.time, {}};
-  for (const auto& c : series.columns)
-    if (std::find(requested.begin(), requested.end(), c.name) != requested.end())
-      out.columns.push_back(c);
-  return out;
+void plan_steady(const std::vector<std::string>& requested, SteadyStateOptions& options) {
+  options.nonlinear = wants(requested, {"W_B", "W_B_sym", "S_B"});
 }
 
 std::vector<int> state_indices(const TimeGrid& grid, const std::vector<double>& times,

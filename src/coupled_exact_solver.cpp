@@ -35,11 +35,34 @@ constexpr double kAmplitudeFloor = 1e-17;
 
 int count(double x) { return static_cast<int>(std::lround(x)); }
 
-/// Everything measured at one grid time, summed over sectors and blocks.
+/// Everything measured at one grid time, summed over sectors and blocks. jz_battery_squared,
+/// emission, absorption: <(J_B^z)^2>, <J^+ J^->, <J^- J^+> (sigma_B, I_em, I_abs).
 struct Snapshot {
   double jz_total = 0, jz_battery = 0, power = 0, dark = 0, trace_norm = 0;
+  double jz_battery_squared = 0, emission = 0, absorption = 0;
   std::vector<SectorEigenvalue> battery_spectrum;
 };
+
+/// <J M|J_B^z|J-1 M> where both states exist (J - 1 >= first_total_j, J <= j1 + j2), else 0.
+double battery_jz_link(double j1, double j2, double J, double M) {
+  if (J - 1 < first_total_j(j1, j2, M) - 0.25 || J > j1 + j2 + 0.25) return 0.0;
+  return battery_jz_offdiagonal(j1, j2, J, M);
+}
+
+/// <J M|(J_B^z)^2|J' M> for J' = J, J + 1, J + 2 (J_B^z links J to J +- 1 only).
+double battery_jz_squared_element(double j1, double j2, double J, double Jp, double M) {
+  const int gap = count(Jp - J);
+  if (gap == 0) {
+    const double d = battery_jz_diagonal(j1, j2, J, M);
+    const double below = battery_jz_link(j1, j2, J, M), above = battery_jz_link(j1, j2, J + 1, M);
+    return d * d + below * below + above * above;
+  }
+  if (gap == 1)
+    return battery_jz_link(j1, j2, J + 1, M) *
+           (battery_jz_diagonal(j1, j2, J, M) + battery_jz_diagonal(j1, j2, J + 1, M));
+  if (gap == 2) return battery_jz_link(j1, j2, J + 1, M) * battery_jz_link(j1, j2, J + 2, M);
+  return 0.0;
+}
 
 /// The columns of solve_exact(), from the snapshots (energies per spin, Eq. 6).
 TimeSeries to_series(const Model& model, const TimeGrid& grid, const std::vector<Snapshot>& s,
@@ -65,7 +88,26 @@ TimeSeries to_series(const Model& model, const TimeGrid& grid, const std::vector
   column("P_B", pb);
   column("W_open", open);
   column("dark", dark);
-  if (!nonlinear) return out;
+  // Linear in rho and cheap: computed even without `nonlinear`, last (as solve_exact()).
+  auto add_jump_statistics = [&] {
+    std::vector<double> sigma(n), emission(n), absorption(n);
+    for (int g = 0; g < n; ++g) {
+      // A variance within the roundoff of <(J_B^z)^2> is zero (a sharp battery energy, e.g.
+      // at t = 0): its square root would turn 1e-16 noise into 1e-8.
+      double var = s[g].jz_battery_squared - s[g].jz_battery * s[g].jz_battery;
+      if (var <= 1e-13 * s[g].jz_battery_squared) var = 0;
+      sigma[g] = std::sqrt(var) / model.n_battery;
+      emission[g] = model.emission_rate() * s[g].emission;
+      absorption[g] = model.absorption_rate() * s[g].absorption;
+    }
+    column("sigma_B", sigma);
+    column("I_em", emission);
+    column("I_abs", absorption);
+  };
+  if (!nonlinear) {
+    add_jump_statistics();
+    return out;
+  }
   std::vector<double> w(n), w_sym(n), s_b(n);
   for (int g = 0; g < n; ++g) {
     w[g] = ergotropy(s[g].battery_spectrum, s[g].jz_battery, model.n_battery);
@@ -80,6 +122,7 @@ TimeSeries to_series(const Model& model, const TimeGrid& grid, const std::vector
   if (!options.negativity)
     for (auto* c : {&out.columns[out.columns.size() - 2], &out.columns.back()})
       c->note = "not computed (CoupledExactOptions::negativity off)";
+  add_jump_statistics();
   return out;
 }
 
@@ -169,12 +212,22 @@ void observe_linear(const Model& model, double j_battery, const std::vector<Pair
   const double j1 = model.j_charger();
   const bool symmetric = j_battery == model.j_battery();
   for (const auto& c : chains) {
+    // (J_B^z)^2 links J to J, J +- 1, J +- 2: pairs off the diagonal count twice (r is
+    // symmetric).
+    if (c.b - c.a <= 2) {
+      const double twice = c.a == c.b ? 1.0 : 2.0;
+      for (int i = 0; i < c.length(); ++i)
+        s.jz_battery_squared +=
+            twice * battery_jz_squared_element(j1, j_battery, c.J, c.Jp, c.m(i)) * c.r(i);
+    }
     if (c.a == c.b) {
       for (int i = 0; i < c.length(); ++i) {
         const double x = battery_jz_diagonal(j1, j_battery, c.J, c.m(i));
         s.jz_total += c.m(i) * c.r(i);
         s.jz_battery += x * c.r(i);
         s.power += x * c.derivative(i);
+        s.emission += lowering_squared(c.J, c.m(i)) * c.r(i);
+        s.absorption += raising_squared(c.J, c.m(i)) * c.r(i);
       }
       // |J, -J> is dark; the all-down state (J = j_C + j_B of the symmetric sector) is not.
       if (!(symmetric && c.Jp == j1 + j_battery)) s.dark += c.r(0);
@@ -337,6 +390,7 @@ double battery_jz_form(double j1, double j2, double M, double j_first, const std
 /// + 2 gamma sqrt(a_J a_J')(M+1) r(M+1), nbar = 0; p_above = P(M + 1)) and the dark weight.
 struct LevelTerms {
   double jz = 0, jz_battery = 0, power = 0, dark = 0;
+  double jz_battery_squared = 0, emission = 0;  // <(J_B^z)^2>, <J^+ J^-> (no J^+ at nbar = 0)
 };
 
 LevelTerms level_terms(const ZeroTemperatureCascade& cascade, const Model& model, int k, double t,
@@ -353,6 +407,15 @@ LevelTerms level_terms(const ZeroTemperatureCascade& cascade, const Model& model
   std::vector<double> decayed(n);
   for (int i = 0; i < n; ++i) decayed[i] = lowering_squared(j_first + i, M) * psi[i];
   out.power = -2 * gamma * p * battery_jz_form(j1, j2, M, j_first, psi, decayed);
+  for (int i = 0; i < n; ++i) {
+    out.emission += p * decayed[i] * psi[i];
+    // (J_B^z psi)_i; psi covers every J >= first_total_j at this M.
+    const double J = j_first + i;
+    double x = battery_jz_diagonal(j1, j2, J, M) * psi[i];
+    if (i > 0) x += battery_jz_link(j1, j2, J, M) * psi[i - 1];
+    if (i + 1 < n) x += battery_jz_link(j1, j2, J + 1, M) * psi[i + 1];
+    out.jz_battery_squared += p * x * x;
+  }
   if (p_above > 0) {
     std::vector<double> above, chi(n, 0.0);  // chi_J = sqrt(a_J(M+1)) psi_J(M+1), J of level M
     cascade.amplitudes(k - 1, t, above);
@@ -436,6 +499,8 @@ CoupledExactResult solve_with_cascade(const Model& model, const TimeGrid& grid,
       s.jz_battery += term.jz_battery;
       s.power += term.power;
       s.dark += term.dark;
+      s.jz_battery_squared += term.jz_battery_squared;
+      s.emission += term.emission;
     }
     if (progress) progress(++done, total);
     if (!options.nonlinear) continue;

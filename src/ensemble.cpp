@@ -1,326 +1,24 @@
 #include "darkcharge/ensemble.hpp"
 
 #include <algorithm>
-#include <array>
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <cmath>
-#include <exception>
 #include <limits>
 #include <map>
 
 #include <fmt/format.h>
-#include <omp.h>
 
-#include "darkcharge/block_statistics.hpp"
 #include "darkcharge/curve_features.hpp"
 #include "darkcharge/errors.hpp"
 #include "darkcharge/initial_state.hpp"
-#include "darkcharge/trajectory.hpp"
+#include "darkcharge/observable_registry.hpp"
+#include "ensemble_runner.hpp"
 
 namespace darkcharge {
 namespace {
-
-enum LinearObservable { kEnergyBattery, kEnergyCharger, kPowerBattery, kDark, kLinearCount };
-const char* const kLinearNames[kLinearCount] = {"E_B", "E_C", "P_B", "dark"};
-
-using LinearRow = std::array<double, kLinearCount>;
-
-/// Battery level populations summed over one block's trajectories: sector j_B -> vector
-/// over m_B + j_B. Linear in the trajectories, so leave-one-block-out sums are differences.
-using LevelSums = std::map<double, Eigen::VectorXd>;
-
-/// Everything one block of trajectories accumulates, per grid time.
-struct BlockAccumulators {
-  BlockStatistics linear;
-  BlockStatistics sectors;          // population of each total J (if requested)
-  std::vector<LevelSums> levels;    // W_B, W_B_sym
-  std::vector<DensityMatrix> rho;   // S_B
-};
-
-struct Plan {
-  const Model& model;
-  const TimeGrid& grid;
-  const EnsembleOptions& options;
-  const ProductBasis* basis;  // null unless ergotropy or entanglement
-  double lowest_j;            // lowest total J of the whole space (sector columns)
-  int j_count;
-};
-
-/// Turns snapshots into per-spin densities (physics.md) and, where requested, product-basis
-/// amplitudes, and adds them to one block's accumulators.
-class BlockObserver : public TrajectoryObserver {
- public:
-  BlockObserver(const Plan& plan, BlockAccumulators& acc)
-      : plan_(plan), acc_(acc), linear_only_(!plan.basis && !plan.options.sector_populations) {
-    // At nbar = 0 every trajectory starts in the same state and M only decreases, so the
-    // state at output time g is a function of M alone: observe it once, then count.
-    // Dense table over (g, M) when it is small; plain path otherwise.
-    const double m_max = plan.model.j_charger() + plan.model.j_battery();
-    m_count_ = static_cast<long>(std::lround(2 * m_max)) + 1;
-    if (plan.model.nbar == 0.0 && linear_only_ && m_count_ * plan.grid.points <= kMaxKnownStates)
-      by_m_.assign(m_count_ * plan.grid.points, KnownState{});
-  }
-
-  bool state_is_function_of_m() const override { return !by_m_.empty(); }
-
-  bool count_if_known(int g, double total_m) override {
-    KnownState& known = by_m_[index(g, total_m)];
-    if (known.count == 0) return false;
-    ++known.count;
-    return true;
-  }
-
-  void observe(int begin, int end, const Snapshot& s) override {
-    const auto v = s.state.linear_values(s.c, s.norm2);
-    const LinearRow values = {
-        v.battery_jz / plan_.model.n_battery + 0.5,
-        (s.state.total_m() - v.battery_jz) / plan_.model.n_charger + 0.5,
-        v.power / plan_.model.n_battery,
-        v.dark,
-    };
-    if (!by_m_.empty()) {  // remember the state of (g, M); later trajectories only count
-      for (int g = begin; g < end; ++g) {
-        KnownState& known = by_m_[index(g, s.state.total_m())];
-        if (known.count++ == 0) known.values = values;
-      }
-      return;
-    }
-    if (s.frozen && linear_only_) {
-      // Final states repeat exactly across trajectories (the dark levels, the ground):
-      // count how many trajectories froze in each at each time, add them all in flush().
-      std::vector<long>& starts = frozen_[values];
-      if (starts.empty()) starts.assign(plan_.grid.points + 1, 0);
-      ++starts[begin];
-      return;
-    }
-    acc_.linear.add_rows(begin, end, values.data());
-    if (plan_.options.sector_populations) add_sectors(begin, end, s);
-    if (plan_.basis) add_product_state(begin, end, s);
-  }
-
-  /// Adds what was only counted: the (g, M) states of the nbar = 0 path, and the frozen
-  /// tails (a trajectory frozen from index g0 on counts at every g >= g0).
-  void flush() {
-    for (std::size_t i = 0; i < by_m_.size(); ++i)
-      if (by_m_[i].count > 0) {
-        const int g = static_cast<int>(i / m_count_);
-        acc_.linear.add_rows(g, g + 1, by_m_[i].values.data(), by_m_[i].count);
-        by_m_[i].count = 0;
-      }
-    for (const auto& [values, starts] : frozen_) {
-      std::vector<long> active(plan_.grid.points, 0);
-      long running = 0;
-      for (int g = 0; g < plan_.grid.points; ++g) active[g] = (running += starts[g]);
-      acc_.linear.add_weighted_rows(active, values.data());
-    }
-    frozen_.clear();
-  }
-
- private:
-  void add_sectors(int begin, int end, const Snapshot& s) {
-    sector_values_.assign(plan_.j_count, 0.0);
-    for (int k = s.state.active_begin(); k < s.state.active_end(); ++k)
-      sector_values_[std::lround(s.state.j_of(k) - plan_.lowest_j)] = s.c[k] * s.c[k] / s.norm2;
-    for (int g = begin; g < end; ++g)
-      for (int j = 0; j < plan_.j_count; ++j) acc_.sectors.add(g, j, sector_values_[j]);
-  }
-
-  void add_product_state(int begin, int end, const Snapshot& s) {
-    const CoupledState& st = s.state;
-    const double jb = st.j_battery(), M = st.total_m();
-    plan_.basis->to_product(jb, M, s.c + st.first(), st.size() - st.first(), s.norm2, psi_);
-    const double m_first = first_battery_level(plan_.model.j_charger(), jb, M);
-    const int offset = static_cast<int>(std::lround(m_first + jb));
-    for (int g = begin; g < end; ++g) {
-      if (plan_.options.ergotropy) {
-        Eigen::VectorXd& sums = acc_.levels[g][jb];
-        if (sums.size() == 0) sums = Eigen::VectorXd::Zero(std::lround(2 * jb) + 1);
-        sums.segment(offset, psi_.size()) += psi_.cwiseAbs2();
-      }
-      if (plan_.options.entanglement) acc_.rho[g].add_pure(jb, M, psi_);
-    }
-  }
-
-  struct KnownState {
-    long count = 0;
-    LinearRow values{};
-  };
-  static constexpr long kMaxKnownStates = 1 << 18;
-  std::size_t index(int g, double total_m) const {
-    const double m_max = 0.5 * (m_count_ - 1);
-    return std::size_t(g) * m_count_ + static_cast<std::size_t>(std::lround(total_m + m_max));
-  }
-
-  const Plan& plan_;
-  BlockAccumulators& acc_;
-  const bool linear_only_;  // no product-basis state and no sector populations needed
-  long m_count_ = 0;
-  std::vector<KnownState> by_m_;  // (g, M) -> values and count (nbar = 0 fast path)
-  std::map<LinearRow, std::vector<long>> frozen_;  // final values -> count by start index
-  Eigen::VectorXd psi_;
-  std::vector<double> sector_values_;
-};
-
-long block_begin(long n, int blocks, int b) { return n * b / blocks; }
-long block_size(long n, int blocks, int b) {
-  return block_begin(n, blocks, b + 1) - block_begin(n, blocks, b);
-}
-
-/// Runs every trajectory, block by block, in parallel over blocks.
-void run_blocks(const Plan& plan, const ProgressCallback& progress,
-                std::vector<BlockAccumulators>& acc) {
-  const long n = plan.options.trajectories;
-  const int block_count = static_cast<int>(acc.size());
-  std::atomic<long> done{0};
-  std::exception_ptr failure;
-  const int threads = plan.options.threads > 0 ? plan.options.threads : omp_get_max_threads();
-#pragma omp parallel num_threads(threads)
-  {
-    CoupledState state;
-    std::vector<double> scratch;
-#pragma omp for schedule(dynamic, 1)
-    for (int b = 0; b < block_count; ++b) {
-      try {
-        BlockObserver observer(plan, acc[b]);
-        for (long k = block_begin(n, block_count, b); k < block_begin(n, block_count, b + 1); ++k) {
-          if (plan.options.stop && plan.options.stop->load(std::memory_order_relaxed))
-            throw Interrupted("run interrupted before all trajectories finished");
-          Rng rng = trajectory_rng(plan.options.seed, static_cast<std::uint64_t>(k));
-          const InitialState init = sample_initial_state(plan.model, rng);
-          run_trajectory(plan.model, init, plan.grid, rng, observer, state, scratch);
-          const long finished = ++done;
-          if (progress && omp_get_thread_num() == 0) progress(finished, n);
-        }
-        observer.flush();
-      } catch (...) {
-#pragma omp critical(darkcharge_failure)
-        if (!failure) failure = std::current_exception();
-      }
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
-}
-
-Column empty_column(const std::string& name, int points) {
-  return {name, std::vector<double>(points), std::vector<double>(points), "standard-error", ""};
-}
-
-Column linear_column(const std::string& name, const std::vector<BlockAccumulators>& acc,
-                     BlockStatistics BlockAccumulators::*which, int o, int points) {
-  std::vector<BlockStatistics> stats;  // the combine() interface takes the block list
-  for (const auto& a : acc) stats.push_back(a.*which);
-  Column column = empty_column(name, points);
-  for (int g = 0; g < points; ++g)
-    BlockStatistics::combine(stats, g, o, column.value[g], column.error[g]);
-  return column;
-}
-
-/// Leave-one-block-out means of linear observable o: replicate[b][g].
-std::vector<std::vector<double>> leave_one_out_means(const std::vector<BlockAccumulators>& acc,
-                                                     int o, const Column& full) {
-  const int points = static_cast<int>(full.value.size());
-  std::vector<std::vector<double>> out(acc.size(), std::vector<double>(points));
-  for (int g = 0; g < points; ++g) {
-    double n = 0;
-    for (const auto& a : acc) n += a.linear.count(g, o);
-    for (std::size_t b = 0; b < acc.size(); ++b) {
-      const double nb = acc[b].linear.count(g, o);
-      out[b][g] = (full.value[g] * n - acc[b].linear.mean(g, o) * nb) / (n - nb);
-    }
-  }
-  return out;
-}
-
-/// W_B and W_B_sym of the level populations sums / count.
-std::pair<double, double> ergotropies(const LevelSums& sums, double count, int n_battery) {
-  std::vector<SectorEigenvalue> eig;
-  double jz = 0;
-  for (const auto& [jb, v] : sums)
-    for (int i = 0; i < v.size(); ++i) {
-      eig.push_back({jb, v(i) / count});
-      jz += (i - jb) * v(i) / count;
-    }
-  return {ergotropy(eig, jz, n_battery), ergotropy_symmetric(eig, jz, n_battery)};
-}
-
-LevelSums total_minus(const LevelSums& total, const LevelSums& block) {
-  LevelSums out = total;
-  for (const auto& [jb, v] : block) out[jb] -= v;
-  return out;
-}
-
-/// W_B, W_B_sym columns: jackknife over blocks at every grid time.
-void add_ergotropy_columns(const Plan& plan, const std::vector<BlockAccumulators>& acc,
-                           TimeSeries& series) {
-  const int points = plan.grid.points, blocks = static_cast<int>(acc.size());
-  const long n = plan.options.trajectories;
-  Column w = empty_column("W_B", points), w_sym = empty_column("W_B_sym", points);
-  w.error_method = w_sym.error_method = "jackknife";
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int g = 0; g < points; ++g) {
-    LevelSums total;
-    for (const auto& a : acc)
-      for (const auto& [jb, v] : a.levels[g]) {
-        if (total[jb].size() == 0) total[jb] = Eigen::VectorXd::Zero(v.size());
-        total[jb] += v;
-      }
-    const auto full = ergotropies(total, n, plan.model.n_battery);
-    std::vector<double> loo(blocks), loo_sym(blocks);
-    for (int b = 0; b < blocks; ++b) {
-      const auto e = ergotropies(total_minus(total, acc[b].levels[g]),
-                                 n - block_size(n, blocks, b), plan.model.n_battery);
-      loo[b] = e.first;
-      loo_sym[b] = e.second;
-    }
-    const Estimate a = jackknife(full.first, loo), s = jackknife(full.second, loo_sym);
-    w.value[g] = a.value, w.error[g] = a.error;
-    w_sym.value[g] = s.value, w_sym.error[g] = s.error;
-  }
-  series.columns.push_back(std::move(w));
-  series.columns.push_back(std::move(w_sym));
-}
-
-/// S_B and dS_B_dt columns and the averaged joint states; returns the dS_B/dt curves
-/// (full first, then one per left-out block) for the peak summary.
-std::vector<std::vector<double>> add_entanglement_columns(const Plan& plan,
-                                                          const std::vector<BlockAccumulators>& acc,
-                                                          EnsembleResult& result) {
-  const int points = plan.grid.points, blocks = static_cast<int>(acc.size());
-  const long n = plan.options.trajectories;
-  const double jc = plan.model.j_charger();
-  std::vector<std::vector<double>> entropy(blocks + 1, std::vector<double>(points));
-  result.density.assign(points, DensityMatrix());
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int g = 0; g < points; ++g) {
-    DensityMatrix total;
-    for (const auto& a : acc) total.add(a.rho[g], 1.0);
-    entropy[0][g] = log_negativity(total, jc) - std::log2(double(n));
-    for (int b = 0; b < blocks; ++b) {
-      DensityMatrix rest = total;
-      rest.add(acc[b].rho[g], -1.0);
-      entropy[b + 1][g] = log_negativity(rest, jc) - std::log2(double(n - block_size(n, blocks, b)));
-    }
-    total.scale(1.0 / n);
-    result.density[g] = std::move(total);
-  }
-  std::vector<std::vector<double>> rate;
-  for (const auto& curve : entropy) rate.push_back(time_derivative(curve, plan.grid));
-  Column s_b = empty_column("S_B", points), ds = empty_column("dS_B_dt", points);
-  s_b.error_method = ds.error_method = "jackknife";
-  for (int g = 0; g < points; ++g) {
-    std::vector<double> loo_s, loo_rate;
-    for (int b = 1; b <= blocks; ++b) {
-      loo_s.push_back(entropy[b][g]);
-      loo_rate.push_back(rate[b][g]);
-    }
-    const Estimate e = jackknife(entropy[0][g], loo_s), r = jackknife(rate[0][g], loo_rate);
-    s_b.value[g] = e.value, s_b.error[g] = e.error;
-    ds.value[g] = r.value, ds.error[g] = r.error;
-  }
-  result.series.columns.push_back(std::move(s_b));
-  result.series.columns.push_back(std::move(ds));
-  return rate;
-}
 
 /// Jackknife of a scalar feature of curves: feature(full) and feature(each replicate).
 template <class Feature>
@@ -369,13 +67,209 @@ std::vector<double> visited_battery_sectors(const Model& model) {
   return sectors;
 }
 
-void add_sector_columns(const Plan& plan, const std::vector<BlockAccumulators>& acc,
-                        EnsembleResult& result) {
-  result.sectors.time = result.series.time;
-  for (int j = 0; j < plan.j_count; ++j)
-    result.sectors.columns.push_back(linear_column(fmt::format("J={}", plan.lowest_j + j), acc,
-                                                   &BlockAccumulators::sectors, j,
-                                                   plan.grid.points));
+/// The observable units to run, in registry order: those of options.observables (or, when
+/// empty, every column allowed by the ergotropy/entanglement switches), always P_B (the
+/// peak summary), then the side outputs the options ask for.
+std::vector<std::string> units_to_run(const EnsembleOptions& options) {
+  std::vector<std::string> units;
+  for (const auto& info : observable_registry()) {
+    const bool wanted =
+        options.observables.empty()
+            ? info.in_default && !((info.unit == "W_B" && !options.ergotropy) ||
+                                   (info.unit == "S_B" && !options.entanglement))
+            : requests_any(options.observables, {info.name}) || info.name == "P_B";
+    if (wanted && std::find(units.begin(), units.end(), info.unit) == units.end())
+      units.push_back(info.unit);
+  }
+  if (options.sector_populations) units.push_back("sectors");
+  if (!options.count_times.empty()) units.push_back("emission_counts");
+  if (options.record_trajectories > 0) units.push_back("jump_record");
+  return units;
+}
+
+std::unique_ptr<ProductBasis> product_basis(const Model& model, const EnsembleOptions& options) {
+  const auto sectors = visited_battery_sectors(model);
+  const double size = ProductBasis::table_size(model.j_charger(), sectors);
+  if (size > options.max_table_doubles)
+    throw InvalidArgument(fmt::format(
+        "ergotropy/entanglement need Clebsch-Gordan tables of {:.3g} doubles for N_B = {}, "
+        "N_C = {} (limit {:.3g}); leave W_B, W_B_sym, S_B out for this size",
+        size, model.n_battery, model.n_charger, options.max_table_doubles));
+  return std::make_unique<ProductBasis>(model.j_charger(), sectors);
+}
+
+/// True when observable unit `unit` makes any column named in `names`.
+bool makes_any(const std::string& unit, const std::vector<std::string>& names) {
+  for (const auto& info : observable_registry())
+    if (info.unit == unit && std::find(names.begin(), names.end(), info.name) != names.end())
+      return true;
+  return false;
+}
+
+/// Folds unit results into blocks in increasing unit order as soon as each block's next unit
+/// is there (memory stays bounded); finish() folds what remains past gaps (units skipped by
+/// a time limit), still in order.
+class BlockFolder {
+ public:
+  explicit BlockFolder(const WorkLayout& layout)
+      : layout_(layout), blocks_(layout.blocks), next_(layout.blocks) {
+    for (int b = 0; b < layout.blocks; ++b) next_[b] = b;
+  }
+
+  void add(long u, UnitResult&& unit) {
+    pending_.emplace(u, std::move(unit));
+    const int b = layout_.block_of(u);
+    for (auto it = pending_.find(next_[b]); it != pending_.end(); it = pending_.find(next_[b])) {
+      fold(b, std::move(it->second));
+      pending_.erase(it);
+      next_[b] += layout_.blocks;
+    }
+  }
+  void finish() {
+    for (auto& [u, unit] : pending_) fold(layout_.block_of(u), std::move(unit));
+    pending_.clear();
+  }
+  /// Blocks that hold trajectories, in block order.
+  std::vector<const UnitResult*> blocks() const {
+    std::vector<const UnitResult*> out;
+    for (const auto& b : blocks_)
+      if (b && b->trajectories > 0) out.push_back(&*b);
+    return out;
+  }
+  long trajectories() const {
+    long n = 0;
+    for (const auto& b : blocks_)
+      if (b) n += b->trajectories;
+    return n;
+  }
+
+ private:
+  void fold(int b, UnitResult&& unit) {
+    if (!blocks_[b])
+      blocks_[b] = std::move(unit);
+    else
+      blocks_[b]->merge(unit);
+  }
+  const WorkLayout& layout_;
+  std::vector<std::optional<UnitResult>> blocks_;
+  std::vector<long> next_;  // next unit index each block expects
+  std::map<long, UnitResult> pending_;
+};
+
+/// Columns and side outputs from the folded blocks.
+EnsembleResult estimate_all(const RunPlan& plan,
+                            const std::vector<std::unique_ptr<Observable>>& observables,
+                            const std::vector<std::string>& unit_names, const BlockFolder& folder,
+                            const std::vector<std::string>* only = nullptr) {
+  const auto blocks = folder.blocks();
+  if (blocks.empty()) throw InvalidArgument("no work unit finished (time limit too short?)");
+  std::vector<BlockStatistics> means;
+  std::vector<long> sizes;
+  for (const UnitResult* b : blocks) {
+    means.push_back(b->means);
+    sizes.push_back(b->trajectories);
+  }
+  EnsembleResult result;
+  for (int g = 0; g < plan.grid.points; ++g) result.series.time.push_back(plan.grid.time(g));
+  Estimates estimates{result, {}};
+  for (std::size_t i = 0; i < observables.size(); ++i) {
+    if (only && !makes_any(unit_names[i], *only)) continue;
+    std::vector<const BlockRecord*> records;
+    if (blocks.front()->records[i])
+      for (const UnitResult* b : blocks) records.push_back(b->records[i].get());
+    const BlockSums sums(means, plan.offsets[i], std::move(records), sizes, plan.model, plan.grid);
+    observables[i]->estimate(sums, estimates);
+  }
+  if (only) return result;
+  const Replicates& power = estimates.curves.at("P_B");
+  const auto rate = estimates.curves.find("dS_B_dt");
+  if (rate != estimates.curves.end())
+    result.peaks = peaks_with_errors(plan.grid, power.full, power.leave_one_out,
+                                     &rate->second.full, &rate->second.leave_one_out);
+  else
+    result.peaks = peaks_with_errors(plan.grid, power.full, power.leave_one_out, nullptr, nullptr);
+  return result;
+}
+/// True when every target column's largest (non-NaN) error over the grid is within bounds.
+bool targets_met(const RunPlan& plan, const std::vector<std::unique_ptr<Observable>>& observables,
+                 const std::vector<std::string>& unit_names, const BlockFolder& folder) {
+  std::vector<std::string> names;
+  for (const auto& target : plan.options.target_errors) names.push_back(target.first);
+  const EnsembleResult partial = estimate_all(plan, observables, unit_names, folder, &names);
+  for (const auto& [name, bound] : plan.options.target_errors) {
+    double largest = -1;
+    for (double e : partial.series.column(name).error)
+      if (!std::isnan(e)) largest = std::max(largest, e);
+    if (!(largest >= 0 && largest <= bound)) return false;
+  }
+  return true;
+}
+
+/// Runs what is not in options.completed_units and folds everything; returns the stop reason.
+std::string run_and_fold(const RunPlan& plan, const std::vector<std::unique_ptr<Observable>>& observables,
+                         const std::vector<std::string>& unit_names, const WorkLayout& layout,
+                         BlockFolder& folder, const ProgressCallback& progress) {
+  const EnsembleOptions& o = plan.options;
+  for (const auto& [u, bytes] : o.completed_units)
+    if (u < 0 || u >= layout.units())
+      throw InvalidArgument(fmt::format("completed_units: unit {} is outside 0..{}", u, layout.units() - 1));
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<bool> timed_out{false};
+  const std::function<bool()> keep_going = [&] {
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (o.time_limit > 0 && elapsed > o.time_limit) timed_out = true;
+    return !timed_out.load();
+  };
+  const std::function<void(long, UnitResult&&)> done = [&](long u, UnitResult&& unit) {
+    if (o.on_unit_done) o.on_unit_done(u, save_unit(unit));
+    folder.add(u, std::move(unit));
+  };
+  long already = 0;
+  // Units in [first, last) not yet done, after folding those a checkpoint holds.
+  bool missing = false;  // a unit neither given nor allowed to run (options.run_unit)
+  auto to_run = [&](long first, long last) {
+    std::vector<long> todo;
+    for (long u = first; u < last; ++u) {
+      const auto it = o.completed_units.find(u);
+      if (it == o.completed_units.end()) {
+        if (o.run_unit && !o.run_unit(u))
+          missing = true;
+        else
+          todo.push_back(u);
+        continue;
+      }
+      UnitResult unit = load_unit(plan, it->second);
+      if (unit.trajectories != layout.end(u) - layout.first(u))
+        throw InvalidArgument(fmt::format("completed_units: unit {} has {} trajectories, expected {}",
+                                          u, unit.trajectories, layout.end(u) - layout.first(u)));
+      already += unit.trajectories;
+      folder.add(u, std::move(unit));
+    }
+    return todo;
+  };
+  if (o.target_errors.empty()) {
+    run_units(plan, layout, to_run(0, layout.units()), keep_going, done, progress, already);
+    folder.finish();
+    return timed_out ? "time-limit" : missing ? "incomplete" : "completed";
+  }
+  // Rounds of B units: after each, decide from rounds 0..r alone (every block complete).
+  for (long first = 0; first < layout.units(); first += layout.blocks) {
+    const long last = std::min(layout.units(), first + layout.blocks);
+    run_units(plan, layout, to_run(first, last), keep_going, done, progress, already);
+    already = folder.trajectories();
+    if (missing) {  // no decision without the whole round
+      folder.finish();
+      return "incomplete";
+    }
+    if (timed_out) {
+      folder.finish();
+      return "time-limit";
+    }
+    if (targets_met(plan, observables, unit_names, folder)) return "target-error";
+  }
+  folder.finish();
+  return "completed";
 }
 
 }  // namespace
@@ -387,63 +281,102 @@ void validate(const EnsembleOptions& options) {
   check_at_most("threads", options.threads, kMaxThreads);
   check_at_least("blocks", options.blocks, 2);
   check_at_most("blocks", options.blocks, kMaxBlocks);
+  check_at_least("record_trajectories", options.record_trajectories, 0);
+  check_at_least("unit_trajectories", options.unit_trajectories, 0);
+  if (!(options.time_limit >= 0) || !std::isfinite(options.time_limit))
+    throw InvalidArgument(fmt::format("time_limit must be a finite number >= 0, got {}",
+                                      options.time_limit));
+  validate_observables(options.observables);
+}
+
+namespace {
+
+/// The observables of a run and the plan the runner follows (shared by run_ensemble and
+/// run_work_units, so that unit results of both fit together).
+struct Setup {
+  std::vector<std::unique_ptr<Observable>> observables;
+  std::vector<std::string> unit_names;
+  std::unique_ptr<ProductBasis> basis;
+  RunPlan plan;
+  Setup(const Model& model, const TimeGrid& grid, const EnsembleOptions& options)
+      : plan{model, grid, options, {}, {}, 0, nullptr} {}
+};
+
+std::unique_ptr<Setup> make_setup(const Model& model, const TimeGrid& grid,
+                                  const EnsembleOptions& options) {
+  validate(model);
+  validate(grid);
+  validate(options);
+  for (double t : options.count_times)
+    if (!(t >= 0 && t <= grid.t_max))
+      throw InvalidArgument(fmt::format("count_times: {} is outside [0, t_max = {}]", t, grid.t_max));
+  auto setup = std::make_unique<Setup>(model, grid, options);
+  RunPlan& plan = setup->plan;
+  const ObservableContext context{model, grid, options};
+  bool product = false;
+  std::map<SampleValue, int> value_offsets;  // one sum per distinct plain value
+  setup->unit_names = units_to_run(options);
+  for (const auto& unit : setup->unit_names) {
+    setup->observables.push_back(make_observable(unit, context));
+    const Observable& o = *setup->observables.back();
+    plan.observables.push_back(&o);
+    const SampleValue f = o.sample_value();
+    if (f && value_offsets.count(f)) {
+      plan.offsets.push_back(value_offsets[f]);
+    } else {
+      if (f) value_offsets[f] = plan.width;
+      plan.offsets.push_back(plan.width);
+      plan.width += o.sample_width();
+    }
+    product |= o.needs_product_basis();
+  }
+  const auto& names = setup->unit_names;
+  for (const auto& [name, bound] : options.target_errors) {
+    if (!std::any_of(names.begin(), names.end(),
+                     [&](const std::string& unit) { return makes_any(unit, {name}); }))
+      throw InvalidArgument(fmt::format("target_errors: column '{}' is not computed", name));
+    if (!(bound > 0))
+      throw InvalidArgument(fmt::format("target_errors: {} = {} must be > 0", name, bound));
+  }
+  if (product) setup->basis = product_basis(model, options);
+  plan.basis = setup->basis.get();
+  return setup;
+}
+
+}  // namespace
+
+std::map<long, std::string> run_work_units(const Model& model, const TimeGrid& grid,
+                                           const EnsembleOptions& options,
+                                           const std::function<bool(long unit)>& select,
+                                           const ProgressCallback& progress) {
+  const auto setup = make_setup(model, grid, options);
+  const WorkLayout layout = work_layout(options);
+  std::vector<long> todo;
+  for (long u = 0; u < layout.units(); ++u)
+    if (select(u)) todo.push_back(u);
+  std::map<long, std::string> out;
+  run_units(setup->plan, layout, todo, {}, [&](long u, UnitResult&& unit) {
+    std::string bytes = save_unit(unit);
+    if (options.on_unit_done) options.on_unit_done(u, bytes);
+    out[u] = std::move(bytes);
+  }, progress, 0);
+  return out;
 }
 
 EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
                             const EnsembleOptions& options, const ProgressCallback& progress) {
-  validate(model);
-  validate(grid);
-  validate(options);
-  const long n = options.trajectories;
-  const int block_count = static_cast<int>(std::min<long>(options.blocks, n));
-  const bool product = options.ergotropy || options.entanglement;
-  std::unique_ptr<ProductBasis> basis;
-  if (product) {
-    const auto sectors = visited_battery_sectors(model);
-    const double size = ProductBasis::table_size(model.j_charger(), sectors);
-    if (size > options.max_table_doubles)
-      throw InvalidArgument(fmt::format(
-          "ergotropy/entanglement need Clebsch-Gordan tables of {:.3g} doubles for N_B = {}, "
-          "N_C = {} (limit {:.3g}); leave W_B, W_B_sym, S_B out for this size",
-          size, model.n_battery, model.n_charger, options.max_table_doubles));
-    basis = std::make_unique<ProductBasis>(model.j_charger(), sectors);
-  }
-  const double lowest_j = (model.n_battery + model.n_charger) % 2 ? 0.5 : 0.0;
-  const int j_count = static_cast<int>(std::lround(model.j_charger() + model.j_battery() - lowest_j)) + 1;
-  const Plan plan{model, grid, options, basis.get(), lowest_j, j_count};
-
-  std::vector<BlockAccumulators> acc;
-  for (int b = 0; b < block_count; ++b)
-    acc.push_back({BlockStatistics(grid.points, kLinearCount),
-                   BlockStatistics(options.sector_populations ? grid.points : 0, j_count),
-                   std::vector<LevelSums>(options.ergotropy ? grid.points : 0),
-                   std::vector<DensityMatrix>(options.entanglement ? grid.points : 0)});
-  run_blocks(plan, progress, acc);
-  if (progress) progress(n, n);
-
-  EnsembleResult result;
-  for (int g = 0; g < grid.points; ++g) result.series.time.push_back(grid.time(g));
-  for (int o = 0; o < kLinearCount; ++o)
-    result.series.columns.push_back(
-        linear_column(kLinearNames[o], acc, &BlockAccumulators::linear, o, grid.points));
-  // W_open = E_B - E_B^th (Eq. 8): a shift of E_B, same error.
-  Column open = result.series.columns[kEnergyBattery];
-  open.name = "W_open";
-  for (double& v : open.value) v -= model.thermal_up_probability();
-  result.series.columns.insert(result.series.columns.begin() + kPowerBattery + 1, open);
-
-  const Column power = result.series.column("P_B");
-  const auto power_replicates = leave_one_out_means(acc, kPowerBattery, power);
-  if (options.ergotropy) add_ergotropy_columns(plan, acc, result.series);
-  if (options.entanglement) {
-    auto rate = add_entanglement_columns(plan, acc, result);
-    const std::vector<double> rate_full = rate.front();
-    rate.erase(rate.begin());
-    result.peaks = peaks_with_errors(grid, power.value, power_replicates, &rate_full, &rate);
-  } else {
-    result.peaks = peaks_with_errors(grid, power.value, power_replicates, nullptr, nullptr);
-  }
-  if (options.sector_populations) add_sector_columns(plan, acc, result);
+  const auto setup = make_setup(model, grid, options);
+  const RunPlan& plan = setup->plan;
+  const auto& observables = setup->observables;
+  const auto& unit_names = setup->unit_names;
+  const WorkLayout layout = work_layout(options);
+  BlockFolder folder(layout);
+  const std::string stop_reason =
+      run_and_fold(plan, observables, unit_names, layout, folder, progress);
+  if (progress) progress(folder.trajectories(), layout.trajectories);
+  EnsembleResult result = estimate_all(plan, observables, unit_names, folder);
+  result.trajectories_run = folder.trajectories();
+  result.stop_reason = stop_reason;
   return result;
 }
 

@@ -125,7 +125,7 @@ struct Lindbladian {
   }
 };
 
-enum ExactColumn { kEB, kEC, kPB, kDark, kTraceNorm, kCount };
+enum ExactColumn { kEB, kEB2, kEC, kPB, kDark, kEmission, kAbsorption, kTraceNorm, kCount };
 
 /// Eigenvalues of rho_B = Tr_C rho of one sector (no assumption that it is diagonal).
 std::vector<SectorEigenvalue> battery_spectrum(const Matrix& rho, const SectorOperators& op,
@@ -193,6 +193,9 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
       values[kEC][g] += (rho * op.charger_jz).trace().real();
       values[kPB][g] += (rho * power_operator).trace().real();
       values[kDark][g] += (rho * op.dark_projector).trace().real();
+      values[kEB2][g] += (rho * (op.battery_jz * op.battery_jz)).trace().real();
+      values[kEmission][g] += (rho * (op.raise_total * op.lower_total)).trace().real();
+      values[kAbsorption][g] += (rho * (op.lower_total * op.raise_total)).trace().real();
       if (!options.nonlinear) continue;
       values[kTraceNorm][g] += partial_transpose_trace_norm(rho, op);
       for (const auto& e : battery_spectrum(rho, op, j_battery)) spectra[g].push_back(e);
@@ -217,7 +220,23 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
   column("P_B", pb);
   column("W_open", open);
   column("dark", values[kDark]);
-  if (!options.nonlinear) return out;
+  // Linear in rho (sigma_B's moments) and cheap: computed even without `nonlinear`.
+  std::vector<double> sigma(grid.points), emission(grid.points), absorption(grid.points);
+  for (int g = 0; g < grid.points; ++g) {
+    const double var = values[kEB2][g] - values[kEB][g] * values[kEB][g];
+    sigma[g] = std::sqrt(std::fmax(0.0, var)) / model.n_battery;
+    emission[g] = model.emission_rate() * values[kEmission][g];
+    absorption[g] = model.absorption_rate() * values[kAbsorption][g];
+  }
+  auto add_jump_statistics = [&] {
+    column("sigma_B", sigma);
+    column("I_em", emission);
+    column("I_abs", absorption);
+  };
+  if (!options.nonlinear) {
+    add_jump_statistics();
+    return out;
+  }
   std::vector<double> w(grid.points), w_sym(grid.points), s_b(grid.points);
   for (int g = 0; g < grid.points; ++g) {
     w[g] = ergotropy(spectra[g], values[kEB][g], model.n_battery);
@@ -228,6 +247,7 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
   column("W_B_sym", w_sym);
   column("S_B", s_b);
   column("dS_B_dt", time_derivative(s_b, grid));
+  add_jump_statistics();
   return out;
 }
 

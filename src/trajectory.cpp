@@ -11,6 +11,10 @@ namespace {
 // between jumps; the same threshold as CoupledState's pruning.
 constexpr double kNegligibleRest = 1e-40;
 
+struct JumpCounts {
+  long emitted = 0, absorbed = 0;
+};
+
 /// Keeps amplitudes away from underflow (the state is defined up to scale): rescales c on
 /// [begin, end) to unit norm when its squared norm is tiny; returns the squared norm.
 double rescale_if_tiny(std::vector<double>& c, int begin, int end, double norm2) {
@@ -23,7 +27,8 @@ double rescale_if_tiny(std::vector<double>& c, int begin, int end, double norm2)
 /// observe_segment() for observers whose state is a function of (g, M): each output time
 /// is either counted (state already known) or built directly from the segment start.
 int observe_segment_by_m(const CoupledState& state, const TimeGrid& grid, double t, int g,
-                         int last, TrajectoryObserver& observer, std::vector<double>& c) {
+                         int last, TrajectoryObserver& observer, std::vector<double>& c,
+                         const JumpCounts& counts) {
   const int n = state.size(), begin = state.active_begin(), end = state.active_end();
   const auto& w = state.weights();
   for (; g < last; ++g) {
@@ -35,7 +40,7 @@ int observe_segment_by_m(const CoupledState& state, const TimeGrid& grid, double
       norm2 += c[k] * c[k];
     }
     norm2 = rescale_if_tiny(c, begin, end, norm2);
-    observer.observe(g, g + 1, {state, c.data(), norm2});
+    observer.observe(g, g + 1, {state, c.data(), norm2, false, counts.emitted, counts.absorbed});
   }
   return g;
 }
@@ -46,18 +51,19 @@ int observe_segment_by_m(const CoupledState& state, const TimeGrid& grid, double
 /// factor exp(-delta_k dt). `c` holds amplitudes (zero outside the active window) and,
 /// in its second half, the step factors.
 int observe_segment(const CoupledState& state, const TimeGrid& grid, double t, double t_next,
-                    int g, TrajectoryObserver& observer, std::vector<double>& c) {
+                    int g, TrajectoryObserver& observer, std::vector<double>& c,
+                    const JumpCounts& counts) {
   const int last = grid.first_index_not_before(t_next);  // grid times in [t, t_next)
   if (g >= last) return g;
   if (observer.state_is_function_of_m())
-    return observe_segment_by_m(state, grid, t, g, last, observer, c);
+    return observe_segment_by_m(state, grid, t, g, last, observer, c, counts);
   const int n = state.size(), begin = state.active_begin(), end = state.active_end();
   const auto& w = state.weights();
   std::fill(c.begin(), c.begin() + n, 0.0);
   if (state.is_stationary_between_jumps()) {
     c[begin] = 1.0;
     const bool frozen = state.jump_rate(begin) == 0.0 && std::isinf(t_next);
-    observer.observe(g, last, {state, c.data(), 1.0, frozen});
+    observer.observe(g, last, {state, c.data(), 1.0, frozen, counts.emitted, counts.absorbed});
     return last;
   }
   for (int k = begin; k < end; ++k) {
@@ -77,11 +83,11 @@ int observe_segment(const CoupledState& state, const TimeGrid& grid, double t, d
       std::fill(c.begin() + begin + 1, c.begin() + end, 0.0);
       c[begin] = 1.0;
       const bool frozen = state.jump_rate(begin) == 0.0 && std::isinf(t_next);
-      observer.observe(g, last, {state, c.data(), 1.0, frozen});
+      observer.observe(g, last, {state, c.data(), 1.0, frozen, counts.emitted, counts.absorbed});
       return last;
     }
     norm2 = rescale_if_tiny(c, begin, end, norm2);
-    observer.observe(g, g + 1, {state, c.data(), norm2});
+    observer.observe(g, g + 1, {state, c.data(), norm2, false, counts.emitted, counts.absorbed});
   }
   return g;
 }
@@ -93,6 +99,8 @@ void run_trajectory(const Model& model, const InitialState& init, const TimeGrid
                     std::vector<double>& scratch) {
   state.reset(model, init);
   scratch.assign(2 * state.size(), 0.0);
+  const bool report_jumps = observer.wants_jumps();
+  JumpCounts counts;
   double t = 0;
   int g = 0;
   while (true) {
@@ -103,11 +111,15 @@ void run_trajectory(const Model& model, const InitialState& init, const TimeGrid
     const double u = uniform01(rng);
     const double tau = rate > 0 ? -std::log1p(-u) / rate : std::numeric_limits<double>::infinity();
     const double t_jump = t + tau;
-    g = observe_segment(state, grid, t, t_jump, g, observer, scratch);
+    g = observe_segment(state, grid, t, t_jump, g, observer, scratch, counts);
     if (g >= grid.points) return;
     state.decay(t_jump - t);
     t = t_jump;
+    const double m_before = state.total_m();
     state.jump(uniform01(rng));
+    const bool emitted = state.total_m() < m_before;
+    ++(emitted ? counts.emitted : counts.absorbed);
+    if (report_jumps) observer.jumped(t, emitted, state.total_m());
   }
 }
 

@@ -124,7 +124,9 @@ void expect_matches_reference(const Model& model, const std::string& file, int m
         return k.column == column.name && k.index == i;
       });
       if (glitch) continue;
-      ASSERT_NEAR(column.value[i], it->second[i], 1e-8)
+      // 1e-8 absolute; relative for the currents (I_em reaches ~1600 at 120 spins, where the
+      // reference's own accuracy is ~3e-11 relative).
+      ASSERT_NEAR(column.value[i], it->second[i], 1e-8 * std::max(1.0, std::fabs(it->second[i])))
           << file << " column " << column.name << " at t = " << ref.time[i];
     }
     ++compared;

@@ -8,6 +8,9 @@
 
 namespace darkcharge {
 
+class ByteWriter;
+class ByteReader;
+
 class BlockStatistics {
  public:
   BlockStatistics(int points, int observables);
@@ -22,6 +25,13 @@ class BlockStatistics {
   int observables() const { return observables_; }
   long count(int g, int o) const { return cell(g, o).n; }
   double mean(int g, int o) const;
+
+  /// Adds `other`'s sums (same shape): the sums of both trajectory sets. Used to fold work
+  /// units into blocks in a fixed order.
+  void merge(const BlockStatistics& other);
+  /// Appends / reads the sums as bytes (checkpoints, MPI).
+  void save(ByteWriter& out) const;
+  static BlockStatistics load(ByteReader& in);
 
   /// Merges blocks in order into a mean and the standard error of the mean
   /// (sample variance over trajectories / n). Chan et al.'s pairwise update keeps it stable.

@@ -2,7 +2,9 @@
 /// @file column_selection.hpp
 /// What a front end asks for (a subset of columns, state snapshots, sector populations) and
 /// what the library must therefore compute. The CLI and the Python module both call these,
-/// so the same request gives the same columns and the same numbers in both.
+/// so the same request gives the same columns and the same numbers in both. Column names,
+/// the default set and what each column needs come from the observable registry
+/// (observable_registry.hpp); these functions only adapt it to the front ends.
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -10,14 +12,19 @@
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/exact_solver.hpp"
 #include "darkcharge/model.hpp"
+#include "darkcharge/observable_registry.hpp"
 #include "darkcharge/steady_state.hpp"
 #include "darkcharge/time_grid.hpp"
 #include "darkcharge/time_series.hpp"
 
 namespace darkcharge {
 
-/// Every time-series column simulate and exact can output, in output order.
+/// Every time-series column simulate can output, in output order (the registry's names;
+/// those beyond the default set only on request).
 const std::vector<std::string>& time_series_columns();
+/// The columns simulate outputs when none are requested (the registry's default set; S_B
+/// and dS_B_dt may still be left out at large sizes, see plan_accumulators()).
+const std::vector<std::string>& default_columns();
 /// Every column of the closed-form steady state, in output order (no P_B, dS_B_dt: they
 /// vanish at the steady state; dE_B_dT is the temperature derivative of E_B^ss).
 const std::vector<std::string>& steady_columns();
@@ -27,27 +34,26 @@ const std::vector<std::string>& steady_columns();
 void check_columns(const char* argument, const std::vector<std::string>& requested,
                    const std::vector<std::string>& known);
 
-/// True if `requested` is empty (all columns) or holds one of `names`.
+/// True if `requested` is empty (all columns) or holds one of `names` (requests_any()).
 bool wants(const std::vector<std::string>& requested, std::initializer_list<const char*> names);
 
-/// By default every column is on; S_B is then left out above this width 2 min(j_C,j_B)+1
-/// (its jackknife does a dense eigen-decomposition per block of rho^{T_B} per replicate).
-constexpr int kDefaultEntanglementWidth = 61;
-
-/// Sets the accumulator switches of `options` (ergotropy, entanglement, sector populations)
-/// for the requested columns; `states` asks for the averaged joint state at output times.
-/// Returns notes for the user (e.g. S_B left out by default at large sizes).
+/// Sets the columns `options` computes (plan_observables(): the requested ones, or the
+/// registry's default set; S_B when `states` asks for the averaged joint state at output
+/// times) and the sector populations. Returns notes for the user (e.g. S_B left out by
+/// default at large sizes).
 std::vector<std::string> plan_accumulators(const Model& model,
                                            const std::vector<std::string>& requested,
                                            bool states, bool sectors, EnsembleOptions& options);
 
 /// Exact solver: nonlinear observables only if one is requested.
 void plan_exact(const std::vector<std::string>& requested, ExactOptions& options);
+/// The columns an exact run outputs: `requested`, or the registry's default set of columns
+/// the exact solvers compute (as for simulate, sigma_B, I_em, I_abs only on request).
+std::vector<std::string> exact_columns(const std::vector<std::string>& requested);
 /// Steady state: W_B, W_B_sym, S_B only if one is requested.
 void plan_steady(const std::vector<std::string>& requested, SteadyStateOptions& options);
 
-/// Keeps the requested columns (all if none requested), in the canonical order.
-TimeSeries select_columns(const TimeSeries& series, const std::vector<std::string>& requested);
+// select_columns(series, requested): observable_registry.hpp.
 
 /// Grid indices nearest to `times` (argument names the option in messages); throws
 /// InvalidArgument for a time < 0 or beyond t_max.

@@ -12,6 +12,8 @@
 /// Every c_J is >= 0 (Clebsch-Gordan coefficients with the charger up are positive, and so
 /// is every jump and decay factor), so the state is stored as weights w_J = c_J^2: jumps
 /// and decays are then multiplications without square roots.
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "darkcharge/initial_state.hpp"
@@ -69,6 +71,9 @@ class CoupledState {
     double battery_jz, power, dark;
   };
   LinearValues linear_values(const double* c, double norm2) const;
+  /// <(J_B^z)^2> = |J_B^z c|^2 / norm2 (J_B^z is tridiagonal in J, so its square is
+  /// pentadiagonal; J_B^z c reaches one index beyond the active window on each side).
+  double battery_jz_squared(const double* c, double norm2) const;
 
  private:
   void set_m(double m);
@@ -82,11 +87,27 @@ class CoupledState {
   int size_ = 0, first_ = 0, begin_ = 0, end_ = 0;
   double m_ = 0;
   std::vector<double> weight_, jump_rate_, lowering2_, raising2_;
-  // Observable forms at the current M, built on first use after each jump (most jumps see
-  // no output time).
-  mutable TridiagonalForm jz_form_, power_form_;
+  // Observable forms at the current M over every J >= |M| (entries depend on (j_B, M, J)
+  // only), built on first use after a jump (most jumps see no output time) and kept per
+  // (j_B, M) for later trajectories of this state object, up to kMaxCachedDoubles.
+  struct Forms {
+    TridiagonalForm jz, power;
+    int dark_k = -1;  // index of |J, -J> if it is dark at this M, else -1
+  };
+  void compute_forms(Forms& f) const;
+  static constexpr std::size_t kMaxCachedDoubles = std::size_t(1) << 22;  // 32 MB
+  mutable std::map<std::pair<double, double>, Forms> form_cache_;
+  mutable std::size_t cached_doubles_ = 0;
+  mutable Forms scratch_forms_;           // used when the cache is full
+  mutable const Forms* forms_ = nullptr;  // forms at the current M
+  double cache_emission_ = -1, cache_absorption_ = -1, cache_j_charger_ = -1,
+         cache_j_battery_max_ = -1;  // the model the cached forms belong to
   mutable bool forms_valid_ = false;
   mutable int dark_index_ = -1;  // index of |J, -J> if dark and active, else -1
+  // J_B^z elements on the active window widened by one (for <(J_B^z)^2>), built on demand.
+  mutable std::vector<double> jz_wide_diagonal_, jz_wide_upper_;
+  mutable int wide_begin_ = 0, wide_end_ = 0;
+  mutable bool wide_valid_ = false;
 };
 
 }  // namespace darkcharge

@@ -1,14 +1,19 @@
 #pragma once
 /// @file ensemble.hpp
 /// Many trajectories in parallel (OpenMP), averaged into observables with error bars.
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "darkcharge/density_matrix.hpp"
 #include "darkcharge/jackknife.hpp"
 #include "darkcharge/model.hpp"
+#include "darkcharge/observable.hpp"
 #include "darkcharge/time_grid.hpp"
 #include "darkcharge/time_series.hpp"
 
@@ -28,6 +33,35 @@ struct EnsembleOptions {
   bool entanglement = true;
   /// EnsembleResult::sectors, the population of each total J.
   bool sector_populations = false;
+  /// Columns to compute (observable_registry.hpp names; see plan_observables()). Empty: the
+  /// registry's default columns, with W_B, W_B_sym only if `ergotropy` and S_B, dS_B_dt only
+  /// if `entanglement`.
+  std::vector<std::string> observables;
+  /// Times (nearest grid time) at which EnsembleResult::emission_counts gives P(n, t).
+  std::vector<double> count_times;
+  /// Keep the jump records of trajectories 0 .. record_trajectories - 1.
+  long record_trajectories = 0;
+  /// Trajectories per work unit; 0 = automatic (1 to 8 units per block, >= 256 trajectories
+  /// each where possible). Units are the
+  /// grain of parallel work, checkpoints and stopping decisions; blocks fold their units in
+  /// a fixed order, so results depend on this, `blocks`, `trajectories` and `seed` only.
+  long unit_trajectories = 0;
+  /// Serialized results of units already run (a checkpoint), by unit index: not run again.
+  std::map<long, std::string> completed_units;
+  /// Called after each unit finishes with its index and serialized result (from a worker
+  /// thread, one call at a time): what a checkpoint stores.
+  std::function<void(long unit, const std::string& bytes)> on_unit_done;
+  /// Stop when every named column's largest error over the grid (NaN errors ignored) is <=
+  /// its bound; `trajectories` is then the upper bound. Checked after every round of
+  /// `blocks` units, from those units only: the stopping point is the same for any threads.
+  std::vector<std::pair<std::string, double>> target_errors;
+  /// Start no unit after this many seconds (0: no limit); the result holds the units done.
+  double time_limit = 0;
+  /// When set, a unit not in completed_units is run only if run_unit(u) is true; otherwise
+  /// it is missing and the result holds what there is, with stop_reason "incomplete" (with
+  /// target_errors: decided up to the first round with a missing unit). For drivers that
+  /// spread units over processes and reduce them in one (MPI).
+  std::function<bool(long unit)> run_unit;
   /// Refuse a per-thread Clebsch-Gordan cache bound (ProductBasis::table_size) larger than
   /// this many doubles (2 GB by default).
   double max_table_doubles = 2.5e8;
@@ -38,6 +72,19 @@ struct EnsembleOptions {
 
 /// Called from one thread now and then with (trajectories done, total).
 using ProgressCallback = std::function<void(long done, long total)>;
+
+/// How trajectories are split (see EnsembleOptions::unit_trajectories): unit u holds
+/// trajectories [u U, min(n, (u + 1) U)) and belongs to block u mod B.
+struct WorkLayout {
+  long trajectories = 0;  ///< n, the upper bound
+  int blocks = 0;         ///< B = min(options.blocks, n)
+  long unit_size = 1;     ///< U
+  long units() const { return (trajectories + unit_size - 1) / unit_size; }
+  long first(long u) const { return u * unit_size; }
+  long end(long u) const { return std::min(trajectories, (u + 1) * unit_size); }
+  int block_of(long u) const { return static_cast<int>(u % blocks); }
+};
+WorkLayout work_layout(const EnsembleOptions& options);
 
 /// Peak features (paper Fig. 2e and Fig. 5), each with a jackknife error.
 struct PeakSummary {
@@ -57,6 +104,26 @@ struct EnsembleResult {
   /// Population of each total-J sector ("J=<value>" columns; jackknife errors). Total J is
   /// conserved, so these stay at their initial values: a built-in consistency check.
   TimeSeries sectors;
+  /// P(n, t): probability that n quanta were emitted by time t, at each of
+  /// EnsembleOptions::count_times (rows with P > 0), with standard errors.
+  struct EmissionCount {
+    double time;
+    long emitted;
+    Estimate probability;
+  };
+  std::vector<EmissionCount> emission_counts;
+  /// The jumps of the first EnsembleOptions::record_trajectories trajectories, in
+  /// trajectory and time order.
+  struct RecordedJump {
+    long trajectory;
+    Jump jump;
+  };
+  std::vector<RecordedJump> jumps;
+  /// Trajectories in the result, and why the run stopped: "completed", "target-error"
+  /// (every EnsembleOptions::target_errors bound met), "time-limit" or "incomplete" (units
+  /// excluded by EnsembleOptions::run_unit).
+  long trajectories_run = 0;
+  std::string stop_reason;
 };
 
 /// Largest trajectory count: trajectories x blocks (block boundaries) stays inside 64 bits.
@@ -69,13 +136,24 @@ constexpr int kMaxThreads = 1024;
 /// 0 <= threads <= kMaxThreads, 2 <= blocks <= kMaxBlocks.
 void validate(const EnsembleOptions& options);
 
-/// Runs the ensemble. Columns (physics.md): E_B, E_C, P_B, W_open, dark (mean and standard
-/// error over trajectories); with `ergotropy` W_B, W_B_sym (NaN unless the battery stays
-/// symmetric); with `entanglement` S_B and dS_B_dt. Nonlinear columns are jackknife
-/// bias-corrected with jackknife errors.
-/// Identical output for any thread count.
+/// Runs the ensemble. Columns (physics.md, observable_registry.hpp): those named in
+/// options.observables (plus P_B, for the peaks), or by default E_B, E_C, P_B, W_open, dark
+/// (mean and standard error over trajectories), with `ergotropy` W_B, W_B_sym (NaN unless
+/// the battery stays symmetric), with `entanglement` S_B and dS_B_dt. Nonlinear columns are
+/// jackknife bias-corrected with jackknife errors. Runs the work units not in
+/// options.completed_units and folds all of them into blocks in unit order: identical
+/// output for any thread count, completion order, or split into earlier runs.
 EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
                             const EnsembleOptions& options, const ProgressCallback& progress = {});
+
+/// Runs only the work units u with select(u) and returns their serialized results, without
+/// estimating anything: for spreading one run over processes (MPI), where one process then
+/// passes every unit's result to run_ensemble() as EnsembleOptions::completed_units. The
+/// options must be the same in every process.
+std::map<long, std::string> run_work_units(const Model& model, const TimeGrid& grid,
+                                           const EnsembleOptions& options,
+                                           const std::function<bool(long unit)>& select,
+                                           const ProgressCallback& progress = {});
 
 /// run_ensemble(...).series.
 TimeSeries simulate(const Model& model, const TimeGrid& grid, const EnsembleOptions& options,

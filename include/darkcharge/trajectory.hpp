@@ -21,6 +21,8 @@ struct Snapshot {
   /// True when the state is final: one component with no open jump channel, so it holds
   /// for every remaining output time (the range passed with it ends at the last point).
   bool frozen = false;
+  /// Quanta emitted (J^- jumps) and absorbed (J^+ jumps) so far.
+  long emitted = 0, absorbed = 0;
 };
 
 /// Receives a trajectory's state at output times. The same snapshot holds for every grid
@@ -37,6 +39,11 @@ class TrajectoryObserver {
   virtual bool state_is_function_of_m() const { return false; }
   /// Counts this trajectory at (g, M) and returns true if that state was already observed.
   virtual bool count_if_known(int /*g*/, double /*total_m*/) { return false; }
+
+  /// Observers that return true here are told of every jump: its time, whether it emitted
+  /// (J^-) or absorbed (J^+) a quantum, and M after it.
+  virtual bool wants_jumps() const { return false; }
+  virtual void jumped(double /*time*/, bool /*emitted*/, double /*m_after*/) {}
 };
 
 /// Runs one trajectory from `init`, reporting every grid time to `observer`. `state` and

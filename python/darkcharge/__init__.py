@@ -27,7 +27,7 @@ from . import _core
 
 __version__ = _core.version
 __all__ = ["simulate", "exact", "steady", "sweep", "Result", "SteadyResult",
-           "time_series_columns", "steady_columns", "__version__"]
+           "time_series_columns", "default_columns", "steady_columns", "__version__"]
 
 PEAKS_NOTE = (
     "P_B_max: global maximum of P_B(t); dS_B_dt_max: largest interior local maximum of "
@@ -38,8 +38,13 @@ PEAKS_NOTE = (
 
 
 def time_series_columns():
-    """Every column simulate() and exact() can return, in output order."""
+    """Every column simulate() can return, in output order (the observable registry's)."""
     return list(_core.time_series_columns())
+
+
+def default_columns():
+    """The columns simulate() returns without observables (the CLI's default set)."""
+    return list(_core.default_columns())
 
 
 def steady_columns():
@@ -246,8 +251,9 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     nbar = 1/(exp(omega/T) - 1)); battery_init "thermal" or "ground"; gamma, omega; t_max
     and points: the output grid; trajectories, seed (trajectory k draws from (seed, k)
     only), threads (None: all cores; results do not depend on it); observables: a subset
-    of time_series_columns() (default all; leaving out W_B, W_B_sym, S_B, dS_B_dt is
-    faster); state_times: times at which to keep the averaged state (battery_state,
+    of time_series_columns() (default: the CLI's default set; sigma_B, I_em, I_abs, N_em,
+    N_abs, F_em only on request; leaving out W_B, W_B_sym, S_B, dS_B_dt is faster);
+    state_times: times at which to keep the averaged state (battery_state,
     joint_state); sectors: keep total-J sector populations (r.sectors); progress: a tqdm
     bar, or a callable(done, total).
     """
@@ -279,6 +285,8 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
                     "error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "wall_time_seconds": raw["wall_time_seconds"],
                     "final_time": float(raw["t"][-1]), "final": _final(raw),
+                    "trajectories_run": raw["trajectories_run"],
+                    "stop_reason": raw["stop_reason"],
                     "peaks": dict(raw["peaks"], note=PEAKS_NOTE)})
     return Result(raw, summary, 0.5 * nc, 0.5 * nb)
 
@@ -290,7 +298,8 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     simulate() with errors 0. method: "coupled" (block structure of the coupled basis,
     thousands of spins at nbar = 0) or "product" (dense product-basis matrices, small
     systems; the independent cross-check). max_dimension: with "product", refuse
-    dimensions (N_C+1)(N_B+1) above this. The solver cannot be stopped midway: Ctrl-C takes
+    dimensions (N_C+1)(N_B+1) above this. sigma_B, I_em and I_abs: on request (both
+    methods). The solver cannot be stopped midway: Ctrl-C takes
     effect when it returns."""
     call = _call_line("exact", locals())
     n = _nbar(nbar, temperature, omega)

@@ -169,6 +169,8 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   py::dict out = series_to_python(select_columns(r.series, observables));
   out["peaks"] = peaks_to_python(r.peaks);
   out["notes"] = notes;
+  out["trajectories_run"] = r.trajectories_run;
+  out["stop_reason"] = r.stop_reason;
   out["threads"] = threads > 0 ? threads : omp_get_max_threads();
   out["wall_time_seconds"] = wall;
   if (sectors) out["sectors"] = series_to_python(r.sectors);
@@ -222,7 +224,7 @@ py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init,
       nullptr, none, none, py::none());
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  py::dict out = series_to_python(select_columns(series, observables));
+  py::dict out = series_to_python(select_columns(series, exact_columns(observables)));
   out["peaks"] = peaks_to_python(peak_summary(series, grid));
   out["notes"] = std::vector<std::string>{};
   out["wall_time_seconds"] = wall;
@@ -262,6 +264,7 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   m.def("time_series_columns", &time_series_columns);
+  m.def("default_columns", &default_columns);
   m.def("steady_columns", &steady_columns);
   m.def("nbar_from_temperature", &nbar_from_temperature, py::arg("temperature"),
         py::arg("omega") = 1.0);

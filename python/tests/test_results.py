@@ -15,7 +15,8 @@ def thermal():
 def test_arrays_and_table(thermal):
     r = thermal
     assert isinstance(r.t, np.ndarray) and r.t.shape == (6,)
-    assert r.columns == dc.time_series_columns()
+    assert r.columns == dc.default_columns()  # sigma_B, I_em, ... only on request
+    assert set(r.columns) < set(dc.time_series_columns())
     frame = r.to_pandas()
     assert list(frame.columns) == r.keys() == ["t"] + [
         n + s for n in r.columns for s in ("", "_err")]

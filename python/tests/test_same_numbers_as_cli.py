@@ -34,6 +34,12 @@ CASES = [
       "--threads", "1"],
      dict(nb=2, nc=5, nbar=0.3, battery_init="ground", gamma=0.5, omega=2, t_max=3, points=7,
           trajectories=1000, seed=2, threads=1)),
+    # The registry's columns beyond the default set (jump-record statistics).
+    (["--nb", "2", "--nc", "4", "--nbar", "0.5", "--t-max", "1.5", "--points", "6",
+      "--trajectories", "1200", "--seed", "3",
+      "--observables", "E_B,sigma_B,I_em,I_abs,N_em,N_abs,F_em"],
+     dict(nb=2, nc=4, nbar=0.5, t_max=1.5, points=6, trajectories=1200, seed=3,
+          observables=["E_B", "sigma_B", "I_em", "I_abs", "N_em", "N_abs", "F_em"])),
 ]
 
 
@@ -58,6 +64,18 @@ def test_exact_equals_cli(cli, tmp_path):
     assert_csv_matches(frame, r)
     assert_same_estimates(summary["final"], r.summary["final"])
     assert set(r.error_methods.values()) == {"exact"}
+
+
+@pytest.mark.parametrize("method", ["coupled", "product"])
+def test_exact_jump_statistics_equal_cli(cli, tmp_path, method):
+    columns = "E_B,sigma_B,I_em,I_abs"
+    frame, _, _ = run_cli(cli, ["exact", "--nb", "2", "--nc", "3", "--nbar", "0.4", "--t-max",
+                                "1", "--points", "5", "--method", method, "--observables",
+                                columns], tmp_path)
+    r = dc.exact(nb=2, nc=3, nbar=0.4, t_max=1, points=5, method=method,
+                 observables=columns.split(","))
+    assert r.columns == columns.split(",")
+    assert_csv_matches(frame, r)
 
 
 def test_steady_equals_cli_and_selects_columns(cli, tmp_path):

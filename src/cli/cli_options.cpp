@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "darkcharge/column_selection.hpp"
+#include "darkcharge/observable_registry.hpp"
+#include "mpi_run.hpp"
 
 namespace darkcharge::cli {
 namespace {
@@ -154,10 +156,11 @@ void add_model_options(CLI::App& app, Options& o) {
       ->check(kFileName);
   app.add_option("--summary", o.summary, "JSON summary file (parameters, timing, final values)")
       ->check(kFileName);
+  const bool exact = app.get_name() == "exact";
   app.add_option("--observables", o.observables,
                  "Comma-separated subset of columns (default: all). W_B, W_B_sym, S_B and "
                  "dS_B_dt need the averaged density matrix; leaving them out is faster")
-      ->delimiter(',')->check(CLI::IsMember(all_observables()));
+      ->delimiter(',')->check(CLI::IsMember(observable_names(exact)));
   app.add_flag("--quiet,-q", o.quiet, "No progress indicator on standard error");
   add_limit_options(app, o);
 }
@@ -177,11 +180,52 @@ void add_simulate_outputs(CLI::App& app, Options& o) {
   app.add_option("--sectors-output", o.sectors_output,
                  "CSV of the population of each total-J sector over time (conserved)")
       ->check(kFileName);
+  app.add_option("--counts-output", o.counts_output,
+                 "CSV of P(n, t), the distribution of the number n of emitted quanta, at "
+                 "--state-times: t,n,P,P_err")
+      ->check(kFileName);
+  app.add_option("--jumps-output", o.jumps_output,
+                 "CSV of the jump records of the first --record-trajectories trajectories: "
+                 "trajectory,t,channel,M (channel em = J^-, abs = J^+; M after the jump)")
+      ->check(kFileName);
+  app.add_option("--record-trajectories", o.ensemble.record_trajectories,
+                 "How many trajectories' jumps --jumps-output records")
+      ->transform(decimal_integer(1, kMaxTrajectories));
+}
+
+void add_run_control(CLI::App& app, Options& o) {
+  app.add_option("--checkpoint", o.checkpoint,
+                 "Save finished work units to FILE (atomically, every --checkpoint-every seconds "
+                 "and when interrupted or out of time); continue with 'darkcharge resume FILE'. "
+                 "Removed when the run completes")
+      ->check(kFileName);
+  app.add_option("--checkpoint-every", o.checkpoint_every,
+                 "Seconds between checkpoint writes (0: after every work unit)")
+      ->check(kFiniteNonNegative)->capture_default_str();
+  app.add_option("--target-error", o.target_error,
+                 "COLUMN=X[,COLUMN=X...]: stop once every named column's largest error over the "
+                 "grid is <= X (--trajectories is then the upper bound); decided after each "
+                 "round of 32 work units, so the stopping point does not depend on threads")
+      ->delimiter(',');
+  app.add_option("--time-limit", o.time_limit,
+                 "Start no work unit after this many seconds; write what was done (with "
+                 "--checkpoint, the rest can be resumed)")
+      ->check(kFinitePositive);
 }
 
 }  // namespace
 
 const std::vector<std::string>& all_observables() { return time_series_columns(); }
+
+/// The column list of --help, from the registry.
+std::string columns_help() {
+  std::string out = "Columns (each followed by <name>_err):\n";
+  for (const auto& info : observable_registry())
+    out += fmt::format("  {:<8} {} [{}{}{}]\n", info.name, info.help, info.error_method,
+                       info.exact ? "" : "; simulate only",
+                       info.in_default ? "" : "; only with --observables");
+  return out;
+}
 
 std::unique_ptr<CLI::App> make_app(Options& o) {
   auto app = std::make_unique<CLI::App>(
@@ -190,17 +234,15 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "and a battery of N_B spins share a thermal reservoir; collective J^- and J^+ jumps\n"
       "move energy into the battery and trap it in dark states. Units: hbar = 1, time in\n"
       "1/gamma, energy in omega. Output: CSV with columns t, then each observable and its\n"
-      "standard error (E_B, E_C: energy per spin; P_B: power per spin; W_open = E_B - E_th;\n"
-      "dark: population of dark states; W_B, W_B_sym: ergotropy per spin over all / over\n"
-      "symmetric unitaries (W_B_sym is nan unless the battery stays symmetric, i.e. ground);\n"
-      "S_B: logarithmic negativity; dS_B_dt: its rate). Errors: standard errors for linear\n"
-      "columns, delete-one-block jackknife (bias-corrected) for W_*, S_B, dS_B_dt.\n\n"
+      "error: standard errors for linear columns, delete-one-block jackknife (bias-corrected)\n"
+      "for nonlinear ones.\n\n" + columns_help() + "\n"
       "Examples:\n"
       "  darkcharge simulate                                  # Fig. 2a case, N_B=2, N_C=10\n"
       "  darkcharge simulate --nb 10 --nc 50 --trajectories 20000 -o run.csv --summary run.json\n"
       "  darkcharge exact --nb 1 --nc 5 --t-max 2 --points 201\n",
       "darkcharge");
-  app->set_version_flag("--version", DARKCHARGE_VERSION);
+  app->set_version_flag("--version", std::string("darkcharge ") + DARKCHARGE_VERSION + " (" +
+                                         mpi_description() + ")");
   app->require_subcommand(1);
   app->fallthrough(false);
 
@@ -218,7 +260,27 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
                        "OpenMP threads (default: all cores); results do not depend on it")
       ->transform(decimal_integer(1, kMaxThreads, "OpenMP runtimes fail beyond a few thousand"));
   add_simulate_outputs(*simulate, o);
+  add_run_control(*simulate, o);
   simulate->callback([&o] { o.command = "simulate"; });
+
+  auto* resume = app->add_subcommand(
+      "resume",
+      "Continue a `simulate --checkpoint FILE` run that was stopped (signal, kill, time limit):\n"
+      "runs only the work units the checkpoint lacks; the data rows equal an uninterrupted\n"
+      "run's for any thread counts before and after");
+  resume->add_option("checkpoint", o.resume_file, "Checkpoint file written by --checkpoint")
+      ->required();
+  resume->add_option("--output,-o", o.output, "CSV file to write (default: the original run's)")
+      ->check(kFileName);
+  resume->add_option("--summary", o.summary, "JSON summary file (default: the original run's)")
+      ->check(kFileName);
+  resume->add_option("--threads", o.ensemble.threads, "OpenMP threads (any; same results)")
+      ->transform(decimal_integer(1, kMaxThreads, "OpenMP runtimes fail beyond a few thousand"));
+  resume->add_option("--time-limit", o.resume_time_limit,
+                     "Replace the run's --time-limit (0: none)")
+      ->check(kFiniteNonNegative);
+  resume->add_flag("--quiet,-q", o.quiet, "No progress indicator on standard error");
+  resume->callback([&o] { o.command = "resume"; });
 
   auto* exact = app->add_subcommand(
       "exact", "Exact density-matrix evolution, same columns, errors 0 (coupled basis: thousands of\n"

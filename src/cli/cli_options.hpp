@@ -30,6 +30,8 @@ struct Options {
   std::string state_output;            // battery reduced state, t,j_B,m_B,population
   std::string joint_state_output;      // joint state blocks in the product basis
   std::string sectors_output;          // total-J sector populations
+  std::string counts_output;           // P(n, t) of emitted quanta at --state-times
+  std::string jumps_output;            // jump records of the first --record-trajectories
   std::vector<double> temperatures;    // steady: sweep over T
   std::vector<double> nbar_values;     // steady: sweep over nbar
   long max_dimension = 2000;           // exact --method product: largest dimension
@@ -37,6 +39,13 @@ struct Options {
   std::optional<double> max_memory_gib;  // refuse larger memory estimates (default: RAM)
   double max_cpu_hours = 24;           // refuse larger CPU-time estimates
   double max_seconds = 3600.0;         // exact --method coupled: refuse longer estimates
+  std::vector<std::string> arguments;  // argv[1..], stored in checkpoints
+  std::string checkpoint;              // simulate: checkpoint file
+  double checkpoint_every = 60;        // seconds between checkpoint writes (0: every unit)
+  std::vector<std::string> target_error;  // "COLUMN=X" items
+  double time_limit = 0;               // seconds; 0: none
+  std::string resume_file;             // resume: the checkpoint to continue
+  std::optional<double> resume_time_limit;  // resume: replaces the run's --time-limit
   bool quiet = false;
 };
 

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include "checkpoint.hpp"
 #include "cli_options.hpp"
 #include "darkcharge/column_selection.hpp"
 #include "darkcharge/coupled_exact_solver.hpp"
@@ -21,6 +22,7 @@
 #include "darkcharge/steady_state.hpp"
 #include "darkcharge/steady_table.hpp"
 #include "file_header.hpp"
+#include "mpi_run.hpp"
 #include "output_files.hpp"
 #include "progress_bar.hpp"
 #include "resource_estimate.hpp"
@@ -57,7 +59,8 @@ std::vector<std::string> nan_notes(const TimeSeries& series) {
                               "(battery-init ground)"
         : c.name == "dS_B_dt" || c.name == "S_B"
             ? "undefined where the averaged state gives no finite log-negativity"
-            : "numerically undefined there";
+        : c.name == "F_em" ? "undefined before the first emission (no quanta emitted yet)"
+                           : "numerically undefined there";
     notes.push_back(fmt::format("{} is nan in {} of {} rows: {}", c.name, bad, c.value.size(), why));
   }
   return notes;
@@ -91,6 +94,28 @@ void write_joint_state(std::ostream& out, const Options& o, const EnsembleResult
           out << fmt::format("{:.10g},{},{},{},{},{:.12g}\n", r.series.time[g], j_b, M, m0 + i,
                              m0 + k, p(i, k));
     }
+}
+
+void write_emission_counts(std::ostream& out, const EnsembleResult& r,
+                           const std::vector<std::string>& header) {
+  for (const auto& line : header) out << "# " << line << '\n';
+  out << "# distribution P(n, t) of the number n of quanta emitted by time t (J^- jumps), "
+         "with standard errors; rows with P > 0\n";
+  out << "t,n,P,P_err\n";
+  for (const auto& c : r.emission_counts)
+    out << fmt::format("{:.10g},{},{:.10g},{:.3g}\n", c.time, c.emitted, c.probability.value,
+                       c.probability.error);
+}
+
+void write_jumps(std::ostream& out, const EnsembleResult& r,
+                 const std::vector<std::string>& header) {
+  for (const auto& line : header) out << "# " << line << '\n';
+  out << "# jump records: trajectory index, jump time, channel (em = J^-, a quantum emitted "
+         "into the reservoir; abs = J^+, absorbed), total M after the jump\n";
+  out << "trajectory,t,channel,M\n";
+  for (const auto& j : r.jumps)
+    out << fmt::format("{},{:.17g},{},{}\n", j.trajectory, j.jump.time,
+                       j.jump.channel == Jump::kEmission ? "em" : "abs", j.jump.m_after);
 }
 
 nlohmann::ordered_json summary(const Options& o, const TimeSeries& series, int threads,
@@ -196,39 +221,111 @@ void plan_outputs(const Options& o, RunOutputs& r) {
       write_csv(out, r.result.sectors,
                 file_header(o, r.threads, error_methods_line(r.result.sectors.columns), r.notes));
     });
+  if (!o.counts_output.empty())
+    r.files.add("--counts-output", o.counts_output, [&o, &r](std::ostream& out) {
+      write_emission_counts(out, r.result,
+                            file_header(o, r.threads, "errors: P=standard-error", r.notes));
+    });
+  if (!o.jumps_output.empty())
+    r.files.add("--jumps-output", o.jumps_output, [&o, &r](std::ostream& out) {
+      write_jumps(out, r.result,
+                  file_header(o, r.threads, "errors: none (recorded jumps, no estimate)", r.notes));
+    });
+  // Written during the run (CheckpointWriter), not at commit; checked and kept apart from
+  // the other outputs here.
+  if (!o.checkpoint.empty()) r.files.reserve("--checkpoint", o.checkpoint);
+}
+
+/// --target-error items "COLUMN=X" into the library's (name, bound) pairs.
+void parse_target_errors(Options& o) {
+  for (const auto& item : o.target_error) {
+    const auto eq = item.find('=');
+    std::size_t used = 0;
+    double bound = 0;
+    try {
+      if (eq != std::string::npos) bound = std::stod(item.substr(eq + 1), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (eq == std::string::npos || used == 0 || used != item.size() - eq - 1 ||
+        !std::isfinite(bound) || bound <= 0)
+      throw InvalidArgument(fmt::format(
+          "--target-error: expected COLUMN=X with X a finite number > 0, got '{}'", item));
+    const std::string name = item.substr(0, eq);
+    if (std::find(o.ensemble.observables.begin(), o.ensemble.observables.end(), name) ==
+        o.ensemble.observables.end())
+      throw InvalidArgument(fmt::format(
+          "--target-error: '{}' is not a column of this run (add it to --observables)", name));
+    o.ensemble.target_errors.emplace_back(name, bound);
+  }
+}
+
+/// The checkpoint of a `simulate --checkpoint FILE` run: the finished units, saved (each
+/// save atomic: AtomicFile) every --checkpoint-every seconds, at the time limit, and from
+/// report_interruption() after SIGINT/SIGTERM/SIGHUP. One per process; under MPI rank 0
+/// alone holds every unit and writes.
+struct CheckpointWriter {
+  std::string path;  // empty: no checkpoint
+  Checkpoint data;
+  std::chrono::steady_clock::time_point saved = std::chrono::steady_clock::now();
+  void save() {
+    if (mpi_rank() == 0) write_checkpoint(path, data);
+    saved = std::chrono::steady_clock::now();
+  }
+};
+CheckpointWriter g_checkpoint;
+
+/// Records each finished unit (called by the runner one at a time) and saves now and then.
+void start_checkpoint(Options& o) {
+  if (o.checkpoint.empty()) return;
+  g_checkpoint.path = o.checkpoint;
+  g_checkpoint.data = {o.arguments, o.ensemble.completed_units};
+  const double every = o.checkpoint_every;
+  o.ensemble.on_unit_done = [every](long unit, const std::string& bytes) {
+    g_checkpoint.data.units[unit] = bytes;
+    const auto since = std::chrono::steady_clock::now() - g_checkpoint.saved;
+    if (std::chrono::duration<double>(since).count() >= every) g_checkpoint.save();
+  };
 }
 
 EnsembleResult run_simulation(const Options& o) {
-  ProgressBar bar("simulate", !o.quiet);
+  ProgressBar bar("simulate", !o.quiet && mpi_rank() == 0);
   EnsembleOptions options = o.ensemble;
   options.stop = &stop_requested();
   EnsembleResult result;
   {
     const GracefulStop graceful;  // the first signal now only asks the runner to stop
-    result = run_ensemble(o.model, o.grid, options,
-                          [&bar](long done, long total) { bar.update(done, total); });
+    const ProgressCallback progress = [&bar](long done, long total) { bar.update(done, total); };
+    result = mpi_size() > 1 ? run_distributed(o.model, o.grid, options, progress)
+                            : run_ensemble(o.model, o.grid, options, progress);
   }
   if (received_signal() != 0)  // arrived after the runner's last look at the flag
     throw Interrupted("run interrupted");
   return result;
 }
 
-int run(Options& o) {
-  finalize(o);
-  std::vector<std::string> notes;
-  if (o.command == "simulate")
-    notes = plan_accumulators(o.model, o.observables, !o.state_times.empty(),
-                              !o.sectors_output.empty(), o.ensemble);
-  check_resources(o);  // before any allocation or long work; names the option to change
-  const ResourceEstimate cost = estimate_resources(o);
-  if (!o.quiet && cost.cpu_seconds > 60)
-    fmt::print(stderr, "darkcharge: estimate: {:.2g} CPU core-hours ({}), memory up to {:.3g} GiB\n",
-               cost.cpu_seconds / 3600, cost.work, cost.bytes / (1024.0 * 1024.0 * 1024.0));
-  validate(o.model);
-  if (o.command == "steady") return run_steady(o);
-  // Check output files first: a bad path fails before minutes of computation.
-  if (!o.state_times.empty() && o.state_output.empty() && o.joint_state_output.empty())
-    throw InvalidArgument("--state-times needs --state-output or --joint-state-output");
+/// simulate: the columns to compute and the run controls (target errors, time limit,
+/// emission counts); returns notes for the user.
+std::vector<std::string> plan_simulation(Options& o) {
+  const bool need_density = !o.state_output.empty() || !o.joint_state_output.empty();
+  std::vector<std::string> notes = plan_accumulators(o.model, o.observables, need_density,
+                                                     !o.sectors_output.empty(), o.ensemble);
+  parse_target_errors(o);
+  o.ensemble.time_limit = o.time_limit;
+  if (!o.counts_output.empty()) o.ensemble.count_times = o.state_times;
+  return notes;
+}
+
+/// The side outputs and the options they need, refused before any work.
+void check_output_options(const Options& o) {
+  if (!o.state_times.empty() && o.state_output.empty() && o.joint_state_output.empty() &&
+      o.counts_output.empty())
+    throw InvalidArgument(
+        "--state-times needs --state-output, --joint-state-output or --counts-output");
+  if (!o.counts_output.empty() && o.state_times.empty())
+    throw InvalidArgument("--counts-output needs --state-times");
+  if (o.jumps_output.empty() != (o.ensemble.record_trajectories == 0))
+    throw InvalidArgument("--jumps-output and --record-trajectories go together");
   if ((!o.state_output.empty() || !o.joint_state_output.empty()) && o.state_times.empty())
     throw InvalidArgument("--state-output/--joint-state-output need --state-times");
   const long joint_dim = (o.model.n_charger + 1L) * (o.model.n_battery + 1L);
@@ -236,16 +333,87 @@ int run(Options& o) {
     throw InvalidArgument(fmt::format(
         "--joint-state-output: joint state too large to write ((N_C+1)(N_B+1) = {} > 20000)",
         joint_dim));
-  state_indices(o.grid, o.state_times, "--state-times");  // validate before running
+  state_indices(o.grid, o.state_times, "--state-times");
+}
+
+/// The header lines of the main CSV: file_header() plus, for simulate, how many
+/// trajectories ran and why the run stopped (completed, target-error, time-limit).
+std::vector<std::string> csv_header(const Options& o, const RunOutputs& r) {
+  std::vector<std::string> lines =
+      file_header(o, r.threads, error_methods_line(r.series.columns), r.notes);
+  if (o.command == "simulate") {
+    const auto at = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+      return line.rfind("trajectories=", 0) == 0;
+    });
+    lines.insert(at == lines.end() ? at : at + 1,
+                 fmt::format("trajectories-run={} stop={}", r.result.trajectories_run,
+                             r.result.stop_reason));
+  }
+  return lines;
+}
+
+int run(Options& o);
+
+/// `darkcharge resume FILE`: the original command line with the finished units loaded.
+int run_resume(const Options& o) {
+  Checkpoint checkpoint = read_checkpoint(o.resume_file);
+  Options r;
+  auto app = make_app(r);
+  std::vector<const char*> argv = {"darkcharge"};
+  for (const auto& a : checkpoint.arguments) argv.push_back(a.c_str());
+  try {
+    app->parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& e) {
+    throw InvalidArgument(fmt::format("resume: the command line in '{}' does not parse: {}",
+                                      o.resume_file, e.what()));
+  }
+  if (r.command != "simulate" || r.checkpoint.empty())
+    throw InvalidArgument(
+        fmt::format("resume: '{}' holds no simulate --checkpoint run", o.resume_file));
+  r.arguments = checkpoint.arguments;
+  r.checkpoint = o.resume_file;  // keep saving where we resumed from
+  if (!o.output.empty()) r.output = o.output;
+  if (!o.summary.empty()) r.summary = o.summary;
+  if (o.ensemble.threads > 0) r.ensemble.threads = o.ensemble.threads;
+  r.quiet = r.quiet || o.quiet;
+  if (o.resume_time_limit) r.time_limit = *o.resume_time_limit;
+  r.ensemble.completed_units = std::move(checkpoint.units);
+  return run(r);
+}
+
+int run(Options& o) {
+  if (o.command == "resume") return run_resume(o);
+  finalize(o);
+  std::vector<std::string> notes;
+  if (o.command == "simulate") notes = plan_simulation(o);
+  check_resources(o);  // before any allocation or long work; names the option to change
+  const ResourceEstimate cost = estimate_resources(o);
+  if (!o.quiet && cost.cpu_seconds > 60)
+    fmt::print(stderr, "darkcharge: estimate: {:.2g} CPU core-hours ({}), memory up to {:.3g} GiB\n",
+               cost.cpu_seconds / 3600, cost.work, cost.bytes / (1024.0 * 1024.0 * 1024.0));
+  validate(o.model);
+  if (o.command == "steady") return run_steady(o);
+  // Check output files first: a bad path fails before minutes of computation. Every MPI
+  // rank checks (the same answer everywhere, so all ranks stop together); rank 0 writes.
+  check_output_options(o);
   RunOutputs out;
   plan_outputs(o, out);
-  for (const auto& note : notes) fmt::print(stderr, "darkcharge: note: {}\n", note);
+  const bool writer = mpi_rank() == 0;
+  if (writer)
+    for (const auto& note : notes) fmt::print(stderr, "darkcharge: note: {}\n", note);
 
   const int threads = o.ensemble.threads > 0 ? o.ensemble.threads : omp_get_max_threads();
   out.threads = threads;
   const auto start = std::chrono::steady_clock::now();
   if (o.command == "simulate") {
+    start_checkpoint(o);
     out.result = run_simulation(o);
+    if (!o.checkpoint.empty() && out.result.stop_reason == "time-limit") {
+      g_checkpoint.save();
+      notes.push_back(fmt::format("time limit reached after {} trajectories; continue with: "
+                                  "darkcharge resume {}",
+                                  out.result.trajectories_run, o.checkpoint));
+    }
   } else if (o.exact_method == "product") {
     ExactOptions exact;
     plan_exact(o.observables, exact);
@@ -263,7 +431,10 @@ int run(Options& o) {
         o.model, o.grid, exact, [&bar](long done, long total) { bar.update(done, total); });
     out.result.peaks = peak_summary(out.result.series, o.grid);
   }
-  out.series = select_columns(out.result.series, o.observables);
+  if (!writer) return 0;  // rank 0 writes everything
+  out.series = select_columns(out.result.series, o.command == "exact"
+                                                     ? exact_columns(o.observables)
+                                                     : o.observables);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -272,25 +443,48 @@ int run(Options& o) {
     notes.push_back(note);
   }
   out.notes = notes;
-  out.meta = file_header(o, threads, error_methods_line(out.series.columns), notes);
+  out.meta = csv_header(o, out);
   out.summary = summary(o, out.series, threads, wall);
+  if (o.command == "simulate") {
+    out.summary["trajectories_run"] = out.result.trajectories_run;
+    out.summary["stop_reason"] = out.result.stop_reason;
+    if (mpi_size() > 1)
+      out.summary["mpi"] = {{"ranks", mpi_size()},
+                            {"reduction_seconds", last_reduction_seconds()}};
+  }
   out.summary["peaks"] = peaks_json(out.result.peaks);
   out.files.commit();
+  // A finished run needs no checkpoint (one stopped by its time limit keeps it to resume).
+  if (!o.checkpoint.empty() && out.result.stop_reason != "time-limit") {
+    std::remove(o.checkpoint.c_str());
+    g_checkpoint.path.clear();
+  }
   return 0;
 }
 
-/// Hook for issue 12 item 4: after an interrupted run, the checkpoint (if --checkpoint was
-/// given) is written here. Returns the command that resumes the run, or "" when there is
-/// no checkpoint to resume from.
-std::string save_checkpoint_after_interrupt(const Options& /*o*/) { return ""; }
+/// After an interrupted run, writes the checkpoint (if --checkpoint was given) with every
+/// unit finished before the stop. Returns the command that resumes the run, or "" when there
+/// is no checkpoint to resume from.
+std::string save_checkpoint_after_interrupt() {
+  if (g_checkpoint.path.empty() || mpi_rank() != 0) return "";
+  g_checkpoint.save();
+  return fmt::format("darkcharge resume {} ({} work units saved)", g_checkpoint.path,
+                     g_checkpoint.data.units.size());
+}
 
 /// The message and exit status (128 + signal: 130 SIGINT, 143 SIGTERM, 129 SIGHUP) after a
 /// signal stopped the run. Temporary files are already gone (destructors ran).
-int report_interruption(const Options& o) {
+int report_interruption() {
   const int signal = received_signal();
-  const std::string resume = save_checkpoint_after_interrupt(o);
-  fmt::print(stderr, "darkcharge: interrupted by {}; stopped before all trajectories ran, "
-                     "no output written{}\n",
+  std::string resume;
+  try {
+    resume = save_checkpoint_after_interrupt();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "darkcharge: error: could not save the checkpoint: {}\n", e.what());
+  }
+  if (mpi_rank() == 0)
+    fmt::print(stderr, "darkcharge: interrupted by {}; stopped before all trajectories ran, "
+                       "no output written{}\n",
              signal_name(signal),
              resume.empty() ? "" : fmt::format("; resume with: {}", resume));
   return interrupted_exit_code(signal != 0 ? signal : SIGINT);
@@ -301,9 +495,12 @@ int report_interruption(const Options& o) {
 
 int main(int argc, char** argv) {
   using namespace darkcharge;
+  cli::MpiSession mpi(&argc, &argv);
+  const bool prints = cli::mpi_rank() == 0;  // one message for all ranks
   cli::record_invocation(argc, argv);
   cli::install_signal_handlers();
   cli::Options options;
+  options.arguments.assign(argv + 1, argv + argc);
   auto app = cli::make_app(options);
   try {
     app->parse(argc, argv);
@@ -314,19 +511,20 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app->exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "darkcharge: error: {}\nRun 'darkcharge {}--help' for usage.\n",
-               e.what(), options.command.empty() ? "" : options.command + " ");
+    if (prints)
+      fmt::print(stderr, "darkcharge: error: {}\nRun 'darkcharge {}--help' for usage.\n",
+                 e.what(), options.command.empty() ? "" : options.command + " ");
     return 2;
   }
   try {
     return cli::run(options);
   } catch (const Interrupted&) {
-    return cli::report_interruption(options);
+    return cli::report_interruption();
   } catch (const InvalidArgument& e) {
-    fmt::print(stderr, "darkcharge: error: {}\n", e.what());
+    if (prints) fmt::print(stderr, "darkcharge: error: {}\n", e.what());
     return 2;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "darkcharge: error: {}\n", e.what());
+    if (prints) fmt::print(stderr, "darkcharge: error: {}\n", e.what());
     return 1;
   }
 }

@@ -246,16 +246,24 @@ void OutputSet::add(const std::string& option, const std::string& path, Writer w
   entries_.push_back({option, std::move(target), std::move(write)});
 }
 
+void OutputSet::reserve(const std::string& option, const std::string& path) {
+  const OutputTarget target = check_output_path(option, path);
+  if (target.kind != OutputTarget::Kind::replace)
+    throw InvalidArgument(fmt::format("{}: {} must be a regular file (it is replaced atomically)",
+                                      option, describe(target)));
+  add(option, path, nullptr);
+}
+
 void OutputSet::commit() {
   std::vector<std::unique_ptr<AtomicFile>> files;
   for (const auto& e : entries_)
-    if (e.target.kind == OutputTarget::Kind::replace) {
+    if (e.write && e.target.kind == OutputTarget::Kind::replace) {
       files.push_back(std::make_unique<AtomicFile>(e.target.path));
       e.write(files.back()->stream());
       files.back()->finish();
     }
   for (const auto& e : entries_)
-    if (e.target.kind != OutputTarget::Kind::replace) write_direct(e.target, e.write);
+    if (e.write && e.target.kind != OutputTarget::Kind::replace) write_direct(e.target, e.write);
   block_signals_for_commit();  // from here on, the files appear together
   for (auto& f : files) f->publish();
 }

@@ -71,6 +71,9 @@ class OutputSet {
   /// Checks `path` now (check_output_path) and refuses a second output on the same file
   /// (same resolved path or same device and inode; "-" twice). `write` runs at commit().
   void add(const std::string& option, const std::string& path, Writer write);
+  /// Checks a file the run writes itself (the checkpoint) like add(), and refuses anything
+  /// but a regular file (it is replaced atomically, possibly many times); commit() skips it.
+  void reserve(const std::string& option, const std::string& path);
   /// Writes every regular file to its temporary file, then the direct outputs, then renames
   /// all temporary files. If anything fails, no regular file is replaced and the exception
   /// (naming the file) propagates.

@@ -93,9 +93,21 @@ ResourceEstimate simulate_estimate(const Options& o) {
   const double blocks = std::min<double>(e.blocks, n), per_block = std::ceil(n / blocks);
   const auto sectors = populated_sectors(m);
   ResourceEstimate r;
-  r.bytes = blocks * points * 4 * 32;  // linear block statistics (4 observables, 32 B cells)
-  r.bytes += 3 * 9 * 2 * points * 8;   // result columns, selection, output
+  // Sampled values per trajectory and time: one per plain column, a few moments for the
+  // jump-record statistics (sigma_B, F_em); at least the 4 of the paper's linear columns.
+  const double columns = std::max<double>(e.observables.size(), 4);
+  const double sampled = 2 * columns;
+  r.bytes = blocks * points * sampled * 32;  // block statistics (32 B cells)
+  r.bytes += 3 * columns * 2 * points * 8;   // result columns, selection, output
   if (e.sector_populations) r.bytes += blocks * points * (0.5 * (m.n_battery + m.n_charger) + 1) * 32;
+  const double jumps_each = jumps_per_trajectory(m, o.grid.t_max);
+  // P(n, t) at the count times: per block, one cell per emitted count n <= N + jumps.
+  r.bytes += blocks * e.count_times.size() * (m.n_battery + m.n_charger + jumps_each) * 32;
+  // Recorded jumps (time, channel, M) in memory and in the --jumps-output text.
+  r.bytes += std::min<double>(e.record_trajectories, n) * jumps_each * (24 + 40);
+  // A checkpoint (or MPI's rank 0) keeps every unit's serialized sums: up to 8 units per
+  // block, each the size of the linear block statistics.
+  if (!o.checkpoint.empty()) r.bytes += 2 * 8 * blocks * points * sampled * 32;
   const bool product = e.ergotropy || e.entanglement;
   double table = 0, pairs = 0, largest_sector = 0;
   for (const auto& s : sectors) {
@@ -125,9 +137,12 @@ ResourceEstimate simulate_estimate(const Options& o) {
     state_work += levels * sectors.size();  // finding the populated sectors among the levels
   }
   const double width = sectors.front().width;
-  const double jumps = n * jumps_per_trajectory(m, o.grid.t_max);
+  const double jumps = n * jumps_each;
   const double observation = kSecondsPerObservation + (product ? width * width * kSecondsPerFlop : 0);
-  r.cpu_seconds = jumps * kSecondsPerJump + n * points * observation + state_work * kSecondsPerFlop;
+  // Calibrated with the default 9 columns; the jump-record statistics add their own work.
+  const double column_factor = std::max(1.0, columns / 9);
+  r.cpu_seconds = jumps * kSecondsPerJump + n * points * observation * column_factor +
+                  state_work * kSecondsPerFlop;
   r.work = fmt::format("{:.2g} quantum jumps ({:.2g} per trajectory)", jumps, jumps / n);
   return r;
 }

@@ -1,0 +1,199 @@
+#pragma once
+/// @file observable.hpp
+/// The one interface between the ensemble runner and what it measures (issue 15). An
+/// observable says what it records from a trajectory -- values of its state at output
+/// times (summed per block into means), and/or its own per-block record (product-basis
+/// state, histograms, jumps) -- and how the blocks' sums become columns with errors. The
+/// runner names no observable; src/observables/registry.cpp lists them.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "darkcharge/angular_momentum.hpp"
+#include "darkcharge/block_statistics.hpp"
+#include "darkcharge/byte_stream.hpp"
+#include "darkcharge/coupled_state.hpp"
+#include "darkcharge/density_matrix.hpp"
+#include "darkcharge/jackknife.hpp"
+#include "darkcharge/model.hpp"
+#include "darkcharge/time_grid.hpp"
+#include "darkcharge/time_series.hpp"
+#include "darkcharge/trajectory.hpp"
+
+namespace darkcharge {
+
+struct EnsembleOptions;
+struct EnsembleResult;
+
+/// A trajectory at one output time as observables see it: the snapshot and, computed at
+/// most once and only when some observable asks, the quantities several of them share.
+class Sample {
+ public:
+  Sample(const Model& model, const Snapshot& snapshot, const ProductBasis* basis,
+         Eigen::VectorXd& product_workspace)
+      : model_(model), snapshot_(snapshot), basis_(basis), psi_(product_workspace) {}
+
+  const Model& model() const { return model_; }
+  const Snapshot& snapshot() const { return snapshot_; }
+  const CoupledState& state() const { return snapshot_.state; }
+  /// Quanta emitted (J^- jumps) and absorbed (J^+ jumps) since t = 0.
+  long emitted() const { return snapshot_.emitted; }
+  long absorbed() const { return snapshot_.absorbed; }
+  /// <J_B^z>, <P_op>, dark population (one pass over the state).
+  const CoupledState::LinearValues& linear() const {
+    if (!has_linear_) compute_linear();
+    return linear_;
+  }
+  /// <(J_B^z)^2> (pentadiagonal in J).
+  double battery_jz_squared() const;
+  /// Product-basis amplitudes of the state's (j_B, M) block, rows m_B ascending from
+  /// product_first_level(); needs a ProductBasis (observables that ask say so).
+  const Eigen::VectorXd& product_amplitudes() const {
+    if (!has_product_) compute_product_amplitudes();
+    return psi_;
+  }
+  double product_first_level() const {
+    const CoupledState& st = snapshot_.state;
+    return first_battery_level(st.j_charger(), st.j_battery(), st.total_m());
+  }
+
+ private:
+  void compute_linear() const;
+  void compute_product_amplitudes() const;
+  const Model& model_;
+  const Snapshot& snapshot_;
+  const ProductBasis* basis_;
+  Eigen::VectorXd& psi_;
+  mutable CoupledState::LinearValues linear_{};
+  mutable bool has_linear_ = false, has_product_ = false;
+};
+
+/// One jump of a trajectory: its time, channel, and total M after it.
+struct Jump {
+  enum Channel { kEmission, kAbsorption };
+  double time;
+  Channel channel;
+  double m_after;
+};
+
+/// What one observable keeps per block beyond per-trajectory means. Filled by one thread,
+/// trajectories in index order.
+class BlockRecord {
+ public:
+  virtual ~BlockRecord() = default;
+  /// The trajectory's state holds for every grid index in [begin, end).
+  virtual void observe(int begin, int end, const Sample& sample) = 0;
+  /// Called before trajectory k starts (records of the first K trajectories need k).
+  virtual void begin_trajectory(long /*k*/) {}
+  /// Only records that return true here receive jumps.
+  virtual bool wants_jumps() const { return false; }
+  virtual void jumped(const Jump& /*jump*/) {}
+
+  /// Adds the record of the next work unit of the same block (same observable).
+  virtual void merge(const BlockRecord& next) = 0;
+  /// Appends / reads the record as bytes (checkpoints, MPI); load() fills a fresh record.
+  virtual void save(ByteWriter& out) const = 0;
+  virtual void load(ByteReader& in) = 0;
+};
+
+/// A curve and its delete-one-block replicates (for jackknifed features such as peaks).
+struct Replicates {
+  std::vector<double> full;
+  std::vector<std::vector<double>> leave_one_out;
+};
+
+/// The blocks as one observable's estimate() sees them, in block order.
+class BlockSums {
+ public:
+  BlockSums(const std::vector<BlockStatistics>& means, int offset,
+            std::vector<const BlockRecord*> records, std::vector<long> block_sizes,
+            const Model& model, const TimeGrid& grid)
+      : means_(means), offset_(offset), records_(std::move(records)),
+        block_sizes_(std::move(block_sizes)), model_(model), grid_(grid) {}
+
+  const Model& model() const { return model_; }
+  const TimeGrid& grid() const { return grid_; }
+  int blocks() const { return static_cast<int>(block_sizes_.size()); }
+  long block_size(int b) const { return block_sizes_[b]; }
+  long trajectories() const;
+  /// This observable's record of block b (null if it keeps none).
+  const BlockRecord* record(int b) const { return records_.empty() ? nullptr : records_[b]; }
+
+  /// Mean over trajectories of sampled value i and its standard error, at every grid time.
+  Column mean_column(const std::string& name, int i) const;
+  /// Delete-one-block means of value i, given the full means (Column::value).
+  std::vector<std::vector<double>> leave_one_out_means(int i,
+                                                       const std::vector<double>& full) const;
+  /// f(means of values) with a delete-one-block jackknife error, at every grid time; f
+  /// takes the means of sampled values [0, k) in order.
+  Column jackknife_column(const std::string& name, int k,
+                          double (*f)(const double* means, const Model& model)) const;
+
+ private:
+  const std::vector<BlockStatistics>& means_;
+  int offset_;
+  std::vector<const BlockRecord*> records_;
+  std::vector<long> block_sizes_;
+  const Model& model_;
+  const TimeGrid& grid_;
+};
+
+/// Everything observables hand back besides their columns.
+struct Estimates {
+  EnsembleResult& result;                       ///< side outputs: density, sectors, counts, jumps
+  std::map<std::string, Replicates> curves;     ///< e.g. "P_B", "dS_B_dt" for the peaks
+};
+
+/// Where an observable runs: shared, read-only, for the whole ensemble.
+struct ObservableContext {
+  const Model& model;
+  const TimeGrid& grid;
+  const EnsembleOptions& options;
+};
+
+/// One value of a trajectory's state at an output time.
+using SampleValue = double (*)(const Sample& sample);
+
+/// One observable unit (one or a few columns computed together).
+class Observable {
+ public:
+  virtual ~Observable() = default;
+  /// When sample_width() == 1 and the value is a plain function: that function (the runner
+  /// then calls it directly, and observables with the same function share one sum).
+  virtual SampleValue sample_value() const { return nullptr; }
+  /// Doubles this observable samples at each output time (summed per block into means).
+  virtual int sample_width() const { return 0; }
+  /// Writes sample_width() values of the trajectory's state at an output time. Must depend
+  /// only on the state and the jump counts (the runner caches and counts them).
+  virtual void sample(const Sample& /*sample*/, double* /*out*/) const {}
+  /// A fresh per-block record, or null if means suffice (records turn the runner's
+  /// counting fast paths off).
+  virtual std::unique_ptr<BlockRecord> new_record() const { return nullptr; }
+  /// Whether Sample::product_amplitudes() is used (Clebsch-Gordan tables are built).
+  virtual bool needs_product_basis() const { return false; }
+  /// Turns the blocks into columns (appended to out.result.series) and side outputs.
+  virtual void estimate(const BlockSums& sums, Estimates& out) const = 0;
+};
+
+/// The common case: one linear column, the mean of one value per trajectory with its
+/// standard error. `value` maps a sample to that value.
+class MeanObservable : public Observable {
+ public:
+  MeanObservable(std::string name, SampleValue value) : name_(std::move(name)), value_(value) {}
+  int sample_width() const override { return 1; }
+  SampleValue sample_value() const override { return value_; }
+  void sample(const Sample& s, double* out) const override { out[0] = value_(s); }
+  void estimate(const BlockSums& sums, Estimates& out) const override;
+
+ private:
+  std::string name_;
+  SampleValue value_;
+};
+
+/// <J_B^z>/N_B + 1/2, the battery energy per spin (E_B; W_open shares it).
+double battery_energy_per_spin(const Sample& sample);
+
+}  // namespace darkcharge

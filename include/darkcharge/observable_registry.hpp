@@ -1,0 +1,68 @@
+#pragma once
+/// @file observable_registry.hpp
+/// Every column darkcharge can output, written once: name, help text, error method, cost,
+/// and the observable unit that computes it. The CLI's --observables list and help, the
+/// Python module and the README column table all read this (issue 15).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "darkcharge/ensemble.hpp"
+#include "darkcharge/observable.hpp"
+
+namespace darkcharge {
+
+struct ObservableInfo {
+  std::string name;          ///< column name (physics.md)
+  std::string unit;          ///< the observable unit computing it (several columns may share one)
+  std::string help;          ///< one line for --help and the README
+  std::string error_method;  ///< "standard-error" or "jackknife"
+  std::string cost;          ///< what it costs per trajectory and output time
+  bool exact = false;        ///< also computed by the exact solver (`darkcharge exact`)
+  /// In the default column set (no --observables). The jump-record statistics are not:
+  /// they would cost the paper's default run ~60% more time for columns it does not use.
+  bool in_default = true;
+};
+
+/// By default S_B and dS_B_dt are left out above this width 2 min(j_C,j_B)+1 (their
+/// jackknife does a dense eigen-decomposition per block of rho^{T_B} per replicate).
+constexpr int kDefaultEntanglementWidth = 61;
+
+/// All columns, in output order.
+const std::vector<ObservableInfo>& observable_registry();
+/// Column names in output order (of `simulate`, or of `exact` when exact_only).
+std::vector<std::string> observable_names(bool exact_only = false);
+/// The entry called `name`; throws InvalidArgument naming it and the valid names.
+const ObservableInfo& observable_info(const std::string& name);
+/// Throws InvalidArgument for the first unknown name.
+void validate_observables(const std::vector<std::string>& names);
+
+/// Creates the unit called `unit` (ObservableInfo::unit, or "sectors", "emission_counts",
+/// "jump_record" for side outputs).
+std::unique_ptr<Observable> make_observable(const std::string& unit,
+                                            const ObservableContext& context);
+
+/// What a simulate run computes and writes.
+struct ObservablePlan {
+  std::vector<std::string> columns;  ///< output columns, canonical order
+  std::vector<std::string> notes;    ///< why something was left out (for the user)
+};
+
+/// Plans a run for the requested columns (empty = the default set, ObservableInfo::in_default). Sets options.observables
+/// to what must be computed: the requested columns, P_B (peak summary), and S_B when
+/// `need_density` (averaged state outputs). By default S_B and dS_B_dt are left out above
+/// 2 min(j_C, j_B) + 1 = 61 (their jackknife diagonalises rho^{T_B} per block), with a note.
+ObservablePlan plan_observables(const Model& model, const std::vector<std::string>& requested,
+                                bool need_density, EnsembleOptions& options);
+
+/// True when `requested` is empty (all) or names any of `names`.
+bool requests_any(const std::vector<std::string>& requested,
+                  const std::vector<std::string>& names);
+
+/// Keeps the columns named in `wanted` (all if empty), in the series' order.
+TimeSeries select_columns(const TimeSeries& series, const std::vector<std::string>& wanted);
+
+/// The README's column table (markdown), generated from the registry.
+std::string observables_markdown_table();
+
+}  // namespace darkcharge

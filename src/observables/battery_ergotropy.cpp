@@ -1,0 +1,136 @@
+// W_B and W_B_sym: ergotropy per spin of the averaged battery state, over all unitaries and
+// over symmetric ones (paper Eq. 9-10, physics.md). rho_B is diagonal in m_B within each
+// sector j_B, so each block keeps the level populations summed over its trajectories;
+// ergotropy is nonlinear in them: delete-one-block jackknife.
+#include <map>
+#include <memory>
+
+#include "darkcharge/ensemble.hpp"
+#include "darkcharge/ergotropy.hpp"
+#include "darkcharge/observable.hpp"
+
+namespace darkcharge {
+namespace {
+
+/// Battery level populations summed over one block's trajectories: sector j_B -> vector
+/// over m_B + j_B. Linear in the trajectories, so leave-one-block-out sums are differences.
+using LevelSums = std::map<double, Eigen::VectorXd>;
+
+struct LevelRecord : BlockRecord {
+  explicit LevelRecord(int points) : levels(points), last(points, {-1.0, nullptr}) {}
+  void observe(int begin, int end, const Sample& s) override {
+    const Eigen::VectorXd& psi = s.product_amplitudes();
+    const double jb = s.state().j_battery();
+    // m_B + j_B of the first level: an exact integer >= 0.
+    const int offset = static_cast<int>(s.product_first_level() + jb + 0.5);
+    for (int g = begin; g < end; ++g) {
+      // A trajectory stays in one sector j_B: remember where its sums live (map nodes do
+      // not move) instead of looking them up at every output time.
+      if (last[g].first != jb) last[g] = {jb, &levels[g][jb]};
+      Eigen::VectorXd& sums = *last[g].second;
+      if (sums.size() == 0) sums = Eigen::VectorXd::Zero(std::lround(2 * jb) + 1);
+      sums.segment(offset, psi.size()) += psi.cwiseAbs2();
+    }
+  }
+  void merge(const BlockRecord& next) override {
+    const auto& other = static_cast<const LevelRecord&>(next).levels;
+    for (std::size_t g = 0; g < levels.size(); ++g)
+      for (const auto& [jb, v] : other[g]) {
+        Eigen::VectorXd& sums = levels[g][jb];
+        if (sums.size() == 0) sums = Eigen::VectorXd::Zero(v.size());
+        sums += v;
+      }
+  }
+  void save(ByteWriter& out) const override {
+    for (const auto& sectors : levels) {
+      out.put<std::uint64_t>(sectors.size());
+      for (const auto& [jb, v] : sectors) {
+        out.put(jb);
+        out.put_doubles(v.data(), v.size());
+      }
+    }
+  }
+  void load(ByteReader& in) override {
+    for (auto& sectors : levels) {
+      const auto count = in.get<std::uint64_t>();
+      for (std::uint64_t i = 0; i < count; ++i) {
+        const double jb = in.get<double>();
+        const std::vector<double> v = in.get_doubles();
+        sectors[jb] = Eigen::Map<const Eigen::VectorXd>(v.data(), v.size());
+      }
+    }
+  }
+  std::vector<LevelSums> levels;  // per grid time
+  std::vector<std::pair<double, Eigen::VectorXd*>> last;  // per grid time: (j_B, its sums)
+};
+
+/// W_B, W_B_sym of the level populations sums / count.
+std::pair<double, double> ergotropies(const LevelSums& sums, double count, int n_battery) {
+  std::vector<SectorEigenvalue> eig;
+  double jz = 0;
+  for (const auto& [jb, v] : sums)
+    for (int i = 0; i < v.size(); ++i) {
+      eig.push_back({jb, v(i) / count});
+      jz += (i - jb) * v(i) / count;
+    }
+  return {ergotropy(eig, jz, n_battery), ergotropy_symmetric(eig, jz, n_battery)};
+}
+
+LevelSums total_minus(const LevelSums& total, const LevelSums& block) {
+  LevelSums out = total;
+  for (const auto& [jb, v] : block) out[jb] -= v;
+  return out;
+}
+
+class BatteryErgotropy : public Observable {
+ public:
+  explicit BatteryErgotropy(int points) : points_(points) {}
+  bool needs_product_basis() const override { return true; }
+  std::unique_ptr<BlockRecord> new_record() const override {
+    return std::make_unique<LevelRecord>(points_);
+  }
+
+  void estimate(const BlockSums& sums, Estimates& out) const override {
+    const int points = points_, blocks = sums.blocks();
+    const long n = sums.trajectories();
+    const int n_battery = sums.model().n_battery;
+    Column w{"W_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
+    Column w_sym{"W_B_sym", w.value, w.error, "jackknife", ""};
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int g = 0; g < points; ++g) {
+      LevelSums total;
+      for (int b = 0; b < blocks; ++b)
+        for (const auto& [jb, v] : level_sums(sums, b, g)) {
+          if (total[jb].size() == 0) total[jb] = Eigen::VectorXd::Zero(v.size());
+          total[jb] += v;
+        }
+      const auto full = ergotropies(total, n, n_battery);
+      std::vector<double> loo(blocks), loo_sym(blocks);
+      for (int b = 0; b < blocks; ++b) {
+        const auto e = ergotropies(total_minus(total, level_sums(sums, b, g)),
+                                   n - sums.block_size(b), n_battery);
+        loo[b] = e.first;
+        loo_sym[b] = e.second;
+      }
+      const Estimate a = jackknife(full.first, loo), s = jackknife(full.second, loo_sym);
+      w.value[g] = a.value, w.error[g] = a.error;
+      w_sym.value[g] = s.value, w_sym.error[g] = s.error;
+    }
+    out.result.series.columns.push_back(std::move(w));
+    out.result.series.columns.push_back(std::move(w_sym));
+  }
+
+ private:
+  static const LevelSums& level_sums(const BlockSums& sums, int b, int g) {
+    return static_cast<const LevelRecord*>(sums.record(b))->levels[g];
+  }
+  int points_;
+};
+
+}  // namespace
+
+std::unique_ptr<Observable> make_battery_ergotropy(const ObservableContext& context) {
+  return std::make_unique<BatteryErgotropy>(context.grid.points);
+}
+
+}  // namespace darkcharge

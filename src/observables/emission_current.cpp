@@ -1,0 +1,23 @@
+// I_em: emission current, the expected number of J^- jumps per unit time,
+// 2 gamma (nbar+1) <J^+J^->. J^+J^- is diagonal in the coupled basis:
+// a_J(M) = J(J+1) - M(M-1) = |<J, M-1|J^-|J, M>|^2 (physics.md, "Facts").
+#include <memory>
+
+#include "darkcharge/angular_momentum.hpp"
+#include "darkcharge/ensemble.hpp"
+#include "darkcharge/observable.hpp"
+
+namespace darkcharge {
+
+std::unique_ptr<Observable> make_emission_current(const ObservableContext&) {
+  return std::make_unique<MeanObservable>("I_em", [](const Sample& s) {
+    const CoupledState& st = s.state();
+    const double* c = s.snapshot().c;
+    double sum = 0;
+    for (int k = st.active_begin(); k < st.active_end(); ++k)
+      sum += c[k] * c[k] * lowering_squared(st.j_of(k), st.total_m());
+    return s.model().emission_rate() * sum / s.snapshot().norm2;
+  });
+}
+
+}  // namespace darkcharge

@@ -1,0 +1,36 @@
+// F_em: Fano factor of the emitted-quanta count, Var(n_em)/<n_em> over trajectories: a
+// statistic of the jump record (photon counting), not of rho (physics.md). Each trajectory
+// contributes n_em and n_em^2; the ratio is nonlinear: delete-one-block jackknife. NaN
+// (0/0) before the first emission.
+#include <cmath>
+#include <memory>
+
+#include "darkcharge/ensemble.hpp"
+#include "darkcharge/observable.hpp"
+
+namespace darkcharge {
+namespace {
+
+class EmissionFanoFactor : public Observable {
+ public:
+  int sample_width() const override { return 2; }
+  void sample(const Sample& s, double* out) const override {
+    const double n = double(s.emitted());
+    out[0] = n;
+    out[1] = n * n;
+  }
+  void estimate(const BlockSums& sums, Estimates& out) const override {
+    out.result.series.columns.push_back(
+        sums.jackknife_column("F_em", 2, [](const double* m, const Model&) {
+          return m[0] > 0 ? (m[1] - m[0] * m[0]) / m[0] : std::nan("");
+        }));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Observable> make_emission_fano_factor(const ObservableContext&) {
+  return std::make_unique<EmissionFanoFactor>();
+}
+
+}  // namespace darkcharge

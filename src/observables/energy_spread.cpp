@@ -1,0 +1,36 @@
+// sigma_B: the battery energy's standard deviation per spin (charging precision),
+// sqrt(<(J_B^z)^2> - <J_B^z>^2) / N_B of the averaged state (physics.md). Both moments are
+// linear in rho, so each trajectory contributes its two quantum expectations; the square
+// root of their difference is nonlinear: delete-one-block jackknife.
+#include <cmath>
+#include <memory>
+
+#include "darkcharge/ensemble.hpp"
+#include "darkcharge/observable.hpp"
+
+namespace darkcharge {
+namespace {
+
+class EnergySpread : public Observable {
+ public:
+  int sample_width() const override { return 2; }
+  void sample(const Sample& s, double* out) const override {
+    out[0] = s.linear().battery_jz;
+    out[1] = s.battery_jz_squared();
+  }
+  void estimate(const BlockSums& sums, Estimates& out) const override {
+    out.result.series.columns.push_back(
+        sums.jackknife_column("sigma_B", 2, [](const double* m, const Model& model) {
+          // A variance of rho is >= 0; clamp the rounding of a vanishing one.
+          return std::sqrt(std::fmax(0.0, m[1] - m[0] * m[0])) / model.n_battery;
+        }));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Observable> make_energy_spread(const ObservableContext&) {
+  return std::make_unique<EnergySpread>();
+}
+
+}  // namespace darkcharge

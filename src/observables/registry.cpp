@@ -1,0 +1,162 @@
+// The registry: every column darkcharge outputs, in output order, with its help text, error
+// method and cost, and the unit that computes it. Adding an observable = one file in this
+// folder + its factory declaration and one line in kRegistry (and kUnits if it is a new unit).
+#include "darkcharge/observable_registry.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "darkcharge/errors.hpp"
+
+namespace darkcharge {
+
+using Factory = std::unique_ptr<Observable> (*)(const ObservableContext&);
+std::unique_ptr<Observable> make_battery_energy(const ObservableContext&);
+std::unique_ptr<Observable> make_charger_energy(const ObservableContext&);
+std::unique_ptr<Observable> make_battery_power(const ObservableContext&);
+std::unique_ptr<Observable> make_open_work(const ObservableContext&);
+std::unique_ptr<Observable> make_dark_population(const ObservableContext&);
+std::unique_ptr<Observable> make_battery_ergotropy(const ObservableContext&);
+std::unique_ptr<Observable> make_entanglement(const ObservableContext&);
+std::unique_ptr<Observable> make_energy_spread(const ObservableContext&);
+std::unique_ptr<Observable> make_emission_current(const ObservableContext&);
+std::unique_ptr<Observable> make_absorption_current(const ObservableContext&);
+std::unique_ptr<Observable> make_emitted_quanta(const ObservableContext&);
+std::unique_ptr<Observable> make_absorbed_quanta(const ObservableContext&);
+std::unique_ptr<Observable> make_emission_fano_factor(const ObservableContext&);
+std::unique_ptr<Observable> make_sector_populations(const ObservableContext&);
+std::unique_ptr<Observable> make_emission_counts(const ObservableContext&);
+std::unique_ptr<Observable> make_jump_record(const ObservableContext&);
+
+namespace {
+
+const char* const kCheap = "O(2 min(j_C,j_B)+1) per output time";
+const char* const kProduct =
+    "Clebsch-Gordan tables; (2 min(j_C,j_B)+1)^2 per trajectory and output time";
+
+const std::vector<ObservableInfo> kRegistry = {
+    {"E_B", "E_B", "battery energy per spin, <J_B^z>/N_B + 1/2 (Eq. 6)", "standard-error", kCheap, true},
+    {"E_C", "E_C", "charger energy per spin, <J_C^z>/N_C + 1/2 (Eq. 6)", "standard-error", kCheap, true},
+    {"P_B", "P_B", "battery power per spin: the expectation of the power operator L^dag(J_B^z)/N_B, not a finite difference (Eq. 11)", "standard-error", kCheap, true},
+    {"W_open", "W_open", "open-system work E_B - nbar/(2 nbar + 1) (Eq. 8)", "standard-error", kCheap, true},
+    {"dark", "dark", "population of dark states (kernel of J^-, minus the all-down state)", "standard-error", kCheap, true},
+    {"W_B", "W_B", "ergotropy per spin over all unitaries of the 2^N_B battery space (Eq. 9-10)", "jackknife", kProduct, true},
+    {"W_B_sym", "W_B", "the same over the symmetric subspace (the paper's convention); nan for a thermal battery, which is not confined to it", "jackknife", kProduct, true},
+    {"S_B", "S_B", "logarithmic negativity (log2 of the trace norm of rho^{T_B}) of the charger-battery state (Eq. 12)", "jackknife", "as W_B, plus one eigen-decomposition per block and output time", true},
+    {"dS_B_dt", "S_B", "its time derivative (second-order differences of S_B on the grid; Fig. 5)", "jackknife", "as S_B", true},
+    {"sigma_B", "sigma_B", "battery energy standard deviation per spin sqrt(<(J_B^z)^2> - <J_B^z>^2)/N_B (charging precision)", "jackknife", kCheap, true, false},
+    {"I_em", "I_em", "emission current 2 gamma (nbar+1) <J^+J^->: expected J^- jumps per unit time", "standard-error", kCheap, true, false},
+    {"I_abs", "I_abs", "absorption current 2 gamma nbar <J^-J^+>: expected J^+ jumps per unit time", "standard-error", kCheap, true, false},
+    {"N_em", "N_em", "mean number of quanta emitted into the reservoir since t = 0", "standard-error", "O(1)", false, false},
+    {"N_abs", "N_abs", "mean number of quanta absorbed from the reservoir since t = 0", "standard-error", "O(1)", false, false},
+    {"F_em", "F_em", "Fano factor Var(n_em)/<n_em> of the emitted-quanta count (nan before the first emission)", "jackknife", "O(1)", false, false},
+};
+
+const std::map<std::string, Factory> kUnits = {
+    {"E_B", make_battery_energy},
+    {"E_C", make_charger_energy},
+    {"P_B", make_battery_power},
+    {"W_open", make_open_work},
+    {"dark", make_dark_population},
+    {"W_B", make_battery_ergotropy},
+    {"S_B", make_entanglement},
+    {"sigma_B", make_energy_spread},
+    {"I_em", make_emission_current},
+    {"I_abs", make_absorption_current},
+    {"N_em", make_emitted_quanta},
+    {"N_abs", make_absorbed_quanta},
+    {"F_em", make_emission_fano_factor},
+    // Side outputs (not columns of the main table).
+    {"sectors", make_sector_populations},
+    {"emission_counts", make_emission_counts},
+    {"jump_record", make_jump_record},
+};
+
+}  // namespace
+
+const std::vector<ObservableInfo>& observable_registry() { return kRegistry; }
+
+std::vector<std::string> observable_names(bool exact_only) {
+  std::vector<std::string> names;
+  for (const auto& info : kRegistry)
+    if (info.exact || !exact_only) names.push_back(info.name);
+  return names;
+}
+
+const ObservableInfo& observable_info(const std::string& name) {
+  for (const auto& info : kRegistry)
+    if (info.name == name) return info;
+  std::string valid;
+  for (const auto& info : kRegistry) valid += (valid.empty() ? "" : ", ") + info.name;
+  throw InvalidArgument(
+      fmt::format("observables: unknown column '{}' (valid: {})", name, valid));
+}
+
+void validate_observables(const std::vector<std::string>& names) {
+  for (const auto& name : names) observable_info(name);
+}
+
+std::unique_ptr<Observable> make_observable(const std::string& unit,
+                                            const ObservableContext& context) {
+  const auto it = kUnits.find(unit);
+  if (it == kUnits.end())
+    throw InvalidArgument(fmt::format("make_observable: unknown unit '{}'", unit));
+  return it->second(context);
+}
+
+bool requests_any(const std::vector<std::string>& requested,
+                  const std::vector<std::string>& names) {
+  if (requested.empty()) return true;
+  for (const auto& name : names)
+    if (std::find(requested.begin(), requested.end(), name) != requested.end()) return true;
+  return false;
+}
+
+ObservablePlan plan_observables(const Model& model, const std::vector<std::string>& requested,
+                                bool need_density, EnsembleOptions& options) {
+  validate_observables(requested);
+  ObservablePlan plan;
+  const int width = std::min(model.n_charger, model.n_battery) + 1;  // 2 min(j_C,j_B)+1
+  const bool drop_entanglement =
+      requested.empty() && !need_density && width > kDefaultEntanglementWidth;
+  if (drop_entanglement)
+    plan.notes.push_back(fmt::format(
+        "S_B and dS_B_dt left out by default for 2 min(j_C, j_B) + 1 = {} > {}; request them "
+        "with --observables",
+        width, kDefaultEntanglementWidth));
+  options.observables.clear();
+  for (const auto& info : kRegistry) {
+    const bool wanted = requested.empty() ? info.in_default : requests_any(requested, {info.name});
+    if (wanted && !(drop_entanglement && info.unit == "S_B")) plan.columns.push_back(info.name);
+    const bool computed = (wanted && !(drop_entanglement && info.unit == "S_B")) ||
+                          info.name == "P_B" || (need_density && info.name == "S_B");
+    if (computed) options.observables.push_back(info.name);
+  }
+  options.ergotropy = requests_any(options.observables, {"W_B", "W_B_sym"});
+  options.entanglement = requests_any(options.observables, {"S_B", "dS_B_dt"});
+  return plan;
+}
+
+TimeSeries select_columns(const TimeSeries& series, const std::vector<std::string>& wanted) {
+  if (wanted.empty()) return series;
+  TimeSeries out{series.time, {}};
+  for (const auto& c : series.columns)
+    if (std::find(wanted.begin(), wanted.end(), c.name) != wanted.end()) out.columns.push_back(c);
+  return out;
+}
+
+std::string observables_markdown_table() {
+  std::string out =
+      "| column | meaning | error | cost | exact | default |\n"
+      "| --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& info : kRegistry)
+    out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", info.name, info.help,
+                       info.error_method, info.cost, info.exact ? "yes" : "no",
+                       info.in_default ? "yes" : "no");
+  return out;
+}
+
+}  // namespace darkcharge

@@ -1,0 +1,74 @@
+// Population of each total-J sector ("J=<value>" columns of EnsembleResult::sectors, mean
+// and standard error). Total J is conserved, so these stay at their initial values: a
+// built-in consistency check.
+#include <cmath>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "darkcharge/ensemble.hpp"
+#include "darkcharge/observable.hpp"
+
+namespace darkcharge {
+namespace {
+
+struct SectorRecord : BlockRecord {
+  SectorRecord(int points, int j_count, double lowest_j)
+      : sums(points, j_count), values(j_count), lowest_j(lowest_j) {}
+  void observe(int begin, int end, const Sample& s) override {
+    const CoupledState& st = s.state();
+    const double* c = s.snapshot().c;
+    values.assign(values.size(), 0.0);
+    for (int k = st.active_begin(); k < st.active_end(); ++k)
+      values[std::lround(st.j_of(k) - lowest_j)] = c[k] * c[k] / s.snapshot().norm2;
+    for (int g = begin; g < end; ++g)
+      for (std::size_t j = 0; j < values.size(); ++j) sums.add(g, int(j), values[j]);
+  }
+  void merge(const BlockRecord& next) override {
+    sums.merge(static_cast<const SectorRecord&>(next).sums);
+  }
+  void save(ByteWriter& out) const override { sums.save(out); }
+  void load(ByteReader& in) override { sums = BlockStatistics::load(in); }
+  BlockStatistics sums;
+  std::vector<double> values;
+  double lowest_j;
+};
+
+class SectorPopulations : public Observable {
+ public:
+  explicit SectorPopulations(const ObservableContext& context)
+      : points_(context.grid.points),
+        lowest_j_((context.model.n_battery + context.model.n_charger) % 2 ? 0.5 : 0.0),
+        j_count_(static_cast<int>(std::lround(context.model.j_charger() +
+                                              context.model.j_battery() - lowest_j_)) + 1) {}
+  std::unique_ptr<BlockRecord> new_record() const override {
+    return std::make_unique<SectorRecord>(points_, j_count_, lowest_j_);
+  }
+  void estimate(const BlockSums& sums, Estimates& out) const override {
+    std::vector<BlockStatistics> blocks;
+    for (int b = 0; b < sums.blocks(); ++b)
+      blocks.push_back(static_cast<const SectorRecord*>(sums.record(b))->sums);
+    TimeSeries& sectors = out.result.sectors;
+    for (int g = 0; g < points_; ++g) sectors.time.push_back(sums.grid().time(g));
+    for (int j = 0; j < j_count_; ++j) {
+      Column c{fmt::format("J={}", lowest_j_ + j), std::vector<double>(points_),
+               std::vector<double>(points_), "standard-error", ""};
+      for (int g = 0; g < points_; ++g)
+        BlockStatistics::combine(blocks, g, j, c.value[g], c.error[g]);
+      sectors.columns.push_back(std::move(c));
+    }
+  }
+
+ private:
+  int points_;
+  double lowest_j_;
+  int j_count_;
+};
+
+}  // namespace
+
+std::unique_ptr<Observable> make_sector_populations(const ObservableContext& context) {
+  return std::make_unique<SectorPopulations>(context);
+}
+
+}  // namespace darkcharge

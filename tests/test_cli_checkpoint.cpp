@@ -1,0 +1,106 @@
+// Checkpoint and resume through the CLI (issue 12, item 4): a run killed with SIGKILL and
+// resumed with another thread count writes the same data rows as an uninterrupted run;
+// --target-error stops at the same point for any thread count; bad checkpoints are refused.
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// The data rows and header of a darkcharge CSV (metadata lines name threads and counts).
+std::string data_rows(const std::string& path) {
+  std::stringstream in(read(path));
+  std::string out;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] != '#') out += line + '\n';
+  return out;
+}
+
+int run(const std::string& args) {
+  const std::string command = std::string(DARKCHARGE_BINARY) + " " + args + " 2>/dev/null";
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+const std::string kRun =
+    "simulate --nb 4 --nc 20 --nbar 0.5 -n 20000 --points 101 --seed 5 -q "
+    "--observables E_B,P_B,sigma_B,N_em,F_em";
+
+TEST(CliCheckpoint, KilledRunResumesToTheSameBytes) {
+  const std::string dir = ::testing::TempDir() + "dc_ck_" + std::to_string(::getpid()) + "/";
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+  ASSERT_EQ(run(kRun + " --threads 2 -o " + dir + "full.csv"), 0);
+  // Start the same run with a checkpoint after every unit; kill it once a checkpoint exists.
+  const std::string checkpoint = dir + "run.ck";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string command = std::string(DARKCHARGE_BINARY) + " " + kRun +
+                                " --threads 2 --checkpoint-every 0 --checkpoint " + checkpoint +
+                                " -o " + dir + "part.csv 2>/dev/null";
+    ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 2000 && !exists(checkpoint); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(exists(checkpoint)) << "no checkpoint written";
+  const bool killed = WIFSIGNALED(status);
+  // Resume with one thread (the run had two): same data rows.
+  ASSERT_EQ(run("resume " + checkpoint + " --threads 1 -q -o " + dir + "resumed.csv"), 0);
+  EXPECT_EQ(data_rows(dir + "resumed.csv"), data_rows(dir + "full.csv"));
+  EXPECT_FALSE(exists(checkpoint)) << "a completed run removes its checkpoint";
+  if (!killed) GTEST_SKIP() << "the run finished before it could be killed (fast machine)";
+}
+
+TEST(CliCheckpoint, TargetErrorStopsAtTheSamePointForAnyThreadCount) {
+  const std::string dir = ::testing::TempDir();
+  const std::string args = "simulate --nb 4 --nc 20 --nbar 0.5 -n 100000 --points 51 -q "
+                           "--observables E_B,sigma_B --target-error E_B=0.002,sigma_B=0.003";
+  ASSERT_EQ(run(args + " --threads 1 -o " + dir + "dc_t1.csv --summary " + dir + "dc_t1.json"), 0);
+  ASSERT_EQ(run(args + " --threads 2 -o " + dir + "dc_t2.csv"), 0);
+  EXPECT_EQ(data_rows(dir + "dc_t1.csv"), data_rows(dir + "dc_t2.csv"));
+  EXPECT_NE(read(dir + "dc_t1.csv").find("stop=target-error"), std::string::npos);
+  EXPECT_NE(read(dir + "dc_t1.json").find("\"stop_reason\": \"target-error\""), std::string::npos);
+}
+
+TEST(CliCheckpoint, BadCheckpointsAndTargetsAreRefused) {
+  const std::string bad = ::testing::TempDir() + "dc_bad.ck";
+  std::ofstream(bad) << "darkcharge-checkpoint 1\ngarbage";
+  EXPECT_EQ(run("resume " + bad), 2);
+  EXPECT_EQ(run("resume " + ::testing::TempDir() + "dc_missing.ck"), 2);
+  // An unwritable checkpoint path fails before the run, not after the first unit.
+  const std::string nowhere = ::testing::TempDir() + "dc_no_such_dir/run.ck";
+  EXPECT_NE(run("simulate -n 100000 -q --checkpoint " + nowhere + " -o " +
+                ::testing::TempDir() + "dc_nowhere.csv"),
+            0);
+  EXPECT_FALSE(exists(::testing::TempDir() + "dc_nowhere.csv"));
+  EXPECT_EQ(run("simulate -n 10 -q --target-error E_B"), 2);
+  EXPECT_EQ(run("simulate -n 10 -q --target-error E_B=-1"), 2);
+  EXPECT_EQ(run("simulate -n 10 -q --observables E_B --target-error sigma_B=0.1"), 2);
+}
+
+}  // namespace

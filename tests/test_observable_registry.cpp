@@ -1,0 +1,81 @@
+// The registry is the one place a column is described: the README's column table must be
+// the registry's (regenerate it from observables_markdown_table() when this fails), names
+// are unique, and plan_observables() keeps the CLI's former rules.
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "darkcharge/errors.hpp"
+#include "darkcharge/observable_registry.hpp"
+
+namespace darkcharge {
+namespace {
+
+std::string readme_table() {
+  std::ifstream in(DARKCHARGE_README);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  const std::string begin = "<!-- observables table: generated from the registry -->\n";
+  const std::string end = "<!-- end of observables table -->";
+  const auto b = text.find(begin), e = text.find(end);
+  if (b == std::string::npos || e == std::string::npos) return "(markers not found)";
+  return text.substr(b + begin.size(), e - b - begin.size());
+}
+
+TEST(ObservableRegistry, ReadmeTableIsTheRegistry) {
+  EXPECT_EQ(readme_table(), observables_markdown_table())
+      << "README.md's table differs; replace it with:\n" << observables_markdown_table();
+}
+
+TEST(ObservableRegistry, NamesAreUniqueAndEveryUnitCanBeMade) {
+  std::set<std::string> names;
+  Model model;
+  TimeGrid grid{1.0, 3};
+  EnsembleOptions options;
+  const ObservableContext context{model, grid, options};
+  for (const auto& info : observable_registry()) {
+    EXPECT_TRUE(names.insert(info.name).second) << info.name;
+    EXPECT_TRUE(info.error_method == "standard-error" || info.error_method == "jackknife");
+    EXPECT_NE(make_observable(info.unit, context), nullptr) << info.unit;
+  }
+}
+
+TEST(ObservableRegistry, UnknownNamesAreRefusedByName) {
+  try {
+    validate_observables({"E_B", "E_X"});
+    FAIL() << "E_X accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("E_X"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ObservableRegistry, PlanComputesPowerForPeaksAndDensityForStates) {
+  Model model;
+  EnsembleOptions options;
+  ObservablePlan plan = plan_observables(model, {"E_B"}, false, options);
+  EXPECT_EQ(plan.columns, std::vector<std::string>({"E_B"}));
+  EXPECT_EQ(options.observables, std::vector<std::string>({"E_B", "P_B"}));
+  EXPECT_FALSE(options.ergotropy || options.entanglement);
+  plan = plan_observables(model, {"E_B"}, true, options);
+  EXPECT_EQ(options.observables, std::vector<std::string>({"E_B", "P_B", "S_B"}));
+  EXPECT_TRUE(options.entanglement);
+}
+
+TEST(ObservableRegistry, DefaultLeavesNegativityOutForWideSystemsWithANote) {
+  Model model;
+  model.n_battery = 100;
+  model.n_charger = 100;
+  EnsembleOptions options;
+  const ObservablePlan plan = plan_observables(model, {}, false, options);
+  EXPECT_EQ(plan.notes.size(), 1u);
+  for (const auto& c : plan.columns) EXPECT_TRUE(c != "S_B" && c != "dS_B_dt") << c;
+  EXPECT_TRUE(options.ergotropy);
+  EXPECT_FALSE(options.entanglement);
+}
+
+}  // namespace
+}  // namespace darkcharge

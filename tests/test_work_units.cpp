@@ -1,0 +1,147 @@
+// Work units (issue 12): results are the same bits whatever subset of units was run before
+// (checkpoint), by how many threads, and whether the run was interrupted; stopping at a
+// target error happens at the same point for any thread count.
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "darkcharge/ensemble.hpp"
+#include "darkcharge/errors.hpp"
+#include "test_models.hpp"
+
+namespace darkcharge {
+namespace {
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+void expect_same(const EnsembleResult& a, const EnsembleResult& b) {
+  ASSERT_EQ(a.series.columns.size(), b.series.columns.size());
+  for (std::size_t c = 0; c < a.series.columns.size(); ++c) {
+    EXPECT_TRUE(same_bits(a.series.columns[c].value, b.series.columns[c].value))
+        << a.series.columns[c].name;
+    EXPECT_TRUE(same_bits(a.series.columns[c].error, b.series.columns[c].error))
+        << a.series.columns[c].name;
+  }
+  EXPECT_EQ(std::memcmp(&a.peaks, &b.peaks, sizeof(PeakSummary)), 0);
+  EXPECT_EQ(a.trajectories_run, b.trajectories_run);
+  EXPECT_EQ(a.stop_reason, b.stop_reason);
+}
+
+struct Case {
+  Model model = testing::make_model(2, 5, 0.4, BatteryInit::thermal);
+  TimeGrid grid{1.0, 11};
+  EnsembleOptions options;
+  Case() {
+    options.trajectories = 1000;  // 32 blocks of 31-32: 33 units of 31 (unit 32 has 8)
+    options.seed = 11;
+    options.observables = {"E_B", "P_B", "W_B", "S_B", "sigma_B", "F_em"};
+    options.sector_populations = true;
+    options.count_times = {0.5};
+    options.record_trajectories = 3;
+  }
+};
+
+TEST(WorkUnits, LayoutCoversEveryTrajectoryOnce) {
+  EnsembleOptions options;
+  for (long n : {1L, 5L, 31L, 32L, 33L, 1000L, 10000L, 200001L}) {
+    options.trajectories = n;
+    const WorkLayout layout = work_layout(options);
+    long covered = 0;
+    for (long u = 0; u < layout.units(); ++u) {
+      EXPECT_EQ(layout.first(u), covered);
+      covered = layout.end(u);
+    }
+    EXPECT_EQ(covered, n);
+    EXPECT_EQ(layout.blocks, std::min<long>(32, n));
+    EXPECT_GE(layout.units(), layout.blocks) << n;  // every block gets a unit
+  }
+}
+
+TEST(WorkUnits, ResumingFromAnySubsetOfUnitsGivesTheSameBits) {
+  Case c;
+  std::map<long, std::string> units;
+  c.options.threads = 2;
+  c.options.on_unit_done = [&](long u, const std::string& bytes) { units[u] = bytes; };
+  const EnsembleResult full = run_ensemble(c.model, c.grid, c.options);
+  ASSERT_EQ(static_cast<long>(units.size()), work_layout(c.options).units());
+  EXPECT_EQ(full.stop_reason, "completed");
+  EXPECT_EQ(full.trajectories_run, 1000);
+  c.options.on_unit_done = nullptr;
+  c.options.threads = 1;
+  for (long stride : {2L, 3L}) {
+    c.options.completed_units.clear();
+    for (const auto& [u, bytes] : units)
+      if (u % stride == 1) c.options.completed_units[u] = bytes;
+    const EnsembleResult resumed = run_ensemble(c.model, c.grid, c.options);
+    expect_same(full, resumed);
+    ASSERT_EQ(full.jumps.size(), resumed.jumps.size());
+    ASSERT_EQ(full.emission_counts.size(), resumed.emission_counts.size());
+    for (std::size_t i = 0; i < full.emission_counts.size(); ++i)
+      EXPECT_EQ(full.emission_counts[i].probability.value,
+                resumed.emission_counts[i].probability.value);
+  }
+}
+
+TEST(WorkUnits, InterruptedRunKeepsItsFinishedUnits) {
+  Case c;
+  std::map<long, std::string> units;
+  std::atomic<bool> stop{false};
+  c.options.threads = 2;
+  c.options.stop = &stop;
+  c.options.on_unit_done = [&](long u, const std::string& bytes) {
+    units[u] = bytes;
+    if (units.size() == 5) stop = true;  // as a signal handler would
+  };
+  EXPECT_THROW(run_ensemble(c.model, c.grid, c.options), Interrupted);
+  ASSERT_GE(units.size(), 5u);
+  ASSERT_LT(static_cast<long>(units.size()), work_layout(c.options).units());
+  c.options.stop = nullptr;
+  c.options.on_unit_done = nullptr;
+  const EnsembleResult uninterrupted = run_ensemble(c.model, c.grid, c.options);
+  c.options.completed_units = units;
+  c.options.threads = 1;
+  expect_same(uninterrupted, run_ensemble(c.model, c.grid, c.options));
+}
+
+TEST(WorkUnits, TargetErrorStopsAtTheSamePointForAnyThreadCount) {
+  const Model model = testing::make_model(2, 5, 0.4, BatteryInit::thermal);
+  const TimeGrid grid{1.0, 11};
+  EnsembleOptions options;
+  options.trajectories = 100000;
+  options.observables = {"E_B", "P_B", "sigma_B"};
+  options.target_errors = {{"E_B", 0.01}, {"sigma_B", 0.02}};
+  options.threads = 1;
+  const EnsembleResult one = run_ensemble(model, grid, options);
+  options.threads = 2;
+  const EnsembleResult two = run_ensemble(model, grid, options);
+  expect_same(one, two);
+  EXPECT_EQ(one.stop_reason, "target-error");
+  EXPECT_LT(one.trajectories_run, options.trajectories);
+  for (const char* name : {"E_B", "sigma_B"})
+    for (double e : one.series.column(name).error) EXPECT_LE(e, name[0] == 'E' ? 0.01 : 0.02);
+  // Decisions fall on round boundaries: a whole number of rounds of B units.
+  const WorkLayout layout = work_layout(options);
+  EXPECT_EQ(one.trajectories_run % (layout.blocks * layout.unit_size), 0);
+}
+
+TEST(WorkUnits, BadInputsAreRefused) {
+  Case c;
+  c.options.completed_units[0] = "not a unit";
+  EXPECT_THROW(run_ensemble(c.model, c.grid, c.options), InvalidArgument);
+  c.options.completed_units.clear();
+  c.options.completed_units[99999] = "";
+  EXPECT_THROW(run_ensemble(c.model, c.grid, c.options), InvalidArgument);
+  c.options.completed_units.clear();
+  c.options.target_errors = {{"I_abs", 0.1}};  // not computed in this case
+  EXPECT_THROW(run_ensemble(c.model, c.grid, c.options), InvalidArgument);
+  c.options.target_errors = {{"E_B", -1.0}};
+  EXPECT_THROW(run_ensemble(c.model, c.grid, c.options), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace darkcharge
