@@ -40,6 +40,11 @@ const std::vector<BenchCase> kCases = {
     {"nb100-nc1000-t0.3-1thread", 100, 1000, 0.0, 0.3, 31, 20000, 1, 3, "(2 vs 1 thread)"},
     {"nb1000-nc10000-2threads", 1000, 10000, 0.0, 0.03, 16, 2000, 2, 3, "500 traj < 30 s, < 1 GiB"},
     {"nb1000-nc10000-1thread", 1000, 10000, 0.0, 0.03, 16, 2000, 1, 3, "(2 vs 1 thread)"},
+    // Issue 11: W_B through the burst at 10^4 spins (Clebsch-Gordan columns on demand), and
+    // the default columns at N_B = 100 on 2 threads against 1.
+    {"nb1000-nc10000-W-2threads", 1000, 10000, 0.0, 0.005, 51, 500, 2, 3, "W_B: < 30 s, < 1 GiB", "+W"},
+    {"nb100-nc1000-t0.3-W-2threads", 100, 1000, 0.0, 0.3, 31, 2000, 2, 5, "default columns: >= 1.8x", "+W"},
+    {"nb100-nc1000-t0.3-W-1thread", 100, 1000, 0.0, 0.3, 31, 2000, 1, 5, "(2 vs 1 thread)", "+W"},
 };
 
 double run(const BenchCase& c) {

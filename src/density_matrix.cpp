@@ -1,5 +1,7 @@
 #include "darkcharge/density_matrix.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -86,30 +88,77 @@ double log_negativity(const DensityMatrix& rho, double j_charger) {
   return std::log2(trace_norm);
 }
 
+namespace {
+std::atomic<std::uint64_t> next_product_basis_id{1};
+}  // namespace
+
 ProductBasis::ProductBasis(double j_charger, const std::vector<double>& battery_sectors)
-    : j_charger_(j_charger) {
-  for (double j_battery : battery_sectors)
-    tables_[j_battery] = std::make_unique<ClebschGordanTable>(j_charger, j_battery);
+    : j_charger_(j_charger), sectors_(battery_sectors), id_(next_product_basis_id++) {
+  std::sort(sectors_.begin(), sectors_.end());
+}
+
+ProductBasis::~ProductBasis() = default;
+
+ClebschGordanCache& ProductBasis::thread_cache() const {
+  // The last basis this thread used, by id: a destroyed basis's id never comes back.
+  thread_local std::uint64_t owner = 0;
+  thread_local ClebschGordanCache* mine = nullptr;
+  if (owner == id_) return *mine;
+  const std::lock_guard<std::mutex> lock(mutex_);
+  auto& slot = caches_[std::this_thread::get_id()];
+  if (!slot) slot = std::make_unique<ClebschGordanCache>(j_charger_, kCacheDoubles);
+  owner = id_;
+  mine = slot.get();
+  return *mine;
 }
 
 void ProductBasis::to_product(double j_battery, double M, const double* c, int n, double norm2,
                               Eigen::VectorXd& psi) const {
-  const auto it = tables_.find(j_battery);
-  if (it == tables_.end())
-    throw NumericalError(fmt::format("no Clebsch-Gordan table for battery sector j_B = {}", j_battery));
-  const Eigen::MatrixXd& u = it->second->at(M);
-  psi.noalias() = u * Eigen::Map<const Eigen::VectorXd>(c, n);
+  if (!std::binary_search(sectors_.begin(), sectors_.end(), j_battery))
+    throw NumericalError(
+        fmt::format("no Clebsch-Gordan table for battery sector j_B = {}", j_battery));
+  ClebschGordanCache& cache = thread_cache();
+  ClebschGordanCache::Block& block = cache.block(j_battery, M);
+  if (n != block.size())
+    throw NumericalError(fmt::format(
+        "{} coupled amplitudes for a Clebsch-Gordan block of width {} at j_B = {}, M = {}", n,
+        block.size(), j_battery, M));
+  psi.setZero(n);
+  const double negligible = kNegligibleWeight * norm2;
+  for (int k = 0; k < n; ++k) {
+    if (c[k] * c[k] <= negligible) continue;  // most J have decayed away: skip their columns
+    psi += c[k] * Eigen::Map<const Eigen::VectorXd>(cache.column(block, k), n);
+  }
   psi /= std::sqrt(norm2);
 }
 
-double ProductBasis::table_size(double j_charger, const std::vector<double>& battery_sectors) {
+namespace {
+/// Sum over the sectors' (j_B, M) blocks of f(n(M)).
+template <class F>
+double sum_over_blocks(double j_charger, const std::vector<double>& battery_sectors, F f) {
   double total = 0;
   for (double j2 : battery_sectors)
-    for (double M = -(j_charger + j2); M <= j_charger + j2; M += 1) {
-      const double n = j_charger + j2 - first_total_j(j_charger, j2, M) + 1;
-      total += n * n;
-    }
+    for (double M = -(j_charger + j2); M <= j_charger + j2; M += 1)
+      total += f(j_charger + j2 - first_total_j(j_charger, j2, M) + 1);
   return total;
+}
+}  // namespace
+
+double block_diagonal_size(double j_charger, const std::vector<double>& battery_sectors) {
+  return sum_over_blocks(j_charger, battery_sectors, [](double n) { return n * n; });
+}
+
+double ProductBasis::table_size(double j_charger, const std::vector<double>& battery_sectors) {
+  const double everything = sum_over_blocks(j_charger, battery_sectors, [](double n) {
+    return n * n + clebsch_gordan_block_overhead(static_cast<int>(n));
+  });
+  // The cache evicts down to its budget before a block grows, so it can exceed the budget by
+  // one block of the widest sector.
+  double widest = 0;
+  for (double j2 : battery_sectors) widest = std::max(widest, 2 * std::min(j_charger, j2) + 1);
+  const double bound =
+      kCacheDoubles + widest * widest + clebsch_gordan_block_overhead(static_cast<int>(widest));
+  return std::min(everything, bound);
 }
 
 }  // namespace darkcharge

@@ -59,7 +59,7 @@ SteadyState steady_state(const Model& model, const SteadyStateOptions& options) 
   SteadyState s{jz_battery / model.n_battery + 0.5, (jz_total - jz_battery) / model.n_charger + 0.5,
                 0, dark, nan, nan, nan};
   s.w_open = s.e_battery - model.thermal_up_probability();
-  if (!options.nonlinear || ProductBasis::table_size(jc, sectors) > options.max_table_doubles)
+  if (!options.nonlinear || block_diagonal_size(jc, sectors) > options.max_table_doubles)
     return s;
 
   // rho_ss in the product basis, block (j_B, M): sum_J w_J u_J u_J^T, u_J = CG column.

@@ -15,9 +15,27 @@
 /// Condon-Shortley phases make C at the lowest m_B positive (there either m_C = j_C, where
 /// Racah's sum has one positive term, or m_B = -j_B, which the symmetry
 /// <j1 m1 j2 m2|J M> = (-1)^(j1+j2-J) <j1 -m1 j2 -m2|J -M> applied twice makes positive).
+#include <vector>
+
 #include <Eigen/Dense>
 
 namespace darkcharge {
+
+/// The J-independent parts of the recursion at one (j_C, j_B, M), built in O(n): columns for
+/// any J then cost O(n) each. C(i) couples to C(i +- 1) through alpha[i] (link i -> i + 1;
+/// alpha[n - 1] = 0) with diagonal J(J+1) - base[i].
+class ClebschGordanRecursion {
+ public:
+  ClebschGordanRecursion(double j_charger, double j_battery, double M);
+  /// Number of battery levels (rows) and of coupled J (columns) at this M.
+  int size() const { return n_; }
+  /// Column for total J into c[0..n-1] (work: scratch of n doubles).
+  void column(double J, double* c, double* work) const;
+
+ private:
+  int n_;
+  std::vector<double> base_, alpha_, inv_alpha_;
+};
 
 /// Fills u with U^M: rows m_B = first_battery_level(j_C, j_B, M) + i, columns
 /// J = first_total_j(j_C, j_B, M) + k (angular_momentum.hpp), the same layout and phases

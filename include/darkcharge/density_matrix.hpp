@@ -5,15 +5,18 @@
 /// matrix in the product basis |j_C, M - m_B> (x) |j_B, m_B>, rows m_B ascending from
 /// max(-j_B, M - j_C). Only blocks some trajectory visited are stored. The charger is always
 /// in its symmetric sector j_C = N_C/2 (it starts fully up).
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include <Eigen/Dense>
 
 #include "darkcharge/angular_momentum.hpp"
-#include "darkcharge/clebsch_gordan_table.hpp"
+#include "darkcharge/clebsch_gordan_cache.hpp"
 #include "darkcharge/ergotropy.hpp"
 
 namespace darkcharge {
@@ -51,21 +54,39 @@ double battery_jz(const std::vector<BatteryLevel>& levels);
 /// unit trace norm), so the largest block is 2 min(j_C, j_B) + 1 wide.
 double log_negativity(const DensityMatrix& rho, double j_charger);
 
-/// Clebsch-Gordan tables for the battery sectors a run visits, built once up front and then
-/// shared read-only between threads: turns coupled-basis amplitudes into product-basis ones.
+/// Turns coupled-basis amplitudes into product-basis ones for the battery sectors a run
+/// visits. Clebsch-Gordan columns are computed on demand, only for the J a state holds, and
+/// kept in one bounded cache per calling thread (ClebschGordanCache), so to_product may be
+/// called from many threads at once and memory stays below table_size() doubles per thread.
 class ProductBasis {
  public:
   ProductBasis(double j_charger, const std::vector<double>& battery_sectors);
+  ~ProductBasis();
   double j_charger() const { return j_charger_; }
-  /// psi[m_B - first level] = sum_J <M - m_B, m_B | J M> c_J for c over J >= max(|j_C-j_B|,|M|).
+  /// psi[m_B - first level] = sum_J <M - m_B, m_B | J M> c_J / sqrt(norm2) for c over
+  /// J >= max(|j_C-j_B|,|M|); J with c_J^2 <= kNegligibleWeight norm2 are left out.
   void to_product(double j_battery, double M, const double* c, int n, double norm2,
                   Eigen::VectorXd& psi) const;
-  /// Number of doubles the tables for these sectors hold (memory guard).
+  /// Doubles one thread's Clebsch-Gordan cache may hold for these sectors (memory guard):
+  /// the full tables when they are smaller than kCacheDoubles, else about that budget.
   static double table_size(double j_charger, const std::vector<double>& battery_sectors);
 
+  /// Per-thread cache budget in doubles (128 MiB).
+  static constexpr double kCacheDoubles = 16.0 * 1024 * 1024;
+  /// Relative weight below which a coupled component cannot change psi at double precision.
+  static constexpr double kNegligibleWeight = 1e-34;
+
  private:
+  ClebschGordanCache& thread_cache() const;
   double j_charger_;
-  std::map<double, std::unique_ptr<ClebschGordanTable>> tables_;
+  std::vector<double> sectors_;  // sorted
+  std::uint64_t id_;             // unique over the process, so stale thread_local owners miss
+  mutable std::mutex mutex_;
+  mutable std::map<std::thread::id, std::unique_ptr<ClebschGordanCache>> caches_;
 };
+
+/// Doubles a DensityMatrix holding every (j_B, M) block of these sectors needs: sum over M
+/// of n(M)^2, the size of the full Clebsch-Gordan tables.
+double block_diagonal_size(double j_charger, const std::vector<double>& battery_sectors);
 
 }  // namespace darkcharge

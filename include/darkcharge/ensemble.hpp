@@ -24,9 +24,9 @@ struct EnsembleOptions {
   std::uint64_t seed = 1;     ///< master seed; trajectory k uses (seed, k) only
   int threads = 0;            ///< OpenMP threads; 0 = OpenMP's default
   int blocks = 32;            ///< trajectory blocks (reduction order, jackknife); <= n used
-  /// W_B and W_B_sym: battery level populations, from Clebsch-Gordan tables built once
-  /// (memory ~ sum over M of (2 min(j_C,j_B)+1)^2 doubles per battery sector) at a cost of
-  /// (2 min(j_C,j_B)+1)^2 per trajectory and output time.
+  /// W_B and W_B_sym: battery level populations, from Clebsch-Gordan columns computed on
+  /// demand (ProductBasis: memory at most ProductBasis::table_size doubles per thread) at a
+  /// cost of (2 min(j_C,j_B)+1) per active coupled J, trajectory and output time.
   bool ergotropy = true;
   /// S_B, dS_B_dt and the averaged joint state (EnsembleResult::density). Memory ~ blocks x
   /// points x (visited M) x (2 min(j_C,j_B)+1)^2 doubles.
@@ -62,7 +62,8 @@ struct EnsembleOptions {
   /// target_errors: decided up to the first round with a missing unit). For drivers that
   /// spread units over processes and reduce them in one (MPI).
   std::function<bool(long unit)> run_unit;
-  /// Refuse Clebsch-Gordan tables larger than this many doubles (2 GB by default).
+  /// Refuse a per-thread Clebsch-Gordan cache bound (ProductBasis::table_size) larger than
+  /// this many doubles (2 GB by default).
   double max_table_doubles = 2.5e8;
   /// When non-null and set (from any thread or a signal handler), no further trajectory is
   /// started and run_ensemble throws Interrupted. Owned by the caller.

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "darkcharge/density_matrix.hpp"
 #include "darkcharge/errors.hpp"
 #include "darkcharge/steady_state.hpp"
 
@@ -53,6 +54,13 @@ std::vector<Sector> populated_sectors(const Model& m) {
     if (!thermal) break;
   }
   return out;
+}
+
+/// Doubles one thread's Clebsch-Gordan cache may hold for simulate (ProductBasis::table_size).
+double simulate_table_doubles(const Model& m) {
+  std::vector<double> battery_sectors;
+  for (const auto& s : populated_sectors(m)) battery_sectors.push_back(s.j_battery);
+  return ProductBasis::table_size(m.j_charger(), battery_sectors);
 }
 
 double thermal_levels(const std::vector<Sector>& sectors) {
@@ -124,7 +132,8 @@ ResourceEstimate simulate_estimate(const Options& o) {
   }
   const double levels = thermal_levels(sectors);
   if (product) {
-    r.bytes += table * 8 + levels * 24;  // Clebsch-Gordan tables, initial mixture
+    const double threads = e.threads > 0 ? e.threads : 2;  // ~ a laptop's worth when unset
+    r.bytes += threads * simulate_table_doubles(m) * 8 + levels * 24;  // CG caches, mixture
     state_work += levels * sectors.size();  // finding the populated sectors among the levels
   }
   const double width = sectors.front().width;
@@ -200,17 +209,16 @@ void check_steady_tables(const Options& o) {
         table, o.model.n_battery, o.model.n_charger, limit));
 }
 
-/// simulate's W_B, W_B_sym, S_B, dS_B_dt and state outputs need the same tables; the runner
+/// simulate's W_B, W_B_sym, S_B, dS_B_dt and state outputs need Clebsch-Gordan caches; the runner
 /// refuses them too, but only after building the thermal mixture (minutes at large N_B).
 void check_simulate_tables(const Options& o) {
   if (!o.ensemble.ergotropy && !o.ensemble.entanglement) return;
-  double table = 0;
-  for (const auto& s : populated_sectors(o.model)) table += s.table_size;
+  const double table = simulate_table_doubles(o.model);
   if (table > o.ensemble.max_table_doubles)
     throw InvalidArgument(fmt::format(
         "--observables: W_B, W_B_sym, S_B, dS_B_dt and the state outputs need Clebsch-Gordan "
-        "tables of {:.3g} doubles at N_B = {}, N_C = {} (limit {:.3g}); request only E_B, E_C, "
-        "P_B, W_open, dark for this size",
+        "caches of {:.3g} doubles per thread at N_B = {}, N_C = {} (limit {:.3g}); request only "
+        "E_B, E_C, P_B, W_open, dark for this size",
         table, o.model.n_battery, o.model.n_charger, o.ensemble.max_table_doubles));
 }
 

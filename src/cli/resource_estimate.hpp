@@ -30,8 +30,9 @@ ResourceEstimate estimate_resources(const Options& o);
 /// were asked for beyond the Clebsch-Gordan table limit.
 void check_resources(const Options& o);
 
-/// Size (doubles) of the Clebsch-Gordan tables of the populated battery sectors, which
-/// W_B, W_B_sym, S_B and the averaged state need (ProductBasis::table_size, in O(N_B)).
+/// Size (doubles) of the full Clebsch-Gordan tables of the populated battery sectors, sum
+/// over (j_B, M) of n(M)^2 in O(N_B): what the steady state's block-diagonal density matrix
+/// holds (block_diagonal_size). simulate's per-thread bound is ProductBasis::table_size.
 double clebsch_gordan_table_doubles(const Model& model);
 
 /// The model of the steady row with the largest nbar (--temperatures, --nbar-values): it
