@@ -27,7 +27,7 @@ std::string read(const std::string& path) {
 TEST(CliJumpOutputs, CountsAndJumpRecordsAreWritten) {
   const std::string dir = ::testing::TempDir();
   const std::string err = dir + "dc_jumps.stderr";
-  ASSERT_EQ(run("simulate --nb 2 --nc 4 --nbar 0.5 -n 200 -q --observables E_B,N_em,F_em,sigma_B "
+  ASSERT_EQ(run("simulate --nb 2 --nc 4 --nbar 0.5 --t-max 2 -n 200 -q --observables E_B,N_em,F_em,sigma_B "
                 "-o " + dir + "dc_jumps.csv --state-times 0.5,2 --counts-output " + dir +
                 "dc_counts.csv --jumps-output " + dir + "dc_records.csv --record-trajectories 3",
                 err),

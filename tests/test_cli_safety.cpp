@@ -25,8 +25,10 @@ namespace {
 
 // A run that would take about half an hour (~8e3 jumps per trajectory at nbar = 50, 1e6
 // trajectories): anything refused "before running" must come back in seconds.
-const std::vector<std::string> kLongRun = {"simulate", "--nbar",        "50", "-n", "1000000",
-                                           "-q",       "--max-cpu-hours", "1000"};
+// --t-max 2: the default grid follows the system's time scale (time_scale.hpp), which at
+// nbar = 50 would make this run short; the tests need a run that is long if it starts.
+const std::vector<std::string> kLongRun = {"simulate", "--nbar", "50", "-n", "1000000", "-q",
+                                           "--max-cpu-hours", "1000", "--t-max", "2"};
 
 std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more) {
   base.insert(base.end(), more.begin(), more.end());
@@ -328,7 +330,7 @@ TEST(CliSafety, AuditCasesAreRefusedNamingTheOption) {
        "--max-memory"},
       {{"simulate", "--nb", "20000", "--nc", "1", "--nbar", "1"}, "--observables"},
       // Time: ~1.7e12 jumps (nbar = 1e6, 10^4 trajectories); exact over t = 1e9.
-      {{"simulate", "--nbar", "1e6"}, "--max-cpu-hours"},
+      {{"simulate", "--nbar", "1e6", "--t-max", "2"}, "--max-cpu-hours"},
       {{"exact", "--method", "product", "--t-max", "1e9"}, "--max-cpu-hours"},
       {{"exact", "--method", "product", "--nb", "100", "--nc", "100"}, "--max-dimension"},
       {{"exact", "--max-dimension", "99999999999999999999"}, "--max-dimension"},

@@ -206,6 +206,15 @@ def _integer(name, value):
     return int(as_float)
 
 
+def _t_max(t_max, nb, nc, nbar, gamma):
+    """t_max, or the system's own time scale when None (as the CLI without --t-max):
+    10 ln(N) / (gamma (nbar + 1) N), N = N_C + N_B, rounded down to one digit."""
+    if t_max is None:
+        return _core.default_t_max(_integer("nb", nb), _integer("nc", nc), float(nbar),
+                                   float(gamma))
+    return float(t_max)
+
+
 def _nbar(nbar, temperature, omega):
     if nbar is not None and temperature is not None:
         raise ValueError("nbar and temperature exclude each other: give one of them")
@@ -244,12 +253,13 @@ def _tqdm_progress(total, desc):
 
 
 def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamma=1.0,
-             omega=1.0, t_max=2.0, points=201, trajectories=10000, seed=1, threads=None,
+             omega=1.0, t_max=None, points=201, trajectories=10000, seed=1, threads=None,
              observables=None, state_times=None, sectors=False, progress=False):
     """Quantum-jump trajectories, averaged with errors (``darkcharge simulate``).
 
     nb, nc: battery and charger spins; nbar or temperature (T in hbar omega / k_B, sets
     nbar = 1/(exp(omega/T) - 1)); battery_init "thermal" or "ground"; gamma, omega; t_max
+    (None: the system's time scale, as the CLI's default)
     and points: the output grid; trajectories, seed (trajectory k draws from (seed, k)
     only), threads (None: all cores; results do not depend on it); observables: a subset
     of time_series_columns() (default: the CLI's default set; sigma_B, I_em, I_abs, N_em,
@@ -269,7 +279,7 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
         callback = progress
     try:
         raw = _core.run_simulate(_integer("nb", nb), _integer("nc", nc), n, battery_init,
-                                 float(gamma), float(omega), float(t_max),
+                                 float(gamma), float(omega), _t_max(t_max, nb, nc, n, gamma),
                                  _integer("points", points),
                                  _integer("trajectories", trajectories), _integer("seed", seed),
                                  0 if threads is None else _integer("threads", threads), names,
@@ -280,7 +290,7 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     summary = _header("simulate", call, {
         "nb": _integer("nb", nb), "nc": _integer("nc", nc), "nbar": n, "temperature": temperature,
         "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),
-        "t_max": float(t_max), "points": _integer("points", points)})
+        "t_max": _t_max(t_max, nb, nc, n, gamma), "points": _integer("points", points)})
     summary.update({"seed": int(seed), "trajectories": int(float(trajectories)),
                     "threads": raw["threads"],
                     "error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
@@ -293,7 +303,7 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
 
 
 def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamma=1.0,
-          omega=1.0, t_max=2.0, points=201, observables=None, max_dimension=2000,
+          omega=1.0, t_max=None, points=201, observables=None, max_dimension=2000,
           method="coupled"):
     """Exact density-matrix evolution (``darkcharge exact``): the same columns as
     simulate() with errors 0. method: "coupled" (block structure of the coupled basis,
@@ -305,13 +315,13 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     call = _call_line("exact", locals())
     n = _nbar(nbar, temperature, omega)
     raw = _core.run_exact(_integer("nb", nb), _integer("nc", nc), n, battery_init, float(gamma),
-                          float(omega), float(t_max), _integer("points", points),
+                          float(omega), _t_max(t_max, nb, nc, n, gamma), _integer("points", points),
                           _names(observables), _integer("max_dimension", max_dimension),
                           str(method))
     summary = _header("exact", call, {
         "nb": _integer("nb", nb), "nc": _integer("nc", nc), "nbar": n, "temperature": temperature,
         "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),
-        "t_max": float(t_max), "points": _integer("points", points)})
+        "t_max": _t_max(t_max, nb, nc, n, gamma), "points": _integer("points", points)})
     summary.update({"error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "wall_time_seconds": raw["wall_time_seconds"],
                     "final_time": float(raw["t"][-1]), "final": _final(raw),

@@ -25,6 +25,7 @@
 #include "darkcharge/errors.hpp"
 #include "darkcharge/coupled_exact_solver.hpp"
 #include "darkcharge/exact_solver.hpp"
+#include "darkcharge/time_scale.hpp"
 #include "darkcharge/steady_table.hpp"
 
 namespace py = pybind11;
@@ -269,6 +270,18 @@ PYBIND11_MODULE(_core, m) {
   m.def("time_series_columns", &time_series_columns);
   m.def("default_columns", &default_columns);
   m.def("steady_columns", &steady_columns);
+  m.def(
+      "default_t_max",
+      [](int nb, int nc, double nbar, double gamma) {
+        Model m;
+        m.n_battery = nb;
+        m.n_charger = nc;
+        m.nbar = nbar;
+        m.gamma = gamma;
+        return default_t_max(m);
+      },
+      py::arg("nb"), py::arg("nc"), py::arg("nbar"), py::arg("gamma"),
+      "Default last output time: 10 ln(N) / (gamma (nbar + 1) N), one digit, rounded down.");
   m.def("nbar_from_temperature", &nbar_from_temperature, py::arg("temperature"),
         py::arg("omega") = 1.0);
   m.def("run_simulate", &run_simulate, py::arg("nb"), py::arg("nc"), py::arg("nbar"),

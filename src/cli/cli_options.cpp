@@ -10,6 +10,7 @@
 
 #include "darkcharge/column_selection.hpp"
 #include "darkcharge/observable_registry.hpp"
+#include "darkcharge/time_scale.hpp"
 #include "mpi_run.hpp"
 
 namespace darkcharge::cli {
@@ -145,8 +146,11 @@ void add_limit_options(CLI::App& app, Options& o) {
 
 void add_model_options(CLI::App& app, Options& o) {
   add_physics_options(app, o, true);
-  app.add_option("--t-max", o.grid.t_max, "Last output time (absolute: --gamma 2 at t equals --gamma 1 at 2t)")
-      ->check(kFinitePositive)->capture_default_str();
+  app.add_option("--t-max", o.t_max,
+                 "Last output time (absolute: --gamma 2 at t equals --gamma 1 at 2t). Default: "
+                 "10 ln(N) / (gamma (nbar + 1) N), N = N_C + N_B, rounded down to one digit: "
+                 "the superradiant burst and the dark plateau (2 for N_B = 2, N_C = 10)")
+      ->check(kFinitePositive);
   app.add_option("--points", o.grid.points, "Number of equally spaced output times in [0, t-max]")
       ->transform(decimal_integer(2, kMaxPoints, "larger grids exceed int indices"))
       ->capture_default_str();
@@ -329,6 +333,12 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
 
 void finalize(Options& o) {
   if (o.temperature) o.model.nbar = nbar_from_temperature(*o.temperature, o.model.omega);
+  o.grid.t_max = o.t_max ? *o.t_max : default_t_max(o.model);
+  if (!o.t_max && !(std::isfinite(o.grid.t_max) && o.grid.t_max > 0))
+    throw InvalidArgument(fmt::format(
+        "--t-max: the default 10 ln(N) / (gamma (nbar + 1) N) is not a usable time at --gamma "
+        "{} and nbar {} (from --nbar/--temperature); give --t-max or physical rates",
+        o.model.gamma, o.model.nbar));
   o.model.battery_init = parse_battery_init(o.battery_init);
 }
 

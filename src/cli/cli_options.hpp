@@ -22,6 +22,7 @@ struct Options {
   std::optional<double> temperature;   // if given, nbar is derived from it
   std::string battery_init = "thermal";
   TimeGrid grid{2.0, 201};
+  std::optional<double> t_max;         // --t-max; unset: default_t_max(model) (time_scale.hpp)
   EnsembleOptions ensemble;
   std::string output;                  // empty: CSV to stdout
   std::string summary;                 // empty: no JSON summary
