@@ -45,5 +45,10 @@ std::vector<std::string> temporary_files_in(const std::string& directory);
 
 bool file_exists(const std::string& path);
 std::string read_file(const std::string& path);
+/// The header and data rows of a darkcharge CSV's text, without its '#' metadata lines
+/// (they name the command line, time, threads and ranks, which legitimately differ).
+std::string data_rows(const std::string& text);
+/// `base` followed by `more` (argument vectors built from a common prefix).
+std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more);
 
 }  // namespace darkcharge::testing

@@ -7,9 +7,13 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "cli_process.hpp"
 #include <sys/wait.h>
 
 namespace {
+
+using darkcharge::testing::read_file;
 
 struct Result {
   int exit_code;
@@ -45,13 +49,6 @@ TEST(Cli, DefaultSimulationRunsAndWritesCsvAndSummary) {
   EXPECT_TRUE(exists(json));
 }
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(Cli, ObservablesSelectColumnsAndStateFilesAreWritten) {
   const std::string dir = ::testing::TempDir();
   const Result r = run("simulate --nb 2 --nc 4 --trajectories 300 -q --observables E_B,S_B -o " +
@@ -59,10 +56,10 @@ TEST(Cli, ObservablesSelectColumnsAndStateFilesAreWritten) {
                        "dc_state.csv --joint-state-output " + dir + "dc_joint.csv " +
                        "--sectors-output " + dir + "dc_sectors.csv");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(read(dir + "dc_sel.csv").find("\nt,E_B,E_B_err,S_B,S_B_err\n"), std::string::npos);
-  EXPECT_NE(read(dir + "dc_state.csv").find("t,j_B,m_B,population"), std::string::npos);
-  EXPECT_NE(read(dir + "dc_joint.csv").find("t,j_B,M,m_B,m_B_prime,value"), std::string::npos);
-  EXPECT_NE(read(dir + "dc_sectors.csv").find("J=3,J=3_err"), std::string::npos);
+  EXPECT_NE(read_file(dir + "dc_sel.csv").find("\nt,E_B,E_B_err,S_B,S_B_err\n"), std::string::npos);
+  EXPECT_NE(read_file(dir + "dc_state.csv").find("t,j_B,m_B,population"), std::string::npos);
+  EXPECT_NE(read_file(dir + "dc_joint.csv").find("t,j_B,M,m_B,m_B_prime,value"), std::string::npos);
+  EXPECT_NE(read_file(dir + "dc_sectors.csv").find("J=3,J=3_err"), std::string::npos);
 }
 
 TEST(Cli, StateTimesBeyondTheRunAreRejected) {
@@ -134,9 +131,9 @@ TEST(Cli, SteadyAcceptsTheSameOptionNamesAndSelectsColumns) {
   const Result r = run("steady --nb 2 --nc 4 --temperature 0,1 --observables E_B,dE_B_dT -q "
                        "--summary " + dir + "dc_steady.json -o " + dir + "dc_steady.csv");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string csv = read(dir + "dc_steady.csv");
+  const std::string csv = read_file(dir + "dc_steady.csv");
   EXPECT_NE(csv.find("\nT,nbar,E_B,E_B_err,dE_B_dT,dE_B_dT_err\n"), std::string::npos) << csv;
-  EXPECT_NE(read(dir + "dc_steady.json").find("\"values\""), std::string::npos);
+  EXPECT_NE(read_file(dir + "dc_steady.json").find("\"values\""), std::string::npos);
   EXPECT_EQ(run("steady --nbar 0.5 --temperatures 1").exit_code, 2);  // one or the other
   EXPECT_EQ(run("steady --nbar-values 0.1,0.2 -q").exit_code, 0);
   EXPECT_EQ(run("steady --observables P_B").exit_code, 2);  // not a steady-state column
@@ -150,17 +147,17 @@ TEST(Cli, EveryFileStartsWithCommandLineTimestampParametersAndErrorMethods) {
                            "dc_hj.csv --sectors-output " + dir + "dc_hsec.csv";
   ASSERT_EQ(run(args).exit_code, 0);
   for (const char* file : {"dc_h.csv", "dc_hs.csv", "dc_hj.csv", "dc_hsec.csv"}) {
-    const std::string text = read(dir + file);
+    const std::string text = read_file(dir + file);
     EXPECT_EQ(text.rfind("# darkcharge ", 0), 0u) << file;
     EXPECT_NE(text.find("# command: darkcharge " + args), std::string::npos) << file;
     EXPECT_NE(text.find("# created: 20"), std::string::npos) << file;
     EXPECT_NE(text.find("# nb=2 nc=3 nbar=0"), std::string::npos) << file;
     EXPECT_NE(text.find("# errors:"), std::string::npos) << file;
   }
-  const std::string csv = read(dir + "dc_h.csv");
+  const std::string csv = read_file(dir + "dc_h.csv");
   EXPECT_NE(csv.find("E_B=standard-error"), std::string::npos);
   EXPECT_NE(csv.find("W_B=jackknife"), std::string::npos);
-  const std::string json = read(dir + "dc_h.json");
+  const std::string json = read_file(dir + "dc_h.json");
   for (const char* key : {"\"command_line\"", "\"created\"", "\"error_methods\"", "\"parameters\""})
     EXPECT_NE(json.find(key), std::string::npos) << key;
 }

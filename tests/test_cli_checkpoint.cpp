@@ -14,22 +14,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_process.hpp"
+
 namespace {
 
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using darkcharge::testing::read_file;
 
-/// The data rows and header of a darkcharge CSV (metadata lines name threads and counts).
+/// The header and data rows of the CSV at `path` (metadata lines name threads and counts).
 std::string data_rows(const std::string& path) {
-  std::stringstream in(read(path));
-  std::string out;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty() && line[0] != '#') out += line + '\n';
-  return out;
+  return darkcharge::testing::data_rows(read_file(path));
 }
 
 int run(const std::string& args) {
@@ -83,8 +76,8 @@ TEST(CliCheckpoint, TargetErrorStopsAtTheSamePointForAnyThreadCount) {
   ASSERT_EQ(run(args + " --threads 1 -o " + dir + "dc_t1.csv --summary " + dir + "dc_t1.json"), 0);
   ASSERT_EQ(run(args + " --threads 2 -o " + dir + "dc_t2.csv"), 0);
   EXPECT_EQ(data_rows(dir + "dc_t1.csv"), data_rows(dir + "dc_t2.csv"));
-  EXPECT_NE(read(dir + "dc_t1.csv").find("stop=target-error"), std::string::npos);
-  EXPECT_NE(read(dir + "dc_t1.json").find("\"stop_reason\": \"target-error\""), std::string::npos);
+  EXPECT_NE(read_file(dir + "dc_t1.csv").find("stop=target-error"), std::string::npos);
+  EXPECT_NE(read_file(dir + "dc_t1.json").find("\"stop_reason\": \"target-error\""), std::string::npos);
 }
 
 TEST(CliCheckpoint, BadCheckpointsAndTargetsAreRefused) {

@@ -11,21 +11,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_process.hpp"
+
 namespace {
 
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using darkcharge::testing::read_file;
 
+/// The header and data rows of the CSV at `path` (metadata lines name threads and counts).
 std::string data_rows(const std::string& path) {
-  std::stringstream in(read(path));
-  std::string out;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty() && line[0] != '#') out += line + '\n';
-  return out;
+  return darkcharge::testing::data_rows(read_file(path));
 }
 
 int run(const std::string& command) {
@@ -43,7 +37,7 @@ TEST(CliMpi, AnyNumberOfRanksGivesTheSameBytes) {
   if (run("command -v mpirun > /dev/null") != 0) GTEST_SKIP() << "mpirun not found";
   const std::string dir = ::testing::TempDir(), binary = DARKCHARGE_BINARY;
   ASSERT_EQ(run(binary + " --version > " + dir + "dc_version.txt"), 0);
-  if (read(dir + "dc_version.txt").find("not built in") != std::string::npos)
+  if (read_file(dir + "dc_version.txt").find("not built in") != std::string::npos)
     GTEST_SKIP() << "darkcharge built without MPI";
   const std::string args =
       " simulate --nb 2 --nc 6 --nbar 0.3 -n 3001 --points 21 --seed 3 -q --state-times 1"
@@ -71,7 +65,7 @@ TEST(CliMpi, TargetErrorAndCheckpointWorkAcrossRanks) {
   if (run("command -v mpirun > /dev/null") != 0) GTEST_SKIP() << "mpirun not found";
   const std::string dir = ::testing::TempDir(), binary = DARKCHARGE_BINARY;
   ASSERT_EQ(run(binary + " --version > " + dir + "dc_version2.txt"), 0);
-  if (read(dir + "dc_version2.txt").find("not built in") != std::string::npos)
+  if (read_file(dir + "dc_version2.txt").find("not built in") != std::string::npos)
     GTEST_SKIP() << "darkcharge built without MPI";
   const std::string args = " simulate --nb 4 --nc 20 --nbar 0.5 -n 100000 --points 51 -q "
                            "--observables E_B,sigma_B --target-error E_B=0.002,sigma_B=0.003";
@@ -83,7 +77,7 @@ TEST(CliMpi, TargetErrorAndCheckpointWorkAcrossRanks) {
   ASSERT_EQ(run(mpirun() + " -np 2 " + binary + args + " --threads 1 --time-limit 0.001 -o " +
                 dir + "dc_mt_cut.csv --checkpoint " + checkpoint),
             0);
-  EXPECT_NE(read(dir + "dc_mt_cut.csv").find("stop=time-limit"), std::string::npos);
+  EXPECT_NE(read_file(dir + "dc_mt_cut.csv").find("stop=time-limit"), std::string::npos);
   ASSERT_EQ(run(binary + " resume " + checkpoint + " --time-limit 0 -q -o " + dir +
                 "dc_mt_resumed.csv"),
             0);

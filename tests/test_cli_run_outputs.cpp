@@ -17,19 +17,6 @@
 namespace darkcharge::testing {
 namespace {
 
-std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more) {
-  base.insert(base.end(), more.begin(), more.end());
-  return base;
-}
-
-std::string data_rows(const std::string& text) {
-  std::stringstream in(text);
-  std::string out;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty() && line[0] != '#') out += line + '\n';
-  return out;
-}
-
 // A run that would take about half an hour: refusals must come back at once.
 // --t-max 2: the default grid follows the system's time scale (time_scale.hpp), which at
 // nbar = 50 would make this run short; the tests need a run that is long if it starts.

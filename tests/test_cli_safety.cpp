@@ -30,11 +30,6 @@ namespace {
 const std::vector<std::string> kLongRun = {"simulate", "--nbar", "50", "-n", "1000000", "-q",
                                            "--max-cpu-hours", "1000", "--t-max", "2"};
 
-std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more) {
-  base.insert(base.end(), more.begin(), more.end());
-  return base;
-}
-
 const std::vector<std::string> kSmallRun = {"simulate", "-n", "20", "--points", "11", "-q"};
 
 bool is_char_device(const std::string& path) {
