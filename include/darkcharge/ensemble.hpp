@@ -13,6 +13,7 @@
 #include "darkcharge/density_matrix.hpp"
 #include "darkcharge/jackknife.hpp"
 #include "darkcharge/model.hpp"
+#include "darkcharge/progress.hpp"
 #include "darkcharge/observable.hpp"
 #include "darkcharge/time_grid.hpp"
 #include "darkcharge/time_series.hpp"
@@ -69,9 +70,6 @@ struct EnsembleOptions {
   /// started and run_ensemble throws Interrupted. Owned by the caller.
   const std::atomic<bool>* stop = nullptr;
 };
-
-/// Called from one thread now and then with (trajectories done, total).
-using ProgressCallback = std::function<void(long done, long total)>;
 
 /// How trajectories are split (see EnsembleOptions::unit_trajectories): unit u holds
 /// trajectories [u U, min(n, (u + 1) U)) and belongs to block u mod B.

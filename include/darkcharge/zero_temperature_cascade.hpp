@@ -14,17 +14,14 @@
 /// integrated here by an L-stable implicit Runge-Kutta method (Radau IIA, order 5) with
 /// step-doubling error control. The chain is triangular, so each implicit stage system is a
 /// downward sweep of 3 x 3 solves: stiffness (rates ~ N^2 gamma) costs nothing extra.
-#include <functional>
 #include <utility>
 #include <vector>
 
 #include "darkcharge/model.hpp"
+#include "darkcharge/progress.hpp"
 #include "darkcharge/time_grid.hpp"
 
 namespace darkcharge {
-
-/// Called now and then with (work done, total work); the library never prints.
-using ProgressCallback = std::function<void(long done, long total)>;
 
 class ZeroTemperatureCascade {
  public:
