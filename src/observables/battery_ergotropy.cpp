@@ -137,24 +137,18 @@ class BatteryErgotropy : public Observable {
   static const LevelSums& level_sums(const BlockSums& sums, int b, int g) {
     return static_cast<const LevelRecord*>(sums.record(b))->levels[g];
   }
-  /// levels at grid time g summed over the included blocks (from the total when fewer are
-  /// left out than kept).
+  /// Levels at grid time g summed over the included blocks.
   static LevelSums subset_levels(const BlockSums& sums, int g, const LevelSums& total,
                                  const std::vector<bool>& included) {
-    const long kept = std::count(included.begin(), included.end(), true);
-    const bool from_total = 2 * kept > static_cast<long>(included.size());
-    LevelSums out;
-    if (from_total) out = total;
-    for (int b = 0; b < sums.blocks(); ++b) {
-      if (included[b] == from_total) continue;
-      for (const auto& [jb, v] : level_sums(sums, b, g)) {
-        Eigen::VectorXd& s = out[jb];
-        if (s.size() == 0) s = Eigen::VectorXd::Zero(v.size());
-        if (from_total) s -= v;
-        else s += v;
-      }
-    }
-    return out;
+    return subset_sum(
+        total, included, [&](int b) -> const LevelSums& { return level_sums(sums, b, g); },
+        [](LevelSums& sum, const LevelSums& part, double sign) {
+          for (const auto& [jb, v] : part) {
+            Eigen::VectorXd& s = sum[jb];
+            if (s.size() == 0) s = Eigen::VectorXd::Zero(v.size());
+            s += sign * v;
+          }
+        });
   }
   int points_;
 };

@@ -128,17 +128,12 @@ class Entanglement : public Observable {
   static const DensityMatrix& rho(const BlockSums& sums, int b, int g) {
     return static_cast<const JointStateRecord*>(sums.record(b))->rho[g];
   }
-  /// The summed state at grid time g over the included blocks (from the total when fewer
-  /// are left out than kept).
+  /// The summed state at grid time g over the included blocks.
   static DensityMatrix subset_density(const BlockSums& sums, int g, const DensityMatrix& total,
                                       const std::vector<bool>& included) {
-    const long kept = std::count(included.begin(), included.end(), true);
-    const bool from_total = 2 * kept > static_cast<long>(included.size());
-    DensityMatrix out;
-    if (from_total) out = total;
-    for (int b = 0; b < sums.blocks(); ++b)
-      if (included[b] != from_total) out.add(rho(sums, b, g), from_total ? -1.0 : 1.0);
-    return out;
+    return subset_sum(
+        total, included, [&](int b) -> const DensityMatrix& { return rho(sums, b, g); },
+        [](DensityMatrix& sum, const DensityMatrix& part, double sign) { sum.add(part, sign); });
   }
   /// At nbar = 0 lingering rare trajectories carry the late-time state: S_B's error is at
   /// least the rare-event floor through the largest move of S_B (negativity_range), the
