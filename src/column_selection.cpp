@@ -54,6 +54,11 @@ void plan_exact(const std::vector<std::string>& requested, ExactOptions& options
   options.nonlinear = wants(requested, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
 }
 
+void plan_exact(const std::vector<std::string>& requested, CoupledExactOptions& options) {
+  options.nonlinear = wants(requested, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
+  options.negativity = wants(requested, {"S_B", "dS_B_dt"});
+}
+
 std::vector<std::string> exact_columns(const std::vector<std::string>& requested) {
   if (!requested.empty()) return requested;
   std::vector<std::string> columns;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "darkcharge/coupled_exact_solver.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/exact_solver.hpp"
 #include "darkcharge/model.hpp"
@@ -47,6 +48,9 @@ std::vector<std::string> plan_accumulators(const Model& model,
 
 /// Exact solver: nonlinear observables only if one is requested.
 void plan_exact(const std::vector<std::string>& requested, ExactOptions& options);
+/// The coupled-basis solver: nonlinear columns, and among them the costly negativity, only
+/// if requested.
+void plan_exact(const std::vector<std::string>& requested, CoupledExactOptions& options);
 /// The columns an exact run outputs: `requested`, or the registry's default set of columns
 /// the exact solvers compute (as for simulate, sigma_B, I_em, I_abs only on request).
 std::vector<std::string> exact_columns(const std::vector<std::string>& requested);

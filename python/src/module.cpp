@@ -214,9 +214,8 @@ py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init,
   ExactOptions options;
   options.max_dimension = max_dimension;
   plan_exact(observables, options);
-  CoupledExactOptions coupled;  // the same switches as the CLI's `exact`
-  coupled.nonlinear = wants(observables, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
-  coupled.negativity = wants(observables, {"S_B", "dS_B_dt"});
+  CoupledExactOptions coupled;
+  plan_exact(observables, coupled);
   // The exact solvers have no stop flag: Ctrl-C is honoured when they return.
   std::atomic<long> none{0};
   const auto start = std::chrono::steady_clock::now();

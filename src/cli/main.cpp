@@ -428,8 +428,7 @@ int run(Options& o) {
     out.result.peaks = peak_summary(out.result.series, o.grid);
   } else {
     CoupledExactOptions exact;
-    exact.nonlinear = wants(o.observables, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
-    exact.negativity = wants(o.observables, {"S_B", "dS_B_dt"});
+    plan_exact(o.observables, exact);
     exact.max_memory_gib = o.max_memory_gib.value_or(physical_memory_gib());
     exact.max_seconds = o.max_seconds;
     ProgressBar bar("exact", !o.quiet);
