@@ -7,20 +7,10 @@
 #include "darkcharge/curve_features.hpp"
 #include "darkcharge/exact_solver.hpp"
 #include "reference_data.hpp"
+#include "test_models.hpp"
 
 namespace darkcharge::coverage {
 namespace {
-
-Model make(int nb, int nc, double nbar, BatteryInit init, double omega = 1, double gamma = 1) {
-  Model m;
-  m.n_battery = nb;
-  m.n_charger = nc;
-  m.nbar = nbar;
-  m.battery_init = init;
-  m.omega = omega;
-  m.gamma = gamma;
-  return m;
-}
 
 /// The CSV's rows at the grid's times, as simulate() columns.
 TimeSeries from_file(const std::string& file, const TimeGrid& grid) {
@@ -50,21 +40,21 @@ TimeSeries from_file(const std::string& file, const TimeGrid& grid) {
 std::vector<PanelCase> panel() {
   const BatteryInit ground = BatteryInit::ground, thermal = BatteryInit::thermal;
   return {
-      {"N_B=2 N_C=10 nbar=0", make(2, 10, 0, ground), {3.0, 13}, 2000, "", 1e-9},
-      {"N_B=8 N_C=40 nbar=0", make(8, 40, 0, ground), {0.4, 17}, 2000, "", 1e-9},
+      {"N_B=2 N_C=10 nbar=0", testing::make_model(2, 10, 0, ground), {3.0, 13}, 2000, "", 1e-9},
+      {"N_B=8 N_C=40 nbar=0", testing::make_model(8, 40, 0, ground), {0.4, 17}, 2000, "", 1e-9},
       // dS_B/dt is a derivative of a noisy curve: its peak is resolved only with ~1e4
       // trajectories on this grid (with 2000 it is reported unresolved).
-      {"N_B=8 N_C=40 nbar=0, peaks", make(8, 40, 0, ground), {0.4, 17}, 20000, "", 1e-9},
-      {"N_B=20 N_C=100 nbar=0", make(20, 100, 0, ground), {0.2, 21}, 1000,
+      {"N_B=8 N_C=40 nbar=0, peaks", testing::make_model(8, 40, 0, ground), {0.4, 17}, 20000, "", 1e-9},
+      {"N_B=20 N_C=100 nbar=0", testing::make_model(20, 100, 0, ground), {0.2, 21}, 1000,
        "nb20_nc100_nbar0.csv", 1e-7, {"sigma_B", "I_em", "N_em", "F_em"}},
-      {"N_B=10 N_C=20 nbar=0.3 ground", make(10, 20, 0.3, ground), {1.0, 11}, 1000, "", 1e-9},
+      {"N_B=10 N_C=20 nbar=0.3 ground", testing::make_model(10, 20, 0.3, ground), {1.0, 11}, 1000, "", 1e-9},
       {"N_B=4 N_C=8 T=2 thermal (omega=1.5 gamma=0.5)",
-       make(4, 8, nbar_from_temperature(2.0, 1.5), thermal, 1.5, 0.5), {2.0, 21}, 2000, "", 1e-9},
+       testing::make_model(4, 8, nbar_from_temperature(2.0, 1.5), thermal, 1.5, 0.5), {2.0, 21}, 2000, "", 1e-9},
       // Boundary cases of the item 3: exact W_B_sym(0.3) = 0 here, exact W_B = 0
       // at nbar = 1000 (a nearly maximally mixed, passive battery).
-      {"N_B=2 N_C=6 nbar=0 (W_B_sym boundary)", make(2, 6, 0, ground), {1.0, 11}, 2000, "",
+      {"N_B=2 N_C=6 nbar=0 (W_B_sym boundary)", testing::make_model(2, 6, 0, ground), {1.0, 11}, 2000, "",
        1e-9},
-      {"N_B=2 N_C=10 nbar=1000 thermal (W_B boundary)", make(2, 10, 1000, thermal),
+      {"N_B=2 N_C=10 nbar=1000 thermal (W_B boundary)", testing::make_model(2, 10, 1000, thermal),
        {0.002, 5}, 500, "", 1e-9},
   };
 }

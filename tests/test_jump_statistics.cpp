@@ -20,6 +20,7 @@
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/exact_solver.hpp"
 #include "reference_data.hpp"
+#include "test_models.hpp"
 
 namespace darkcharge {
 namespace {
@@ -38,15 +39,6 @@ void expect_agree(const Column& traj, const std::vector<double>& exact, double t
       << " exact=" << exact[g];
 }
 
-Model make(int nb, int nc, double nbar, BatteryInit init) {
-  Model m;
-  m.n_battery = nb;
-  m.n_charger = nc;
-  m.nbar = nbar;
-  m.battery_init = init;
-  return m;
-}
-
 // tests/data/nb20_nc100_nbar0.csv: exact per-J superradiant cascades from an independent
 // solver (see tests/data/README.md), 5 columns x 11 times in the charging window [0, 0.1]
 // (burst at t ~ 0.03, E_B = 0.97 by t = 0.1). Later, I_em is carried by rare trajectories
@@ -55,7 +47,7 @@ Model make(int nb, int nc, double nbar, BatteryInit init) {
 // its sample standard error is not yet Gaussian (as in test_trajectory_vs_exact.cpp).
 TEST(JumpStatistics, ZeroTemperatureCascadeAgreesWithTheReference) {
   const auto ref = testing::load_reference("nb20_nc100_nbar0.csv");
-  const Model model = make(20, 100, 0.0, BatteryInit::ground);
+  const Model model = testing::make_model(20, 100, 0.0, BatteryInit::ground);
   const TimeGrid grid{0.5, 51};
   ASSERT_EQ(ref.time.size(), 51u);
   EnsembleOptions options;
@@ -73,8 +65,8 @@ TEST(JumpStatistics, ZeroTemperatureCascadeAgreesWithTheReference) {
 // Exact solver (independent product-basis Lindblad integration) for nbar > 0, thermal and
 // ground batteries: 2 cases x 3 columns x 21 times = 126 comparisons.
 TEST(JumpStatistics, SpreadAndCurrentsAgreeWithTheExactSolver) {
-  for (const Model& model : {make(2, 4, 0.5, BatteryInit::thermal),
-                             make(1, 5, 0.3, BatteryInit::ground)}) {
+  for (const Model& model : {testing::make_model(2, 4, 0.5, BatteryInit::thermal),
+                             testing::make_model(1, 5, 0.3, BatteryInit::ground)}) {
     const TimeGrid grid{1.5, 21};
     EnsembleOptions options;
     options.trajectories = 20000;
@@ -94,8 +86,8 @@ TEST(JumpStatistics, SpreadAndCurrentsAgreeWithTheExactSolver) {
 // the same trajectories, N_em - N_abs = <M>(0) - <M>(t) with <M> = N_B (E_B - 1/2) +
 // N_C (E_C - 1/2), up to rounding. At nbar = 0 nothing is absorbed: N_abs = I_abs = 0.
 TEST(JumpStatistics, CountsFollowFromTheEnergyBalance) {
-  for (const Model& model : {make(2, 4, 0.5, BatteryInit::thermal),
-                             make(3, 7, 0.0, BatteryInit::ground)}) {
+  for (const Model& model : {testing::make_model(2, 4, 0.5, BatteryInit::thermal),
+                             testing::make_model(3, 7, 0.0, BatteryInit::ground)}) {
     const TimeGrid grid{2.0, 41};
     EnsembleOptions options;
     options.trajectories = 3000;
@@ -120,7 +112,7 @@ TEST(JumpStatistics, CountsFollowFromTheEnergyBalance) {
 // to one, its mean is N_em, and counting the recorded emissions of every trajectory up to t
 // reproduces it exactly.
 TEST(JumpStatistics, CountDistributionAndJumpRecordsAgreeWithEachOther) {
-  const Model model = make(2, 4, 0.5, BatteryInit::thermal);
+  const Model model = testing::make_model(2, 4, 0.5, BatteryInit::thermal);
   const TimeGrid grid{1.0, 11};
   EnsembleOptions options;
   options.trajectories = 400;
@@ -158,7 +150,7 @@ TEST(JumpStatistics, CountDistributionAndJumpRecordsAgreeWithEachOther) {
 }
 
 TEST(JumpStatistics, IdenticalForAnyThreadCount) {
-  const Model model = make(2, 6, 0.4, BatteryInit::thermal);
+  const Model model = testing::make_model(2, 6, 0.4, BatteryInit::thermal);
   const TimeGrid grid{1.0, 11};
   EnsembleOptions options;
   options.trajectories = 500;

@@ -22,6 +22,7 @@
 #include "darkcharge/coupled_exact_solver.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/exact_solver.hpp"
+#include "test_models.hpp"
 
 namespace darkcharge {
 namespace {
@@ -74,14 +75,7 @@ double worst_z(const TimeSeries& traj, const TimeSeries& exact, const TimeGrid& 
   return worst;
 }
 
-Model to_model(const Case& c) {
-  Model m;
-  m.n_battery = c.nb;
-  m.n_charger = c.nc;
-  m.nbar = c.nbar;
-  m.battery_init = c.init;
-  return m;
-}
+Model to_model(const Case& c) { return testing::make_model(c.nb, c.nc, c.nbar, c.init); }
 
 class TrajectoryVsExact : public ::testing::TestWithParam<Case> {};
 
