@@ -53,6 +53,7 @@ double run(const BenchCase& c) {
   model.n_charger = c.nc;
   model.nbar = c.nbar;
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   options.trajectories = c.trajectories;
   options.threads = c.threads;
   options.ergotropy = c.observables.find("+W") != std::string::npos;

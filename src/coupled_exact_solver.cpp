@@ -466,7 +466,8 @@ CoupledExactResult solve_with_cascade(const Model& model, const TimeGrid& grid,
   const InitialState level = initial_mixture(model).front().state;
   const ZeroTemperatureCascade cascade(model, level.j_battery, level.m_battery);
   const int levels = cascade.levels();
-  const long total = 2L * (grid.points - 1) + (options.nonlinear ? grid.points : 0);
+  // populations() reports points - 1 steps, then one per grid time (two if nonlinear).
+  const long total = (grid.points - 1) + grid.points * (options.nonlinear ? 2L : 1L);
   auto chain_progress = [&](long done, long) {
     if (progress) progress(done, total);
   };

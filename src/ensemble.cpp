@@ -16,6 +16,7 @@
 #include "darkcharge/initial_state.hpp"
 #include "darkcharge/peak_features.hpp"
 #include "darkcharge/observable_registry.hpp"
+#include "cascade_ensemble.hpp"
 #include "ensemble_runner.hpp"
 
 namespace darkcharge {
@@ -297,14 +298,30 @@ struct Setup {
       : plan{model, grid, options, {}, {}, 0, nullptr} {}
 };
 
-std::unique_ptr<Setup> make_setup(const Model& model, const TimeGrid& grid,
-                                  const EnsembleOptions& options) {
+/// Refuses bad requests (InvalidArgument, naming the option) before any work.
+void check_request(const Model& model, const TimeGrid& grid, const EnsembleOptions& options) {
   validate(model);
   validate(grid);
   validate(options);
   for (double t : options.count_times)
     if (!(t >= 0 && t <= grid.t_max))
       throw InvalidArgument(fmt::format("count_times: {} is outside [0, t_max = {}]", t, grid.t_max));
+  for (double t : options.state_times)
+    if (!(t >= 0 && t <= grid.t_max))
+      throw InvalidArgument(fmt::format("state_times: {} is outside [0, t_max = {}]", t, grid.t_max));
+  const std::vector<std::string> names = units_to_run(options);
+  for (const auto& [name, bound] : options.target_errors) {
+    if (!std::any_of(names.begin(), names.end(),
+                     [&](const std::string& unit) { return makes_any(unit, {name}); }))
+      throw InvalidArgument(fmt::format("target_errors: column '{}' is not computed", name));
+    if (!(bound > 0))
+      throw InvalidArgument(fmt::format("target_errors: {} = {} must be > 0", name, bound));
+  }
+}
+
+std::unique_ptr<Setup> make_setup(const Model& model, const TimeGrid& grid,
+                                  const EnsembleOptions& options) {
+  check_request(model, grid, options);
   auto setup = std::make_unique<Setup>(model, grid, options);
   RunPlan& plan = setup->plan;
   const ObservableContext context{model, grid, options};
@@ -325,14 +342,6 @@ std::unique_ptr<Setup> make_setup(const Model& model, const TimeGrid& grid,
     }
     product |= o.needs_product_basis();
   }
-  const auto& names = setup->unit_names;
-  for (const auto& [name, bound] : options.target_errors) {
-    if (!std::any_of(names.begin(), names.end(),
-                     [&](const std::string& unit) { return makes_any(unit, {name}); }))
-      throw InvalidArgument(fmt::format("target_errors: column '{}' is not computed", name));
-    if (!(bound > 0))
-      throw InvalidArgument(fmt::format("target_errors: {} = {} must be > 0", name, bound));
-  }
   if (product) setup->basis = product_basis(model, options);
   plan.basis = setup->basis.get();
   return setup;
@@ -340,10 +349,51 @@ std::unique_ptr<Setup> make_setup(const Model& model, const TimeGrid& grid,
 
 }  // namespace
 
+Sampling parse_sampling(const std::string& name) {
+  if (name == "auto") return Sampling::automatic;
+  if (name == "trajectories") return Sampling::trajectories;
+  if (name == "cascade") return Sampling::cascade;
+  throw InvalidArgument(fmt::format(
+      "sampling: unknown method '{}' (valid: auto, trajectories, cascade)", name));
+}
+
+const char* to_string(Sampling sampling) {
+  switch (sampling) {
+    case Sampling::automatic: return "auto";
+    case Sampling::trajectories: return "trajectories";
+    case Sampling::cascade: return "cascade";
+  }
+  return "?";
+}
+
+SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
+                               const EnsembleOptions& options) {
+  if (options.sampling == Sampling::trajectories) return {Sampling::trajectories, ""};
+  if (model.nbar != 0.0) {
+    if (options.sampling == Sampling::cascade)
+      throw InvalidArgument(fmt::format(
+          "sampling: cascade needs nbar = 0 (got nbar = {:g}); use trajectories or auto",
+          model.nbar));
+    return {Sampling::trajectories, ""};
+  }
+  const CoupledExactCost cost = cascade_ensemble_cost(model, grid, options);
+  if (options.sampling == Sampling::cascade ||
+      (cost.seconds <= options.cascade_budget_seconds && cost.memory_gib <= 4.0))
+    return {Sampling::cascade, "", cost.seconds, cost.memory_gib};
+  return {Sampling::trajectories,
+          fmt::format("sampling=trajectories: the exact nbar = 0 cascade (--sampling cascade) "
+                      "was estimated at {:.3g} s on one core and {:.3g} GiB, beyond the "
+                      "automatic budget of {:g} s and 4 GiB",
+                      cost.seconds, cost.memory_gib, options.cascade_budget_seconds)};
+}
+
 std::map<long, std::string> run_work_units(const Model& model, const TimeGrid& grid,
                                            const EnsembleOptions& options,
                                            const std::function<bool(long unit)>& select,
                                            const ProgressCallback& progress) {
+  check_request(model, grid, options);
+  if (choose_sampling(model, grid, options).sampling == Sampling::cascade)
+    return {};  // nothing is sampled: run_ensemble() computes everything
   const auto setup = make_setup(model, grid, options);
   const WorkLayout layout = work_layout(options);
   std::vector<long> todo;
@@ -360,6 +410,10 @@ std::map<long, std::string> run_work_units(const Model& model, const TimeGrid& g
 
 EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
                             const EnsembleOptions& options, const ProgressCallback& progress) {
+  check_request(model, grid, options);
+  const SamplingChoice sampling = choose_sampling(model, grid, options);
+  if (sampling.sampling == Sampling::cascade)
+    return run_cascade_ensemble(model, grid, options, progress);
   const auto setup = make_setup(model, grid, options);
   const RunPlan& plan = setup->plan;
   const auto& observables = setup->observables;
@@ -372,6 +426,7 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
   EnsembleResult result = estimate_all(plan, observables, unit_names, folder);
   result.trajectories_run = folder.trajectories();
   result.stop_reason = stop_reason;
+  if (!sampling.reason.empty()) result.notes.push_back(sampling.reason);
   return result;
 }
 

@@ -61,6 +61,7 @@ std::vector<PanelCase> panel() {
 
 EnsembleOptions run_options(const PanelCase& c, long trajectories) {
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   options.trajectories = trajectories;
   if (!c.extra_columns.empty()) {
     options.observables = {"E_B", "E_C", "P_B", "W_open", "dark", "W_B", "W_B_sym", "S_B",

@@ -31,6 +31,7 @@ TEST(Bounds, SpinCountsAboveTheMaximumAreRefused) {
   expect_refused([&] { solve_exact(m, TimeGrid{}, ExactOptions{}); }, "n_battery");
   expect_refused([&] { steady_state(m); }, "n_battery");
   EnsembleOptions few;
+  few.sampling = Sampling::trajectories;  // the engine under test
   few.trajectories = 2;
   expect_refused([&] { run_ensemble(m, TimeGrid{}, few); }, "n_battery");
   m.n_battery = 2;
@@ -42,6 +43,7 @@ TEST(Bounds, SpinCountsAboveTheMaximumAreRefused) {
 
 TEST(Bounds, TrajectoriesThreadsBlocksAndPointsHaveMaxima) {
   EnsembleOptions o;
+  o.sampling = Sampling::trajectories;  // the engine under test
   o.trajectories = LONG_MAX;
   expect_refused([&] { validate(o); }, "trajectories");
   o.trajectories = kMaxTrajectories;

@@ -141,7 +141,7 @@ TEST(Cli, SteadyAcceptsTheSameOptionNamesAndSelectsColumns) {
 
 TEST(Cli, EveryFileStartsWithCommandLineTimestampParametersAndErrorMethods) {
   const std::string dir = ::testing::TempDir();
-  const std::string args = "simulate --nb 2 --nc 3 --trajectories 100 --points 3 -q -o " + dir +
+  const std::string args = "simulate --nb 2 --nc 3 --sampling trajectories --trajectories 100 --points 3 -q -o " + dir +
                            "dc_h.csv --summary " + dir + "dc_h.json --state-times 1 " +
                            "--state-output " + dir + "dc_hs.csv --joint-state-output " + dir +
                            "dc_hj.csv --sectors-output " + dir + "dc_hsec.csv";

@@ -55,7 +55,7 @@ TEST(CliRunOutputs, CountsAndJumpsFilesDescribeThemselves) {
   const ProcessResult r = run_darkcharge(
       {"simulate", "-n", "200", "--points", "5", "-q", "--seed", "3", "--state-times", "1",
        "--counts-output", "counts.csv", "--record-trajectories", "2", "--jumps-output",
-       "jumps.csv", "-o", "out.csv"},
+       "jumps.csv", "-o", "out.csv", "--sampling", "trajectories"},
       dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* file : {"counts.csv", "jumps.csv", "out.csv"}) {
@@ -67,7 +67,7 @@ TEST(CliRunOutputs, CountsAndJumpsFilesDescribeThemselves) {
   }
   EXPECT_NE(read_file(dir / "counts.csv").find("\nt,n,P,P_err\n"), std::string::npos);
   EXPECT_NE(read_file(dir / "jumps.csv").find("\ntrajectory,t,channel,M\n"), std::string::npos);
-  EXPECT_NE(read_file(dir / "out.csv").find("\n# trajectories-run=200 stop=completed\n"),
+  EXPECT_NE(read_file(dir / "out.csv").find("\n# trajectories-run=200 stop=completed sampling=trajectories\n"),
             std::string::npos);
 }
 
@@ -99,6 +99,40 @@ TEST(CliRunOutputs, SigintSavesTheCheckpointAndResumesToTheSameBytes) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(data_rows(read_file(dir / "part.csv")), data_rows(read_file(dir / "full.csv")));
   EXPECT_FALSE(file_exists(dir / "run.ck")) << "a completed run removes its checkpoint";
+}
+
+
+// At nbar = 0 the default is the exact cascade: the header says so, every error is 0 with
+// method "exact", the summary records it; asking for it at nbar > 0 is refused, naming the
+// option, with nothing written.
+TEST(CliRunOutputs, CascadeIsTheDefaultAtZeroTemperature) {
+  TemporaryDirectory dir;
+  const ProcessResult r = run_darkcharge(
+      {"simulate", "--nb", "3", "--nc", "12", "--points", "6", "-q", "-o", "out.csv",
+       "--summary", "out.json", "--observables", "E_B,S_B,F_em"},
+      dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string csv = read_file(dir / "out.csv");
+  EXPECT_NE(csv.find("\n# trajectories-run=0 stop=exact sampling=cascade\n"), std::string::npos);
+  EXPECT_NE(csv.find("E_B=exact S_B=exact F_em=exact"), std::string::npos);
+  std::istringstream rows(data_rows(csv));
+  std::string line;
+  std::getline(rows, line);  // column names
+  int values = 0;
+  while (std::getline(rows, line)) {
+    std::vector<std::string> field;
+    std::istringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, ',');) field.push_back(cell);
+    for (std::size_t i = 2; i < field.size(); i += 2, ++values) EXPECT_EQ(field[i], "0") << line;
+  }
+  EXPECT_EQ(values, 6 * 3);
+  EXPECT_NE(read_file(dir / "out.json").find("\"sampling\": \"cascade\""), std::string::npos);
+
+  const ProcessResult refused = run_darkcharge(
+      {"simulate", "--nbar", "0.5", "--sampling", "cascade", "-q", "-o", "hot.csv"}, dir.path());
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--sampling cascade needs nbar = 0"), std::string::npos) << refused.err;
+  EXPECT_FALSE(file_exists(dir / "hot.csv"));
 }
 
 }  // namespace

@@ -318,10 +318,12 @@ TEST(CliSafety, AuditCasesAreRefusedNamingTheOption) {
       {{"simulate", "--nbar", "1e400"}, "--nbar"},
       {{"simulate", "--t-max", "1e999"}, "--t-max"},
       // Memory: limits given explicitly so the case does not depend on this machine's RAM.
-      {{"simulate", "--points", "1000000", "--trajectories", "100", "--max-memory", "8"},
+      // Trajectory memory (at nbar = 0 the default is the exact cascade, far smaller).
+      {{"simulate", "--points", "1000000", "--trajectories", "100", "--max-memory", "8",
+        "--sampling", "trajectories"},
        "--max-memory"},
-      {{"simulate", "--nb", "100", "--nc", "100", "--state-times", "1", "--state-output",
-        "st.csv", "--max-memory", "2"},
+      {{"simulate", "--nb", "100", "--nc", "100", "--state-times", "0.1", "--state-output",
+        "st.csv", "--max-memory", "2", "--sampling", "trajectories"},
        "--max-memory"},
       {{"simulate", "--nb", "20000", "--nc", "1", "--nbar", "1"}, "--observables"},
       // Time: ~1.7e12 jumps (nbar = 1e6, 10^4 trajectories); exact over t = 1e9.

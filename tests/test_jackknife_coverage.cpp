@@ -30,6 +30,7 @@ TEST(Jackknife, ErrorBarsCoverTheExactValueAtTheNominalRate) {
   int within1 = 0, within2 = 0, total = 0;
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
     EnsembleOptions options;
+    options.sampling = Sampling::trajectories;  // the engine under test
     options.trajectories = 1000;
     options.blocks = 20;
     options.seed = seed;

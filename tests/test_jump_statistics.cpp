@@ -51,6 +51,7 @@ TEST(JumpStatistics, ZeroTemperatureCascadeAgreesWithTheReference) {
   const TimeGrid grid{0.5, 51};
   ASSERT_EQ(ref.time.size(), 51u);
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   options.trajectories = 20000;
   options.seed = 2024;
   options.observables = {"E_B", "sigma_B", "I_em", "N_em", "F_em"};
@@ -69,6 +70,7 @@ TEST(JumpStatistics, SpreadAndCurrentsAgreeWithTheExactSolver) {
                              testing::make_model(1, 5, 0.3, BatteryInit::ground)}) {
     const TimeGrid grid{1.5, 21};
     EnsembleOptions options;
+    options.sampling = Sampling::trajectories;  // the engine under test
     options.trajectories = 20000;
     options.seed = 77;
     options.observables = {"sigma_B", "I_em", "I_abs"};
@@ -90,6 +92,7 @@ TEST(JumpStatistics, CountsFollowFromTheEnergyBalance) {
                              testing::make_model(3, 7, 0.0, BatteryInit::ground)}) {
     const TimeGrid grid{2.0, 41};
     EnsembleOptions options;
+    options.sampling = Sampling::trajectories;  // the engine under test
     options.trajectories = 3000;
     options.observables = {"E_B", "E_C", "N_em", "N_abs", "I_abs"};
     const TimeSeries s = simulate(model, grid, options);
@@ -115,6 +118,7 @@ TEST(JumpStatistics, CountDistributionAndJumpRecordsAgreeWithEachOther) {
   const Model model = testing::make_model(2, 4, 0.5, BatteryInit::thermal);
   const TimeGrid grid{1.0, 11};
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   options.trajectories = 400;
   options.observables = {"N_em"};
   options.count_times = {0.3, 1.0};
@@ -153,6 +157,7 @@ TEST(JumpStatistics, IdenticalForAnyThreadCount) {
   const Model model = testing::make_model(2, 6, 0.4, BatteryInit::thermal);
   const TimeGrid grid{1.0, 11};
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   options.trajectories = 500;
   options.observables = {"sigma_B", "I_em", "I_abs", "N_em", "N_abs", "F_em"};
   options.count_times = {0.5};
@@ -206,6 +211,7 @@ TEST(JumpStatistics, ErrorBarsCoverTheExactValueAtTheNominalRate) {
                                 {"I_abs", 0.683, 0.954}};
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
     EnsembleOptions options;
+    options.sampling = Sampling::trajectories;  // the engine under test
     options.trajectories = 1000;
     options.blocks = 20;
     options.seed = seed;
@@ -256,6 +262,7 @@ TEST(JumpStatistics, CountErrorBarsCoverTheExactCascade) {
   std::vector<Tally> tallies = {{"N_em", 0.683, 0.954}, {"F_em", 0.670, 0.940}};
   for (std::uint64_t seed = 1; seed <= 200; ++seed) {
     EnsembleOptions options;
+    options.sampling = Sampling::trajectories;  // the engine under test
     options.trajectories = 1000;
     options.blocks = 20;
     options.seed = seed;

@@ -50,6 +50,7 @@ TEST(LinearErrorBounds, EveryLinearColumnGetsItsFloor) {
   const Model m = testing::make_model(2, 10, 0.0, BatteryInit::ground);
   const TimeGrid grid{3.0, 7};
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   options.trajectories = 200;
   options.seed = 17;
   options.observables = {"E_B", "E_C", "P_B", "W_open", "dark", "I_em", "I_abs", "N_em", "N_abs"};

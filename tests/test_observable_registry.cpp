@@ -36,6 +36,7 @@ TEST(ObservableRegistry, NamesAreUniqueAndEveryUnitCanBeMade) {
   Model model;
   TimeGrid grid{1.0, 3};
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   const ObservableContext context{model, grid, options};
   for (const auto& info : observable_registry()) {
     EXPECT_TRUE(names.insert(info.name).second) << info.name;
@@ -56,6 +57,7 @@ TEST(ObservableRegistry, UnknownNamesAreRefusedByName) {
 TEST(ObservableRegistry, PlanComputesPowerForPeaksAndDensityForStates) {
   Model model;
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   ObservablePlan plan = plan_observables(model, {"E_B"}, false, options);
   EXPECT_EQ(plan.columns, std::vector<std::string>({"E_B"}));
   EXPECT_EQ(options.observables, std::vector<std::string>({"E_B", "P_B"}));
@@ -70,6 +72,7 @@ TEST(ObservableRegistry, DefaultLeavesNegativityOutForWideSystemsWithANote) {
   model.n_battery = 100;
   model.n_charger = 100;
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   const ObservablePlan plan = plan_observables(model, {}, false, options);
   EXPECT_EQ(plan.notes.size(), 1u);
   for (const auto& c : plan.columns) EXPECT_TRUE(c != "S_B" && c != "dS_B_dt") << c;

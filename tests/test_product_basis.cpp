@@ -153,6 +153,7 @@ TEST(ProductBasis, ErgotropyAtThousandsOfSpinsIsNoLongerRefused) {
   model.n_battery = 400;
   model.n_charger = 2000;
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   options.trajectories = 8;
   options.threads = 2;
   options.ergotropy = true;

@@ -12,6 +12,7 @@ namespace {
 TimeSeries run(int threads, std::uint64_t seed) {
   const Model model = testing::make_model(3, 7, 0.4, BatteryInit::thermal);
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   options.trajectories = 3001;  // not a multiple of the block count
   options.seed = seed;
   options.threads = threads;
@@ -49,6 +50,8 @@ namespace {
 TEST(Reproducibility, CountingFastPathMatchesTheGeneralPath) {
   const Model model = testing::make_model(3, 9, 0.0, BatteryInit::ground);
   EnsembleOptions counting, general;
+  counting.sampling = Sampling::trajectories;  // the engine under test
+  general.sampling = Sampling::trajectories;  // the engine under test
   counting.trajectories = general.trajectories = 5000;
   counting.ergotropy = counting.entanglement = false;
   general.entanglement = false;  // W_B needs every trajectory's state: general path

@@ -96,6 +96,7 @@ TEST(SteadyState, LongTrajectoryRunsAgree) {
   for (const Model& m : {make_model(3, 6, 0.4, BatteryInit::thermal),
                          make_model(1, 1, 0.5, BatteryInit::ground)}) {
     EnsembleOptions options;
+    options.sampling = Sampling::trajectories;  // the engine under test
     options.trajectories = 20000;
     options.seed = 99;
     options.entanglement = false;

@@ -82,6 +82,7 @@ class TrajectoryVsExact : public ::testing::TestWithParam<Case> {};
 TEST_P(TrajectoryVsExact, AgreeWithinStandardErrors) {
   const Case c = GetParam();
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   options.trajectories = 20000;
   options.seed = 12345;
   int comparisons = 0;
@@ -121,6 +122,7 @@ class TrajectoryVsCoupledExact : public ::testing::TestWithParam<Case> {};
 double large_case_worst_z(const Case& c, const std::vector<std::string>& skip,
                           int& comparisons) {
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   options.trajectories = 4000;
   options.seed = 2024;
   const Model model = to_model(c);
@@ -167,6 +169,7 @@ TEST(TrajectoryVsExactControl, DetectsAWrongRate) {
   Model wrong = exact_model;
   wrong.gamma = 0.8;
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   options.trajectories = 20000;
   const TimeSeries traj = simulate(wrong, TimeGrid{1.0, 11}, options);
   const TimeSeries exact = solve_exact(exact_model, TimeGrid{1.0, 11});

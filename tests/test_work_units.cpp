@@ -46,6 +46,7 @@ struct Case {
   TimeGrid grid{1.0, 11};
   EnsembleOptions options;
   Case() {
+    options.sampling = Sampling::trajectories;  // the engine under test
     options.trajectories = 1000;  // 32 blocks of 31-32: 33 units of 31 (unit 32 has 8)
     options.seed = 11;
     options.observables = {"E_B", "P_B", "W_B", "S_B", "sigma_B", "F_em"};
@@ -57,6 +58,7 @@ struct Case {
 
 TEST(WorkUnits, LayoutCoversEveryTrajectoryOnce) {
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   for (long n : {1L, 5L, 31L, 32L, 33L, 1000L, 10000L, 200001L}) {
     options.trajectories = n;
     const WorkLayout layout = work_layout(options);
@@ -121,6 +123,7 @@ TEST(WorkUnits, TargetErrorStopsAtTheSamePointForAnyThreadCount) {
   const Model model = testing::make_model(2, 5, 0.4, BatteryInit::thermal);
   const TimeGrid grid{1.0, 11};
   EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
   options.trajectories = 100000;
   options.observables = {"E_B", "P_B", "sigma_B"};
   options.target_errors = {{"E_B", 0.01}, {"sigma_B", 0.02}};

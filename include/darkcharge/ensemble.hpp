@@ -20,7 +20,34 @@
 
 namespace darkcharge {
 
+/// How run_ensemble() samples the master equation's unravelling.
+enum class Sampling {
+  /// `cascade` when it applies (nbar = 0) and its estimated cost fits
+  /// EnsembleOptions::cascade_budget_seconds, otherwise `trajectories`.
+  automatic,
+  /// Quantum-jump trajectories, averaged with error bars (any nbar).
+  trajectories,
+  /// nbar = 0 only: no sampling at all. Every trajectory that has emitted k quanta holds the
+  /// same state psi(M0 - k, t) (zero_temperature_cascade.hpp), so the trajectory average is
+  /// sum_k P(k, t) |psi><psi| with P the exactly integrated distribution of the emitted
+  /// count -- the Rao-Blackwell limit of the trajectory estimator. Every column, the
+  /// emission record's statistics (N_em, F_em, P(n, t)) included, comes out exact (error 0,
+  /// error method "exact"); only the jump records (record_trajectories) are drawn.
+  cascade,
+};
+/// "auto", "trajectories", "cascade".
+Sampling parse_sampling(const std::string& name);
+const char* to_string(Sampling sampling);
+
 struct EnsembleOptions {
+  /// Sampling::automatic picks the exact cascade at nbar = 0 when it is cheap enough.
+  Sampling sampling = Sampling::automatic;
+  /// Largest estimated single-core cost (seconds, estimate_coupled_exact_cost) at which
+  /// Sampling::automatic takes the cascade; the estimate is pessimistic by ~3x.
+  double cascade_budget_seconds = 120;
+  /// The cascade path builds EnsembleResult::density only at the grid times nearest these
+  /// (the trajectory path keeps it at every time when S_B is computed).
+  std::vector<double> state_times;
   long trajectories = 10000;  ///< number of trajectories n
   std::uint64_t seed = 1;     ///< master seed; trajectory k uses (seed, k) only
   int threads = 0;            ///< OpenMP threads; 0 = OpenMP's default
@@ -120,11 +147,27 @@ struct EnsembleResult {
   };
   std::vector<RecordedJump> jumps;
   /// Trajectories in the result, and why the run stopped: "completed", "target-error"
-  /// (every EnsembleOptions::target_errors bound met), "time-limit" or "incomplete" (units
-  /// excluded by EnsembleOptions::run_unit).
+  /// (every EnsembleOptions::target_errors bound met), "time-limit", "incomplete" (units
+  /// excluded by EnsembleOptions::run_unit), or "exact" (Sampling::cascade: nothing was
+  /// sampled, trajectories_run is 0).
   long trajectories_run = 0;
   std::string stop_reason;
+  /// How the result was obtained (Sampling::trajectories or Sampling::cascade) and what
+  /// the user should know about it (e.g. why the cascade was or was not taken).
+  Sampling sampling = Sampling::trajectories;
+  std::vector<std::string> notes;
 };
+
+/// The sampling run_ensemble() will use for these options (resolves Sampling::automatic),
+/// and the reason, for notes. Throws InvalidArgument for Sampling::cascade at nbar > 0.
+struct SamplingChoice {
+  Sampling sampling;
+  std::string reason;
+  /// For Sampling::cascade: its estimated single-core seconds and peak memory (GiB).
+  double seconds = 0, memory_gib = 0;
+};
+SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
+                               const EnsembleOptions& options);
 
 /// Largest trajectory count: trajectories x blocks (block boundaries) stays inside 64 bits.
 constexpr long kMaxTrajectories = 1'000'000'000'000'000L;

@@ -254,7 +254,8 @@ def _tqdm_progress(total, desc):
 
 def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamma=1.0,
              omega=1.0, t_max=None, points=201, trajectories=10000, seed=1, threads=None,
-             observables=None, state_times=None, sectors=False, progress=False):
+             observables=None, state_times=None, sectors=False, sampling="auto",
+             progress=False):
     """Quantum-jump trajectories, averaged with errors (``darkcharge simulate``).
 
     nb, nc: battery and charger spins; nbar or temperature (T in hbar omega / k_B, sets
@@ -266,7 +267,10 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     N_abs, F_em only on request; leaving out W_B, W_B_sym, S_B, dS_B_dt is faster);
     state_times: times at which to keep the averaged state (battery_state,
     joint_state); sectors: keep total-J sector populations (r.sectors); progress: a tqdm
-    bar, or a callable(done, total).
+    bar, or a callable(done, total); sampling: "auto" (at nbar = 0 the exact cascade when
+    cheap, else trajectories), "trajectories", or "cascade" (nbar = 0 only: the
+    distribution of the emitted count integrated instead of sampled; every column exact,
+    errors 0), as the CLI's --sampling.
     """
     call = _call_line("simulate", {k: v for k, v in locals().items() if k != "progress"})
     n = _nbar(nbar, temperature, omega)
@@ -283,7 +287,7 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
                                  _integer("points", points),
                                  _integer("trajectories", trajectories), _integer("seed", seed),
                                  0 if threads is None else _integer("threads", threads), names,
-                                 times, bool(sectors), callback)
+                                 times, bool(sectors), str(sampling), callback)
     finally:
         if bar is not None:
             bar.close()
@@ -298,6 +302,7 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
                     "final_time": float(raw["t"][-1]), "final": _final(raw),
                     "trajectories_run": raw["trajectories_run"],
                     "stop_reason": raw["stop_reason"],
+                    "sampling": raw["sampling"],
                     "peaks": dict(raw["peaks"], note=PEAKS_NOTE)})
     return Result(raw, summary, 0.5 * nc, 0.5 * nb)
 

@@ -141,7 +141,7 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
                       double omega, double t_max, int points, long trajectories,
                       std::uint64_t seed, int threads, const std::vector<std::string>& observables,
                       const std::vector<double>& state_times, bool sectors,
-                      const py::object& progress) {
+                      const std::string& sampling, const py::object& progress) {
   const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega);
   const TimeGrid grid{t_max, points};
   validate(model);
@@ -153,7 +153,9 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   options.trajectories = trajectories;
   options.seed = seed;
   options.threads = threads;
-  const std::vector<std::string> notes =
+  options.sampling = parse_sampling(sampling);
+  options.state_times = state_times;
+  std::vector<std::string> notes =
       plan_accumulators(model, observables, !state_times.empty(), sectors, options);
   std::atomic<bool> stop{false};
   std::atomic<long> done{0}, total{0};
@@ -172,7 +174,9 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
 
   py::dict out = series_to_python(select_columns(r.series, observables));
   out["peaks"] = peaks_to_python(r.peaks);
+  notes.insert(notes.end(), r.notes.begin(), r.notes.end());
   out["notes"] = notes;
+  out["sampling"] = to_string(r.sampling);
   out["trajectories_run"] = r.trajectories_run;
   out["stop_reason"] = r.stop_reason;
   out["threads"] = threads > 0 ? threads : omp_get_max_threads();
@@ -286,7 +290,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("run_simulate", &run_simulate, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("t_max"),
         py::arg("points"), py::arg("trajectories"), py::arg("seed"), py::arg("threads"),
-        py::arg("observables"), py::arg("state_times"), py::arg("sectors"),
+        py::arg("observables"), py::arg("state_times"), py::arg("sectors"), py::arg("sampling"),
         py::arg("progress") = py::none());
   m.def("run_exact", &run_exact, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("t_max"),

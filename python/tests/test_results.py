@@ -80,7 +80,20 @@ def test_exact_and_simulate_agree_within_errors():
     # 20000 trajectories against the exact solver, |z| < 5 at every time (false-failure
     # rate < 1e-5 for 11 times, seed fixed).
     sim = dc.simulate(nb=1, nc=4, t_max=1.5, points=11, trajectories=20000, seed=9,
-                      observables=["E_B"])
+                      observables=["E_B"], sampling="trajectories")
     ex = dc.exact(nb=1, nc=4, t_max=1.5, points=11, observables=["E_B"])
     err = np.where(sim["E_B_err"] > 0, sim["E_B_err"], 1.0)
     assert np.all(np.abs(sim["E_B"] - ex["E_B"]) / err < 5)
+
+
+def test_cascade_sampling_is_the_exact_solution():
+    # At nbar = 0 the default (sampling="auto") integrates the emitted-count distribution
+    # instead of sampling it: the exact solver's numbers (to its 1e-13 step tolerance), errors 0.
+    sim = dc.simulate(nb=2, nc=8, t_max=1, points=11, observables=["E_B", "S_B", "W_B"])
+    ex = dc.exact(nb=2, nc=8, t_max=1, points=11, observables=["E_B", "S_B", "W_B"])
+    assert sim.summary["sampling"] == "cascade"
+    for name in ["E_B", "S_B", "W_B"]:
+        assert np.allclose(sim[name], ex[name], rtol=0, atol=1e-12)
+        assert np.all(sim[name + "_err"] == 0)
+    with pytest.raises(ValueError, match="cascade needs nbar = 0"):
+        dc.simulate(nb=2, nc=8, nbar=0.3, sampling="cascade")

@@ -12,7 +12,7 @@ import darkcharge as dc
 # Long enough that it cannot finish before the signal arrives (~minutes on 2 cores).
 LONG_RUN = ("import darkcharge, sys\n"
             "print('running', flush=True)\n"
-            "darkcharge.simulate(nb=40, nc=200, t_max=0.5, points=11, trajectories=10**8,\n"
+            "darkcharge.simulate(nb=40, nc=200, t_max=0.5, points=11, trajectories=10**8, sampling=\"trajectories\",\n"
             "                    observables=['E_B'])\n"
             "print('finished', flush=True)\n")
 
@@ -56,7 +56,7 @@ def test_gil_is_released_while_running():
 
 def test_progress_callback_counts_to_the_total():
     seen = []
-    dc.simulate(nb=20, nc=100, t_max=0.5, points=11, trajectories=40000, observables=["E_B"],
+    dc.simulate(nb=20, nc=100, t_max=0.5, points=11, trajectories=40000, observables=["E_B"], sampling="trajectories",
                 progress=lambda done, total: seen.append((done, total)))
     assert seen, "no progress reported"
     assert seen[-1] == (40000, 40000)
@@ -64,5 +64,5 @@ def test_progress_callback_counts_to_the_total():
 
 
 def test_progress_bar_with_tqdm(capsys):
-    dc.simulate(nb=2, nc=10, trajectories=2000, points=11, progress=True)
+    dc.simulate(nb=2, nc=10, trajectories=2000, points=11, sampling="trajectories", progress=True)
     assert "2000/2000" in capsys.readouterr().err

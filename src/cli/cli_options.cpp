@@ -268,6 +268,15 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
   simulate->add_option("--threads", o.ensemble.threads,
                        "OpenMP threads (default: all cores); results do not depend on it")
       ->transform(decimal_integer(1, kMaxThreads, "OpenMP runtimes fail beyond a few thousand"));
+  simulate->add_option("--sampling", o.sampling,
+                       "auto: at nbar = 0 (T = 0) the exact cascade when its estimated cost "
+                       "is under 120 single-core seconds, else trajectories. trajectories: "
+                       "quantum jumps, averaged with error bars. cascade (nbar = 0 only): every "
+                       "trajectory with k emissions holds the same state, so the distribution "
+                       "of k is integrated instead of sampled -- every column, N_em, F_em and "
+                       "--counts-output included, exact (errors 0); only --jumps-output draws "
+                       "trajectories")
+      ->check(CLI::IsMember({"auto", "trajectories", "cascade"}))->capture_default_str();
   add_simulate_outputs(*simulate, o);
   add_run_control(*simulate, o);
   simulate->callback([&o] { o.command = "simulate"; });
@@ -340,6 +349,12 @@ void finalize(Options& o) {
         "{} and nbar {} (from --nbar/--temperature); give --t-max or physical rates",
         o.model.gamma, o.model.nbar));
   o.model.battery_init = parse_battery_init(o.battery_init);
+  o.ensemble.sampling = parse_sampling(o.sampling);
+  if (o.ensemble.sampling == Sampling::cascade && o.model.nbar != 0.0)
+    throw InvalidArgument(fmt::format(
+        "--sampling cascade needs nbar = 0 (T = 0); --nbar/--temperature give nbar = {:g}. "
+        "Use --sampling trajectories (or auto)",
+        o.model.nbar));
 }
 
 }  // namespace darkcharge::cli

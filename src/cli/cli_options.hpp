@@ -36,6 +36,7 @@ struct Options {
   std::vector<double> temperatures;    // steady: sweep over T
   std::vector<double> nbar_values;     // steady: sweep over nbar
   long max_dimension = 2000;           // exact --method product: largest dimension
+  std::string sampling = "auto";       // simulate: "auto", "trajectories" or "cascade"
   std::string exact_method = "coupled";  // exact: "coupled" (default) or "product"
   std::optional<double> max_memory_gib;  // refuse larger memory estimates (default: RAM)
   double max_cpu_hours = 24;           // refuse larger CPU-time estimates

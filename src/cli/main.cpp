@@ -316,6 +316,7 @@ std::vector<std::string> plan_simulation(Options& o) {
   parse_target_errors(o);
   o.ensemble.time_limit = o.time_limit;
   if (!o.counts_output.empty()) o.ensemble.count_times = o.state_times;
+  if (need_density) o.ensemble.state_times = o.state_times;
   return notes;
 }
 
@@ -349,8 +350,8 @@ std::vector<std::string> csv_header(const Options& o, const RunOutputs& r) {
       return line.rfind("trajectories=", 0) == 0;
     });
     lines.insert(at == lines.end() ? at : at + 1,
-                 fmt::format("trajectories-run={} stop={}", r.result.trajectories_run,
-                             r.result.stop_reason));
+                 fmt::format("trajectories-run={} stop={} sampling={}", r.result.trajectories_run,
+                             r.result.stop_reason, to_string(r.result.sampling)));
   }
   // Caveats the estimators attach to a column (physical bound, rare-event floor, ...).
   for (const Column& c : r.series.columns)
@@ -414,6 +415,10 @@ int run(Options& o) {
   if (o.command == "simulate") {
     start_checkpoint(o);
     out.result = run_simulation(o);
+    for (const auto& note : out.result.notes) {
+      if (writer && !o.quiet) fmt::print(stderr, "darkcharge: note: {}\n", note);
+      notes.push_back(note);
+    }
     if (!o.checkpoint.empty() && out.result.stop_reason == "time-limit") {
       g_checkpoint.save();
       notes.push_back(fmt::format("time limit reached after {} trajectories; continue with: "
@@ -453,6 +458,7 @@ int run(Options& o) {
   if (o.command == "simulate") {
     out.summary["trajectories_run"] = out.result.trajectories_run;
     out.summary["stop_reason"] = out.result.stop_reason;
+    out.summary["sampling"] = to_string(out.result.sampling);
     if (mpi_size() > 1)
       out.summary["mpi"] = {{"ranks", mpi_size()},
                             {"reduction_seconds", last_reduction_seconds()}};

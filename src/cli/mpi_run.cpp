@@ -130,6 +130,8 @@ std::string mpi_description() {
 EnsembleResult run_distributed(const Model& model, const TimeGrid& grid,
                                const EnsembleOptions& options, const ProgressCallback& progress) {
   const int rank = mpi_rank(), size = mpi_size();
+  if (choose_sampling(model, grid, options).sampling == Sampling::cascade)  // nothing to share
+    return rank == 0 ? run_ensemble(model, grid, options, progress) : EnsembleResult{};
   const WorkLayout layout = work_layout(options);
   // With a checkpoint, a target error or a time limit the ranks go round by round (B units),
   // reducing after each so that rank 0 can save and decide; otherwise in one go.

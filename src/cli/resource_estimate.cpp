@@ -265,7 +265,15 @@ double physical_memory_gib() {
 }
 
 ResourceEstimate estimate_resources(const Options& o) {
-  if (o.command == "simulate") return simulate_estimate(o);
+  if (o.command == "simulate") {
+    const SamplingChoice choice = choose_sampling(o.model, o.grid, o.ensemble);
+    if (choice.sampling == Sampling::trajectories) return simulate_estimate(o);
+    ResourceEstimate r;
+    r.bytes = choice.memory_gib * kGiB;
+    r.cpu_seconds = choice.seconds;
+    r.work = "the exact zero-temperature cascade";
+    return r;
+  }
   // exact --method coupled estimates its own cost before any work (CoupledExactOptions).
   if (o.command == "exact") return o.exact_method == "product" ? exact_estimate(o) : ResourceEstimate{};
   return steady_estimate(o);
@@ -284,7 +292,9 @@ void check_resources(const Options& o) {
         model.n_battery, model.n_charger, scale, kMaxRateScale));
   if (o.command == "exact" && o.exact_method == "product") check_exact_dimension(o);
   if (o.command == "steady") check_steady_tables(o);
-  if (o.command == "simulate") check_simulate_tables(o);
+  if (o.command == "simulate" &&
+      choose_sampling(o.model, o.grid, o.ensemble).sampling == Sampling::trajectories)
+    check_simulate_tables(o);
   const ResourceEstimate r = estimate_resources(o);
   const double max_memory = o.max_memory_gib.value_or(physical_memory_gib());
   if (!(r.bytes <= max_memory * kGiB))
