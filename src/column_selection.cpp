@@ -42,10 +42,10 @@ bool wants(const std::vector<std::string>& requested, std::initializer_list<cons
   return requests_any(requested, std::vector<std::string>(names.begin(), names.end()));
 }
 
-std::vector<std::string> plan_accumulators(const Model& model,
+std::vector<std::string> plan_accumulators(const Model& model, const TimeGrid& grid,
                                            const std::vector<std::string>& requested,
                                            bool states, bool sectors, EnsembleOptions& options) {
-  const ObservablePlan plan = plan_observables(model, requested, states, options);
+  const ObservablePlan plan = plan_observables(model, grid, requested, states, options);
   options.sector_populations = sectors;
   return plan.notes;
 }

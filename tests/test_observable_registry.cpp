@@ -6,6 +6,8 @@
 #include <sstream>
 #include <string>
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "darkcharge/errors.hpp"
@@ -58,12 +60,25 @@ TEST(ObservableRegistry, PlanComputesPowerForPeaksAndDensityForStates) {
   Model model;
   EnsembleOptions options;
   options.sampling = Sampling::trajectories;  // the engine under test
-  ObservablePlan plan = plan_observables(model, {"E_B"}, false, options);
+  ObservablePlan plan = plan_observables(model, TimeGrid{}, {"E_B"}, false, options);
   EXPECT_EQ(plan.columns, std::vector<std::string>({"E_B"}));
   EXPECT_EQ(options.observables, std::vector<std::string>({"E_B", "P_B"}));
   EXPECT_FALSE(options.ergotropy || options.entanglement);
-  plan = plan_observables(model, {"E_B"}, true, options);
+  plan = plan_observables(model, TimeGrid{}, {"E_B"}, true, options);
   EXPECT_EQ(options.observables, std::vector<std::string>({"E_B", "P_B", "S_B"}));
+  EXPECT_TRUE(options.entanglement);
+}
+
+// At nbar = 0 the default run is the exact cascade when it is cheap (ensemble.hpp), and
+// there S_B is exact at one diagonalisation per time: it stays in by default.
+TEST(ObservableRegistry, DefaultKeepsNegativityWhereTheCascadeIsExactAndCheap) {
+  Model model;
+  model.n_battery = 100;
+  model.n_charger = 100;
+  EnsembleOptions options;  // sampling auto
+  const ObservablePlan plan = plan_observables(model, TimeGrid{0.05, 11}, {}, false, options);
+  EXPECT_TRUE(plan.notes.empty());
+  EXPECT_NE(std::find(plan.columns.begin(), plan.columns.end(), "S_B"), plan.columns.end());
   EXPECT_TRUE(options.entanglement);
 }
 
@@ -73,7 +88,7 @@ TEST(ObservableRegistry, DefaultLeavesNegativityOutForWideSystemsWithANote) {
   model.n_charger = 100;
   EnsembleOptions options;
   options.sampling = Sampling::trajectories;  // the engine under test
-  const ObservablePlan plan = plan_observables(model, {}, false, options);
+  const ObservablePlan plan = plan_observables(model, TimeGrid{}, {}, false, options);
   EXPECT_EQ(plan.notes.size(), 1u);
   for (const auto& c : plan.columns) EXPECT_TRUE(c != "S_B" && c != "dS_B_dt") << c;
   EXPECT_TRUE(options.ergotropy);

@@ -42,7 +42,7 @@ bool wants(const std::vector<std::string>& requested, std::initializer_list<cons
 /// registry's default set; S_B when `states` asks for the averaged joint state at output
 /// times) and the sector populations. Returns notes for the user (e.g. S_B left out by
 /// default at large sizes).
-std::vector<std::string> plan_accumulators(const Model& model,
+std::vector<std::string> plan_accumulators(const Model& model, const TimeGrid& grid,
                                            const std::vector<std::string>& requested,
                                            bool states, bool sectors, EnsembleOptions& options);
 

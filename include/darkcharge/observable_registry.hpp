@@ -51,9 +51,13 @@ struct ObservablePlan {
 /// Plans a run for the requested columns (empty = the default set, ObservableInfo::in_default). Sets options.observables
 /// to what must be computed: the requested columns, P_B (peak summary), and S_B when
 /// `need_density` (averaged state outputs). By default S_B and dS_B_dt are left out above
-/// 2 min(j_C, j_B) + 1 = 61 (their jackknife diagonalises rho^{T_B} per block), with a note.
-ObservablePlan plan_observables(const Model& model, const std::vector<std::string>& requested,
-                                bool need_density, EnsembleOptions& options);
+/// 2 min(j_C, j_B) + 1 = 61 (their trajectory estimate diagonalises rho^{T_B} ~100 times
+/// per block and time, and is validated only up to width 21), with a note -- unless the
+/// run takes the exact nbar = 0 cascade (choose_sampling(), S_B included, within budget),
+/// where S_B is exact and costs one diagonalisation per time.
+ObservablePlan plan_observables(const Model& model, const TimeGrid& grid,
+                                const std::vector<std::string>& requested, bool need_density,
+                                EnsembleOptions& options);
 
 /// True when `requested` is empty (all) or names any of `names`.
 bool requests_any(const std::vector<std::string>& requested,

@@ -156,7 +156,7 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   options.sampling = parse_sampling(sampling);
   options.state_times = state_times;
   std::vector<std::string> notes =
-      plan_accumulators(model, observables, !state_times.empty(), sectors, options);
+      plan_accumulators(model, grid, observables, !state_times.empty(), sectors, options);
   std::atomic<bool> stop{false};
   std::atomic<long> done{0}, total{0};
   options.stop = &stop;

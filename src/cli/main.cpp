@@ -311,7 +311,7 @@ EnsembleResult run_simulation(const Options& o) {
 /// emission counts); returns notes for the user.
 std::vector<std::string> plan_simulation(Options& o) {
   const bool need_density = !o.state_output.empty() || !o.joint_state_output.empty();
-  std::vector<std::string> notes = plan_accumulators(o.model, o.observables, need_density,
+  std::vector<std::string> notes = plan_accumulators(o.model, o.grid, o.observables, need_density,
                                                      !o.sectors_output.empty(), o.ensemble);
   parse_target_errors(o);
   o.ensemble.time_limit = o.time_limit;

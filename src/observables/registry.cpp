@@ -115,17 +115,34 @@ bool requests_any(const std::vector<std::string>& requested,
   return false;
 }
 
-ObservablePlan plan_observables(const Model& model, const std::vector<std::string>& requested,
-                                bool need_density, EnsembleOptions& options) {
+namespace {
+
+/// Whether the default columns, S_B included, would be computed by the exact cascade.
+bool cascade_gives_default_negativity(const Model& model, const TimeGrid& grid,
+                                      const EnsembleOptions& options) {
+  EnsembleOptions probe;
+  probe.sampling = options.sampling;
+  probe.cascade_budget_seconds = options.cascade_budget_seconds;
+  for (const auto& info : kRegistry)
+    if (info.in_default) probe.observables.push_back(info.name);
+  return choose_sampling(model, grid, probe).sampling == Sampling::cascade;
+}
+
+}  // namespace
+
+ObservablePlan plan_observables(const Model& model, const TimeGrid& grid,
+                                const std::vector<std::string>& requested, bool need_density,
+                                EnsembleOptions& options) {
   validate_observables(requested);
   ObservablePlan plan;
   const int width = std::min(model.n_charger, model.n_battery) + 1;  // 2 min(j_C,j_B)+1
-  const bool drop_entanglement =
-      requested.empty() && !need_density && width > kDefaultEntanglementWidth;
+  const bool drop_entanglement = requested.empty() && !need_density &&
+                                 width > kDefaultEntanglementWidth &&
+                                 !cascade_gives_default_negativity(model, grid, options);
   if (drop_entanglement)
     plan.notes.push_back(fmt::format(
-        "S_B and dS_B_dt left out by default for 2 min(j_C, j_B) + 1 = {} > {}; request them "
-        "with --observables",
+        "S_B and dS_B_dt left out by default for 2 min(j_C, j_B) + 1 = {} > {} (and no exact "
+        "nbar = 0 cascade within budget); request them with --observables",
         width, kDefaultEntanglementWidth));
   options.observables.clear();
   for (const auto& info : kRegistry) {
