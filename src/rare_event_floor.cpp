@@ -92,4 +92,13 @@ void apply_dominance_bound(Column& column, const std::vector<BlockDominance>& by
       raised);
 }
 
+void add_tail_caveat(Column& column, double worst_coverage) {
+  column.note += fmt::format(
+      "{}Sampled at nbar = 0: at the tail of the burst, where a few lingering trajectories "
+      "carry the variance, these errors under-cover (measured coverage of +-2 errors {:.2f} "
+      "at the worst time, N_B = 20, N_C = 100, 1000 trajectories); --sampling cascade gives "
+      "the exact value.",
+      column.note.empty() ? "" : " ", worst_coverage);
+}
+
 }  // namespace darkcharge

@@ -41,7 +41,8 @@ EXACT_MAX_DIM = 70  # product dimension (N_C+1)(N_B+1) up to which exact overlay
 
 class Engine:
     """The engine through the Python module, with a cache (panels share runs). simulate()
-    and exact() return (columns as a dict of arrays, the summary dict); steady() the columns."""
+    always draws trajectories (sampling="trajectories"; at nbar = 0 the module's default would
+    be the exact cascade, which the figures overlay as "exact" instead) and exact() return (columns as a dict of arrays, the summary dict); steady() the columns."""
 
     def __init__(self, threads):
         self.threads = threads
@@ -68,7 +69,7 @@ class Engine:
         r = self._run(key, darkcharge.simulate, nb=nb, nc=nc, temperature=float(temperature),
                       battery_init=init, t_max=float(t_max), points=points,
                       trajectories=trajectories, seed=seed, threads=self.threads,
-                      observables=observables)
+                      observables=observables, sampling="trajectories")
         return self._columns(r), r.summary
 
     def exact(self, nb, nc, t_max, points, temperature=0.0, init="ground", observables=None):

@@ -10,6 +10,7 @@
 #include "darkcharge/bounded_estimate.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/observable.hpp"
+#include "darkcharge/rare_event_floor.hpp"
 
 namespace darkcharge {
 namespace {
@@ -27,6 +28,7 @@ class EmissionFanoFactor : public Observable {
       return m[0] > 0 ? (m[1] - m[0] * m[0]) / m[0] : std::nan("");
     });
     enforce_lower_bound(fano);
+    if (sums.model().nbar == 0.0) add_tail_caveat(fano, 0.33);
     out.result.series.columns.push_back(std::move(fano));
   }
 };

@@ -11,6 +11,7 @@
 #include "darkcharge/bounded_estimate.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/observable.hpp"
+#include "darkcharge/rare_event_floor.hpp"
 
 namespace darkcharge {
 namespace {
@@ -29,6 +30,7 @@ class EnergySpread : public Observable {
           return std::sqrt(std::fmax(0.0, m[1] - m[0] * m[0])) / model.n_battery;
         });
     enforce_lower_bound(spread);
+    if (sums.model().nbar == 0.0) add_tail_caveat(spread, 0.76);
     out.result.series.columns.push_back(std::move(spread));
   }
 };
