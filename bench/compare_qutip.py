@@ -3,6 +3,11 @@
 
 Usage: bench/compare_qutip.py [path/to/darkcharge]   (default: build/darkcharge)
 
+Table 1 (trajectories against trajectories) runs darkcharge with --sampling trajectories,
+E_B only and then every default column. Table 2 (the default run: at nbar = 0 the exact
+cascade, every default column, errors 0) compares wall times with QuTiP mesolve (exact,
+E_B only) and mcsolve (500 trajectories, E_B only, an error of ~0.01).
+
 For each case: QuTiP mcsolve (serial_map: one core) and `darkcharge simulate --threads 1`
 compute E_B(t) of the Quach-Munro battery (battery ground, charger up) on the same grid.
 Both report trajectories per second (wall clock, best of the timed runs); the table prints
@@ -61,13 +66,44 @@ def qutip_run(nb, nc, nbar, t_max, points, ntraj):
     return ntraj / seconds, float(np.real(result.expect[0][-1]))
 
 
-def darkcharge_run(nb, nc, nbar, t_max, points, ntraj):
+def qutip_mesolve_seconds(nb, nc, nbar, t_max, points):
+    jc, jb = nc / 2, nb / 2
+    lc, zc = collective(jc)
+    lb, zb = collective(jb)
+    ic, ib = qt.qeye(lc.shape[0]), qt.qeye(lb.shape[0])
+    lower = qt.tensor(lc, ib) + qt.tensor(ic, lb)
+    zb_full = qt.tensor(ic, zb)
+    h = qt.tensor(zc, ib) + zb_full
+    c_ops = [np.sqrt(2 * (nbar + 1)) * lower]
+    if nbar > 0:
+        c_ops.append(np.sqrt(2 * nbar) * lower.dag())
+    psi0 = qt.tensor(qt.basis(lc.shape[0], 0), qt.basis(lb.shape[0], lb.shape[0] - 1))
+    e_b = zb_full / nb + 0.5 * qt.tensor(ic, ib)
+    start = time.perf_counter()
+    result = qt.mesolve(h, psi0, np.linspace(0, t_max, points), c_ops, [e_b])
+    return time.perf_counter() - start, float(np.real(result.expect[0][-1]))
+
+
+def darkcharge_seconds(args):
+    """Wall time of one darkcharge command (best of 3) and its CSV."""
+    best = None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "run.csv")
+        for _ in range(3):
+            start = time.perf_counter()
+            subprocess.run([DARKCHARGE] + args + ["--threads", "1", "-q", "-o", out], check=True)
+            seconds = time.perf_counter() - start
+            best = seconds if best is None else min(best, seconds)
+        return best, read_csv(out)
+
+
+def darkcharge_run(nb, nc, nbar, t_max, points, ntraj, columns=("--observables", "E_B")):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run.csv")
         cmd = [DARKCHARGE, "simulate", "--nb", str(nb), "--nc", str(nc), "--nbar", str(nbar),
                "--battery-init", "ground", "--t-max", str(t_max), "--points", str(points),
-               "--trajectories", str(ntraj), "--threads", "1", "--observables", "E_B", "-q",
-               "-o", out]
+               "--trajectories", str(ntraj), "--threads", "1", "--sampling", "trajectories",
+               "-q", "-o", out] + list(columns)
         start = time.perf_counter()
         subprocess.run(cmd, check=True)
         seconds = time.perf_counter() - start
@@ -85,15 +121,35 @@ def read_csv(path):
 
 
 def main():
-    print("| N_B | N_C | nbar | points | QuTiP traj/s | darkcharge traj/s | ratio | "
-          "E_B(t_max) QuTiP | E_B(t_max) darkcharge |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| N_B | N_C | nbar | points | QuTiP traj/s | darkcharge traj/s (E_B) | ratio | "
+          "darkcharge traj/s (every default column) | ratio | E_B(t_max) QuTiP | "
+          "E_B(t_max) darkcharge |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    q_times = {}
     for nb, nc, nbar, t_max, points, n_qutip, n_dc in CASES:
         q_rate, q_eb = qutip_run(nb, nc, nbar, t_max, points, n_qutip)
+        q_times[(nb, nc, nbar)] = n_qutip / q_rate
         d_rate, d_eb, d_err = darkcharge_run(nb, nc, nbar, t_max, points, n_dc)
+        a_rate, _, _ = darkcharge_run(nb, nc, nbar, t_max, points, max(n_dc // 10, 1000), ())
         print(f"| {nb} | {nc} | {nbar} | {points} | {q_rate:.1f} | {d_rate:.0f} | "
-              f"{d_rate / q_rate:.0f}x | {q_eb:.4f} (n={n_qutip}) | {d_eb:.4f} +- {d_err:.4f} |",
-              flush=True)
+              f"{d_rate / q_rate:.0f}x | {a_rate:.0f} | {a_rate / q_rate:.0f}x | "
+              f"{q_eb:.4f} (n={n_qutip}) | {d_eb:.4f} +- {d_err:.4f} |", flush=True)
+    print()
+    print("| N_B | N_C | nbar | points | darkcharge default run (every default column) | "
+          "QuTiP mesolve (E_B) | QuTiP mcsolve, 500 traj (E_B) | E_B(t_max) darkcharge | "
+          "E_B(t_max) mesolve |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for nb, nc, nbar, t_max, points, n_qutip, _ in CASES:
+        if nbar != 0.0:
+            continue
+        d_sec, data = darkcharge_seconds(
+            ["simulate", "--nb", str(nb), "--nc", str(nc), "--battery-init", "ground",
+             "--t-max", str(t_max), "--points", str(points)])
+        m_sec, m_eb = qutip_mesolve_seconds(nb, nc, nbar, t_max, points)
+        mc_sec = q_times[(nb, nc, nbar)] * 500 / n_qutip
+        print(f"| {nb} | {nc} | {nbar} | {points} | {d_sec:.3f} s (exact, errors 0) | "
+              f"{m_sec:.3f} s ({m_sec / d_sec:.0f}x) | {mc_sec:.1f} s ({mc_sec / d_sec:.0f}x) | "
+              f"{data['E_B'][-1]:.6f} | {m_eb:.6f} |", flush=True)
 
 
 if __name__ == "__main__":

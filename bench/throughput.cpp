@@ -1,6 +1,8 @@
-// Throughput benchmark of the trajectory engine (issue targets, README "Performance").
+// Throughput benchmark of the trajectory engine and of the exact nbar = 0 cascade
+// (Sampling::cascade, cases "cascade-*"; issue targets, README "Performance").
 // Usage: darkcharge_bench [case ...]; with no argument runs every case. Wall-clock timing
 // of the library's simulate(); best of `repeats` runs to reduce noise from the machine.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +26,7 @@ struct BenchCase {
   int repeats;
   std::string target;
   std::string observables = "linear";  // "linear" (E_B,E_C,P_B,W_open,dark), "+W", "+W+S"
+  Sampling sampling = Sampling::trajectories;
 };
 
 const std::vector<BenchCase> kCases = {
@@ -45,6 +48,13 @@ const std::vector<BenchCase> kCases = {
     {"nb1000-nc10000-W-2threads", 1000, 10000, 0.0, 0.005, 51, 500, 2, 3, "W_B: < 30 s, < 1 GiB", "+W"},
     {"nb100-nc1000-t0.3-W-2threads", 100, 1000, 0.0, 0.3, 31, 2000, 2, 5, "default columns: >= 1.8x", "+W"},
     {"nb100-nc1000-t0.3-W-1thread", 100, 1000, 0.0, 0.3, 31, 2000, 1, 5, "(2 vs 1 thread)", "+W"},
+    // The exact cascade, simulate's default at nbar = 0 (no trajectories: "traj" is unused).
+    {"cascade-small-all-1thread", 2, 10, 0.0, 3.0, 301, 0, 1, 5, "every column exact", "+W+S", Sampling::cascade},
+    {"cascade-small-linear-1thread", 2, 10, 0.0, 3.0, 301, 0, 1, 5, "(linear columns)", "linear", Sampling::cascade},
+    {"cascade-nb100-burst-S-2threads", 100, 1000, 0.0, 0.02, 21, 0, 2, 1, "S_B: < 60 s, < 2 GiB", "+W+S", Sampling::cascade},
+    {"cascade-nb200-burst-S-2threads", 200, 2000, 0.0, 0.01, 21, 0, 2, 1, "S_B: < 10 min", "+W+S", Sampling::cascade},
+    {"cascade-nb100-default-2threads", 100, 1000, 0.0, 0.06, 201, 0, 2, 1, "default run: >= 1.8x", "+W+S", Sampling::cascade},
+    {"cascade-nb100-default-1thread", 100, 1000, 0.0, 0.06, 201, 0, 1, 1, "(2 vs 1 thread)", "+W+S", Sampling::cascade},
 };
 
 double run(const BenchCase& c) {
@@ -53,8 +63,8 @@ double run(const BenchCase& c) {
   model.n_charger = c.nc;
   model.nbar = c.nbar;
   EnsembleOptions options;
-  options.sampling = Sampling::trajectories;  // the engine under test
-  options.trajectories = c.trajectories;
+  options.sampling = c.sampling;
+  options.trajectories = std::max(1L, c.trajectories);
   options.threads = c.threads;
   options.ergotropy = c.observables.find("+W") != std::string::npos;
   options.entanglement = c.observables.find("+S") != std::string::npos;
@@ -82,6 +92,7 @@ int main(int argc, char** argv) {
     fmt::print("{:<28} {:>5} {:>6} {:>5} {:>6} {:>6} {:>7} {:>7} {:>9} {:>10.3f} {:>10.0f}  {}\n",
                c.name, c.nb, c.nc, c.nbar, c.t_max, c.points, c.observables, c.threads,
                c.trajectories, seconds, c.trajectories / seconds, c.target);
+    // (cascade cases: traj = 0, traj/s = 0; only the seconds count)
     std::fflush(stdout);
   }
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <exception>
 #include <map>
 
@@ -45,8 +46,10 @@ class BlockObserver : public TrajectoryObserver {
     m_count_ = static_cast<long>(std::lround(2 * m_max)) + 1;
     if (plan.model.nbar == 0.0 && means_only_ &&
         m_count_ * plan.grid.points <= kMaxKnownStates) {
-      known_count_.assign(m_count_ * plan.grid.points, 0);
-      known_values_.assign(known_count_.size() * plan.width, 0.0);
+      words_ = (plan.grid.points + 63) / 64;
+      known_bits_.assign(m_count_ * words_, 0);
+      count_change_.assign(m_count_ * (plan.grid.points + 1), 0);
+      known_values_.assign(m_count_ * plan.grid.points * plan.width, 0.0);
     }
   }
 
@@ -54,13 +57,17 @@ class BlockObserver : public TrajectoryObserver {
     for (BlockRecord* r : records_) r->begin_trajectory(k);
   }
 
-  bool state_is_function_of_m() const override { return !known_count_.empty(); }
+  bool state_is_function_of_m() const override { return !known_bits_.empty(); }
 
-  bool count_if_known(int g, double total_m) override {
-    long& count = known_count_[index(g, total_m)];
-    if (count == 0) return false;
-    ++count;
-    return true;
+  int count_known_run(int begin, int end, double total_m) override {
+    const std::size_t m = m_index(total_m);
+    const int stop = std::min(end, first_unknown(m, begin));
+    if (stop > begin) {  // counted as a run: +1 from begin, -1 from stop (prefix sums later)
+      long* change = &count_change_[m * (plan_.grid.points + 1)];
+      ++change[begin];
+      --change[stop];
+    }
+    return stop;
   }
 
   bool wants_jumps() const override {
@@ -79,11 +86,17 @@ class BlockObserver : public TrajectoryObserver {
     const Sample sample(plan_.model, s, plan_.basis, psi_);
     for (const auto& [value, offset] : values_) row_[offset] = value(sample);
     for (const auto& [observable, offset] : sampled_) observable->sample(sample, row_.data() + offset);
-    if (!known_count_.empty()) {  // remember the row of (g, M); later trajectories only count
+    if (!known_bits_.empty()) {  // remember the row of (g, M); later trajectories only count
+      const std::size_t m = m_index(s.state.total_m());
+      long* change = &count_change_[m * (plan_.grid.points + 1)];
+      ++change[begin];
+      --change[end];
       for (int g = begin; g < end; ++g) {
-        const std::size_t i = index(g, s.state.total_m());
-        if (known_count_[i]++ == 0)
-          std::copy(row_.begin(), row_.end(), known_values_.begin() + i * plan_.width);
+        std::uint64_t& word = known_bits_[m * words_ + g / 64];
+        const std::uint64_t bit = std::uint64_t(1) << (g % 64);
+        if (word & bit) continue;
+        word |= bit;
+        std::copy(row_.begin(), row_.end(), known_values_.begin() + value_index(g, m));
       }
       return;
     }
@@ -100,12 +113,25 @@ class BlockObserver : public TrajectoryObserver {
   /// Adds what was only counted: the (g, M) rows of the nbar = 0 path, and the frozen
   /// tails (a trajectory frozen from index g0 on counts at every g >= g0).
   void flush() {
-    for (std::size_t i = 0; i < known_count_.size(); ++i)
-      if (known_count_[i] > 0) {
-        const int g = static_cast<int>(i / m_count_);
-        block_.means.add_rows(g, g + 1, known_values_.data() + i * plan_.width, known_count_[i]);
-        known_count_[i] = 0;
+    if (!known_bits_.empty()) {
+      const int points = plan_.grid.points;
+      std::vector<long> count(std::size_t(points) * m_count_, 0);  // (g, M), g-major
+      for (long m = 0; m < m_count_; ++m) {
+        long* change = &count_change_[m * (points + 1)];
+        long running = 0;
+        for (int g = 0; g < points; ++g) {
+          running += change[g];
+          change[g] = 0;
+          count[std::size_t(g) * m_count_ + m] = running;
+        }
+        change[points] = 0;
       }
+      // In (g, M) order, as rows were always added: the sums do not depend on the counting.
+      for (int g = 0; g < points; ++g)
+        for (long m = 0; m < m_count_; ++m)
+          if (const long n = count[std::size_t(g) * m_count_ + m]; n > 0)
+            block_.means.add_rows(g, g + 1, known_values_.data() + value_index(g, m), n);
+    }
     for (const auto& [values, starts] : frozen_) {
       std::vector<long> active(plan_.grid.points, 0);
       long running = 0;
@@ -117,11 +143,24 @@ class BlockObserver : public TrajectoryObserver {
 
  private:
   static constexpr long kMaxKnownStates = 1 << 18;
-  std::size_t index(int g, double total_m) const {
+  std::size_t m_index(double total_m) const {
     const double m_max = 0.5 * (m_count_ - 1);
     // total_m + m_max is an exact integer >= 0: truncating x + 0.5 rounds it without a
-    // call to lround (this runs once per trajectory and output time on the nbar = 0 path).
-    return std::size_t(g) * m_count_ + static_cast<std::size_t>(total_m + m_max + 0.5);
+    // call to lround (this runs once per segment on the nbar = 0 path).
+    return static_cast<std::size_t>(total_m + m_max + 0.5);
+  }
+  std::size_t value_index(int g, std::size_t m) const {
+    return (std::size_t(g) * m_count_ + m) * plan_.width;
+  }
+  /// The first grid index >= g whose state at M (row m) has not been observed yet.
+  int first_unknown(std::size_t m, int g) const {
+    const std::uint64_t* bits = &known_bits_[m * words_];
+    for (int w = g / 64; w < words_; ++w) {
+      std::uint64_t free = ~bits[w];
+      if (w == g / 64) free &= ~std::uint64_t(0) << (g % 64);  // ignore indices below g
+      if (free) return w * 64 + __builtin_ctzll(free);
+    }
+    return words_ * 64;
   }
 
   const RunPlan& plan_;
@@ -129,7 +168,11 @@ class BlockObserver : public TrajectoryObserver {
   std::vector<BlockRecord*> records_;  // the observables' records (non-null ones)
   bool means_only_ = true;
   long m_count_ = 0;
-  std::vector<long> known_count_;     // (g, M) -> trajectories seen there (nbar = 0 path)
+  // The nbar = 0 path: which (g, M) states were observed (bits, row M, bit g), trajectories
+  // counted per M as runs of g (+1 at a run's start, -1 past its end), and the rows.
+  int words_ = 0;
+  std::vector<std::uint64_t> known_bits_;
+  std::vector<long> count_change_;    // M -> (points + 1) changes of the count along g
   std::vector<double> known_values_;  // (g, M) -> sampled row
   std::map<std::vector<double>, std::vector<long>> frozen_;  // final row -> count by start
   std::vector<std::pair<SampleValue, int>> values_;          // plain values: (function, offset)

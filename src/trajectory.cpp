@@ -24,15 +24,16 @@ double rescale_if_tiny(std::vector<double>& c, int begin, int end, double norm2)
   return 1.0;
 }
 
-/// observe_segment() for observers whose state is a function of (g, M): each output time
-/// is either counted (state already known) or built directly from the segment start.
+/// observe_segment() for observers whose state is a function of (g, M): runs of output times
+/// whose state is known are only counted; the others are built from the segment start.
 int observe_segment_by_m(const CoupledState& state, const TimeGrid& grid, double t, int g,
                          int last, TrajectoryObserver& observer, std::vector<double>& c,
                          const JumpCounts& counts) {
   const int n = state.size(), begin = state.active_begin(), end = state.active_end();
   const auto& w = state.weights();
   for (; g < last; ++g) {
-    if (observer.count_if_known(g, state.total_m())) continue;
+    g = observer.count_known_run(g, last, state.total_m());
+    if (g >= last) break;
     std::fill(c.begin(), c.begin() + n, 0.0);
     double norm2 = 0;
     for (int k = begin; k < end; ++k) {

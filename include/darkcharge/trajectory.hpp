@@ -35,10 +35,12 @@ class TrajectoryObserver {
   /// Observers that know the state is a function of (grid index, M) alone -- true at
   /// nbar = 0 from one initial state, where M only decreases and the relative decay
   /// (r_- + r_+) J(J+1) does not depend on M -- return true here; the trajectory then asks
-  /// count_if_known() before building the state at each output time.
+  /// count_known_run() before building the state at an output time.
   virtual bool state_is_function_of_m() const { return false; }
-  /// Counts this trajectory at (g, M) and returns true if that state was already observed.
-  virtual bool count_if_known(int /*g*/, double /*total_m*/) { return false; }
+  /// Counts this trajectory at (g, M) for the grid indices g = begin, begin + 1, ... whose
+  /// state was already observed, up to the first one that was not (or `end`), and returns
+  /// that index: the trajectory builds and observe()s the state there.
+  virtual int count_known_run(int begin, int /*end*/, double /*total_m*/) { return begin; }
 
   /// Observers that return true here are told of every jump: its time, whether it emitted
   /// (J^-) or absorbed (J^+) a quantum, and M after it.
