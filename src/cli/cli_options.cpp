@@ -243,7 +243,9 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "their n^-1/2 bias (half-sample extrapolation), other nonlinear columns jackknife\n"
       "bias-corrected, all with delete-one-block jackknife errors; quantities >= 0 clamped\n"
       "at 0. Errors of linear columns (and of S_B at nbar = 0) are at least a bound for\n"
-      "events too rare to be sampled. Caveats per column in the CSV header.\n\n" +
+      "events too rare to be sampled. Caveats per column in the CSV header. At nbar = 0\n"
+      "simulate by default integrates the distribution of emitted quanta exactly instead of\n"
+      "sampling it (--sampling): every column exact, errors 0.\n\n" +
       columns_help() + "\n"
       "Examples:\n"
       "  darkcharge simulate                                  # Fig. 2a case, N_B=2, N_C=10\n"
@@ -256,7 +258,9 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
   app->fallthrough(false);
 
   auto* simulate = app->add_subcommand(
-      "simulate", "Quantum-jump trajectories (any size), averaged with standard errors");
+      "simulate",
+      "Quantum-jump trajectories (any size), averaged with error bars; at nbar = 0 by\n"
+      "default the exact cascade instead (no sampling error; --sampling)");
   add_model_options(*simulate, o);
   simulate->add_option("--trajectories,-n", o.ensemble.trajectories, "Number of trajectories")
       ->transform(decimal_integer(1, kMaxTrajectories, "trajectories x blocks must fit in 64 bits"))
