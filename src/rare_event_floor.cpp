@@ -92,13 +92,43 @@ void apply_dominance_bound(Column& column, const std::vector<BlockDominance>& by
       raised);
 }
 
-void add_tail_caveat(Column& column, double worst_coverage) {
-  column.note += fmt::format(
-      "{}Sampled at nbar = 0: at the tail of the burst, where a few lingering trajectories "
-      "carry the variance, these errors under-cover (measured coverage of +-2 errors {:.2f} "
-      "at the worst time, N_B = 20, N_C = 100, 1000 trajectories); --sampling cascade gives "
-      "the exact value.",
-      column.note.empty() ? "" : " ", worst_coverage);
+double energy_spread_floor(double sigma, long trajectories) {
+  const double p = 1.5 / static_cast<double>(trajectories);
+  return std::sqrt(sigma * sigma + 1.25 * p + p * p) - sigma;
+}
+
+double fano_factor_floor(double mean, double variance, double range, long trajectories) {
+  if (!std::isfinite(range)) return 0.0;
+  // A class of weight p at count n' in [0, range]: V -> (1-p) V + p (1-p) (n' - m)^2 and
+  // m -> m + p (n' - m), with |n' - m| <= w = max(m, range - m).
+  const double p = 1.5 / static_cast<double>(trajectories);
+  const double w = std::max(mean, range - mean);
+  if (!(mean > p * w)) return std::numeric_limits<double>::quiet_NaN();
+  return (variance + p * w * w) / (mean - p * w) - variance / mean;
+}
+
+void apply_floor(Column& column, const std::vector<double>& floor) {
+  int raised = 0, undetermined = 0;
+  for (std::size_t g = 0; g < column.error.size(); ++g) {
+    double& e = column.error[g];
+    if (std::isnan(floor[g]) && !std::isnan(column.value[g])) {
+      e = floor[g];
+      ++undetermined;
+    } else if (e < floor[g]) {  // false for NaN
+      e = floor[g];
+      ++raised;
+    }
+  }
+  if (raised > 0)
+    column.note += fmt::format(
+        "{}At {} time(s) the error is the rare-event floor: trajectories of probability < 3/n, "
+        "possibly missing from the sample (95%), could move this variance-type value that much.",
+        column.note.empty() ? "" : " ", raised);
+  if (undetermined > 0)
+    column.note += fmt::format(
+        "{}At {} time(s) the error is nan: too few quanta emitted yet for the sample to bound "
+        "what trajectories of probability < 3/n could add.",
+        column.note.empty() ? "" : " ", undetermined);
 }
 
 }  // namespace darkcharge

@@ -4,8 +4,10 @@
 // root of their difference is nonlinear but smooth wherever the variance is not 0 (bias
 // O(1/n)): delete-one-block jackknife, no root-n correction. Where the variance is exactly
 // 0 (the ground start) every replicate gives 0. A standard deviation is >= 0: clamped at 0
-// (bounded_estimate.hpp) where the bias correction undershoots.
+// (bounded_estimate.hpp) where the bias correction undershoots. Its error is at least the
+// rare-event floor of a standard deviation (rare_event_floor.hpp).
 #include <cmath>
+#include <vector>
 #include <memory>
 
 #include "darkcharge/bounded_estimate.hpp"
@@ -30,7 +32,10 @@ class EnergySpread : public Observable {
           return std::sqrt(std::fmax(0.0, m[1] - m[0] * m[0])) / model.n_battery;
         });
     enforce_lower_bound(spread);
-    if (sums.model().nbar == 0.0) add_tail_caveat(spread, 0.76);
+    std::vector<double> floor;
+    for (double sigma : spread.value)
+      floor.push_back(energy_spread_floor(sigma, sums.trajectories()));
+    apply_floor(spread, floor);
     out.result.series.columns.push_back(std::move(spread));
   }
 };
