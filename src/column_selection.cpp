@@ -52,6 +52,8 @@ std::vector<std::string> plan_accumulators(const Model& model, const TimeGrid& g
 
 void plan_exact(const std::vector<std::string>& requested, ExactOptions& options) {
   options.nonlinear = wants(requested, {"W_B", "W_B_sym", "S_B", "dS_B_dt"});
+  // Four times the work: only when named (not in the default columns).
+  options.counting = !requested.empty() && wants(requested, {"N_em", "N_abs", "F_em"});
 }
 
 void plan_exact(const std::vector<std::string>& requested, CoupledExactOptions& options) {

@@ -102,13 +102,20 @@ struct Lindbladian {
     const Matrix h = 0.5 * (rho + rho.adjoint());
     Matrix out = minus_i_effective * h;
     out += out.adjoint().eval();
-    const Matrix lowered = op.lower_total * h;
-    out += emission * (op.lower_total * lowered.adjoint());
-    if (absorption > 0) {
-      const Matrix raised = op.raise_total * h;
-      out += absorption * (op.raise_total * raised.adjoint());
-    }
+    out += emission_jump(h);
+    if (absorption > 0) out += absorption_jump(h);
     return out;
+  }
+
+  /// The emission jump term r_- J^- h J^+ of a Hermitian h (J^- h J^+ = J^- (J^- h)^dag).
+  Matrix emission_jump(const Matrix& h) const {
+    const Matrix lowered = op.lower_total * h;
+    return emission * (op.lower_total * lowered.adjoint());
+  }
+  /// The absorption jump term r_+ J^+ h J^-.
+  Matrix absorption_jump(const Matrix& h) const {
+    const Matrix raised = op.raise_total * h;
+    return absorption * (op.raise_total * raised.adjoint());
   }
 
   /// Adjoint generator applied to X: L^dag(X) = i[H, X] + sum r (L^dag X L - {L^dag L, X}/2).
@@ -125,7 +132,47 @@ struct Lindbladian {
   }
 };
 
-enum ExactColumn { kEB, kEB2, kEC, kPB, kDark, kEmission, kAbsorption, kTraceNorm, kCount };
+/// Full counting statistics of the jump record. With a counting field s on one channel
+/// (jump term J), rho_s obeys d rho_s/dt = L rho_s + (e^s - 1) J rho_s and tr rho_s =
+/// <e^{s n}>, so the ordinary moments of the count n are traces of the s-derivatives at
+/// s = 0: rho_1 = d rho_s/ds and rho_2 = d^2 rho_s/ds^2 obey
+///   d rho_1/dt = L rho_1 + J rho,   d rho_2/dt = L rho_2 + 2 J rho_1 + J rho,
+/// from rho_1(0) = rho_2(0) = 0, and <n> = tr rho_1, <n^2> = tr rho_2. J never leaves a
+/// sector (J^- and J^+ are collective), so each sector's moments evolve on their own. The
+/// state is the blocks [rho | rho_1^em | rho_2^em | rho_1^abs] side by side, one matrix, so
+/// that the integrator controls the error of all of them together.
+struct CountingGenerator {
+  enum Block { kState, kEmitted, kEmitted2, kAbsorbed, kBlocks };
+  const Lindbladian& lindbladian;
+
+  static Matrix initial(const Matrix& rho) {
+    Matrix y = Matrix::Zero(rho.rows(), kBlocks * rho.cols());
+    y.leftCols(rho.cols()) = rho;
+    return y;
+  }
+
+  Matrix operator()(const Matrix& y) const {
+    const Eigen::Index d = y.rows();
+    auto block = [&](Block b) { return y.middleCols(b * d, d); };
+    auto hermitian = [&](Block b) -> Matrix { return 0.5 * (block(b) + block(b).adjoint()); };
+    const Matrix emitted_from_state = lindbladian.emission_jump(hermitian(kState));
+    Matrix out(d, kBlocks * d);
+    out.middleCols(kState * d, d) = lindbladian(block(kState));
+    out.middleCols(kEmitted * d, d) = lindbladian(block(kEmitted)) + emitted_from_state;
+    out.middleCols(kEmitted2 * d, d) = lindbladian(block(kEmitted2)) +
+                                        2.0 * lindbladian.emission_jump(hermitian(kEmitted)) +
+                                        emitted_from_state;
+    out.middleCols(kAbsorbed * d, d) = lindbladian(block(kAbsorbed));
+    if (lindbladian.absorption > 0)
+      out.middleCols(kAbsorbed * d, d) += lindbladian.absorption_jump(hermitian(kState));
+    return out;
+  }
+};
+
+enum ExactColumn {
+  kEB, kEB2, kEC, kPB, kDark, kEmission, kAbsorption, kTraceNorm, kEmitted, kEmitted2,
+  kAbsorbed, kCount
+};
 
 /// Eigenvalues of rho_B = Tr_C rho of one sector (no assumption that it is diagonal).
 std::vector<SectorEigenvalue> battery_spectrum(const Matrix& rho, const SectorOperators& op,
@@ -149,6 +196,15 @@ double partial_transpose_trace_norm(const Matrix& rho, const SectorOperators& op
           pt(ic * op.dim_b + ib, jc * op.dim_b + jb) = rho(ic * op.dim_b + jb, jc * op.dim_b + ib);
   Eigen::SelfAdjointEigenSolver<Matrix> eig(pt, Eigen::EigenvaluesOnly);
   return eig.eigenvalues().cwiseAbs().sum();
+}
+
+/// Var(n)/<n> from the first two moments; NaN before the first emission (<n> = 0), as the
+/// trajectory column. Clamped at 0 where rounding makes the variance negative.
+std::vector<double> fano_factor(const std::vector<double>& mean, const std::vector<double>& second) {
+  std::vector<double> out(mean.size());
+  for (std::size_t g = 0; g < mean.size(); ++g)
+    out[g] = mean[g] > 0 ? std::fmax(0.0, second[g] - mean[g] * mean[g]) / mean[g] : std::nan("");
+  return out;
 }
 
 }  // namespace
@@ -186,9 +242,22 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
       const int ib = static_cast<int>(std::lround(j_battery - level.state.m_battery));
       rho(ib, ib) += level.probability;  // charger index 0: m_C = j_C
     }
+    const CountingGenerator counting{lindbladian};
+    Matrix moments = options.counting ? CountingGenerator::initial(rho) : Matrix();
     detail::DormandPrince integrator{options.relative_tolerance, options.absolute_tolerance};
     for (int g = 0; g < grid.points; ++g) {
-      if (g > 0) integrator.advance(rho, grid.time(g - 1), grid.time(g), lindbladian);
+      if (g > 0 && options.counting) {
+        integrator.advance(moments, grid.time(g - 1), grid.time(g), counting);
+        rho = moments.leftCols(op.dim);
+        auto trace = [&](int block) {
+          return moments.middleCols(block * op.dim, op.dim).trace().real();
+        };
+        values[kEmitted][g] += trace(CountingGenerator::kEmitted);
+        values[kEmitted2][g] += trace(CountingGenerator::kEmitted2);
+        values[kAbsorbed][g] += trace(CountingGenerator::kAbsorbed);
+      } else if (g > 0) {
+        integrator.advance(rho, grid.time(g - 1), grid.time(g), lindbladian);
+      }
       values[kEB][g] += (rho * op.battery_jz).trace().real();
       values[kEC][g] += (rho * op.charger_jz).trace().real();
       values[kPB][g] += (rho * power_operator).trace().real();
@@ -232,6 +301,10 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
     column("sigma_B", sigma);
     column("I_em", emission);
     column("I_abs", absorption);
+    if (!options.counting) return;
+    column("N_em", values[kEmitted]);
+    column("N_abs", values[kAbsorbed]);
+    column("F_em", fano_factor(values[kEmitted], values[kEmitted2]));
   };
   if (!options.nonlinear) {
     add_jump_statistics();

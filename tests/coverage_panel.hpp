@@ -20,7 +20,8 @@ struct PanelCase {
   long trajectories;           ///< per seed (kept small so that 100 seeds are affordable)
   std::string reference_file;  ///< file in tests/data; "" = the product-basis exact solver
   double reference_accuracy;   ///< absolute accuracy of the reference values
-  /// Columns beyond the default ones (EnsembleOptions::observables) that the reference has.
+  /// Columns beyond the default ones (EnsembleOptions::observables) that the reference has
+  /// (N_em, N_abs, F_em make the product solver integrate its counting statistics).
   std::vector<std::string> extra_columns = {};
 };
 

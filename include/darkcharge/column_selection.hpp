@@ -46,7 +46,8 @@ std::vector<std::string> plan_accumulators(const Model& model, const TimeGrid& g
                                            const std::vector<std::string>& requested,
                                            bool states, bool sectors, EnsembleOptions& options);
 
-/// Exact solver: nonlinear observables only if one is requested.
+/// Exact solver: nonlinear observables only if one is requested (or none is), the jump
+/// record's moments (N_em, N_abs, F_em) only if one is named.
 void plan_exact(const std::vector<std::string>& requested, ExactOptions& options);
 /// The coupled-basis solver: nonlinear columns, and among them the costly negativity, only
 /// if requested.

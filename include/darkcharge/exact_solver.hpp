@@ -19,6 +19,10 @@ struct ExactOptions {
   long max_dimension = 2000;  ///< largest product-basis dimension per sector accepted
   /// W_B, W_B_sym, S_B, dS_B_dt (dense eigen-decompositions of the state at every time).
   bool nonlinear = true;
+  /// N_em, N_abs, F_em: moments of the jump record by full counting statistics, integrating
+  /// d rho_s/dt = L rho_s + (e^s - 1) J rho_s's first derivatives in s with rho (J the
+  /// emission or absorption jump term). Four matrices per sector instead of one (3-5x the time).
+  bool counting = false;
 };
 
 /// Same columns as simulate() with zero errors.
