@@ -22,7 +22,12 @@ struct ObservableInfo {
   /// In the default column set (no --observables). The jump-record statistics are not:
   /// they would cost the paper's default run ~60% more time for columns it does not use.
   bool in_default = true;
+  /// Why the column can hold nan (front ends print it wherever a value is nan).
+  std::string nan_reason = "numerically undefined there";
 };
+
+/// ObservableInfo::nan_reason of column `name`, or the generic reason for other columns.
+std::string nan_reason(const std::string& name);
 
 /// By default S_B and dS_B_dt are left out above this width 2 min(j_C,j_B)+1 (their
 /// jackknife does a dense eigen-decomposition per block of rho^{T_B} per replicate).

@@ -57,13 +57,7 @@ std::vector<std::string> nan_notes(const TimeSeries& series) {
     const auto bad = std::count_if(c.value.begin(), c.value.end(),
                                    [](double v) { return std::isnan(v); });
     if (bad == 0) continue;
-    const std::string why =
-        c.name == "W_B_sym" ? "defined only while the battery stays in its symmetric sector "
-                              "(battery-init ground)"
-        : c.name == "dS_B_dt" || c.name == "S_B"
-            ? "undefined where the averaged state gives no finite log-negativity"
-        : c.name == "F_em" ? "undefined before the first emission (no quanta emitted yet)"
-                           : "numerically undefined there";
+    const std::string why = nan_reason(c.name);
     notes.push_back(fmt::format("{} is nan in {} of {} rows: {}", c.name, bad, c.value.size(), why));
   }
   return notes;

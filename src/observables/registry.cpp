@@ -44,15 +44,15 @@ const std::vector<ObservableInfo> kRegistry = {
     {"W_open", "W_open", "open-system work E_B - nbar/(2 nbar + 1) (Eq. 8)", "standard-error", kCheap, true},
     {"dark", "dark", "population of dark states (kernel of J^-, minus the all-down state)", "standard-error", kCheap, true},
     {"W_B", "W_B", "ergotropy per spin over all unitaries of the 2^N_B battery space (Eq. 9-10)", "jackknife", kProduct, true},
-    {"W_B_sym", "W_B", "the same over the symmetric subspace (the paper's convention); nan for a thermal battery, which is not confined to it", "jackknife", kProduct, true},
-    {"S_B", "S_B", "logarithmic negativity (log2 of the trace norm of rho^{T_B}) of the charger-battery state (Eq. 12)", "jackknife", "as W_B, plus one eigen-decomposition per block and output time", true},
-    {"dS_B_dt", "S_B", "its time derivative (second-order differences of S_B on the grid; Fig. 5)", "jackknife", "as S_B", true},
+    {"W_B_sym", "W_B", "the same over the symmetric subspace (the paper's convention); nan for a thermal battery, which is not confined to it", "jackknife", kProduct, true, true, "defined only while the battery stays in its symmetric sector (battery-init ground)"},
+    {"S_B", "S_B", "logarithmic negativity (log2 of the trace norm of rho^{T_B}) of the charger-battery state (Eq. 12)", "jackknife", "as W_B, plus one eigen-decomposition per block and output time", true, true, "undefined where the averaged state gives no finite log-negativity"},
+    {"dS_B_dt", "S_B", "its time derivative (second-order differences of S_B on the grid; Fig. 5)", "jackknife", "as S_B", true, true, "undefined where the averaged state gives no finite log-negativity"},
     {"sigma_B", "sigma_B", "battery energy standard deviation per spin sqrt(<(J_B^z)^2> - <J_B^z>^2)/N_B (charging precision)", "jackknife", kCheap, true, false},
     {"I_em", "I_em", "emission current 2 gamma (nbar+1) <J^+J^->: expected J^- jumps per unit time", "standard-error", kCheap, true, false},
     {"I_abs", "I_abs", "absorption current 2 gamma nbar <J^-J^+>: expected J^+ jumps per unit time", "standard-error", kCheap, true, false},
     {"N_em", "N_em", "mean number of quanta emitted into the reservoir since t = 0", "standard-error", "O(1)", false, false},
     {"N_abs", "N_abs", "mean number of quanta absorbed from the reservoir since t = 0", "standard-error", "O(1)", false, false},
-    {"F_em", "F_em", "Fano factor Var(n_em)/<n_em> of the emitted-quanta count (nan before the first emission)", "jackknife", "O(1)", false, false},
+    {"F_em", "F_em", "Fano factor Var(n_em)/<n_em> of the emitted-quanta count (nan before the first emission)", "jackknife", "O(1)", false, false, "undefined before the first emission (no quanta emitted yet)"},
 };
 
 const std::map<std::string, Factory> kUnits = {
@@ -93,6 +93,12 @@ const ObservableInfo& observable_info(const std::string& name) {
   for (const auto& info : kRegistry) valid += (valid.empty() ? "" : ", ") + info.name;
   throw InvalidArgument(
       fmt::format("observables: unknown column '{}' (valid: {})", name, valid));
+}
+
+std::string nan_reason(const std::string& name) {
+  for (const auto& info : kRegistry)
+    if (info.name == name) return info.nan_reason;
+  return ObservableInfo{}.nan_reason;
 }
 
 void validate_observables(const std::vector<std::string>& names) {
