@@ -198,7 +198,9 @@ std::vector<std::vector<double>> ZeroTemperatureCascade::populations(
           t + rk.c[0] * step / 2,   t + rk.c[1] * step / 2,   t + step / 2,
           t + (1 + rk.c[0]) * step / 2, t + (1 + rk.c[1]) * step / 2};
       for (auto& r : rate) r.resize(width);
-#pragma omp parallel for schedule(static) if (double(width) * n_j_ > 2e5)
+      // 8 rates per level, each a sum over up to n_j significant J: worth threads from a
+      // few thousand terms (the early burst has few levels, but it is most of the steps).
+#pragma omp parallel for schedule(static) if (double(width) * n_j_ > 2e3)
       for (int w = 0; w < width; ++w)
         for (int s = 0; s < 8; ++s) rate[s][w] = emission_rate(begin + w, times[s]);
       radau_step(rk, step, {rate[0].data(), rate[1].data(), rate[2].data()}, begin, end, y, full);
