@@ -137,6 +137,23 @@ TEST(CascadeEnsemble, AgreesWithTheTrajectoryEngine) {
   }
 }
 
+// Any thread count gives the same numbers (the solver sums in a fixed order), bit for bit.
+TEST(CascadeEnsemble, ThreadCountDoesNotChangeAnyDigit) {
+  const Model model = make_model(30, 150, 0.0, BatteryInit::ground);
+  const TimeGrid grid{0.05, 11};
+  EnsembleOptions one = cascade_options({"E_B", "W_B", "S_B", "F_em"}), two = one;
+  one.threads = 1;
+  two.threads = 2;
+  const TimeSeries a = run_ensemble(model, grid, one).series;
+  const TimeSeries b = run_ensemble(model, grid, two).series;
+  ASSERT_EQ(a.columns.size(), b.columns.size());
+  for (std::size_t c = 0; c < a.columns.size(); ++c)
+    for (int g = 0; g < grid.points; ++g) {
+      const double x = a.columns[c].value[g], y = b.columns[c].value[g];
+      EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y))) << a.columns[c].name << " g " << g;
+    }
+}
+
 TEST(CascadeEnsemble, AutomaticChoosesByTemperatureAndCost) {
   const TimeGrid grid{0.5, 11};
   EnsembleOptions options;
