@@ -246,6 +246,9 @@ def _tqdm_progress(total, desc):
     bar = tqdm(total=total, desc=desc, unit="traj")
 
     def update(done, _total):
+        if _total != bar.total:  # the exact cascade counts solver steps, not trajectories
+            bar.total, bar.unit = _total, "step"
+            bar.refresh()
         bar.update(done - bar.n)
         if done >= _total:
             bar.close()
