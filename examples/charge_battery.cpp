@@ -40,6 +40,10 @@ int main(int argc, char** argv) try {
   options.seed = 1;
   options.ergotropy = false;     // only the linear observables: fast
   options.entanglement = false;
+  // Quantum-jump trajectories with standard errors. (At nbar = 0 the default,
+  // Sampling::automatic, would integrate the emitted-count distribution exactly instead:
+  // the same means, errors 0.)
+  options.sampling = darkcharge::Sampling::trajectories;
 
   darkcharge::validate(model);
   darkcharge::validate(grid);

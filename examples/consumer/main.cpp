@@ -13,6 +13,7 @@ int main() {
   darkcharge::EnsembleOptions options;
   options.trajectories = 4000;
   options.ergotropy = options.entanglement = false;  // energies only
+  options.sampling = darkcharge::Sampling::trajectories;  // sampled, with standard errors
   const darkcharge::TimeSeries series =
       darkcharge::simulate(model, darkcharge::TimeGrid{3.0, 7}, options);
   const auto& e = series.column("E_B");
