@@ -18,17 +18,22 @@ import argparse
 import math
 import os
 import sys
-import textwrap
 import time
 
 import numpy as np
 import matplotlib
 
-import darkcharge
-
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from scipy.signal import find_peaks, savgol_filter  # noqa: E402
+
+from plotting import band, error_bars, finish, legend  # noqa: E402  (examples/paper/plotting.py)
+
+try:
+    import darkcharge
+except ImportError:  # --replot needs only the CSVs
+    darkcharge = None
 
 COLORS = ["C0", "C1", "C2", "C3", "C4"]
 EXACT_STYLE = dict(color="k", ls="--", lw=0.8)
@@ -146,6 +151,21 @@ class Table:
     def get(self, name, **conditions):
         return self.col(name)[self.mask(**conditions)]
 
+    @classmethod
+    def read(cls, path):
+        """A table written by write() (for --replot): numbers as floats, text as str."""
+        with open(path) as f:
+            columns = f.readline().strip().split(",")
+            rows = [line.rstrip("\n").split(",") for line in f if line.strip()]
+        t = cls(columns)
+        for j, c in enumerate(columns):
+            vals = [r[j] for r in rows]
+            try:
+                t.data[c] = [float(v) for v in vals]
+            except ValueError:
+                t.data[c] = vals
+        return t
+
     def write(self, path):
         def fmt(v):
             if isinstance(v, str):
@@ -219,6 +239,27 @@ def interior_peak(y, sigma, start, threshold=4.0):
     return max(ok, key=lambda i: y[i])
 
 
+def power_peak_from_replicas(t, p_curves):
+    """Global maximum of the pooled P_B of M independent replicas: the parabola through the
+    grid maximum (value, time), errors from the delete-one-replica jackknife spread. No
+    jackknife bias correction: for a maximum it extrapolates across replicas that pick
+    different grid points. The value is robust; the time of a flat-topped peak has heavy
+    tails, so its error can be too small (README, caveats)."""
+    p_curves = np.asarray(p_curves)
+    m = len(p_curves)
+    full = p_curves.mean(0)
+    i = int(np.argmax(full))
+    value, time_ = parabola(t, full, i)
+    loo = []
+    for k in range(m):
+        p = np.delete(p_curves, k, 0).mean(0)
+        lo, hi = max(0, i - 3), min(len(p) - 1, i + 3)  # the same peak: near the full one
+        loo.append(parabola(t, p, lo + int(np.argmax(p[lo:hi + 1]))))
+    loo = np.array(loo)
+    spread = np.sqrt((m - 1) / m * ((loo - loo.mean(0)) ** 2).sum(0))
+    return {"P_B_max": (value, spread[0]), "P_B_max_time": (time_, spread[1])}
+
+
 def peak_features(t, s_curves, p_curves):
     """Paper Fig. 5c-d features of the pooled S_B / P_B curves of M independent replicas
     (M = 1 for an exact curve), with a delete-one-replica jackknife (bias-corrected value
@@ -271,11 +312,6 @@ def peak_features(t, s_curves, p_curves):
 # --------------------------------------------------------------------------------------
 
 
-def band(ax, t, y, err, color, label=None, ls="-", lw=1.5):
-    ax.fill_between(t, y - err, y + err, color=color, alpha=0.3, lw=0)
-    ax.plot(t, y, color=color, ls=ls, lw=lw, label=label)
-
-
 def exact_line(ax, t, y, label=None):
     ax.plot(t, y, label=label, **EXACT_STYLE)
 
@@ -286,30 +322,19 @@ def energy_family(ax, table, key, values):
     for i, v in enumerate(values):
         m = table.mask(method="trajectories", **{key: v})
         band(ax, table.col("t")[m], table.col("E_B")[m], table.col("E_B_err")[m], COLORS[i],
-             label=f"${key}={v}$ $\\mathcal{{E}}_B$")
+             label=f"${key}={v}$", name=f"${key}={v}$ $\\mathcal{{E}}_B$")
         band(ax, table.col("t")[m], table.col("E_C")[m], table.col("E_C_err")[m], COLORS[i],
-             ls=":", label=f"${key}={v}$ $\\mathcal{{E}}_C$")
+             ls=":", name=f"${key}={v}$ $\\mathcal{{E}}_C$")
         mx = table.mask(method="exact", **{key: v})
         exact_line(ax, table.col("t")[mx], table.col("E_B")[mx], "exact" if i == 0 else None)
         exact_line(ax, table.col("t")[mx], table.col("E_C")[mx])
     ax.set_xlabel(r"$\gamma t$")
     ax.set_ylabel(r"energy density ($\hbar\omega$)")
-    ax.legend(fontsize=7, ncol=2)
+    legend(ax, fontsize=8)
 
 
 def panel_label(ax, letter, title=None):
     ax.set_title(f"({letter})" + (f" {title}" if title else ""), loc="left", fontsize=10)
-
-
-def finish(fig, path, note):
-    width = int(fig.get_figwidth() * 17)
-    lines = [textwrap.fill(part, width) for part in note.split("\n")]
-    text = "\n".join(lines)
-    nlines = text.count("\n") + 1
-    fig.text(0.5, 0.003, text, ha="center", va="bottom", fontsize=7, color="0.3")
-    fig.tight_layout(rect=(0, 0.012 + 0.13 * nlines / fig.get_figheight(), 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 TRAJ_NOTE = ("coloured: quantum-jump trajectories, band = +-1 standard / jackknife error; "
@@ -380,21 +405,28 @@ class Figures:
         t.write(self.path("fig2d.csv"))
         return t
 
-    PEAK_TRAJ, PEAK_POINTS = 20000, 401
+    PEAK_TRAJ, PEAK_POINTS, PEAK_REPLICAS = 20000, 401, 8
 
     def power_peak(self, nb, R, seed, trajectories=None, points=None, window=4.0):
+        """P_B^max and its time from PEAK_REPLICAS independent runs (seeds 1000 seed + k)
+        sharing the trajectories; see power_peak_from_replicas. The engine's own summary is
+        not used: on this fine grid it declines most of these peaks as too flat for a
+        trustworthy *time* (NaN with a reason), while the figure needs the peak *value*."""
         t_max = round(window * peak_time_estimate(nb, R), 6)
-        sim, js = self.e.simulate(nb, R * nb, t_max, points or self.PEAK_POINTS,
-                                  trajectories or self.PEAK_TRAJ, seed,
-                                  observables=["E_B", "P_B"])
-        pk = js["peaks"]
+        points = points or self.PEAK_POINTS
+        per_run = (trajectories or self.PEAK_TRAJ) // self.PEAK_REPLICAS
+        curves = []
+        for k in range(self.PEAK_REPLICAS):
+            sim, _ = self.e.simulate(nb, R * nb, t_max, points, per_run, 1000 * seed + k,
+                                     observables=["E_B", "P_B"])
+            curves.append(sim["P_B"])
+        pk = power_peak_from_replicas(sim["t"], curves)
         row = dict(method="trajectories", R=R, N_B=nb, N_C=R * nb,
-                   P_B_max=pk["P_B_max"]["value"], P_B_max_err=pk["P_B_max"]["error"],
-                   P_B_max_time=pk["P_B_max_time"]["value"],
-                   P_B_max_time_err=pk["P_B_max_time"]["error"])
+                   P_B_max=pk["P_B_max"][0], P_B_max_err=pk["P_B_max"][1],
+                   P_B_max_time=pk["P_B_max_time"][0], P_B_max_time_err=pk["P_B_max_time"][1])
         rows = [row]
         if exact_fits(nb, R * nb):
-            _, jx = self.e.exact(nb, R * nb, t_max, self.PEAK_POINTS, observables=["E_B", "P_B"])
+            _, jx = self.e.exact(nb, R * nb, t_max, points, observables=["E_B", "P_B"])
             px = jx["peaks"]
             rows.append(dict(method="exact", R=R, N_B=nb, N_C=R * nb,
                              P_B_max=px["P_B_max"]["value"], P_B_max_err=0.0,
@@ -437,7 +469,7 @@ class Figures:
                     label=f"$R={R}$")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "b", "steady state vs $N_B$ (exact)")
 
         ax = axs[0, 2]
@@ -447,7 +479,7 @@ class Figures:
                     label=f"$N_B={nb}$")
         ax.set_xlabel(r"$R = N_C/N_B$")
         ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "c", "steady state vs $R$ (exact)")
 
         ax = axs[1, 0]
@@ -460,7 +492,7 @@ class Figures:
         ax.set_xlim(0, 1.0)
         ax.set_xlabel(r"$\gamma t$")
         ax.set_ylabel(r"$\mathcal{P}_B$ ($\hbar\omega\gamma$)")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "d", r"power density, $R=5$")
 
         for ax, tab, key, vals, xname, letter, title in (
@@ -468,15 +500,15 @@ class Figures:
                 (axs[1, 2], f, "N_B", (1, 2, 3), "R", "f", "peak power vs $R$")):
             for i, v in enumerate(vals):
                 m = tab.mask(method="trajectories", **{key: v})
-                ax.errorbar(tab.col(xname)[m], tab.col("P_B_max")[m], tab.col("P_B_max_err")[m],
-                            fmt="o-", color=COLORS[i], ms=4, capsize=2,
-                            label=(f"$R={v}$" if key == "R" else f"$N_B={v}$"))
+                error_bars(ax, tab.col(xname)[m], tab.col("P_B_max")[m],
+                           tab.col("P_B_max_err")[m], COLORS[i],
+                           label=(f"$R={v}$" if key == "R" else f"$N_B={v}$"))
                 mx = tab.mask(method="exact", **{key: v})
                 ax.plot(tab.col(xname)[mx], tab.col("P_B_max")[mx], "kx", ms=6,
                         label="exact solver" if i == 0 else None)
             ax.set_xlabel(f"${xname}$")
             ax.set_ylabel(r"$\mathcal{P}_B^{max}$ ($\hbar\omega\gamma$)")
-            ax.legend(fontsize=8)
+            legend(ax, fontsize=8)
             panel_label(ax, letter, title)
         axs[1, 2].set_xscale("log")
         axs[1, 2].set_yscale("log")
@@ -519,40 +551,48 @@ class Figures:
         return t
 
     def plot_fig3(self, a, b):
-        fig, axs = plt.subplots(1, 2, figsize=(13, 5))
+        fig, axs = plt.subplots(1, 2, figsize=(13, 5.6))
         for ax, tab, key, vals, letter, title in (
                 (axs[0], a, "N_B", (1, 2, 10), "a", r"$R=5$"),
                 (axs[1], b, "R", (1, 5, 50), "b", r"$N_B=1$")):
+            handles = []
             for i, v in enumerate(vals):
                 m = tab.mask(method="trajectories", **{key: v})
                 tt = tab.col("t")[m]
                 lab = f"${key}={v}$"
                 band(ax, tt, tab.col("W_B")[m], tab.col("W_B_err")[m], COLORS[i],
-                     label=lab + r": $\mathcal{W}_B$ (all unitaries)")
-                if v == 1 or key == "R":
-                    pass  # N_B = 1: W_B_sym identical to W_B (2 levels)
-                else:
+                     name=lab + r" $\mathcal{W}_B$")
+                both = not (v == 1 or key == "R")  # N_B = 1: W_B_sym = W_B (2 levels)
+                if both:
                     band(ax, tt, tab.col("W_B_sym")[m], tab.col("W_B_sym_err")[m], COLORS[i],
-                         ls="--", lw=1.2, label=lab + r": $\mathcal{W}_B^{sym}$ (symmetric)")
+                         ls="--", name=lab + r" $\mathcal{W}_B^{sym}$")
                 band(ax, tt, tab.col("E_B")[m], tab.col("E_B_err")[m], COLORS[i], ls=":",
-                     label=lab + r": $\mathcal{E}_B$")
+                     name=lab + r" $\mathcal{E}_B$")
+                handles.append(Line2D([], [], color=COLORS[i], lw=2, label=lab))
                 mx = tab.mask(method="exact", **{key: v})
                 if mx.any():
-                    exact_line(ax, tab.col("t")[mx], tab.col("W_B")[mx],
-                               "exact" if i == 0 else None)
+                    exact_line(ax, tab.col("t")[mx], tab.col("W_B")[mx])
                     exact_line(ax, tab.col("t")[mx], tab.col("E_B")[mx])
-                    if not (v == 1 or key == "R"):
+                    if both:
                         exact_line(ax, tab.col("t")[mx], tab.col("W_B_sym")[mx])
+            handles.append(Line2D([], [], color="0.3", label=r"$\mathcal{W}_B$ (all unitaries)"))
+            if key == "N_B":
+                handles.append(Line2D([], [], color="0.3", ls="--",
+                                      label=r"$\mathcal{W}_B^{sym}$ (symmetric subspace)"))
+            handles.append(Line2D([], [], color="0.3", ls=":", label=r"$\mathcal{E}_B$"))
+            handles.append(Line2D([], [], label="exact solver", **EXACT_STYLE))
             ax.set_xlabel(r"$\gamma t$")
             ax.set_ylabel(r"ergotropy / energy density ($\hbar\omega$)")
-            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3)
+            ax.legend(handles=handles, fontsize=8, loc="upper center",
+                      bbox_to_anchor=(0.5, -0.15), ncol=4)
             panel_label(ax, letter, title + r": ergotropy (solid/dashed), stored energy (dotted)")
         axs[0].set_xlim(0, 1.5)
         axs[1].set_xscale("log")  # three time scales (R = 50 charges ~30x faster than R = 1)
         axs[1].set_xlim(2e-3, self.FIG3B_TMAX)
         axs[1].set_xlabel(r"$\gamma t$ (log scale)")
         finish(fig, self.path("fig3.png"),
-               TRAJ_NOTE + " For N_B=1 the two ergotropies coincide.")
+               TRAJ_NOTE + " For N_B=1 the two ergotropies coincide. Exact for R=50 only up "
+               "to t=0.25 (large N_C).")
 
     # ---------------- Figure 4 ----------------
     def fig4a(self):
@@ -605,7 +645,7 @@ class Figures:
             exact_line(ax, a.col("t")[mx], a.col("S_B")[mx], "exact" if i == 0 else None)
         ax.set_xlabel(r"$\gamma t$")
         ax.set_ylabel(r"$S_B$ (log negativity)")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "a", r"entanglement, $R=5$")
 
         ax = axs[0, 1]
@@ -614,14 +654,13 @@ class Figures:
             x, y = b.col("S_B")[m], b.col("E_B")[m]
             ax.plot(x, y, color=COLORS[i], label=f"$N_B={nb}$")
             sel = np.arange(0, m.sum(), 6)
-            ax.errorbar(x[sel], y[sel], yerr=b.col("E_B_err")[m][sel],
-                        xerr=b.col("S_B_err")[m][sel], fmt="none", ecolor=COLORS[i],
-                        alpha=0.6, lw=0.8)
+            error_bars(ax, x[sel], y[sel], b.col("E_B_err")[m][sel], COLORS[i], fmt="none",
+                       xerr=b.col("S_B_err")[m][sel], name=f"$N_B={nb}$")
             mx = b.mask(method="exact", N_B=nb)
             exact_line(ax, b.col("S_B")[mx], b.col("E_B")[mx], "exact" if i == 0 else None)
         ax.set_xlabel(r"$S_B(t)$")
         ax.set_ylabel(r"$\mathcal{E}_B(t)$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "b", r"parametric in $t$, $R=5$")
 
         ax = axs[1, 0]
@@ -631,7 +670,7 @@ class Figures:
                     label=f"$R={R}$")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$S_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "c", "steady-state entanglement (exact)")
 
         ax = axs[1, 1]
@@ -641,7 +680,7 @@ class Figures:
                     label=f"$R={R}$")
         ax.set_xlabel(r"$S_B^{ss}$")
         ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "d", r"parametric in $N_B=1..10$ (exact)")
         finish(fig, self.path("fig4.png"), TRAJ_NOTE)
 
@@ -734,7 +773,7 @@ class Figures:
                     exact_line(ax, tab.col("t")[mx], tab.col(col)[mx], "exact ($N_B=1$)")
             ax.set_xlabel(r"$\gamma t$")
             ax.set_ylabel(ylabel)
-            ax.legend(fontsize=8)
+            legend(ax, fontsize=8)
             panel_label(ax, letter, r"$R=50$")
         for ax, tab, col, letter, ylabel, title in (
                 (axs[1, 0], c, "dS_B_dt_max", "c", r"$\dot S_B^{max}$ ($\gamma$)",
@@ -743,8 +782,8 @@ class Figures:
                  r"$t(\dot S_B^{max}) - t(\mathcal{P}_B^{max})$")):
             for i, R in enumerate((3, 5, 10)):
                 m = tab.mask(method="trajectories", R=R)
-                ax.errorbar(tab.col("N_B")[m], tab.col(col)[m], tab.col(col + "_err")[m],
-                            fmt="o-", color=COLORS[i], ms=4, capsize=2, label=f"$R={R}$")
+                error_bars(ax, tab.col("N_B")[m], tab.col(col)[m], tab.col(col + "_err")[m],
+                           COLORS[i], label=f"$R={R}$")
                 mx = tab.mask(method="exact", R=R)
                 ax.plot(tab.col("N_B")[mx], tab.col(col)[mx], "x", color=COLORS[i], ms=9, mew=2,
                         label=f"exact $R={R}$")
@@ -753,7 +792,7 @@ class Figures:
                             lw=1, label=r"$\dot S_B(t=0)$" if i == 0 else None)
             ax.set_xlabel(r"$N_B$")
             ax.set_ylabel(ylabel)
-            ax.legend(fontsize=8)
+            legend(ax, fontsize=8)
             panel_label(ax, letter, title)
         finish(fig, self.path("fig5.png"),
                TRAJ_NOTE + "\n(c,d): dS_B/dt = Savitzky-Golay derivative (cubic, 11 points) of "
@@ -811,7 +850,7 @@ class Figures:
         fig, axs = plt.subplots(2, 2, figsize=(11, 8.5))
         ax = axs[0, 0]
         energy_family(ax, a, "T", (0, 2, 4))
-        panel_label(ax, "a", r"$R=10$, $N_B=1$")
+        panel_label(ax, "a", r"$R=10$, $N_B=1$: $\mathcal{E}_B$ solid, $\mathcal{E}_C$ dotted")
         for ax, tab, col, letter, ylabel in (
                 (axs[0, 1], b, "E_B_ss", "b", r"$\mathcal{E}_B^{ss}$"),
                 (axs[1, 0], c, "dE_B_ss_dT", "c", r"$d\mathcal{E}_B^{ss}/dT$")):
@@ -820,7 +859,7 @@ class Figures:
                 ax.plot(tab.col("T")[m], tab.col(col)[m], color=COLORS[i], label=f"$R={R}$")
             ax.set_xlabel(r"$k_B T/\hbar\omega$")
             ax.set_ylabel(ylabel)
-            ax.legend(fontsize=8)
+            legend(ax, fontsize=8)
             panel_label(ax, letter, r"$N_B=1$ (exact)")
         axs[0, 1].axhline(0.5, color="0.6", lw=0.6, ls=":")
         axs[1, 0].axhline(0.0, color="0.6", lw=0.6, ls=":")
@@ -830,7 +869,7 @@ class Figures:
         ax.axhline(0.5, color="0.6", lw=0.6, ls=":")
         ax.set_xlabel(r"$k_B T/\hbar\omega$")
         ax.set_ylabel(r"($\hbar\omega$)")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "d", r"$R=4$, $N_B=1$ (exact)")
         finish(fig, self.path("fig6.png"),
                TRAJ_NOTE + " T in units of hbar*omega/k_B.")
@@ -908,7 +947,7 @@ class Figures:
         ax.set_xscale("log")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "a", r"$\mathcal{E}_B^{ss}$ to $N_B=500$ (exact)")
 
         ax = axs[0, 1]
@@ -924,15 +963,15 @@ class Figures:
         ax.set_yscale("log")
         ax.set_xlabel(r"$R$ (markers) or $N_B$ (dashed)")
         ax.set_ylabel(r"$1-\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=7)
+        legend(ax, fontsize=7)
         panel_label(ax, "b", r"approach to full charge (exact)")
 
         ax = axs[0, 2]
         for i, R in enumerate((2, 5, 10)):
             m = pmax.mask(R=R)
             nb = pmax.col("N_B")[m]
-            ax.errorbar(nb, pmax.col("P_B_max")[m], pmax.col("P_B_max_err")[m], fmt="o",
-                        color=COLORS[i], ms=3, capsize=2, label=f"$R={R}$")
+            error_bars(ax, nb, pmax.col("P_B_max")[m], pmax.col("P_B_max_err")[m], COLORS[i],
+                       fmt="o", ms=3, label=f"$R={R}$")
             f = fit.mask(R=R)
             b = fit.col("exponent")[f][0]
             be = fit.col("exponent_err")[f][0]
@@ -944,19 +983,19 @@ class Figures:
         ax.set_yscale("log")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$\mathcal{P}_B^{max}$")
-        ax.legend(fontsize=7)
+        legend(ax, fontsize=7)
         panel_label(ax, "c", "peak power to $N_B=200$ (trajectories)")
 
         ax = axs[1, 0]
         for i, R in enumerate((2, 5, 10)):
             m = pmax.mask(R=R)
             nb = pmax.col("N_B")[m]
-            ax.errorbar(nb, pmax.col("P_B_max")[m] / nb, pmax.col("P_B_max_err")[m] / nb,
-                        fmt="o-", color=COLORS[i], ms=3, capsize=2, label=f"$R={R}$")
+            error_bars(ax, nb, pmax.col("P_B_max")[m] / nb, pmax.col("P_B_max_err")[m] / nb,
+                       COLORS[i], ms=3, label=f"$R={R}$")
         ax.set_xscale("log")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$\mathcal{P}_B^{max}/N_B$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "d", r"$\mathcal{P}_B^{max}/N_B$: constant if $\propto N_B$")
 
         ax = axs[1, 1]
@@ -967,7 +1006,7 @@ class Figures:
         ax.set_xscale("log")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$S_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "e", r"steady entanglement to $N_B=100$ (exact)")
 
         ax = axs[1, 2]
@@ -981,7 +1020,7 @@ class Figures:
         ax.set_xscale("log")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$\mathcal{W}^{ss}/\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=7)
+        legend(ax, fontsize=7)
         panel_label(ax, "f", r"ergotropy fraction to $N_B=100$ (exact)")
         finish(fig, self.path("beyond_scaling.png"),
                "T = 0, ground-state battery. Steady panels: exact closed form. Peak power: "
@@ -1031,7 +1070,7 @@ class Figures:
                        "exact" if init == "ground" else None)
         ax.set_xlabel(r"$\gamma t$")
         ax.set_ylabel(r"$\mathcal{E}_B$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "a", f"$N_B={self.TH_NB}$, $N_C={self.TH_NC}$, $T={self.TH_T:g}$")
         ax = axs[0, 1]
         for init, c in styles.items():
@@ -1048,7 +1087,7 @@ class Figures:
                 exact_line(ax, dyn.col("t")[mx], dyn.col("W_B_sym")[mx])
         ax.set_xlabel(r"$\gamma t$")
         ax.set_ylabel("ergotropy density")
-        ax.legend(fontsize=7)
+        legend(ax, fontsize=7)
         panel_label(ax, "b", "ergotropy: full space vs symmetric subspace")
         ax = axs[1, 0]
         for init, c in styles.items():
@@ -1060,7 +1099,7 @@ class Figures:
         ax.set_xscale("log")
         ax.set_xlabel(r"$k_B T/\hbar\omega$ (log scale; $T\leq0.1$ is effectively $T=0$)")
         ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "c", "steady energy (exact)")
         ax = axs[1, 1]
         for init, c in styles.items():
@@ -1073,7 +1112,7 @@ class Figures:
         ax.set_xscale("log")
         ax.set_xlabel(r"$k_B T/\hbar\omega$ (log scale)")
         ax.set_ylabel(r"$\mathcal{W}_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "d", "steady ergotropy (exact)")
         finish(fig, self.path("beyond_thermal.png"),
                "thermal battery = every spin in equilibrium with the reservoir (all j_B sectors); "
@@ -1124,6 +1163,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only", default="",
                     help="comma-separated subset of fig2,fig3,fig4,fig5,fig6,beyond")
+    ap.add_argument("--replot", action="store_true",
+                    help="redraw the PNGs from the CSVs already in --out (no engine runs)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     engine = Engine(args.threads)
@@ -1155,6 +1196,17 @@ def main():
               ("beyond-Pmax", "P_B^max to N_B=200, scaling fit", F.beyond_pmax),
               ("beyond-nonlinear", "W_B^ss, S_B^ss to N_B=100", F.beyond_nonlinear),
               ("beyond-thermal", "thermal vs ground battery", F.beyond_thermal)]
+    if args.replot:  # every panel's table from its CSV instead of the engine
+        def reader(*names):
+            tables = [Table.read(F.path(n + ".csv")) for n in names]
+            return (lambda: tables[0]) if len(tables) == 1 else (lambda: tuple(tables))
+        groups = [(g, [(name, "from " + name + ".csv", reader(name)) for name, _, _ in panels],
+                   plot) for g, panels, plot in groups]
+        beyond = [("beyond-Ess", "from CSV", reader("beyond_Ess_vs_NB", "beyond_Ess_vs_R")),
+                  ("beyond-Pmax", "from CSV", reader("beyond_Pmax_vs_NB", "beyond_Pmax_fit")),
+                  ("beyond-nonlinear", "from CSV", reader("beyond_steady_nonlinear_vs_NB")),
+                  ("beyond-thermal", "from CSV",
+                   reader("beyond_thermal_dynamics", "beyond_thermal_steady"))]
     only = set(filter(None, args.only.split(",")))
     selected = [g for g in groups if not only or g[0] in only]
     do_beyond = not only or "beyond" in only
@@ -1182,6 +1234,8 @@ def main():
         dyn, st = step(*beyond[3])
         F.plot_beyond_scaling(ess, ess_r, pmax, fit, nl)
         F.plot_beyond_thermal(dyn, st)
+        if args.replot:
+            return 0
         claims = F.claims_table(ess, ess_r, pmax, fit)
         print("      wrote beyond_scaling.png, beyond_thermal.png, beyond_claims.csv")
         print("claims (engine numbers):")
