@@ -225,18 +225,13 @@ def smoothed_rate(t, s):
     return savgol_filter(s, SG_WINDOW, SG_ORDER, deriv=1, delta=t[1] - t[0])
 
 
-def interior_peak(y, sigma, start, threshold=4.0):
-    """Index of the largest local maximum of y at index >= start (never an end point) whose
-    prominence exceeds threshold * sigma (pointwise error; 0 for exact curves), or None."""
+def prominent_maxima(y, sigma, start, threshold=4.0):
+    """Indices of the local maxima of y at index >= start (never an end point) whose
+    prominence exceeds threshold * sigma (pointwise error; 0 for exact curves)."""
     idx, props = find_peaks(y[start:], prominence=0)
-    if len(idx) == 0:
-        return None
-    idx = idx + start
     floor = 1e-6 * np.max(np.abs(y))
-    ok = [i for i, p in zip(idx, props["prominences"]) if p > threshold * sigma[i] + floor]
-    if not ok:
-        return None
-    return max(ok, key=lambda i: y[i])
+    return [int(i) + start for i, p in zip(idx, props["prominences"])
+            if p > threshold * sigma[int(i) + start] + floor]
 
 
 def power_peak_from_replicas(t, p_curves):
@@ -260,14 +255,85 @@ def power_peak_from_replicas(t, p_curves):
     return {"P_B_max": (value, spread[0]), "P_B_max_time": (time_, spread[1])}
 
 
+RESOLVING_Z, CURVATURE_Z = 2.0, 3.0  # the engine's peak rules (src/peak_features.cpp)
+
+
+def jackknife_spread(values):
+    v = np.asarray(values, dtype=float)
+    m = len(v)
+    return math.sqrt((m - 1) / m * ((v - v.mean()) ** 2).sum())
+
+
+def basin(y, i):
+    """[first, last] indices of the basin of the maximum at i: downhill on both sides."""
+    first, last = i, i
+    while first > 0 and y[first - 1] <= y[first]:
+        first -= 1
+    while last + 1 < len(y) and y[last + 1] <= y[last]:
+        last += 1
+    return first, last
+
+
+def peak_in(t, y, first, last):
+    return parabola(t, y, first + int(np.argmax(y[first:last + 1])))
+
+
+def replica_peak(t, full, loo, i, rivals, stencil=1):
+    """The maximum of the pooled curve `full` at grid index i, with errors from the M
+    delete-one-replica curves `loo`, under the engine's rules for peak features: it must beat
+    its best rival (indices `rivals`) by RESOLVING_Z errors of the margin and be curved by
+    CURVATURE_Z errors (curvature y[i-h] - 2 y[i] + y[i+h], h = `stencil` grid steps: the
+    scale over which the curve is smooth); value and time errors are the larger of the jackknife spread and the
+    spread over pseudo-samples full + (M-1)/sqrt(M) (full - loo_k) (the vertex time of a flat
+    peak has heavy tails the jackknife misses), the time's inflated for the curvature one
+    error flatter. Returns ((value, err), (time, err), reason); reason is None if resolved."""
+    nan = (math.nan, math.nan)
+    first, last = basin(full, i)
+    value, time_ = parabola(t, full, i)
+    m = len(loo)
+    if m == 0:
+        return (value, 0.0), (time_, 0.0), None
+    if i == 0 or i == len(full) - 1:
+        return nan, nan, "maximum at an end of the run"
+    samples = [peak_in(t, c, first, last) for c in loo]
+    if len(rivals):
+        margin = value - np.max(full[rivals])
+        margins = [v - np.max(c[rivals]) for (v, _), c in zip(samples, loo)]
+        if not margin > RESOLVING_Z * jackknife_spread(margins):
+            return nan, nan, (f"not resolved: beats its best rival by {margin:.3g} +- "
+                              f"{jackknife_spread(margins):.2g}")
+    scale = (m - 1) / math.sqrt(m)
+    pseudo = [full + scale * (full - c) for c in loo]
+    h = max(1, min(stencil, i, len(full) - 1 - i))
+
+    def second_difference(y):
+        return y[i - h] - 2 * y[i] + y[i + h]
+
+    curvature = second_difference(full)
+    curvature_err = math.sqrt(np.mean([(second_difference(p) - curvature) ** 2
+                                       for p in pseudo]))
+    if not -curvature > CURVATURE_Z * curvature_err:
+        return nan, nan, (f"not resolved: too flat for the noise (curvature {curvature:.3g} "
+                          f"+- {curvature_err:.2g} over {h} steps)")
+    ps = np.array([peak_in(t, p, first, last) for p in pseudo])
+    sv = np.array(samples)
+    value_err = max(jackknife_spread(sv[:, 0]), math.sqrt(np.mean((ps[:, 0] - value) ** 2)))
+    time_err = max(jackknife_spread(sv[:, 1]), math.sqrt(np.mean((ps[:, 1] - time_) ** 2)))
+    time_err *= -curvature / (-curvature - curvature_err)
+    return (value, value_err), (time_, time_err), None
+
+
 def peak_features(t, s_curves, p_curves):
     """Paper Fig. 5c-d features of the pooled S_B / P_B curves of M independent replicas
-    (M = 1 for an exact curve), with a delete-one-replica jackknife (bias-corrected value
-    and error). Returns dict name -> (value, error):
+    (M = 1 for an exact curve), errors from the M replicas (replica_peak; no jackknife bias
+    correction, which for a maximum extrapolates across replicas that pick different grid
+    points). Returns dict name -> (value, error), plus "note" (why dS_B_dt_max is NaN):
       P_B_max, P_B_max_time  global maximum of P_B (parabola-refined);
       dS_B_dt_max, dS_B_dt_max_time  the largest local maximum of dS_B/dt after the power
-        peak whose prominence exceeds 4 jackknife errors (NaN if none is resolved);
-      lag = dS_B_dt_max_time - P_B_max_time;  dS_B_dt_0 = dS_B/dt at t = 0."""
+        peak whose prominence exceeds 4 jackknife errors, if it beats the other such maxima
+        by 2 errors and is curved by 3 (NaN and a note otherwise);
+      lag = dS_B_dt_max_time - P_B_max_time (errors added in quadrature);
+      dS_B_dt_0 = dS_B/dt at t = 0."""
     s_curves = np.asarray(s_curves)
     p_curves = np.asarray(p_curves)
     m = len(s_curves)
@@ -279,32 +345,31 @@ def peak_features(t, s_curves, p_curves):
         p_loo = np.array([np.delete(p_curves, k, 0).mean(0) for k in range(m)])
         sigma = np.sqrt((m - 1) / m * ((ds_loo - ds_loo.mean(0)) ** 2).sum(0))
     else:
+        ds_loo = p_loo = np.zeros((0, len(t)))
         sigma = np.zeros_like(ds_full)
-    ipk = interior_peak(ds_full, sigma, start=int(np.argmax(p_full)))
-
-    def features(ds, p):
-        pv, pt = parabola(t, p, int(np.argmax(p)))
-        out = {"P_B_max": pv, "P_B_max_time": pt, "dS_B_dt_0": ds[0]}
-        if ipk is None:
-            out.update(dS_B_dt_max=np.nan, dS_B_dt_max_time=np.nan, lag=np.nan)
-        else:  # the same peak in every jackknife sample: search near the full-sample one
-            lo, hi = max(1, ipk - 3), min(len(ds) - 2, ipk + 3)
-            k = lo + int(np.argmax(ds[lo:hi + 1]))
-            sv, st = parabola(t, ds, k)
-            out.update(dS_B_dt_max=sv, dS_B_dt_max_time=st, lag=st - pt)
-        return out
-
-    full = features(ds_full, p_full)
-    if m == 1:
-        return {key: (v, 0.0) for key, v in full.items()}
-    loo = [features(ds_loo[k], p_loo[k]) for k in range(m)]
-    result = {}
-    for key, v in full.items():
-        vals = np.array([f[key] for f in loo])
-        est = m * v - (m - 1) * vals.mean()
-        err = math.sqrt((m - 1) / m * ((vals - vals.mean()) ** 2).sum())
-        result[key] = (est, err)
-    return result
+    ip = int(np.argmax(p_full))
+    first, last = basin(p_full, ip)
+    p_rivals = np.r_[0:first, last + 1:len(p_full)].astype(int)
+    p_value, p_time, p_reason = replica_peak(t, p_full, p_loo, ip, p_rivals)
+    out = {"P_B_max": p_value, "P_B_max_time": p_time,
+           "dS_B_dt_0": (ds_full[0], jackknife_spread(ds_loo[:, 0]) if m > 1 else 0.0)}
+    nan = (math.nan, math.nan)
+    candidates = prominent_maxima(ds_full, sigma, start=ip)
+    if not candidates:
+        reason = "no local maximum after the power peak with prominence above 4 errors"
+        d_value = d_time = nan
+    else:  # the largest; the other prominent maxima are its rivals
+        ipk = max(candidates, key=lambda k: ds_full[k])
+        first, last = basin(ds_full, ipk)
+        rivals = [k for k in candidates if k < first or k > last]
+        d_value, d_time, reason = replica_peak(t, ds_full, ds_loo, ipk, np.array(rivals, int),
+                                               stencil=SG_WINDOW // 2)
+    if p_reason and not reason:
+        reason = "P_B_max " + p_reason
+    out.update(dS_B_dt_max=d_value, dS_B_dt_max_time=d_time,
+               lag=(d_time[0] - p_time[0], math.hypot(d_time[1], p_time[1])),
+               note=reason or "")
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -512,7 +577,9 @@ class Figures:
             panel_label(ax, letter, title)
         axs[1, 2].set_xscale("log")
         axs[1, 2].set_yscale("log")
-        finish(fig, self.path("fig2.png"), TRAJ_NOTE)
+        finish(fig, self.path("fig2.png"), TRAJ_NOTE + "\n(e,f): P_B^max = parabola through the "
+               "grid maximum of P_B, 8 independent runs x 2500 trajectories pooled, error = "
+               "delete-one-run jackknife spread; x = exact solver.")
 
     # ---------------- Figure 3 ----------------
     FIG3_COLUMNS = ["method", "R", "N_B", "N_C", "T", "t"] + curve_columns(
@@ -737,10 +804,10 @@ class Figures:
 
     def fig5c(self):
         cols = ["method", "R", "N_B", "N_C"] + curve_columns(
-            ["dS_B_dt_max", "dS_B_dt_max_time", "dS_B_dt_0"])
+            ["dS_B_dt_max", "dS_B_dt_max_time", "dS_B_dt_0"]) + ["note"]
         t = Table(cols)
         for r in self.fig5_features():
-            vals = {k: r[k] for k in ("method", "R", "N_B", "N_C")}
+            vals = {k: r[k] for k in ("method", "R", "N_B", "N_C", "note")}
             for n in ("dS_B_dt_max", "dS_B_dt_max_time", "dS_B_dt_0"):
                 vals[n], vals[n + "_err"] = r[n]
             t.add(**vals)
@@ -797,7 +864,10 @@ class Figures:
         finish(fig, self.path("fig5.png"),
                TRAJ_NOTE + "\n(c,d): dS_B/dt = Savitzky-Golay derivative (cubic, 11 points) of "
                "S_B on a 121-point grid, for trajectories (8 replicas x 25000, delete-one-replica "
-               "jackknife) and exact (x); missing points: no local maximum resolved above 4 errors.")
+               "jackknife spread, no bias correction) and exact (x). A maximum is kept if its prominence "
+               "exceeds 4 errors, it beats the other such maxima by 2 errors and its curvature over "
+               "5 grid steps is 3 errors below 0 (the engine's peak rules); missing points: not "
+               "resolved (reason in the note column of fig5c.csv).")
 
     # ---------------- Figure 6 ----------------
     FIG6_TEMPS = [round(0.05 * k, 4) for k in range(0, 201)]
@@ -1024,7 +1094,8 @@ class Figures:
         panel_label(ax, "f", r"ergotropy fraction to $N_B=100$ (exact)")
         finish(fig, self.path("beyond_scaling.png"),
                "T = 0, ground-state battery. Steady panels: exact closed form. Peak power: "
-               "trajectories (20000/8000/4000 for N_B<=10/<=50/>50), jackknife errors.")
+               "trajectories (20000/8000/4000 for N_B<=10/<=50/>50, as 8 independent runs), "
+               "error = delete-one-run jackknife spread.")
 
     # ---------------- Beyond the paper: thermal battery ----------------
     TH_NB, TH_NC, TH_T = 4, 12, 1.0
