@@ -18,7 +18,7 @@ FOOTER_FONTSIZE = 9
 LEGEND_FONTSIZE = 8
 NOTE_FONTSIZE = 8
 BAND_ALPHA = 0.35
-VISIBLE_EXCESS_PX = 2.0  # a band / bar must exceed its line / marker by this many pixels
+VISIBLE_EXCESS_PX = 3.0  # a band / bar must exceed its line / marker by this many pixels
 
 
 class ErrorRecord:
@@ -38,6 +38,13 @@ class ErrorRecord:
         a = ax.transData.transform(np.column_stack([self.x[ok], lo]))[:, 1]
         b = ax.transData.transform(np.column_stack([self.x[ok], hi]))[:, 1]
         w = np.abs(b - a)
+        if self.kind == "band" and ok.sum() > 2:
+            # A band is seen across the line, not vertically: on a steep stretch the line
+            # itself covers a vertical extent, so measure the width perpendicular to it.
+            p = ax.transData.transform(np.column_stack([self.x[ok], self.y[ok]]))
+            dx, dy = np.gradient(p[:, 0]), np.gradient(p[:, 1])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w = w * np.abs(dx) / np.hypot(dx, dy)
         x0, x1 = sorted(ax.get_xlim())
         inside = (self.x[ok] >= x0) & (self.x[ok] <= x1)
         return np.where(np.isnan(w), np.inf, w)[inside]  # log axis, band reaching 0: visible
@@ -246,10 +253,12 @@ def _note_above(ax, note, renderer):
     text = _wrap_mathtext(note, int(width_pt / (0.5 * NOTE_FONTSIZE)))
     k = text.count("\n") + 1
     title = ax.get_title(loc="left").split("\n")[0]
-    ax.set_title(title + "\n" * k, loc="left", fontsize=10, linespacing=1.05)
+    ax.set_title(title + "\n" * k, loc="left", fontsize=10, linespacing=1.2)
     offset = matplotlib.transforms.ScaledTranslation(0, 4 / 72.0, ax.figure.dpi_scale_trans)
-    ax.text(0, 1, text, transform=ax.transAxes + offset, ha="left", va="bottom",
-            fontsize=NOTE_FONTSIZE, color="0.25", linespacing=1.1)
+    if getattr(ax, "_note_artist", None) is not None:
+        ax._note_artist.remove()
+    ax._note_artist = ax.text(0, 1, text, transform=ax.transAxes + offset, ha="left",
+                              va="bottom", fontsize=NOTE_FONTSIZE, color="0.25", linespacing=1.1)
 
 
 def finish(fig, path, note, log=print):
@@ -264,16 +273,27 @@ def finish(fig, path, note, log=print):
     fig.tight_layout(rect=rect)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    notes = {}
+    notes = {ax: None for ax in fig.axes}
+    for _ in range(3):  # a note moves the layout, which can move a band across the threshold
+        changed = False
+        for ax in fig.axes:
+            note_ = narrow_note(ax)
+            if note_ != notes[ax]:
+                if note_ is None:  # visible after all: drop the note and its title space
+                    ax._note_artist.remove()
+                    ax._note_artist = None
+                    ax.set_title(ax.get_title(loc="left").split("\n")[0], loc="left",
+                                 fontsize=10)
+                else:
+                    _note_above(ax, note_, renderer)
+                notes[ax], changed = note_, True
+        if not changed:
+            break
+        fig.tight_layout(rect=rect)
+        fig.canvas.draw()
+    else:
+        log(f"      warning: visibility notes of {path} did not settle")
     for ax in fig.axes:
-        notes[ax] = narrow_note(ax)
-        if notes[ax]:
-            _note_above(ax, notes[ax], renderer)
-    fig.tight_layout(rect=rect)
-    fig.canvas.draw()
-    for ax in fig.axes:
-        if narrow_note(ax) != notes[ax]:  # the layout moved a band across the threshold
-            log(f"      warning: visibility note changed with the layout: {narrow_note(ax)}")
         place_legend(ax, renderer)
     fig.canvas.draw()
     _report(fig, path, renderer, notes, log)
