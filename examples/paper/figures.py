@@ -47,7 +47,8 @@ EXACT_MAX_DIM = 70  # product dimension (N_C+1)(N_B+1) up to which exact overlay
 class Engine:
     """The engine through the Python module, with a cache (panels share runs). simulate()
     always draws trajectories (sampling="trajectories"; at nbar = 0 the module's default would
-    be the exact cascade, which the figures overlay as "exact" instead) and exact() return (columns as a dict of arrays, the summary dict); steady() the columns."""
+    be the exact cascade, which the figures overlay as "exact" instead) and exact() return
+    (columns as a dict of arrays, the summary dict); steady() the columns."""
 
     def __init__(self, threads):
         self.threads = threads
@@ -283,10 +284,10 @@ def replica_peak(t, full, loo, i, rivals, stencil=1):
     delete-one-replica curves `loo`, under the engine's rules for peak features: it must beat
     its best rival (indices `rivals`) by RESOLVING_Z errors of the margin and be curved by
     CURVATURE_Z errors (curvature y[i-h] - 2 y[i] + y[i+h], h = `stencil` grid steps: the
-    scale over which the curve is smooth); value and time errors are the larger of the jackknife spread and the
-    spread over pseudo-samples full + (M-1)/sqrt(M) (full - loo_k) (the vertex time of a flat
-    peak has heavy tails the jackknife misses), the time's inflated for the curvature one
-    error flatter. Returns ((value, err), (time, err), reason); reason is None if resolved."""
+    scale over which the curve is smooth); value and time errors are the larger of the
+    jackknife spread and the spread over pseudo-samples full + (M-1)/sqrt(M) (full - loo_k)
+    (the vertex time of a flat peak has heavy tails the jackknife misses), the time's
+    inflated for the curvature one error flatter. Returns ((value, err), (time, err), reason); reason is None if resolved."""
     nan = (math.nan, math.nan)
     first, last = basin(full, i)
     value, time_ = parabola(t, full, i)
@@ -864,8 +865,9 @@ class Figures:
         finish(fig, self.path("fig5.png"),
                TRAJ_NOTE + "\n(c,d): dS_B/dt = Savitzky-Golay derivative (cubic, 11 points) of "
                "S_B on a 121-point grid, for trajectories (8 replicas x 25000, delete-one-replica "
-               "jackknife spread, no bias correction) and exact (x). A maximum is kept if its prominence "
-               "exceeds 4 errors, it beats the other such maxima by 2 errors and its curvature over "
+               "jackknife spread, no bias correction) and exact (x). A maximum is kept if its "
+               "prominence exceeds 4 errors, it beats the other such maxima by 2 errors and its "
+               "curvature over "
                "5 grid steps is 3 errors below 0 (the engine's peak rules); missing points: not "
                "resolved (reason in the note column of fig5c.csv).")
 
