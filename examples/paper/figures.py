@@ -18,17 +18,22 @@ import argparse
 import math
 import os
 import sys
-import textwrap
 import time
 
 import numpy as np
 import matplotlib
 
-import darkcharge
-
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from scipy.signal import find_peaks, savgol_filter  # noqa: E402
+
+from plotting import band, error_bars, finish, legend  # noqa: E402  (examples/paper/plotting.py)
+
+try:
+    import darkcharge
+except ImportError:  # --replot needs only the CSVs
+    darkcharge = None
 
 COLORS = ["C0", "C1", "C2", "C3", "C4"]
 EXACT_STYLE = dict(color="k", ls="--", lw=0.8)
@@ -42,7 +47,8 @@ EXACT_MAX_DIM = 70  # product dimension (N_C+1)(N_B+1) up to which exact overlay
 class Engine:
     """The engine through the Python module, with a cache (panels share runs). simulate()
     always draws trajectories (sampling="trajectories"; at nbar = 0 the module's default would
-    be the exact cascade, which the figures overlay as "exact" instead) and exact() return (columns as a dict of arrays, the summary dict); steady() the columns."""
+    be the exact cascade, which the figures overlay as "exact" instead) and exact() return
+    (columns as a dict of arrays, the summary dict); steady() the columns."""
 
     def __init__(self, threads):
         self.threads = threads
@@ -146,6 +152,21 @@ class Table:
     def get(self, name, **conditions):
         return self.col(name)[self.mask(**conditions)]
 
+    @classmethod
+    def read(cls, path):
+        """A table written by write() (for --replot): numbers as floats, text as str."""
+        with open(path) as f:
+            columns = f.readline().strip().split(",")
+            rows = [line.rstrip("\n").split(",") for line in f if line.strip()]
+        t = cls(columns)
+        for j, c in enumerate(columns):
+            vals = [r[j] for r in rows]
+            try:
+                t.data[c] = [float(v) for v in vals]
+            except ValueError:
+                t.data[c] = vals
+        return t
+
     def write(self, path):
         def fmt(v):
             if isinstance(v, str):
@@ -205,28 +226,115 @@ def smoothed_rate(t, s):
     return savgol_filter(s, SG_WINDOW, SG_ORDER, deriv=1, delta=t[1] - t[0])
 
 
-def interior_peak(y, sigma, start, threshold=4.0):
-    """Index of the largest local maximum of y at index >= start (never an end point) whose
-    prominence exceeds threshold * sigma (pointwise error; 0 for exact curves), or None."""
+def prominent_maxima(y, sigma, start, threshold=4.0):
+    """Indices of the local maxima of y at index >= start (never an end point) whose
+    prominence exceeds threshold * sigma (pointwise error; 0 for exact curves)."""
     idx, props = find_peaks(y[start:], prominence=0)
-    if len(idx) == 0:
-        return None
-    idx = idx + start
     floor = 1e-6 * np.max(np.abs(y))
-    ok = [i for i, p in zip(idx, props["prominences"]) if p > threshold * sigma[i] + floor]
-    if not ok:
-        return None
-    return max(ok, key=lambda i: y[i])
+    return [int(i) + start for i, p in zip(idx, props["prominences"])
+            if p > threshold * sigma[int(i) + start] + floor]
+
+
+def power_peak_from_replicas(t, p_curves):
+    """Global maximum of the pooled P_B of M independent replicas: the parabola through the
+    grid maximum (value, time), errors from the delete-one-replica jackknife spread. No
+    jackknife bias correction: for a maximum it extrapolates across replicas that pick
+    different grid points. The value is robust; the time of a flat-topped peak has heavy
+    tails, so its error can be too small (README, caveats)."""
+    p_curves = np.asarray(p_curves)
+    m = len(p_curves)
+    full = p_curves.mean(0)
+    i = int(np.argmax(full))
+    value, time_ = parabola(t, full, i)
+    loo = []
+    for k in range(m):
+        p = np.delete(p_curves, k, 0).mean(0)
+        lo, hi = max(0, i - 3), min(len(p) - 1, i + 3)  # the same peak: near the full one
+        loo.append(parabola(t, p, lo + int(np.argmax(p[lo:hi + 1]))))
+    loo = np.array(loo)
+    spread = np.sqrt((m - 1) / m * ((loo - loo.mean(0)) ** 2).sum(0))
+    return {"P_B_max": (value, spread[0]), "P_B_max_time": (time_, spread[1])}
+
+
+RESOLVING_Z, CURVATURE_Z = 2.0, 3.0  # the engine's peak rules (src/peak_features.cpp)
+
+
+def jackknife_spread(values):
+    v = np.asarray(values, dtype=float)
+    m = len(v)
+    return math.sqrt((m - 1) / m * ((v - v.mean()) ** 2).sum())
+
+
+def basin(y, i):
+    """[first, last] indices of the basin of the maximum at i: downhill on both sides."""
+    first, last = i, i
+    while first > 0 and y[first - 1] <= y[first]:
+        first -= 1
+    while last + 1 < len(y) and y[last + 1] <= y[last]:
+        last += 1
+    return first, last
+
+
+def peak_in(t, y, first, last):
+    return parabola(t, y, first + int(np.argmax(y[first:last + 1])))
+
+
+def replica_peak(t, full, loo, i, rivals, stencil=1):
+    """The maximum of the pooled curve `full` at grid index i, with errors from the M
+    delete-one-replica curves `loo`, under the engine's rules for peak features: it must beat
+    its best rival (indices `rivals`) by RESOLVING_Z errors of the margin and be curved by
+    CURVATURE_Z errors (curvature y[i-h] - 2 y[i] + y[i+h], h = `stencil` grid steps: the
+    scale over which the curve is smooth); value and time errors are the larger of the
+    jackknife spread and the spread over pseudo-samples full + (M-1)/sqrt(M) (full - loo_k)
+    (the vertex time of a flat peak has heavy tails the jackknife misses), the time's
+    inflated for the curvature one error flatter. Returns ((value, err), (time, err), reason); reason is None if resolved."""
+    nan = (math.nan, math.nan)
+    first, last = basin(full, i)
+    value, time_ = parabola(t, full, i)
+    m = len(loo)
+    if m == 0:
+        return (value, 0.0), (time_, 0.0), None
+    if i == 0 or i == len(full) - 1:
+        return nan, nan, "maximum at an end of the run"
+    samples = [peak_in(t, c, first, last) for c in loo]
+    if len(rivals):
+        margin = value - np.max(full[rivals])
+        margins = [v - np.max(c[rivals]) for (v, _), c in zip(samples, loo)]
+        if not margin > RESOLVING_Z * jackknife_spread(margins):
+            return nan, nan, (f"not resolved: beats its best rival by {margin:.3g} +- "
+                              f"{jackknife_spread(margins):.2g}")
+    scale = (m - 1) / math.sqrt(m)
+    pseudo = [full + scale * (full - c) for c in loo]
+    h = max(1, min(stencil, i, len(full) - 1 - i))
+
+    def second_difference(y):
+        return y[i - h] - 2 * y[i] + y[i + h]
+
+    curvature = second_difference(full)
+    curvature_err = math.sqrt(np.mean([(second_difference(p) - curvature) ** 2
+                                       for p in pseudo]))
+    if not -curvature > CURVATURE_Z * curvature_err:
+        return nan, nan, (f"not resolved: too flat for the noise (curvature {curvature:.3g} "
+                          f"+- {curvature_err:.2g} over {h} steps)")
+    ps = np.array([peak_in(t, p, first, last) for p in pseudo])
+    sv = np.array(samples)
+    value_err = max(jackknife_spread(sv[:, 0]), math.sqrt(np.mean((ps[:, 0] - value) ** 2)))
+    time_err = max(jackknife_spread(sv[:, 1]), math.sqrt(np.mean((ps[:, 1] - time_) ** 2)))
+    time_err *= -curvature / (-curvature - curvature_err)
+    return (value, value_err), (time_, time_err), None
 
 
 def peak_features(t, s_curves, p_curves):
     """Paper Fig. 5c-d features of the pooled S_B / P_B curves of M independent replicas
-    (M = 1 for an exact curve), with a delete-one-replica jackknife (bias-corrected value
-    and error). Returns dict name -> (value, error):
+    (M = 1 for an exact curve), errors from the M replicas (replica_peak; no jackknife bias
+    correction, which for a maximum extrapolates across replicas that pick different grid
+    points). Returns dict name -> (value, error), plus "note" (why dS_B_dt_max is NaN):
       P_B_max, P_B_max_time  global maximum of P_B (parabola-refined);
       dS_B_dt_max, dS_B_dt_max_time  the largest local maximum of dS_B/dt after the power
-        peak whose prominence exceeds 4 jackknife errors (NaN if none is resolved);
-      lag = dS_B_dt_max_time - P_B_max_time;  dS_B_dt_0 = dS_B/dt at t = 0."""
+        peak whose prominence exceeds 4 jackknife errors, if it beats the other such maxima
+        by 2 errors and is curved by 3 (NaN and a note otherwise);
+      lag = dS_B_dt_max_time - P_B_max_time (errors added in quadrature);
+      dS_B_dt_0 = dS_B/dt at t = 0."""
     s_curves = np.asarray(s_curves)
     p_curves = np.asarray(p_curves)
     m = len(s_curves)
@@ -238,42 +346,36 @@ def peak_features(t, s_curves, p_curves):
         p_loo = np.array([np.delete(p_curves, k, 0).mean(0) for k in range(m)])
         sigma = np.sqrt((m - 1) / m * ((ds_loo - ds_loo.mean(0)) ** 2).sum(0))
     else:
+        ds_loo = p_loo = np.zeros((0, len(t)))
         sigma = np.zeros_like(ds_full)
-    ipk = interior_peak(ds_full, sigma, start=int(np.argmax(p_full)))
-
-    def features(ds, p):
-        pv, pt = parabola(t, p, int(np.argmax(p)))
-        out = {"P_B_max": pv, "P_B_max_time": pt, "dS_B_dt_0": ds[0]}
-        if ipk is None:
-            out.update(dS_B_dt_max=np.nan, dS_B_dt_max_time=np.nan, lag=np.nan)
-        else:  # the same peak in every jackknife sample: search near the full-sample one
-            lo, hi = max(1, ipk - 3), min(len(ds) - 2, ipk + 3)
-            k = lo + int(np.argmax(ds[lo:hi + 1]))
-            sv, st = parabola(t, ds, k)
-            out.update(dS_B_dt_max=sv, dS_B_dt_max_time=st, lag=st - pt)
-        return out
-
-    full = features(ds_full, p_full)
-    if m == 1:
-        return {key: (v, 0.0) for key, v in full.items()}
-    loo = [features(ds_loo[k], p_loo[k]) for k in range(m)]
-    result = {}
-    for key, v in full.items():
-        vals = np.array([f[key] for f in loo])
-        est = m * v - (m - 1) * vals.mean()
-        err = math.sqrt((m - 1) / m * ((vals - vals.mean()) ** 2).sum())
-        result[key] = (est, err)
-    return result
+    ip = int(np.argmax(p_full))
+    first, last = basin(p_full, ip)
+    p_rivals = np.r_[0:first, last + 1:len(p_full)].astype(int)
+    p_value, p_time, p_reason = replica_peak(t, p_full, p_loo, ip, p_rivals)
+    out = {"P_B_max": p_value, "P_B_max_time": p_time,
+           "dS_B_dt_0": (ds_full[0], jackknife_spread(ds_loo[:, 0]) if m > 1 else 0.0)}
+    nan = (math.nan, math.nan)
+    candidates = prominent_maxima(ds_full, sigma, start=ip)
+    if not candidates:
+        reason = "no local maximum after the power peak with prominence above 4 errors"
+        d_value = d_time = nan
+    else:  # the largest; the other prominent maxima are its rivals
+        ipk = max(candidates, key=lambda k: ds_full[k])
+        first, last = basin(ds_full, ipk)
+        rivals = [k for k in candidates if k < first or k > last]
+        d_value, d_time, reason = replica_peak(t, ds_full, ds_loo, ipk, np.array(rivals, int),
+                                               stencil=SG_WINDOW // 2)
+    if p_reason and not reason:
+        reason = "P_B_max " + p_reason
+    out.update(dS_B_dt_max=d_value, dS_B_dt_max_time=d_time,
+               lag=(d_time[0] - p_time[0], math.hypot(d_time[1], p_time[1])),
+               note=reason or "")
+    return out
 
 
 # --------------------------------------------------------------------------------------
 # Plot helpers
 # --------------------------------------------------------------------------------------
-
-
-def band(ax, t, y, err, color, label=None, ls="-", lw=1.5):
-    ax.fill_between(t, y - err, y + err, color=color, alpha=0.3, lw=0)
-    ax.plot(t, y, color=color, ls=ls, lw=lw, label=label)
 
 
 def exact_line(ax, t, y, label=None):
@@ -286,30 +388,19 @@ def energy_family(ax, table, key, values):
     for i, v in enumerate(values):
         m = table.mask(method="trajectories", **{key: v})
         band(ax, table.col("t")[m], table.col("E_B")[m], table.col("E_B_err")[m], COLORS[i],
-             label=f"${key}={v}$ $\\mathcal{{E}}_B$")
+             label=f"${key}={v}$", name=f"${key}={v}$ $\\mathcal{{E}}_B$")
         band(ax, table.col("t")[m], table.col("E_C")[m], table.col("E_C_err")[m], COLORS[i],
-             ls=":", label=f"${key}={v}$ $\\mathcal{{E}}_C$")
+             ls=":", name=f"${key}={v}$ $\\mathcal{{E}}_C$")
         mx = table.mask(method="exact", **{key: v})
         exact_line(ax, table.col("t")[mx], table.col("E_B")[mx], "exact" if i == 0 else None)
         exact_line(ax, table.col("t")[mx], table.col("E_C")[mx])
     ax.set_xlabel(r"$\gamma t$")
     ax.set_ylabel(r"energy density ($\hbar\omega$)")
-    ax.legend(fontsize=7, ncol=2)
+    legend(ax, fontsize=8)
 
 
 def panel_label(ax, letter, title=None):
     ax.set_title(f"({letter})" + (f" {title}" if title else ""), loc="left", fontsize=10)
-
-
-def finish(fig, path, note):
-    width = int(fig.get_figwidth() * 17)
-    lines = [textwrap.fill(part, width) for part in note.split("\n")]
-    text = "\n".join(lines)
-    nlines = text.count("\n") + 1
-    fig.text(0.5, 0.003, text, ha="center", va="bottom", fontsize=7, color="0.3")
-    fig.tight_layout(rect=(0, 0.012 + 0.13 * nlines / fig.get_figheight(), 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 TRAJ_NOTE = ("coloured: quantum-jump trajectories, band = +-1 standard / jackknife error; "
@@ -380,21 +471,28 @@ class Figures:
         t.write(self.path("fig2d.csv"))
         return t
 
-    PEAK_TRAJ, PEAK_POINTS = 20000, 401
+    PEAK_TRAJ, PEAK_POINTS, PEAK_REPLICAS = 20000, 401, 8
 
     def power_peak(self, nb, R, seed, trajectories=None, points=None, window=4.0):
+        """P_B^max and its time from PEAK_REPLICAS independent runs (seeds 1000 seed + k)
+        sharing the trajectories; see power_peak_from_replicas. The engine's own summary is
+        not used: on this fine grid it declines most of these peaks as too flat for a
+        trustworthy *time* (NaN with a reason), while the figure needs the peak *value*."""
         t_max = round(window * peak_time_estimate(nb, R), 6)
-        sim, js = self.e.simulate(nb, R * nb, t_max, points or self.PEAK_POINTS,
-                                  trajectories or self.PEAK_TRAJ, seed,
-                                  observables=["E_B", "P_B"])
-        pk = js["peaks"]
+        points = points or self.PEAK_POINTS
+        per_run = (trajectories or self.PEAK_TRAJ) // self.PEAK_REPLICAS
+        curves = []
+        for k in range(self.PEAK_REPLICAS):
+            sim, _ = self.e.simulate(nb, R * nb, t_max, points, per_run, 1000 * seed + k,
+                                     observables=["E_B", "P_B"])
+            curves.append(sim["P_B"])
+        pk = power_peak_from_replicas(sim["t"], curves)
         row = dict(method="trajectories", R=R, N_B=nb, N_C=R * nb,
-                   P_B_max=pk["P_B_max"]["value"], P_B_max_err=pk["P_B_max"]["error"],
-                   P_B_max_time=pk["P_B_max_time"]["value"],
-                   P_B_max_time_err=pk["P_B_max_time"]["error"])
+                   P_B_max=pk["P_B_max"][0], P_B_max_err=pk["P_B_max"][1],
+                   P_B_max_time=pk["P_B_max_time"][0], P_B_max_time_err=pk["P_B_max_time"][1])
         rows = [row]
         if exact_fits(nb, R * nb):
-            _, jx = self.e.exact(nb, R * nb, t_max, self.PEAK_POINTS, observables=["E_B", "P_B"])
+            _, jx = self.e.exact(nb, R * nb, t_max, points, observables=["E_B", "P_B"])
             px = jx["peaks"]
             rows.append(dict(method="exact", R=R, N_B=nb, N_C=R * nb,
                              P_B_max=px["P_B_max"]["value"], P_B_max_err=0.0,
@@ -437,7 +535,7 @@ class Figures:
                     label=f"$R={R}$")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "b", "steady state vs $N_B$ (exact)")
 
         ax = axs[0, 2]
@@ -447,7 +545,7 @@ class Figures:
                     label=f"$N_B={nb}$")
         ax.set_xlabel(r"$R = N_C/N_B$")
         ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "c", "steady state vs $R$ (exact)")
 
         ax = axs[1, 0]
@@ -460,7 +558,7 @@ class Figures:
         ax.set_xlim(0, 1.0)
         ax.set_xlabel(r"$\gamma t$")
         ax.set_ylabel(r"$\mathcal{P}_B$ ($\hbar\omega\gamma$)")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "d", r"power density, $R=5$")
 
         for ax, tab, key, vals, xname, letter, title in (
@@ -468,19 +566,21 @@ class Figures:
                 (axs[1, 2], f, "N_B", (1, 2, 3), "R", "f", "peak power vs $R$")):
             for i, v in enumerate(vals):
                 m = tab.mask(method="trajectories", **{key: v})
-                ax.errorbar(tab.col(xname)[m], tab.col("P_B_max")[m], tab.col("P_B_max_err")[m],
-                            fmt="o-", color=COLORS[i], ms=4, capsize=2,
-                            label=(f"$R={v}$" if key == "R" else f"$N_B={v}$"))
+                error_bars(ax, tab.col(xname)[m], tab.col("P_B_max")[m],
+                           tab.col("P_B_max_err")[m], COLORS[i],
+                           label=(f"$R={v}$" if key == "R" else f"$N_B={v}$"))
                 mx = tab.mask(method="exact", **{key: v})
                 ax.plot(tab.col(xname)[mx], tab.col("P_B_max")[mx], "kx", ms=6,
                         label="exact solver" if i == 0 else None)
             ax.set_xlabel(f"${xname}$")
             ax.set_ylabel(r"$\mathcal{P}_B^{max}$ ($\hbar\omega\gamma$)")
-            ax.legend(fontsize=8)
+            legend(ax, fontsize=8)
             panel_label(ax, letter, title)
         axs[1, 2].set_xscale("log")
         axs[1, 2].set_yscale("log")
-        finish(fig, self.path("fig2.png"), TRAJ_NOTE)
+        finish(fig, self.path("fig2.png"), TRAJ_NOTE + "\n(e,f): P_B^max = parabola through the "
+               "grid maximum of P_B, 8 independent runs x 2500 trajectories pooled, error = "
+               "delete-one-run jackknife spread; x = exact solver.")
 
     # ---------------- Figure 3 ----------------
     FIG3_COLUMNS = ["method", "R", "N_B", "N_C", "T", "t"] + curve_columns(
@@ -519,40 +619,48 @@ class Figures:
         return t
 
     def plot_fig3(self, a, b):
-        fig, axs = plt.subplots(1, 2, figsize=(13, 5))
+        fig, axs = plt.subplots(1, 2, figsize=(13, 5.6))
         for ax, tab, key, vals, letter, title in (
                 (axs[0], a, "N_B", (1, 2, 10), "a", r"$R=5$"),
                 (axs[1], b, "R", (1, 5, 50), "b", r"$N_B=1$")):
+            handles = []
             for i, v in enumerate(vals):
                 m = tab.mask(method="trajectories", **{key: v})
                 tt = tab.col("t")[m]
                 lab = f"${key}={v}$"
                 band(ax, tt, tab.col("W_B")[m], tab.col("W_B_err")[m], COLORS[i],
-                     label=lab + r": $\mathcal{W}_B$ (all unitaries)")
-                if v == 1 or key == "R":
-                    pass  # N_B = 1: W_B_sym identical to W_B (2 levels)
-                else:
+                     name=lab + r" $\mathcal{W}_B$")
+                both = not (v == 1 or key == "R")  # N_B = 1: W_B_sym = W_B (2 levels)
+                if both:
                     band(ax, tt, tab.col("W_B_sym")[m], tab.col("W_B_sym_err")[m], COLORS[i],
-                         ls="--", lw=1.2, label=lab + r": $\mathcal{W}_B^{sym}$ (symmetric)")
+                         ls="--", name=lab + r" $\mathcal{W}_B^{sym}$")
                 band(ax, tt, tab.col("E_B")[m], tab.col("E_B_err")[m], COLORS[i], ls=":",
-                     label=lab + r": $\mathcal{E}_B$")
+                     name=lab + r" $\mathcal{E}_B$")
+                handles.append(Line2D([], [], color=COLORS[i], lw=2, label=lab))
                 mx = tab.mask(method="exact", **{key: v})
                 if mx.any():
-                    exact_line(ax, tab.col("t")[mx], tab.col("W_B")[mx],
-                               "exact" if i == 0 else None)
+                    exact_line(ax, tab.col("t")[mx], tab.col("W_B")[mx])
                     exact_line(ax, tab.col("t")[mx], tab.col("E_B")[mx])
-                    if not (v == 1 or key == "R"):
+                    if both:
                         exact_line(ax, tab.col("t")[mx], tab.col("W_B_sym")[mx])
+            handles.append(Line2D([], [], color="0.3", label=r"$\mathcal{W}_B$ (all unitaries)"))
+            if key == "N_B":
+                handles.append(Line2D([], [], color="0.3", ls="--",
+                                      label=r"$\mathcal{W}_B^{sym}$ (symmetric subspace)"))
+            handles.append(Line2D([], [], color="0.3", ls=":", label=r"$\mathcal{E}_B$"))
+            handles.append(Line2D([], [], label="exact solver", **EXACT_STYLE))
             ax.set_xlabel(r"$\gamma t$")
             ax.set_ylabel(r"ergotropy / energy density ($\hbar\omega$)")
-            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3)
+            ax.legend(handles=handles, fontsize=8, loc="upper center",
+                      bbox_to_anchor=(0.5, -0.15), ncol=4)
             panel_label(ax, letter, title + r": ergotropy (solid/dashed), stored energy (dotted)")
         axs[0].set_xlim(0, 1.5)
         axs[1].set_xscale("log")  # three time scales (R = 50 charges ~30x faster than R = 1)
         axs[1].set_xlim(2e-3, self.FIG3B_TMAX)
         axs[1].set_xlabel(r"$\gamma t$ (log scale)")
         finish(fig, self.path("fig3.png"),
-               TRAJ_NOTE + " For N_B=1 the two ergotropies coincide.")
+               TRAJ_NOTE + " For N_B=1 the two ergotropies coincide. Exact for R=50 only up "
+               "to t=0.25 (large N_C).")
 
     # ---------------- Figure 4 ----------------
     def fig4a(self):
@@ -605,7 +713,7 @@ class Figures:
             exact_line(ax, a.col("t")[mx], a.col("S_B")[mx], "exact" if i == 0 else None)
         ax.set_xlabel(r"$\gamma t$")
         ax.set_ylabel(r"$S_B$ (log negativity)")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "a", r"entanglement, $R=5$")
 
         ax = axs[0, 1]
@@ -614,14 +722,13 @@ class Figures:
             x, y = b.col("S_B")[m], b.col("E_B")[m]
             ax.plot(x, y, color=COLORS[i], label=f"$N_B={nb}$")
             sel = np.arange(0, m.sum(), 6)
-            ax.errorbar(x[sel], y[sel], yerr=b.col("E_B_err")[m][sel],
-                        xerr=b.col("S_B_err")[m][sel], fmt="none", ecolor=COLORS[i],
-                        alpha=0.6, lw=0.8)
+            error_bars(ax, x[sel], y[sel], b.col("E_B_err")[m][sel], COLORS[i], fmt="none",
+                       xerr=b.col("S_B_err")[m][sel], name=f"$N_B={nb}$")
             mx = b.mask(method="exact", N_B=nb)
             exact_line(ax, b.col("S_B")[mx], b.col("E_B")[mx], "exact" if i == 0 else None)
         ax.set_xlabel(r"$S_B(t)$")
         ax.set_ylabel(r"$\mathcal{E}_B(t)$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "b", r"parametric in $t$, $R=5$")
 
         ax = axs[1, 0]
@@ -631,7 +738,7 @@ class Figures:
                     label=f"$R={R}$")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$S_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "c", "steady-state entanglement (exact)")
 
         ax = axs[1, 1]
@@ -641,7 +748,7 @@ class Figures:
                     label=f"$R={R}$")
         ax.set_xlabel(r"$S_B^{ss}$")
         ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "d", r"parametric in $N_B=1..10$ (exact)")
         finish(fig, self.path("fig4.png"), TRAJ_NOTE)
 
@@ -698,10 +805,10 @@ class Figures:
 
     def fig5c(self):
         cols = ["method", "R", "N_B", "N_C"] + curve_columns(
-            ["dS_B_dt_max", "dS_B_dt_max_time", "dS_B_dt_0"])
+            ["dS_B_dt_max", "dS_B_dt_max_time", "dS_B_dt_0"]) + ["note"]
         t = Table(cols)
         for r in self.fig5_features():
-            vals = {k: r[k] for k in ("method", "R", "N_B", "N_C")}
+            vals = {k: r[k] for k in ("method", "R", "N_B", "N_C", "note")}
             for n in ("dS_B_dt_max", "dS_B_dt_max_time", "dS_B_dt_0"):
                 vals[n], vals[n + "_err"] = r[n]
             t.add(**vals)
@@ -734,7 +841,7 @@ class Figures:
                     exact_line(ax, tab.col("t")[mx], tab.col(col)[mx], "exact ($N_B=1$)")
             ax.set_xlabel(r"$\gamma t$")
             ax.set_ylabel(ylabel)
-            ax.legend(fontsize=8)
+            legend(ax, fontsize=8)
             panel_label(ax, letter, r"$R=50$")
         for ax, tab, col, letter, ylabel, title in (
                 (axs[1, 0], c, "dS_B_dt_max", "c", r"$\dot S_B^{max}$ ($\gamma$)",
@@ -743,8 +850,8 @@ class Figures:
                  r"$t(\dot S_B^{max}) - t(\mathcal{P}_B^{max})$")):
             for i, R in enumerate((3, 5, 10)):
                 m = tab.mask(method="trajectories", R=R)
-                ax.errorbar(tab.col("N_B")[m], tab.col(col)[m], tab.col(col + "_err")[m],
-                            fmt="o-", color=COLORS[i], ms=4, capsize=2, label=f"$R={R}$")
+                error_bars(ax, tab.col("N_B")[m], tab.col(col)[m], tab.col(col + "_err")[m],
+                           COLORS[i], label=f"$R={R}$")
                 mx = tab.mask(method="exact", R=R)
                 ax.plot(tab.col("N_B")[mx], tab.col(col)[mx], "x", color=COLORS[i], ms=9, mew=2,
                         label=f"exact $R={R}$")
@@ -753,12 +860,16 @@ class Figures:
                             lw=1, label=r"$\dot S_B(t=0)$" if i == 0 else None)
             ax.set_xlabel(r"$N_B$")
             ax.set_ylabel(ylabel)
-            ax.legend(fontsize=8)
+            legend(ax, fontsize=8)
             panel_label(ax, letter, title)
         finish(fig, self.path("fig5.png"),
                TRAJ_NOTE + "\n(c,d): dS_B/dt = Savitzky-Golay derivative (cubic, 11 points) of "
                "S_B on a 121-point grid, for trajectories (8 replicas x 25000, delete-one-replica "
-               "jackknife) and exact (x); missing points: no local maximum resolved above 4 errors.")
+               "jackknife spread, no bias correction) and exact (x). A maximum is kept if its "
+               "prominence exceeds 4 errors, it beats the other such maxima by 2 errors and its "
+               "curvature over "
+               "5 grid steps is 3 errors below 0 (the engine's peak rules); missing points: not "
+               "resolved (reason in the note column of fig5c.csv).")
 
     # ---------------- Figure 6 ----------------
     FIG6_TEMPS = [round(0.05 * k, 4) for k in range(0, 201)]
@@ -811,7 +922,7 @@ class Figures:
         fig, axs = plt.subplots(2, 2, figsize=(11, 8.5))
         ax = axs[0, 0]
         energy_family(ax, a, "T", (0, 2, 4))
-        panel_label(ax, "a", r"$R=10$, $N_B=1$")
+        panel_label(ax, "a", r"$R=10$, $N_B=1$: $\mathcal{E}_B$ solid, $\mathcal{E}_C$ dotted")
         for ax, tab, col, letter, ylabel in (
                 (axs[0, 1], b, "E_B_ss", "b", r"$\mathcal{E}_B^{ss}$"),
                 (axs[1, 0], c, "dE_B_ss_dT", "c", r"$d\mathcal{E}_B^{ss}/dT$")):
@@ -820,7 +931,7 @@ class Figures:
                 ax.plot(tab.col("T")[m], tab.col(col)[m], color=COLORS[i], label=f"$R={R}$")
             ax.set_xlabel(r"$k_B T/\hbar\omega$")
             ax.set_ylabel(ylabel)
-            ax.legend(fontsize=8)
+            legend(ax, fontsize=8)
             panel_label(ax, letter, r"$N_B=1$ (exact)")
         axs[0, 1].axhline(0.5, color="0.6", lw=0.6, ls=":")
         axs[1, 0].axhline(0.0, color="0.6", lw=0.6, ls=":")
@@ -830,7 +941,7 @@ class Figures:
         ax.axhline(0.5, color="0.6", lw=0.6, ls=":")
         ax.set_xlabel(r"$k_B T/\hbar\omega$")
         ax.set_ylabel(r"($\hbar\omega$)")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "d", r"$R=4$, $N_B=1$ (exact)")
         finish(fig, self.path("fig6.png"),
                TRAJ_NOTE + " T in units of hbar*omega/k_B.")
@@ -908,7 +1019,7 @@ class Figures:
         ax.set_xscale("log")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "a", r"$\mathcal{E}_B^{ss}$ to $N_B=500$ (exact)")
 
         ax = axs[0, 1]
@@ -924,15 +1035,15 @@ class Figures:
         ax.set_yscale("log")
         ax.set_xlabel(r"$R$ (markers) or $N_B$ (dashed)")
         ax.set_ylabel(r"$1-\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=7)
+        legend(ax, fontsize=7)
         panel_label(ax, "b", r"approach to full charge (exact)")
 
         ax = axs[0, 2]
         for i, R in enumerate((2, 5, 10)):
             m = pmax.mask(R=R)
             nb = pmax.col("N_B")[m]
-            ax.errorbar(nb, pmax.col("P_B_max")[m], pmax.col("P_B_max_err")[m], fmt="o",
-                        color=COLORS[i], ms=3, capsize=2, label=f"$R={R}$")
+            error_bars(ax, nb, pmax.col("P_B_max")[m], pmax.col("P_B_max_err")[m], COLORS[i],
+                       fmt="o", ms=3, label=f"$R={R}$")
             f = fit.mask(R=R)
             b = fit.col("exponent")[f][0]
             be = fit.col("exponent_err")[f][0]
@@ -944,19 +1055,19 @@ class Figures:
         ax.set_yscale("log")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$\mathcal{P}_B^{max}$")
-        ax.legend(fontsize=7)
+        legend(ax, fontsize=7)
         panel_label(ax, "c", "peak power to $N_B=200$ (trajectories)")
 
         ax = axs[1, 0]
         for i, R in enumerate((2, 5, 10)):
             m = pmax.mask(R=R)
             nb = pmax.col("N_B")[m]
-            ax.errorbar(nb, pmax.col("P_B_max")[m] / nb, pmax.col("P_B_max_err")[m] / nb,
-                        fmt="o-", color=COLORS[i], ms=3, capsize=2, label=f"$R={R}$")
+            error_bars(ax, nb, pmax.col("P_B_max")[m] / nb, pmax.col("P_B_max_err")[m] / nb,
+                       COLORS[i], ms=3, label=f"$R={R}$")
         ax.set_xscale("log")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$\mathcal{P}_B^{max}/N_B$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "d", r"$\mathcal{P}_B^{max}/N_B$: constant if $\propto N_B$")
 
         ax = axs[1, 1]
@@ -967,7 +1078,7 @@ class Figures:
         ax.set_xscale("log")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$S_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "e", r"steady entanglement to $N_B=100$ (exact)")
 
         ax = axs[1, 2]
@@ -981,11 +1092,12 @@ class Figures:
         ax.set_xscale("log")
         ax.set_xlabel(r"$N_B$")
         ax.set_ylabel(r"$\mathcal{W}^{ss}/\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=7)
+        legend(ax, fontsize=7)
         panel_label(ax, "f", r"ergotropy fraction to $N_B=100$ (exact)")
         finish(fig, self.path("beyond_scaling.png"),
                "T = 0, ground-state battery. Steady panels: exact closed form. Peak power: "
-               "trajectories (20000/8000/4000 for N_B<=10/<=50/>50), jackknife errors.")
+               "trajectories (20000/8000/4000 for N_B<=10/<=50/>50, as 8 independent runs), "
+               "error = delete-one-run jackknife spread.")
 
     # ---------------- Beyond the paper: thermal battery ----------------
     TH_NB, TH_NC, TH_T = 4, 12, 1.0
@@ -1031,7 +1143,7 @@ class Figures:
                        "exact" if init == "ground" else None)
         ax.set_xlabel(r"$\gamma t$")
         ax.set_ylabel(r"$\mathcal{E}_B$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "a", f"$N_B={self.TH_NB}$, $N_C={self.TH_NC}$, $T={self.TH_T:g}$")
         ax = axs[0, 1]
         for init, c in styles.items():
@@ -1048,7 +1160,7 @@ class Figures:
                 exact_line(ax, dyn.col("t")[mx], dyn.col("W_B_sym")[mx])
         ax.set_xlabel(r"$\gamma t$")
         ax.set_ylabel("ergotropy density")
-        ax.legend(fontsize=7)
+        legend(ax, fontsize=7)
         panel_label(ax, "b", "ergotropy: full space vs symmetric subspace")
         ax = axs[1, 0]
         for init, c in styles.items():
@@ -1060,7 +1172,7 @@ class Figures:
         ax.set_xscale("log")
         ax.set_xlabel(r"$k_B T/\hbar\omega$ (log scale; $T\leq0.1$ is effectively $T=0$)")
         ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "c", "steady energy (exact)")
         ax = axs[1, 1]
         for init, c in styles.items():
@@ -1073,7 +1185,7 @@ class Figures:
         ax.set_xscale("log")
         ax.set_xlabel(r"$k_B T/\hbar\omega$ (log scale)")
         ax.set_ylabel(r"$\mathcal{W}_B^{ss}$")
-        ax.legend(fontsize=8)
+        legend(ax, fontsize=8)
         panel_label(ax, "d", "steady ergotropy (exact)")
         finish(fig, self.path("beyond_thermal.png"),
                "thermal battery = every spin in equilibrium with the reservoir (all j_B sectors); "
@@ -1124,6 +1236,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only", default="",
                     help="comma-separated subset of fig2,fig3,fig4,fig5,fig6,beyond")
+    ap.add_argument("--replot", action="store_true",
+                    help="redraw the PNGs from the CSVs already in --out (no engine runs)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     engine = Engine(args.threads)
@@ -1155,6 +1269,17 @@ def main():
               ("beyond-Pmax", "P_B^max to N_B=200, scaling fit", F.beyond_pmax),
               ("beyond-nonlinear", "W_B^ss, S_B^ss to N_B=100", F.beyond_nonlinear),
               ("beyond-thermal", "thermal vs ground battery", F.beyond_thermal)]
+    if args.replot:  # every panel's table from its CSV instead of the engine
+        def reader(*names):
+            tables = [Table.read(F.path(n + ".csv")) for n in names]
+            return (lambda: tables[0]) if len(tables) == 1 else (lambda: tuple(tables))
+        groups = [(g, [(name, "from " + name + ".csv", reader(name)) for name, _, _ in panels],
+                   plot) for g, panels, plot in groups]
+        beyond = [("beyond-Ess", "from CSV", reader("beyond_Ess_vs_NB", "beyond_Ess_vs_R")),
+                  ("beyond-Pmax", "from CSV", reader("beyond_Pmax_vs_NB", "beyond_Pmax_fit")),
+                  ("beyond-nonlinear", "from CSV", reader("beyond_steady_nonlinear_vs_NB")),
+                  ("beyond-thermal", "from CSV",
+                   reader("beyond_thermal_dynamics", "beyond_thermal_steady"))]
     only = set(filter(None, args.only.split(",")))
     selected = [g for g in groups if not only or g[0] in only]
     do_beyond = not only or "beyond" in only
@@ -1182,6 +1307,8 @@ def main():
         dyn, st = step(*beyond[3])
         F.plot_beyond_scaling(ess, ess_r, pmax, fit, nl)
         F.plot_beyond_thermal(dyn, st)
+        if args.replot:
+            return 0
         claims = F.claims_table(ess, ess_r, pmax, fit)
         print("      wrote beyond_scaling.png, beyond_thermal.png, beyond_claims.csv")
         print("claims (engine numbers):")

@@ -3,7 +3,8 @@
 # the darkcharge engine: data/fig2.png ... data/fig6.png, data/beyond_*.png and one tidy
 # CSV per panel (data/fig2a.csv ... data/fig6d.csv, data/beyond_*.csv).
 #
-# Usage: examples/paper/make_figures.sh [--only fig2,fig3,fig4,fig5,fig6,beyond]
+# Usage: examples/paper/make_figures.sh [--only fig2,fig3,fig4,fig5,fig6,beyond] [--replot]
+# (--replot: redraw the PNGs from the CSVs in OUT_DIR, no engine runs)
 #
 # Environment: BUILD_DIR (default build-figures), THREADS (default 2), OUT_DIR (default
 # data). Builds the darkcharge Python module into BUILD_DIR if it is missing; figures.py
