@@ -147,6 +147,11 @@ class JumpCollector : public TrajectoryObserver {
   std::vector<EnsembleResult::RecordedJump>& out_;
 };
 
+void throw_if_stopped(const EnsembleOptions& options) {
+  if (options.stop && options.stop->load(std::memory_order_relaxed))
+    throw Interrupted("run interrupted before the exact cascade finished");
+}
+
 std::vector<EnsembleResult::RecordedJump> record_jumps(const Model& model, const TimeGrid& grid,
                                                        const EnsembleOptions& options) {
   std::vector<EnsembleResult::RecordedJump> jumps;
@@ -154,6 +159,7 @@ std::vector<EnsembleResult::RecordedJump> record_jumps(const Model& model, const
   std::vector<double> scratch;
   const long count = std::min(options.record_trajectories, options.trajectories);
   for (long k = 0; k < count; ++k) {
+    throw_if_stopped(options);
     Rng rng = trajectory_rng(options.seed, static_cast<std::uint64_t>(k));
     const InitialState init = sample_initial_state(model, rng);
     JumpCollector collector(k, jumps);
@@ -178,7 +184,15 @@ EnsembleResult run_cascade_ensemble(const Model& model, const TimeGrid& grid,
   const ScopedThreads threads(options.threads);
   CoupledExactOptions exact = exact_options(options);
   exact.max_seconds = std::numeric_limits<double>::infinity();
-  const CoupledExactResult solved = solve_exact_coupled_detailed(model, grid, exact, progress);
+  exact.max_memory_gib = options.cascade_max_memory_gib;
+  // options.stop is looked at after every solver step reported (one per grid time or
+  // population step, well under a second each): the solver itself knows no stop flag.
+  const ProgressCallback watch = [&](long done, long total) {
+    throw_if_stopped(options);
+    if (progress) progress(done, total);
+  };
+  throw_if_stopped(options);
+  const CoupledExactResult solved = solve_exact_coupled_detailed(model, grid, exact, watch);
 
   EnsembleResult result;
   result.sampling = Sampling::cascade;
@@ -213,8 +227,13 @@ EnsembleResult run_cascade_ensemble(const Model& model, const TimeGrid& grid,
   result.notes.push_back(
       "sampling=cascade: nbar = 0, so every trajectory with k emissions holds the same state; "
       "the distribution of k was integrated exactly (zero-temperature cascade, local error "
-      "1e-13) instead of sampled: errors are 0, error method 'exact'. --sampling "
-      "trajectories draws trajectories instead.");
+      "1e-13) instead of sampled: errors are 0, error method 'exact', and the trajectory "
+      "count and seed are not used (except by --jumps-output). --sampling trajectories draws "
+      "trajectories instead.");
+  if (options.time_limit > 0 || options.on_unit_done || !options.target_errors.empty())
+    result.notes.push_back(
+        "--time-limit, --checkpoint and --target-error do not apply to the exact cascade "
+        "(nothing is sampled): it ran to the end.");
   return result;
 }
 

@@ -376,15 +376,20 @@ SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
           model.nbar));
     return {Sampling::trajectories, ""};
   }
+  if (options.sampling == Sampling::automatic && !options.completed_units.empty())
+    return {Sampling::trajectories,
+            "sampling=trajectories: resuming trajectory work units (a checkpoint)"};
   const CoupledExactCost cost = cascade_ensemble_cost(model, grid, options);
   if (options.sampling == Sampling::cascade ||
-      (cost.seconds <= options.cascade_budget_seconds && cost.memory_gib <= 4.0))
+      (cost.seconds <= options.cascade_budget_seconds &&
+       cost.memory_gib <= options.cascade_max_memory_gib))
     return {Sampling::cascade, "", cost.seconds, cost.memory_gib};
   return {Sampling::trajectories,
           fmt::format("sampling=trajectories: the exact nbar = 0 cascade (--sampling cascade) "
                       "was estimated at {:.3g} s on one core and {:.3g} GiB, beyond the "
-                      "automatic budget of {:g} s and 4 GiB",
-                      cost.seconds, cost.memory_gib, options.cascade_budget_seconds)};
+                      "automatic budget of {:g} s and {:g} GiB",
+                      cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
+                      options.cascade_max_memory_gib)};
 }
 
 std::map<long, std::string> run_work_units(const Model& model, const TimeGrid& grid,

@@ -42,7 +42,9 @@ double jump_current_range(const Model& model, double rate) {
 }
 
 double emitted_quanta_range(const Model& model) {
-  return model.nbar == 0.0 ? double(model.n_battery + model.n_charger)
+  // At nbar = 0 the battery starts in its ground level (the thermal one is the ground), at
+  // M0 = j_C - j_B, and M ends >= -(j_C + j_B): at most 2 j_C = N_C quanta.
+  return model.nbar == 0.0 ? double(model.n_charger)
                            : std::numeric_limits<double>::infinity();
 }
 
@@ -100,11 +102,12 @@ double energy_spread_floor(double sigma, long trajectories) {
 double fano_factor_floor(double mean, double variance, double range, long trajectories) {
   if (!std::isfinite(range)) return 0.0;
   // A class of weight p at count n' in [0, range]: V -> (1-p) V + p (1-p) (n' - m)^2 and
-  // m -> m + p (n' - m), with |n' - m| <= w = max(m, range - m).
-  const double p = 1.5 / static_cast<double>(trajectories);
+  // m -> m + p (n' - m), with |n' - m| <= w = max(m, range - m). The shift is convex in p,
+  // so half of it at the rule-of-three p = 3/n (not the shift at 1.5/n) is the 1-error floor.
+  const double p = 3.0 / static_cast<double>(trajectories);
   const double w = std::max(mean, range - mean);
   if (!(mean > p * w)) return std::numeric_limits<double>::quiet_NaN();
-  return (variance + p * w * w) / (mean - p * w) - variance / mean;
+  return 0.5 * ((variance + p * w * w) / (mean - p * w) - variance / mean);
 }
 
 void apply_floor(Column& column, const std::vector<double>& floor) {

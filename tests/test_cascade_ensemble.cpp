@@ -2,6 +2,7 @@
 // sampling. Every column, the emission record's included, against the independent reference
 // file nb20_nc100_nbar0.csv (tests/data/README.md); side outputs against their definitions
 // and against the trajectory engine; the choice Sampling::automatic makes.
+#include <atomic>
 #include <cmath>
 #include <numeric>
 
@@ -10,6 +11,7 @@
 #include "darkcharge/density_matrix.hpp"
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/errors.hpp"
+#include "darkcharge/observable_registry.hpp"
 #include "reference_data.hpp"
 #include "test_models.hpp"
 
@@ -154,6 +156,24 @@ TEST(CascadeEnsemble, ThreadCountDoesNotChangeAnyDigit) {
     }
 }
 
+// A stop request (signal, Ctrl-C in Python) ends a cascade run with Interrupted, as it ends
+// a trajectory run; asking for averaged states does not make the cascade compute S_B.
+TEST(CascadeEnsemble, StopsOnRequestAndNeedsNoNegativityForStates) {
+  const Model model = make_model(4, 20, 0.0, BatteryInit::ground);
+  const TimeGrid grid{0.5, 11};
+  std::atomic<bool> stop{true};
+  EnsembleOptions options = cascade_options({"E_B"});
+  options.stop = &stop;
+  EXPECT_THROW(run_ensemble(model, grid, options), Interrupted);
+
+  EnsembleOptions states;  // sampling auto: the cascade here
+  plan_observables(model, grid, {"E_B"}, true, states);
+  EXPECT_FALSE(states.entanglement);
+  states.sampling = Sampling::trajectories;  // the trajectory path needs S_B's record
+  plan_observables(model, grid, {"E_B"}, true, states);
+  EXPECT_TRUE(states.entanglement);
+}
+
 TEST(CascadeEnsemble, AutomaticChoosesByTemperatureAndCost) {
   const TimeGrid grid{0.5, 11};
   EnsembleOptions options;
@@ -171,6 +191,14 @@ TEST(CascadeEnsemble, AutomaticChoosesByTemperatureAndCost) {
   EXPECT_THROW(run_ensemble(make_model(4, 20, 0.1, BatteryInit::ground), grid, options),
                InvalidArgument);
   EXPECT_THROW(parse_sampling("exact"), InvalidArgument);
+  EnsembleOptions resumed;  // units of a trajectory checkpoint: resume them, not the cascade
+  resumed.completed_units[0] = "";
+  EXPECT_EQ(choose_sampling(make_model(4, 20, 0.0, BatteryInit::ground), grid, resumed).sampling,
+            Sampling::trajectories);
+  EnsembleOptions small_memory;  // the memory budget counts too
+  small_memory.cascade_max_memory_gib = 0;
+  EXPECT_EQ(choose_sampling(make_model(4, 20, 0.0, BatteryInit::ground), grid, small_memory).sampling,
+            Sampling::trajectories);
 }
 
 }  // namespace

@@ -36,7 +36,8 @@ TEST(LinearErrorBounds, JumpCurrentRangeBoundsEveryState) {
 // emissions and no absorption; at nbar > 0 the counts are unbounded (no floor).
 TEST(LinearErrorBounds, QuantaRanges) {
   const Model cold = testing::make_model(2, 10, 0.0, BatteryInit::ground);
-  EXPECT_EQ(emitted_quanta_range(cold), 12.0);
+  // From M0 = j_C - j_B = 4 down to -(j_C + j_B) = -6: N_C = 10 quanta at most.
+  EXPECT_EQ(emitted_quanta_range(cold), 10.0);
   EXPECT_EQ(absorbed_quanta_range(cold), 0.0);
   const Model warm = testing::make_model(2, 10, 0.5, BatteryInit::ground);
   EXPECT_TRUE(std::isinf(emitted_quanta_range(warm)));

@@ -45,6 +45,9 @@ struct EnsembleOptions {
   /// Largest estimated single-core cost (seconds, estimate_coupled_exact_cost) at which
   /// Sampling::automatic takes the cascade; the estimate is pessimistic by ~3x.
   double cascade_budget_seconds = 120;
+  /// Largest estimated peak memory (GiB) of the cascade: Sampling::automatic takes it only
+  /// below this, and Sampling::cascade refuses (InvalidArgument) above it.
+  double cascade_max_memory_gib = 4.0;
   /// The cascade path builds EnsembleResult::density only at the grid times nearest these
   /// (the trajectory path keeps it at every time when S_B is computed).
   std::vector<double> state_times;

@@ -34,9 +34,14 @@ double rare_event_floor(double range, long trajectories);
 ///    sqrt(sigma^2 + 1.25 p + p^2) - sigma;
 ///  - F_em = V/m with counts confined to [0, D]: a class at count n' moves V by at most
 ///    p (n' - m)^2 and m by p |n' - m|, |n' - m| <= w = max(m, D - m), so F_em moves by at
-///    most (V + p w^2)/(m - p w) - V/m; undetermined (NaN) while m <= p w, and no floor
-///    where D is infinite (nbar > 0). Conservative during the burst (jackknife coverage
-///    there is near nominal without it), honest after it.
+///    most f(p) = (V + p w^2)/(m - p w) - V/m. f is convex in p, so the floor is f(3/n)/2
+///    (not f(1.5/n), which would be smaller); undetermined (NaN) while m <= 3 w/n, and no
+///    floor where D is infinite (nbar > 0). Conservative during the burst (jackknife
+///    coverage there is near nominal without it), honest after it; loose, since it assumes
+///    the worst place for the missed class.
+///  (sigma_B: the shift is concave in p, so the value at 1.5/n is already conservative; it
+///  bounds the upward move, and the downward one follows from the law of total variance,
+///  sigma_t^2 >= (1 - p) sigma_s^2.)
 double energy_spread_floor(double sigma, long trajectories);
 double fano_factor_floor(double mean, double variance, double range, long trajectories);
 
@@ -59,8 +64,9 @@ double power_range(const Model& model);
 double jump_current_range(const Model& model, double rate);
 
 /// Width of the interval a trajectory's count of emitted (or absorbed) quanta can take: at
-/// nbar = 0 only emissions happen, each lowers M by 1 within [-J, J], so at most N_B + N_C
-/// (absorptions: none); at nbar > 0 unbounded (infinity).
+/// nbar = 0 only emissions happen, each lowers M by 1 from M0 = j_C - j_B (the battery
+/// starts in its ground level) to at least -(j_C + j_B), so at most N_C (absorptions: none);
+/// at nbar > 0 unbounded (infinity).
 double emitted_quanta_range(const Model& model);
 double absorbed_quanta_range(const Model& model);
 

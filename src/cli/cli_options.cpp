@@ -354,6 +354,7 @@ void finalize(Options& o) {
         o.model.gamma, o.model.nbar));
   o.model.battery_init = parse_battery_init(o.battery_init);
   o.ensemble.sampling = parse_sampling(o.sampling);
+  if (o.max_memory_gib) o.ensemble.cascade_max_memory_gib = *o.max_memory_gib;
   if (o.ensemble.sampling == Sampling::cascade && o.model.nbar != 0.0)
     throw InvalidArgument(fmt::format(
         "--sampling cascade needs nbar = 0 (T = 0); --nbar/--temperature give nbar = {:g}. "

@@ -63,10 +63,16 @@ std::vector<std::string> nan_notes(const TimeSeries& series) {
   return notes;
 }
 
+/// How the averaged state of `r` was obtained, for the side files' headers.
+const char* average_kind(const EnsembleResult& r) {
+  return r.sampling == Sampling::cascade ? "exact, zero-temperature cascade"
+                                         : "trajectory average";
+}
+
 void write_battery_state(std::ostream& out, const Options& o, const EnsembleResult& r,
                          const std::vector<std::string>& header) {
   for (const auto& line : header) out << "# " << line << '\n';
-  out << "# battery reduced state (trajectory average); population of level (j_B, m_B) summed "
+  out << "# battery reduced state (" << average_kind(r) << "); population of level (j_B, m_B) summed "
          "over the sector's Dicke copies; rho_B is diagonal in m_B\n";
   out << "t,j_B,m_B,population\n";
   for (int g : state_indices(o.grid, o.state_times, "--state-times"))
@@ -78,7 +84,7 @@ void write_battery_state(std::ostream& out, const Options& o, const EnsembleResu
 void write_joint_state(std::ostream& out, const Options& o, const EnsembleResult& r,
                        const std::vector<std::string>& header) {
   for (const auto& line : header) out << "# " << line << '\n';
-  out << "# joint charger-battery state (trajectory average), product basis, block diagonal "
+  out << "# joint charger-battery state (" << average_kind(r) << "), product basis, block diagonal "
          "in (j_B, M): value = <M - m_B, m_B| rho |M - m_B', m_B'>\n";
   out << "t,j_B,M,m_B,m_B_prime,value\n";
   for (int g : state_indices(o.grid, o.state_times, "--state-times"))
@@ -97,7 +103,9 @@ void write_emission_counts(std::ostream& out, const EnsembleResult& r,
                            const std::vector<std::string>& header) {
   for (const auto& line : header) out << "# " << line << '\n';
   out << "# distribution P(n, t) of the number n of quanta emitted by time t (J^- jumps), "
-         "with standard errors; rows with P > 0\n";
+      << (r.sampling == Sampling::cascade ? "exact (zero-temperature cascade, errors 0)"
+                                          : "with standard errors")
+      << "; rows with P > 0\n";
   out << "t,n,P,P_err\n";
   for (const auto& c : r.emission_counts)
     out << fmt::format("{:.10g},{},{:.10g},{:.3g}\n", c.time, c.emitted, c.probability.value,
@@ -193,7 +201,10 @@ struct RunOutputs {
 };
 
 std::vector<std::string> state_header(const Options& o, const RunOutputs& r) {
-  return file_header(o, r.threads, "errors: none (trajectory-averaged state, no error estimate)",
+  return file_header(o, r.threads,
+                     r.result.sampling == Sampling::cascade
+                         ? "errors: none (exact averaged state, zero-temperature cascade)"
+                         : "errors: none (trajectory-averaged state, no error estimate)",
                      r.notes);
 }
 
@@ -221,7 +232,11 @@ void plan_outputs(const Options& o, RunOutputs& r) {
   if (!o.counts_output.empty())
     r.files.add("--counts-output", o.counts_output, [&o, &r](std::ostream& out) {
       write_emission_counts(out, r.result,
-                            file_header(o, r.threads, "errors: P=standard-error", r.notes));
+                            file_header(o, r.threads,
+                                        r.result.sampling == Sampling::cascade
+                                            ? "errors: P=exact"
+                                            : "errors: P=standard-error",
+                                        r.notes));
     });
   if (!o.jumps_output.empty())
     r.files.add("--jumps-output", o.jumps_output, [&o, &r](std::ostream& out) {

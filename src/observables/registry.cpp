@@ -154,10 +154,17 @@ ObservablePlan plan_observables(const Model& model, const TimeGrid& grid,
   for (const auto& info : kRegistry) {
     const bool wanted = requested.empty() ? info.in_default : requests_any(requested, {info.name});
     if (wanted && !(drop_entanglement && info.unit == "S_B")) plan.columns.push_back(info.name);
-    const bool computed = (wanted && !(drop_entanglement && info.unit == "S_B")) ||
-                          info.name == "P_B" || (need_density && info.name == "S_B");
+    const bool computed =
+        (wanted && !(drop_entanglement && info.unit == "S_B")) || info.name == "P_B";
     if (computed) options.observables.push_back(info.name);
   }
+  // Averaged states: the trajectory path builds them in the S_B observable; the cascade
+  // builds them from its own amplitudes at the state times (no negativity needed).
+  const bool has_negativity = std::find(options.observables.begin(), options.observables.end(),
+                                        "S_B") != options.observables.end();
+  if (need_density && !has_negativity &&
+      choose_sampling(model, grid, options).sampling == Sampling::trajectories)
+    options.observables.push_back("S_B");
   options.ergotropy = requests_any(options.observables, {"W_B", "W_B_sym"});
   options.entanglement = requests_any(options.observables, {"S_B", "dS_B_dt"});
   return plan;
