@@ -52,7 +52,7 @@ const std::vector<BenchCase> kCases = {
     {"cascade-small-all-1thread", 2, 10, 0.0, 3.0, 301, 0, 1, 5, "every column exact", "+W+S", Sampling::cascade},
     {"cascade-small-linear-1thread", 2, 10, 0.0, 3.0, 301, 0, 1, 5, "(linear columns)", "linear", Sampling::cascade},
     {"cascade-nb100-burst-S-2threads", 100, 1000, 0.0, 0.02, 21, 0, 2, 1, "S_B: < 60 s, < 2 GiB", "+W+S", Sampling::cascade},
-    {"cascade-nb200-burst-S-2threads", 200, 2000, 0.0, 0.01, 21, 0, 2, 1, "S_B: < 10 min", "+W+S", Sampling::cascade},
+    {"cascade-nb200-burst-S-2threads", 200, 2000, 0.0, 0.02, 21, 0, 2, 1, "S_B: < 10 min", "+W+S", Sampling::cascade},
     {"cascade-nb100-default-2threads", 100, 1000, 0.0, 0.06, 201, 0, 2, 1, "default run: >= 1.8x", "+W+S", Sampling::cascade},
     {"cascade-nb100-default-1thread", 100, 1000, 0.0, 0.06, 201, 0, 1, 1, "(2 vs 1 thread)", "+W+S", Sampling::cascade},
 };
