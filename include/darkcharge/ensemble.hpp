@@ -130,7 +130,9 @@ struct PeakSummary {
 struct EnsembleResult {
   TimeSeries series;
   PeakSummary peaks;
-  std::vector<DensityMatrix> density;  ///< averaged state per grid time (if entanglement)
+  /// Averaged state per grid time (trajectories: at every time when S_B is computed;
+  /// cascade: only at EnsembleOptions::state_times, empty elsewhere).
+  std::vector<DensityMatrix> density;
   /// Population of each total-J sector ("J=<value>" columns; jackknife errors). Total J is
   /// conserved, so these stay at their initial values: a built-in consistency check.
   TimeSeries sectors;
@@ -182,7 +184,9 @@ constexpr int kMaxThreads = 1024;
 /// 0 <= threads <= kMaxThreads, 2 <= blocks <= kMaxBlocks.
 void validate(const EnsembleOptions& options);
 
-/// Runs the ensemble. Columns (physics.md, observable_registry.hpp): those named in
+/// Runs the ensemble: trajectories, or at nbar = 0 the exact cascade (EnsembleOptions::
+/// sampling, choose_sampling(); every error 0 there, error method "exact"). Columns
+/// (physics.md, observable_registry.hpp): those named in
 /// options.observables (plus P_B, for the peaks), or by default E_B, E_C, P_B, W_open, dark
 /// (mean and standard error over trajectories), with `ergotropy` W_B, W_B_sym (NaN unless
 /// the battery stays symmetric), with `entanglement` S_B and dS_B_dt. Each observable's

@@ -242,14 +242,15 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       "error. Errors: standard errors for linear columns; W_B, W_B_sym, S_B corrected for\n"
       "their n^-1/2 bias (half-sample extrapolation), other nonlinear columns jackknife\n"
       "bias-corrected, all with delete-one-block jackknife errors; quantities >= 0 clamped\n"
-      "at 0. Errors of linear columns (and of S_B at nbar = 0) are at least a bound for\n"
-      "events too rare to be sampled. Caveats per column in the CSV header. At nbar = 0\n"
+      "at 0. Errors of linear columns (and of S_B at nbar = 0, sigma_B and F_em) are at least\n"
+      "a bound for events too rare to be sampled. Caveats per column in the CSV header. At nbar = 0\n"
       "simulate by default integrates the distribution of emitted quanta exactly instead of\n"
       "sampling it (--sampling): every column exact, errors 0.\n\n" +
       columns_help() + "\n"
       "Examples:\n"
       "  darkcharge simulate                                  # Fig. 2a case, N_B=2, N_C=10\n"
-      "  darkcharge simulate --nb 10 --nc 50 --trajectories 20000 -o run.csv --summary run.json\n"
+      "  darkcharge simulate --nb 10 --nc 50 --nbar 0.2 --trajectories 20000 -o run.csv --summary run.json\n"
+      "  darkcharge simulate --nb 100 --nc 1000 --observables E_B,S_B     # T = 0: exact cascade\n"
       "  darkcharge exact --nb 1 --nc 5 --t-max 2 --points 201\n",
       "darkcharge");
   app->set_version_flag("--version", std::string("darkcharge ") + DARKCHARGE_VERSION + " (" +
