@@ -100,8 +100,10 @@ class Engine:
         return nb, e
 
 
-def exact_fits(nb, nc):
-    return (nb + 1) * (nc + 1) <= EXACT_MAX_DIM
+def exact_fits(nb, nc, temperature=0.0):
+    """Whether an exact overlay is cheap: always at T = 0 (the coupled solver's
+    zero-temperature cascade handles thousands of spins), else small product dimensions."""
+    return temperature == 0.0 or (nb + 1) * (nc + 1) <= EXACT_MAX_DIM
 
 
 def peak_time_estimate(nb, ratio):
