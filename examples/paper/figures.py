@@ -590,7 +590,8 @@ class Figures:
         axs[1, 2].set_yscale("log")
         finish(fig, self.path("fig2.png"), TRAJ_NOTE + "\n(e,f): P_B^max = parabola through the "
                "grid maximum of P_B, 8 independent runs x 2500 trajectories pooled, error = "
-               "delete-one-run jackknife spread; x = exact solver.")
+               "the larger of the delete-one-run jackknife spread and the pooled standard error; "
+               "x = exact solver.")
 
     # ---------------- Figure 3 ----------------
     FIG3_COLUMNS = ["method", "R", "N_B", "N_C", "T", "t"] + curve_columns(
@@ -1107,7 +1108,8 @@ class Figures:
         finish(fig, self.path("beyond_scaling.png"),
                "T = 0, ground-state battery. Steady panels: exact closed form. Peak power: "
                "trajectories (20000/8000/4000 for N_B<=10/<=50/>50, as 8 independent runs), "
-               "error = delete-one-run jackknife spread.")
+               "error = the larger of the delete-one-run jackknife spread and the pooled standard "
+               "error.")
 
     # ---------------- Beyond the paper: thermal battery ----------------
     TH_NB, TH_NC, TH_T = 4, 12, 1.0
