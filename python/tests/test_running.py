@@ -41,7 +41,8 @@ def test_ctrl_c_stops_a_long_run_with_keyboard_interrupt():
 def test_gil_is_released_while_running():
     ticks = 0
     worker = threading.Thread(target=dc.simulate, kwargs=dict(
-        nb=20, nc=100, t_max=0.5, points=11, trajectories=60000, observables=["E_B"]))
+        nb=20, nc=100, t_max=0.5, points=11, trajectories=60000, observables=["E_B"],
+        sampling="trajectories"))  # a run of ~0.3-1 s (the exact cascade takes ~0.04 s)
     start = time.monotonic()
     worker.start()
     while worker.is_alive():
