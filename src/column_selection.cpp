@@ -80,7 +80,7 @@ std::vector<int> state_indices(const TimeGrid& grid, const std::vector<double>& 
     if (!(t >= 0) || t > grid.t_max)
       throw InvalidArgument(
           fmt::format("{}: {} is outside [0, t-max = {}]", argument, t, grid.t_max));
-    out.push_back(static_cast<int>(std::lround(t / grid.step())));
+    out.push_back(grid.nearest_index(t));
   }
   return out;
 }

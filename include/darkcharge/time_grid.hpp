@@ -2,6 +2,7 @@
 /// @file time_grid.hpp
 /// Output times: `points` equally spaced times from 0 to t_max inclusive (absolute: the unit
 /// of 1/gamma and 1/omega).
+#include <cmath>
 #include <cstddef>
 
 namespace darkcharge {
@@ -14,6 +15,8 @@ struct TimeGrid {
   double time(int index) const { return index == points - 1 ? t_max : index * step(); }
   /// The first index whose time is >= t (points if none), without scanning.
   int first_index_not_before(double t) const;
+  /// The index whose time is nearest to t, for t in [0, t_max] (state and count times).
+  int nearest_index(double t) const { return static_cast<int>(std::lround(t / step())); }
 };
 
 /// Largest number of output points accepted (keeps grid index products inside int).

@@ -48,7 +48,7 @@ class EmissionCounts : public Observable {
  public:
   explicit EmissionCounts(const ObservableContext& context) : grid_(context.grid) {
     for (double t : context.options.count_times)
-      indices_.push_back(static_cast<int>(std::lround(t / grid_.step())));
+      indices_.push_back(grid_.nearest_index(t));
   }
   std::unique_ptr<BlockRecord> new_record() const override {
     return std::make_unique<CountRecord>(indices_);
