@@ -10,6 +10,7 @@
 // `dark` are integrated instead of missed. The coupled-basis exact solver evaluates rho's
 // columns; the emission record's statistics follow from P(k, t) directly.
 #include "cascade_ensemble.hpp"
+#include "ensemble_runner.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -34,17 +35,10 @@ namespace {
 /// Populations below this are left out of the averaged state (their trace is < 1e-15).
 constexpr double kNegligiblePopulation = 1e-18;
 
+/// Whether the run computes observable unit `unit` (the trajectory path's rule).
 bool wants_unit(const EnsembleOptions& options, const std::string& unit) {
-  for (const auto& info : observable_registry()) {
-    if (info.unit != unit) continue;
-    const bool wanted =
-        options.observables.empty()
-            ? info.in_default && !((unit == "W_B" && !options.ergotropy) ||
-                                   (unit == "S_B" && !options.entanglement))
-            : requests_any(options.observables, {info.name}) || info.name == "P_B";
-    if (wanted) return true;
-  }
-  return false;
+  const std::vector<std::string> units = units_to_run(options);
+  return std::find(units.begin(), units.end(), unit) != units.end();
 }
 
 CoupledExactOptions exact_options(const EnsembleOptions& options) {
@@ -52,10 +46,6 @@ CoupledExactOptions exact_options(const EnsembleOptions& options) {
   exact.nonlinear = wants_unit(options, "W_B") || wants_unit(options, "S_B");
   exact.negativity = wants_unit(options, "S_B");
   return exact;
-}
-
-int nearest_index(const TimeGrid& grid, double t) {
-  return std::clamp(static_cast<int>(std::lround(t / grid.step())), 0, grid.points - 1);
 }
 
 /// N_em, N_abs and F_em from P(k, t): the mean, zero (nothing is absorbed at nbar = 0), and
@@ -210,7 +200,7 @@ EnsembleResult run_cascade_ensemble(const Model& model, const TimeGrid& grid,
   const ZeroTemperatureCascade cascade(model, level.j_battery, level.m_battery);
   if (options.sector_populations) result.sectors = sector_series(model, cascade, grid);
   for (double t : options.count_times) {
-    const int g = nearest_index(grid, t);
+    const int g = grid.nearest_index(t);  // t in [0, t_max]: check_request()
     for (std::size_t k = 0; k < solved.emitted[g].size(); ++k)
       if (solved.emitted[g][k] > 0)
         result.emission_counts.push_back({grid.time(g), long(k), {solved.emitted[g][k], 0.0}});
@@ -219,7 +209,7 @@ EnsembleResult run_cascade_ensemble(const Model& model, const TimeGrid& grid,
     result.density.assign(grid.points, DensityMatrix());
     const ProductBasis basis(model.j_charger(), {level.j_battery});
     for (double t : options.state_times) {
-      const int g = nearest_index(grid, t);
+      const int g = grid.nearest_index(t);
       result.density[g] = averaged_state(cascade, basis, solved.emitted[g], grid.time(g));
     }
   }

@@ -63,9 +63,8 @@ std::vector<double> visited_battery_sectors(const Model& model) {
   return sectors;
 }
 
-/// The observable units to run, in registry order: those of options.observables (or, when
-/// empty, every column allowed by the ergotropy/entanglement switches), always P_B (the
-/// peak summary), then the side outputs the options ask for.
+}  // namespace
+
 std::vector<std::string> units_to_run(const EnsembleOptions& options) {
   std::vector<std::string> units;
   for (const auto& info : observable_registry()) {
@@ -82,6 +81,8 @@ std::vector<std::string> units_to_run(const EnsembleOptions& options) {
   if (options.record_trajectories > 0) units.push_back("jump_record");
   return units;
 }
+
+namespace {
 
 std::unique_ptr<ProductBasis> product_basis(const Model& model, const EnsembleOptions& options) {
   const auto sectors = visited_battery_sectors(model);

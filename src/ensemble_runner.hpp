@@ -37,6 +37,12 @@ struct UnitResult {
   void merge(const UnitResult& next);
 };
 
+/// The observable units a run computes, in registry order: those of options.observables
+/// (or, when empty, every default column allowed by the ergotropy/entanglement switches),
+/// always P_B (the peak summary), then the side outputs the options ask for. Both paths
+/// (trajectories, cascade) follow it.
+std::vector<std::string> units_to_run(const EnsembleOptions& options);
+
 /// An empty result shaped for `plan`.
 UnitResult new_unit_result(const RunPlan& plan);
 std::string save_unit(const UnitResult& unit);
