@@ -45,10 +45,11 @@ def collective(j):
     return qt.Qobj(lower), qt.Qobj(np.diag(m))
 
 
-def qutip_run(nb, nc, nbar, t_max, points, ntraj):
-    jc, jb = nc / 2, nb / 2
-    lc, zc = collective(jc)
-    lb, zb = collective(jb)
+def qutip_model(nb, nc, nbar):
+    """Hamiltonian, initial state (charger up, battery ground), collapse operators and the
+    E_B operator in the product Dicke basis."""
+    lc, zc = collective(nc / 2)
+    lb, zb = collective(nb / 2)
     ic, ib = qt.qeye(lc.shape[0]), qt.qeye(lb.shape[0])
     lower = qt.tensor(lc, ib) + qt.tensor(ic, lb)
     zb_full = qt.tensor(ic, zb)
@@ -58,6 +59,11 @@ def qutip_run(nb, nc, nbar, t_max, points, ntraj):
         c_ops.append(np.sqrt(2 * nbar) * lower.dag())
     psi0 = qt.tensor(qt.basis(lc.shape[0], 0), qt.basis(lb.shape[0], lb.shape[0] - 1))
     e_b = zb_full / nb + 0.5 * qt.tensor(ic, ib)
+    return h, psi0, c_ops, e_b
+
+
+def qutip_run(nb, nc, nbar, t_max, points, ntraj):
+    h, psi0, c_ops, e_b = qutip_model(nb, nc, nbar)
     tlist = np.linspace(0, t_max, points)
     start = time.perf_counter()
     result = qt.mcsolve(h, psi0, tlist, c_ops, [e_b], ntraj=ntraj, progress_bar=None,
@@ -67,18 +73,7 @@ def qutip_run(nb, nc, nbar, t_max, points, ntraj):
 
 
 def qutip_mesolve_seconds(nb, nc, nbar, t_max, points):
-    jc, jb = nc / 2, nb / 2
-    lc, zc = collective(jc)
-    lb, zb = collective(jb)
-    ic, ib = qt.qeye(lc.shape[0]), qt.qeye(lb.shape[0])
-    lower = qt.tensor(lc, ib) + qt.tensor(ic, lb)
-    zb_full = qt.tensor(ic, zb)
-    h = qt.tensor(zc, ib) + zb_full
-    c_ops = [np.sqrt(2 * (nbar + 1)) * lower]
-    if nbar > 0:
-        c_ops.append(np.sqrt(2 * nbar) * lower.dag())
-    psi0 = qt.tensor(qt.basis(lc.shape[0], 0), qt.basis(lb.shape[0], lb.shape[0] - 1))
-    e_b = zb_full / nb + 0.5 * qt.tensor(ic, ib)
+    h, psi0, c_ops, e_b = qutip_model(nb, nc, nbar)
     start = time.perf_counter()
     result = qt.mesolve(h, psi0, np.linspace(0, t_max, points), c_ops, [e_b])
     return time.perf_counter() - start, float(np.real(result.expect[0][-1]))
