@@ -55,6 +55,21 @@ double battery_jz(const std::vector<BatteryLevel>& levels) {
   return jz;
 }
 
+namespace {
+/// Sum of |eigenvalues| of a symmetric matrix; closed forms for 1x1 and 2x2 (most blocks
+/// of rho^{T_B} at small N_B, and the S_B error estimate evaluates it hundreds of times).
+double trace_norm_symmetric(const Eigen::MatrixXd& a) {
+  if (a.rows() == 1) return std::fabs(a(0, 0));
+  if (a.rows() == 2) {
+    const double mean = 0.5 * (a(0, 0) + a(1, 1)), half_gap = 0.5 * (a(0, 0) - a(1, 1));
+    const double radius = std::hypot(half_gap, a(1, 0));
+    return std::fabs(mean + radius) + std::fabs(mean - radius);
+  }
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(a, Eigen::EigenvaluesOnly);
+  return eig.eigenvalues().cwiseAbs().sum();
+}
+}  // namespace
+
 double log_negativity(const DensityMatrix& rho, double j_charger) {
   std::map<double, std::map<double, const Eigen::MatrixXd*>> by_sector;  // j_B -> M -> block
   for (const auto& [key, block] : rho.blocks) by_sector[key.first][key.second] = &block;
@@ -81,8 +96,7 @@ double log_negativity(const DensityMatrix& rho, double j_charger) {
       for (int a = 0; a < n; ++a)
         for (int b = 0; b < n; ++b) block(a, b) = element(Q + levels[a], levels[a], levels[b]);
       if (block.isZero(0.0)) continue;
-      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(block, Eigen::EigenvaluesOnly);
-      trace_norm += eig.eigenvalues().cwiseAbs().sum();
+      trace_norm += trace_norm_symmetric(block);
     }
   }
   return std::log2(trace_norm);

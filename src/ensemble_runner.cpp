@@ -18,19 +18,26 @@ namespace darkcharge {
 namespace {
 
 /// Hands one block's trajectories to the observables: sampled values are summed into the
-/// block's means; records observe directly. Two counting fast paths apply when no
-/// observable keeps a record (sampled values depend only on the state and jump counts):
+/// block's means; records observe directly. Two counting fast paths (sampled values depend
+/// only on the state and jump counts):
 ///  - at nbar = 0 every trajectory starts in the same state and M only decreases, so the
 ///    state (and the emitted count M0 - M) at output time g is a function of M alone:
-///    sample it once per (g, M), then count;
-///  - final states (dark levels, the ground) repeat exactly across trajectories: count how
-///    many trajectories froze in each at each time, add them all at the end.
+///    sample it once per (g, M), then count. Records join in when all are countable
+///    (BlockRecord::keep); their kept entries are added and dropped whenever they pass
+///    EnsembleOptions::counting_memory_bytes, so memory stays bounded at any N;
+///  - with no records, final states (dark levels, the ground) repeat exactly across
+///    trajectories: count how many trajectories froze in each at each time, add them all
+///    at the end.
 class BlockObserver : public TrajectoryObserver {
  public:
   BlockObserver(const RunPlan& plan, UnitResult& block)
       : plan_(plan), block_(block), row_(plan.width) {
+    bool countable = true;
     for (const auto& r : block.records)
-      if (r) records_.push_back(r.get());
+      if (r) {
+        records_.push_back(r.get());
+        countable = countable && r->countable();
+      }
     means_only_ = records_.empty();
     for (std::size_t i = 0; i < plan.observables.size(); ++i) {
       const Observable* o = plan.observables[i];
@@ -44,16 +51,19 @@ class BlockObserver : public TrajectoryObserver {
     }
     const double m_max = plan.model.j_charger() + plan.model.j_battery();
     m_count_ = static_cast<long>(std::lround(2 * m_max)) + 1;
-    if (plan.model.nbar == 0.0 && means_only_ &&
+    if (plan.model.nbar == 0.0 && countable &&
         m_count_ * plan.grid.points <= kMaxKnownStates) {
       words_ = (plan.grid.points + 63) / 64;
       known_bits_.assign(m_count_ * words_, 0);
       count_change_.assign(m_count_ * (plan.grid.points + 1), 0);
       known_values_.assign(m_count_ * plan.grid.points * plan.width, 0.0);
+      if (!records_.empty()) known_entry_.assign(m_count_ * plan.grid.points, 0);
     }
   }
 
   void begin_trajectory(long k) {
+    // Past the memory budget: add what was counted and start learning states afresh.
+    if (kept_bytes() > plan_.options.counting_memory_bytes) flush();
     for (BlockRecord* r : records_) r->begin_trajectory(k);
   }
 
@@ -97,6 +107,10 @@ class BlockObserver : public TrajectoryObserver {
         if (word & bit) continue;
         word |= bit;
         std::copy(row_.begin(), row_.end(), known_values_.begin() + value_index(g, m));
+        if (!records_.empty()) {
+          known_entry_[state_index(g, m)] = kept_entries_++;
+          for (BlockRecord* r : records_) r->keep(g, sample);
+        }
       }
       return;
     }
@@ -110,8 +124,9 @@ class BlockObserver : public TrajectoryObserver {
     for (BlockRecord* r : records_) r->observe(begin, end, sample);
   }
 
-  /// Adds what was only counted: the (g, M) rows of the nbar = 0 path, and the frozen
-  /// tails (a trajectory frozen from index g0 on counts at every g >= g0).
+  /// Adds what was only counted: the (g, M) rows and kept record entries of the nbar = 0
+  /// path (which then starts afresh), and the frozen tails (a trajectory frozen from
+  /// index g0 on counts at every g >= g0).
   void flush() {
     if (!known_bits_.empty()) {
       const int points = plan_.grid.points;
@@ -129,8 +144,13 @@ class BlockObserver : public TrajectoryObserver {
       // In (g, M) order, as rows were always added: the sums do not depend on the counting.
       for (int g = 0; g < points; ++g)
         for (long m = 0; m < m_count_; ++m)
-          if (const long n = count[std::size_t(g) * m_count_ + m]; n > 0)
+          if (const long n = count[std::size_t(g) * m_count_ + m]; n > 0) {
             block_.means.add_rows(g, g + 1, known_values_.data() + value_index(g, m), n);
+            for (BlockRecord* r : records_) r->add_kept(known_entry_[state_index(g, m)], g, n);
+          }
+      for (BlockRecord* r : records_) r->clear_kept();
+      kept_entries_ = 0;
+      std::fill(known_bits_.begin(), known_bits_.end(), 0);
     }
     for (const auto& [values, starts] : frozen_) {
       std::vector<long> active(plan_.grid.points, 0);
@@ -143,15 +163,19 @@ class BlockObserver : public TrajectoryObserver {
 
  private:
   static constexpr long kMaxKnownStates = 1 << 18;
+  std::size_t kept_bytes() const {
+    std::size_t bytes = 0;
+    for (const BlockRecord* r : records_) bytes += r->kept_bytes();
+    return bytes;
+  }
+  std::size_t state_index(int g, std::size_t m) const { return std::size_t(g) * m_count_ + m; }
   std::size_t m_index(double total_m) const {
     const double m_max = 0.5 * (m_count_ - 1);
     // total_m + m_max is an exact integer >= 0: truncating x + 0.5 rounds it without a
     // call to lround (this runs once per segment on the nbar = 0 path).
     return static_cast<std::size_t>(total_m + m_max + 0.5);
   }
-  std::size_t value_index(int g, std::size_t m) const {
-    return (std::size_t(g) * m_count_ + m) * plan_.width;
-  }
+  std::size_t value_index(int g, std::size_t m) const { return state_index(g, m) * plan_.width; }
   /// The first grid index >= g whose state at M (row m) has not been observed yet.
   int first_unknown(std::size_t m, int g) const {
     const std::uint64_t* bits = &known_bits_[m * words_];
@@ -174,6 +198,8 @@ class BlockObserver : public TrajectoryObserver {
   std::vector<std::uint64_t> known_bits_;
   std::vector<long> count_change_;    // M -> (points + 1) changes of the count along g
   std::vector<double> known_values_;  // (g, M) -> sampled row
+  std::vector<std::size_t> known_entry_;  // (g, M) -> the records' kept entry
+  std::size_t kept_entries_ = 0;
   std::map<std::vector<double>, std::vector<long>> frozen_;  // final row -> count by start
   std::vector<std::pair<SampleValue, int>> values_;          // plain values: (function, offset)
   std::vector<std::pair<const Observable*, int>> sampled_;  // other sampled observables

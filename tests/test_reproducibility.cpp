@@ -1,4 +1,5 @@
 // Trajectory k depends only on (seed, k): thread count must not change a single bit.
+#include <cmath>
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -44,25 +45,51 @@ TEST(Reproducibility, DifferentSeedsGiveDifferentSamples) {
 namespace darkcharge {
 namespace {
 
-// At nbar = 0 the linear-only run observes each (output time, M) state once per block and
-// then only counts trajectories (ensemble.cpp); with W_B requested it evaluates every
-// trajectory. Same random streams, so the two must agree to rounding.
-TEST(Reproducibility, CountingFastPathMatchesTheGeneralPath) {
+// At nbar = 0 a unit observes each (output time, M) state once and then only counts
+// trajectories, records (W_B, S_B, sectors, P(n, t)) included (ensemble_runner.cpp). A jump
+// record cannot be counted, so asking for one puts the same run on the trajectory-by-
+// trajectory path; a one-byte memory budget makes the counting path add and forget its
+// states after every trajectory. Same random streams: all three agree to rounding.
+EnsembleResult run_counting(long record_trajectories, double counting_memory_bytes) {
   const Model model = testing::make_model(3, 9, 0.0, BatteryInit::ground);
-  EnsembleOptions counting, general;
-  counting.sampling = Sampling::trajectories;  // the engine under test
-  general.sampling = Sampling::trajectories;  // the engine under test
-  counting.trajectories = general.trajectories = 5000;
-  counting.ergotropy = counting.entanglement = false;
-  general.entanglement = false;  // W_B needs every trajectory's state: general path
-  const TimeSeries a = simulate(model, TimeGrid{1.5, 31}, counting);
-  const TimeSeries b = simulate(model, TimeGrid{1.5, 31}, general);
-  for (const char* name : {"E_B", "E_C", "P_B", "dark"})
-    for (std::size_t g = 0; g < a.time.size(); ++g) {
-      EXPECT_NEAR(a.column(name).value[g], b.column(name).value[g], 1e-12) << name << " " << g;
-      EXPECT_NEAR(a.column(name).error[g], b.column(name).error[g],
-                  1e-9 * b.column(name).error[g] + 1e-15) << name << " " << g;
+  EnsembleOptions options;
+  options.sampling = Sampling::trajectories;  // the engine under test
+  options.trajectories = 5000;
+  options.sector_populations = true;
+  options.count_times = {0.3, 1.5};
+  options.record_trajectories = record_trajectories;
+  options.counting_memory_bytes = counting_memory_bytes;
+  return run_ensemble(model, TimeGrid{1.5, 31}, options);
+}
+
+void expect_same_to_rounding(const TimeSeries& a, const TimeSeries& b) {
+  ASSERT_EQ(a.columns.size(), b.columns.size());
+  for (std::size_t c = 0; c < a.columns.size(); ++c) {
+    const Column &x = a.columns[c], &y = b.columns[c];
+    ASSERT_EQ(x.name, y.name);
+    for (std::size_t g = 0; g < x.value.size(); ++g) {
+      EXPECT_NEAR(x.value[g], y.value[g], 1e-12 * (1 + std::fabs(y.value[g]))) << x.name << " " << g;
+      EXPECT_NEAR(x.error[g], y.error[g], 1e-9 * std::fabs(y.error[g]) + 1e-14) << x.name << " " << g;
     }
+  }
+}
+
+TEST(Reproducibility, CountingFastPathMatchesTheGeneralPath) {
+  const EnsembleResult counted = run_counting(0, 64e6), general = run_counting(1, 64e6),
+                       forgetful = run_counting(0, 1);
+  ASSERT_FALSE(general.jumps.empty());
+  for (const EnsembleResult* r : {&general, &forgetful}) {
+    expect_same_to_rounding(counted.series, r->series);
+    expect_same_to_rounding(counted.sectors, r->sectors);
+    ASSERT_EQ(counted.emission_counts.size(), r->emission_counts.size());
+    for (std::size_t i = 0; i < counted.emission_counts.size(); ++i) {  // integer counts
+      EXPECT_EQ(counted.emission_counts[i].emitted, r->emission_counts[i].emitted);
+      EXPECT_EQ(counted.emission_counts[i].probability.value,
+                r->emission_counts[i].probability.value);
+    }
+  }
+  for (const char* name : {"W_B", "W_B_sym", "S_B"})  // the records took part
+    EXPECT_GT(counted.series.column(name).value.back(), 0.01) << name;
 }
 
 }  // namespace

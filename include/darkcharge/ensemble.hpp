@@ -96,6 +96,10 @@ struct EnsembleOptions {
   /// Refuse a per-thread Clebsch-Gordan cache bound (ProductBasis::table_size) larger than
   /// this many doubles (2 GB by default).
   double max_table_doubles = 2.5e8;
+  /// At nbar = 0 a work unit remembers each (output time, M) state it met once and then
+  /// counts trajectories (ensemble_runner.cpp); past this many bytes of remembered record
+  /// entries per unit (per running thread) it adds them and starts remembering afresh.
+  double counting_memory_bytes = 64.0 * (1 << 20);
   /// When non-null and set (from any thread or a signal handler), no further trajectory is
   /// started and run_ensemble throws Interrupted. Owned by the caller.
   const std::atomic<bool>* stop = nullptr;

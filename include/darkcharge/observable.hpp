@@ -71,6 +71,32 @@ class Sample {
   mutable bool has_linear_ = false, has_product_ = false;
 };
 
+/// Vectors of doubles kept one after another in one buffer (the entries of a countable
+/// record, BlockRecord::keep): entry i is segment(i).
+class KeptVectors {
+ public:
+  template <class Vector>
+  void push(const Vector& v) {
+    start_.push_back(values_.size());
+    values_.insert(values_.end(), v.data(), v.data() + v.size());
+  }
+  Eigen::Map<const Eigen::VectorXd> segment(std::size_t i) const {
+    const std::size_t end = i + 1 < start_.size() ? start_[i + 1] : values_.size();
+    return {values_.data() + start_[i], Eigen::Index(end - start_[i])};
+  }
+  void clear() {
+    values_.clear();
+    start_.clear();
+  }
+  std::size_t bytes() const {
+    return values_.size() * sizeof(double) + start_.size() * sizeof(std::size_t);
+  }
+
+ private:
+  std::vector<double> values_;
+  std::vector<std::size_t> start_;
+};
+
 /// One jump of a trajectory: its time, channel, and total M after it.
 struct Jump {
   enum Channel { kEmission, kAbsorption };
@@ -91,6 +117,21 @@ class BlockRecord {
   /// Only records that return true here receive jumps.
   virtual bool wants_jumps() const { return false; }
   virtual void jumped(const Jump& /*jump*/) {}
+
+  /// The nbar = 0 counting path (ensemble_runner.cpp): there every trajectory at output
+  /// index g with total M holds the same state, so a record that sums a function of the
+  /// state over trajectories can be shown that state once and told later how many
+  /// trajectories held it. Such records return true; the others (records needing k or
+  /// jumps) keep the runner on the trajectory-by-trajectory path.
+  virtual bool countable() const { return false; }
+  /// Keeps what observe(g, g + 1, sample) would add, as the next entry (0, 1, ...).
+  virtual void keep(int /*g*/, const Sample& /*sample*/) {}
+  /// Adds kept entry `entry` (kept at index g) as if observed `times` times.
+  virtual void add_kept(std::size_t /*entry*/, int /*g*/, long /*times*/) {}
+  /// Forgets the kept entries (after they were added); entries restart at 0.
+  virtual void clear_kept() {}
+  /// Bytes the kept entries hold (the runner adds and clears them past a budget).
+  virtual std::size_t kept_bytes() const { return 0; }
 
   /// Adds the record of the next work unit of the same block (same observable).
   virtual void merge(const BlockRecord& next) = 0;
@@ -178,8 +219,8 @@ class Observable {
   /// Writes sample_width() values of the trajectory's state at an output time. Must depend
   /// only on the state and the jump counts (the runner caches and counts them).
   virtual void sample(const Sample& /*sample*/, double* /*out*/) const {}
-  /// A fresh per-block record, or null if means suffice (records turn the runner's
-  /// counting fast paths off).
+  /// A fresh per-block record, or null if means suffice (records that are not
+  /// BlockRecord::countable() turn the runner's counting fast paths off).
   virtual std::unique_ptr<BlockRecord> new_record() const { return nullptr; }
   /// Whether Sample::product_amplitudes() is used (Clebsch-Gordan tables are built).
   virtual bool needs_product_basis() const { return false; }

@@ -131,10 +131,19 @@ ResourceEstimate simulate_estimate(const Options& o) {
     state_work += (blocks + 1) * points * visited_all * 10 * mean_square * std::sqrt(mean_square);
   }
   const double levels = thermal_levels(sectors);
+  const double threads = e.threads > 0 ? e.threads : 2;  // ~ a laptop's worth when unset
   if (product) {
-    const double threads = e.threads > 0 ? e.threads : 2;  // ~ a laptop's worth when unset
     r.bytes += threads * simulate_table_doubles(m) * 8 + levels * 24;  // CG caches, mixture
     state_work += levels * sectors.size();  // finding the populated sectors among the levels
+  }
+  // At nbar = 0 each running unit remembers the states its records were shown, up to a
+  // budget (EnsembleOptions::counting_memory_bytes).
+  // budget (EnsembleOptions::counting_memory_bytes): at most one entry per (time, M) for
+  // each of W_B, S_B and the sector populations.
+  if (m.nbar == 0.0 && (product || e.sector_populations || !e.count_times.empty())) {
+    const double entries = (m.n_battery + m.n_charger + 1) * points;
+    const double entry_bytes = (largest_sector + 0.5 * (m.n_battery + m.n_charger) + 8) * 8 * 3;
+    r.bytes += threads * std::min(e.counting_memory_bytes, entries * entry_bytes);
   }
   const double width = sectors.front().width;
   const double jumps = n * jumps_each;

@@ -25,17 +25,24 @@ struct LevelRecord : BlockRecord {
   explicit LevelRecord(int points) : levels(points), last(points, {-1.0, nullptr}) {}
   void observe(int begin, int end, const Sample& s) override {
     const Eigen::VectorXd& psi = s.product_amplitudes();
-    const double jb = s.state().j_battery();
-    // m_B + j_B of the first level: an exact integer >= 0.
-    const int offset = static_cast<int>(s.product_first_level() + jb + 0.5);
-    for (int g = begin; g < end; ++g) {
-      // A trajectory stays in one sector j_B: remember where its sums live (map nodes do
-      // not move) instead of looking them up at every output time.
-      if (last[g].first != jb) last[g] = {jb, &levels[g][jb]};
-      Eigen::VectorXd& sums = *last[g].second;
-      if (sums.size() == 0) sums = Eigen::VectorXd::Zero(std::lround(2 * jb) + 1);
-      sums.segment(offset, psi.size()) += psi.cwiseAbs2();
-    }
+    for (int g = begin; g < end; ++g) add(g, s.state().j_battery(), first_level(s), psi.cwiseAbs2());
+  }
+  // Counting path (BlockRecord::keep): the level populations of a state seen once, added
+  // with the number of trajectories that held it.
+  bool countable() const override { return true; }
+  void keep(int /*g*/, const Sample& s) override {
+    kept.push_back({s.state().j_battery(), first_level(s)});
+    kept_populations.push(s.product_amplitudes().cwiseAbs2().eval());
+  }
+  void add_kept(std::size_t entry, int g, long times) override {
+    add(g, kept[entry].first, kept[entry].second, double(times) * kept_populations.segment(entry));
+  }
+  void clear_kept() override {
+    kept.clear();
+    kept_populations.clear();
+  }
+  std::size_t kept_bytes() const override {
+    return kept_populations.bytes() + kept.size() * sizeof(kept[0]);
   }
   void merge(const BlockRecord& next) override {
     const auto& other = static_cast<const LevelRecord&>(next).levels;
@@ -67,6 +74,24 @@ struct LevelRecord : BlockRecord {
   }
   std::vector<LevelSums> levels;  // per grid time
   std::vector<std::pair<double, Eigen::VectorXd*>> last;  // per grid time: (j_B, its sums)
+  std::vector<std::pair<double, int>> kept;                // per kept entry: (j_B, first level)
+  KeptVectors kept_populations;
+
+ private:
+  /// m_B + j_B of the state's first product level: an exact integer >= 0.
+  static int first_level(const Sample& s) {
+    return static_cast<int>(s.product_first_level() + s.state().j_battery() + 0.5);
+  }
+  /// Adds populations of levels [offset, offset + size) of sector j_B at grid index g.
+  template <class Populations>
+  void add(int g, double jb, int offset, const Populations& populations) {
+    // A trajectory stays in one sector j_B: remember where its sums live (map nodes do
+    // not move) instead of looking them up at every output time.
+    if (last[g].first != jb) last[g] = {jb, &levels[g][jb]};
+    Eigen::VectorXd& sums = *last[g].second;
+    if (sums.size() == 0) sums = Eigen::VectorXd::Zero(std::lround(2 * jb) + 1);
+    sums.segment(offset, populations.size()) += populations;
+  }
 };
 
 /// W_B, W_B_sym of the level populations sums / count.
@@ -115,11 +140,15 @@ class BatteryErgotropy : public Observable {
           if (total[jb].size() == 0) total[jb] = Eigen::VectorXd::Zero(v.size());
           total[jb] += v;
         }
+      // Both estimates visit the same block subsets: compute (W_B, W_B_sym) once per subset.
+      std::map<std::vector<bool>, std::pair<double, double>> known;
       auto work = [&](bool symmetric) {
         return [&, symmetric](const std::vector<bool>& included) {
-          const auto e = ergotropies(subset_levels(sums, g, total, included),
+          auto [it, is_new] = known.try_emplace(included);
+          if (is_new)
+            it->second = ergotropies(subset_levels(sums, g, total, included),
                                      included_trajectories(sizes, included), n_battery);
-          return symmetric ? e.second : e.first;
+          return symmetric ? it->second.second : it->second.first;
         };
       };
       const RootNEstimate a = root_n_corrected(sizes, work(false));

@@ -17,6 +17,16 @@ struct CountRecord : BlockRecord {
     for (std::size_t i = 0; i < indices.size(); ++i)
       if (indices[i] >= begin && indices[i] < end) ++counts[i][s.emitted()];
   }
+  // Counting path (BlockRecord::keep): the emitted count of a state seen once, added with
+  // the number of trajectories that held it.
+  bool countable() const override { return true; }
+  void keep(int /*g*/, const Sample& s) override { kept.push_back(s.emitted()); }
+  void add_kept(std::size_t entry, int g, long times) override {
+    for (std::size_t i = 0; i < indices.size(); ++i)
+      if (indices[i] == g) counts[i][kept[entry]] += times;
+  }
+  void clear_kept() override { kept.clear(); }
+  std::size_t kept_bytes() const override { return kept.size() * sizeof(long); }
   void merge(const BlockRecord& next) override {
     const auto& other = static_cast<const CountRecord&>(next).counts;
     for (std::size_t i = 0; i < counts.size(); ++i)
@@ -42,6 +52,7 @@ struct CountRecord : BlockRecord {
   }
   const std::vector<int>& indices;
   std::vector<std::map<long, long>> counts;  // per count time: n -> trajectories
+  std::vector<long> kept;                     // per kept entry: quanta emitted
 };
 
 class EmissionCounts : public Observable {

@@ -27,15 +27,24 @@ struct JointStateRecord : BlockRecord {
   explicit JointStateRecord(int points) : rho(points), last(points) {}
   void observe(int begin, int end, const Sample& s) override {
     const Eigen::VectorXd& psi = s.product_amplitudes();
-    const DensityMatrix::Key key{s.state().j_battery(), s.state().total_m()};
-    for (int g = begin; g < end; ++g) {
-      // Successive trajectories often meet the same (j_B, M) block at a given time: keep
-      // a pointer to it (map nodes do not move). Same update as DensityMatrix::add_pure.
-      if (!last[g].second || last[g].first != key) last[g] = {key, &rho[g].blocks[key]};
-      Eigen::MatrixXd& block = *last[g].second;
-      if (block.size() == 0) block = Eigen::MatrixXd::Zero(psi.size(), psi.size());
-      block.selfadjointView<Eigen::Lower>().rankUpdate(psi, 1.0);
-    }
+    for (int g = begin; g < end; ++g) add(g, key(s), psi, 1.0);
+  }
+  // Counting path (BlockRecord::keep): |psi> of a state seen once, added with the number
+  // of trajectories that held it.
+  bool countable() const override { return true; }
+  void keep(int /*g*/, const Sample& s) override {
+    kept.push_back(key(s));
+    kept_amplitudes.push(s.product_amplitudes());
+  }
+  void add_kept(std::size_t entry, int g, long times) override {
+    add(g, kept[entry], kept_amplitudes.segment(entry), double(times));
+  }
+  void clear_kept() override {
+    kept.clear();
+    kept_amplitudes.clear();
+  }
+  std::size_t kept_bytes() const override {
+    return kept_amplitudes.bytes() + kept.size() * sizeof(kept[0]);
   }
   void merge(const BlockRecord& next) override {
     const auto& other = static_cast<const JointStateRecord&>(next).rho;
@@ -67,6 +76,23 @@ struct JointStateRecord : BlockRecord {
   }
   std::vector<DensityMatrix> rho;  // per grid time, summed (not averaged)
   std::vector<std::pair<DensityMatrix::Key, Eigen::MatrixXd*>> last;  // per grid time
+  std::vector<DensityMatrix::Key> kept;  // per kept entry: its (j_B, M) block
+  KeptVectors kept_amplitudes;
+
+ private:
+  static DensityMatrix::Key key(const Sample& s) {
+    return {s.state().j_battery(), s.state().total_m()};
+  }
+  /// rho[g] += weight |psi><psi| in block `key` (the update of DensityMatrix::add_pure).
+  template <class Amplitudes>
+  void add(int g, const DensityMatrix::Key& key, const Amplitudes& psi, double weight) {
+    // Successive trajectories often meet the same (j_B, M) block at a given time: keep a
+    // pointer to it (map nodes do not move).
+    if (!last[g].second || last[g].first != key) last[g] = {key, &rho[g].blocks[key]};
+    Eigen::MatrixXd& block = *last[g].second;
+    if (block.size() == 0) block = Eigen::MatrixXd::Zero(psi.size(), psi.size());
+    block.selfadjointView<Eigen::Lower>().rankUpdate(psi, weight);
+  }
 };
 
 class Entanglement : public Observable {

@@ -16,13 +16,28 @@ struct SectorRecord : BlockRecord {
   SectorRecord(int points, int j_count, double lowest_j)
       : sums(points, j_count), values(j_count), lowest_j(lowest_j) {}
   void observe(int begin, int end, const Sample& s) override {
+    fill_values(s);
+    sums.add_rows(begin, end, values.data());
+  }
+  // Counting path (BlockRecord::keep): the populations of a state seen once, added with
+  // the number of trajectories that held it.
+  bool countable() const override { return true; }
+  void keep(int /*g*/, const Sample& s) override {
+    fill_values(s);
+    kept.push(values);
+  }
+  void add_kept(std::size_t entry, int g, long times) override {
+    sums.add_rows(g, g + 1, kept.segment(entry).data(), times);
+  }
+  void clear_kept() override { kept.clear(); }
+  std::size_t kept_bytes() const override { return kept.bytes(); }
+  /// values[j] = population of total J = lowest_j + j.
+  void fill_values(const Sample& s) {
     const CoupledState& st = s.state();
     const double* c = s.snapshot().c;
     values.assign(values.size(), 0.0);
     for (int k = st.active_begin(); k < st.active_end(); ++k)
       values[std::lround(st.j_of(k) - lowest_j)] = c[k] * c[k] / s.snapshot().norm2;
-    for (int g = begin; g < end; ++g)
-      for (std::size_t j = 0; j < values.size(); ++j) sums.add(g, int(j), values[j]);
   }
   void merge(const BlockRecord& next) override {
     sums.merge(static_cast<const SectorRecord&>(next).sums);
@@ -32,6 +47,7 @@ struct SectorRecord : BlockRecord {
   BlockStatistics sums;
   std::vector<double> values;
   double lowest_j;
+  KeptVectors kept;
 };
 
 class SectorPopulations : public Observable {
