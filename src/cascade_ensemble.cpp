@@ -90,17 +90,15 @@ TimeSeries sector_series(const Model& model, const ZeroTemperatureCascade& casca
                          const TimeGrid& grid) {
   TimeSeries out;
   for (int g = 0; g < grid.points; ++g) out.time.push_back(grid.time(g));
-  const double lowest = (model.n_battery + model.n_charger) % 2 ? 0.5 : 0.0;
-  const int count = static_cast<int>(std::lround(model.j_charger() + model.j_battery() - lowest)) + 1;
   std::vector<double> psi;
   cascade.amplitudes(0, 0.0, psi);
   const std::vector<double> zero(grid.points, 0.0);
-  for (int j = 0; j < count; ++j) {
-    const double J = lowest + j;
+  for (int j = 0; j < model.total_j_count(); ++j) {
+    const double J = model.lowest_total_j() + j;
     const long i = std::lround(J - cascade.first_j(0));
     const double population =
         i >= 0 && i < static_cast<long>(psi.size()) ? psi[i] * psi[i] : 0.0;
-    out.columns.push_back({fmt::format("J={}", J), std::vector<double>(grid.points, population),
+    out.columns.push_back({sector_column_name(J), std::vector<double>(grid.points, population),
                            zero, "exact", ""});
   }
   return out;

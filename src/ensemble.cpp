@@ -358,6 +358,8 @@ Sampling parse_sampling(const std::string& name) {
       "sampling: unknown method '{}' (valid: auto, trajectories, cascade)", name));
 }
 
+std::string sector_column_name(double total_j) { return fmt::format("J={}", total_j); }
+
 const char* to_string(Sampling sampling) {
   switch (sampling) {
     case Sampling::automatic: return "auto";

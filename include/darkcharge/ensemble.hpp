@@ -131,14 +131,18 @@ struct PeakSummary {
   std::string entanglement_note;        ///< why the dS_B/dt maximum (and lag) is NaN
 };
 
+/// Name of the EnsembleResult::sectors column of total J: "J=<value>", e.g. "J=3.5".
+std::string sector_column_name(double total_j);
+
 struct EnsembleResult {
   TimeSeries series;
   PeakSummary peaks;
   /// Averaged state per grid time (trajectories: at every time when S_B is computed;
   /// cascade: only at EnsembleOptions::state_times, empty elsewhere).
   std::vector<DensityMatrix> density;
-  /// Population of each total-J sector ("J=<value>" columns; jackknife errors). Total J is
-  /// conserved, so these stay at their initial values: a built-in consistency check.
+  /// Population of each total-J sector (columns named by sector_column_name(); jackknife
+  /// errors). Total J is conserved, so these stay at their initial values: a built-in
+  /// consistency check.
   TimeSeries sectors;
   /// P(n, t): probability that n quanta were emitted by time t, at each of
   /// EnsembleOptions::count_times (rows with P > 0), with standard errors.

@@ -23,6 +23,9 @@ struct Model {
 
   double j_charger() const { return 0.5 * n_charger; }
   double j_battery() const { return 0.5 * n_battery; }
+  /// Total J of the coupled basis runs over lowest_total_j(), ..., j_C + j_B.
+  double lowest_total_j() const { return (n_battery + n_charger) % 2 ? 0.5 : 0.0; }
+  int total_j_count() const { return (n_battery + n_charger) / 2 + 1; }
   /// Rate prefactor of the emission channel J^-: 2 gamma (nbar + 1).
   double emission_rate() const { return 2.0 * gamma * (nbar + 1.0); }
   /// Rate prefactor of the absorption channel J^+: 2 gamma nbar.

@@ -402,8 +402,8 @@ int run(Options& o) {
   finalize(o);
   std::vector<std::string> notes;
   if (o.command == "simulate") notes = plan_simulation(o);
-  check_resources(o);  // before any allocation or long work; names the option to change
-  const ResourceEstimate cost = estimate_resources(o);
+  // Before any allocation or long work; names the option to change.
+  const ResourceEstimate cost = check_resources(o);
   if (!o.quiet && cost.cpu_seconds > 60)
     fmt::print(stderr, "darkcharge: estimate: {:.2g} CPU core-hours ({}), memory up to {:.3g} GiB\n",
                cost.cpu_seconds / 3600, cost.work, cost.bytes / (1024.0 * 1024.0 * 1024.0));

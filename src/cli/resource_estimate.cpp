@@ -276,7 +276,11 @@ double physical_memory_gib() {
 ResourceEstimate estimate_resources(const Options& o) {
   if (o.command == "simulate") {
     const SamplingChoice choice = choose_sampling(o.model, o.grid, o.ensemble);
-    if (choice.sampling == Sampling::trajectories) return simulate_estimate(o);
+    if (choice.sampling == Sampling::trajectories) {
+      ResourceEstimate r = simulate_estimate(o);
+      r.trajectories = true;
+      return r;
+    }
     ResourceEstimate r;
     r.bytes = choice.memory_gib * kGiB;
     r.cpu_seconds = choice.seconds;
@@ -288,7 +292,7 @@ ResourceEstimate estimate_resources(const Options& o) {
   return steady_estimate(o);
 }
 
-void check_resources(const Options& o) {
+ResourceEstimate check_resources(const Options& o) {
   const Model& model = o.command == "steady" ? steady_worst_model(o) : o.model;
   const double scale = rate_scale(model);
   if (!(scale <= kMaxRateScale))
@@ -301,10 +305,8 @@ void check_resources(const Options& o) {
         model.n_battery, model.n_charger, scale, kMaxRateScale));
   if (o.command == "exact" && o.exact_method == "product") check_exact_dimension(o);
   if (o.command == "steady") check_steady_tables(o);
-  if (o.command == "simulate" &&
-      choose_sampling(o.model, o.grid, o.ensemble).sampling == Sampling::trajectories)
-    check_simulate_tables(o);
   const ResourceEstimate r = estimate_resources(o);
+  if (o.command == "simulate" && r.trajectories) check_simulate_tables(o);
   const double max_memory = o.max_memory_gib.value_or(physical_memory_gib());
   if (!(r.bytes <= max_memory * kGiB))
     throw InvalidArgument(fmt::format(
@@ -317,6 +319,7 @@ void check_resources(const Options& o) {
         "--max-cpu-hours: this run needs an estimated {:.3g} CPU core-hours ({}; rough, to a "
         "factor of a few), more than the limit of {:.3g}; reduce the run or raise --max-cpu-hours",
         hours, r.work, o.max_cpu_hours));
+  return r;
 }
 
 }  // namespace darkcharge::cli

@@ -20,6 +20,7 @@ struct ResourceEstimate {
   double bytes = 0;          ///< peak memory
   double cpu_seconds = 0;    ///< summed over threads
   std::string work;          ///< what dominates the time, e.g. "2.1e+12 quantum jumps"
+  bool trajectories = false; ///< simulate draws trajectories (not the exact cascade)
 };
 
 /// The estimate for the run `o` describes (after finalize() and plan of accumulators).
@@ -27,8 +28,8 @@ ResourceEstimate estimate_resources(const Options& o);
 
 /// Throws InvalidArgument, naming the option that controls the limit, if the run is beyond
 /// --max-memory, --max-cpu-hours or (exact) --max-dimension, or if steady-state W_B/S_B
-/// were asked for beyond the Clebsch-Gordan table limit.
-void check_resources(const Options& o);
+/// were asked for beyond the Clebsch-Gordan table limit. Returns the estimate it checked.
+ResourceEstimate check_resources(const Options& o);
 
 /// Size (doubles) of the full Clebsch-Gordan tables of the populated battery sectors, sum
 /// over (j_B, M) of n(M)^2 in O(N_B): what the steady state's block-diagonal density matrix

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <memory>
 
-#include <fmt/format.h>
 
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/observable.hpp"
@@ -54,9 +53,8 @@ class SectorPopulations : public Observable {
  public:
   explicit SectorPopulations(const ObservableContext& context)
       : points_(context.grid.points),
-        lowest_j_((context.model.n_battery + context.model.n_charger) % 2 ? 0.5 : 0.0),
-        j_count_(static_cast<int>(std::lround(context.model.j_charger() +
-                                              context.model.j_battery() - lowest_j_)) + 1) {}
+        lowest_j_(context.model.lowest_total_j()),
+        j_count_(context.model.total_j_count()) {}
   std::unique_ptr<BlockRecord> new_record() const override {
     return std::make_unique<SectorRecord>(points_, j_count_, lowest_j_);
   }
@@ -67,7 +65,7 @@ class SectorPopulations : public Observable {
     TimeSeries& sectors = out.result.sectors;
     for (int g = 0; g < points_; ++g) sectors.time.push_back(sums.grid().time(g));
     for (int j = 0; j < j_count_; ++j) {
-      Column c{fmt::format("J={}", lowest_j_ + j), std::vector<double>(points_),
+      Column c{sector_column_name(lowest_j_ + j), std::vector<double>(points_),
                std::vector<double>(points_), "standard-error", ""};
       for (int g = 0; g < points_; ++g)
         BlockStatistics::combine(blocks, g, j, c.value[g], c.error[g]);
