@@ -4,7 +4,6 @@
 #include <cmath>
 #include <memory>
 
-
 #include "darkcharge/ensemble.hpp"
 #include "darkcharge/observable.hpp"
 
