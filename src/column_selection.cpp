@@ -61,6 +61,21 @@ void plan_exact(const std::vector<std::string>& requested, CoupledExactOptions& 
   options.negativity = wants(requested, {"S_B", "dS_B_dt"});
 }
 
+void check_exact_columns(const std::vector<std::string>& requested, const std::string& method,
+                         const char* argument) {
+  for (const auto& name : requested) {
+    const ObservableInfo& info = observable_info(name);
+    if (!info.exact)
+      throw InvalidArgument(fmt::format(
+          "{}: {} is not computed by the exact solvers (simulate only)", argument, name));
+    if (info.exact_product_only && method != "product")
+      throw InvalidArgument(fmt::format(
+          "{}: {} is computed exactly only by method product (full counting statistics in "
+          "the product basis), not by method {}",
+          argument, name, method));
+  }
+}
+
 std::vector<std::string> exact_columns(const std::vector<std::string>& requested) {
   if (!requested.empty()) return requested;
   std::vector<std::string> columns;

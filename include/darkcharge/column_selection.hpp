@@ -52,6 +52,10 @@ void plan_exact(const std::vector<std::string>& requested, ExactOptions& options
 /// The coupled-basis solver: nonlinear columns, and among them the costly negativity, only
 /// if requested.
 void plan_exact(const std::vector<std::string>& requested, CoupledExactOptions& options);
+/// Throws InvalidArgument (naming `argument` and the column) unless every requested column
+/// is computed by the exact solver of `method` ("coupled" or "product").
+void check_exact_columns(const std::vector<std::string>& requested, const std::string& method,
+                         const char* argument);
 /// The columns an exact run outputs: `requested`, or the registry's default set of columns
 /// the exact solvers compute (as for simulate, sigma_B, I_em, I_abs only on request).
 std::vector<std::string> exact_columns(const std::vector<std::string>& requested);

@@ -24,6 +24,9 @@ struct ObservableInfo {
   bool in_default = true;
   /// Why the column can hold nan (front ends print it wherever a value is nan).
   std::string nan_reason = "numerically undefined there";
+  /// Computed exactly only by `exact --method product` (ExactOptions::counting), not by the
+  /// coupled-basis solver.
+  bool exact_product_only = false;
 };
 
 /// ObservableInfo::nan_reason of column `name`, or the generic reason for other columns.

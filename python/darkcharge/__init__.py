@@ -318,7 +318,8 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     thousands of spins at nbar = 0) or "product" (dense product-basis matrices, small
     systems; the independent cross-check). max_dimension: with "product", refuse
     dimensions (N_C+1)(N_B+1) above this. sigma_B, I_em and I_abs: on request (both
-    methods). The solver cannot be stopped midway: Ctrl-C takes
+    methods); N_em, N_abs and F_em: on request, method "product" only (full counting
+    statistics). The solver cannot be stopped midway: Ctrl-C takes
     effect when it returns."""
     call = _call_line("exact", locals())
     n = _nbar(nbar, temperature, omega)

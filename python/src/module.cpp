@@ -215,6 +215,7 @@ py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init,
   check_columns("observables", observables, time_series_columns());
   if (method != "coupled" && method != "product")
     throw InvalidArgument("method must be 'coupled' or 'product', got '" + method + "'");
+  check_exact_columns(observables, method, "observables");
   ExactOptions options;
   options.max_dimension = max_dimension;
   plan_exact(observables, options);

@@ -23,6 +23,8 @@ import darkcharge as dc
     (lambda: dc.simulate(t_max=1, state_times=[2]), "state_times: 2 is outside [0, t-max = 1]"),
     (lambda: dc.exact(nb=2, nc=10, max_dimension=20, method="product"), "max_dimension"),
     (lambda: dc.exact(nb=2, nc=10, method="dense"), "method"),
+    (lambda: dc.exact(nb=2, nc=4, observables=["F_em"]),
+     "observables: F_em is computed exactly only by method product"),
     (lambda: dc.steady(observables=["P_B"]), "observables: unknown column 'P_B'"),
     (lambda: dc.steady(nbar=[0.1, -2]), "nbar must be >= 0, got -2"),
 ])

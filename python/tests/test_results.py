@@ -86,6 +86,18 @@ def test_exact_and_simulate_agree_within_errors():
     assert np.all(np.abs(sim["E_B"] - ex["E_B"]) / err < 5)
 
 
+def test_exact_product_counts_match_trajectories():
+    # N_em, N_abs, F_em by full counting statistics (method="product") against 20000
+    # trajectories at nbar = 0.5: |z| < 6 at t = 0.5, 1 (false-failure rate < 1e-6, seed fixed).
+    names = ["N_em", "N_abs", "F_em"]
+    ex = dc.exact(nb=2, nc=4, nbar=0.5, t_max=1, points=3, observables=names, method="product")
+    sim = dc.simulate(nb=2, nc=4, nbar=0.5, t_max=1, points=3, trajectories=20000, seed=3,
+                      observables=names)
+    for name in names:
+        assert ex[name][2] > 1.0
+        assert np.all(np.abs(sim[name][1:] - ex[name][1:]) < 6 * sim[name + "_err"][1:])
+
+
 def test_cascade_sampling_is_the_exact_solution():
     # At nbar = 0 the default (sampling="auto") integrates the emitted-count distribution
     # instead of sampling it: the exact solver's numbers (to its 1e-13 step tolerance), errors 0.

@@ -226,7 +226,9 @@ std::string columns_help() {
   std::string out = "Columns (each followed by <name>_err):\n";
   for (const auto& info : observable_registry())
     out += fmt::format("  {:<8} {} [{}{}{}]\n", info.name, info.help, info.error_method,
-                       info.exact ? "" : "; simulate only",
+                       info.exact_product_only ? "; exact: --method product only"
+                       : info.exact             ? ""
+                                                : "; simulate only",
                        info.in_default ? "" : "; only with --observables");
   return out;
 }
@@ -356,6 +358,7 @@ void finalize(Options& o) {
   o.model.battery_init = parse_battery_init(o.battery_init);
   o.ensemble.sampling = parse_sampling(o.sampling);
   if (o.max_memory_gib) o.ensemble.cascade_max_memory_gib = *o.max_memory_gib;
+  if (o.command == "exact") check_exact_columns(o.observables, o.exact_method, "--observables");
   if (o.ensemble.sampling == Sampling::cascade && o.model.nbar != 0.0)
     throw InvalidArgument(fmt::format(
         "--sampling cascade needs nbar = 0 (T = 0); --nbar/--temperature give nbar = {:g}. "

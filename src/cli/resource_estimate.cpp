@@ -137,7 +137,6 @@ ResourceEstimate simulate_estimate(const Options& o) {
     state_work += levels * sectors.size();  // finding the populated sectors among the levels
   }
   // At nbar = 0 each running unit remembers the states its records were shown, up to a
-  // budget (EnsembleOptions::counting_memory_bytes).
   // budget (EnsembleOptions::counting_memory_bytes): at most one entry per (time, M) for
   // each of W_B, S_B and the sector populations.
   if (m.nbar == 0.0 && (product || e.sector_populations || !e.count_times.empty())) {

@@ -50,9 +50,9 @@ const std::vector<ObservableInfo> kRegistry = {
     {"sigma_B", "sigma_B", "battery energy standard deviation per spin sqrt(<(J_B^z)^2> - <J_B^z>^2)/N_B (charging precision)", "jackknife", kCheap, true, false},
     {"I_em", "I_em", "emission current 2 gamma (nbar+1) <J^+J^->: expected J^- jumps per unit time", "standard-error", kCheap, true, false},
     {"I_abs", "I_abs", "absorption current 2 gamma nbar <J^-J^+>: expected J^+ jumps per unit time", "standard-error", kCheap, true, false},
-    {"N_em", "N_em", "mean number of quanta emitted into the reservoir since t = 0", "standard-error", "O(1)", false, false},
-    {"N_abs", "N_abs", "mean number of quanta absorbed from the reservoir since t = 0", "standard-error", "O(1)", false, false},
-    {"F_em", "F_em", "Fano factor Var(n_em)/<n_em> of the emitted-quanta count (nan before the first emission)", "jackknife", "O(1)", false, false, "undefined before the first emission (no quanta emitted yet)"},
+    {"N_em", "N_em", "mean number of quanta emitted into the reservoir since t = 0", "standard-error", "O(1)", true, false, "numerically undefined there", true},
+    {"N_abs", "N_abs", "mean number of quanta absorbed from the reservoir since t = 0", "standard-error", "O(1)", true, false, "numerically undefined there", true},
+    {"F_em", "F_em", "Fano factor Var(n_em)/<n_em> of the emitted-quanta count (nan before the first emission)", "jackknife", "O(1)", true, false, "undefined before the first emission (no quanta emitted yet)", true},
 };
 
 const std::map<std::string, Factory> kUnits = {
@@ -184,7 +184,8 @@ std::string observables_markdown_table() {
       "| --- | --- | --- | --- | --- | --- |\n";
   for (const auto& info : kRegistry)
     out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", info.name, info.help,
-                       info.error_method, info.cost, info.exact ? "yes" : "no",
+                       info.error_method, info.cost,
+                       info.exact_product_only ? "`--method product`" : info.exact ? "yes" : "no",
                        info.in_default ? "yes" : "no");
   return out;
 }
