@@ -55,26 +55,24 @@ double battery_jz(const std::vector<BatteryLevel>& levels) {
   return jz;
 }
 
-namespace {
 /// Sum of |eigenvalues| of a symmetric matrix; closed forms for 1x1 and 2x2 (most blocks
 /// of rho^{T_B} at small N_B, and the S_B error estimate evaluates it hundreds of times).
 double trace_norm_symmetric(const Eigen::MatrixXd& a) {
   if (a.rows() == 1) return std::fabs(a(0, 0));
-  if (a.rows() == 2) {
-    const double mean = 0.5 * (a(0, 0) + a(1, 1)), half_gap = 0.5 * (a(0, 0) - a(1, 1));
-    const double radius = std::hypot(half_gap, a(1, 0));
-    return std::fabs(mean + radius) + std::fabs(mean - radius);
+  if (a.rows() == 2) {  // eigenvalues mean +- radius: |mean + r| + |mean - r| = 2 max(|mean|, r)
+    const double mean = 0.5 * (a(0, 0) + a(1, 1));
+    const double radius = std::hypot(0.5 * (a(0, 0) - a(1, 1)), a(1, 0));
+    return 2 * std::max(std::fabs(mean), radius);
   }
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(a, Eigen::EigenvaluesOnly);
   return eig.eigenvalues().cwiseAbs().sum();
 }
-}  // namespace
 
-double log_negativity(const DensityMatrix& rho, double j_charger) {
+PartialTranspose partial_transpose(const DensityMatrix& rho, double j_charger) {
   std::map<double, std::map<double, const Eigen::MatrixXd*>> by_sector;  // j_B -> M -> block
   for (const auto& [key, block] : rho.blocks) by_sector[key.first][key.second] = &block;
   const double j1 = j_charger;
-  double trace_norm = 0;
+  PartialTranspose out;
   for (const auto& [j2, by_m] : by_sector) {
     // Element of rho^{T_B} between (x_C, x_B) and (y_C, y_B) in block Q = x_C - x_B:
     //   <x_C y_B| rho |y_C x_B> = R^M[y_B, x_B] with M = x_C + y_B.
@@ -95,11 +93,28 @@ double log_negativity(const DensityMatrix& rho, double j_charger) {
       Eigen::MatrixXd block(n, n);
       for (int a = 0; a < n; ++a)
         for (int b = 0; b < n; ++b) block(a, b) = element(Q + levels[a], levels[a], levels[b]);
-      if (block.isZero(0.0)) continue;
-      trace_norm += trace_norm_symmetric(block);
+      if (!block.isZero(0.0)) out.blocks[{j2, Q}] = std::move(block);
     }
   }
-  return std::log2(trace_norm);
+  return out;
+}
+
+void PartialTranspose::add(const PartialTranspose& other, double factor) {
+  for (const auto& [key, block] : other.blocks) {
+    Eigen::MatrixXd& mine = blocks[key];
+    if (mine.size() == 0) mine = Eigen::MatrixXd::Zero(block.rows(), block.cols());
+    mine += factor * block;
+  }
+}
+
+double PartialTranspose::trace_norm() const {
+  double sum = 0;
+  for (const auto& [key, block] : blocks) sum += trace_norm_symmetric(block);
+  return sum;
+}
+
+double log_negativity(const DensityMatrix& rho, double j_charger) {
+  return std::log2(partial_transpose(rho, j_charger).trace_norm());
 }
 
 namespace {

@@ -283,6 +283,9 @@ void validate(const EnsembleOptions& options) {
   if (!(options.time_limit >= 0) || !std::isfinite(options.time_limit))
     throw InvalidArgument(fmt::format("time_limit must be a finite number >= 0, got {}",
                                       options.time_limit));
+  if (!(options.counting_memory_bytes >= 0) || !std::isfinite(options.counting_memory_bytes))
+    throw InvalidArgument(fmt::format("counting_memory_bytes must be a finite number >= 0, got {}",
+                                      options.counting_memory_bytes));
   validate_observables(options.observables);
 }
 

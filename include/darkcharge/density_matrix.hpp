@@ -49,6 +49,20 @@ std::vector<BatteryLevel> battery_level_populations(const DensityMatrix& rho, do
 std::vector<SectorEigenvalue> spectrum(const std::vector<BatteryLevel>& levels);
 double battery_jz(const std::vector<BatteryLevel>& levels);
 
+/// rho^{T_B}, the partial transpose over the battery, as its nonzero blocks: block diagonal
+/// in (j_B, Q = m_C - m_B) by M conservation, each symmetric. Linear in rho, so the
+/// transpose of a sum of states is the sum of their transposes (the S_B error estimate
+/// transposes each trajectory block once and adds).
+struct PartialTranspose {
+  using Key = std::pair<double, double>;  // (j_B, Q)
+  std::map<Key, Eigen::MatrixXd> blocks;
+  /// this += factor * other.
+  void add(const PartialTranspose& other, double factor);
+  /// ||rho^{T_B}||_1, the sum of |eigenvalues| over the blocks.
+  double trace_norm() const;
+};
+PartialTranspose partial_transpose(const DensityMatrix& rho, double j_charger);
+
 /// Logarithmic negativity log2 ||rho^{T_B}||_1 (Eq. 12). rho^{T_B} is block diagonal in
 /// Q = m_C - m_B (M conservation) and over battery sectors (the multiplicity factor 1/d has
 /// unit trace norm), so the largest block is 2 min(j_C, j_B) + 1 wide.

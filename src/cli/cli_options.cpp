@@ -322,7 +322,8 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       ->check(kFinitePositive)->capture_default_str();
   exact->add_option("--max-dimension", o.max_dimension,
                     "--method product: refuse product-basis dimensions (N_C+1)(N_B+1) above "
-                    "this (memory ~ 16 d^2 bytes per stored matrix, time ~ d^3)")
+                    "this (memory ~ 16 d^2 bytes per stored matrix, time ~ d^3; N_em, N_abs, "
+                    "F_em: 4x the memory, ~5x the time)")
       ->transform(decimal_integer(1, kMaxExactDimension, "memory ~ 16 d^2 bytes per matrix"))
       ->capture_default_str();
   exact->callback([&o] { o.command = "exact"; });

@@ -136,13 +136,17 @@ ResourceEstimate simulate_estimate(const Options& o) {
     r.bytes += threads * simulate_table_doubles(m) * 8 + levels * 24;  // CG caches, mixture
     state_work += levels * sectors.size();  // finding the populated sectors among the levels
   }
-  // At nbar = 0 each running unit remembers the states its records were shown, up to a
-  // budget (EnsembleOptions::counting_memory_bytes): at most one entry per (time, M) for
-  // each of W_B, S_B and the sector populations.
-  if (m.nbar == 0.0 && (product || e.sector_populations || !e.count_times.empty())) {
-    const double entries = (m.n_battery + m.n_charger + 1) * points;
-    const double entry_bytes = (largest_sector + 0.5 * (m.n_battery + m.n_charger) + 8) * 8 * 3;
-    r.bytes += threads * std::min(e.counting_memory_bytes, entries * entry_bytes);
+  // At nbar = 0 each running unit remembers the sampled row of every (time, M) state it
+  // met (up to 2^18 of them) and the record entries shown once per state (W_B, S_B,
+  // sectors), up to a budget (EnsembleOptions::counting_memory_bytes) that one trajectory
+  // and vector growth can overshoot by 2x.
+  if (m.nbar == 0.0) {
+    const double states = (m.n_battery + m.n_charger + 1) * points;
+    if (states <= 1 << 18) r.bytes += threads * states * (sampled * 8 + 16);
+    if (product || e.sector_populations || !e.count_times.empty()) {
+      const double entry_bytes = (largest_sector + 0.5 * (m.n_battery + m.n_charger) + 8) * 8 * 3;
+      r.bytes += threads * std::min(2 * e.counting_memory_bytes, states * entry_bytes);
+    }
   }
   const double width = sectors.front().width;
   const double jumps = n * jumps_each;
@@ -172,8 +176,14 @@ ResourceEstimate exact_estimate(const Options& o) {
                          std::any_of(o.observables.begin(), o.observables.end(), [](const auto& c) {
                            return c == "W_B" || c == "W_B_sym" || c == "S_B" || c == "dS_B_dt";
                          });
-  r.bytes = 16 * 16 * largest * largest + thermal_levels(populated_sectors(m)) * 24;
-  r.cpu_seconds = kSecondsPerFlop * (steps * flops_per_step + (nonlinear ? o.grid.points * flops_per_point : 0));
+  // N_em, N_abs, F_em (ExactOptions::counting) integrate rho with three derivative matrices
+  // beside it: 4x the state, ~5x the work per step (exact_solver.hpp).
+  const bool counting = std::any_of(o.observables.begin(), o.observables.end(), [](const auto& c) {
+    return c == "N_em" || c == "N_abs" || c == "F_em";
+  });
+  r.bytes = (counting ? 4 : 1) * 16 * 16 * largest * largest + thermal_levels(populated_sectors(m)) * 24;
+  r.cpu_seconds = kSecondsPerFlop * ((counting ? 5 : 1) * steps * flops_per_step +
+                                     (nonlinear ? o.grid.points * flops_per_point : 0));
   r.work = fmt::format("~{:.2g} integrator steps at dimension up to {}", steps, largest);
   return r;
 }

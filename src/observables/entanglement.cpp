@@ -117,11 +117,20 @@ class Entanglement : public Observable {
     for (int g = 0; g < points; ++g) {
       DensityMatrix total;
       for (int b = 0; b < blocks; ++b) total.add(rho(sums, b, g), 1.0);
+      // rho^{T_B} is linear in rho: transpose each block once; a subset's is a sum.
+      std::vector<PartialTranspose> parts;
+      for (int b = 0; b < blocks; ++b) parts.push_back(partial_transpose(rho(sums, b, g), jc));
+      PartialTranspose all;
+      for (const auto& part : parts) all.add(part, 1.0);
       const RootNEstimate e = root_n_corrected(sizes, [&](const std::vector<bool>& included) {
         long kept = 0;
         for (int b = 0; b < blocks; ++b) kept += included[b] ? sizes[b] : 0;
-        return log_negativity(subset_density(sums, g, total, included), jc) -
-               std::log2(double(kept));
+        const PartialTranspose subset = subset_sum(
+            all, included, [&](int b) -> const PartialTranspose& { return parts[b]; },
+            [](PartialTranspose& sum, const PartialTranspose& part, double sign) {
+              sum.add(part, sign);
+            });
+        return std::log2(subset.trace_norm()) - std::log2(double(kept));
       });
       entropy[0][g] = e.value;
       entropy_error[g] = e.error;
@@ -153,13 +162,6 @@ class Entanglement : public Observable {
  private:
   static const DensityMatrix& rho(const BlockSums& sums, int b, int g) {
     return static_cast<const JointStateRecord*>(sums.record(b))->rho[g];
-  }
-  /// The summed state at grid time g over the included blocks.
-  static DensityMatrix subset_density(const BlockSums& sums, int g, const DensityMatrix& total,
-                                      const std::vector<bool>& included) {
-    return subset_sum(
-        total, included, [&](int b) -> const DensityMatrix& { return rho(sums, b, g); },
-        [](DensityMatrix& sum, const DensityMatrix& part, double sign) { sum.add(part, sign); });
   }
   /// At nbar = 0 lingering rare trajectories carry the late-time state: S_B's error is at
   /// least the rare-event floor through the largest move of S_B (negativity_range), the
