@@ -104,21 +104,6 @@ TimeSeries sector_series(const Model& model, const ZeroTemperatureCascade& casca
   return out;
 }
 
-/// EnsembleOptions::threads for the OpenMP regions of the exact solver while in scope (it
-/// has no thread option of its own); the caller's setting comes back afterwards.
-class ScopedThreads {
- public:
-  explicit ScopedThreads(int threads) : saved_(omp_get_max_threads()) {
-    if (threads > 0) omp_set_num_threads(threads);
-  }
-  ~ScopedThreads() { omp_set_num_threads(saved_); }
-  ScopedThreads(const ScopedThreads&) = delete;
-  ScopedThreads& operator=(const ScopedThreads&) = delete;
-
- private:
-  int saved_;
-};
-
 /// Hands only the jumps of a trajectory on (the jump records are the one output drawn).
 class JumpCollector : public TrajectoryObserver {
  public:
@@ -169,7 +154,6 @@ EnsembleResult run_cascade_ensemble(const Model& model, const TimeGrid& grid,
   if (model.nbar != 0.0)
     throw InvalidArgument(fmt::format(
         "sampling: cascade needs nbar = 0 (got nbar = {}); use trajectories", model.nbar));
-  const ScopedThreads threads(options.threads);
   CoupledExactOptions exact = exact_options(options);
   exact.max_seconds = std::numeric_limits<double>::infinity();
   exact.max_memory_gib = options.cascade_max_memory_gib;

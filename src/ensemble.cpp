@@ -18,6 +18,7 @@
 #include "darkcharge/observable_registry.hpp"
 #include "cascade_ensemble.hpp"
 #include "ensemble_runner.hpp"
+#include "scoped_threads.hpp"
 
 namespace darkcharge {
 namespace {
@@ -422,6 +423,7 @@ std::map<long, std::string> run_work_units(const Model& model, const TimeGrid& g
 EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
                             const EnsembleOptions& options, const ProgressCallback& progress) {
   check_request(model, grid, options);
+  const ScopedThreads threads(options.threads);  // the estimators' and solver's loops too
   const SamplingChoice sampling = choose_sampling(model, grid, options);
   if (sampling.sampling == Sampling::cascade)
     return run_cascade_ensemble(model, grid, options, progress);
