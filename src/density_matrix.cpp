@@ -55,16 +55,18 @@ double battery_jz(const std::vector<BatteryLevel>& levels) {
   return jz;
 }
 
-/// Sum of |eigenvalues| of a symmetric matrix; closed forms for 1x1 and 2x2 (most blocks
-/// of rho^{T_B} at small N_B, and the S_B error estimate evaluates it hundreds of times).
-double trace_norm_symmetric(const Eigen::MatrixXd& a) {
+// Closed forms for 1x1 and 2x2: most blocks of rho^{T_B} at small N_B, and the S_B error
+// estimate evaluates it ~100 times per output time. Not Eigen's 3x3 closed form
+// (computeDirect): its trigonometric roots lose ~sqrt(eps) on the near-degenerate
+// near-zero eigenvalues of low-rank blocks, which moved S_B by 1e-12 where it is 1e-8.
+double trace_norm_symmetric(const Eigen::Ref<const Eigen::MatrixXd>& a) {
   if (a.rows() == 1) return std::fabs(a(0, 0));
   if (a.rows() == 2) {  // eigenvalues mean +- radius: |mean + r| + |mean - r| = 2 max(|mean|, r)
     const double mean = 0.5 * (a(0, 0) + a(1, 1));
     const double radius = std::hypot(0.5 * (a(0, 0) - a(1, 1)), a(1, 0));
     return 2 * std::max(std::fabs(mean), radius);
   }
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(a, Eigen::EigenvaluesOnly);
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(a, Eigen::EigenvaluesOnly);
   return eig.eigenvalues().cwiseAbs().sum();
 }
 

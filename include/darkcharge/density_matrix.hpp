@@ -62,6 +62,8 @@ struct PartialTranspose {
   double trace_norm() const;
 };
 PartialTranspose partial_transpose(const DensityMatrix& rho, double j_charger);
+/// Sum of |eigenvalues| of a symmetric matrix (one block of rho^{T_B}).
+double trace_norm_symmetric(const Eigen::Ref<const Eigen::MatrixXd>& a);
 
 /// Logarithmic negativity log2 ||rho^{T_B}||_1 (Eq. 12). rho^{T_B} is block diagonal in
 /// Q = m_C - m_B (M conservation) and over battery sectors (the multiplicity factor 1/d has

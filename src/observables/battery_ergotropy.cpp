@@ -13,6 +13,7 @@
 #include "darkcharge/ergotropy.hpp"
 #include "darkcharge/nonsmooth_estimate.hpp"
 #include "darkcharge/observable.hpp"
+#include "flat_blocks.hpp"
 
 namespace darkcharge {
 namespace {
@@ -94,14 +95,17 @@ struct LevelRecord : BlockRecord {
   }
 };
 
-/// W_B, W_B_sym of the level populations sums / count.
-std::pair<double, double> ergotropies(const LevelSums& sums, double count, int n_battery) {
+/// W_B, W_B_sym of the level populations sums / count (sums laid out by `levels`: sector
+/// j_B -> its 2 j_B + 1 levels, m_B = -j_B first).
+std::pair<double, double> ergotropies(const FlatBlocks<double>& levels,
+                                      const Eigen::VectorXd& sums, double count, int n_battery) {
   std::vector<SectorEigenvalue> eig;
   double jz = 0;
-  for (const auto& [jb, v] : sums)
-    for (int i = 0; i < v.size(); ++i) {
-      eig.push_back({jb, v(i) / count});
-      jz += (i - jb) * v(i) / count;
+  for (const auto& [jb, slot] : levels.slots())
+    for (Eigen::Index i = 0; i < slot.size; ++i) {
+      const double p = sums(slot.offset + i) / count;
+      eig.push_back({jb, p});
+      jz += (i - jb) * p;
     }
   return {ergotropy(eig, jz, n_battery), ergotropy_symmetric(eig, jz, n_battery)};
 }
@@ -134,19 +138,16 @@ class BatteryErgotropy : public Observable {
     Column w_sym{"W_B_sym", w.value, w.error, "jackknife", ""};
 #pragma omp parallel for schedule(dynamic, 1)
     for (int g = 0; g < points; ++g) {
-      LevelSums total;
-      for (int b = 0; b < blocks; ++b)
-        for (const auto& [jb, v] : level_sums(sums, b, g)) {
-          if (total[jb].size() == 0) total[jb] = Eigen::VectorXd::Zero(v.size());
-          total[jb] += v;
-        }
+      std::vector<const LevelSums*> per_block;
+      for (int b = 0; b < blocks; ++b) per_block.push_back(&level_sums(sums, b, g));
+      const FlatBlocks<double> levels(per_block);
       // Both estimates visit the same block subsets: compute (W_B, W_B_sym) once per subset.
       std::map<std::vector<bool>, std::pair<double, double>> known;
       auto work = [&](bool symmetric) {
         return [&, symmetric](const std::vector<bool>& included) {
           auto [it, is_new] = known.try_emplace(included);
           if (is_new)
-            it->second = ergotropies(subset_levels(sums, g, total, included),
+            it->second = ergotropies(levels, levels.subset(included),
                                      included_trajectories(sizes, included), n_battery);
           return symmetric ? it->second.second : it->second.first;
         };
@@ -165,19 +166,6 @@ class BatteryErgotropy : public Observable {
  private:
   static const LevelSums& level_sums(const BlockSums& sums, int b, int g) {
     return static_cast<const LevelRecord*>(sums.record(b))->levels[g];
-  }
-  /// Levels at grid time g summed over the included blocks.
-  static LevelSums subset_levels(const BlockSums& sums, int g, const LevelSums& total,
-                                 const std::vector<bool>& included) {
-    return subset_sum(
-        total, included, [&](int b) -> const LevelSums& { return level_sums(sums, b, g); },
-        [](LevelSums& sum, const LevelSums& part, double sign) {
-          for (const auto& [jb, v] : part) {
-            Eigen::VectorXd& s = sum[jb];
-            if (s.size() == 0) s = Eigen::VectorXd::Zero(v.size());
-            s += sign * v;
-          }
-        });
   }
   int points_;
 };

@@ -19,6 +19,7 @@
 #include "darkcharge/nonsmooth_estimate.hpp"
 #include "darkcharge/observable.hpp"
 #include "darkcharge/rare_event_floor.hpp"
+#include "flat_blocks.hpp"
 
 namespace darkcharge {
 namespace {
@@ -120,17 +121,20 @@ class Entanglement : public Observable {
       // rho^{T_B} is linear in rho: transpose each block once; a subset's is a sum.
       std::vector<PartialTranspose> parts;
       for (int b = 0; b < blocks; ++b) parts.push_back(partial_transpose(rho(sums, b, g), jc));
-      PartialTranspose all;
-      for (const auto& part : parts) all.add(part, 1.0);
+      std::vector<const std::map<PartialTranspose::Key, Eigen::MatrixXd>*> per_block;
+      for (const auto& part : parts) per_block.push_back(&part.blocks);
+      const FlatBlocks<PartialTranspose::Key> transposes(per_block);
       const RootNEstimate e = root_n_corrected(sizes, [&](const std::vector<bool>& included) {
         long kept = 0;
         for (int b = 0; b < blocks; ++b) kept += included[b] ? sizes[b] : 0;
-        const PartialTranspose subset = subset_sum(
-            all, included, [&](int b) -> const PartialTranspose& { return parts[b]; },
-            [](PartialTranspose& sum, const PartialTranspose& part, double sign) {
-              sum.add(part, sign);
-            });
-        return std::log2(subset.trace_norm()) - std::log2(double(kept));
+        const Eigen::VectorXd subset = transposes.subset(included);
+        double trace_norm = 0;
+        for (const auto& [key, slot] : transposes.slots()) {
+          const Eigen::Index n = std::lround(std::sqrt(double(slot.size)));  // n x n block
+          trace_norm += trace_norm_symmetric(
+              Eigen::Map<const Eigen::MatrixXd>(subset.data() + slot.offset, n, n));
+        }
+        return std::log2(trace_norm) - std::log2(double(kept));
       });
       entropy[0][g] = e.value;
       entropy_error[g] = e.error;
