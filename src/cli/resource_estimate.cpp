@@ -140,9 +140,10 @@ ResourceEstimate simulate_estimate(const Options& o) {
   // met (up to 2^18 of them) and the record entries shown once per state (W_B, S_B,
   // sectors), up to a budget (EnsembleOptions::counting_memory_bytes) that one trajectory
   // and vector growth can overshoot by 2x.
+  const double states = (m.n_battery + m.n_charger + 1) * points;  // (t, M) pairs
+  const bool counting = m.nbar == 0.0 && states <= 1 << 18;
   if (m.nbar == 0.0) {
-    const double states = (m.n_battery + m.n_charger + 1) * points;
-    if (states <= 1 << 18) r.bytes += threads * states * (sampled * 8 + 16);
+    if (counting) r.bytes += threads * states * (sampled * 8 + 16);
     if (product || e.sector_populations || !e.count_times.empty()) {
       const double entry_bytes = (largest_sector + 0.5 * (m.n_battery + m.n_charger) + 8) * 8 * 3;
       r.bytes += threads * std::min(2 * e.counting_memory_bytes, states * entry_bytes);
@@ -153,7 +154,15 @@ ResourceEstimate simulate_estimate(const Options& o) {
   const double observation = kSecondsPerObservation + (product ? width * width * kSecondsPerFlop : 0);
   // Calibrated with the default 9 columns; the jump-record statistics add their own work.
   const double column_factor = std::max(1.0, columns / 9);
-  r.cpu_seconds = jumps * kSecondsPerJump + n * points * observation * column_factor +
+  // States evaluated: every trajectory at every time, except on the counting path, where
+  // a work unit evaluates each (t, M) state it meets once (at most N + 1 per time).
+  double observed = n * points;
+  if (counting) {
+    const WorkLayout layout = work_layout(e);
+    observed = std::min(observed, layout.units() * points *
+                                      std::min<double>(layout.unit_size, m.n_battery + m.n_charger + 1));
+  }
+  r.cpu_seconds = jumps * kSecondsPerJump + observed * observation * column_factor +
                   state_work * kSecondsPerFlop;
   r.work = fmt::format("{:.2g} quantum jumps ({:.2g} per trajectory)", jumps, jumps / n);
   return r;
