@@ -48,6 +48,13 @@ std::string read_file(const std::string& path);
 /// The header and data rows of a darkcharge CSV's text, without its '#' metadata lines
 /// (they name the command line, time, threads and ranks, which legitimately differ).
 std::string data_rows(const std::string& text);
+/// A run that would take about half an hour (~8e3 jumps per trajectory at nbar = 50, 1e6
+/// trajectories): anything refused "before running" must come back in seconds.
+/// --t-max 2: the default grid follows the system's time scale (time_scale.hpp), which at
+/// nbar = 50 would make this run short; the tests need a run that is long if it starts.
+inline const std::vector<std::string> kLongRun = {"simulate", "--nbar", "50", "-n", "1000000",
+                                                  "-q", "--max-cpu-hours", "1000", "--t-max", "2"};
+
 /// `base` followed by `more` (argument vectors built from a common prefix).
 std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more);
 

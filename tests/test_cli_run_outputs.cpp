@@ -17,12 +17,6 @@
 namespace darkcharge::testing {
 namespace {
 
-// A run that would take about half an hour: refusals must come back at once.
-// --t-max 2: the default grid follows the system's time scale (time_scale.hpp), which at
-// nbar = 50 would make this run short; the tests need a run that is long if it starts.
-const std::vector<std::string> kLongRun = {"simulate", "--nbar", "50", "-n", "1000000", "-q",
-                                           "--max-cpu-hours", "1000", "--t-max", "2"};
-
 TEST(CliRunOutputs, SideOutputsAndTheCheckpointClashAndAreCheckedBeforeRunning) {
   TemporaryDirectory dir;
   ASSERT_EQ(::mkdir((dir / "sub").c_str(), 0755), 0);

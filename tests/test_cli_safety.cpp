@@ -23,13 +23,6 @@
 namespace darkcharge::testing {
 namespace {
 
-// A run that would take about half an hour (~8e3 jumps per trajectory at nbar = 50, 1e6
-// trajectories): anything refused "before running" must come back in seconds.
-// --t-max 2: the default grid follows the system's time scale (time_scale.hpp), which at
-// nbar = 50 would make this run short; the tests need a run that is long if it starts.
-const std::vector<std::string> kLongRun = {"simulate", "--nbar", "50", "-n", "1000000", "-q",
-                                           "--max-cpu-hours", "1000", "--t-max", "2"};
-
 const std::vector<std::string> kSmallRun = {"simulate", "-n", "20", "--points", "11", "-q"};
 
 bool is_char_device(const std::string& path) {
