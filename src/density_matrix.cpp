@@ -101,14 +101,6 @@ PartialTranspose partial_transpose(const DensityMatrix& rho, double j_charger) {
   return out;
 }
 
-void PartialTranspose::add(const PartialTranspose& other, double factor) {
-  for (const auto& [key, block] : other.blocks) {
-    Eigen::MatrixXd& mine = blocks[key];
-    if (mine.size() == 0) mine = Eigen::MatrixXd::Zero(block.rows(), block.cols());
-    mine += factor * block;
-  }
-}
-
 double PartialTranspose::trace_norm() const {
   double sum = 0;
   for (const auto& [key, block] : blocks) sum += trace_norm_symmetric(block);

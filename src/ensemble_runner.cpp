@@ -52,7 +52,7 @@ class BlockObserver : public TrajectoryObserver {
     const double m_max = plan.model.j_charger() + plan.model.j_battery();
     m_count_ = static_cast<long>(std::lround(2 * m_max)) + 1;
     if (plan.model.nbar == 0.0 && countable &&
-        m_count_ * plan.grid.points <= kMaxKnownStates) {
+        m_count_ * plan.grid.points <= kMaxCountedStates) {
       words_ = (plan.grid.points + 63) / 64;
       known_bits_.assign(m_count_ * words_, 0);
       count_change_.assign(m_count_ * (plan.grid.points + 1), 0);
@@ -162,7 +162,6 @@ class BlockObserver : public TrajectoryObserver {
   }
 
  private:
-  static constexpr long kMaxKnownStates = 1 << 18;
   std::size_t kept_bytes() const {
     std::size_t bytes = 0;
     for (const BlockRecord* r : records_) bytes += r->kept_bytes();

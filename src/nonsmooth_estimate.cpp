@@ -17,12 +17,6 @@ std::vector<bool> half(const std::vector<bool>& set, int p, int side) {
   return out;
 }
 
-long trajectories(const std::vector<long>& sizes, const std::vector<bool>& set) {
-  long n = 0;
-  for (std::size_t b = 0; b < set.size(); ++b) n += set[b] ? sizes[b] : 0;
-  return n;
-}
-
 /// The root-n corrected value on `set`, given f(set) and f on both halves of each partition.
 double corrected(double full, long n, const std::vector<double>& half_values,
                  const std::vector<long>& half_sizes) {
@@ -41,6 +35,12 @@ double corrected(double full, long n, const std::vector<double>& half_values,
 
 }  // namespace
 
+long subset_trajectories(const std::vector<long>& block_sizes, const std::vector<bool>& included) {
+  long n = 0;
+  for (std::size_t b = 0; b < included.size(); ++b) n += included[b] ? block_sizes[b] : 0;
+  return n;
+}
+
 RootNEstimate root_n_corrected(const std::vector<long>& block_sizes, const SubsetValue& f,
                                int partitions) {
   const int blocks = static_cast<int>(block_sizes.size());
@@ -51,7 +51,7 @@ RootNEstimate root_n_corrected(const std::vector<long>& block_sizes, const Subse
   while (usable < partitions && (1 << usable) < blocks) ++usable;
 
   const std::vector<bool> all(blocks, true);
-  const long n = trajectories(block_sizes, all);
+  const long n = subset_trajectories(block_sizes, all);
   RootNEstimate r;
   r.plug_in = f(all);
   if (blocks == 1) {  // one trajectory: nothing to correct with, no error to give
@@ -67,7 +67,7 @@ RootNEstimate root_n_corrected(const std::vector<long>& block_sizes, const Subse
     for (int side = 0; side < 2; ++side) {
       const auto h = half(all, p, side);
       half_values.push_back(f(h));
-      half_sizes.push_back(trajectories(block_sizes, h));
+      half_sizes.push_back(subset_trajectories(block_sizes, h));
     }
   r.value = corrected(r.plug_in, n, half_values, half_sizes);
 
@@ -79,7 +79,7 @@ RootNEstimate root_n_corrected(const std::vector<long>& block_sizes, const Subse
     for (int p = 0; p < usable; ++p) {
       const int side = (d >> p) & 1;  // the half that contained block d
       const auto h = half(rest, p, side);
-      sizes[2 * p + side] = trajectories(block_sizes, h);
+      sizes[2 * p + side] = subset_trajectories(block_sizes, h);
       values[2 * p + side] = sizes[2 * p + side] ? f(h) : 0.0;
     }
     r.leave_one_out.push_back(corrected(f(rest), n - block_sizes[d], values, sizes));

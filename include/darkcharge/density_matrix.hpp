@@ -52,12 +52,10 @@ double battery_jz(const std::vector<BatteryLevel>& levels);
 /// rho^{T_B}, the partial transpose over the battery, as its nonzero blocks: block diagonal
 /// in (j_B, Q = m_C - m_B) by M conservation, each symmetric. Linear in rho, so the
 /// transpose of a sum of states is the sum of their transposes (the S_B error estimate
-/// transposes each trajectory block once and adds).
+/// transposes each trajectory block once and adds them as flat vectors, flat_blocks.hpp).
 struct PartialTranspose {
   using Key = std::pair<double, double>;  // (j_B, Q)
   std::map<Key, Eigen::MatrixXd> blocks;
-  /// this += factor * other.
-  void add(const PartialTranspose& other, double factor);
   /// ||rho^{T_B}||_1, the sum of |eigenvalues| over the blocks.
   double trace_norm() const;
 };

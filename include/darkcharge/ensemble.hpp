@@ -39,6 +39,11 @@ enum class Sampling {
 Sampling parse_sampling(const std::string& name);
 const char* to_string(Sampling sampling);
 
+/// Largest number of (output time, M) pairs for which the nbar = 0 counting path keeps a
+/// row per pair (EnsembleOptions::counting_memory_bytes); beyond it every trajectory is
+/// evaluated at every time.
+constexpr long kMaxCountedStates = 1 << 18;
+
 struct EnsembleOptions {
   /// Sampling::automatic picks the exact cascade at nbar = 0 when it is cheap enough.
   Sampling sampling = Sampling::automatic;
@@ -97,8 +102,9 @@ struct EnsembleOptions {
   /// this many doubles (2 GB by default).
   double max_table_doubles = 2.5e8;
   /// At nbar = 0 a work unit remembers each (output time, M) state it met once and then
-  /// counts trajectories (ensemble_runner.cpp); past this many bytes of remembered record
-  /// entries per unit (per running thread) it adds them and starts remembering afresh.
+  /// counts trajectories (ensemble_runner.cpp; when (N + 1) x points <= kMaxCountedStates);
+  /// past this many bytes of remembered record entries per unit (per running thread) it
+  /// adds them and starts remembering afresh.
   double counting_memory_bytes = 64.0 * (1 << 20);
   /// When non-null and set (from any thread or a signal handler), no further trajectory is
   /// started and run_ensemble throws Interrupted. Owned by the caller.

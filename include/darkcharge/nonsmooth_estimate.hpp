@@ -46,19 +46,7 @@ struct RootNEstimate {
 RootNEstimate root_n_corrected(const std::vector<long>& block_sizes, const SubsetValue& f,
                                int partitions = 2);
 
-/// The sum of part(b) over the blocks with included[b] true, for the SubsetValue of a
-/// nonlinear column: built from `total` (the sum over all blocks) minus the left-out blocks
-/// when fewer are left out than kept, so each subset costs at most half the blocks.
-/// add(sum, part(b), sign) adds sign * part(b) to sum (sign = +1 or -1).
-template <class Sum, class Part, class Add>
-Sum subset_sum(const Sum& total, const std::vector<bool>& included, Part part, Add add) {
-  long kept = 0;
-  for (bool in : included) kept += in;
-  const bool from_total = 2 * kept > static_cast<long>(included.size());
-  Sum out = from_total ? total : Sum();
-  for (std::size_t b = 0; b < included.size(); ++b)
-    if (included[b] != from_total) add(out, part(static_cast<int>(b)), from_total ? -1.0 : 1.0);
-  return out;
-}
+/// Trajectories in the blocks b with included[b] true.
+long subset_trajectories(const std::vector<long>& block_sizes, const std::vector<bool>& included);
 
 }  // namespace darkcharge

@@ -159,6 +159,7 @@ class BlockSums {
   const TimeGrid& grid() const { return grid_; }
   int blocks() const { return static_cast<int>(block_sizes_.size()); }
   long block_size(int b) const { return block_sizes_[b]; }
+  const std::vector<long>& block_sizes() const { return block_sizes_; }
   long trajectories() const;
   /// This observable's record of block b (null if it keeps none).
   const BlockRecord* record(int b) const { return records_.empty() ? nullptr : records_[b]; }

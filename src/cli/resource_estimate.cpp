@@ -137,11 +137,11 @@ ResourceEstimate simulate_estimate(const Options& o) {
     state_work += levels * sectors.size();  // finding the populated sectors among the levels
   }
   // At nbar = 0 each running unit remembers the sampled row of every (time, M) state it
-  // met (up to 2^18 of them) and the record entries shown once per state (W_B, S_B,
-  // sectors), up to a budget (EnsembleOptions::counting_memory_bytes) that one trajectory
-  // and vector growth can overshoot by 2x.
+  // met (up to kMaxCountedStates of them) and the record entries shown once per state
+  // (W_B, S_B, sectors), up to a budget (EnsembleOptions::counting_memory_bytes) that one
+  // trajectory and vector growth can overshoot by 2x.
   const double states = (m.n_battery + m.n_charger + 1) * points;  // (t, M) pairs
-  const bool counting = m.nbar == 0.0 && states <= 1 << 18;
+  const bool counting = m.nbar == 0.0 && states <= kMaxCountedStates;
   if (m.nbar == 0.0) {
     if (counting) r.bytes += threads * states * (sampled * 8 + 16);
     if (product || e.sector_populations || !e.count_times.empty()) {

@@ -26,7 +26,9 @@ struct LevelRecord : BlockRecord {
   explicit LevelRecord(int points) : levels(points), last(points, {-1.0, nullptr}) {}
   void observe(int begin, int end, const Sample& s) override {
     const Eigen::VectorXd& psi = s.product_amplitudes();
-    for (int g = begin; g < end; ++g) add(g, s.state().j_battery(), first_level(s), psi.cwiseAbs2());
+    const double jb = s.state().j_battery();
+    const int first = first_level(s);
+    for (int g = begin; g < end; ++g) add(g, jb, first, psi.cwiseAbs2());
   }
   // Counting path (BlockRecord::keep): the level populations of a state seen once, added
   // with the number of trajectories that held it.
@@ -110,18 +112,6 @@ std::pair<double, double> ergotropies(const FlatBlocks<double>& levels,
   return {ergotropy(eig, jz, n_battery), ergotropy_symmetric(eig, jz, n_battery)};
 }
 
-std::vector<long> block_sizes(const BlockSums& sums) {
-  std::vector<long> sizes;
-  for (int b = 0; b < sums.blocks(); ++b) sizes.push_back(sums.block_size(b));
-  return sizes;
-}
-
-long included_trajectories(const std::vector<long>& sizes, const std::vector<bool>& included) {
-  long n = 0;
-  for (std::size_t b = 0; b < sizes.size(); ++b) n += included[b] ? sizes[b] : 0;
-  return n;
-}
-
 class BatteryErgotropy : public Observable {
  public:
   explicit BatteryErgotropy(int points) : points_(points) {}
@@ -132,7 +122,7 @@ class BatteryErgotropy : public Observable {
 
   void estimate(const BlockSums& sums, Estimates& out) const override {
     const int points = points_, blocks = sums.blocks();
-    const std::vector<long> sizes = block_sizes(sums);
+    const std::vector<long>& sizes = sums.block_sizes();
     const int n_battery = sums.model().n_battery;
     Column w{"W_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
     Column w_sym{"W_B_sym", w.value, w.error, "jackknife", ""};
@@ -148,7 +138,7 @@ class BatteryErgotropy : public Observable {
           auto [it, is_new] = known.try_emplace(included);
           if (is_new)
             it->second = ergotropies(levels, levels.subset(included),
-                                     included_trajectories(sizes, included), n_battery);
+                                     subset_trajectories(sizes, included), n_battery);
           return symmetric ? it->second.second : it->second.first;
         };
       };

@@ -108,8 +108,7 @@ class Entanglement : public Observable {
     const int points = points_, blocks = sums.blocks();
     const long n = sums.trajectories();
     const double jc = sums.model().j_charger();
-    std::vector<long> sizes;
-    for (int b = 0; b < blocks; ++b) sizes.push_back(sums.block_size(b));
+    const std::vector<long>& sizes = sums.block_sizes();
     // entropy[0]: all trajectories; entropy[b + 1]: all but block b (root-n corrected both).
     std::vector<std::vector<double>> entropy(blocks + 1, std::vector<double>(points));
     std::vector<double> entropy_error(points);
@@ -125,8 +124,6 @@ class Entanglement : public Observable {
       for (const auto& part : parts) per_block.push_back(&part.blocks);
       const FlatBlocks<PartialTranspose::Key> transposes(per_block);
       const RootNEstimate e = root_n_corrected(sizes, [&](const std::vector<bool>& included) {
-        long kept = 0;
-        for (int b = 0; b < blocks; ++b) kept += included[b] ? sizes[b] : 0;
         const Eigen::VectorXd subset = transposes.subset(included);
         double trace_norm = 0;
         for (const auto& [key, slot] : transposes.slots()) {
@@ -134,7 +131,7 @@ class Entanglement : public Observable {
           trace_norm += trace_norm_symmetric(
               Eigen::Map<const Eigen::MatrixXd>(subset.data() + slot.offset, n, n));
         }
-        return std::log2(trace_norm) - std::log2(double(kept));
+        return std::log2(trace_norm) - std::log2(double(subset_trajectories(sizes, included)));
       });
       entropy[0][g] = e.value;
       entropy_error[g] = e.error;
