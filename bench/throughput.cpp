@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "darkcharge/ensemble.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
 
 using namespace darkcharge;
 

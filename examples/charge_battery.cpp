@@ -11,10 +11,10 @@
 #include <exception>
 #include <string>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/model.hpp"
-#include "darkcharge/steady_state.hpp"
-#include "darkcharge/time_grid.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/physics/model.hpp"
+#include "darkcharge/exact/steady_state.hpp"
+#include "darkcharge/core/time_grid.hpp"
 
 namespace {
 template <typename T>

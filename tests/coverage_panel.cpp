@@ -4,8 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "darkcharge/curve_features.hpp"
-#include "darkcharge/exact_solver.hpp"
+#include "darkcharge/estimate/curve_features.hpp"
+#include "darkcharge/exact/exact_solver.hpp"
 #include "reference_data.hpp"
 #include "test_models.hpp"
 

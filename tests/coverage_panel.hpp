@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/model.hpp"
-#include "darkcharge/time_grid.hpp"
-#include "darkcharge/time_series.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/physics/model.hpp"
+#include "darkcharge/core/time_grid.hpp"
+#include "darkcharge/estimate/time_series.hpp"
 
 namespace darkcharge::coverage {
 

@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 prefix="$work/prefix"
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
-for f in include/darkcharge/ensemble.hpp lib/libdarkcharge.a bin/darkcharge \
+for f in include/darkcharge/darkcharge.hpp include/darkcharge/ensemble/ensemble.hpp lib/libdarkcharge.a bin/darkcharge \
          lib/cmake/darkcharge/darkchargeConfig.cmake lib/cmake/darkcharge/darkchargeConfigVersion.cmake \
          lib/pkgconfig/darkcharge.pc share/man/man1/darkcharge.1; do
   [[ -e "$prefix/$f" ]] || { echo "not installed: $f"; exit 1; }

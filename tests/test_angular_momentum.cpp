@@ -5,8 +5,8 @@
 #include <Eigen/Dense>
 #include <gtest/gtest.h>
 
-#include "darkcharge/angular_momentum.hpp"
-#include "darkcharge/coupled_state.hpp"
+#include "darkcharge/physics/angular_momentum.hpp"
+#include "darkcharge/physics/coupled_state.hpp"
 
 namespace darkcharge {
 namespace {

@@ -6,10 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/errors.hpp"
-#include "darkcharge/exact_solver.hpp"
-#include "darkcharge/steady_state.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/core/errors.hpp"
+#include "darkcharge/exact/exact_solver.hpp"
+#include "darkcharge/exact/steady_state.hpp"
 
 namespace darkcharge {
 namespace {

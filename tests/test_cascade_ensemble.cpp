@@ -8,10 +8,11 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/density_matrix.hpp"
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/errors.hpp"
-#include "darkcharge/observable_registry.hpp"
+#include "darkcharge/physics/density_matrix.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/core/errors.hpp"
+#include "darkcharge/ensemble/column_selection.hpp"
+#include "darkcharge/observables/registry.hpp"
 #include "reference_data.hpp"
 #include "test_models.hpp"
 

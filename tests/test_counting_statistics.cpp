@@ -8,9 +8,9 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/column_selection.hpp"
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/exact_solver.hpp"
+#include "darkcharge/ensemble/column_selection.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/exact/exact_solver.hpp"
 #include "test_models.hpp"
 
 namespace darkcharge {

@@ -12,14 +12,14 @@
 
 #include "test_models.hpp"
 
-#include "darkcharge/angular_momentum.hpp"
-#include "darkcharge/clebsch_gordan_recursion.hpp"
-#include "darkcharge/clebsch_gordan_table.hpp"
-#include "darkcharge/coupled_exact_solver.hpp"
-#include "darkcharge/errors.hpp"
-#include "darkcharge/exact_solver.hpp"
-#include "darkcharge/steady_state.hpp"
-#include "darkcharge/zero_temperature_cascade.hpp"
+#include "darkcharge/physics/angular_momentum.hpp"
+#include "darkcharge/physics/clebsch_gordan_recursion.hpp"
+#include "darkcharge/physics/clebsch_gordan_table.hpp"
+#include "darkcharge/exact/coupled_exact_solver.hpp"
+#include "darkcharge/core/errors.hpp"
+#include "darkcharge/exact/exact_solver.hpp"
+#include "darkcharge/exact/steady_state.hpp"
+#include "darkcharge/exact/zero_temperature_cascade.hpp"
 #include "reference_data.hpp"
 
 namespace darkcharge {

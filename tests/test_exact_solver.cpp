@@ -7,8 +7,8 @@
 
 #include "test_models.hpp"
 
-#include "darkcharge/errors.hpp"
-#include "darkcharge/exact_solver.hpp"
+#include "darkcharge/core/errors.hpp"
+#include "darkcharge/exact/exact_solver.hpp"
 #include "reference_data.hpp"
 
 namespace darkcharge {

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/initial_state.hpp"
+#include "darkcharge/physics/initial_state.hpp"
 
 namespace darkcharge {
 namespace {

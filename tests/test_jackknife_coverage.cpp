@@ -16,8 +16,8 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/exact_solver.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/exact/exact_solver.hpp"
 #include "test_models.hpp"
 
 namespace darkcharge {

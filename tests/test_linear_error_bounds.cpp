@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/angular_momentum.hpp"
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/rare_event_floor.hpp"
+#include "darkcharge/physics/angular_momentum.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/estimate/rare_event_floor.hpp"
 #include "test_models.hpp"
 
 namespace darkcharge {

@@ -1,6 +1,6 @@
 #pragma once
 // Small helpers shared by the tests.
-#include "darkcharge/model.hpp"
+#include "darkcharge/physics/model.hpp"
 
 namespace darkcharge::testing {
 

@@ -6,10 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/bounded_estimate.hpp"
-#include "darkcharge/errors.hpp"
-#include "darkcharge/nonsmooth_estimate.hpp"
-#include "darkcharge/rare_event_floor.hpp"
+#include "darkcharge/estimate/bounded_estimate.hpp"
+#include "darkcharge/core/errors.hpp"
+#include "darkcharge/estimate/nonsmooth_estimate.hpp"
+#include "darkcharge/estimate/rare_event_floor.hpp"
 
 namespace darkcharge {
 namespace {

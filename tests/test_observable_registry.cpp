@@ -10,8 +10,9 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/errors.hpp"
-#include "darkcharge/observable_registry.hpp"
+#include "darkcharge/core/errors.hpp"
+#include "darkcharge/ensemble/column_selection.hpp"
+#include "darkcharge/observables/registry.hpp"
 
 namespace darkcharge {
 namespace {

@@ -6,11 +6,11 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/coupled_state.hpp"
-#include "darkcharge/density_matrix.hpp"
-#include "darkcharge/ergotropy.hpp"
-#include "darkcharge/initial_state.hpp"
-#include "darkcharge/trajectory.hpp"
+#include "darkcharge/physics/coupled_state.hpp"
+#include "darkcharge/physics/density_matrix.hpp"
+#include "darkcharge/physics/ergotropy.hpp"
+#include "darkcharge/physics/initial_state.hpp"
+#include "darkcharge/run/trajectory.hpp"
 
 namespace darkcharge {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/peak_features.hpp"
+#include "darkcharge/estimate/peak_features.hpp"
 
 namespace darkcharge {
 namespace {

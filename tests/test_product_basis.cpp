@@ -9,12 +9,12 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/angular_momentum.hpp"
-#include "darkcharge/clebsch_gordan_cache.hpp"
-#include "darkcharge/clebsch_gordan_table.hpp"
-#include "darkcharge/density_matrix.hpp"
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/errors.hpp"
+#include "darkcharge/physics/angular_momentum.hpp"
+#include "darkcharge/physics/clebsch_gordan_cache.hpp"
+#include "darkcharge/physics/clebsch_gordan_table.hpp"
+#include "darkcharge/physics/density_matrix.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/core/errors.hpp"
 
 namespace darkcharge {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/ensemble.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
 #include "test_models.hpp"
 
 namespace darkcharge {

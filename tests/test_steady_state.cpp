@@ -6,9 +6,9 @@
 
 #include "test_models.hpp"
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/exact_solver.hpp"
-#include "darkcharge/steady_state.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/exact/exact_solver.hpp"
+#include "darkcharge/exact/steady_state.hpp"
 
 namespace darkcharge {
 namespace {

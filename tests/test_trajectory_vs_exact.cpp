@@ -19,9 +19,9 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/coupled_exact_solver.hpp"
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/exact_solver.hpp"
+#include "darkcharge/exact/coupled_exact_solver.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/exact/exact_solver.hpp"
 #include "test_models.hpp"
 
 namespace darkcharge {

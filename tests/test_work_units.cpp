@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/errors.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/core/errors.hpp"
 #include "test_models.hpp"
 
 namespace darkcharge {

@@ -3,9 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include <darkcharge/ensemble.hpp>
-#include <darkcharge/steady_state.hpp>
-#include <darkcharge/version.hpp>
+#include <darkcharge/darkcharge.hpp>
 
 int main() {
   darkcharge::Model model;  // defaults: N_B = 2, N_C = 10, nbar = 0

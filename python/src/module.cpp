@@ -19,14 +19,14 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include "darkcharge/column_selection.hpp"
-#include "darkcharge/density_matrix.hpp"
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/errors.hpp"
-#include "darkcharge/coupled_exact_solver.hpp"
-#include "darkcharge/exact_solver.hpp"
-#include "darkcharge/time_scale.hpp"
-#include "darkcharge/steady_table.hpp"
+#include "darkcharge/ensemble/column_selection.hpp"
+#include "darkcharge/physics/density_matrix.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/core/errors.hpp"
+#include "darkcharge/exact/coupled_exact_solver.hpp"
+#include "darkcharge/exact/exact_solver.hpp"
+#include "darkcharge/physics/time_scale.hpp"
+#include "darkcharge/exact/steady_table.hpp"
 
 namespace py = pybind11;
 using namespace darkcharge;

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "darkcharge/byte_stream.hpp"
-#include "darkcharge/errors.hpp"
+#include "darkcharge/core/byte_stream.hpp"
+#include "darkcharge/core/errors.hpp"
 #include "output_files.hpp"
 
 namespace darkcharge::cli {

@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "darkcharge/column_selection.hpp"
-#include "darkcharge/observable_registry.hpp"
-#include "darkcharge/time_scale.hpp"
+#include "darkcharge/ensemble/column_selection.hpp"
+#include "darkcharge/observables/registry.hpp"
+#include "darkcharge/physics/time_scale.hpp"
 #include "mpi_run.hpp"
 
 namespace darkcharge::cli {

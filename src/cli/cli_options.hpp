@@ -7,9 +7,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/model.hpp"
-#include "darkcharge/time_grid.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/physics/model.hpp"
+#include "darkcharge/core/time_grid.hpp"
 
 namespace darkcharge::cli {
 

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "darkcharge/model.hpp"
+#include "darkcharge/physics/model.hpp"
 
 namespace darkcharge::cli {
 namespace {

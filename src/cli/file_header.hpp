@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_options.hpp"
-#include "darkcharge/time_series.hpp"
+#include "darkcharge/estimate/time_series.hpp"
 
 namespace darkcharge::cli {
 

@@ -6,8 +6,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "darkcharge/byte_stream.hpp"
-#include "darkcharge/errors.hpp"
+#include "darkcharge/core/byte_stream.hpp"
+#include "darkcharge/core/errors.hpp"
 
 #ifdef DARKCHARGE_HAVE_MPI
 #include <mpi.h>

@@ -5,7 +5,7 @@
 // them in the fixed unit order, so the output bytes are those of a one-process run.
 #include <string>
 
-#include "darkcharge/ensemble.hpp"
+#include "darkcharge/ensemble/ensemble.hpp"
 
 namespace darkcharge::cli {
 

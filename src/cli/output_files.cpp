@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "darkcharge/errors.hpp"
+#include "darkcharge/core/errors.hpp"
 #include "signals.hpp"
 
 namespace darkcharge::cli {

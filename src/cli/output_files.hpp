@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "darkcharge/time_series.hpp"
+#include "darkcharge/estimate/time_series.hpp"
 
 namespace darkcharge::cli {
 

@@ -6,9 +6,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "darkcharge/density_matrix.hpp"
-#include "darkcharge/errors.hpp"
-#include "darkcharge/steady_state.hpp"
+#include "darkcharge/physics/density_matrix.hpp"
+#include "darkcharge/core/errors.hpp"
+#include "darkcharge/exact/steady_state.hpp"
 
 namespace darkcharge::cli {
 namespace {

@@ -1,8 +1,8 @@
 // E_B: battery energy per spin, <J_B^z>/N_B + 1/2 (physics.md; paper Eq. 6).
 #include <memory>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/observable.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/run/observable.hpp"
 
 namespace darkcharge {
 

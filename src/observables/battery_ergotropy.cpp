@@ -8,11 +8,11 @@
 #include <map>
 #include <memory>
 
-#include "darkcharge/bounded_estimate.hpp"
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/ergotropy.hpp"
-#include "darkcharge/nonsmooth_estimate.hpp"
-#include "darkcharge/observable.hpp"
+#include "darkcharge/estimate/bounded_estimate.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/physics/ergotropy.hpp"
+#include "darkcharge/estimate/nonsmooth_estimate.hpp"
+#include "darkcharge/run/observable.hpp"
 #include "flat_blocks.hpp"
 
 namespace darkcharge {

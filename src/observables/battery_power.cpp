@@ -2,9 +2,9 @@
 // linear operator, so no noisy derivative. Its delete-one-block curves feed the peak summary.
 #include <memory>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/observable.hpp"
-#include "darkcharge/rare_event_floor.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/run/observable.hpp"
+#include "darkcharge/estimate/rare_event_floor.hpp"
 
 namespace darkcharge {
 namespace {

@@ -1,8 +1,8 @@
 // E_C: charger energy per spin, <J_C^z>/N_C + 1/2 with J_C^z = M - J_B^z (paper Eq. 6).
 #include <memory>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/observable.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/run/observable.hpp"
 
 namespace darkcharge {
 

@@ -1,8 +1,8 @@
 // dark: population of the dark states |J, -J> other than the collective ground (physics.md).
 #include <memory>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/observable.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/run/observable.hpp"
 
 namespace darkcharge {
 

@@ -5,8 +5,8 @@
 #include <map>
 #include <memory>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/observable.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/run/observable.hpp"
 
 namespace darkcharge {
 namespace {

@@ -3,10 +3,10 @@
 // a_J(M) = J(J+1) - M(M-1) = |<J, M-1|J^-|J, M>|^2 (physics.md, "Facts").
 #include <memory>
 
-#include "darkcharge/angular_momentum.hpp"
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/observable.hpp"
-#include "darkcharge/rare_event_floor.hpp"
+#include "darkcharge/physics/angular_momentum.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/run/observable.hpp"
+#include "darkcharge/estimate/rare_event_floor.hpp"
 
 namespace darkcharge {
 

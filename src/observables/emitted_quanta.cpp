@@ -2,9 +2,9 @@
 // trajectory, averaged; physics.md).
 #include <memory>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/observable.hpp"
-#include "darkcharge/rare_event_floor.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/run/observable.hpp"
+#include "darkcharge/estimate/rare_event_floor.hpp"
 
 namespace darkcharge {
 

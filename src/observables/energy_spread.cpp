@@ -10,10 +10,10 @@
 #include <vector>
 #include <memory>
 
-#include "darkcharge/bounded_estimate.hpp"
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/observable.hpp"
-#include "darkcharge/rare_event_floor.hpp"
+#include "darkcharge/estimate/bounded_estimate.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/run/observable.hpp"
+#include "darkcharge/estimate/rare_event_floor.hpp"
 
 namespace darkcharge {
 namespace {

@@ -13,12 +13,12 @@
 
 #include <fmt/format.h>
 
-#include "darkcharge/bounded_estimate.hpp"
-#include "darkcharge/curve_features.hpp"
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/nonsmooth_estimate.hpp"
-#include "darkcharge/observable.hpp"
-#include "darkcharge/rare_event_floor.hpp"
+#include "darkcharge/estimate/bounded_estimate.hpp"
+#include "darkcharge/estimate/curve_features.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/estimate/nonsmooth_estimate.hpp"
+#include "darkcharge/run/observable.hpp"
+#include "darkcharge/estimate/rare_event_floor.hpp"
 #include "flat_blocks.hpp"
 
 namespace darkcharge {

@@ -2,8 +2,8 @@
 // the same standard error. It samples E_B's value (the runner sums it once for both).
 #include <memory>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/observable.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/run/observable.hpp"
 
 namespace darkcharge {
 namespace {

@@ -1,7 +1,7 @@
 // The registry: every column darkcharge outputs, in output order, with its help text, error
 // method and cost, and the unit that computes it. Adding an observable = one file in this
 // folder + its factory declaration and one line in kRegistry (and kUnits if it is a new unit).
-#include "darkcharge/observable_registry.hpp"
+#include "darkcharge/observables/registry.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "darkcharge/errors.hpp"
+#include "darkcharge/core/errors.hpp"
 
 namespace darkcharge {
 
@@ -121,53 +121,28 @@ bool requests_any(const std::vector<std::string>& requested,
   return false;
 }
 
-namespace {
-
-/// Whether the default columns, S_B included, would be computed by the exact cascade.
-bool cascade_gives_default_negativity(const Model& model, const TimeGrid& grid,
-                                      const EnsembleOptions& options) {
-  EnsembleOptions probe;
-  probe.sampling = options.sampling;
-  probe.cascade_budget_seconds = options.cascade_budget_seconds;
-  for (const auto& info : kRegistry)
-    if (info.in_default) probe.observables.push_back(info.name);
-  return choose_sampling(model, grid, probe).sampling == Sampling::cascade;
+std::vector<std::string> units_to_run(const EnsembleOptions& options) {
+  std::vector<std::string> units;
+  for (const auto& info : observable_registry()) {
+    const bool wanted =
+        options.observables.empty()
+            ? info.in_default && !((info.unit == "W_B" && !options.ergotropy) ||
+                                   (info.unit == "S_B" && !options.entanglement))
+            : requests_any(options.observables, {info.name}) || info.name == "P_B";
+    if (wanted && std::find(units.begin(), units.end(), info.unit) == units.end())
+      units.push_back(info.unit);
+  }
+  if (options.sector_populations) units.push_back("sectors");
+  if (!options.count_times.empty()) units.push_back("emission_counts");
+  if (options.record_trajectories > 0) units.push_back("jump_record");
+  return units;
 }
 
-}  // namespace
-
-ObservablePlan plan_observables(const Model& model, const TimeGrid& grid,
-                                const std::vector<std::string>& requested, bool need_density,
-                                EnsembleOptions& options) {
-  validate_observables(requested);
-  ObservablePlan plan;
-  const int width = std::min(model.n_charger, model.n_battery) + 1;  // 2 min(j_C,j_B)+1
-  const bool drop_entanglement = requested.empty() && !need_density &&
-                                 width > kDefaultEntanglementWidth &&
-                                 !cascade_gives_default_negativity(model, grid, options);
-  if (drop_entanglement)
-    plan.notes.push_back(fmt::format(
-        "S_B and dS_B_dt left out by default for 2 min(j_C, j_B) + 1 = {} > {} (and no exact "
-        "nbar = 0 cascade within budget); request them with --observables",
-        width, kDefaultEntanglementWidth));
-  options.observables.clear();
-  for (const auto& info : kRegistry) {
-    const bool wanted = requested.empty() ? info.in_default : requests_any(requested, {info.name});
-    if (wanted && !(drop_entanglement && info.unit == "S_B")) plan.columns.push_back(info.name);
-    const bool computed =
-        (wanted && !(drop_entanglement && info.unit == "S_B")) || info.name == "P_B";
-    if (computed) options.observables.push_back(info.name);
-  }
-  // Averaged states: the trajectory path builds them in the S_B observable; the cascade
-  // builds them from its own amplitudes at the state times (no negativity needed).
-  const bool has_negativity = std::find(options.observables.begin(), options.observables.end(),
-                                        "S_B") != options.observables.end();
-  if (need_density && !has_negativity &&
-      choose_sampling(model, grid, options).sampling == Sampling::trajectories)
-    options.observables.push_back("S_B");
-  options.ergotropy = requests_any(options.observables, {"W_B", "W_B_sym"});
-  options.entanglement = requests_any(options.observables, {"S_B", "dS_B_dt"});
-  return plan;
+bool unit_makes_any(const std::string& unit, const std::vector<std::string>& names) {
+  for (const auto& info : observable_registry())
+    if (info.unit == unit && std::find(names.begin(), names.end(), info.name) != names.end())
+      return true;
+  return false;
 }
 
 TimeSeries select_columns(const TimeSeries& series, const std::vector<std::string>& wanted) {

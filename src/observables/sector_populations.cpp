@@ -4,8 +4,8 @@
 #include <cmath>
 #include <memory>
 
-#include "darkcharge/ensemble.hpp"
-#include "darkcharge/observable.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/run/observable.hpp"
 
 namespace darkcharge {
 namespace {

@@ -1,0 +1,44 @@
+#pragma once
+/// @file plan.hpp
+/// A run is planned once: its inputs validated, its sampling method chosen (with the cost
+/// estimate that decided it), before anything expensive starts. The front ends show the plan
+/// (notes, resource estimates) and run_ensemble() consumes it, so nothing is validated or
+/// estimated twice.
+#include <string>
+
+#include "darkcharge/core/time_grid.hpp"
+#include "darkcharge/physics/model.hpp"
+#include "darkcharge/run/run_options.hpp"
+
+namespace darkcharge {
+
+/// The sampling run_ensemble() will use for these options (resolves Sampling::automatic),
+/// and the reason, for notes. Throws InvalidArgument for Sampling::cascade at nbar > 0.
+struct SamplingChoice {
+  Sampling sampling;
+  std::string reason;
+  /// For Sampling::cascade: its estimated single-core seconds and peak memory (GiB).
+  double seconds = 0, memory_gib = 0;
+};
+SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
+                               const EnsembleOptions& options);
+
+/// Validated inputs and the chosen method: everything run_ensemble() needs.
+struct EnsemblePlan {
+  Model model;
+  TimeGrid grid;
+  EnsembleOptions options;
+  SamplingChoice sampling;
+};
+
+/// Validates model, grid and options (InvalidArgument naming the option, before any work)
+/// and chooses the sampling method.
+EnsemblePlan plan_ensemble(const Model& model, const TimeGrid& grid,
+                           const EnsembleOptions& options);
+
+/// Throws InvalidArgument (naming the option) unless the request can run: the model, the
+/// grid and the options are valid, the count and state times lie on the grid, and every
+/// target-error column is computed.
+void check_request(const Model& model, const TimeGrid& grid, const EnsembleOptions& options);
+
+}  // namespace darkcharge

@@ -1,0 +1,52 @@
+#pragma once
+/// @file nonsmooth_estimate.hpp
+/// Estimates of functions of the trajectory-averaged state that are not smooth where the
+/// state sits: the trace norm of rho^{T_B} (S_B) at its zero eigenvalues, ergotropy (W_B,
+/// W_B_sym) where sorted populations cross.
+///
+/// Why the delete-one-block jackknife fails there: at a zero eigenvalue lambda = 0, sampling
+/// noise of size sigma ~ n^-1/2 adds E|lambda_hat| = sigma sqrt(2/pi) to the trace norm, a
+/// bias of order n^-1/2 (Jensen: the trace norm is convex, noise only adds), summed over the
+/// many near-zero eigenvalues; the jackknife removes only O(1/n) bias. Its bias-corrected
+/// value B f(all) - (B-1) mean f(all but b) overshoots or undershoots by a multiple of it.
+///
+/// The root-n extrapolation: with f(n) = f + c n^-1/2 + O(1/n), the size-weighted mean of f
+/// over two disjoint halves A, B of the data has bias c (sqrt(n_A) + sqrt(n_B)) / n, so
+///   T = f(all) + k [f(all) - (n_A f(A) + n_B f(B)) / n],  k = 1 / ((sqrt(n_A)+sqrt(n_B))/sqrt(n) - 1)
+/// (k = 1/(sqrt 2 - 1) = 2.414 for equal halves) cancels the n^-1/2 term. For exactly zero
+/// eigenvalues under Gaussian noise it is unbiased; for an eigenvalue |lambda| ~ sigma the
+/// cancellation is partial (no unbiased estimator of |lambda| exists). The halves' linear
+/// (first-order) parts average to that of f(all), so where f is smooth the correction is
+/// O(1/n) and adds no first-order noise. Averaging the halves over several balanced
+/// partitions of the blocks reduces the noise of the correction.
+///
+/// Error: delete-one-block jackknife of T itself (the same partitions minus the deleted
+/// block). Cost: (1 + 2P) + B (1 + P) evaluations of f for B blocks and P partitions.
+#include <functional>
+#include <vector>
+
+#include "darkcharge/estimate/jackknife.hpp"
+
+namespace darkcharge {
+
+/// f on the trajectories of the blocks b with included[b] true.
+using SubsetValue = std::function<double(const std::vector<bool>& included)>;
+
+struct RootNEstimate {
+  double value;                       ///< T on all blocks
+  double error;                       ///< delete-one-block jackknife error of T
+  double plug_in;                     ///< f(all), uncorrected
+  std::vector<double> leave_one_out;  ///< T without block b (for functions of the curve)
+};
+
+/// `block_sizes[b]` = trajectories in block b (>= 1 each); `partitions` >= 1 balanced
+/// half-splits (block index bit p, p < partitions; fewer if the blocks run out). One block
+/// (a run of one trajectory): the plug-in value with a NaN error. Throws InvalidArgument for
+/// no blocks or partitions < 1.
+RootNEstimate root_n_corrected(const std::vector<long>& block_sizes, const SubsetValue& f,
+                               int partitions = 2);
+
+/// Trajectories in the blocks b with included[b] true.
+long subset_trajectories(const std::vector<long>& block_sizes, const std::vector<bool>& included);
+
+}  // namespace darkcharge

@@ -1,0 +1,75 @@
+#pragma once
+/// @file coupled_exact_solver.hpp
+/// Exact evolution of Eq. 2 in the coupled basis |j_C j_B; J M> (physics.md, "Facts"):
+/// the averaged state is block diagonal in (j_B, M), and the entries r_JJ'(M) of one pair
+/// (J, J') form a birth-death chain in M, never mixed with other pairs. So the solver
+/// - at nbar > 0 (or from several initial levels) propagates every chain exactly with the
+///   matrix exponential of its tridiagonal generator over one grid step (exp(A dt), no
+///   stiffness limit), ~ (2 min(j_C, j_B) + 1)^2 chains of length <= N + 1 per sector;
+/// - at nbar = 0 from one level uses the rank-one cascade of zero_temperature_cascade.hpp:
+///   one chain of N + 1 populations instead of (2 min + 1)^2 chains.
+/// W_B, W_B_sym and S_B need the product basis |m_C> (x) |m_B>: each M block is turned over
+/// with its Clebsch-Gordan block (computed per M, clebsch_gordan_recursion.hpp), rho_B is
+/// diagonal in m_B, and rho^{T_B} is block diagonal in Q = m_C - m_B (Eq. 12).
+///
+/// Same columns as solve_exact() (the product-basis solver, kept as the independent check).
+#include <string>
+#include <vector>
+
+#include "darkcharge/physics/model.hpp"
+#include "darkcharge/core/time_grid.hpp"
+#include "darkcharge/estimate/time_series.hpp"
+#include "darkcharge/exact/zero_temperature_cascade.hpp"
+
+namespace darkcharge {
+
+struct CoupledExactOptions {
+  /// W_B, W_B_sym, S_B, dS_B_dt (Clebsch-Gordan transforms and rho^{T_B} spectra).
+  bool nonlinear = true;
+  /// With `nonlinear`: also S_B and dS_B_dt (NaN otherwise). They cost one dense
+  /// eigenproblem of width 2 min(j_C, j_B) + 1 per populated Q block and grid time, the
+  /// dominant cost from N_B ~ 300 on.
+  bool negativity = true;
+  /// Use the rank-one cascade when it applies (nbar = 0, one initial level). Off: the
+  /// general chains even then (a cross-check of the cascade).
+  bool zero_temperature_cascade = true;
+  /// Absolute local error per step of the cascade's populations.
+  double cascade_tolerance = 1e-13;
+  /// Refuse (InvalidArgument, before any expensive work) when the estimated peak memory
+  /// exceeds this many GiB ...
+  double max_memory_gib = 4.0;
+  /// ... or the estimated run time exceeds this many seconds (on one core).
+  double max_seconds = 3600.0;
+};
+
+/// What a run will cost, estimated from the problem's size alone (cheap).
+struct CoupledExactCost {
+  std::string method;     ///< "zero-temperature cascade" or "birth-death chains"
+  std::string size;       ///< the sizes the estimate grows with, for messages
+  double memory_gib = 0;  ///< peak memory of the solver's own arrays
+  double seconds = 0;     ///< rough single-core run time (order of magnitude)
+};
+
+CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid& grid,
+                                             const CoupledExactOptions& options = {});
+
+/// The full result. `emitted` is filled only on the zero-temperature cascade path:
+/// emitted[g][k] = probability that exactly k quanta were emitted by time t_g (the state is
+/// then in total M = M0 - k), for the ground battery.
+struct CoupledExactResult {
+  TimeSeries series;
+  std::vector<std::vector<double>> emitted;
+};
+
+/// Same columns as solve_exact(), errors 0 with error_method "exact". Throws
+/// InvalidArgument (naming the size, the estimate and the option to raise) when the
+/// estimate exceeds options.max_memory_gib or options.max_seconds.
+TimeSeries solve_exact_coupled(const Model& model, const TimeGrid& grid,
+                               const CoupledExactOptions& options = {},
+                               const ProgressCallback& progress = {});
+
+CoupledExactResult solve_exact_coupled_detailed(const Model& model, const TimeGrid& grid,
+                                                const CoupledExactOptions& options = {},
+                                                const ProgressCallback& progress = {});
+
+}  // namespace darkcharge

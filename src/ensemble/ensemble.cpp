@@ -1,0 +1,40 @@
+#include "darkcharge/ensemble/ensemble.hpp"
+
+#include "ensemble/cascade_sampler.hpp"
+#include "ensemble/trajectory_sampler.hpp"
+#include "run/scoped_threads.hpp"
+
+namespace darkcharge {
+
+EnsembleResult run_ensemble(const EnsemblePlan& plan, const ProgressCallback& progress) {
+  const ScopedThreads threads(plan.options.threads);  // the estimators' and solver's loops too
+  if (plan.sampling.sampling == Sampling::cascade) return CascadeSampler().run(plan, progress);
+  return TrajectorySampler().run(plan, progress);
+}
+
+EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
+                            const EnsembleOptions& options, const ProgressCallback& progress) {
+  return run_ensemble(plan_ensemble(model, grid, options), progress);
+}
+
+std::map<long, std::string> run_work_units(const EnsemblePlan& plan,
+                                           const std::function<bool(long unit)>& select,
+                                           const ProgressCallback& progress) {
+  if (plan.sampling.sampling == Sampling::cascade)
+    return {};  // nothing is sampled: run_ensemble() computes everything
+  return TrajectorySampler().run_units(plan, select, progress);
+}
+
+std::map<long, std::string> run_work_units(const Model& model, const TimeGrid& grid,
+                                           const EnsembleOptions& options,
+                                           const std::function<bool(long unit)>& select,
+                                           const ProgressCallback& progress) {
+  return run_work_units(plan_ensemble(model, grid, options), select, progress);
+}
+
+TimeSeries simulate(const Model& model, const TimeGrid& grid, const EnsembleOptions& options,
+                    const ProgressCallback& progress) {
+  return run_ensemble(model, grid, options, progress).series;
+}
+
+}  // namespace darkcharge

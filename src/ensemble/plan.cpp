@@ -1,0 +1,66 @@
+#include "darkcharge/ensemble/plan.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "darkcharge/core/errors.hpp"
+#include "darkcharge/observables/registry.hpp"
+#include "ensemble/cascade_sampler.hpp"
+
+namespace darkcharge {
+
+void check_request(const Model& model, const TimeGrid& grid, const EnsembleOptions& options) {
+  validate(model);
+  validate(grid);
+  validate(options);
+  validate_observables(options.observables);
+  for (double t : options.count_times)
+    if (!(t >= 0 && t <= grid.t_max))
+      throw InvalidArgument(fmt::format("count_times: {} is outside [0, t_max = {}]", t, grid.t_max));
+  for (double t : options.state_times)
+    if (!(t >= 0 && t <= grid.t_max))
+      throw InvalidArgument(fmt::format("state_times: {} is outside [0, t_max = {}]", t, grid.t_max));
+  const std::vector<std::string> names = units_to_run(options);
+  for (const auto& [name, bound] : options.target_errors) {
+    if (!std::any_of(names.begin(), names.end(),
+                     [&](const std::string& unit) { return unit_makes_any(unit, {name}); }))
+      throw InvalidArgument(fmt::format("target_errors: column '{}' is not computed", name));
+    if (!(bound > 0))
+      throw InvalidArgument(fmt::format("target_errors: {} = {} must be > 0", name, bound));
+  }
+}
+
+SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
+                               const EnsembleOptions& options) {
+  if (options.sampling == Sampling::trajectories) return {Sampling::trajectories, ""};
+  if (model.nbar != 0.0) {
+    if (options.sampling == Sampling::cascade)
+      throw InvalidArgument(fmt::format(
+          "sampling: cascade needs nbar = 0 (got nbar = {:g}); use trajectories or auto",
+          model.nbar));
+    return {Sampling::trajectories, ""};
+  }
+  if (options.sampling == Sampling::automatic && !options.completed_units.empty())
+    return {Sampling::trajectories,
+            "sampling=trajectories: resuming trajectory work units (a checkpoint)"};
+  const CoupledExactCost cost = CascadeSampler::cost(model, grid, options);
+  if (options.sampling == Sampling::cascade ||
+      (cost.seconds <= options.cascade_budget_seconds &&
+       cost.memory_gib <= options.cascade_max_memory_gib))
+    return {Sampling::cascade, "", cost.seconds, cost.memory_gib};
+  return {Sampling::trajectories,
+          fmt::format("sampling=trajectories: the exact nbar = 0 cascade (--sampling cascade) "
+                      "was estimated at {:.3g} s on one core and {:.3g} GiB, beyond the "
+                      "automatic budget of {:g} s and {:g} GiB",
+                      cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
+                      options.cascade_max_memory_gib)};
+}
+
+EnsemblePlan plan_ensemble(const Model& model, const TimeGrid& grid,
+                           const EnsembleOptions& options) {
+  check_request(model, grid, options);
+  return {model, grid, options, choose_sampling(model, grid, options)};
+}
+
+}  // namespace darkcharge

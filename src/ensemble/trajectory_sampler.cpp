@@ -1,0 +1,121 @@
+#include "ensemble/trajectory_sampler.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "darkcharge/core/errors.hpp"
+#include "ensemble/block_folder.hpp"
+#include "ensemble/estimate_all.hpp"
+#include "ensemble/trajectory_setup.hpp"
+#include "run/ensemble_runner.hpp"
+
+namespace darkcharge {
+namespace {
+
+/// Runs what is not in options.completed_units and folds everything; returns the stop reason.
+std::string run_and_fold(const TrajectorySetup& setup, const WorkLayout& layout,
+                         BlockFolder& folder, const ProgressCallback& progress) {
+  const RunPlan& plan = setup.plan;
+  const EnsembleOptions& o = plan.options;
+  for (const auto& [u, bytes] : o.completed_units)
+    if (u < 0 || u >= layout.units())
+      throw InvalidArgument(fmt::format("completed_units: unit {} is outside 0..{}", u, layout.units() - 1));
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<bool> timed_out{false};
+  const std::function<bool()> keep_going = [&] {
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (o.time_limit > 0 && elapsed > o.time_limit) timed_out = true;
+    return !timed_out.load();
+  };
+  const std::function<void(long, UnitResult&&)> done = [&](long u, UnitResult&& unit) {
+    if (o.on_unit_done) o.on_unit_done(u, save_unit(unit));
+    folder.add(u, std::move(unit));
+  };
+  long already = 0;
+  // Units in [first, last) not yet done, after folding those a checkpoint holds.
+  bool missing = false;  // a unit neither given nor allowed to run (options.run_unit)
+  auto to_run = [&](long first, long last) {
+    std::vector<long> todo;
+    for (long u = first; u < last; ++u) {
+      const auto it = o.completed_units.find(u);
+      if (it == o.completed_units.end()) {
+        if (o.run_unit && !o.run_unit(u))
+          missing = true;
+        else
+          todo.push_back(u);
+        continue;
+      }
+      UnitResult unit = load_unit(plan, it->second);
+      if (unit.trajectories != layout.end(u) - layout.first(u))
+        throw InvalidArgument(fmt::format("completed_units: unit {} has {} trajectories, expected {}",
+                                          u, unit.trajectories, layout.end(u) - layout.first(u)));
+      already += unit.trajectories;
+      folder.add(u, std::move(unit));
+    }
+    return todo;
+  };
+  if (o.target_errors.empty()) {
+    run_units(plan, layout, to_run(0, layout.units()), keep_going, done, progress, already);
+    folder.finish();
+    return timed_out ? "time-limit" : missing ? "incomplete" : "completed";
+  }
+  // Rounds of B units: after each, decide from rounds 0..r alone (every block complete).
+  for (long first = 0; first < layout.units(); first += layout.blocks) {
+    const long last = std::min(layout.units(), first + layout.blocks);
+    run_units(plan, layout, to_run(first, last), keep_going, done, progress, already);
+    already = folder.trajectories();
+    if (missing) {  // no decision without the whole round
+      folder.finish();
+      return "incomplete";
+    }
+    if (timed_out) {
+      folder.finish();
+      return "time-limit";
+    }
+    if (targets_met(setup, folder)) return "target-error";
+  }
+  folder.finish();
+  return "completed";
+}
+
+}  // namespace
+
+EnsembleResult TrajectorySampler::run(const EnsemblePlan& ensemble_plan,
+                                      const ProgressCallback& progress) const {
+  const auto setup = make_trajectory_setup(ensemble_plan.model, ensemble_plan.grid,
+                                           ensemble_plan.options);
+  const WorkLayout layout = work_layout(ensemble_plan.options);
+  BlockFolder folder(layout);
+  const std::string stop_reason = run_and_fold(*setup, layout, folder, progress);
+  if (progress) progress(folder.trajectories(), layout.trajectories);
+  EnsembleResult result = estimate_all(*setup, folder);
+  result.trajectories_run = folder.trajectories();
+  result.stop_reason = stop_reason;
+  if (!ensemble_plan.sampling.reason.empty()) result.notes.push_back(ensemble_plan.sampling.reason);
+  return result;
+}
+
+std::map<long, std::string> TrajectorySampler::run_units(
+    const EnsemblePlan& ensemble_plan, const std::function<bool(long unit)>& select,
+    const ProgressCallback& progress) const {
+  const EnsembleOptions& options = ensemble_plan.options;
+  const auto setup = make_trajectory_setup(ensemble_plan.model, ensemble_plan.grid, options);
+  const WorkLayout layout = work_layout(options);
+  std::vector<long> todo;
+  for (long u = 0; u < layout.units(); ++u)
+    if (select(u)) todo.push_back(u);
+  std::map<long, std::string> out;
+  darkcharge::run_units(setup->plan, layout, todo, {}, [&](long u, UnitResult&& unit) {
+    std::string bytes = save_unit(unit);
+    if (options.on_unit_done) options.on_unit_done(u, bytes);
+    out[u] = std::move(bytes);
+  }, progress, 0);
+  return out;
+}
+
+}  // namespace darkcharge

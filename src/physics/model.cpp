@@ -1,0 +1,51 @@
+#include "darkcharge/physics/model.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "darkcharge/core/errors.hpp"
+
+namespace darkcharge {
+
+void validate(const Model& model) {
+  check_at_least("n_battery (N_B)", model.n_battery, 1);
+  check_at_least("n_charger (N_C)", model.n_charger, 1);
+  check_positive("omega", model.omega);
+  check_positive("gamma", model.gamma);
+  check_non_negative("nbar", model.nbar);
+  check_at_most("n_battery (N_B)", model.n_battery, kMaxSpins);
+  check_at_most("n_charger (N_C)", model.n_charger, kMaxSpins);
+  const double scale = rate_scale(model);
+  if (!(scale <= kMaxRateScale))
+    throw InvalidArgument(fmt::format(
+        "rate scale 2 gamma (2 nbar + 1) (J_max + 1)^2 = {:.3g} exceeds {:.0e} (gamma = {}, "
+        "nbar = {}, N_B = {}, N_C = {}): rates this large overflow double arithmetic",
+        scale, kMaxRateScale, model.gamma, model.nbar, model.n_battery, model.n_charger));
+}
+
+double rate_scale(const Model& model) {
+  const double j_max_plus_1 = model.j_charger() + model.j_battery() + 1.0;
+  return 2.0 * model.gamma * (2.0 * model.nbar + 1.0) * j_max_plus_1 * j_max_plus_1;
+}
+
+double nbar_from_temperature(double temperature, double omega) {
+  check_non_negative("temperature", temperature);
+  check_positive("omega", omega);
+  if (temperature == 0.0) return 0.0;
+  // expm1 keeps precision at high temperature, where omega/T is small.
+  return 1.0 / std::expm1(omega / temperature);
+}
+
+BatteryInit parse_battery_init(const std::string& name) {
+  if (name == "ground") return BatteryInit::ground;
+  if (name == "thermal") return BatteryInit::thermal;
+  throw InvalidArgument(
+      fmt::format("battery-init must be 'ground' or 'thermal', got '{}'", name));
+}
+
+const char* to_string(BatteryInit init) {
+  return init == BatteryInit::ground ? "ground" : "thermal";
+}
+
+}  // namespace darkcharge
