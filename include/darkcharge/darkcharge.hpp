@@ -13,7 +13,7 @@
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "darkcharge/exact/exact_solver.hpp"
 #include "darkcharge/exact/steady_state.hpp"
-#include "darkcharge/exact/steady_table.hpp"
+#include "darkcharge/ensemble/steady_table.hpp"
 #include "darkcharge/observables/registry.hpp"
 #include "darkcharge/physics/model.hpp"
 #include "darkcharge/physics/time_scale.hpp"

@@ -26,7 +26,7 @@
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "darkcharge/exact/exact_solver.hpp"
 #include "darkcharge/physics/time_scale.hpp"
-#include "darkcharge/exact/steady_table.hpp"
+#include "darkcharge/ensemble/steady_table.hpp"
 
 namespace py = pybind11;
 using namespace darkcharge;

@@ -20,7 +20,7 @@
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/exact/exact_solver.hpp"
 #include "darkcharge/exact/steady_state.hpp"
-#include "darkcharge/exact/steady_table.hpp"
+#include "darkcharge/ensemble/steady_table.hpp"
 #include "file_header.hpp"
 #include "mpi_run.hpp"
 #include "output_files.hpp"

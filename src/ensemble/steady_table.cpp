@@ -1,4 +1,4 @@
-#include "darkcharge/exact/steady_table.hpp"
+#include "darkcharge/ensemble/steady_table.hpp"
 
 #include <cmath>
 
