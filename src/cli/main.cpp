@@ -300,16 +300,15 @@ void start_checkpoint(Options& o) {
   };
 }
 
-EnsembleResult run_simulation(const Options& o) {
+EnsembleResult run_simulation(const Options& o, EnsemblePlan plan) {
   ProgressBar bar("simulate", !o.quiet && mpi_rank() == 0);
-  EnsembleOptions options = o.ensemble;
-  options.stop = &stop_requested();
+  plan.options.on_unit_done = o.ensemble.on_unit_done;  // set by start_checkpoint()
+  plan.options.stop = &stop_requested();
   EnsembleResult result;
   {
     const GracefulStop graceful;  // the first signal now only asks the runner to stop
     const ProgressCallback progress = [&bar](long done, long total) { bar.update(done, total); };
-    result = mpi_size() > 1 ? run_distributed(o.model, o.grid, options, progress)
-                            : run_ensemble(o.model, o.grid, options, progress);
+    result = mpi_size() > 1 ? run_distributed(plan, progress) : run_ensemble(plan, progress);
   }
   if (received_signal() != 0)  // arrived after the runner's last look at the flag
     throw Interrupted("run interrupted");
@@ -401,9 +400,13 @@ int run(Options& o) {
   if (o.command == "resume") return run_resume(o);
   finalize(o);
   std::vector<std::string> notes;
-  if (o.command == "simulate") notes = plan_simulation(o);
+  std::optional<EnsemblePlan> plan;  // simulate: validated once, its method chosen once
+  if (o.command == "simulate") {
+    notes = plan_simulation(o);
+    plan = plan_ensemble(o.model, o.grid, o.ensemble);
+  }
   // Before any allocation or long work; names the option to change.
-  const ResourceEstimate cost = check_resources(o);
+  const ResourceEstimate cost = check_resources(o, plan ? &*plan : nullptr);
   if (!o.quiet && cost.cpu_seconds > 60)
     fmt::print(stderr, "darkcharge: estimate: {:.2g} CPU core-hours ({}), memory up to {:.3g} GiB\n",
                cost.cpu_seconds / 3600, cost.work, cost.bytes / (1024.0 * 1024.0 * 1024.0));
@@ -423,7 +426,7 @@ int run(Options& o) {
   const auto start = std::chrono::steady_clock::now();
   if (o.command == "simulate") {
     start_checkpoint(o);
-    out.result = run_simulation(o);
+    out.result = run_simulation(o, *plan);
     for (const auto& note : out.result.notes) {
       if (writer && !o.quiet) fmt::print(stderr, "darkcharge: note: {}\n", note);
       notes.push_back(note);

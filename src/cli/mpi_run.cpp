@@ -26,6 +26,14 @@ namespace {
 
 bool g_initialised = false;
 
+/// The same plan (model, grid, chosen sampling) with other run options: what one rank runs,
+/// or the units gathered so far, without validating or choosing the method again.
+EnsemblePlan with_options(const EnsemblePlan& plan, EnsembleOptions options) {
+  EnsemblePlan out = plan;
+  out.options = std::move(options);
+  return out;
+}
+
 /// Set by the launchers we know (Open MPI's mpirun, PMI/PMIx: MPICH, Slurm's srun).
 bool launched_by_mpi() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
@@ -127,11 +135,11 @@ std::string mpi_description() {
   return "MPI: " + v.substr(0, cut);
 }
 
-EnsembleResult run_distributed(const Model& model, const TimeGrid& grid,
-                               const EnsembleOptions& options, const ProgressCallback& progress) {
+EnsembleResult run_distributed(const EnsemblePlan& plan, const ProgressCallback& progress) {
   const int rank = mpi_rank(), size = mpi_size();
-  if (choose_sampling(model, grid, options).sampling == Sampling::cascade)  // nothing to share
-    return rank == 0 ? run_ensemble(model, grid, options, progress) : EnsembleResult{};
+  const EnsembleOptions& options = plan.options;
+  if (plan.sampling.sampling == Sampling::cascade)  // nothing to share
+    return rank == 0 ? run_ensemble(plan, progress) : EnsembleResult{};
   const WorkLayout layout = work_layout(options);
   // With a checkpoint, a target error or a time limit the ranks go round by round (B units),
   // reducing after each so that rank 0 can save and decide; otherwise in one go.
@@ -158,7 +166,7 @@ EnsembleResult run_distributed(const Model& model, const TimeGrid& grid,
     std::string error;
     bool interrupted = false;
     try {
-      mine = run_work_units(model, grid, share, [&](long u) {
+      mine = run_work_units(with_options(plan, share), [&](long u) {
         return u >= first && u < last && u % size == rank && !options.completed_units.count(u);
       }, scaled);
     } catch (const Interrupted& e) {
@@ -184,7 +192,7 @@ EnsembleResult run_distributed(const Model& model, const TimeGrid& grid,
       } else if (!options.target_errors.empty() && last < layout.units()) {
         EnsembleOptions probe = all;
         probe.target_errors = options.target_errors;
-        if (run_ensemble(model, grid, probe).stop_reason == "target-error") stop = 2;
+        if (run_ensemble(with_options(plan, probe)).stop_reason == "target-error") stop = 2;
       }
     }
     MPI_Bcast(&stop, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -194,7 +202,7 @@ EnsembleResult run_distributed(const Model& model, const TimeGrid& grid,
   }
   if (rank != 0) return {};
   const auto reduce_start = std::chrono::steady_clock::now();
-  EnsembleResult result = run_ensemble(model, grid, all, progress);  // folds in unit order
+  EnsembleResult result = run_ensemble(with_options(plan, all), progress);  // folds in unit order
   g_reduction_seconds =
       reduction +
       std::chrono::duration<double>(std::chrono::steady_clock::now() - reduce_start).count();
@@ -209,9 +217,8 @@ MpiSession::~MpiSession() = default;
 int mpi_rank() { return 0; }
 int mpi_size() { return 1; }
 std::string mpi_description() { return "MPI: not built in"; }
-EnsembleResult run_distributed(const Model& model, const TimeGrid& grid,
-                               const EnsembleOptions& options, const ProgressCallback& progress) {
-  return run_ensemble(model, grid, options, progress);
+EnsembleResult run_distributed(const EnsemblePlan& plan, const ProgressCallback& progress) {
+  return run_ensemble(plan, progress);
 }
 
 #endif

@@ -29,7 +29,6 @@ std::string mpi_description();
 /// Seconds rank 0 spent in the last run_distributed() gathering and folding (the reduction).
 double last_reduction_seconds();
 
-EnsembleResult run_distributed(const Model& model, const TimeGrid& grid,
-                               const EnsembleOptions& options, const ProgressCallback& progress);
+EnsembleResult run_distributed(const EnsemblePlan& plan, const ProgressCallback& progress);
 
 }  // namespace darkcharge::cli

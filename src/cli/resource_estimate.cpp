@@ -291,9 +291,10 @@ double physical_memory_gib() {
   return static_cast<double>(pages) * static_cast<double>(page) / kGiB;
 }
 
-ResourceEstimate estimate_resources(const Options& o) {
+ResourceEstimate estimate_resources(const Options& o, const EnsemblePlan* plan) {
   if (o.command == "simulate") {
-    const SamplingChoice choice = choose_sampling(o.model, o.grid, o.ensemble);
+    const SamplingChoice choice =
+        plan ? plan->sampling : choose_sampling(o.model, o.grid, o.ensemble);
     if (choice.sampling == Sampling::trajectories) {
       ResourceEstimate r = simulate_estimate(o);
       r.trajectories = true;
@@ -310,7 +311,7 @@ ResourceEstimate estimate_resources(const Options& o) {
   return steady_estimate(o);
 }
 
-ResourceEstimate check_resources(const Options& o) {
+ResourceEstimate check_resources(const Options& o, const EnsemblePlan* plan) {
   const Model& model = o.command == "steady" ? steady_worst_model(o) : o.model;
   const double scale = rate_scale(model);
   if (!(scale <= kMaxRateScale))
@@ -323,7 +324,7 @@ ResourceEstimate check_resources(const Options& o) {
         model.n_battery, model.n_charger, scale, kMaxRateScale));
   if (o.command == "exact" && o.exact_method == "product") check_exact_dimension(o);
   if (o.command == "steady") check_steady_tables(o);
-  const ResourceEstimate r = estimate_resources(o);
+  const ResourceEstimate r = estimate_resources(o, plan);
   if (o.command == "simulate" && r.trajectories) check_simulate_tables(o);
   const double max_memory = o.max_memory_gib.value_or(physical_memory_gib());
   if (!(r.bytes <= max_memory * kGiB))

@@ -23,13 +23,14 @@ struct ResourceEstimate {
   bool trajectories = false; ///< simulate draws trajectories (not the exact cascade)
 };
 
-/// The estimate for the run `o` describes (after finalize() and plan of accumulators).
-ResourceEstimate estimate_resources(const Options& o);
+/// The estimate for the run `o` describes (after finalize() and plan of accumulators); for
+/// simulate, the sampling `plan` chose (chosen here when null).
+ResourceEstimate estimate_resources(const Options& o, const EnsemblePlan* plan = nullptr);
 
 /// Throws InvalidArgument, naming the option that controls the limit, if the run is beyond
 /// --max-memory, --max-cpu-hours or (exact) --max-dimension, or if steady-state W_B/S_B
 /// were asked for beyond the Clebsch-Gordan table limit. Returns the estimate it checked.
-ResourceEstimate check_resources(const Options& o);
+ResourceEstimate check_resources(const Options& o, const EnsemblePlan* plan = nullptr);
 
 /// Size (doubles) of the full Clebsch-Gordan tables of the populated battery sectors, sum
 /// over (j_B, M) of n(M)^2 in O(N_B): what the steady state's block-diagonal density matrix
