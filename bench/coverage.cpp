@@ -1,4 +1,4 @@
-// Coverage of darkcharge's error bars on the issue-9 panel: for every case and column, the
+// Coverage of darkcharge's error bars on the coverage panel: for every case and column, the
 // fraction of (seed, time) pairs whose 2-error interval contains the exact value, pooled over
 // times, and the worst single output time. Nominal: 0.95 for Gaussian errors (0.94 for the
 // 32-block jackknife, Student t with 31 degrees of freedom).

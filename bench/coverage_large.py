@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Trajectory-mode coverage at the largest issue-9 panel case: N_B = 100, N_C = 1000, nbar = 0,
+"""Trajectory-mode coverage at the largest coverage-panel case: N_B = 100, N_C = 1000, nbar = 0,
 t in (0, 0.02] (20 times), against the exact cascade (simulate's default there).
 
 Usage: bench/coverage_large.py [SEEDS [TRAJECTORIES]]   (default 50 seeds x 2000)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""`darkcharge exact` on the issue-10 target cases: wall time on 2 threads, all columns.
+"""`darkcharge exact` on its target cases: wall time on 2 threads, all columns.
 
 Usage: bench/exact_coupled.py [path/to/darkcharge] [--stretch]
 

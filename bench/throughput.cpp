@@ -1,5 +1,5 @@
 // Throughput benchmark of the trajectory engine and of the exact nbar = 0 cascade
-// (Sampling::cascade, cases "cascade-*"; issue targets, README "Performance").
+// (Sampling::cascade, cases "cascade-*"; performance targets, README "Performance").
 // Usage: darkcharge_bench [case ...]; with no argument runs every case. Wall-clock timing
 // of the library's simulate(); best of `repeats` runs to reduce noise from the machine.
 #include <algorithm>
@@ -39,12 +39,12 @@ const std::vector<BenchCase> kCases = {
     {"nb100-nc1000-W-2threads", 100, 1000, 0.0, 3.0, 31, 1000, 2, 1, "(with W_B, W_B_sym)", "+W"},
     {"nb50-nc250-S-2threads", 50, 250, 0.0, 1.0, 11, 1000, 2, 1, "(with S_B: cost of negativity)", "+W+S"},
     {"nb30-nc90-thermal-2threads", 30, 90, 0.5, 1.0, 101, 4000, 2, 1, "thermal, 4000 traj in seconds", "+W"},
-    // Issue 5 targets ("beyond density matrices") and their parallel efficiency.
+    // Sizes beyond the reach of density matrices, and their parallel efficiency.
     {"nb100-nc1000-t0.3-2threads", 100, 1000, 0.0, 0.3, 31, 20000, 2, 3, "2000 traj < 10 s"},
     {"nb100-nc1000-t0.3-1thread", 100, 1000, 0.0, 0.3, 31, 20000, 1, 3, "(2 vs 1 thread)"},
     {"nb1000-nc10000-2threads", 1000, 10000, 0.0, 0.03, 16, 2000, 2, 3, "500 traj < 30 s, < 1 GiB"},
     {"nb1000-nc10000-1thread", 1000, 10000, 0.0, 0.03, 16, 2000, 1, 3, "(2 vs 1 thread)"},
-    // Issue 11: W_B through the burst at 10^4 spins (Clebsch-Gordan columns on demand), and
+    // W_B through the burst at 10^4 spins (Clebsch-Gordan columns on demand), and
     // the default columns at N_B = 100 on 2 threads against 1.
     {"nb1000-nc10000-W-2threads", 1000, 10000, 0.0, 0.005, 51, 500, 2, 3, "W_B: < 30 s, < 1 GiB", "+W"},
     {"nb100-nc1000-t0.3-W-2threads", 100, 1000, 0.0, 0.3, 31, 2000, 2, 5, "default columns: >= 1.8x", "+W"},

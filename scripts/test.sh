@@ -10,7 +10,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure -j"$(nproc)"
 
-# --- Sanitizers (issue 12, item 6) -----------------------------------------------------
+# --- Sanitizers -----------------------------------------------------------------------
 # A second build with AddressSanitizer and UndefinedBehaviorSanitizer (any report is fatal)
 # runs the command-line tests -- CLI, output safety, signals, the fuzz test (ctest label
 # "cli") -- and the library's bad-input tests (label "bad-input"). Sanitizer reports exit
@@ -23,7 +23,7 @@ cmake --build build-asan -j"$(nproc)" --target darkcharge_cli darkcharge_cli_tes
   darkcharge_cli_safety_tests darkcharge_bounds_tests
 ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=98:print_stacktrace=1 \
   ctest --test-dir build-asan -L "cli|bad-input" -E "^CliMpi" --output-on-failure -j"$(nproc)"
-# The MPI tests (issue 13) with ASan and UBSan but without leak detection: Open MPI itself
+# The MPI tests with ASan and UBSan but without leak detection: Open MPI itself
 # leaks at MPI_Finalize (ompi_op_base_op_select, opal_argv, unloaded MCA plugins), which
 # would fail every run; darkcharge's own code is checked for leaks by the runs above.
 ASAN_OPTIONS=exitcode=99:detect_leaks=0 UBSAN_OPTIONS=exitcode=98:print_stacktrace=1 \

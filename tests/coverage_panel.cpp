@@ -55,7 +55,7 @@ std::vector<PanelCase> panel() {
       {"N_B=4 N_C=8 T=2 thermal (omega=1.5 gamma=0.5)",
        testing::make_model(4, 8, nbar_from_temperature(2.0, 1.5), thermal, 1.5, 0.5), {2.0, 21}, 2000, "", 1e-9,
        kJumpRecordColumns},
-      // Boundary cases of the item 3: exact W_B_sym(0.3) = 0 here, exact W_B = 0
+      // Boundary cases, exact values on a physical bound: exact W_B_sym(0.3) = 0 here, exact W_B = 0
       // at nbar = 1000 (a nearly maximally mixed, passive battery).
       {"N_B=2 N_C=6 nbar=0 (W_B_sym boundary)", testing::make_model(2, 6, 0, ground), {1.0, 11}, 2000, "",
        1e-9},

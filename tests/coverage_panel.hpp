@@ -1,5 +1,5 @@
 #pragma once
-// The coverage panel of issue 9: cases with exact references, and the tally of how often
+// The coverage panel: cases with exact references, and the tally of how often
 // a run's error bars cover the exact value. Shared by bench/coverage.cpp (the published
 // table, >= 100 seeds per case) and tests/test_coverage.cpp (fast fixed-seed versions).
 #include <map>
@@ -29,8 +29,8 @@ struct PanelCase {
 /// column plus those.
 EnsembleOptions run_options(const PanelCase& c, long trajectories);
 
-/// The issue-9 panel (N_B = 100, N_C = 1000 is left out: it needs the coupled-basis exact
-/// solver) plus the three boundary cases of the issue's item 3.
+/// The panel (N_B = 100, N_C = 1000 is left out: it needs the coupled-basis exact solver)
+/// plus three boundary cases where an exact value sits on a column's physical bound.
 std::vector<PanelCase> panel();
 
 /// Exact columns on the case's grid (same names as simulate(); dS_B_dt by the same finite

@@ -1,5 +1,5 @@
-// The library's public entry points refuse sizes whose arithmetic would overflow (issue 12:
-// UBSan found int overflow at N_B = N_C = 2^31 - 1 and 2^63 - 1 trajectories), and rates
+// The library's public entry points refuse sizes whose arithmetic would overflow (UBSan
+// found int overflow at N_B = N_C = 2^31 - 1 and 2^63 - 1 trajectories), and rates
 // that overflow double arithmetic, with a message naming the argument.
 #include <climits>
 #include <string>

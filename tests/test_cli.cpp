@@ -124,7 +124,7 @@ TEST(Cli, HelpTeaches) {
   EXPECT_EQ(run("simulate --help").exit_code, 0);
 }
 
-// Issue 14: one option name per quantity in every subcommand, and files that say what made
+// One option name per quantity in every subcommand, and files that say what made
 // them. `steady` takes --temperature / --nbar as lists (plural spellings kept as aliases).
 TEST(Cli, SteadyAcceptsTheSameOptionNamesAndSelectsColumns) {
   const std::string dir = ::testing::TempDir();

@@ -1,4 +1,4 @@
-// Checkpoint and resume through the CLI (issue 12, item 4): a run killed with SIGKILL and
+// Checkpoint and resume through the CLI: a run killed with SIGKILL and
 // resumed with another thread count writes the same data rows as an uninterrupted run;
 // --target-error stops at the same point for any thread count; bad checkpoints are refused.
 #include <csignal>

@@ -1,4 +1,4 @@
-// Fuzz test of the command line (issue 12, item 6): a few hundred random argument vectors
+// Fuzz test of the command line: a few hundred random argument vectors
 // from a fixed seed -- valid and invalid options, huge and malformed numbers, odd paths
 // (directories, missing directories, a read-only file, a device node, "-") inside a
 // temporary directory. Every run must end by itself (no hang, no crash or signal) with

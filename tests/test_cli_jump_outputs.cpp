@@ -1,4 +1,4 @@
-// The jump-record outputs of the CLI (issue 15): --counts-output and --jumps-output write
+// The jump-record outputs of the CLI: --counts-output and --jumps-output write
 // their tables; --observables accepts the new columns; misuse is refused naming the option.
 #include <cstdlib>
 #include <fstream>

@@ -1,4 +1,4 @@
-// MPI runs (issue 13): `mpirun -np P darkcharge simulate ...` writes the same data rows (and
+// MPI runs: `mpirun -np P darkcharge simulate ...` writes the same data rows (and
 // state file) as one process with the same seed, for P = 2 and 3 and any threads per rank.
 // Skipped where mpirun is missing or darkcharge was built without MPI.
 #include <cstdio>

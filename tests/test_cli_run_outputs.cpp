@@ -1,5 +1,5 @@
-// The runner's outputs (counts, jumps, checkpoint; issues 12, 13, 15) under the CLI's output
-// rules (issue 12): checked with the other outputs before the run, self-describing headers,
+// The runner's outputs (counts, jumps, checkpoint) under the CLI's output
+// rules: checked with the other outputs before the run, self-describing headers,
 // and the checkpoint written from the signal path so that an interrupted run can be resumed
 // to the same bytes. Everything happens in the test's own temporary directory.
 #include <chrono>

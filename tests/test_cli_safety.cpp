@@ -1,4 +1,4 @@
-// The CLI's outputs, bounds and interruption, on the audit's cases (issue 12): devices, FIFOs
+// The CLI's outputs, bounds and interruption, on the audit's cases: devices, FIFOs
 // and symlinks are written through, never replaced; bad paths and clashes are refused before
 // running; write errors are reported; numbers are strict; hopeless runs are refused with the
 // option that controls them; signals leave no temporary file. Every file and device node is
@@ -290,7 +290,7 @@ TEST(CliSafety, NumbersAreStrictDecimal) {
   EXPECT_NE(r.out.find(" seed=9 "), std::string::npos);
 }
 
-// The audit's inputs (issue 12), each refused before running, naming the option to change.
+// The audit's inputs, each refused before running, naming the option to change.
 TEST(CliSafety, AuditCasesAreRefusedNamingTheOption) {
   TemporaryDirectory dir;
   const struct {

@@ -1,4 +1,4 @@
-// Outputs of existing columns stay byte-identical across refactors (issue 15): re-runs the
+// Outputs of existing columns stay byte-identical across refactors: re-runs the
 // command lines of data/golden/commands.txt and compares, column by column, every data field
 // of the golden files (written by the code before the observable registry). Headers and new
 // columns may differ; the numbers of old columns may not.

@@ -1,4 +1,4 @@
-// The charging-precision and jump-record observables of issue 15 (sigma_B, I_em, I_abs,
+// The charging-precision and jump-record observables (sigma_B, I_em, I_abs,
 // N_em, N_abs, F_em, P(n, t), jump records) against exact values and exact identities.
 //
 // Tolerances. Standard-error columns: |traj - exact| <= 6 standard errors (two-sided normal

@@ -1,6 +1,7 @@
-// The issue-9 error bounds reach every linear column of the observable runner, including
-// the jump-record columns added after issue 9 (I_em, I_abs, N_em, N_abs): their ranges bound
-// every trajectory's value, and the errors a run reports are at least the rare-event floor.
+// The error bounds (physical ranges and the rare-event floor) reach every linear column of
+// the observable runner, including the jump-record columns (I_em, I_abs, N_em, N_abs): their
+// ranges bound every trajectory's value, and the errors a run reports are at least the
+// rare-event floor.
 #include <cmath>
 #include <limits>
 

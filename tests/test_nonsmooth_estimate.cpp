@@ -18,7 +18,8 @@ constexpr int kBlocks = 32;
 constexpr int kZeros = 20;  // zero eigenvalues of the "state"
 
 /// Trace norm of a diagonal matrix whose kZeros eigenvalues are exactly 0, estimated from
-/// noisy block means: f = sum_k |mean_k|, the mechanism that biases S_B (issue 9).
+/// noisy block means: f = sum_k |mean_k|, the mechanism that biases S_B upward (the noise
+/// of every zero eigenvalue adds, never cancels).
 struct ZeroEigenvalues {
   std::vector<std::vector<double>> block_means;  // [block][k], each block of equal size
   double operator()(const std::vector<bool>& included) const {

@@ -1,4 +1,4 @@
-// Work units (issue 12): results are the same bits whatever subset of units was run before
+// Work units: results are the same bits whatever subset of units was run before
 // (checkpoint), by how many threads, and whether the run was interrupted; stopping at a
 // target error happens at the same point for any thread count.
 #include <atomic>

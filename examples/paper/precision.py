@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Charging precision and photon statistics at the superradiant burst (issue 15), beyond
+"""Charging precision and photon statistics at the superradiant burst, beyond
 the paper: sigma_B (the battery energy's spread per spin), the emission current I_em and
 the Fano factor F_em of the emitted-quanta count, for R = N_C/N_B = 5 at zero temperature
 (battery ground), from `darkcharge simulate`. At nbar = 0 simulate's default is the exact

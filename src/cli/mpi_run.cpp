@@ -146,9 +146,10 @@ EnsembleResult run_distributed(const EnsemblePlan& plan, const ProgressCallback&
   const bool by_rounds =
       options.on_unit_done || !options.target_errors.empty() || options.time_limit > 0;
   const long step = by_rounds ? layout.blocks : layout.units();
-  EnsembleOptions share = options;  // what each rank runs: no callbacks, no decisions
+  // What each rank runs: no callbacks, no decisions. The target errors stay: they shape the
+  // work layout (growing units), which must be the same in every rank.
+  EnsembleOptions share = options;
   share.on_unit_done = nullptr;
-  share.target_errors.clear();
   share.time_limit = 0;
   EnsembleOptions all = options;  // rank 0: every unit gathered so far
   all.on_unit_done = nullptr;

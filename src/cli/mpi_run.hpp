@@ -1,5 +1,5 @@
 #pragma once
-// MPI for the command-line tool (issue 13). MPI is initialised only when the process was
+// MPI for the command-line tool. MPI is initialised only when the process was
 // started by an MPI launcher (mpirun, srun), so the same binary runs alone as before. Work
 // units are dealt round-robin to the ranks; rank 0 gathers their serialized results and folds
 // them in the fixed unit order, so the output bytes are those of a one-process run.

@@ -32,6 +32,10 @@ ResourceEstimate estimate_resources(const Options& o, const EnsemblePlan* plan =
 /// were asked for beyond the Clebsch-Gordan table limit. Returns the estimate it checked.
 ResourceEstimate check_resources(const Options& o, const EnsemblePlan* plan = nullptr);
 
+/// Throws InvalidArgument naming --gamma, --nbar or --temperature when the rates overflow
+/// double arithmetic (check_resources() starts with it; simulate calls it before planning).
+void check_rate_scale(const Options& o);
+
 /// Size (doubles) of the full Clebsch-Gordan tables of the populated battery sectors, sum
 /// over (j_B, M) of n(M)^2 in O(N_B): what the steady state's block-diagonal density matrix
 /// holds (block_diagonal_size). simulate's per-thread bound is ProductBasis::table_size.

@@ -244,10 +244,57 @@ UnitResult load_unit(const RunPlan& plan, const std::string& bytes) {
   return unit;
 }
 
+long WorkLayout::units() const {
+  if (round_start.empty()) return (trajectories + unit_size - 1) / unit_size;
+  const long last_round = static_cast<long>(round_start.size()) - 2;
+  const long size = round_unit_size(last_round);
+  return last_round * blocks + (trajectories - round_start[last_round] + size - 1) / size;
+}
+
+long WorkLayout::first(long u) const {
+  if (round_start.empty()) return u * unit_size;
+  const long r = u / blocks;
+  return round_start[r] + (u % blocks) * round_unit_size(r);
+}
+
+long WorkLayout::end(long u) const {
+  if (round_start.empty()) return std::min(trajectories, (u + 1) * unit_size);
+  return std::min(trajectories, first(u) + round_unit_size(u / blocks));
+}
+
+namespace {
+
+/// Trajectories per unit in the first round of growing units: a first check after
+/// ~256 trajectories (8 per block at the default 32 blocks), enough for block errors.
+constexpr long kFirstRoundTrajectories = 256;
+
+/// Growing units for a run that may stop early (target errors): the first round holds
+/// ~kFirstRoundTrajectories, and each next round adds a quarter of all trajectories before
+/// it, so consecutive checks are 1.25x apart in trajectory count at every scale, until the
+/// cap. Integer arithmetic only, so every process computes the same layout.
+void grow_rounds(WorkLayout& layout) {
+  const long blocks = layout.blocks;
+  long size = std::max<long>(1, (kFirstRoundTrajectories + blocks - 1) / blocks);
+  layout.unit_size = size;
+  long start = 0;
+  while (start < layout.trajectories) {
+    layout.round_start.push_back(start);
+    start += blocks * size;
+    size = std::max<long>(1, (start + 4 * blocks - 1) / (4 * blocks));
+  }
+  layout.round_start.push_back(start);
+}
+
+}  // namespace
+
 WorkLayout work_layout(const EnsembleOptions& options) {
   WorkLayout layout;
   layout.trajectories = options.trajectories;
   layout.blocks = static_cast<int>(std::min<long>(options.blocks, options.trajectories));
+  if (!options.target_errors.empty() && options.unit_trajectories == 0) {
+    grow_rounds(layout);
+    return layout;
+  }
   // Automatic: k equal units per block, k = per_block / 256 rounded up, 1 <= k <= 8: units of
   // >= 256 trajectories where possible (each unit re-learns the counting fast path's
   // states), and up to 8 B units for load balance (256 units at the default B = 32).

@@ -12,7 +12,8 @@
 /// the time's error is then scaled to the parabola's curvature one error flatter (the
 /// vertex moves as 1/curvature, and a run whose noise sharpened the peak understates it).
 /// No jackknife bias correction: for an argmax it extrapolates across replicates that pick
-/// different maxima (issue 9: a "maximum" at t = 4.77 in a run to t = 2).
+/// different maxima, and can land outside the run (a "maximum" at t = 4.77 in a run to
+/// t = 2).
 ///
 /// Not resolved (NaN value, time and errors, with the reason) when the maximum is at an end
 /// of the run, or when it does not beat its best rival -- another local maximum, or for the

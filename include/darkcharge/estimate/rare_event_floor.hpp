@@ -1,7 +1,7 @@
 #pragma once
 /// @file rare_event_floor.hpp
 /// A lower bound on the error of a trajectory average, against events too rare to appear in
-/// the sample (issue 9, item 2).
+/// the sample.
 ///
 /// At nbar = 0 the late-time P_B, dark and S_B are carried by rare trajectories that linger
 /// above the dark level. A run that met none of them reports 0 +- 0 (or a value whose

@@ -2,7 +2,7 @@
 /// @file observable_registry.hpp
 /// Every column darkcharge can output, written once: name, help text, error method, cost,
 /// and the observable unit that computes it. The CLI's --observables list and help, the
-/// Python module and the README column table all read this (issue 15).
+/// Python module and the README column table all read this, so they cannot disagree.
 #include <memory>
 #include <string>
 #include <vector>

@@ -1,6 +1,7 @@
 #pragma once
 /// @file observable.hpp
-/// The one interface between the ensemble runner and what it measures (issue 15). An
+/// The one interface between the ensemble runner and what it measures, so that a new
+/// column is a new observable and never a change to the runner. An
 /// observable says what it records from a trajectory -- values of its state at output
 /// times (summed per block into means), and/or its own per-block record (product-basis
 /// state, histograms, jumps) -- and how the blocks' sums become columns with errors. The

@@ -71,8 +71,9 @@ struct EnsembleOptions {
   std::vector<double> count_times;
   /// Keep the jump records of trajectories 0 .. record_trajectories - 1.
   long record_trajectories = 0;
-  /// Trajectories per work unit; 0 = automatic (1 to 8 units per block, >= 256 trajectories
-  /// each where possible). Units are the
+  /// Trajectories per work unit; 0 = automatic: 1 to 8 units per block, >= 256 trajectories
+  /// each where possible; with target_errors, units that grow round by round from a first
+  /// round of ~256 trajectories (work_layout()), whatever the cap. Units are the
   /// grain of parallel work, checkpoints and stopping decisions; blocks fold their units in
   /// a fixed order, so results depend on this, `blocks`, `trajectories` and `seed` only.
   long unit_trajectories = 0;
@@ -84,6 +85,9 @@ struct EnsembleOptions {
   /// Stop when every named column's largest error over the grid (NaN errors ignored) is <=
   /// its bound; `trajectories` is then the upper bound. Checked after every round of
   /// `blocks` units, from those units only: the stopping point is the same for any threads.
+  /// With automatic units the checks come after ~256 trajectories and then every 25% more,
+  /// so the run stops within 1.25x of the first checked count at which the bounds hold,
+  /// for any cap.
   std::vector<std::pair<std::string, double>> target_errors;
   /// Start no unit after this many seconds (0: no limit); the result holds the units done.
   double time_limit = 0;
@@ -105,16 +109,25 @@ struct EnsembleOptions {
   const std::atomic<bool>* stop = nullptr;
 };
 
-/// How trajectories are split (see EnsembleOptions::unit_trajectories): unit u holds
-/// trajectories [u U, min(n, (u + 1) U)) and belongs to block u mod B.
+/// How trajectories are split (see EnsembleOptions::unit_trajectories). Unit u belongs to
+/// block u mod B, and a round is B consecutive units. Fixed units: unit u holds trajectories
+/// [u U, min(n, (u + 1) U)). Growing units (round_start not empty): the B units of round r
+/// hold U_r trajectories each from round_start[r] on, and each round adds a quarter of the
+/// trajectories before it, so a run that stops at a round boundary stops at counts 1.25x
+/// apart.
 struct WorkLayout {
   long trajectories = 0;  ///< n, the upper bound
   int blocks = 0;         ///< B = min(options.blocks, n)
-  long unit_size = 1;     ///< U
-  long units() const { return (trajectories + unit_size - 1) / unit_size; }
-  long first(long u) const { return u * unit_size; }
-  long end(long u) const { return std::min(trajectories, (u + 1) * unit_size); }
+  long unit_size = 1;     ///< U (fixed units), or U_0 (growing units)
+  std::vector<long> round_start;  ///< growing units: first trajectory of each round, and n
+
+  long units() const;
+  long first(long u) const;
+  long end(long u) const;
   int block_of(long u) const { return static_cast<int>(u % blocks); }
+
+ private:
+  long round_unit_size(long r) const { return (round_start[r + 1] - round_start[r]) / blocks; }
 };
 WorkLayout work_layout(const EnsembleOptions& options);
 

@@ -1,0 +1,73 @@
+#pragma once
+// Shared internals of the coupled-basis exact solver (coupled_exact_solver.hpp), private to
+// src/exact/: the snapshot of expectation values taken at each grid time, the J_B^z matrix
+// elements in the coupled basis |j_C j_B; J M>, and the two propagation paths
+// (coupled_exact_chains.cpp for nbar > 0, coupled_exact_cascade.cpp for nbar = 0 from one
+// level), whose snapshots coupled_exact_columns.cpp turns into the output columns.
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "darkcharge/exact/coupled_exact_solver.hpp"
+#include "darkcharge/physics/angular_momentum.hpp"
+#include "darkcharge/physics/density_matrix.hpp"
+#include "darkcharge/physics/ergotropy.hpp"
+
+namespace darkcharge::coupled_exact {
+
+/// Nearest integer of x, which is always within rounding of one (quantum numbers and their
+/// differences): an inline cast instead of a call to lround (10% of a default run's
+/// instructions went there, from the inner loops of the negativity).
+inline int count(double x) { return static_cast<int>(x >= 0 ? x + 0.5 : x - 0.5); }
+
+/// Everything measured at one grid time, summed over sectors and blocks. jz_battery_squared,
+/// emission, absorption: <(J_B^z)^2>, <J^+ J^->, <J^- J^+> (sigma_B, I_em, I_abs).
+struct Snapshot {
+  double jz_total = 0, jz_battery = 0, power = 0, dark = 0, trace_norm = 0;
+  double jz_battery_squared = 0, emission = 0, absorption = 0;
+  std::vector<SectorEigenvalue> battery_spectrum;
+};
+
+/// <J M|J_B^z|J-1 M> where both states exist (J - 1 >= first_total_j, J <= j1 + j2), else 0.
+inline double battery_jz_link(double j1, double j2, double J, double M) {
+  if (J - 1 < first_total_j(j1, j2, M) - 0.25 || J > j1 + j2 + 0.25) return 0.0;
+  return battery_jz_offdiagonal(j1, j2, J, M);
+}
+
+/// <J M|(J_B^z)^2|J' M> for J' = J, J + 1, J + 2 (J_B^z links J to J +- 1 only).
+inline double battery_jz_squared_element(double j1, double j2, double J, double Jp, double M) {
+  const int gap = count(Jp - J);
+  if (gap == 0) {
+    const double d = battery_jz_diagonal(j1, j2, J, M);
+    const double below = battery_jz_link(j1, j2, J, M), above = battery_jz_link(j1, j2, J + 1, M);
+    return d * d + below * below + above * above;
+  }
+  if (gap == 1)
+    return battery_jz_link(j1, j2, J + 1, M) *
+           (battery_jz_diagonal(j1, j2, J, M) + battery_jz_diagonal(j1, j2, J + 1, M));
+  if (gap == 2) return battery_jz_link(j1, j2, J + 1, M) * battery_jz_link(j1, j2, J + 2, M);
+  return 0.0;
+}
+
+/// The columns of solve_exact(), from the snapshots (energies per spin, Eq. 6).
+TimeSeries to_series(const Model& model, const TimeGrid& grid, const std::vector<Snapshot>& s,
+                     const CoupledExactOptions& options);
+
+/// Initial levels grouped by battery sector j_B: (m_B, probability).
+std::map<double, std::vector<std::pair<double, double>>> levels_by_sector(const Model& model);
+
+/// Whether the rank-one zero-temperature cascade applies (and is enabled): nbar = 0 and one
+/// initial level.
+bool uses_cascade(const Model& model, const CoupledExactOptions& options);
+
+/// nbar > 0 or several initial levels: every birth-death chain propagated exactly.
+CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
+                                     const CoupledExactOptions& options,
+                                     const ProgressCallback& progress);
+
+/// nbar = 0 from one level: the rank-one cascade rho = sum_M P(M) |psi(M)><psi(M)|.
+CoupledExactResult solve_with_cascade(const Model& model, const TimeGrid& grid,
+                                      const CoupledExactOptions& options,
+                                      const ProgressCallback& progress);
+
+}  // namespace darkcharge::coupled_exact
