@@ -107,7 +107,7 @@ class Layout {
 struct SparseGenerator {
   long rows = 0;
   std::vector<long> start;  // rows + 1
-  std::vector<long> column;
+  std::vector<int> column;   // 4 bytes: the products are memory bound
   std::vector<double> value;
 
   void apply(const Eigen::VectorXd& x, Eigen::VectorXd& y) const {
@@ -249,7 +249,7 @@ class BlockTerms {
 
 /// The rows of one target block: entry (a, b) at target.offset + a + b n.
 void block_rows(const Layout& layout, const BlockTerms& terms, int target,
-                std::vector<long>& row_nnz, std::vector<long>& column, std::vector<double>& value) {
+                std::vector<long>& row_nnz, std::vector<int>& column, std::vector<double>& value) {
   const Block& t = layout.blocks()[target];
   const int n = t.n;
   std::vector<std::pair<long, double>> entries;
@@ -276,7 +276,7 @@ void block_rows(const Layout& layout, const BlockTerms& terms, int target,
         if (kept > 0 && column.back() == entries[k].first) {
           value.back() += entries[k].second;
         } else {
-          column.push_back(entries[k].first);
+          column.push_back(static_cast<int>(entries[k].first));
           value.push_back(entries[k].second);
           ++kept;
         }
@@ -286,9 +286,13 @@ void block_rows(const Layout& layout, const BlockTerms& terms, int target,
 }
 
 SparseGenerator build_generator(const Layout& layout, const LocalNoise& noise) {
+  if (layout.size() > std::numeric_limits<int>::max())
+    throw InvalidArgument(fmt::format("exact solver with local noise: {} stored numbers exceed the "
+                                      "generator's 32-bit column index", layout.size()));
   const int n_blocks = static_cast<int>(layout.blocks().size());
   struct Rows {
-    std::vector<long> nnz, column;
+    std::vector<long> nnz;
+    std::vector<int> column;
     std::vector<double> value;
   };
   std::vector<Rows> rows(n_blocks);
