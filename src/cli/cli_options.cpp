@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "darkcharge/ensemble/column_selection.hpp"
+#include "darkcharge/exact/reduced_dicke_solver.hpp"
 #include "darkcharge/observables/registry.hpp"
 #include "darkcharge/physics/time_scale.hpp"
 #include "mpi_run.hpp"
@@ -96,6 +97,49 @@ const std::string kSpinsBound =
     fmt::format("at most {}: larger sizes overflow index arithmetic and no run is feasible",
                 kMaxSpins);
 
+/// Single-spin noise (physics.md, "Local (single-spin) noise"): rates per unit time of
+/// sum_i (g_down/2) L[s_i^-] + (g_up/2) L[s_i^+] + (g_phi/4) L[s_i^z] on each ensemble.
+void add_local_noise_options(CLI::App& app, Options& o) {
+  const char* group = "Local (single-spin) noise";
+  app.add_option("--local-decay", o.local_decay,
+                 "Single-spin decay rate g_down (T1 = 1/g_down) on every spin of both ensembles")
+      ->check(kFiniteNonNegative)->group(group);
+  app.add_option("--local-pumping", o.local_pumping,
+                 "Single-spin incoherent pumping rate g_up on every spin of both ensembles")
+      ->check(kFiniteNonNegative)->group(group);
+  app.add_option("--local-dephasing", o.local_dephasing,
+                 "Single-spin dephasing rate g_phi (T2 = 1/g_phi alone) on every spin of both "
+                 "ensembles")
+      ->check(kFiniteNonNegative)->group(group);
+  const struct {
+    const char* name;
+    const char* help;
+    double* rate;
+  } per_ensemble[] = {
+      {"--charger-decay", "g_down of the charger spins (overrides --local-decay)", &o.model.local.charger.decay},
+      {"--charger-pumping", "g_up of the charger spins (overrides --local-pumping)", &o.model.local.charger.pumping},
+      {"--charger-dephasing", "g_phi of the charger spins (overrides --local-dephasing)", &o.model.local.charger.dephasing},
+      {"--battery-decay", "g_down of the battery spins (overrides --local-decay)", &o.model.local.battery.decay},
+      {"--battery-pumping", "g_up of the battery spins (overrides --local-pumping)", &o.model.local.battery.pumping},
+      {"--battery-dephasing", "g_phi of the battery spins (overrides --local-dephasing)", &o.model.local.battery.dephasing},
+  };
+  for (const auto& r : per_ensemble)
+    app.add_option(r.name, *r.rate, r.help)->check(kFiniteNonNegative)->group(group);
+}
+
+/// The shared --local-* rates fill every per-ensemble rate not given on its own.
+void apply_local_noise(const CLI::App& app, Options& o) {
+  const auto fill = [&](const char* name, const std::optional<double>& shared, double& rate) {
+    if (shared && app.count(name) == 0) rate = *shared;
+  };
+  fill("--charger-decay", o.local_decay, o.model.local.charger.decay);
+  fill("--battery-decay", o.local_decay, o.model.local.battery.decay);
+  fill("--charger-pumping", o.local_pumping, o.model.local.charger.pumping);
+  fill("--battery-pumping", o.local_pumping, o.model.local.battery.pumping);
+  fill("--charger-dephasing", o.local_dephasing, o.model.local.charger.dephasing);
+  fill("--battery-dephasing", o.local_dephasing, o.model.local.battery.dephasing);
+}
+
 void add_physics_options(CLI::App& app, Options& o, bool single_temperature) {
   app.add_option("--nb", o.model.n_battery, "Battery spins N_B")
       ->transform(decimal_integer(1, kMaxSpins, kSpinsBound))->capture_default_str();
@@ -130,6 +174,7 @@ void add_physics_options(CLI::App& app, Options& o, bool single_temperature) {
       ->check(kFinitePositive)->capture_default_str();
   app.add_option("--omega", o.model.omega, "Spin splitting omega (energy unit)")
       ->check(kFinitePositive)->capture_default_str();
+  add_local_noise_options(app, o);
 }
 
 /// Limits on the estimated cost of a run (resource_estimate.hpp), checked before it starts.
@@ -286,7 +331,10 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       ->check(CLI::IsMember({"auto", "trajectories", "cascade"}))->capture_default_str();
   add_simulate_outputs(*simulate, o);
   add_run_control(*simulate, o);
-  simulate->callback([&o] { o.command = "simulate"; });
+  simulate->callback([&o, simulate] {
+    o.command = "simulate";
+    apply_local_noise(*simulate, o);
+  });
 
   auto* resume = app->add_subcommand(
       "resume",
@@ -326,7 +374,10 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
                     "F_em: 4x the memory, ~5x the time)")
       ->transform(decimal_integer(1, kMaxExactDimension, "memory ~ 16 d^2 bytes per matrix"))
       ->capture_default_str();
-  exact->callback([&o] { o.command = "exact"; });
+  exact->callback([&o, exact] {
+    o.command = "exact";
+    apply_local_noise(*exact, o);
+  });
 
   auto* steady = app->add_subcommand(
       "steady",
@@ -344,8 +395,25 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       ->delimiter(',')->check(CLI::IsMember(steady_columns()));
   steady->add_flag("--quiet,-q", o.quiet, "Accepted for symmetry (steady prints no progress)");
   add_limit_options(*steady, o);
-  steady->callback([&o] { o.command = "steady"; });
+  steady->callback([&o, steady] {
+    o.command = "steady";
+    apply_local_noise(*steady, o);
+  });
   return app;
+}
+
+/// What runs with local noise today: `exact` (the reduced Dicke-basis solver) and `steady`.
+void check_local_noise_request(const Options& o) {
+  if (o.command == "simulate")
+    throw InvalidArgument(
+        "--local-*/--charger-*/--battery-* rates > 0: simulate has no local-noise trajectories "
+        "yet (the zero-temperature cascade and the collective trajectories assume j_C, j_B "
+        "conserved); compute the same model exactly with `darkcharge exact` and the same options");
+  if (o.command == "exact" && o.exact_method == "product")
+    throw InvalidArgument(
+        "--method product: the product-basis solver has no local noise; leave --method at "
+        "'coupled' (with local rates it runs the reduced Dicke-basis solver)");
+  if (o.command == "exact") validate_reduced_dicke_columns(o.model, o.model.local, o.observables);
 }
 
 void finalize(Options& o) {
@@ -359,7 +427,8 @@ void finalize(Options& o) {
   o.model.battery_init = parse_battery_init(o.battery_init);
   o.ensemble.sampling = parse_sampling(o.sampling);
   if (o.max_memory_gib) o.ensemble.cascade_max_memory_gib = *o.max_memory_gib;
-  if (o.command == "exact") check_exact_columns(o.observables, o.exact_method, "--observables");
+  if (o.model.local.any()) check_local_noise_request(o);
+  else if (o.command == "exact") check_exact_columns(o.observables, o.exact_method, "--observables");
   if (o.ensemble.sampling == Sampling::cascade && o.model.nbar != 0.0)
     throw InvalidArgument(fmt::format(
         "--sampling cascade needs nbar = 0 (T = 0); --nbar/--temperature give nbar = {:g}. "

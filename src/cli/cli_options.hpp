@@ -20,6 +20,8 @@ struct Options {
   std::string command;                 // "simulate" or "exact"
   Model model;                         // defaults: the paper's Fig. 2a case, N_B = 2, R = 5
   std::optional<double> temperature;   // if given, nbar is derived from it
+  // Local (single-spin) rates: --local-* for both ensembles, --charger-*/--battery-* override.
+  std::optional<double> local_decay, local_pumping, local_dephasing;
   std::string battery_init = "thermal";
   TimeGrid grid{2.0, 201};
   std::optional<double> t_max;         // --t-max; unset: default_t_max(model) (time_scale.hpp)

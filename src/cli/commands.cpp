@@ -19,6 +19,7 @@
 #include "darkcharge/ensemble/ensemble.hpp"
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/exact/exact_solver.hpp"
+#include "darkcharge/exact/reduced_dicke_solver.hpp"
 #include "mpi_run.hpp"
 #include "progress_bar.hpp"
 #include "resource_estimate.hpp"
@@ -191,6 +192,18 @@ int run(Options& o) {
                                   "darkcharge resume {}",
                                   out.result.trajectories_run, o.checkpoint));
     }
+  } else if (o.model.local.any()) {
+    // Local noise spreads the state over every (j_C, j_B) sector: the reduced Dicke-basis
+    // solver (the coupled-basis chains assume j_C, j_B conserved).
+    ReducedDickeOptions exact;
+    exact.max_memory_gib = o.max_memory_gib.value_or(physical_memory_gib());
+    exact.max_seconds = o.max_seconds;
+    exact.stop = &stop_requested();
+    ProgressBar bar("exact", !o.quiet);
+    const GracefulStop graceful;
+    out.result.series = solve_exact_local(o.model, o.model.local, o.grid, exact,
+                                          [&bar](long done, long total) { bar.update(done, total); });
+    out.result.peaks = peak_summary(out.result.series, o.grid);
   } else if (o.exact_method == "product") {
     ExactOptions exact;
     plan_exact(o.observables, exact);
@@ -208,7 +221,10 @@ int run(Options& o) {
     out.result.peaks = peak_summary(out.result.series, o.grid);
   }
   if (!writer) return 0;  // rank 0 writes everything
-  out.series = select_columns(out.result.series, o.command == "exact"
+  // With local noise every column of the reduced solver is written (its sector populations
+  // and single-spin currents are not in the collective registry) unless some are asked for.
+  const bool all_local = o.command == "exact" && o.model.local.any();
+  out.series = select_columns(out.result.series, o.command == "exact" && !all_local
                                                      ? exact_columns(o.observables)
                                                      : o.observables);
   const double wall =

@@ -68,11 +68,21 @@ std::vector<std::string> file_header(const Options& o, int threads, const std::s
         to_string(o.model.battery_init), o.model.gamma, o.model.omega));
     lines.push_back(fmt::format("t-max={:.10g} points={}", o.grid.t_max, o.grid.points));
   }
+  const LocalNoise& l = o.model.local;
+  lines.push_back(fmt::format(
+      "local-noise: charger-decay={:.10g} charger-pumping={:.10g} charger-dephasing={:.10g} "
+      "battery-decay={:.10g} battery-pumping={:.10g} battery-dephasing={:.10g}",
+      l.charger.decay, l.charger.pumping, l.charger.dephasing, l.battery.decay,
+      l.battery.pumping, l.battery.dephasing));
   if (o.command == "simulate")
     lines.push_back(fmt::format("trajectories={} seed={} threads={}", o.ensemble.trajectories,
                                 o.ensemble.seed, threads));
+  else if (o.command == "exact" && o.model.local.any())
+    lines.push_back("solver=reduced-dicke-density-matrix");
   else if (o.command == "exact")
     lines.push_back(fmt::format("solver=exact-density-matrix max-dimension={}", o.max_dimension));
+  else if (o.model.local.any())
+    lines.push_back("solver=reduced-dicke-null-space");
   else
     lines.push_back("solver=closed-form-steady-state");
   lines.push_back(errors);
@@ -98,6 +108,11 @@ nlohmann::ordered_json json_header(const Options& o, int threads,
   p["battery_init"] = to_string(o.model.battery_init);
   p["gamma"] = o.model.gamma;
   p["omega"] = o.model.omega;
+  const auto rates = [](const LocalRates& r) {
+    return nlohmann::ordered_json{{"decay", r.decay}, {"pumping", r.pumping}, {"dephasing", r.dephasing}};
+  };
+  p["local_noise"] = {{"charger", rates(o.model.local.charger)},
+                      {"battery", rates(o.model.local.battery)}};
   if (o.command != "steady") {
     p["t_max"] = o.grid.t_max;
     p["points"] = o.grid.points;

@@ -4,6 +4,7 @@
 
 #include "darkcharge/ensemble/column_selection.hpp"
 #include "darkcharge/core/errors.hpp"
+#include "darkcharge/exact/reduced_dicke_solver.hpp"
 #include "darkcharge/exact/steady_state.hpp"
 
 namespace darkcharge {
@@ -12,6 +13,31 @@ namespace {
 /// T = omega / ln(1 + 1/nbar), the inverse of nbar_from_temperature.
 double temperature_from_nbar(double nbar, double omega) {
   return nbar == 0 ? 0.0 : omega / std::log1p(1.0 / nbar);
+}
+
+/// With local noise the steady state is no longer the collective model's dark plateau: it
+/// is the null vector of the reduced Dicke-basis generator (solve_steady_local), one per row.
+/// Its columns are those of the reduced solver; dE_B_dT has no closed form there and is left
+/// out.
+SteadyTable fill_local_rows(const Model& model, const std::vector<std::string>& requested,
+                            SteadyTable table) {
+  for (const auto& name : requested)
+    if (name == "dE_B_dT")
+      throw InvalidArgument("observables: dE_B_dT has no closed form with local noise");
+  for (std::size_t row = 0; row < table.nbar.size(); ++row) {
+    Model m = model;
+    m.nbar = table.nbar[row];
+    const TimeSeries s = solve_steady_local(m, m.local);
+    if (row == 0)
+      for (const auto& c : s.columns)
+        if (c.name != "P_B" && c.name != "dS_B_dt" && wants(requested, {c.name.c_str()}))
+          table.columns.push_back({c.name, {}, {}, "exact", c.note});
+    for (auto& c : table.columns) {
+      c.value.push_back(s.column(c.name).value.front());
+      c.error.push_back(0.0);
+    }
+  }
+  return table;
 }
 
 }  // namespace
@@ -34,6 +60,7 @@ SteadyTable steady_table(const Model& model, const std::vector<double>& temperat
     table.temperature.push_back(temperature_from_nbar(model.nbar, model.omega));
     table.nbar.push_back(model.nbar);
   }
+  if (model.local.any()) return fill_local_rows(model, requested, std::move(table));
   for (const auto& name : steady_columns())
     if (wants(requested, {name.c_str()})) table.columns.push_back({name, {}, {}, "exact", ""});
   SteadyStateOptions options;

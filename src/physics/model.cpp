@@ -14,6 +14,7 @@ void validate(const Model& model) {
   check_positive("omega", model.omega);
   check_positive("gamma", model.gamma);
   check_non_negative("nbar", model.nbar);
+  validate(model.local);
   check_at_most("n_battery (N_B)", model.n_battery, kMaxSpins);
   check_at_most("n_charger (N_C)", model.n_charger, kMaxSpins);
   const double scale = rate_scale(model);

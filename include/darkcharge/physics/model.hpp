@@ -4,6 +4,8 @@
 /// hbar = 1; t, 1/gamma and 1/omega share one (the user's) time unit; energy in omega.
 #include <string>
 
+#include "darkcharge/physics/local_noise.hpp"
+
 namespace darkcharge {
 
 /// How the battery starts (physics.md, "Initial state"). The charger always starts fully up.
@@ -20,6 +22,9 @@ struct Model {
   double gamma = 1.0;   ///< reservoir coupling: J^- jumps at 2 gamma (nbar+1), J^+ at 2 gamma nbar
   double nbar = 0.0;    ///< mean thermal occupation of the reservoir at omega
   BatteryInit battery_init = BatteryInit::thermal;
+  /// Single-spin decay, pumping and dephasing on each ensemble (physics.md, "Local
+  /// (single-spin) noise"); all 0 by default: the paper's purely collective model.
+  LocalNoise local;
 
   double j_charger() const { return 0.5 * n_charger; }
   double j_battery() const { return 0.5 * n_battery; }

@@ -1,0 +1,10 @@
+#!/bin/sh
+# Builds bench/local_exact.cpp against an already built library (build/libdarkcharge.a) and
+# runs it under /usr/bin/time -v (peak memory). Arguments are passed on to the program.
+set -e
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$root/build}
+g++ -O3 -DNDEBUG -std=c++17 -fopenmp -I"$root/include" -I"$build/include" -I/usr/include/eigen3 \
+  "$root/bench/local_exact.cpp" "$build/libdarkcharge.a" -lfmt -o "$build/local_exact"
+OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} /usr/bin/time -v "$build/local_exact" "$@" 2>&1 |
+  grep -v -E "^\s+(Average|Exit|Socket|Signals|Swaps|File system|Page size|Minor|Major|Voluntary|Involuntary|Percent|System time|User time)"
