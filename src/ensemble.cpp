@@ -216,7 +216,7 @@ std::string run_and_fold(const RunPlan& plan, const std::vector<std::unique_ptr<
     try {
       (void)load_unit(plan, layout, u, bytes);
     } catch (const InvalidArgument& e) {
-      throw InvalidArgument(fmt::format("completed_units: {}", e.what()));
+      throw InvalidArgument(fmt::format("completed_units: unit {}: {}", u, e.what()));
     }
   }
   const auto start = std::chrono::steady_clock::now();
