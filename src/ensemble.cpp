@@ -312,6 +312,7 @@ struct Setup {
 void check_request(const Model& model, const TimeGrid& grid, const EnsembleOptions& options) {
   validate(model);
   validate(grid);
+  validate(model, grid);
   validate(options);
   for (double t : options.count_times)
     if (!(t >= 0 && t <= grid.t_max))

@@ -348,6 +348,11 @@ ResourceEstimate check_resources(const Options& o) {
         model.gamma, model.nbar,
         o.command == "steady" ? "--nbar-values/--temperatures" : "--nbar/--temperature",
         model.n_battery, model.n_charger, scale, kMaxRateScale));
+  if (o.command != "steady" && !(o.grid.t_max * scale <= kMaxRateTime))
+    throw InvalidArgument(fmt::format(
+        "--t-max {:g}: t_max x rate scale = {:.3g} exceeds {:.0e}, where rate x time overflows "
+        "double arithmetic; the system has relaxed long before: use `darkcharge steady` for "
+        "the values there", o.grid.t_max, o.grid.t_max * scale, kMaxRateTime));
   if (o.command == "exact" && o.exact_method == "product") check_exact_dimension(o);
   if (o.command == "steady") check_steady_tables(o);
   const ResourceEstimate r = estimate_resources(o);
