@@ -13,6 +13,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <climits>
+#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -259,23 +261,61 @@ TEST(CliSafety, SigkillDuringTheRunLeavesNoFile) {
   EXPECT_NO_TEMPORARY_FILES(dir.path());
 }
 
-TEST(CliSafety, SignalWhileWritingRemovesTheTemporaryFiles) {
-  // The summary is finished into its temporary file first; the CSV then goes to a FIFO no
-  // one reads, so the process waits, temporary file on disk, for the signal.
-  TemporaryDirectory dir;
-  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0644), 0);
-  bool saw_temporary = false;
-  const ProcessResult r = run_darkcharge(
+/// Whether process `pid` holds a temporary file of `directory` open: named "*.tmp*", or
+/// unnamed (O_TMPFILE: its /proc link reads "<directory>/#<inode> (deleted)").
+bool holds_temporary_file(pid_t pid, const std::string& directory) {
+  if (!temporary_files_in(directory).empty()) return true;
+  char real[PATH_MAX];
+  if (!::realpath(directory.c_str(), real)) return false;
+  const std::string fds = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* d = ::opendir(fds.c_str());
+  if (!d) return false;
+  bool found = false;
+  while (const dirent* e = ::readdir(d)) {
+    char target[PATH_MAX];
+    const ssize_t n = ::readlink((fds + "/" + e->d_name).c_str(), target, sizeof target - 1);
+    if (n <= 0) continue;
+    const std::string link(target, std::size_t(n));
+    found = found || (link.rfind(std::string(real) + "/", 0) == 0 &&
+                      link.find("(deleted)") != std::string::npos);
+  }
+  ::closedir(d);
+  return found;
+}
+
+/// The summary is finished into its temporary file first; the CSV then goes to a FIFO no
+/// one reads, so the process waits, temporary file open, for `signal`.
+ProcessResult signal_while_writing(const TemporaryDirectory& dir, int signal, bool& saw_temporary) {
+  EXPECT_EQ(::mkfifo((dir / "fifo").c_str(), 0644), 0);
+  saw_temporary = false;
+  return run_darkcharge(
       with(kSmallRun, {"-o", "fifo", "--summary", "s.json"}), dir.path(), 60, [&](pid_t pid) {
         for (int i = 0; i < 2000 && !saw_temporary; ++i) {
-          saw_temporary = !temporary_files_in(dir.path()).empty();
+          saw_temporary = holds_temporary_file(pid, dir.path());
           std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
-        ::kill(pid, SIGTERM);
+        ::kill(pid, signal);
       });
+}
+
+TEST(CliSafety, SignalWhileWritingRemovesTheTemporaryFiles) {
+  TemporaryDirectory dir;
+  bool saw_temporary = false;
+  const ProcessResult r = signal_while_writing(dir, SIGTERM, saw_temporary);
   EXPECT_TRUE(saw_temporary);
   EXPECT_EQ(r.exit_code, 143) << r.err;
   EXPECT_NE(r.err.find("interrupted by SIGTERM"), std::string::npos) << r.err;
+  EXPECT_FALSE(file_exists(dir / "s.json"));
+  EXPECT_NO_TEMPORARY_FILES(dir.path());
+}
+
+TEST(CliSafety, SigkillWhileWritingLeavesNoTemporaryFile) {
+  // No handler runs on SIGKILL: the temporary file must be unnamed (O_TMPFILE) to vanish.
+  TemporaryDirectory dir;
+  bool saw_temporary = false;
+  const ProcessResult r = signal_while_writing(dir, SIGKILL, saw_temporary);
+  EXPECT_TRUE(saw_temporary);
+  EXPECT_EQ(r.signal, SIGKILL);
   EXPECT_FALSE(file_exists(dir / "s.json"));
   EXPECT_NO_TEMPORARY_FILES(dir.path());
 }

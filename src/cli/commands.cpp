@@ -110,22 +110,33 @@ std::vector<std::string> plan_simulation(Options& o) {
 }
 
 /// `darkcharge resume FILE`: the original command line with the finished units loaded.
-int run_resume(const Options& o) {
-  Checkpoint checkpoint = read_checkpoint(o.resume_file);
+/// The options of the run a checkpoint's command line describes.
+Options parse_checkpoint_run(const std::string& file, const std::vector<std::string>& arguments) {
   Options r;
   auto app = make_app(r);
   std::vector<const char*> argv = {"darkcharge"};
-  for (const auto& a : checkpoint.arguments) argv.push_back(a.c_str());
+  for (const auto& a : arguments) argv.push_back(a.c_str());
   try {
     app->parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::ParseError& e) {
     throw InvalidArgument(fmt::format("resume: the command line in '{}' does not parse: {}",
-                                      o.resume_file, e.what()));
+                                      file, e.what()));
   }
   if (r.command != "simulate" || r.checkpoint.empty())
-    throw InvalidArgument(
-        fmt::format("resume: '{}' holds no simulate --checkpoint run", o.resume_file));
-  r.arguments = checkpoint.arguments;
+    throw InvalidArgument(fmt::format("resume: '{}' holds no simulate --checkpoint run", file));
+  r.arguments = arguments;
+  return r;
+}
+
+int run_resume(const Options& o) {
+  // The file's size is checked against what its run can write before the units are read.
+  Checkpoint checkpoint = read_checkpoint(o.resume_file, [&o](const std::vector<std::string>& a) {
+    Options probe = parse_checkpoint_run(o.resume_file, a);
+    finalize(probe);
+    (void)plan_simulation(probe);
+    return checkpoint_max_bytes(probe);
+  });
+  Options r = parse_checkpoint_run(o.resume_file, checkpoint.arguments);
   r.checkpoint = o.resume_file;  // keep saving where we resumed from
   if (!o.output.empty()) r.output = o.output;
   if (!o.summary.empty()) r.summary = o.summary;
@@ -133,7 +144,16 @@ int run_resume(const Options& o) {
   r.quiet = r.quiet || o.quiet;
   if (o.resume_time_limit) r.time_limit = *o.resume_time_limit;
   r.ensemble.completed_units = std::move(checkpoint.units);
-  return run(r);
+  try {
+    return run(r);
+  } catch (const InvalidArgument& e) {
+    // The library names the unit and what does not fit; the user needs the file too.
+    const std::string what = e.what();
+    if (what.rfind("completed_units:", 0) == 0)
+      throw InvalidArgument(fmt::format("resume: checkpoint '{}' is damaged or of another run ({})",
+                                        o.resume_file, what));
+    throw;
+  }
 }
 
 /// After an interrupted run, writes the checkpoint (if --checkpoint was given) with every

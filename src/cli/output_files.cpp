@@ -193,6 +193,26 @@ OutputTarget check_output_path(const std::string& option, const std::string& pat
   return {path, resolved, OutputTarget::Kind::replace};
 }
 
+namespace {
+
+/// An unnamed file in `directory` (Linux O_TMPFILE), or -1 where the file system or kernel
+/// lacks it. Linking it later needs /proc/self/fd (linkat with AT_EMPTY_PATH needs a
+/// capability), so without /proc it is not used either.
+int open_unnamed(const std::string& directory) {
+#ifdef O_TMPFILE
+  if (::access("/proc/self/fd", X_OK) != 0) return -1;
+  int fd;
+  do fd = ::open(directory.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+  while (fd < 0 && errno == EINTR);
+  return fd;
+#else
+  (void)directory;
+  return -1;
+#endif
+}
+
+}  // namespace
+
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   const OutputTarget target = check_output_path("output", path_);
   if (target.kind != OutputTarget::Kind::replace)
@@ -200,7 +220,11 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   resolved_ = target.resolved;
   struct stat existing {};
   const bool replaces = ::stat(resolved_.c_str(), &existing) == 0;
-  int fd = -1;
+  // Unnamed while written: a process killed by SIGKILL (no handler runs) leaves nothing
+  // behind. It gets the name "<target>.tmp.<pid>" only in publish(), for the instant
+  // before the rename. Elsewhere a named temporary file, removed on every other exit path.
+  int fd = open_unnamed(directory_of(resolved_));
+  unnamed_ = fd >= 0;
   for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
     temporary_ = fmt::format("{}.tmp.{}", resolved_, ::getpid());
     if (attempt > 0) temporary_ += fmt::format(".{}", attempt);
@@ -212,12 +236,14 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   if (fd < 0)
     throw std::runtime_error(fmt::format("cannot write to '{}': {}", path_, std::strerror(errno)));
   if (replaces) (void)::fchmod(fd, existing.st_mode & 07777);  // the new file keeps the old mode
-  buffer_ = std::make_unique<FdStreamBuffer>(fd, true);
+  if (unnamed_) fd_ = fd;  // kept open until linked: closing it would delete the file
+  buffer_ = std::make_unique<FdStreamBuffer>(fd, !unnamed_);
   stream_ = std::make_unique<std::ostream>(buffer_.get());
 }
 
 AtomicFile::~AtomicFile() {
-  if (published_) return;
+  if (fd_ >= 0) ::close(fd_);
+  if (published_ || temporary_.empty()) return;
   ::unlink(temporary_.c_str());
 }
 
@@ -228,6 +254,24 @@ void AtomicFile::finish() {
 }
 
 void AtomicFile::publish() {
+  if (unnamed_) {  // give the unnamed file a name next to the target, then rename that
+    const std::string proc = fmt::format("/proc/self/fd/{}", fd_);
+    for (int attempt = 0; temporary_.empty() && attempt < 100; ++attempt) {
+      std::string name = fmt::format("{}.tmp.{}", resolved_, ::getpid());
+      if (attempt > 0) name += fmt::format(".{}", attempt);
+      guard_ = std::make_unique<TemporaryFileGuard>(name);
+      if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        temporary_ = name;
+      } else {
+        guard_.reset();
+        if (errno != EEXIST)
+          throw std::runtime_error(fmt::format("failed to write '{}': cannot link '{}': {}",
+                                               path_, name, std::strerror(errno)));
+      }
+    }
+    if (temporary_.empty())
+      throw std::runtime_error(fmt::format("failed to write '{}': no free temporary name", path_));
+  }
   if (::rename(temporary_.c_str(), resolved_.c_str()) != 0)
     throw std::runtime_error(fmt::format("failed to write '{}': cannot rename '{}': {}", path_,
                                          temporary_, std::strerror(errno)));

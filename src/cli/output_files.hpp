@@ -36,8 +36,10 @@ struct OutputTarget {
 /// if it is a directory, lies in a missing or unwritable directory, or is a read-only file.
 OutputTarget check_output_path(const std::string& option, const std::string& path);
 
-/// A file that appears under its final name only when commit() succeeds. The temporary file
-/// "<resolved target>.tmp.<pid>" is created at construction (registered for removal on a
+/// A file that appears under its final name only when commit() succeeds. Where the file
+/// system allows (Linux O_TMPFILE) it is written unnamed, so that even SIGKILL leaves no
+/// temporary file, and named "<resolved target>.tmp.<pid>" only for the rename in publish().
+/// Elsewhere that temporary file is created at construction (registered for removal on a
 /// signal) and removed by the destructor unless committed.
 class AtomicFile {
  public:
@@ -55,7 +57,9 @@ class AtomicFile {
   void commit() { finish(); publish(); }
 
  private:
-  std::string path_, resolved_, temporary_;
+  std::string path_, resolved_, temporary_;  // temporary_: empty while unnamed
+  bool unnamed_ = false;
+  int fd_ = -1;  // the unnamed file, open until destruction
   std::unique_ptr<TemporaryFileGuard> guard_;
   std::unique_ptr<FdStreamBuffer> buffer_;
   std::unique_ptr<std::ostream> stream_;

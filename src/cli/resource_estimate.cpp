@@ -285,6 +285,33 @@ bool steady_nonlinear_computed(const Options& o) {
                        SteadyStateOptions{}.max_table_doubles;
 }
 
+double checkpoint_max_bytes(const Options& o) {
+  const Model& m = o.model;
+  const EnsembleOptions& e = o.ensemble;
+  const WorkLayout layout = work_layout(e);
+  const double points = o.grid.points, unit = static_cast<double>(layout.unit_size);
+  // Sampled values per row: a few per column (the jump-record statistics keep moments).
+  const double width = 8.0 * (e.observables.size() + 8);
+  double per_unit = 64 + points * width * 32;  // key, index, counts; the block statistics
+  if (e.sector_populations) per_unit += points * m.total_j_count() * 32 + 8;
+  double levels = 0, blocks = 0, block_doubles = 0;
+  const double jc = m.j_charger();
+  for (double jb = m.j_battery(); jb >= 0; jb -= 1) {
+    levels += 16 + 8 * (2 * jb + 1);
+    const double w = 2 * std::min(jc, jb) + 1, d = std::fabs(jc - jb);
+    blocks += 2 * (jc + jb) + 1;
+    block_doubles += (2 * d + 1) * w * w + (w - 1) * w * (2 * w - 1) / 3;  // sum of n(M)^2
+  }
+  if (e.ergotropy) per_unit += points * (8 + levels);
+  if (e.entanglement) per_unit += points * (8 + 32 * blocks + 8 * block_doubles);
+  per_unit += e.count_times.size() * (8 + 16 * unit);
+  if (e.record_trajectories > 0)
+    per_unit += 8 + 28 * std::min<double>(e.record_trajectories, unit) *
+                        (m.n_battery + m.n_charger + 100 * jumps_per_trajectory(m, o.grid.t_max));
+  // The command line (ARG_MAX is a few MiB) and the framing.
+  return (8 << 20) + layout.units() * (per_unit + 16);
+}
+
 double physical_memory_gib() {
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
   if (pages <= 0 || page <= 0) return 16;
@@ -322,6 +349,11 @@ void check_rate_scale(const Options& o) {
         model.gamma, model.nbar,
         o.command == "steady" ? "--nbar-values/--temperatures" : "--nbar/--temperature",
         model.n_battery, model.n_charger, scale, kMaxRateScale));
+  if (o.command != "steady" && !(o.grid.t_max * scale <= kMaxRateTime))
+    throw InvalidArgument(fmt::format(
+        "--t-max {:g}: t_max x rate scale = {:.3g} exceeds {:.0e}, where rate x time overflows "
+        "double arithmetic; the system has relaxed long before: use `darkcharge steady` for "
+        "the values there", o.grid.t_max, o.grid.t_max * scale, kMaxRateTime));
 }
 
 ResourceEstimate check_resources(const Options& o, const EnsemblePlan* plan) {

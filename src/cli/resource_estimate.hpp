@@ -49,6 +49,12 @@ Model steady_worst_model(const Options& o);
 /// table limit. By default they are left out (nan, with a note) beyond it.
 bool steady_nonlinear_computed(const Options& o);
 
+/// The largest checkpoint the simulate run `o` (after finalize() and plan of accumulators)
+/// can write: every work unit's bytes at their upper bound (every battery sector and (j_B, M)
+/// block visited at every time, one P(n, t) entry per trajectory, recorded trajectories
+/// with 100 times their expected jumps plus N). resume refuses larger files unread.
+double checkpoint_max_bytes(const Options& o);
+
 /// The default of --max-memory: the machine's physical memory, in GiB.
 double physical_memory_gib();
 

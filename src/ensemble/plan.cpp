@@ -13,6 +13,7 @@ namespace darkcharge {
 void check_request(const Model& model, const TimeGrid& grid, const EnsembleOptions& options) {
   validate(model);
   validate(grid);
+  validate(model, grid);
   validate(options);
   validate_observables(options.observables);
   for (double t : options.count_times)

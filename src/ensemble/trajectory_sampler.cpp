@@ -21,9 +21,17 @@ std::string run_and_fold(const TrajectorySetup& setup, const WorkLayout& layout,
                          BlockFolder& folder, const ProgressCallback& progress) {
   const RunPlan& plan = setup.plan;
   const EnsembleOptions& o = plan.options;
-  for (const auto& [u, bytes] : o.completed_units)
+  for (const auto& [u, bytes] : o.completed_units) {
     if (u < 0 || u >= layout.units())
       throw InvalidArgument(fmt::format("completed_units: unit {} is outside 0..{}", u, layout.units() - 1));
+    // Every given unit is checked now, before any work: with target errors the later rounds
+    // would otherwise read theirs only after minutes of running.
+    try {
+      (void)load_unit(plan, layout, u, bytes);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(fmt::format("completed_units: unit {}: {}", u, e.what()));
+    }
+  }
   const auto start = std::chrono::steady_clock::now();
   std::atomic<bool> timed_out{false};
   const std::function<bool()> keep_going = [&] {
@@ -33,7 +41,7 @@ std::string run_and_fold(const TrajectorySetup& setup, const WorkLayout& layout,
     return !timed_out.load();
   };
   const std::function<void(long, UnitResult&&)> done = [&](long u, UnitResult&& unit) {
-    if (o.on_unit_done) o.on_unit_done(u, save_unit(unit));
+    if (o.on_unit_done) o.on_unit_done(u, save_unit(plan, u, unit));
     folder.add(u, std::move(unit));
   };
   long already = 0;
@@ -50,10 +58,7 @@ std::string run_and_fold(const TrajectorySetup& setup, const WorkLayout& layout,
           todo.push_back(u);
         continue;
       }
-      UnitResult unit = load_unit(plan, it->second);
-      if (unit.trajectories != layout.end(u) - layout.first(u))
-        throw InvalidArgument(fmt::format("completed_units: unit {} has {} trajectories, expected {}",
-                                          u, unit.trajectories, layout.end(u) - layout.first(u)));
+      UnitResult unit = load_unit(plan, layout, u, it->second);
       already += unit.trajectories;
       folder.add(u, std::move(unit));
     }
@@ -111,7 +116,7 @@ std::map<long, std::string> TrajectorySampler::run_units(
     if (select(u)) todo.push_back(u);
   std::map<long, std::string> out;
   darkcharge::run_units(setup->plan, layout, todo, {}, [&](long u, UnitResult&& unit) {
-    std::string bytes = save_unit(unit);
+    std::string bytes = save_unit(setup->plan, u, unit);
     if (options.on_unit_done) options.on_unit_done(u, bytes);
     out[u] = std::move(bytes);
   }, progress, 0);

@@ -58,6 +58,7 @@ std::unique_ptr<TrajectorySetup> make_trajectory_setup(const Model& model, const
   }
   if (product) setup->basis = product_basis(model, options);
   plan.basis = setup->basis.get();
+  plan.run_key = run_key(plan, setup->unit_names);
   return setup;
 }
 

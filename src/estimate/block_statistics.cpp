@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "darkcharge/core/byte_stream.hpp"
 
 namespace darkcharge {
@@ -71,13 +73,25 @@ void BlockStatistics::save(ByteWriter& out) const {
   for (const Cell& c : cells_) out.put(c);
 }
 
-BlockStatistics BlockStatistics::load(ByteReader& in) {
-  const int points = in.get<std::int32_t>(), observables = in.get<std::int32_t>();
-  if (points < 0 || observables < 0 ||
-      double(points) * observables * sizeof(Cell) > double(in.remaining()))
-    throw InvalidArgument("work-unit data: bad statistics shape");
+BlockStatistics BlockStatistics::load(ByteReader& in, int points, int observables,
+                                      long max_count) {
+  const int p = in.get<std::int32_t>(), o = in.get<std::int32_t>();
+  if (p != points || o != observables)
+    throw InvalidArgument(fmt::format("work-unit data: statistics of {} times x {} values, "
+                                      "expected {} x {} (other grid or columns)",
+                                      p, o, points, observables));
+  if (double(points) * observables * sizeof(Cell) > double(in.remaining()))
+    throw InvalidArgument("work-unit data: statistics truncated");
   BlockStatistics s(points, observables);
-  for (Cell& c : s.cells_) c = in.get<Cell>();
+  for (Cell& c : s.cells_) {
+    c = in.get<Cell>();
+    // A count beyond the unit's trajectories (or negative) would reweight its sums.
+    if (c.n < 0 || c.n > max_count)
+      throw InvalidArgument(fmt::format("work-unit data: statistics count {} outside 0..{}",
+                                        c.n, max_count));
+    if (!std::isfinite(c.shift) || !std::isfinite(c.s1) || !std::isfinite(c.s2) || c.s2 < 0)
+      throw InvalidArgument("work-unit data: statistics sums not finite or negative");
+  }
   return s;
 }
 

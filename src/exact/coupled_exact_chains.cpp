@@ -1,6 +1,7 @@
 // nbar > 0 (or several initial levels): the averaged state in the coupled basis splits
 // into one birth-death chain in M per pair (J, J') of each battery sector, each propagated
 // exactly over a grid step with the matrix exponential of its tridiagonal generator.
+#include <limits>
 #include <cmath>
 #include <map>
 
@@ -135,6 +136,36 @@ void to_product_basis(const Model& model, double j_battery, const std::vector<Pa
   }
 }
 
+/// exp(a dt) of a chain's generator. For ||a dt|| <= 8 directly; beyond, as exp(a h) squared
+/// k times (h = dt / 2^k), stopping once a squaring no longer changes it: P^2 = P means the
+/// chain has relaxed (P projects onto the generator's kernel, the steady state), so
+/// exp(a s) = P for every longer s. A direct exp(a dt) at large dt loses accuracy (1e-5 at
+/// dt = 1e10) and at ~1e50 gives nan; this way every representable dt gives the relaxed chain.
+Eigen::MatrixXd chain_propagator(const Eigen::MatrixXd& a, double dt) {
+  const double norm = a.cwiseAbs().colwise().sum().maxCoeff();  // the 1-norm
+  int k = 0;
+  double h = dt;
+  while (norm * h > 8) {
+    h /= 2;
+    ++k;
+  }
+  Eigen::MatrixXd p = (a * h).exp();
+  // The kernel's eigenvalue 1 is 1 + O(eps) after rounding, and squaring raises it to the
+  // power 2^k: squaring on after the chain relaxed would drift (1e-6 at dt = 1e10) and then
+  // overflow. Stop once the change is down to the rounding floor (it stops shrinking).
+  double previous = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < k; ++i) {
+    Eigen::MatrixXd q = p * p;
+    const double scale = std::max(1.0, q.cwiseAbs().maxCoeff());
+    const double change = (q - p).cwiseAbs().maxCoeff() / scale;
+    if (change <= 1e-9 && change >= 0.5 * previous) break;  // p had relaxed already
+    p = std::move(q);
+    if (change <= 1e-15) break;
+    previous = change;
+  }
+  return p;
+}
+
 }  // namespace
 
 CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
@@ -163,11 +194,11 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
     PairChain& c = *all[i];
     Eigen::MatrixXd a = Eigen::MatrixXd::Zero(c.length(), c.length());
     for (int k = 0; k < c.length(); ++k) {
-      a(k, k) = c.diagonal(k) * dt;
-      if (k + 1 < c.length()) a(k, k + 1) = c.from_above(k) * dt;
-      if (k > 0) a(k, k - 1) = c.from_below(k) * dt;
+      a(k, k) = c.diagonal(k);
+      if (k + 1 < c.length()) a(k, k + 1) = c.from_above(k);
+      if (k > 0) a(k, k - 1) = c.from_below(k);
     }
-    c.propagator = a.exp();
+    c.propagator = chain_propagator(a, dt);
   }
   done += n_chains;
   if (progress) progress(done, total);

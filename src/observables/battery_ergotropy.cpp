@@ -14,6 +14,7 @@
 #include "darkcharge/estimate/nonsmooth_estimate.hpp"
 #include "darkcharge/run/observable.hpp"
 #include "flat_blocks.hpp"
+#include "record_checks.hpp"
 
 namespace darkcharge {
 namespace {
@@ -23,7 +24,8 @@ namespace {
 using LevelSums = std::map<double, Eigen::VectorXd>;
 
 struct LevelRecord : BlockRecord {
-  explicit LevelRecord(int points) : levels(points), last(points, {-1.0, nullptr}) {}
+  LevelRecord(int points, int n_battery)
+      : levels(points), last(points, {-1.0, nullptr}), n_battery(n_battery) {}
   void observe(int begin, int end, const Sample& s) override {
     const Eigen::VectorXd& psi = s.product_amplitudes();
     const double jb = s.state().j_battery();
@@ -65,12 +67,21 @@ struct LevelRecord : BlockRecord {
       }
     }
   }
-  void load(ByteReader& in) override {
+  void load(ByteReader& in, const UnitBounds& /*unit*/) override {
+    const std::uint64_t sectors_max = n_battery / 2 + 1;
     for (auto& sectors : levels) {
-      const auto count = in.get<std::uint64_t>();
+      const auto count = in.get_count("W_B record: sector count", sectors_max);
+      double previous = -1;
       for (std::uint64_t i = 0; i < count; ++i) {
-        const double jb = in.get<double>();
-        const std::vector<double> v = in.get_doubles();
+        const double jb = read_battery_sector(in, n_battery, "W_B");
+        if (jb <= previous)  // saved from a map: ascending, each sector once
+          throw InvalidArgument("work-unit data: W_B record: sectors out of order");
+        previous = jb;
+        // Exactly 2 j_B + 1 levels: the layout (FlatBlocks) sizes every sector's slot so.
+        const std::vector<double> v =
+            in.get_finite_doubles("W_B record: level populations", std::lround(2 * jb) + 1);
+        for (double p : v)
+          if (p < 0) throw InvalidArgument("work-unit data: W_B record: negative population");
         sectors[jb] = Eigen::Map<const Eigen::VectorXd>(v.data(), v.size());
       }
     }
@@ -79,6 +90,7 @@ struct LevelRecord : BlockRecord {
   std::vector<std::pair<double, Eigen::VectorXd*>> last;  // per grid time: (j_B, its sums)
   std::vector<std::pair<double, int>> kept;                // per kept entry: (j_B, first level)
   KeptVectors kept_populations;
+  int n_battery;
 
  private:
   /// m_B + j_B of the state's first product level: an exact integer >= 0.
@@ -114,10 +126,10 @@ std::pair<double, double> ergotropies(const FlatBlocks<double>& levels,
 
 class BatteryErgotropy : public Observable {
  public:
-  explicit BatteryErgotropy(int points) : points_(points) {}
+  BatteryErgotropy(int points, int n_battery) : points_(points), n_battery_(n_battery) {}
   bool needs_product_basis() const override { return true; }
   std::unique_ptr<BlockRecord> new_record() const override {
-    return std::make_unique<LevelRecord>(points_);
+    return std::make_unique<LevelRecord>(points_, n_battery_);
   }
 
   void estimate(const BlockSums& sums, Estimates& out) const override {
@@ -157,13 +169,13 @@ class BatteryErgotropy : public Observable {
   static const LevelSums& level_sums(const BlockSums& sums, int b, int g) {
     return static_cast<const LevelRecord*>(sums.record(b))->levels[g];
   }
-  int points_;
+  int points_, n_battery_;
 };
 
 }  // namespace
 
 std::unique_ptr<Observable> make_battery_ergotropy(const ObservableContext& context) {
-  return std::make_unique<BatteryErgotropy>(context.grid.points);
+  return std::make_unique<BatteryErgotropy>(context.grid.points, context.model.n_battery);
 }
 
 }  // namespace darkcharge

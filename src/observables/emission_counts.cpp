@@ -1,9 +1,13 @@
 // P(n, t): the distribution of the number n of quanta emitted by time t, at the times of
 // EnsembleOptions::count_times (photon counting; physics.md). Each probability is the mean
 // of an indicator over trajectories, with its standard error sqrt(p (1 - p) / (N - 1)).
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <memory>
+
+#include <fmt/format.h>
 
 #include "darkcharge/run/ensemble_result.hpp"
 #include "darkcharge/run/observable.hpp"
@@ -41,12 +45,24 @@ struct CountRecord : BlockRecord {
       }
     }
   }
-  void load(ByteReader& in) override {
+  void load(ByteReader& in, const UnitBounds& unit) override {
     for (auto& histogram : counts) {
-      const auto size = in.get<std::uint64_t>();
+      // At most one entry per trajectory, 16 bytes each.
+      const auto size = in.get_count(
+          "P(n, t) record: histogram size",
+          std::min<std::uint64_t>(unit.trajectories, in.remaining() / 16));
+      long previous = -1, total = 0;
       for (std::uint64_t i = 0; i < size; ++i) {
-        const long n = in.get<std::int64_t>();
-        histogram[n] += in.get<std::int64_t>();
+        const long n = in.get<std::int64_t>(), c = in.get<std::int64_t>();
+        // Saved from a map: n ascending; every entry counts >= 1 trajectory, and each
+        // trajectory is counted once per count time.
+        if (n <= previous || c < 1 || c > unit.trajectories - total)
+          throw InvalidArgument(fmt::format(
+              "work-unit data: P(n, t) record: entry n = {} with {} trajectories does not fit a "
+              "unit of {}", n, c, unit.trajectories));
+        previous = n;
+        total += c;
+        histogram[n] = c;
       }
     }
   }

@@ -20,12 +20,13 @@
 #include "darkcharge/run/observable.hpp"
 #include "darkcharge/estimate/rare_event_floor.hpp"
 #include "flat_blocks.hpp"
+#include "record_checks.hpp"
 
 namespace darkcharge {
 namespace {
 
 struct JointStateRecord : BlockRecord {
-  explicit JointStateRecord(int points) : rho(points), last(points) {}
+  JointStateRecord(int points, const Model& model) : rho(points), last(points), model(model) {}
   void observe(int begin, int end, const Sample& s) override {
     const Eigen::VectorXd& psi = s.product_amplitudes();
     for (int g = begin; g < end; ++g) add(g, key(s), psi, 1.0);
@@ -62,16 +63,29 @@ struct JointStateRecord : BlockRecord {
       }
     }
   }
-  void load(ByteReader& in) override {
+  void load(ByteReader& in, const UnitBounds& /*unit*/) override {
+    const double jc = model.j_charger();
+    std::uint64_t blocks_max = 0;  // (j_B, M) pairs of the model
+    for (int twice_jb = model.n_battery; twice_jb >= 0; twice_jb -= 2)
+      blocks_max += model.n_charger + twice_jb + 1;
     for (auto& r : rho) {
-      const auto count = in.get<std::uint64_t>();
+      const auto count = in.get_count("S_B record: block count", blocks_max);
       for (std::uint64_t i = 0; i < count; ++i) {
-        const double jb = in.get<double>(), M = in.get<double>();
+        const double jb = read_battery_sector(in, model.n_battery, "S_B");
+        const double M = read_total_m(in, jc, jb, "S_B");
+        const DensityMatrix::Key key{jb, M};
+        if (!r.blocks.empty() && !(r.blocks.rbegin()->first < key))
+          throw InvalidArgument("work-unit data: S_B record: blocks out of order");
+        // The product levels of (j_B, M): the size partial_transpose() and the written
+        // joint state assume for this block.
+        const long levels = product_levels(jc, jb, M);
         const auto rows = in.get<std::int64_t>();
-        const std::vector<double> v = in.get_doubles();
-        if (rows < 0 || std::uint64_t(rows) * std::uint64_t(rows) != v.size())
-          throw InvalidArgument("work-unit data: bad joint-state block");
-        r.blocks[{jb, M}] = Eigen::Map<const Eigen::MatrixXd>(v.data(), rows, rows);
+        if (rows != levels)
+          throw InvalidArgument(fmt::format("work-unit data: S_B record: block (j_B = {}, M = {}) "
+                                            "has {} rows, expected {}", jb, M, rows, levels));
+        const std::vector<double> v =
+            in.get_finite_doubles("S_B record: block", std::uint64_t(levels) * levels);
+        r.blocks[key] = Eigen::Map<const Eigen::MatrixXd>(v.data(), levels, levels);
       }
     }
   }
@@ -79,6 +93,7 @@ struct JointStateRecord : BlockRecord {
   std::vector<std::pair<DensityMatrix::Key, Eigen::MatrixXd*>> last;  // per grid time
   std::vector<DensityMatrix::Key> kept;  // per kept entry: its (j_B, M) block
   KeptVectors kept_amplitudes;
+  Model model;  // a copy: the record may outlive the context it was made in
 
  private:
   static DensityMatrix::Key key(const Sample& s) {
@@ -98,10 +113,10 @@ struct JointStateRecord : BlockRecord {
 
 class Entanglement : public Observable {
  public:
-  explicit Entanglement(int points) : points_(points) {}
+  Entanglement(int points, const Model& model) : points_(points), model_(model) {}
   bool needs_product_basis() const override { return true; }
   std::unique_ptr<BlockRecord> new_record() const override {
-    return std::make_unique<JointStateRecord>(points_);
+    return std::make_unique<JointStateRecord>(points_, model_);
   }
 
   void estimate(const BlockSums& sums, Estimates& out) const override {
@@ -207,12 +222,13 @@ class Entanglement : public Observable {
     rate.note += std::string(rate.note.empty() ? "" : " ") + why;
   }
   int points_;
+  Model model_;
 };
 
 }  // namespace
 
 std::unique_ptr<Observable> make_entanglement(const ObservableContext& context) {
-  return std::make_unique<Entanglement>(context.grid.points);
+  return std::make_unique<Entanglement>(context.grid.points, context.model);
 }
 
 }  // namespace darkcharge

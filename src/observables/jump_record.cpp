@@ -1,7 +1,11 @@
 // The jump records (time, channel, M after the jump) of trajectories 0 .. K-1, for users who
 // analyse records themselves (EnsembleOptions::record_trajectories).
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <memory>
+
+#include <fmt/format.h>
 
 #include "darkcharge/run/ensemble_result.hpp"
 #include "darkcharge/run/observable.hpp"
@@ -28,15 +32,27 @@ struct JumpRecord : BlockRecord {
       out.put(j.jump.m_after);
     }
   }
-  void load(ByteReader& in) override {
-    const auto size = in.get<std::uint64_t>();
-    if (size > in.remaining()) throw InvalidArgument("work-unit data: bad jump record");
+  void load(ByteReader& in, const UnitBounds& unit) override {
+    constexpr std::size_t kJumpBytes = 8 + 8 + 4 + 8;
+    const auto size = in.get_count("jump record: jump count", in.remaining() / kJumpBytes);
+    // Jumps of the unit's trajectories below `keep`, in trajectory order.
+    const long end = std::min(unit.first + unit.trajectories, keep);
+    long previous = unit.first;
     for (std::uint64_t i = 0; i < size; ++i) {
       EnsembleResult::RecordedJump j;
       j.trajectory = in.get<std::int64_t>();
       j.jump.time = in.get<double>();
-      j.jump.channel = in.get<std::int32_t>() == 0 ? Jump::kEmission : Jump::kAbsorption;
+      const auto channel = in.get<std::int32_t>();
       j.jump.m_after = in.get<double>();
+      if (j.trajectory < previous || j.trajectory >= end)
+        throw InvalidArgument(fmt::format("work-unit data: jump record: trajectory {} is not a "
+                                          "recorded trajectory of this unit (or out of order)",
+                                          j.trajectory));
+      if (!(j.jump.time >= 0) || !std::isfinite(j.jump.time) || !std::isfinite(j.jump.m_after) ||
+          (channel != Jump::kEmission && channel != Jump::kAbsorption))
+        throw InvalidArgument("work-unit data: jump record: bad time, channel or M");
+      previous = j.trajectory;
+      j.jump.channel = static_cast<Jump::Channel>(channel);
       jumps.push_back(j);
     }
   }

@@ -41,7 +41,9 @@ struct SectorRecord : BlockRecord {
     sums.merge(static_cast<const SectorRecord&>(next).sums);
   }
   void save(ByteWriter& out) const override { sums.save(out); }
-  void load(ByteReader& in) override { sums = BlockStatistics::load(in); }
+  void load(ByteReader& in, const UnitBounds& unit) override {
+    sums = BlockStatistics::load(in, sums.points(), sums.observables(), unit.trajectories);
+  }
   BlockStatistics sums;
   std::vector<double> values;
   double lowest_j;

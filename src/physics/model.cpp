@@ -1,4 +1,5 @@
 #include "darkcharge/physics/model.hpp"
+#include "darkcharge/core/time_grid.hpp"
 
 #include <cmath>
 
@@ -28,6 +29,15 @@ void validate(const Model& model) {
 double rate_scale(const Model& model) {
   const double j_max_plus_1 = model.j_charger() + model.j_battery() + 1.0;
   return 2.0 * model.gamma * (2.0 * model.nbar + 1.0) * j_max_plus_1 * j_max_plus_1;
+}
+
+void validate(const Model& model, const TimeGrid& grid) {
+  const double product = grid.t_max * rate_scale(model);
+  if (!(product <= kMaxRateTime))
+    throw InvalidArgument(fmt::format(
+        "t_max = {:g}: t_max x rate scale = {:.3g} exceeds {:.0e}, where rate x time overflows "
+        "double arithmetic; the system has relaxed long before (use the steady state)",
+        grid.t_max, product, kMaxRateTime));
 }
 
 double nbar_from_temperature(double temperature, double omega) {

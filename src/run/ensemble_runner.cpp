@@ -7,6 +7,8 @@
 #include <exception>
 #include <map>
 
+#include <boost/crc.hpp>
+#include <fmt/format.h>
 #include <omp.h>
 
 #include "darkcharge/core/byte_stream.hpp"
@@ -222,8 +224,41 @@ UnitResult new_unit_result(const RunPlan& plan) {
   return unit;
 }
 
-std::string save_unit(const UnitResult& unit) {
+std::uint64_t run_key(const RunPlan& plan, const std::vector<std::string>& unit_names) {
+  const WorkLayout layout = work_layout(plan.options);
+  const Model& m = plan.model;
+  const EnsembleOptions& o = plan.options;
+  ByteWriter w;
+  w.put_string("darkcharge work units 2");  // the unit layout below; change it with the layout
+  w.put<std::int64_t>(m.n_battery);
+  w.put<std::int64_t>(m.n_charger);
+  w.put(m.omega);
+  w.put(m.gamma);
+  w.put(m.nbar);
+  w.put<std::int32_t>(static_cast<std::int32_t>(m.battery_init));
+  w.put(plan.grid.t_max);
+  w.put<std::int64_t>(plan.grid.points);
+  w.put<std::uint64_t>(o.seed);
+  w.put<std::int64_t>(layout.trajectories);
+  w.put<std::int64_t>(layout.blocks);
+  w.put<std::int64_t>(layout.unit_size);
+  w.put<std::int64_t>(plan.width);
+  for (std::size_t i = 0; i < unit_names.size(); ++i) {
+    w.put_string(unit_names[i]);
+    w.put<std::int64_t>(plan.offsets[i]);
+  }
+  w.put_doubles(o.count_times.data(), o.count_times.size());
+  w.put_doubles(o.state_times.data(), o.state_times.size());
+  w.put<std::int64_t>(o.record_trajectories);
+  boost::crc_optimal<64, 0x42F0E1EBA9EA3693ULL, ~0ULL, ~0ULL, true, true> crc;  // CRC-64/XZ
+  crc.process_bytes(w.bytes().data(), w.bytes().size());
+  return crc.checksum();
+}
+
+std::string save_unit(const RunPlan& plan, long u, const UnitResult& unit) {
   ByteWriter out;
+  out.put<std::uint64_t>(plan.run_key);
+  out.put<std::int64_t>(u);
   out.put<std::int64_t>(unit.trajectories);
   unit.means.save(out);
   for (const auto& r : unit.records)
@@ -231,16 +266,28 @@ std::string save_unit(const UnitResult& unit) {
   return std::move(out.bytes());
 }
 
-UnitResult load_unit(const RunPlan& plan, const std::string& bytes) {
+UnitResult load_unit(const RunPlan& plan, const WorkLayout& layout, long u,
+                     const std::string& bytes) {
   UnitResult unit = new_unit_result(plan);
   ByteReader in(bytes);
+  const auto key = in.get<std::uint64_t>();
+  if (key != plan.run_key)
+    throw InvalidArgument(fmt::format("work-unit data: unit {} belongs to another run (run key "
+                                      "{:016x}, this run's is {:016x}: model, grid, seed, "
+                                      "columns or layout differ)", u, key, plan.run_key));
+  const auto index = in.get<std::int64_t>();
+  if (index != u)
+    throw InvalidArgument(fmt::format("work-unit data: unit {} holds the data of unit {}", u, index));
+  const UnitBounds bounds{layout.first(u), layout.end(u) - layout.first(u)};
   unit.trajectories = in.get<std::int64_t>();
-  unit.means = BlockStatistics::load(in);
-  if (unit.means.points() != plan.grid.points || unit.means.observables() != plan.width)
-    throw InvalidArgument("work-unit data: made for other options (grid or columns differ)");
+  if (unit.trajectories != bounds.trajectories)
+    throw InvalidArgument(fmt::format("work-unit data: unit {} has {} trajectories, expected {}",
+                                      u, unit.trajectories, bounds.trajectories));
+  unit.means = BlockStatistics::load(in, plan.grid.points, plan.width, bounds.trajectories);
   for (auto& r : unit.records)
-    if (r) r->load(in);
-  if (!in.at_end()) throw InvalidArgument("work-unit data: trailing bytes (other options?)");
+    if (r) r->load(in, bounds);
+  if (!in.at_end())
+    throw InvalidArgument(fmt::format("work-unit data: unit {}: {} trailing bytes", u, in.remaining()));
   return unit;
 }
 

@@ -4,6 +4,7 @@
 // the statistics blocks: unit u holds trajectories [u U, (u + 1) U) and belongs
 // to block u mod B; a block is the fold of its units in increasing u, so results do not
 // depend on threads, processes, completion order or interruption.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,7 +27,14 @@ struct RunPlan {
   std::vector<int> offsets;  // first sampled value of observable i in the row
   int width = 0;             // sampled values per row
   const ProductBasis* basis = nullptr;  // when some observable needs product amplitudes
+  std::uint64_t run_key = 0;  // run_key(): written into every saved unit, compared on load
 };
+
+/// A hash (CRC-64) of everything a unit's result depends on: model, grid, seed, work layout,
+/// the observable units with their offsets, count times and recorded trajectories. A saved
+/// unit carries it, so a unit of another run (other N_B, seed, columns...) is refused even
+/// when its sizes happen to fit.
+std::uint64_t run_key(const RunPlan& plan, const std::vector<std::string>& unit_names);
 
 /// Sums over a set of trajectories (one unit, or a block of folded units).
 struct UnitResult {
@@ -40,9 +48,13 @@ struct UnitResult {
 
 /// An empty result shaped for `plan`.
 UnitResult new_unit_result(const RunPlan& plan);
-std::string save_unit(const UnitResult& unit);
-/// Reads what save_unit() wrote for the same plan; throws InvalidArgument if it does not fit.
-UnitResult load_unit(const RunPlan& plan, const std::string& bytes);
+/// Unit u's result as bytes: plan.run_key, u, the trajectory count, the sums, the records.
+std::string save_unit(const RunPlan& plan, long u, const UnitResult& unit);
+/// Reads what save_unit() wrote for unit u of the same run. The bytes may be damaged or
+/// crafted: throws InvalidArgument (message starting "work-unit data:") unless the key, the
+/// unit index, the trajectory count and every size and count inside fit the plan and layout.
+UnitResult load_unit(const RunPlan& plan, const WorkLayout& layout, long u,
+                     const std::string& bytes);
 
 /// Runs `units` in parallel (dynamic schedule). `done(u, result)` is called once per finished
 /// unit, one call at a time, in any order. Before starting a unit, `keep_going()` is asked;

@@ -3,6 +3,7 @@
 /// Plain binary serialisation of work-unit results (checkpoints, MPI): values are appended
 /// in native byte order (a checkpoint is resumed on the machine type that wrote it), and a
 /// reader refuses to read past the end.
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -51,7 +52,8 @@ class ByteReader {
     const auto n = get<std::uint64_t>();
     if (n > std::uint64_t(end_ - p_) / sizeof(double)) need(std::size_t(-1));
     std::vector<double> x(n);
-    std::memcpy(x.data(), p_, n * sizeof(double));
+    // memcpy needs valid pointers even for 0 bytes, and an empty vector's data() may be null.
+    if (n > 0) std::memcpy(x.data(), p_, n * sizeof(double));
     p_ += n * sizeof(double);
     return x;
   }
@@ -61,6 +63,35 @@ class ByteReader {
     std::string s(p_, n);
     p_ += n;
     return s;
+  }
+  /// A count or length written as uint64: throws InvalidArgument naming `what` unless it is
+  /// at most `maximum` (what the run's layout allows), before anything is sized by it.
+  std::uint64_t get_count(const char* what, std::uint64_t maximum) {
+    const auto n = get<std::uint64_t>();
+    if (n > maximum)
+      throw InvalidArgument(std::string("work-unit data: ") + what + " " + std::to_string(n) +
+                            " exceeds " + std::to_string(maximum));
+    return n;
+  }
+  /// get_doubles() that must hold exactly `expected` finite values (`what` names them).
+  std::vector<double> get_finite_doubles(const char* what, std::uint64_t expected) {
+    const auto n = get<std::uint64_t>();
+    if (n != expected)
+      throw InvalidArgument(std::string("work-unit data: ") + what + " has " + std::to_string(n) +
+                            " values, expected " + std::to_string(expected));
+    p_ -= sizeof(std::uint64_t);
+    std::vector<double> x = get_doubles();
+    for (double v : x)
+      if (!std::isfinite(v))
+        throw InvalidArgument(std::string("work-unit data: ") + what + " holds a non-finite value");
+    return x;
+  }
+  /// A double that must be finite (`what` names it).
+  double get_finite(const char* what) {
+    const double x = get<double>();
+    if (!std::isfinite(x))
+      throw InvalidArgument(std::string("work-unit data: ") + what + " is not finite");
+    return x;
   }
   bool at_end() const { return p_ == end_; }
   std::size_t remaining() const { return std::size_t(end_ - p_); }

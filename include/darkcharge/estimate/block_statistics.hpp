@@ -29,9 +29,11 @@ class BlockStatistics {
   /// Adds `other`'s sums (same shape): the sums of both trajectory sets. Used to fold work
   /// units into blocks in a fixed order.
   void merge(const BlockStatistics& other);
-  /// Appends / reads the sums as bytes (checkpoints, MPI).
+  /// Appends / reads the sums as bytes (checkpoints, MPI). load() throws InvalidArgument
+  /// unless the shape is (points, observables), every count in 0..max_count and every sum
+  /// finite: the bytes may come from a damaged or foreign file.
   void save(ByteWriter& out) const;
-  static BlockStatistics load(ByteReader& in);
+  static BlockStatistics load(ByteReader& in, int points, int observables, long max_count);
 
   /// Merges blocks in order into a mean and the standard error of the mean
   /// (sample variance over trajectories / n). Chan et al.'s pairwise update keeps it stable.

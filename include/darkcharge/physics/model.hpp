@@ -57,6 +57,15 @@ double rate_scale(const Model& model);
 /// within kMaxSpins and kMaxRateScale.
 void validate(const Model& model);
 
+struct TimeGrid;
+/// Largest accepted t_max x rate_scale(model). The solvers form products of rates and times
+/// and exponentials of them, which overflow near 1e308 (t_max = 1e308 gave E_B = 0.5 and
+/// S_B = -inf). Times this long are far past every relaxation time (~1 / rates): the steady
+/// state (steady_state.hpp) gives the values there.
+constexpr double kMaxRateTime = 1e300;
+/// Throws InvalidArgument naming t_max unless t_max x rate_scale(model) <= kMaxRateTime.
+void validate(const Model& model, const TimeGrid& grid);
+
 /// nbar = 1 / (exp(omega / T) - 1), T in units of hbar omega / k_B; T = 0 gives 0.
 double nbar_from_temperature(double temperature, double omega = 1.0);
 

@@ -106,6 +106,13 @@ struct Jump {
   double m_after;
 };
 
+/// The unit a record read from bytes belongs to (BlockRecord::load): what its counts and
+/// indices must fit.
+struct UnitBounds {
+  long first = 0;         ///< index of the unit's first trajectory
+  long trajectories = 0;  ///< trajectories in the unit
+};
+
 /// What one observable keeps per block beyond per-trajectory means. Filled by one thread,
 /// trajectories in index order.
 class BlockRecord {
@@ -137,8 +144,11 @@ class BlockRecord {
   /// Adds the record of the next work unit of the same block (same observable).
   virtual void merge(const BlockRecord& next) = 0;
   /// Appends / reads the record as bytes (checkpoints, MPI); load() fills a fresh record.
+  /// The bytes may come from a damaged or crafted file: load() checks every count, length
+  /// and key against the model, grid and `unit` before using it and throws InvalidArgument
+  /// (message starting "work-unit data:") on the first that does not fit.
   virtual void save(ByteWriter& out) const = 0;
-  virtual void load(ByteReader& in) = 0;
+  virtual void load(ByteReader& in, const UnitBounds& unit) = 0;
 };
 
 /// A curve and its delete-one-block replicates (for jackknifed features such as peaks).
