@@ -223,6 +223,39 @@ def _nbar(nbar, temperature, omega):
     return 0.0 if nbar is None else float(nbar)
 
 
+_LOCAL_KEYS = ("local_decay", "local_pumping", "local_dephasing",
+               "charger_decay", "charger_pumping", "charger_dephasing",
+               "battery_decay", "battery_pumping", "battery_dephasing")
+
+
+def _local_rates(args):
+    """The six single-spin rates (charger decay, pumping, dephasing; battery decay,
+    pumping, dephasing) from the keywords: local_* for both ensembles, charger_*/battery_*
+    overriding them. Each must be a finite number >= 0."""
+    def rate(key):
+        value = args.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{key} must be a number >= 0, got {value!r}")
+        value = float(value)
+        if not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"{key} must be a finite number >= 0, got {value!r}")
+        return value
+    shared = {c: rate("local_" + c) for c in ("decay", "pumping", "dephasing")}
+    out = []
+    for ensemble in ("charger", "battery"):
+        for c in ("decay", "pumping", "dephasing"):
+            own = rate(f"{ensemble}_{c}")
+            out.append(own if own is not None else (shared[c] or 0.0))
+    return out
+
+
+def _local_summary(rates):
+    names = ("decay", "pumping", "dephasing")
+    return {"charger": dict(zip(names, rates[:3])), "battery": dict(zip(names, rates[3:]))}
+
+
 def _names(observables):
     if observables is None:
         return []
@@ -258,7 +291,9 @@ def _tqdm_progress(total, desc):
 def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamma=1.0,
              omega=1.0, t_max=None, points=201, trajectories=10000, seed=1, threads=None,
              observables=None, state_times=None, sectors=False, sampling="auto",
-             progress=False):
+             progress=False, local_decay=None, local_pumping=None, local_dephasing=None,
+             charger_decay=None, charger_pumping=None, charger_dephasing=None,
+             battery_decay=None, battery_pumping=None, battery_dephasing=None):
     """Quantum-jump trajectories, averaged with errors (``darkcharge simulate``).
 
     nb, nc: battery and charger spins; nbar or temperature (T in hbar omega / k_B, sets
@@ -273,9 +308,12 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     bar, or a callable(done, total); sampling: "auto" (at nbar = 0 the exact cascade when
     cheap, else trajectories), "trajectories", or "cascade" (nbar = 0 only: the
     distribution of the emitted count integrated instead of sampled; every column exact,
-    errors 0), as the CLI's --sampling.
+    errors 0), as the CLI's --sampling. local_decay, local_pumping, local_dephasing (both
+    ensembles) and charger_*/battery_* (one ensemble, overriding): single-spin rates, as the
+    CLI's --local-* options; simulate refuses them for now (use exact()).
     """
     call = _call_line("simulate", {k: v for k, v in locals().items() if k != "progress"})
+    local = _local_rates(locals())
     n = _nbar(nbar, temperature, omega)
     names = _names(observables)
     times = [float(x) for x in (state_times or [])]
@@ -290,14 +328,15 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
                                  _integer("points", points),
                                  _integer("trajectories", trajectories), _integer("seed", seed),
                                  0 if threads is None else _integer("threads", threads), names,
-                                 times, bool(sectors), str(sampling), callback)
+                                 times, bool(sectors), str(sampling), callback, local)
     finally:
         if bar is not None:
             bar.close()
     summary = _header("simulate", call, {
         "nb": _integer("nb", nb), "nc": _integer("nc", nc), "nbar": n, "temperature": temperature,
         "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),
-        "t_max": _t_max(t_max, nb, nc, n, gamma), "points": _integer("points", points)})
+        "t_max": _t_max(t_max, nb, nc, n, gamma), "points": _integer("points", points),
+        "local_noise": _local_summary(local)})
     summary.update({"seed": int(seed), "trajectories": int(float(trajectories)),
                     "threads": raw["threads"],
                     "error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
@@ -312,7 +351,9 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
 
 def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamma=1.0,
           omega=1.0, t_max=None, points=201, observables=None, max_dimension=2000,
-          method="coupled"):
+          method="coupled", local_decay=None, local_pumping=None, local_dephasing=None,
+          charger_decay=None, charger_pumping=None, charger_dephasing=None,
+          battery_decay=None, battery_pumping=None, battery_dephasing=None):
     """Exact density-matrix evolution (``darkcharge exact``): the same columns as
     simulate() with errors 0. method: "coupled" (block structure of the coupled basis,
     thousands of spins at nbar = 0) or "product" (dense product-basis matrices, small
@@ -320,17 +361,21 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     dimensions (N_C+1)(N_B+1) above this. sigma_B, I_em and I_abs: on request (both
     methods); N_em, N_abs and F_em: on request, method "product" only (full counting
     statistics). The solver cannot be stopped midway: Ctrl-C takes
-    effect when it returns."""
+    effect when it returns. local_* / charger_* / battery_*: single-spin rates (as the CLI's
+    --local-* options); with any > 0 the reduced Dicke-basis solver runs and adds the
+    single-spin currents I_loc_* and the battery-sector populations jB=<j_B>."""
     call = _call_line("exact", locals())
+    local = _local_rates(locals())
     n = _nbar(nbar, temperature, omega)
     raw = _core.run_exact(_integer("nb", nb), _integer("nc", nc), n, battery_init, float(gamma),
                           float(omega), _t_max(t_max, nb, nc, n, gamma), _integer("points", points),
                           _names(observables), _integer("max_dimension", max_dimension),
-                          str(method))
+                          str(method), local)
     summary = _header("exact", call, {
         "nb": _integer("nb", nb), "nc": _integer("nc", nc), "nbar": n, "temperature": temperature,
         "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),
-        "t_max": _t_max(t_max, nb, nc, n, gamma), "points": _integer("points", points)})
+        "t_max": _t_max(t_max, nb, nc, n, gamma), "points": _integer("points", points),
+        "local_noise": _local_summary(local)})
     summary.update({"error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "wall_time_seconds": raw["wall_time_seconds"],
                     "final_time": float(raw["t"][-1]), "final": _final(raw),
@@ -345,20 +390,26 @@ def _as_list(x):
 
 
 def steady(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamma=1.0,
-           omega=1.0, observables=None):
+           omega=1.0, observables=None, local_decay=None, local_pumping=None, local_dephasing=None,
+           charger_decay=None, charger_pumping=None, charger_dephasing=None,
+           battery_decay=None, battery_pumping=None, battery_dephasing=None):
     """The exact steady state in closed form (``darkcharge steady``), one row per value of
     temperature (a number or a list) or of nbar (a number or a list); T = 0 if neither.
     Columns steady_columns(): E_B, E_C, W_open, dark, W_B, W_B_sym, S_B, dE_B_dT (errors 0).
-    Without W_B, W_B_sym and S_B in observables only the cheap columns are computed."""
+    Without W_B, W_B_sym and S_B in observables only the cheap columns are computed.
+    local_* / charger_* / battery_*: single-spin rates; the steady state is then the reduced
+    Dicke-basis generator's null vector (unique once some decay or pumping is on)."""
     call = _call_line("steady", locals())
+    local = _local_rates(locals())
     if nbar is not None and temperature is not None:
         raise ValueError("nbar and temperature exclude each other: give one of them")
     temperatures, nbars = _as_list(temperature), _as_list(nbar)
     raw = _core.run_steady(_integer("nb", nb), _integer("nc", nc), 0.0, battery_init, float(gamma), float(omega),
-                           temperatures, nbars, _names(observables))
+                           temperatures, nbars, _names(observables), local)
     summary = _header("steady", call, {
         "nb": _integer("nb", nb), "nc": _integer("nc", nc), "temperature": temperatures, "nbar": nbars,
-        "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega)})
+        "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),
+        "local_noise": _local_summary(local)})
     summary.update({"error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "T": list(raw["T"]), "nbar": list(raw["nbar"]),
                     "values": {c["name"]: list(c["value"]) for c in raw["columns"]}})

@@ -25,6 +25,7 @@
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "darkcharge/exact/exact_solver.hpp"
+#include "darkcharge/exact/reduced_dicke_solver.hpp"
 #include "darkcharge/physics/time_scale.hpp"
 #include "darkcharge/ensemble/steady_table.hpp"
 
@@ -78,9 +79,21 @@ py::dict peaks_to_python(const PeakSummary& p) {
   return d;
 }
 
+/// Local rates in the order the Python layer passes them: charger decay, pumping,
+/// dephasing, then battery decay, pumping, dephasing (empty: no local noise).
+LocalNoise local_noise(const std::vector<double>& rates) {
+  LocalNoise l;
+  if (rates.empty()) return l;
+  if (rates.size() != 6) throw InvalidArgument("local: expected 6 rates");
+  l.charger = {rates[0], rates[1], rates[2]};
+  l.battery = {rates[3], rates[4], rates[5]};
+  return l;
+}
+
 Model make_model(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
-                 double omega) {
+                 double omega, const std::vector<double>& local = {}) {
   Model m;
+  m.local = local_noise(local);
   m.n_battery = nb;
   m.n_charger = nc;
   m.nbar = nbar;
@@ -141,8 +154,13 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
                       double omega, double t_max, int points, long trajectories,
                       std::uint64_t seed, int threads, const std::vector<std::string>& observables,
                       const std::vector<double>& state_times, bool sectors,
-                      const std::string& sampling, const py::object& progress) {
-  const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega);
+                      const std::string& sampling, const py::object& progress,
+                      const std::vector<double>& local) {
+  const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
+  if (model.local.any())
+    throw InvalidArgument(
+        "local rates > 0: simulate has no local-noise trajectories yet; compute the same model "
+        "exactly with exact() and the same keywords");
   const TimeGrid grid{t_max, points};
   validate(model);
   validate(grid);
@@ -204,11 +222,36 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   return out;
 }
 
+/// exact() with local noise: the reduced Dicke-basis solver, every one of its columns
+/// (the single-spin currents and battery-sector populations too) unless some are named.
+py::dict run_exact_local(const Model& model, const TimeGrid& grid,
+                         const std::vector<std::string>& observables, const std::string& method) {
+  validate(model);
+  validate(grid);
+  if (method != "coupled")
+    throw InvalidArgument("method: the product-basis solver has no local noise; leave method "
+                          "at 'coupled' (with local rates it runs the reduced Dicke-basis solver)");
+  validate_reduced_dicke_columns(model, model.local, observables);
+  std::atomic<long> none{0};
+  const auto start = std::chrono::steady_clock::now();
+  const TimeSeries series = run_interruptible<TimeSeries>(
+      [&] { return solve_exact_local(model, model.local, grid); }, nullptr, none, none,
+      py::none());
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  py::dict out = series_to_python(select_columns(series, observables));
+  out["peaks"] = peaks_to_python(peak_summary(series, grid));
+  out["notes"] = std::vector<std::string>{};
+  out["wall_time_seconds"] = wall;
+  return out;
+}
+
 py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
                    double omega, double t_max, int points,
                    const std::vector<std::string>& observables, long max_dimension,
-                   const std::string& method) {
-  const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega);
+                   const std::string& method, const std::vector<double>& local) {
+  const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
+  if (model.local.any()) return run_exact_local(model, TimeGrid{t_max, points}, observables, method);
   const TimeGrid grid{t_max, points};
   validate(model);
   validate(grid);
@@ -242,8 +285,9 @@ py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init,
 py::dict run_steady(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
                     double omega, const std::vector<double>& temperatures,
                     const std::vector<double>& nbar_values,
-                    const std::vector<std::string>& observables) {
-  const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega);
+                    const std::vector<std::string>& observables,
+                    const std::vector<double>& local) {
+  const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
   validate(model);
   std::atomic<long> none{0};
   const SteadyTable table = run_interruptible<SteadyTable>(
@@ -292,12 +336,13 @@ PYBIND11_MODULE(_core, m) {
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("t_max"),
         py::arg("points"), py::arg("trajectories"), py::arg("seed"), py::arg("threads"),
         py::arg("observables"), py::arg("state_times"), py::arg("sectors"), py::arg("sampling"),
-        py::arg("progress") = py::none());
+        py::arg("progress") = py::none(), py::arg("local") = std::vector<double>{});
   m.def("run_exact", &run_exact, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("t_max"),
         py::arg("points"), py::arg("observables"), py::arg("max_dimension"),
-        py::arg("method") = "coupled");
+        py::arg("method") = "coupled", py::arg("local") = std::vector<double>{});
   m.def("run_steady", &run_steady, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("temperatures"),
-        py::arg("nbar_values"), py::arg("observables"));
+        py::arg("nbar_values"), py::arg("observables"),
+        py::arg("local") = std::vector<double>{});
 }
