@@ -27,6 +27,7 @@ using coupled_exact::uses_cascade;
 CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid& grid,
                                              const CoupledExactOptions& options) {
   validate(model);
+  check_collective_only(model, "the coupled-basis exact solver");
   validate(grid);
   validate(model, grid);
   const double j1 = model.j_charger(), points = grid.points;

@@ -211,6 +211,7 @@ std::vector<double> fano_factor(const std::vector<double>& mean, const std::vect
 
 TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOptions& options) {
   validate(model);
+  check_collective_only(model, "the product-basis exact solver");
   validate(grid);
   validate(model, grid);
   // Group the initial mixture by battery sector: rho_B(0) is diagonal in m_B within each.

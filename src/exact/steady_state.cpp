@@ -39,6 +39,7 @@ std::map<double, std::map<double, double>> total_j_populations(const Model& mode
 
 SteadyState steady_state(const Model& model, const SteadyStateOptions& options) {
   validate(model);
+  check_collective_only(model, "the closed-form steady state");
   const double jc = model.j_charger(), x = model.nbar / (model.nbar + 1);
   const auto populations = total_j_populations(model);
   double jz_battery = 0, jz_total = 0, dark = 0;

@@ -26,6 +26,14 @@ void validate(const Model& model) {
         scale, kMaxRateScale, model.gamma, model.nbar, model.n_battery, model.n_charger));
 }
 
+void check_collective_only(const Model& model, const char* engine) {
+  if (model.local.any())
+    throw InvalidArgument(fmt::format(
+        "{} conserves j_C and j_B and has no local (single-spin) noise; with local rates use "
+        "the reduced Dicke-basis solver (solve_exact_local, `darkcharge exact`)",
+        engine));
+}
+
 double rate_scale(const Model& model) {
   const double j_max_plus_1 = model.j_charger() + model.j_battery() + 1.0;
   return 2.0 * model.gamma * (2.0 * model.nbar + 1.0) * j_max_plus_1 * j_max_plus_1;

@@ -66,6 +66,11 @@ constexpr double kMaxRateTime = 1e300;
 /// Throws InvalidArgument naming t_max unless t_max x rate_scale(model) <= kMaxRateTime.
 void validate(const Model& model, const TimeGrid& grid);
 
+/// Throws InvalidArgument naming `engine` when the model has local (single-spin) noise: for
+/// the engines built on conserved total spins (j_C, j_B), which would otherwise silently
+/// drop it.
+void check_collective_only(const Model& model, const char* engine);
+
 /// nbar = 1 / (exp(omega / T) - 1), T in units of hbar omega / k_B; T = 0 gives 0.
 double nbar_from_temperature(double temperature, double omega = 1.0);
 
