@@ -1,0 +1,192 @@
+// Local-noise quantum trajectories (run/local_trajectory.hpp, ensemble LocalNoiseSampler)
+// against the exact reduced Dicke-basis solver (solve_exact_local), column by column.
+// Tolerance: |z| <= 4 per (column, time) with z = (trajectory - exact) / standard error;
+// the standard error comes from 100 block means (Student t with 99 degrees of freedom), so
+// a correct engine fails one check with probability 1.2e-4 (sigma_B: jackknife, similar).
+// Seeds are fixed, so each test is deterministic.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "darkcharge/darkcharge.hpp"
+#include "darkcharge/exact/reduced_dicke_solver.hpp"
+#include "darkcharge/physics/local_jump_state.hpp"
+
+namespace darkcharge {
+namespace {
+
+struct ZStats {
+  double worst = 0, sum = 0;
+  long count = 0, within2 = 0;
+  std::string worst_at;
+};
+
+/// z-scores of every sampled column against the exact solver (columns with error 0 must
+/// agree to rounding).
+ZStats compare(const Model& model, const TimeGrid& grid, long n, std::uint64_t seed, int blocks = 100) {
+  EnsembleOptions options;
+  options.trajectories = n;
+  options.seed = seed;
+  options.blocks = blocks;
+  const TimeSeries sampled = run_ensemble(model, grid, options).series;
+  const TimeSeries exact = solve_exact_local(model, model.local, grid);
+  ZStats z;
+  for (const Column& c : sampled.columns) {
+    const Column& e = exact.column(c.name);
+    for (std::size_t g = 0; g < c.value.size(); ++g) {
+      const double diff = c.value[g] - e.value[g];
+      if (c.error[g] <= 1e-12 * std::max(1.0, std::fabs(e.value[g]))) {
+        EXPECT_NEAR(c.value[g], e.value[g], 1e-8 * std::max(1.0, std::fabs(e.value[g])))
+            << c.name << " at t = " << sampled.time[g] << " (zero error)";
+        continue;
+      }
+      const double zg = diff / c.error[g];
+      z.sum += zg;
+      ++z.count;
+      if (std::fabs(zg) <= 2) ++z.within2;
+      if (std::fabs(zg) > std::fabs(z.worst)) {
+        z.worst = zg;
+        z.worst_at = c.name + " at t = " + std::to_string(sampled.time[g]);
+      }
+    }
+  }
+  return z;
+}
+
+void expect_agreement(const Model& model, const TimeGrid& grid, long n, std::uint64_t seed) {
+  const ZStats z = compare(model, grid, n, seed);
+  std::printf("  %ld checks, worst z = %.2f (%s), |z| <= 2: %.3f, mean z = %.3f\n", z.count,
+              z.worst, z.worst_at.c_str(), double(z.within2) / z.count, z.sum / z.count);
+  EXPECT_GT(z.count, 0);
+  EXPECT_LE(std::fabs(z.worst), 4.0) << z.worst_at;
+}
+
+Model small_model(int nb, int nc, double nbar, BatteryInit init) {
+  Model m;
+  m.n_battery = nb;
+  m.n_charger = nc;
+  m.nbar = nbar;
+  m.battery_init = init;
+  return m;
+}
+
+// Algebra: sum_k ||K_k psi||^2 = 2 <psi|G|psi> on random states of every block kind (the
+// no-jump generator and the jump operators describe the same channels).
+TEST(LocalJumpState, JumpNormsSumToTwiceG) {
+  Model m = small_model(3, 5, 0.4, BatteryInit::thermal);
+  m.local.charger = {0.3, 0.2, 0.5};
+  m.local.battery = {0.7, 0.1, 0.9};
+  std::mt19937_64 gen(7);
+  std::normal_distribution<double> normal;
+  const std::vector<JumpChannel> channels = jump_channels(m);
+  EXPECT_EQ(channels.size(), 20u);
+  for (double jc : {2.5, 1.5, 0.5})
+    for (double jb : {1.5, 0.5})
+      for (double M = -(jc + jb); M <= jc + jb + 0.25; M += 1) {
+        LocalJumpState psi{jc, jb, M, std::vector<double>(block_size(jc, jb, M))};
+        for (double& a : psi.amp) a = normal(gen);
+        std::vector<double> d, link;
+        no_jump_generator(m, jc, jb, M, d, link);
+        double g = 0;
+        for (int i = 0; i < psi.size(); ++i) {
+          g += d[i] * psi.amp[i] * psi.amp[i];
+          if (i + 1 < psi.size()) g += 2 * link[i] * psi.amp[i] * psi.amp[i + 1];
+        }
+        double jumps = 0;
+        LocalJumpState out;
+        for (const JumpChannel& k : channels) jumps += apply_jump(m, k, psi, out);
+        EXPECT_NEAR(jumps, 2 * g, 1e-10 * std::max(1.0, g)) << jc << " " << jb << " " << M;
+      }
+}
+
+TEST(LocalTrajectories, DecayAndDephasingBothGroundNb2Nc3) {
+  Model m = small_model(2, 3, 0.0, BatteryInit::ground);
+  m.local.charger = {0.2, 0.0, 0.3};
+  m.local.battery = {0.2, 0.0, 0.3};
+  expect_agreement(m, TimeGrid{3.0, 16}, 4000, 11);
+}
+
+TEST(LocalTrajectories, PumpingThermalNb4Nc8) {
+  Model m = small_model(4, 8, 0.3, BatteryInit::thermal);
+  m.local.charger = {0.1, 0.05, 0.1};
+  m.local.battery = {0.1, 0.05, 0.1};
+  expect_agreement(m, TimeGrid{1.5, 16}, 3000, 12);
+}
+
+TEST(LocalTrajectories, BatteryDephasingUnequalDecayNonDiagonalG) {
+  // g_down^C != g_down^B: G is not diagonal in the coupled basis.
+  Model m = small_model(3, 5, 0.0, BatteryInit::ground);
+  m.local.charger = {0.05, 0.0, 0.0};
+  m.local.battery = {0.4, 0.0, 0.6};
+  expect_agreement(m, TimeGrid{3.0, 16}, 4000, 13);
+}
+
+TEST(LocalTrajectories, ThermalBatteryBatteryNoiseOnly) {
+  Model m = small_model(3, 4, 0.5, BatteryInit::thermal);
+  m.local.battery = {0.0, 0.2, 0.3};
+  expect_agreement(m, TimeGrid{2.0, 16}, 3000, 14);
+}
+
+TEST(LocalTrajectories, ThreadCountDoesNotChangeColumns) {
+  Model m = small_model(3, 5, 0.2, BatteryInit::thermal);
+  m.local.charger = {0.1, 0.05, 0.2};
+  m.local.battery = {0.3, 0.0, 0.4};
+  EnsembleOptions options;
+  options.trajectories = 300;
+  options.blocks = 10;
+  options.seed = 5;
+  options.threads = 1;
+  const TimeSeries one = run_ensemble(m, TimeGrid{2.0, 11}, options).series;
+  options.threads = 2;
+  const TimeSeries two = run_ensemble(m, TimeGrid{2.0, 11}, options).series;
+  ASSERT_EQ(one.columns.size(), two.columns.size());
+  for (std::size_t c = 0; c < one.columns.size(); ++c) {
+    const auto& a = one.columns[c];
+    const auto& b = two.columns[c];
+    ASSERT_EQ(a.name, b.name);
+    EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << a.name;
+    EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << a.name;
+  }
+}
+
+TEST(LocalTrajectories, PlanRefusesCascadeAndUnknownColumns) {
+  Model m = small_model(2, 3, 0.0, BatteryInit::ground);
+  m.local.battery.dephasing = 0.1;
+  EnsembleOptions options;
+  options.trajectories = 10;
+  options.sampling = Sampling::cascade;
+  EXPECT_THROW(plan_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
+  options.sampling = Sampling::automatic;
+  EXPECT_EQ(plan_ensemble(m, TimeGrid{1.0, 5}, options).sampling.sampling, Sampling::trajectories);
+  options.observables = {"S_B"};
+  EXPECT_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
+}
+
+// Coverage over many seeds (DARKCHARGE_LOCAL_COVERAGE=1 to run; ~1 min): pooled fraction of
+// |z| <= 2 (expected ~0.95 for t_99) and the mean z (expected 0).
+TEST(LocalTrajectoriesCoverage, ManySeeds) {
+  if (!std::getenv("DARKCHARGE_LOCAL_COVERAGE")) GTEST_SKIP() << "set DARKCHARGE_LOCAL_COVERAGE=1";
+  Model m = small_model(2, 3, 0.0, BatteryInit::ground);
+  m.local.charger = {0.2, 0.0, 0.3};
+  m.local.battery = {0.2, 0.0, 0.3};
+  ZStats all;
+  for (std::uint64_t seed = 1000; seed < 1100; ++seed) {
+    const ZStats z = compare(m, TimeGrid{3.0, 11}, 500, seed, 50);
+    all.sum += z.sum;
+    all.count += z.count;
+    all.within2 += z.within2;
+  }
+  const double fraction = double(all.within2) / all.count, mean = all.sum / all.count;
+  std::printf("  coverage over 100 seeds: %ld z-scores, |z| <= 2: %.4f, mean z = %.4f\n", all.count,
+              fraction, mean);
+  EXPECT_GE(fraction, 0.92);
+  EXPECT_LE(std::fabs(mean), 0.3);
+}
+
+}  // namespace
+}  // namespace darkcharge
