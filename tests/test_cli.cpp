@@ -227,7 +227,8 @@ TEST(Cli, LocalNoiseBadInputIsRefusedNamingTheOption) {
       {"exact --local-dephasing nan", "--local-dephasing"},
       {"exact --charger-pumping inf", "--charger-pumping"},
       {"exact --method product --local-decay 0.1", "--method product"},
-      {"simulate --local-decay 0.1", "simulate has no local-noise trajectories"},
+      {"simulate --local-decay 0.1 --observables S_B", "S_B is not computed"},
+      {"simulate --local-decay 0.1 --target-error E_B=0.1", "--target-error"},
       {"steady --local-dephasing 0.1", "not unique"},
   };
   for (const auto& c : cases) {

@@ -23,12 +23,16 @@ namespace {
 struct ZStats {
   double worst = 0, sum = 0;
   long count = 0, within2 = 0;
+  long degenerate = 0;  ///< points where every block agreed (error 0) but the exact value differs
   std::string worst_at;
 };
 
 /// z-scores of every sampled column against the exact solver (columns with error 0 must
 /// agree to rounding).
-ZStats compare(const Model& model, const TimeGrid& grid, long n, std::uint64_t seed, int blocks = 100) {
+/// With `strict`, a zero error must mean agreement to rounding; otherwise such points (a rare
+/// event no trajectory of the sample met, e.g. leaving a sector early) are only counted.
+ZStats compare(const Model& model, const TimeGrid& grid, long n, std::uint64_t seed, int blocks = 100,
+               bool strict = true) {
   EnsembleOptions options;
   options.trajectories = n;
   options.seed = seed;
@@ -41,6 +45,10 @@ ZStats compare(const Model& model, const TimeGrid& grid, long n, std::uint64_t s
     for (std::size_t g = 0; g < c.value.size(); ++g) {
       const double diff = c.value[g] - e.value[g];
       if (c.error[g] <= 1e-12 * std::max(1.0, std::fabs(e.value[g]))) {
+        if (!strict) {
+          z.degenerate += std::fabs(diff) > 1e-8 * std::max(1.0, std::fabs(e.value[g]));
+          continue;
+        }
         EXPECT_NEAR(c.value[g], e.value[g], 1e-8 * std::max(1.0, std::fabs(e.value[g])))
             << c.name << " at t = " << sampled.time[g] << " (zero error)";
         continue;
@@ -176,14 +184,15 @@ TEST(LocalTrajectoriesCoverage, ManySeeds) {
   m.local.battery = {0.2, 0.0, 0.3};
   ZStats all;
   for (std::uint64_t seed = 1000; seed < 1100; ++seed) {
-    const ZStats z = compare(m, TimeGrid{3.0, 11}, 500, seed, 50);
+    const ZStats z = compare(m, TimeGrid{3.0, 11}, 500, seed, 50, false);
     all.sum += z.sum;
     all.count += z.count;
     all.within2 += z.within2;
+    all.degenerate += z.degenerate;
   }
   const double fraction = double(all.within2) / all.count, mean = all.sum / all.count;
-  std::printf("  coverage over 100 seeds: %ld z-scores, |z| <= 2: %.4f, mean z = %.4f\n", all.count,
-              fraction, mean);
+  std::printf("  coverage over 100 seeds: %ld z-scores, |z| <= 2: %.4f, mean z = %.4f, %ld "
+              "zero-error points off the exact value\n", all.count, fraction, mean, all.degenerate);
   EXPECT_GE(fraction, 0.92);
   EXPECT_LE(std::fabs(mean), 0.3);
 }
