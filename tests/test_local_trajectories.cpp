@@ -4,6 +4,8 @@
 // the standard error comes from 100 block means (Student t with 99 degrees of freedom), so
 // a correct engine fails one check with probability 1.2e-4 (sigma_B: jackknife, similar).
 // Seeds are fixed, so each test is deterministic.
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -195,6 +197,43 @@ TEST(LocalTrajectoriesCoverage, ManySeeds) {
               "zero-error points off the exact value\n", all.count, fraction, mean, all.degenerate);
   EXPECT_GE(fraction, 0.92);
   EXPECT_LE(std::fabs(mean), 0.3);
+}
+
+}  // namespace
+}  // namespace darkcharge
+
+namespace darkcharge {
+namespace {
+
+// Timing (DARKCHARGE_LOCAL_BENCH="N_B N_C trajectories battery_only threads"): the run of
+// the brief, nbar = 0, g_down = 0.01 on both ensembles, g_phi = 0.01 on both (or on the
+// battery only), t in [0, 20] on 201 points, linear columns.
+TEST(LocalTrajectoriesBenchmark, Timing) {
+  const char* spec = std::getenv("DARKCHARGE_LOCAL_BENCH");
+  if (!spec) GTEST_SKIP() << "set DARKCHARGE_LOCAL_BENCH=\"N_B N_C trajectories battery_only threads\"";
+  int nb = 0, nc = 0, battery_only = 0, threads = 2;
+  long n = 0;
+  ASSERT_GE(std::sscanf(spec, "%d %d %ld %d %d", &nb, &nc, &n, &battery_only, &threads), 3);
+  Model m;
+  m.n_battery = nb;
+  m.n_charger = nc;
+  m.battery_init = BatteryInit::ground;
+  m.local.charger = {0.01, 0.0, battery_only ? 0.0 : 0.01};
+  m.local.battery = {0.01, 0.0, 0.01};
+  EnsembleOptions options;
+  options.trajectories = n;
+  options.threads = threads;
+  options.blocks = static_cast<int>(std::min<long>(32, n));
+  options.observables = {"E_B", "E_C", "P_B", "W_open", "dark", "sigma_B", "I_em", "I_abs"};
+  const auto start = std::chrono::steady_clock::now();
+  const EnsembleResult r = run_ensemble(m, TimeGrid{20.0, 201}, options);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("  N_B=%d N_C=%d n=%ld battery_only=%d threads=%d: %.3f s, %.4g s per trajectory "
+              "(x threads: %.4g core-s)\n  %s\n", nb, nc, n, battery_only, threads, seconds,
+              seconds / n, seconds * threads / n, r.notes.front().c_str());
+  const Column& e = r.series.column("E_B");
+  std::printf("  E_B(t=20) = %.5f +- %.5f, max P_B = %.4f\n", e.value.back(), e.error.back(),
+              *std::max_element(r.series.column("P_B").value.begin(), r.series.column("P_B").value.end()));
 }
 
 }  // namespace

@@ -7,12 +7,19 @@
 
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/physics/angular_momentum.hpp"
+#include "darkcharge/physics/clebsch_gordan_recursion.hpp"
 #include "darkcharge/physics/initial_state.hpp"
 
 namespace darkcharge {
 namespace {
 
 long twice(double x) { return std::lround(2 * x); }
+
+/// G commutes with J^2 exactly when g_down^C - g_up^C = g_down^B - g_up^B (physics.md).
+bool diagonal_in_coupled_basis(const Model& model) {
+  return model.local.charger.decay - model.local.charger.pumping ==
+         model.local.battery.decay - model.local.battery.pumping;
+}
 
 /// ||exp(-G t) psi||^2 / r - 1 on the log scale and its derivative, with the smallest rate
 /// factored out so that nothing underflows at long times.
@@ -86,6 +93,20 @@ const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
   if (n == 1) {
     block->lambda = Eigen::VectorXd::Constant(1, diagonal[0]);
     block->vectors = Eigen::MatrixXd::Identity(1, 1);
+  } else if (diagonal_in_coupled_basis(model_)) {
+    // G is a function of total J at fixed M (physics.md): its eigenvectors are the
+    // Clebsch-Gordan columns, O(L^2) by recursion instead of an O(L^3) eigensolver.
+    clebsch_gordan_block(jc, jb, M, block->vectors);
+    block->lambda.resize(n);
+    for (int k = 0; k < n; ++k) {
+      const auto u = block->vectors.col(k);
+      double g = 0;
+      for (int i = 0; i < n; ++i) {
+        g += diagonal[i] * u[i] * u[i];
+        if (i + 1 < n) g += 2 * link[i] * u[i] * u[i + 1];
+      }
+      block->lambda[k] = std::max(0.0, g);
+    }
   } else {
     Eigen::VectorXd d = Eigen::Map<Eigen::VectorXd>(diagonal.data(), n);
     Eigen::VectorXd e = Eigen::Map<Eigen::VectorXd>(link.data(), n - 1);
