@@ -17,6 +17,8 @@
 
 #include "darkcharge/darkcharge.hpp"
 #include "darkcharge/exact/reduced_dicke_solver.hpp"
+#include "darkcharge/physics/angular_momentum.hpp"
+#include "darkcharge/physics/clebsch_gordan_recursion.hpp"
 #include "darkcharge/physics/local_jump_state.hpp"
 
 namespace darkcharge {
@@ -114,6 +116,36 @@ TEST(LocalJumpState, JumpNormsSumToTwiceG) {
       }
 }
 
+// The coupled path relies on J^- U^M c = U^(M-1) (sqrt(a_J(M)) c_J) with U^M the
+// Clebsch-Gordan block (consistent Condon-Shortley phases from one M to the next).
+TEST(LocalJumpState, CollectiveJumpIsDiagonalInJ) {
+  Model m = small_model(3, 6, 0.0, BatteryInit::ground);
+  const JumpChannel emission{JumpChannel::Kind::emission};
+  std::mt19937_64 gen(3);
+  std::normal_distribution<double> normal;
+  for (double jc : {3.0, 2.0, 1.0})
+    for (double jb : {1.5, 0.5})
+      for (double M = -(jc + jb) + 1; M <= jc + jb + 0.25; M += 1) {
+        Eigen::MatrixXd u, v;
+        clebsch_gordan_block(jc, jb, M, u);
+        clebsch_gordan_block(jc, jb, M - 1, v);
+        Eigen::VectorXd c(u.cols());
+        for (int k = 0; k < c.size(); ++k) c[k] = normal(gen);
+        LocalJumpState psi{jc, jb, M, std::vector<double>(u.rows())}, out;
+        Eigen::Map<Eigen::VectorXd>(psi.amp.data(), u.rows()) = u * c;
+        apply_jump(m, emission, psi, out);
+        const Eigen::VectorXd product = Eigen::Map<Eigen::VectorXd>(out.amp.data(), out.size());
+        const double first = first_total_j(jc, jb, M), target = first_total_j(jc, jb, M - 1);
+        Eigen::VectorXd expected = Eigen::VectorXd::Zero(v.cols());
+        for (int k = 0; k < expected.size(); ++k) {
+          const int from = static_cast<int>(std::lround(target + k - first));
+          if (from >= 0 && from < c.size())
+            expected[k] = std::sqrt(m.emission_rate() * lowering_squared(first + from, M)) * c[from];
+        }
+        EXPECT_LT((product - v * expected).norm(), 1e-10 * (1 + product.norm())) << jc << " " << jb << " " << M;
+      }
+}
+
 TEST(LocalTrajectories, DecayAndDephasingBothGroundNb2Nc3) {
   Model m = small_model(2, 3, 0.0, BatteryInit::ground);
   m.local.charger = {0.2, 0.0, 0.3};
@@ -177,16 +209,13 @@ TEST(LocalTrajectories, PlanRefusesCascadeAndUnknownColumns) {
   EXPECT_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
 }
 
-// Coverage over many seeds (DARKCHARGE_LOCAL_COVERAGE=1 to run; ~1 min): pooled fraction of
-// |z| <= 2 (expected ~0.95 for t_99) and the mean z (expected 0).
-TEST(LocalTrajectoriesCoverage, ManySeeds) {
-  if (!std::getenv("DARKCHARGE_LOCAL_COVERAGE")) GTEST_SKIP() << "set DARKCHARGE_LOCAL_COVERAGE=1";
-  Model m = small_model(2, 3, 0.0, BatteryInit::ground);
-  m.local.charger = {0.2, 0.0, 0.3};
-  m.local.battery = {0.2, 0.0, 0.3};
+// Coverage over many seeds (DARKCHARGE_LOCAL_COVERAGE=1 to run; ~10 s): pooled fraction of
+// |z| <= 2 (expected ~0.95: Student t with 49 degrees of freedom gives 0.949) and the mean z
+// (expected 0), for G diagonal in the coupled basis and for G not diagonal.
+void coverage(const Model& m, const TimeGrid& grid) {
   ZStats all;
   for (std::uint64_t seed = 1000; seed < 1100; ++seed) {
-    const ZStats z = compare(m, TimeGrid{3.0, 11}, 500, seed, 50, false);
+    const ZStats z = compare(m, grid, 500, seed, 50, false);
     all.sum += z.sum;
     all.count += z.count;
     all.within2 += z.within2;
@@ -197,6 +226,22 @@ TEST(LocalTrajectoriesCoverage, ManySeeds) {
               "zero-error points off the exact value\n", all.count, fraction, mean, all.degenerate);
   EXPECT_GE(fraction, 0.92);
   EXPECT_LE(std::fabs(mean), 0.3);
+}
+
+TEST(LocalTrajectoriesCoverage, ManySeedsDiagonalG) {
+  if (!std::getenv("DARKCHARGE_LOCAL_COVERAGE")) GTEST_SKIP() << "set DARKCHARGE_LOCAL_COVERAGE=1";
+  Model m = small_model(2, 3, 0.0, BatteryInit::ground);
+  m.local.charger = {0.2, 0.0, 0.3};
+  m.local.battery = {0.2, 0.0, 0.3};
+  coverage(m, TimeGrid{3.0, 11});
+}
+
+TEST(LocalTrajectoriesCoverage, ManySeedsNonDiagonalGThermal) {
+  if (!std::getenv("DARKCHARGE_LOCAL_COVERAGE")) GTEST_SKIP() << "set DARKCHARGE_LOCAL_COVERAGE=1";
+  Model m = small_model(3, 5, 0.3, BatteryInit::thermal);
+  m.local.charger = {0.05, 0.1, 0.0};
+  m.local.battery = {0.4, 0.0, 0.6};
+  coverage(m, TimeGrid{2.0, 11});
 }
 
 }  // namespace

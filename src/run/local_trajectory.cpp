@@ -127,17 +127,39 @@ const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
   return *blocks_.emplace(key, std::move(block)).first->second;
 }
 
-LocalTrajectoryStats run_local_trajectory(const Model& model, const TimeGrid& grid, Rng& rng,
-                                          NoJumpCache& cache, const LocalRecord& record) {
-  const std::vector<JumpChannel> channels = jump_channels(model);
+namespace {
+
+/// The initial state of one trajectory (its level drawn from `rng` first).
+LocalJumpState initial_jump_state(const Model& model, Rng& rng) {
   const InitialState start = sample_initial_state(model, rng);
-  LocalJumpState psi, out;
+  LocalJumpState psi;
   psi.jc = model.j_charger();
   psi.jb = start.j_battery;
   psi.M = psi.jc + start.m_battery;
   psi.amp.assign(block_size(psi.jc, psi.jb, psi.M), 0.0);
   psi.amp[std::lround(start.m_battery - psi.first_mb())] = 1.0;
+  return psi;
+}
 
+/// Index of the channel whose cumulative weight first exceeds u (u < sum of weights);
+/// rounding at the top end falls back to the last channel with weight.
+std::size_t pick(const std::vector<double>& weights, double u) {
+  std::size_t chosen = weights.size();
+  double cumulative = 0;
+  for (std::size_t k = 0; k < weights.size(); ++k) {
+    if (weights[k] <= 0) continue;
+    chosen = k;
+    cumulative += weights[k];
+    if (u < cumulative) break;
+  }
+  return chosen;
+}
+
+/// G general: the state lives in the product basis and every block is diagonalised.
+LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng& rng,
+                                  NoJumpCache& cache, const LocalRecord& record) {
+  const std::vector<JumpChannel> channels = jump_channels(model);
+  LocalJumpState psi = initial_jump_state(model, rng), out;
   LocalTrajectoryStats stats;
   std::vector<double> weights(channels.size());
   Eigen::VectorXd c, p, decayed;
@@ -174,17 +196,7 @@ LocalTrajectoryStats run_local_trajectory(const Model& model, const TimeGrid& gr
     for (std::size_t k = 0; k < channels.size(); ++k) total += weights[k] = apply_jump(model, channels[k], psi, out);
     if (!(total > 0 && std::isfinite(total)))
       throw NumericalError(fmt::format("local trajectory: total jump rate {} at t = {}", total, t));
-    // The first channel whose cumulative weight exceeds u; rounding at the top end falls
-    // back to the last channel with weight.
-    const double u = uniform01(rng) * total;
-    std::size_t chosen = channels.size();
-    double cumulative = 0;
-    for (std::size_t k = 0; k < channels.size(); ++k) {
-      if (weights[k] <= 0) continue;
-      chosen = k;
-      cumulative += weights[k];
-      if (u < cumulative) break;
-    }
+    const std::size_t chosen = pick(weights, uniform01(rng) * total);
     apply_jump(model, channels[chosen], psi, out);
     normalize(out);
     std::swap(psi, out);
@@ -193,6 +205,118 @@ LocalTrajectoryStats run_local_trajectory(const Model& model, const TimeGrid& gr
     else ++stats.collective_jumps;
   }
   return stats;
+}
+
+
+/// G diagonal in |j_C j_B; J M> (physics.md): the state is kept as coefficients c_J,
+/// J = first_total_j + k (the columns of clebsch_gordan_block). The no-jump evolution and
+/// the collective jumps act on each J alone (J^-+ |J M> = sqrt(a_J(M), b_J(M)) |J M-+1>,
+/// Condon-Shortley phases), and the total local rate is sum_X [(g_down + g_up + g_phi) N_X/2]
+/// + delta M, so product amplitudes (an O(L^2) Clebsch-Gordan block) are formed only at
+/// local jumps and grid times.
+LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng& rng,
+                                  NoJumpCache& cache, const LocalRecord& record) {
+  std::vector<JumpChannel> local;
+  for (const JumpChannel& k : jump_channels(model))
+    if (k.kind == JumpChannel::Kind::local) local.push_back(k);
+  const LocalRates& lc = model.local.charger;
+  const LocalRates& lb = model.local.battery;
+  const double delta = lc.decay - lc.pumping;  // = lb.decay - lb.pumping here
+  const double local_constant = 0.5 * ((lc.decay + lc.pumping + lc.dephasing) * model.n_charger +
+                                       (lb.decay + lb.pumping + lb.dephasing) * model.n_battery);
+  const double down = model.emission_rate() / 2, up = model.absorption_rate() / 2;
+
+  LocalJumpState psi = initial_jump_state(model, rng), out, at_point;
+  double jc = psi.jc, jb = psi.jb, M = psi.M;
+  Eigen::VectorXd c = cache.at(jc, jb, M).vectors.transpose() *
+                      Eigen::Map<const Eigen::VectorXd>(psi.amp.data(), psi.size());
+  Eigen::VectorXd lambda, p, decayed, next;
+  std::vector<double> weights(local.size());
+  LocalTrajectoryStats stats;
+  double t = 0;
+  int point = 0;
+  auto to_product = [&](const Eigen::VectorXd& coefficients, LocalJumpState& into) {
+    const Eigen::MatrixXd& u = cache.at(jc, jb, M).vectors;
+    into.jc = jc;
+    into.jb = jb;
+    into.M = M;
+    into.amp.resize(coefficients.size());
+    Eigen::Map<Eigen::VectorXd>(into.amp.data(), coefficients.size()).noalias() = u * coefficients;
+    normalize(into);
+  };
+  while (point < grid.points) {
+    const double first_j = first_total_j(jc, jb, M);
+    const int n = static_cast<int>(c.size());
+    lambda.resize(n);
+    for (int k = 0; k < n; ++k) {
+      const double J = first_j + k;
+      lambda[k] = std::max(0.0, down * lowering_squared(J, M) + up * raising_squared(J, M) +
+                                    0.5 * local_constant + 0.5 * delta * M);
+    }
+    p = c.cwiseAbs2();
+    const double tau = waiting_time(p, lambda, 1.0 - uniform01(rng));
+    while (point < grid.points && grid.time(point) <= t + tau) {
+      decayed = (c.array() * (-lambda.array() * (grid.time(point) - t)).exp()).matrix();
+      to_product(decayed, at_point);
+      record(point, at_point);
+      ++point;
+    }
+    if (point == grid.points) break;
+    c = (c.array() * (-lambda.array() * tau).exp()).matrix();
+    c /= c.norm();
+    t += tau;
+    double emission = 0, absorption = 0;
+    for (int k = 0; k < n; ++k) {
+      emission += 2 * down * lowering_squared(first_j + k, M) * c[k] * c[k];
+      absorption += 2 * up * raising_squared(first_j + k, M) * c[k] * c[k];
+    }
+    const double local_rate = local_constant + delta * M;
+    const double total = emission + absorption + std::max(0.0, local_rate);
+    if (!(total > 0 && std::isfinite(total)))
+      throw NumericalError(fmt::format("local trajectory: total jump rate {} at t = {}", total, t));
+    const double u = uniform01(rng) * total;
+    ++stats.jumps;
+    if (u < emission + absorption) {
+      const int step = u < emission ? -1 : +1;
+      const double target_first = first_total_j(jc, jb, M + step);
+      next = Eigen::VectorXd::Zero(block_size(jc, jb, M + step));
+      for (int k = 0; k < next.size(); ++k) {
+        const int from = static_cast<int>(std::lround(target_first + k - first_j));
+        if (from < 0 || from >= n) continue;
+        const double J = first_j + from;
+        next[k] = std::sqrt(step < 0 ? lowering_squared(J, M) : raising_squared(J, M)) * c[from];
+      }
+      const double norm = next.norm();
+      if (!(norm > 0 && std::isfinite(norm)))
+        throw NumericalError(fmt::format("local trajectory: collective jump of norm {} at t = {}", norm, t));
+      c = next / norm;
+      M += step;
+      ++stats.collective_jumps;
+      continue;
+    }
+    // A local jump: in the product basis, channel by ||K psi||^2 with the rest of u.
+    to_product(c, psi);
+    double sum = 0;
+    for (std::size_t k = 0; k < local.size(); ++k) sum += weights[k] = apply_jump(model, local[k], psi, out);
+    if (!(sum > 0)) throw NumericalError(fmt::format("local trajectory: no local jump weight at t = {}", t));
+    const double v = std::min(1.0, (u - emission - absorption) / std::max(local_rate, 1e-300)) * sum;
+    apply_jump(model, local[pick(weights, v)], psi, out);
+    normalize(out);
+    jc = out.jc;
+    jb = out.jb;
+    M = out.M;
+    c = cache.at(jc, jb, M).vectors.transpose() * Eigen::Map<const Eigen::VectorXd>(out.amp.data(), out.size());
+    ++stats.local_jumps;
+  }
+  return stats;
+}
+
+}  // namespace
+
+LocalTrajectoryStats run_local_trajectory(const Model& model, const TimeGrid& grid, Rng& rng,
+                                          NoJumpCache& cache, const LocalRecord& record) {
+  return diagonal_in_coupled_basis(model) ? coupled_path(model, grid, rng, cache, record)
+                                          : product_path(model, grid, rng, cache, record);
 }
 
 }  // namespace darkcharge
