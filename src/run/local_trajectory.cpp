@@ -95,18 +95,9 @@ const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
     block->vectors = Eigen::MatrixXd::Identity(1, 1);
   } else if (diagonal_in_coupled_basis(model_)) {
     // G is a function of total J at fixed M (physics.md): its eigenvectors are the
-    // Clebsch-Gordan columns, O(L^2) by recursion instead of an O(L^3) eigensolver.
+    // Clebsch-Gordan columns, O(L^2) by recursion instead of an O(L^3) eigensolver. The
+    // coupled path computes the eigenvalues itself (closed form in J and M).
     clebsch_gordan_block(jc, jb, M, block->vectors);
-    block->lambda.resize(n);
-    for (int k = 0; k < n; ++k) {
-      const auto u = block->vectors.col(k);
-      double g = 0;
-      for (int i = 0; i < n; ++i) {
-        g += diagonal[i] * u[i] * u[i];
-        if (i + 1 < n) g += 2 * link[i] * u[i] * u[i + 1];
-      }
-      block->lambda[k] = std::max(0.0, g);
-    }
   } else {
     Eigen::VectorXd d = Eigen::Map<Eigen::VectorXd>(diagonal.data(), n);
     Eigen::VectorXd e = Eigen::Map<Eigen::VectorXd>(link.data(), n - 1);

@@ -5,6 +5,12 @@
 /// per block), so ||exp(-G t) psi||^2 = sum_k c_k^2 exp(-2 lambda_k t) with c = V^T psi, and
 /// the jump time solves ||exp(-G t) psi||^2 = r (r uniform) by Newton's method on its log,
 /// which is convex and decreasing: from t = 0 the iterates increase monotonically to the root.
+/// When G commutes with J^2 (g_down^C - g_up^C = g_down^B - g_up^B) V is the Clebsch-Gordan
+/// block, lambda is closed form, and the state is kept over total J between local jumps, so
+/// collective jumps cost O(L) and V is formed only at local jumps and grid times.
+/// Cost (N_B = 1000, N_C = 10000, g_down = g_phi = 0.01): ~4-8 core-s per trajectory, nearly
+/// all in Clebsch-Gordan blocks; O(L) local jumps would need the recoupling (6j) coefficients
+/// of single-ensemble operators in the coupled basis.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -24,7 +30,7 @@ namespace darkcharge {
 class NoJumpCache {
  public:
   struct Block {
-    Eigen::VectorXd lambda;  ///< eigenvalues of G (>= 0 up to rounding)
+    Eigen::VectorXd lambda;  ///< eigenvalues of G (>= 0); empty when G is diagonal in J
     Eigen::MatrixXd vectors; ///< columns: eigenvectors in the product basis
   };
   explicit NoJumpCache(const Model& model, double max_bytes = 512.0 * (1 << 20))
