@@ -2,8 +2,12 @@
 // against the exact reduced Dicke-basis solver (solve_exact_local), column by column.
 // Tolerance: |z| <= 4 per (column, time) with z = (trajectory - exact) / standard error;
 // the standard error comes from 100 block means (Student t with 99 degrees of freedom), so
-// a correct engine fails one check with probability 1.2e-4 (sigma_B: jackknife, similar).
-// Seeds are fixed, so each test is deterministic.
+// a correct engine fails one check with probability 1.2e-4 (sigma_B: jackknife, similar);
+// a test makes 165-236 checks, strongly correlated (E_B, W_open and I_loc_em_B are one
+// number; neighbouring times share trajectories), so its false-failure rate is below the
+// union bound 236 x 1.2e-4 = 2.9%. Seeds are fixed, so each test is deterministic.
+// Coverage (DARKCHARGE_LOCAL_COVERAGE=1, 100 seeds each): |z| <= 2 for 0.944 (G diagonal)
+// and 0.948 (G not diagonal) of the z-scores against 0.949 expected, mean z -0.014, -0.015.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
