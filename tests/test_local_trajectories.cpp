@@ -178,25 +178,28 @@ TEST(LocalTrajectories, ThermalBatteryBatteryNoiseOnly) {
   expect_agreement(m, TimeGrid{2.0, 16}, 3000, 14);
 }
 
+// Both paths: G not diagonal in J (product basis) and diagonal (coupled basis).
 TEST(LocalTrajectories, ThreadCountDoesNotChangeColumns) {
   Model m = small_model(3, 5, 0.2, BatteryInit::thermal);
-  m.local.charger = {0.1, 0.05, 0.2};
-  m.local.battery = {0.3, 0.0, 0.4};
-  EnsembleOptions options;
-  options.trajectories = 300;
-  options.blocks = 10;
-  options.seed = 5;
-  options.threads = 1;
-  const TimeSeries one = run_ensemble(m, TimeGrid{2.0, 11}, options).series;
-  options.threads = 2;
-  const TimeSeries two = run_ensemble(m, TimeGrid{2.0, 11}, options).series;
-  ASSERT_EQ(one.columns.size(), two.columns.size());
-  for (std::size_t c = 0; c < one.columns.size(); ++c) {
-    const auto& a = one.columns[c];
-    const auto& b = two.columns[c];
-    ASSERT_EQ(a.name, b.name);
-    EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << a.name;
-    EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << a.name;
+  for (double charger_decay : {0.1, 0.35}) {
+    m.local.charger = {charger_decay, 0.05, 0.2};
+    m.local.battery = {0.3, 0.0, 0.4};
+    EnsembleOptions options;
+    options.trajectories = 300;
+    options.blocks = 10;
+    options.seed = 5;
+    options.threads = 1;
+    const TimeSeries one = run_ensemble(m, TimeGrid{2.0, 11}, options).series;
+    options.threads = 2;
+    const TimeSeries two = run_ensemble(m, TimeGrid{2.0, 11}, options).series;
+    ASSERT_EQ(one.columns.size(), two.columns.size());
+    for (std::size_t c = 0; c < one.columns.size(); ++c) {
+      const auto& a = one.columns[c];
+      const auto& b = two.columns[c];
+      ASSERT_EQ(a.name, b.name);
+      EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << a.name;
+      EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << a.name;
+    }
   }
 }
 
