@@ -214,6 +214,9 @@ TEST(LocalTrajectories, PlanRefusesCascadeAndUnknownColumns) {
   EXPECT_EQ(plan_ensemble(m, TimeGrid{1.0, 5}, options).sampling.sampling, Sampling::trajectories);
   options.observables = {"S_B"};
   EXPECT_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
+  options.observables = {"E_B"};
+  options.target_errors = {{"E_B", 0.1}};
+  EXPECT_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
 }
 
 // Coverage over many seeds (DARKCHARGE_LOCAL_COVERAGE=1 to run; ~10 s): pooled fraction of

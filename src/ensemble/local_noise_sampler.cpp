@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 #include <omp.h>
@@ -44,6 +45,19 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
   const TimeGrid& grid = plan.grid;
   const EnsembleOptions& options = plan.options;
   check_columns(model, options.observables);
+  // Side outputs and stopping rules of the collective runner that this sampler lacks.
+  const std::pair<const char*, bool> unsupported[] = {
+      {"target_errors", !options.target_errors.empty()},
+      {"count_times", !options.count_times.empty()},
+      {"record_trajectories", options.record_trajectories > 0},
+      {"completed_units", !options.completed_units.empty()},
+      {"time_limit", options.time_limit > 0},
+      {"sector_populations", options.sector_populations},
+  };
+  for (const auto& [option, given] : unsupported)
+    if (given)
+      throw InvalidArgument(fmt::format(
+          "{}: not available with local (single-spin) noise (local-noise trajectories)", option));
   const long n = options.trajectories;
   const int blocks = static_cast<int>(std::min<long>(std::max(options.blocks, 2), n));
   if (n < 2)
