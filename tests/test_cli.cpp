@@ -227,7 +227,8 @@ TEST(Cli, LocalNoiseBadInputIsRefusedNamingTheOption) {
       {"exact --local-dephasing nan", "--local-dephasing"},
       {"exact --charger-pumping inf", "--charger-pumping"},
       {"exact --method product --local-decay 0.1", "--method product"},
-      {"simulate --local-decay 0.1", "simulate has no local-noise trajectories"},
+      {"simulate --local-decay 0.1 --observables S_B", "S_B is not computed"},
+      {"simulate --local-decay 0.1 --target-error E_B=0.1", "--target-error"},
       {"steady --local-dephasing 0.1", "not unique"},
   };
   for (const auto& c : cases) {
@@ -236,4 +237,21 @@ TEST(Cli, LocalNoiseBadInputIsRefusedNamingTheOption) {
     EXPECT_NE(r.err.find(c.must_mention), std::string::npos) << c.args << ": " << r.err;
     EXPECT_FALSE(exists(csv)) << c.args;
   }
+}
+
+// `simulate` with local noise runs the local-noise trajectories: the linear columns and
+// sigma_B with errors, the note saying what is not computed, the rates in the header.
+TEST(Cli, LocalNoiseSimulateRunsTrajectories) {
+  const std::string csv = ::testing::TempDir() + "dc_local_sim.csv";
+  std::remove(csv.c_str());
+  const Result r = run("simulate --nb 2 --nc 4 --local-decay 0.1 --battery-dephasing 0.2 "
+                       "--battery-init ground -n 400 --t-max 1 --points 11 -q -o " + csv);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string out = read_file(csv);
+  EXPECT_NE(out.find("local-noise trajectories"), std::string::npos);
+  EXPECT_NE(out.find("battery-dephasing=0.2"), std::string::npos);
+  EXPECT_NE(out.find("t,E_B,E_B_err,E_C,E_C_err,P_B,P_B_err,W_open,W_open_err,dark,dark_err,"
+                     "sigma_B,sigma_B_err,I_em,I_em_err,I_abs,I_abs_err"),
+            std::string::npos);
+  EXPECT_EQ(out.find(",S_B,"), std::string::npos);  // no such column (the note names it)
 }

@@ -159,8 +159,8 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
   if (model.local.any())
     throw InvalidArgument(
-        "local rates > 0: simulate has no local-noise trajectories yet; compute the same model "
-        "exactly with exact() and the same keywords");
+        "local rates > 0: simulate from Python has no local-noise trajectories yet (the CLI's "
+        "simulate has them); compute the same model exactly with exact() and the same keywords");
   const TimeGrid grid{t_max, points};
   validate(model);
   validate(grid);

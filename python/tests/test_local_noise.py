@@ -52,7 +52,7 @@ def test_bad_rates_are_refused_naming_the_keyword(key, value):
 
 
 def test_simulate_and_the_product_method_refuse_local_noise():
-    with pytest.raises(ValueError, match="no local-noise trajectories"):
+    with pytest.raises(ValueError, match="no local-noise trajectories yet"):
         dc.simulate(nb=2, nc=4, local_decay=0.1, trajectories=10, points=3, t_max=1)
     with pytest.raises(ValueError, match="product"):
         dc.exact(nb=2, nc=4, local_decay=0.1, method="product", points=3, t_max=1)

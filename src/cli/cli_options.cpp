@@ -12,6 +12,7 @@
 #include "darkcharge/exact/reduced_dicke_solver.hpp"
 #include "darkcharge/observables/registry.hpp"
 #include "darkcharge/physics/time_scale.hpp"
+#include "local_noise_request.hpp"
 #include "mpi_run.hpp"
 
 namespace darkcharge::cli {
@@ -400,20 +401,6 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
     apply_local_noise(*steady, o);
   });
   return app;
-}
-
-/// What runs with local noise today: `exact` (the reduced Dicke-basis solver) and `steady`.
-void check_local_noise_request(const Options& o) {
-  if (o.command == "simulate")
-    throw InvalidArgument(
-        "--local-*/--charger-*/--battery-* rates > 0: simulate has no local-noise trajectories "
-        "yet (the zero-temperature cascade and the collective trajectories assume j_C, j_B "
-        "conserved); compute the same model exactly with `darkcharge exact` and the same options");
-  if (o.command == "exact" && o.exact_method == "product")
-    throw InvalidArgument(
-        "--method product: the product-basis solver has no local noise; leave --method at "
-        "'coupled' (with local rates it runs the reduced Dicke-basis solver)");
-  if (o.command == "exact") validate_reduced_dicke_columns(o.model, o.model.local, o.observables);
 }
 
 void finalize(Options& o) {

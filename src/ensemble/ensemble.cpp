@@ -1,6 +1,8 @@
 #include "darkcharge/ensemble/ensemble.hpp"
 
+#include "darkcharge/core/errors.hpp"
 #include "ensemble/cascade_sampler.hpp"
+#include "ensemble/local_noise_sampler.hpp"
 #include "ensemble/trajectory_sampler.hpp"
 #include "run/scoped_threads.hpp"
 
@@ -8,6 +10,7 @@ namespace darkcharge {
 
 EnsembleResult run_ensemble(const EnsemblePlan& plan, const ProgressCallback& progress) {
   const ScopedThreads threads(plan.options.threads);  // the estimators' and solver's loops too
+  if (plan.model.local.any()) return LocalNoiseSampler().run(plan, progress);
   if (plan.sampling.sampling == Sampling::cascade) return CascadeSampler().run(plan, progress);
   return TrajectorySampler().run(plan, progress);
 }
@@ -20,6 +23,9 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
 std::map<long, std::string> run_work_units(const EnsemblePlan& plan,
                                            const std::function<bool(long unit)>& select,
                                            const ProgressCallback& progress) {
+  if (plan.model.local.any())
+    throw InvalidArgument("work units (checkpoints, MPI) are not available with local noise: "
+                          "the local-noise trajectories run in one call of run_ensemble()");
   if (plan.sampling.sampling == Sampling::cascade)
     return {};  // nothing is sampled: run_ensemble() computes everything
   return TrajectorySampler().run_units(plan, select, progress);

@@ -34,6 +34,14 @@ void check_request(const Model& model, const TimeGrid& grid, const EnsembleOptio
 
 SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
                                const EnsembleOptions& options) {
+  if (model.local.any()) {
+    // Only the local-noise trajectories (LocalNoiseSampler) honour single-spin noise: the
+    // cascade assumes collective emission only.
+    if (options.sampling == Sampling::cascade)
+      throw InvalidArgument("sampling: cascade has no local (single-spin) noise; use "
+                            "trajectories or auto (local-noise trajectories)");
+    return {Sampling::trajectories, "sampling=trajectories: local-noise trajectories (reduced Dicke basis)"};
+  }
   if (options.sampling == Sampling::trajectories) return {Sampling::trajectories, ""};
   if (model.nbar != 0.0) {
     if (options.sampling == Sampling::cascade)

@@ -1,0 +1,24 @@
+#pragma once
+// Sampling with local (single-spin) noise: quantum-jump trajectories in the reduced Dicke
+// basis (run/local_trajectory.hpp), run in `blocks` contiguous ranges of trajectory indices,
+// each range summed in index order by one thread, so the columns are identical for any
+// thread count. Linear columns get standard errors from the block means, sigma_B a
+// delete-one-block jackknife. W_B, W_B_sym, S_B, dS_B_dt and the jump-record columns are
+// not computed (refused by name when asked for).
+#include <string>
+#include <vector>
+
+#include "ensemble/sampler.hpp"
+
+namespace darkcharge {
+
+class LocalNoiseSampler : public Sampler {
+ public:
+  EnsembleResult run(const EnsemblePlan& plan, const ProgressCallback& progress) const override;
+  /// The columns run() returns for this model, in order.
+  static std::vector<std::string> columns(const Model& model);
+  /// Throws InvalidArgument naming the first requested column run() does not compute.
+  static void check_columns(const Model& model, const std::vector<std::string>& names);
+};
+
+}  // namespace darkcharge

@@ -1,0 +1,313 @@
+#include "darkcharge/run/local_trajectory.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "darkcharge/core/errors.hpp"
+#include "darkcharge/physics/angular_momentum.hpp"
+#include "darkcharge/physics/clebsch_gordan_recursion.hpp"
+#include "darkcharge/physics/initial_state.hpp"
+
+namespace darkcharge {
+namespace {
+
+long twice(double x) { return std::lround(2 * x); }
+
+/// G commutes with J^2 exactly when g_down^C - g_up^C = g_down^B - g_up^B (physics.md).
+bool diagonal_in_coupled_basis(const Model& model) {
+  return model.local.charger.decay - model.local.charger.pumping ==
+         model.local.battery.decay - model.local.battery.pumping;
+}
+
+/// ||exp(-G t) psi||^2 / r - 1 on the log scale and its derivative, with the smallest rate
+/// factored out so that nothing underflows at long times.
+struct Survival {
+  const Eigen::VectorXd& p;       // c_k^2
+  const Eigen::VectorXd& lambda;  // >= 0
+  double lambda_min;
+
+  /// log ||exp(-G t) psi||^2 and its t-derivative.
+  std::pair<double, double> log_norm(double t) const {
+    double sum = 0, slope = 0;
+    for (Eigen::Index k = 0; k < p.size(); ++k) {
+      const double e = p[k] * std::exp(-2 * (lambda[k] - lambda_min) * t);
+      sum += e;
+      slope += lambda[k] * e;
+    }
+    return {std::log(sum) - 2 * lambda_min * t, -2 * slope / sum};
+  }
+};
+
+/// The time at which ||exp(-G t) psi||^2 falls to r in (0, 1], or +inf if it never does
+/// (weight >= r on eigenvalues that are zero: a dark state of every channel).
+double waiting_time(const Eigen::VectorXd& p, const Eigen::VectorXd& lambda, double r) {
+  const double top = lambda.size() ? lambda.maxCoeff() : 0.0;
+  const double zero = 1e-12 * std::max(1.0, top);
+  double stuck = 0;
+  for (Eigen::Index k = 0; k < p.size(); ++k)
+    if (lambda[k] <= zero) stuck += p[k];
+  if (stuck >= r) return std::numeric_limits<double>::infinity();
+  const Survival s{p, lambda, lambda.minCoeff()};
+  const double target = std::log(r);
+  // log-norm is convex and decreasing: Newton from t = 0 (above the root) stays left of the
+  // root and increases monotonically to it.
+  double t = 0;
+  for (int it = 0; it < 1000; ++it) {
+    const auto [h, slope] = s.log_norm(t);
+    const double excess = h - target;
+    if (excess <= 1e-15 * std::max(1.0, std::fabs(target))) return t;
+    if (!(slope < 0) || !std::isfinite(excess))
+      throw NumericalError(fmt::format("local trajectory: jump time not bracketed (r = {}, t = {}, "
+                                       "slope = {})", r, t, slope));
+    const double next = t - excess / slope;
+    if (!(next > t)) return t;
+    if (next - t <= 1e-15 * next) return next;
+    t = next;
+  }
+  throw NumericalError(fmt::format("local trajectory: jump time did not converge (r = {})", r));
+}
+
+double normalize(LocalJumpState& psi) {
+  double norm = 0;
+  for (double a : psi.amp) norm += a * a;
+  if (!(norm > 0 && std::isfinite(norm)))
+    throw NumericalError(fmt::format("local trajectory: state norm {} at (j_C, j_B, M) = ({}, {}, {})",
+                                     norm, psi.jc, psi.jb, psi.M));
+  const double scale = 1 / std::sqrt(norm);
+  for (double& a : psi.amp) a *= scale;
+  return norm;
+}
+
+}  // namespace
+
+const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
+  const auto key = std::make_tuple(twice(jc), twice(jb), twice(M));
+  auto it = blocks_.find(key);
+  if (it != blocks_.end()) return *it->second;
+  std::vector<double> diagonal, link;
+  no_jump_generator(model_, jc, jb, M, diagonal, link);
+  const int n = static_cast<int>(diagonal.size());
+  auto block = std::make_unique<Block>();
+  if (n == 1) {
+    block->lambda = Eigen::VectorXd::Constant(1, diagonal[0]);
+    block->vectors = Eigen::MatrixXd::Identity(1, 1);
+  } else if (diagonal_in_coupled_basis(model_)) {
+    // G is a function of total J at fixed M (physics.md): its eigenvectors are the
+    // Clebsch-Gordan columns, O(L^2) by recursion instead of an O(L^3) eigensolver. The
+    // coupled path computes the eigenvalues itself (closed form in J and M).
+    clebsch_gordan_block(jc, jb, M, block->vectors);
+  } else {
+    Eigen::VectorXd d = Eigen::Map<Eigen::VectorXd>(diagonal.data(), n);
+    Eigen::VectorXd e = Eigen::Map<Eigen::VectorXd>(link.data(), n - 1);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig;
+    eig.computeFromTridiagonal(d, e, Eigen::ComputeEigenvectors);
+    if (eig.info() != Eigen::Success)
+      throw NumericalError(fmt::format("local trajectory: eigendecomposition of G failed at "
+                                       "(j_C, j_B, M) = ({}, {}, {})", jc, jb, M));
+    block->lambda = eig.eigenvalues().cwiseMax(0.0);  // G >= 0; clip rounding
+    block->vectors = eig.eigenvectors();
+  }
+  const double bytes = 8.0 * n * (n + 1);
+  if (bytes_ + bytes > max_bytes_) {  // a bounded cache: forget everything, start again
+    blocks_.clear();
+    bytes_ = 0;
+  }
+  bytes_ += bytes;
+  return *blocks_.emplace(key, std::move(block)).first->second;
+}
+
+namespace {
+
+/// The initial state of one trajectory (its level drawn from `rng` first).
+LocalJumpState initial_jump_state(const Model& model, Rng& rng) {
+  const InitialState start = sample_initial_state(model, rng);
+  LocalJumpState psi;
+  psi.jc = model.j_charger();
+  psi.jb = start.j_battery;
+  psi.M = psi.jc + start.m_battery;
+  psi.amp.assign(block_size(psi.jc, psi.jb, psi.M), 0.0);
+  psi.amp[std::lround(start.m_battery - psi.first_mb())] = 1.0;
+  return psi;
+}
+
+/// Index of the channel whose cumulative weight first exceeds u (u < sum of weights);
+/// rounding at the top end falls back to the last channel with weight.
+std::size_t pick(const std::vector<double>& weights, double u) {
+  std::size_t chosen = weights.size();
+  double cumulative = 0;
+  for (std::size_t k = 0; k < weights.size(); ++k) {
+    if (weights[k] <= 0) continue;
+    chosen = k;
+    cumulative += weights[k];
+    if (u < cumulative) break;
+  }
+  return chosen;
+}
+
+/// G general: the state lives in the product basis and every block is diagonalised.
+LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng& rng,
+                                  NoJumpCache& cache, const LocalRecord& record) {
+  const std::vector<JumpChannel> channels = jump_channels(model);
+  LocalJumpState psi = initial_jump_state(model, rng), out;
+  LocalTrajectoryStats stats;
+  std::vector<double> weights(channels.size());
+  Eigen::VectorXd c, p, decayed;
+  LocalJumpState at_point;
+  double t = 0;
+  int point = 0;
+  while (point < grid.points) {
+    const NoJumpCache::Block& g = cache.at(psi.jc, psi.jb, psi.M);
+    const Eigen::Map<const Eigen::VectorXd> a(psi.amp.data(), psi.size());
+    c.noalias() = g.vectors.transpose() * a;
+    p = c.cwiseAbs2();
+    const double r = 1.0 - uniform01(rng);  // in (0, 1]
+    const double tau = waiting_time(p, g.lambda, r);
+    // Grid times before the jump see the no-jump evolution, renormalized.
+    auto evolved = [&](double dt, LocalJumpState& into) {
+      decayed = (c.array() * (-g.lambda.array() * dt).exp()).matrix();
+      into.jc = psi.jc;
+      into.jb = psi.jb;
+      into.M = psi.M;
+      into.amp.resize(psi.size());
+      Eigen::Map<Eigen::VectorXd>(into.amp.data(), psi.size()).noalias() = g.vectors * decayed;
+      normalize(into);
+    };
+    while (point < grid.points && grid.time(point) <= t + tau) {
+      evolved(grid.time(point) - t, at_point);
+      record(point, at_point);
+      ++point;
+    }
+    if (point == grid.points) break;
+    evolved(tau, psi);
+    t += tau;
+    // Channel k with probability ||K_k psi||^2 / sum.
+    double total = 0;
+    for (std::size_t k = 0; k < channels.size(); ++k) total += weights[k] = apply_jump(model, channels[k], psi, out);
+    if (!(total > 0 && std::isfinite(total)))
+      throw NumericalError(fmt::format("local trajectory: total jump rate {} at t = {}", total, t));
+    const std::size_t chosen = pick(weights, uniform01(rng) * total);
+    apply_jump(model, channels[chosen], psi, out);
+    normalize(out);
+    std::swap(psi, out);
+    ++stats.jumps;
+    if (channels[chosen].kind == JumpChannel::Kind::local) ++stats.local_jumps;
+    else ++stats.collective_jumps;
+  }
+  return stats;
+}
+
+
+/// G diagonal in |j_C j_B; J M> (physics.md): the state is kept as coefficients c_J,
+/// J = first_total_j + k (the columns of clebsch_gordan_block). The no-jump evolution and
+/// the collective jumps act on each J alone (J^-+ |J M> = sqrt(a_J(M), b_J(M)) |J M-+1>,
+/// Condon-Shortley phases), and the total local rate is sum_X [(g_down + g_up + g_phi) N_X/2]
+/// + delta M, so product amplitudes (an O(L^2) Clebsch-Gordan block) are formed only at
+/// local jumps and grid times.
+LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng& rng,
+                                  NoJumpCache& cache, const LocalRecord& record) {
+  std::vector<JumpChannel> local;
+  for (const JumpChannel& k : jump_channels(model))
+    if (k.kind == JumpChannel::Kind::local) local.push_back(k);
+  const LocalRates& lc = model.local.charger;
+  const LocalRates& lb = model.local.battery;
+  const double delta = lc.decay - lc.pumping;  // = lb.decay - lb.pumping here
+  const double local_constant = 0.5 * ((lc.decay + lc.pumping + lc.dephasing) * model.n_charger +
+                                       (lb.decay + lb.pumping + lb.dephasing) * model.n_battery);
+  const double down = model.emission_rate() / 2, up = model.absorption_rate() / 2;
+
+  LocalJumpState psi = initial_jump_state(model, rng), out, at_point;
+  double jc = psi.jc, jb = psi.jb, M = psi.M;
+  Eigen::VectorXd c = cache.at(jc, jb, M).vectors.transpose() *
+                      Eigen::Map<const Eigen::VectorXd>(psi.amp.data(), psi.size());
+  Eigen::VectorXd lambda, p, decayed, next;
+  std::vector<double> weights(local.size());
+  LocalTrajectoryStats stats;
+  double t = 0;
+  int point = 0;
+  auto to_product = [&](const Eigen::VectorXd& coefficients, LocalJumpState& into) {
+    const Eigen::MatrixXd& u = cache.at(jc, jb, M).vectors;
+    into.jc = jc;
+    into.jb = jb;
+    into.M = M;
+    into.amp.resize(coefficients.size());
+    Eigen::Map<Eigen::VectorXd>(into.amp.data(), coefficients.size()).noalias() = u * coefficients;
+    normalize(into);
+  };
+  while (point < grid.points) {
+    const double first_j = first_total_j(jc, jb, M);
+    const int n = static_cast<int>(c.size());
+    lambda.resize(n);
+    for (int k = 0; k < n; ++k) {
+      const double J = first_j + k;
+      lambda[k] = std::max(0.0, down * lowering_squared(J, M) + up * raising_squared(J, M) +
+                                    0.5 * local_constant + 0.5 * delta * M);
+    }
+    p = c.cwiseAbs2();
+    const double tau = waiting_time(p, lambda, 1.0 - uniform01(rng));
+    while (point < grid.points && grid.time(point) <= t + tau) {
+      decayed = (c.array() * (-lambda.array() * (grid.time(point) - t)).exp()).matrix();
+      to_product(decayed, at_point);
+      record(point, at_point);
+      ++point;
+    }
+    if (point == grid.points) break;
+    c = (c.array() * (-lambda.array() * tau).exp()).matrix();
+    c /= c.norm();
+    t += tau;
+    double emission = 0, absorption = 0;
+    for (int k = 0; k < n; ++k) {
+      emission += 2 * down * lowering_squared(first_j + k, M) * c[k] * c[k];
+      absorption += 2 * up * raising_squared(first_j + k, M) * c[k] * c[k];
+    }
+    const double local_rate = local_constant + delta * M;
+    const double total = emission + absorption + std::max(0.0, local_rate);
+    if (!(total > 0 && std::isfinite(total)))
+      throw NumericalError(fmt::format("local trajectory: total jump rate {} at t = {}", total, t));
+    const double u = uniform01(rng) * total;
+    ++stats.jumps;
+    if (u < emission + absorption) {
+      const int step = u < emission ? -1 : +1;
+      const double target_first = first_total_j(jc, jb, M + step);
+      next = Eigen::VectorXd::Zero(block_size(jc, jb, M + step));
+      for (int k = 0; k < next.size(); ++k) {
+        const int from = static_cast<int>(std::lround(target_first + k - first_j));
+        if (from < 0 || from >= n) continue;
+        const double J = first_j + from;
+        next[k] = std::sqrt(step < 0 ? lowering_squared(J, M) : raising_squared(J, M)) * c[from];
+      }
+      const double norm = next.norm();
+      if (!(norm > 0 && std::isfinite(norm)))
+        throw NumericalError(fmt::format("local trajectory: collective jump of norm {} at t = {}", norm, t));
+      c = next / norm;
+      M += step;
+      ++stats.collective_jumps;
+      continue;
+    }
+    // A local jump: in the product basis, channel by ||K psi||^2 with the rest of u.
+    to_product(c, psi);
+    double sum = 0;
+    for (std::size_t k = 0; k < local.size(); ++k) sum += weights[k] = apply_jump(model, local[k], psi, out);
+    if (!(sum > 0)) throw NumericalError(fmt::format("local trajectory: no local jump weight at t = {}", t));
+    const double v = std::min(1.0, (u - emission - absorption) / std::max(local_rate, 1e-300)) * sum;
+    apply_jump(model, local[pick(weights, v)], psi, out);
+    normalize(out);
+    jc = out.jc;
+    jb = out.jb;
+    M = out.M;
+    c = cache.at(jc, jb, M).vectors.transpose() * Eigen::Map<const Eigen::VectorXd>(out.amp.data(), out.size());
+    ++stats.local_jumps;
+  }
+  return stats;
+}
+
+}  // namespace
+
+LocalTrajectoryStats run_local_trajectory(const Model& model, const TimeGrid& grid, Rng& rng,
+                                          NoJumpCache& cache, const LocalRecord& record) {
+  return diagonal_in_coupled_basis(model) ? coupled_path(model, grid, rng, cache, record)
+                                          : product_path(model, grid, rng, cache, record);
+}
+
+}  // namespace darkcharge

@@ -1,0 +1,295 @@
+// Local-noise quantum trajectories (run/local_trajectory.hpp, ensemble LocalNoiseSampler)
+// against the exact reduced Dicke-basis solver (solve_exact_local), column by column.
+// Tolerance: |z| <= 4 per (column, time) with z = (trajectory - exact) / standard error;
+// the standard error comes from 100 block means (Student t with 99 degrees of freedom), so
+// a correct engine fails one check with probability 1.2e-4 (sigma_B: jackknife, similar);
+// a test makes 165-236 checks, strongly correlated (E_B, W_open and I_loc_em_B are one
+// number; neighbouring times share trajectories), so its false-failure rate is below the
+// union bound 236 x 1.2e-4 = 2.9%. Seeds are fixed, so each test is deterministic.
+// Coverage (DARKCHARGE_LOCAL_COVERAGE=1, 100 seeds each): |z| <= 2 for 0.944 (G diagonal)
+// and 0.948 (G not diagonal) of the z-scores against 0.949 expected, mean z -0.014, -0.015.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "darkcharge/darkcharge.hpp"
+#include "darkcharge/exact/reduced_dicke_solver.hpp"
+#include "darkcharge/physics/angular_momentum.hpp"
+#include "darkcharge/physics/clebsch_gordan_recursion.hpp"
+#include "darkcharge/physics/local_jump_state.hpp"
+
+namespace darkcharge {
+namespace {
+
+struct ZStats {
+  double worst = 0, sum = 0;
+  long count = 0, within2 = 0;
+  long degenerate = 0;  ///< points where every block agreed (error 0) but the exact value differs
+  std::string worst_at;
+};
+
+/// z-scores of every sampled column against the exact solver (columns with error 0 must
+/// agree to rounding).
+/// With `strict`, a zero error must mean agreement to rounding; otherwise such points (a rare
+/// event no trajectory of the sample met, e.g. leaving a sector early) are only counted.
+ZStats compare(const Model& model, const TimeGrid& grid, long n, std::uint64_t seed, int blocks = 100,
+               bool strict = true) {
+  EnsembleOptions options;
+  options.trajectories = n;
+  options.seed = seed;
+  options.blocks = blocks;
+  const TimeSeries sampled = run_ensemble(model, grid, options).series;
+  const TimeSeries exact = solve_exact_local(model, model.local, grid);
+  ZStats z;
+  for (const Column& c : sampled.columns) {
+    const Column& e = exact.column(c.name);
+    for (std::size_t g = 0; g < c.value.size(); ++g) {
+      const double diff = c.value[g] - e.value[g];
+      if (c.error[g] <= 1e-12 * std::max(1.0, std::fabs(e.value[g]))) {
+        if (!strict) {
+          z.degenerate += std::fabs(diff) > 1e-8 * std::max(1.0, std::fabs(e.value[g]));
+          continue;
+        }
+        EXPECT_NEAR(c.value[g], e.value[g], 1e-8 * std::max(1.0, std::fabs(e.value[g])))
+            << c.name << " at t = " << sampled.time[g] << " (zero error)";
+        continue;
+      }
+      const double zg = diff / c.error[g];
+      z.sum += zg;
+      ++z.count;
+      if (std::fabs(zg) <= 2) ++z.within2;
+      if (std::fabs(zg) > std::fabs(z.worst)) {
+        z.worst = zg;
+        z.worst_at = c.name + " at t = " + std::to_string(sampled.time[g]);
+      }
+    }
+  }
+  return z;
+}
+
+void expect_agreement(const Model& model, const TimeGrid& grid, long n, std::uint64_t seed) {
+  const ZStats z = compare(model, grid, n, seed);
+  std::printf("  %ld checks, worst z = %.2f (%s), |z| <= 2: %.3f, mean z = %.3f\n", z.count,
+              z.worst, z.worst_at.c_str(), double(z.within2) / z.count, z.sum / z.count);
+  EXPECT_GT(z.count, 0);
+  EXPECT_LE(std::fabs(z.worst), 4.0) << z.worst_at;
+}
+
+Model small_model(int nb, int nc, double nbar, BatteryInit init) {
+  Model m;
+  m.n_battery = nb;
+  m.n_charger = nc;
+  m.nbar = nbar;
+  m.battery_init = init;
+  return m;
+}
+
+// Algebra: sum_k ||K_k psi||^2 = 2 <psi|G|psi> on random states of every block kind (the
+// no-jump generator and the jump operators describe the same channels).
+TEST(LocalJumpState, JumpNormsSumToTwiceG) {
+  Model m = small_model(3, 5, 0.4, BatteryInit::thermal);
+  m.local.charger = {0.3, 0.2, 0.5};
+  m.local.battery = {0.7, 0.1, 0.9};
+  std::mt19937_64 gen(7);
+  std::normal_distribution<double> normal;
+  const std::vector<JumpChannel> channels = jump_channels(m);
+  EXPECT_EQ(channels.size(), 20u);
+  for (double jc : {2.5, 1.5, 0.5})
+    for (double jb : {1.5, 0.5})
+      for (double M = -(jc + jb); M <= jc + jb + 0.25; M += 1) {
+        LocalJumpState psi{jc, jb, M, std::vector<double>(block_size(jc, jb, M))};
+        for (double& a : psi.amp) a = normal(gen);
+        std::vector<double> d, link;
+        no_jump_generator(m, jc, jb, M, d, link);
+        double g = 0;
+        for (int i = 0; i < psi.size(); ++i) {
+          g += d[i] * psi.amp[i] * psi.amp[i];
+          if (i + 1 < psi.size()) g += 2 * link[i] * psi.amp[i] * psi.amp[i + 1];
+        }
+        double jumps = 0;
+        LocalJumpState out;
+        for (const JumpChannel& k : channels) jumps += apply_jump(m, k, psi, out);
+        EXPECT_NEAR(jumps, 2 * g, 1e-10 * std::max(1.0, g)) << jc << " " << jb << " " << M;
+      }
+}
+
+// The coupled path relies on J^- U^M c = U^(M-1) (sqrt(a_J(M)) c_J) with U^M the
+// Clebsch-Gordan block (consistent Condon-Shortley phases from one M to the next).
+TEST(LocalJumpState, CollectiveJumpIsDiagonalInJ) {
+  Model m = small_model(3, 6, 0.0, BatteryInit::ground);
+  const JumpChannel emission{JumpChannel::Kind::emission};
+  std::mt19937_64 gen(3);
+  std::normal_distribution<double> normal;
+  for (double jc : {3.0, 2.0, 1.0})
+    for (double jb : {1.5, 0.5})
+      for (double M = -(jc + jb) + 1; M <= jc + jb + 0.25; M += 1) {
+        Eigen::MatrixXd u, v;
+        clebsch_gordan_block(jc, jb, M, u);
+        clebsch_gordan_block(jc, jb, M - 1, v);
+        Eigen::VectorXd c(u.cols());
+        for (int k = 0; k < c.size(); ++k) c[k] = normal(gen);
+        LocalJumpState psi{jc, jb, M, std::vector<double>(u.rows())}, out;
+        Eigen::Map<Eigen::VectorXd>(psi.amp.data(), u.rows()) = u * c;
+        apply_jump(m, emission, psi, out);
+        const Eigen::VectorXd product = Eigen::Map<Eigen::VectorXd>(out.amp.data(), out.size());
+        const double first = first_total_j(jc, jb, M), target = first_total_j(jc, jb, M - 1);
+        Eigen::VectorXd expected = Eigen::VectorXd::Zero(v.cols());
+        for (int k = 0; k < expected.size(); ++k) {
+          const int from = static_cast<int>(std::lround(target + k - first));
+          if (from >= 0 && from < c.size())
+            expected[k] = std::sqrt(m.emission_rate() * lowering_squared(first + from, M)) * c[from];
+        }
+        EXPECT_LT((product - v * expected).norm(), 1e-10 * (1 + product.norm())) << jc << " " << jb << " " << M;
+      }
+}
+
+TEST(LocalTrajectories, DecayAndDephasingBothGroundNb2Nc3) {
+  Model m = small_model(2, 3, 0.0, BatteryInit::ground);
+  m.local.charger = {0.2, 0.0, 0.3};
+  m.local.battery = {0.2, 0.0, 0.3};
+  expect_agreement(m, TimeGrid{3.0, 16}, 4000, 11);
+}
+
+TEST(LocalTrajectories, PumpingThermalNb4Nc8) {
+  Model m = small_model(4, 8, 0.3, BatteryInit::thermal);
+  m.local.charger = {0.1, 0.05, 0.1};
+  m.local.battery = {0.1, 0.05, 0.1};
+  expect_agreement(m, TimeGrid{1.5, 16}, 3000, 12);
+}
+
+TEST(LocalTrajectories, BatteryDephasingUnequalDecayNonDiagonalG) {
+  // g_down^C != g_down^B: G is not diagonal in the coupled basis.
+  Model m = small_model(3, 5, 0.0, BatteryInit::ground);
+  m.local.charger = {0.05, 0.0, 0.0};
+  m.local.battery = {0.4, 0.0, 0.6};
+  expect_agreement(m, TimeGrid{3.0, 16}, 4000, 13);
+}
+
+TEST(LocalTrajectories, ThermalBatteryBatteryNoiseOnly) {
+  Model m = small_model(3, 4, 0.5, BatteryInit::thermal);
+  m.local.battery = {0.0, 0.2, 0.3};
+  expect_agreement(m, TimeGrid{2.0, 16}, 3000, 14);
+}
+
+// Both paths: G not diagonal in J (product basis) and diagonal (coupled basis).
+TEST(LocalTrajectories, ThreadCountDoesNotChangeColumns) {
+  Model m = small_model(3, 5, 0.2, BatteryInit::thermal);
+  for (double charger_decay : {0.1, 0.35}) {
+    m.local.charger = {charger_decay, 0.05, 0.2};
+    m.local.battery = {0.3, 0.0, 0.4};
+    EnsembleOptions options;
+    options.trajectories = 300;
+    options.blocks = 10;
+    options.seed = 5;
+    options.threads = 1;
+    const TimeSeries one = run_ensemble(m, TimeGrid{2.0, 11}, options).series;
+    options.threads = 2;
+    const TimeSeries two = run_ensemble(m, TimeGrid{2.0, 11}, options).series;
+    ASSERT_EQ(one.columns.size(), two.columns.size());
+    for (std::size_t c = 0; c < one.columns.size(); ++c) {
+      const auto& a = one.columns[c];
+      const auto& b = two.columns[c];
+      ASSERT_EQ(a.name, b.name);
+      EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << a.name;
+      EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << a.name;
+    }
+  }
+}
+
+TEST(LocalTrajectories, PlanRefusesCascadeAndUnknownColumns) {
+  Model m = small_model(2, 3, 0.0, BatteryInit::ground);
+  m.local.battery.dephasing = 0.1;
+  EnsembleOptions options;
+  options.trajectories = 10;
+  options.sampling = Sampling::cascade;
+  EXPECT_THROW(plan_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
+  options.sampling = Sampling::automatic;
+  EXPECT_EQ(plan_ensemble(m, TimeGrid{1.0, 5}, options).sampling.sampling, Sampling::trajectories);
+  options.observables = {"S_B"};
+  EXPECT_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
+  options.observables = {"E_B"};
+  options.target_errors = {{"E_B", 0.1}};
+  EXPECT_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
+}
+
+// Coverage over many seeds (DARKCHARGE_LOCAL_COVERAGE=1 to run; ~10 s): pooled fraction of
+// |z| <= 2 (expected ~0.95: Student t with 49 degrees of freedom gives 0.949) and the mean z
+// (expected 0), for G diagonal in the coupled basis and for G not diagonal.
+void coverage(const Model& m, const TimeGrid& grid) {
+  ZStats all;
+  for (std::uint64_t seed = 1000; seed < 1100; ++seed) {
+    const ZStats z = compare(m, grid, 500, seed, 50, false);
+    all.sum += z.sum;
+    all.count += z.count;
+    all.within2 += z.within2;
+    all.degenerate += z.degenerate;
+  }
+  const double fraction = double(all.within2) / all.count, mean = all.sum / all.count;
+  std::printf("  coverage over 100 seeds: %ld z-scores, |z| <= 2: %.4f, mean z = %.4f, %ld "
+              "zero-error points off the exact value\n", all.count, fraction, mean, all.degenerate);
+  EXPECT_GE(fraction, 0.92);
+  EXPECT_LE(std::fabs(mean), 0.3);
+}
+
+TEST(LocalTrajectoriesCoverage, ManySeedsDiagonalG) {
+  if (!std::getenv("DARKCHARGE_LOCAL_COVERAGE")) GTEST_SKIP() << "set DARKCHARGE_LOCAL_COVERAGE=1";
+  Model m = small_model(2, 3, 0.0, BatteryInit::ground);
+  m.local.charger = {0.2, 0.0, 0.3};
+  m.local.battery = {0.2, 0.0, 0.3};
+  coverage(m, TimeGrid{3.0, 11});
+}
+
+TEST(LocalTrajectoriesCoverage, ManySeedsNonDiagonalGThermal) {
+  if (!std::getenv("DARKCHARGE_LOCAL_COVERAGE")) GTEST_SKIP() << "set DARKCHARGE_LOCAL_COVERAGE=1";
+  Model m = small_model(3, 5, 0.3, BatteryInit::thermal);
+  m.local.charger = {0.05, 0.1, 0.0};
+  m.local.battery = {0.4, 0.0, 0.6};
+  coverage(m, TimeGrid{2.0, 11});
+}
+
+}  // namespace
+}  // namespace darkcharge
+
+namespace darkcharge {
+namespace {
+
+// Timing (DARKCHARGE_LOCAL_BENCH="N_B N_C trajectories battery_only threads"): the run of
+// the brief, nbar = 0, g_down = 0.01 on both ensembles, g_phi = 0.01 on both (or on the
+// battery only), t in [0, 20] on 201 points, linear columns.
+TEST(LocalTrajectoriesBenchmark, Timing) {
+  const char* spec = std::getenv("DARKCHARGE_LOCAL_BENCH");
+  if (!spec) GTEST_SKIP() << "set DARKCHARGE_LOCAL_BENCH=\"N_B N_C trajectories battery_only threads\"";
+  int nb = 0, nc = 0, battery_only = 0, threads = 2;
+  long n = 0;
+  ASSERT_GE(std::sscanf(spec, "%d %d %ld %d %d", &nb, &nc, &n, &battery_only, &threads), 3);
+  Model m;
+  m.n_battery = nb;
+  m.n_charger = nc;
+  m.battery_init = BatteryInit::ground;
+  m.local.charger = {0.01, 0.0, battery_only ? 0.0 : 0.01};
+  m.local.battery = {0.01, 0.0, 0.01};
+  EnsembleOptions options;
+  options.trajectories = n;
+  options.threads = threads;
+  options.blocks = static_cast<int>(std::min<long>(32, n));
+  options.observables = {"E_B", "E_C", "P_B", "W_open", "dark", "sigma_B", "I_em", "I_abs"};
+  const auto start = std::chrono::steady_clock::now();
+  const EnsembleResult r = run_ensemble(m, TimeGrid{20.0, 201}, options);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("  N_B=%d N_C=%d n=%ld battery_only=%d threads=%d: %.3f s, %.4g s per trajectory "
+              "(x threads: %.4g core-s)\n  %s\n", nb, nc, n, battery_only, threads, seconds,
+              seconds / n, seconds * threads / n, r.notes.front().c_str());
+  const Column& e = r.series.column("E_B");
+  std::printf("  E_B(t=20) = %.5f +- %.5f, max P_B = %.4f\n", e.value.back(), e.error.back(),
+              *std::max_element(r.series.column("P_B").value.begin(), r.series.column("P_B").value.end()));
+}
+
+}  // namespace
+}  // namespace darkcharge
