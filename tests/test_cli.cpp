@@ -38,6 +38,21 @@ Result run(const std::string& args) {
 
 bool exists(const std::string& path) { return std::ifstream(path).good(); }
 
+/// The numeric rows of a darkcharge CSV (comment and header lines skipped).
+std::vector<std::vector<double>> csv_data_rows(std::istream& in) {
+  std::vector<std::vector<double>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#' || line[0] == 't') continue;
+    std::vector<double> row;
+    std::istringstream cells(line);
+    std::string cell;
+    while (std::getline(cells, cell, ',')) row.push_back(std::strtod(cell.c_str(), nullptr));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
 TEST(Cli, DefaultSimulationRunsAndWritesCsvAndSummary) {
   const std::string csv = ::testing::TempDir() + "dc_default.csv";
   const std::string json = ::testing::TempDir() + "dc_default.json";
@@ -184,25 +199,11 @@ TEST(Cli, LocalNoiseExactMatchesTheReferenceCurve) {
   std::ifstream ref(std::string(DARKCHARGE_GOLDEN_DIR) + "/../reference/local_nb3_nc12_nbar0.0.csv");
   ASSERT_TRUE(ref.good());
   // Data rows: t,E_B,E_C,W_B,S_B,dark,trace (reference) and t,E_B,E_B_err,E_C,... (ours).
-  std::vector<std::vector<double>> ours;
-  std::istringstream lines(out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#' || line[0] == 't') continue;
-    std::vector<double> row;
-    std::istringstream cells(line);
-    std::string cell;
-    while (std::getline(cells, cell, ',')) row.push_back(std::strtod(cell.c_str(), nullptr));
-    ours.push_back(row);
-  }
+  std::istringstream ours_text(out);
+  const std::vector<std::vector<double>> ours = csv_data_rows(ours_text);
   ASSERT_EQ(ours.size(), 31u);
   int compared = 0;
-  while (std::getline(ref, line)) {
-    if (line.empty() || line[0] == '#' || line[0] == 't') continue;
-    std::vector<double> row;
-    std::istringstream cells(line);
-    std::string cell;
-    while (std::getline(cells, cell, ',')) row.push_back(std::strtod(cell.c_str(), nullptr));
+  for (const auto& row : csv_data_rows(ref)) {
     const auto g = static_cast<std::size_t>(std::lround(row[0] * 10));
     ASSERT_LT(g, ours.size());
     // ours: t=0, E_B=1, E_C=3, dark=9, W_B=11, S_B=15

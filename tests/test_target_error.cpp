@@ -8,19 +8,13 @@
 #include <gtest/gtest.h>
 
 #include "darkcharge/darkcharge.hpp"
+#include "test_models.hpp"
 
 namespace darkcharge {
 namespace {
 
 // The case of the target-error report: N_B = 2, N_C = 10, nbar = 0.3, t in [0, 1].
-Model reference_model() {
-  Model m;
-  m.n_battery = 2;
-  m.n_charger = 10;
-  m.nbar = 0.3;
-  m.battery_init = BatteryInit::ground;
-  return m;
-}
+Model reference_model() { return testing::make_model(2, 10, 0.3, BatteryInit::ground); }
 
 EnsembleOptions target_options(long cap, std::uint64_t seed) {
   EnsembleOptions o;

@@ -222,6 +222,22 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   return out;
 }
 
+/// Runs an exact solver (no stop flag: Ctrl-C is honoured when it returns) and packages its
+/// `columns` (all when empty), peaks and wall time as exact() returns them.
+template <class Solve>
+py::dict exact_result(Solve solve, const TimeGrid& grid, const std::vector<std::string>& columns) {
+  std::atomic<long> none{0};
+  const auto start = std::chrono::steady_clock::now();
+  const TimeSeries series = run_interruptible<TimeSeries>(solve, nullptr, none, none, py::none());
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  py::dict out = series_to_python(select_columns(series, columns));
+  out["peaks"] = peaks_to_python(peak_summary(series, grid));
+  out["notes"] = std::vector<std::string>{};
+  out["wall_time_seconds"] = wall;
+  return out;
+}
+
 /// exact() with local noise: the reduced Dicke-basis solver, every one of its columns
 /// (the single-spin currents and battery-sector populations too) unless some are named.
 py::dict run_exact_local(const Model& model, const TimeGrid& grid,
@@ -232,18 +248,8 @@ py::dict run_exact_local(const Model& model, const TimeGrid& grid,
     throw InvalidArgument("method: the product-basis solver has no local noise; leave method "
                           "at 'coupled' (with local rates it runs the reduced Dicke-basis solver)");
   validate_reduced_dicke_columns(model, model.local, observables);
-  std::atomic<long> none{0};
-  const auto start = std::chrono::steady_clock::now();
-  const TimeSeries series = run_interruptible<TimeSeries>(
-      [&] { return solve_exact_local(model, model.local, grid); }, nullptr, none, none,
-      py::none());
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  py::dict out = series_to_python(select_columns(series, observables));
-  out["peaks"] = peaks_to_python(peak_summary(series, grid));
-  out["notes"] = std::vector<std::string>{};
-  out["wall_time_seconds"] = wall;
-  return out;
+  return exact_result([&] { return solve_exact_local(model, model.local, grid); }, grid,
+                      observables);
 }
 
 py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
@@ -264,22 +270,12 @@ py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init,
   plan_exact(observables, options);
   CoupledExactOptions coupled;
   plan_exact(observables, coupled);
-  // The exact solvers have no stop flag: Ctrl-C is honoured when they return.
-  std::atomic<long> none{0};
-  const auto start = std::chrono::steady_clock::now();
-  const TimeSeries series = run_interruptible<TimeSeries>(
+  return exact_result(
       [&] {
         return method == "product" ? solve_exact(model, grid, options)
                                    : solve_exact_coupled(model, grid, coupled);
       },
-      nullptr, none, none, py::none());
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  py::dict out = series_to_python(select_columns(series, exact_columns(observables)));
-  out["peaks"] = peaks_to_python(peak_summary(series, grid));
-  out["notes"] = std::vector<std::string>{};
-  out["wall_time_seconds"] = wall;
-  return out;
+      grid, exact_columns(observables));
 }
 
 py::dict run_steady(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
