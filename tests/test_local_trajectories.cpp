@@ -106,13 +106,7 @@ TEST(LocalJumpState, JumpNormsSumToTwiceG) {
       for (double M = -(jc + jb); M <= jc + jb + 0.25; M += 1) {
         LocalJumpState psi{jc, jb, M, std::vector<double>(block_size(jc, jb, M))};
         for (double& a : psi.amp) a = normal(gen);
-        std::vector<double> d, link;
-        no_jump_generator(m, jc, jb, M, d, link);
-        double g = 0;
-        for (int i = 0; i < psi.size(); ++i) {
-          g += d[i] * psi.amp[i] * psi.amp[i];
-          if (i + 1 < psi.size()) g += 2 * link[i] * psi.amp[i] * psi.amp[i + 1];
-        }
+        const double g = expectation(no_jump_generator(m, jc, jb, M), psi.amp);
         double jumps = 0;
         LocalJumpState out;
         for (const JumpChannel& k : channels) jumps += apply_jump(m, k, psi, out);
@@ -124,7 +118,7 @@ TEST(LocalJumpState, JumpNormsSumToTwiceG) {
 // Clebsch-Gordan block (consistent Condon-Shortley phases from one M to the next).
 TEST(LocalJumpState, CollectiveJumpIsDiagonalInJ) {
   Model m = small_model(3, 6, 0.0, BatteryInit::ground);
-  const JumpChannel emission{JumpChannel::Kind::emission};
+  const JumpChannel emission{processes(m).front(), 0};
   std::mt19937_64 gen(3);
   std::normal_distribution<double> normal;
   for (double jc : {3.0, 2.0, 1.0})

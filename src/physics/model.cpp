@@ -1,5 +1,6 @@
 #include "darkcharge/physics/model.hpp"
 #include "darkcharge/core/time_grid.hpp"
+#include "darkcharge/physics/process.hpp"
 
 #include <cmath>
 
@@ -21,7 +22,8 @@ void validate(const Model& model) {
   const double scale = rate_scale(model);
   if (!(scale <= kMaxRateScale))
     throw InvalidArgument(fmt::format(
-        "rate scale 2 gamma (2 nbar + 1) (J_max + 1)^2 = {:.3g} exceeds {:.0e} (gamma = {}, "
+        "rate scale (the sum of the processes' largest rates, 2 gamma (2 nbar + 1) (J_max + 1)^2 "
+        "for the reservoir) = {:.3g} exceeds {:.0e} (gamma = {}, "
         "nbar = {}, N_B = {}, N_C = {}): rates this large overflow double arithmetic",
         scale, kMaxRateScale, model.gamma, model.nbar, model.n_battery, model.n_charger));
 }
@@ -35,8 +37,9 @@ void check_collective_only(const Model& model, const char* engine) {
 }
 
 double rate_scale(const Model& model) {
-  const double j_max_plus_1 = model.j_charger() + model.j_battery() + 1.0;
-  return 2.0 * model.gamma * (2.0 * model.nbar + 1.0) * j_max_plus_1 * j_max_plus_1;
+  double scale = 0;
+  for (const Process& p : processes(model)) scale += largest_rate(p, model);
+  return scale;
 }
 
 void validate(const Model& model, const TimeGrid& grid) {

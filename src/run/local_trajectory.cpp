@@ -86,8 +86,9 @@ const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
   const auto key = std::make_tuple(twice(jc), twice(jb), twice(M));
   auto it = blocks_.find(key);
   if (it != blocks_.end()) return *it->second;
-  std::vector<double> diagonal, link;
-  no_jump_generator(model_, jc, jb, M, diagonal, link);
+  const BlockTridiagonal g = no_jump_generator(model_, jc, jb, M);
+  const std::vector<double>& diagonal = g.diagonal;
+  const std::vector<double>& link = g.link;
   const int n = static_cast<int>(diagonal.size());
   auto block = std::make_unique<Block>();
   if (n == 1) {
@@ -99,8 +100,8 @@ const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
     // coupled path computes the eigenvalues itself (closed form in J and M).
     clebsch_gordan_block(jc, jb, M, block->vectors);
   } else {
-    Eigen::VectorXd d = Eigen::Map<Eigen::VectorXd>(diagonal.data(), n);
-    Eigen::VectorXd e = Eigen::Map<Eigen::VectorXd>(link.data(), n - 1);
+    Eigen::VectorXd d = Eigen::Map<const Eigen::VectorXd>(diagonal.data(), n);
+    Eigen::VectorXd e = Eigen::Map<const Eigen::VectorXd>(link.data(), n - 1);
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig;
     eig.computeFromTridiagonal(d, e, Eigen::ComputeEigenvectors);
     if (eig.info() != Eigen::Success)
@@ -192,7 +193,7 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
     normalize(out);
     std::swap(psi, out);
     ++stats.jumps;
-    if (channels[chosen].kind == JumpChannel::Kind::local) ++stats.local_jumps;
+    if (channels[chosen].local()) ++stats.local_jumps;
     else ++stats.collective_jumps;
   }
   return stats;
@@ -209,7 +210,7 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
                                   NoJumpCache& cache, const LocalRecord& record) {
   std::vector<JumpChannel> local;
   for (const JumpChannel& k : jump_channels(model))
-    if (k.kind == JumpChannel::Kind::local) local.push_back(k);
+    if (k.local()) local.push_back(k);
   const LocalRates& lc = model.local.charger;
   const LocalRates& lb = model.local.battery;
   const double delta = lc.decay - lc.pumping;  // = lb.decay - lb.pumping here

@@ -10,6 +10,7 @@
 
 #include "darkcharge/physics/local_noise.hpp"
 #include "darkcharge/physics/model.hpp"
+#include "darkcharge/physics/process.hpp"
 
 namespace darkcharge {
 
@@ -20,26 +21,17 @@ struct LocalJumpState {
   int size() const { return static_cast<int>(amp.size()); }
 };
 
-/// Number of product states of block (j_C, j_B, M): 0 when |M| > j_C + j_B.
-int block_size(double jc, double jb, double M);
-
-/// One jump channel: collective J^- (rate 2 gamma (nbar+1)) or J^+ (2 gamma nbar), or the
-/// local sandwich sqrt(p_s g_s^X w_D(N_X, j_X)) B_D^{s,X} on ensemble X.
+/// One jump channel of the unravelling: a process of the model (process.hpp), and for a
+/// local one the move D of j_X, i.e. the collapse operator sqrt(p_s g_s^X w_D(N_X, j_X)) B_D^{s,X}.
 struct JumpChannel {
-  enum class Kind { emission, absorption, local };
-  Kind kind = Kind::emission;
-  bool battery = false;                       ///< local: X = B (else C)
-  LocalChannel channel = LocalChannel::decay;  ///< local: s^-, s^+ or s^z
-  int shift = 0;                              ///< local: D, the move of j_X
+  Process process;
+  int shift = 0;  ///< local: D, the move of j_X
+  bool local() const { return !process.collective(); }
 };
 
-/// The channels with a nonzero rate in `model` (collective first, then local), at most 20.
+/// The channels of the model's processes (collective first, then local with D = -1, 0, +1),
+/// at most 20.
 std::vector<JumpChannel> jump_channels(const Model& model);
-
-/// G = (1/2) sum_k K_k^dag K_k on block (j_C, j_B, M) as a symmetric tridiagonal matrix:
-/// `diagonal[i]` and `link[i]` between rows i and i + 1 (H = omega J^z is a phase there).
-void no_jump_generator(const Model& model, double jc, double jb, double M,
-                       std::vector<double>& diagonal, std::vector<double>& link);
 
 /// out = K psi (not normalized, possibly another block); returns ||K psi||^2.
 double apply_jump(const Model& model, const JumpChannel& channel, const LocalJumpState& psi,
@@ -48,7 +40,7 @@ double apply_jump(const Model& model, const JumpChannel& channel, const LocalJum
 /// Linear observables of a normalized state, as expectation values.
 struct LocalSnapshot {
   double jz_battery = 0, jz_charger = 0, jz_battery_squared = 0;
-  double power = 0;       ///< <L^dag(J_B^z)> with collective and local terms (d<J_B^z>/dt)
+  double power = 0;       ///< <L^dag(J_B^z)> of every process (d<J_B^z>/dt)
   double dark = 0;        ///< |<J = -M, M|psi>|^2 when that state is dark, else 0
   double emission = 0;    ///< <J^+J^->
   double absorption = 0;  ///< <J^-J^+>

@@ -44,13 +44,15 @@ struct Model {
 /// (the thermal battery alone has ~(N_B/2)^2 levels).
 constexpr int kMaxSpins = 10'000'000;
 
-/// Largest rate scale 2 gamma (2 nbar + 1) (J_max + 1)^2 accepted, J_max = (N_B + N_C)/2.
+/// Largest rate scale accepted: the sum of every process's largest rate (process.hpp), for
+/// the reservoir 2 gamma (2 nbar + 1) (J_max + 1)^2, J_max = (N_B + N_C)/2.
 /// Rates enter squared and multiplied by times; above this the arithmetic of a trajectory
 /// or of the exact solver overflows to inf/nan. (Time is in units of 1/gamma: a huge gamma
 /// only rescales time.)
 constexpr double kMaxRateScale = 1e100;
 
-/// 2 gamma (2 nbar + 1) (J_max + 1)^2: the largest total jump rate, up to a factor ~2.
+/// The sum over processes of largest_rate() (process.hpp): the largest total jump rate, up
+/// to a factor ~2; 2 gamma (2 nbar + 1) (J_max + 1)^2 without local noise.
 double rate_scale(const Model& model);
 
 /// Throws InvalidArgument naming the offending field unless the model is physical and
