@@ -21,6 +21,7 @@
 #include "darkcharge/physics/ergotropy.hpp"
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/physics/initial_state.hpp"
+#include "darkcharge/physics/process.hpp"
 
 namespace darkcharge::reduced_dicke {
 namespace {
@@ -44,53 +45,33 @@ struct Sandwich {
 class BlockTerms {
  public:
   BlockTerms(const Layout& layout, const LocalNoise& noise, int target)
-      : layout_(layout), model_(layout.model()), target_(layout.blocks()[target]),
+      : layout_(layout), model_(with_noise(layout.model(), noise)), target_(layout.blocks()[target]),
         sector_(layout.sectors()[target_.sector]) {
-    build_anticommutator(noise);
-    add_collective(+1, model_.emission_rate());    // J^- rho J^+ from M + 1
-    add_collective(-1, model_.absorption_rate());  // J^+ rho J^- from M - 1
-    for (LocalChannel channel : kLocalChannels)
-      for (int shift = -1; shift <= 1; ++shift) {
-        add_local(channel, shift, noise.charger, false);
-        add_local(channel, shift, noise.battery, true);
+    // G and the jump (sandwich) terms of every process of the model (physics/process.hpp).
+    BlockTridiagonal g = no_jump_generator(model_, sector_.jc, sector_.jb, target_.M);
+    g_diagonal = std::move(g.diagonal);
+    g_link = std::move(g.link);
+    for (const Process& p : processes(model_)) {
+      if (p.collective()) {
+        add_collective(p);
+      } else {
+        for (int shift = -1; shift <= 1; ++shift) add_local(p, shift);
       }
+    }
   }
 
-  /// G = gamma(nbar+1) J^+J^- + gamma nbar J^-J^+ + sum_X sum_s (p_s g_s / 2) A_s^X as a
-  /// symmetric tridiagonal matrix in m_B (diagonal, link i <-> i + 1).
+  /// G = (1/2) sum_k K_k^dag K_k as a symmetric tridiagonal matrix in m_B (diagonal, link
+  /// i <-> i + 1), and the sandwiches K rho K^T that feed this block.
   std::vector<double> g_diagonal, g_link;
   std::vector<Sandwich> sandwiches;
 
  private:
+  static Model with_noise(Model model, const LocalNoise& noise) {
+    model.local = noise;
+    return model;
+  }
+
   double m_charger(double mb) const { return target_.M - mb; }
-
-  void build_anticommutator(const LocalNoise& noise) {
-    const int n = target_.n;
-    const double jc = sector_.jc, jb = sector_.jb, M = target_.M;
-    const double down = model_.emission_rate() / 2, up = model_.absorption_rate() / 2;
-    g_diagonal.assign(n, 0.0);
-    g_link.assign(n, 0.0);
-    for (int i = 0; i < n; ++i) {
-      const double mb = target_.first_mb + i, mc = m_charger(mb);
-      // J^+J^- diagonal, and J^-J^+ = J^+J^- - 2 J^z.
-      const double lowered = lowering_squared(jc, mc) + lowering_squared(jb, mb);
-      g_diagonal[i] = down * lowered + up * (lowered - 2 * M) +
-                      local_anticommutator(noise.charger, model_.n_charger, mc) +
-                      local_anticommutator(noise.battery, model_.n_battery, mb);
-      // J_B^+ J_C^- links |m_C, m_B> to |m_C - 1, m_B + 1> (row i + 1); J_C^+ J_B^- back.
-      if (i + 1 < n)
-        g_link[i] = (down + up) * std::sqrt(lowering_squared(jc, mc) * raising_squared(jb, mb));
-    }
-  }
-
-  /// sum_s (p_s g_s / 2) <sum_i s_i^dag s_i> at level m of one ensemble.
-  static double local_anticommutator(const LocalRates& rates, int n, double m) {
-    double g = 0;
-    for (LocalChannel channel : kLocalChannels)
-      g += 0.5 * channel_prefactor(channel) * channel_rate(rates, channel) *
-           local_completeness_target(channel, n, m);
-    return g;
-  }
 
   /// Row index of level mb in `block`, or -1.
   static int row_of(const Block& block, double mb) {
@@ -98,21 +79,20 @@ class BlockTerms {
     return i < 0 || i >= block.n ? -1 : i;
   }
 
-  /// J^-_total rho J^+_total into this block from M + 1 (direction +1), or J^+ rho J^- from
-  /// M - 1 (direction -1): each ensemble's ladder operator is one link per row.
-  void add_collective(int direction, double rate) {
-    if (rate == 0) return;
+  /// J^-_total rho J^+_total into this block from M + 1 (emission), or J^+ rho J^- from
+  /// M - 1 (absorption): each ensemble's ladder operator is one link per row.
+  void add_collective(const Process& p) {
+    const int direction = -p.m_step();  // the source block's M is the target's + direction
     const int source = layout_.block_index(target_.sector, target_.M + direction);
     if (source < 0) return;
     const Block& s = layout_.blocks()[source];
     const double jc = sector_.jc, jb = sector_.jb;
-    Sandwich w{source, rate, std::vector<std::vector<RowLink>>(target_.n)};
+    Sandwich w{source, p.rate, std::vector<std::vector<RowLink>>(target_.n)};
     for (int i = 0; i < target_.n; ++i) {
       const double mb = target_.first_mb + i, mc = m_charger(mb);
       // Charger moved: source (m_C + direction, m_B). Battery moved: (m_C, m_B + direction).
       const double mc_source = mc + direction, mb_source = mb + direction;
-      const double charger = direction > 0 ? lowering_squared(jc, mc_source) : raising_squared(jc, mc_source);
-      const double battery = direction > 0 ? lowering_squared(jb, mb_source) : raising_squared(jb, mb_source);
+      const double charger = ladder_squared(p, jc, mc_source), battery = ladder_squared(p, jb, mb_source);
       const int rc = row_of(s, mb), rb = row_of(s, mb_source);
       if (rc >= 0 && std::fabs(mc_source) <= jc && charger > 0) w.rows[i].push_back({rc, std::sqrt(charger)});
       if (rb >= 0 && std::fabs(mb_source) <= jb && battery > 0) w.rows[i].push_back({rb, std::sqrt(battery)});
@@ -121,10 +101,11 @@ class BlockTerms {
   }
 
   /// p_s g_s w_D(j_source) B_D rho_source B_D^T from sector j_X - D, block M - delta.
-  void add_local(LocalChannel channel, int shift, const LocalRates& rates, bool battery) {
-    const double rate = channel_prefactor(channel) * channel_rate(rates, channel);
-    if (rate == 0) return;
-    const int delta = channel_m_step(channel);
+  void add_local(const Process& p, int shift) {
+    const LocalChannel channel = p.local_channel();
+    const bool battery = p.on == Ensemble::battery;
+    const double rate = channel_prefactor(channel) * p.rate;
+    const int delta = p.m_step();
     const double jc = sector_.jc - (battery ? 0 : shift), jb = sector_.jb - (battery ? shift : 0);
     const int n_spins = battery ? model_.n_battery : model_.n_charger;
     const double weight = rate * local_weight(n_spins, battery ? jb : jc, shift);
@@ -146,7 +127,7 @@ class BlockTerms {
   }
 
   const Layout& layout_;
-  const Model& model_;
+  const Model model_;  // the layout's model with the solver's local rates
   const Block& target_;
   const Sector& sector_;
 };
