@@ -130,6 +130,43 @@ TEST(Cli, BadInputIsRejectedNamingTheArgument) {
   }
 }
 
+// --times: explicit output times (a tlist) in the rows, the header and the summary; the
+// exact values at those times are those of an equally spaced run through the same times.
+TEST(Cli, ExplicitOutputTimesAreTheRowsAndAreRecorded) {
+  const std::string dir = ::testing::TempDir();
+  const std::string sparse = dir + "dc_times.csv", dense = dir + "dc_times_dense.csv";
+  // Not dS_B_dt: a finite difference on other times is another approximation.
+  const std::string columns = " --observables E_B,E_C,P_B,dark,W_B,S_B";
+  const Result r = run("exact --nb 2 --nc 6 --nbar 0.2 -q --times 0,0.05,0.1,1,2 -o " + sparse +
+                       " --summary " + dir + "dc_times.json" + columns);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(run("exact --nb 2 --nc 6 --nbar 0.2 -q --t-max 2 --points 41 -o " + dense + columns).exit_code, 0);
+  const std::string text = read_file(sparse);
+  EXPECT_NE(text.find("times=0,0.05,0.1,1,2"), std::string::npos);
+  EXPECT_NE(read_file(dir + "dc_times.json").find("\"times\""), std::string::npos);
+  std::ifstream a(sparse), b(dense);
+  const auto rows = csv_data_rows(a), all = csv_data_rows(b);
+  ASSERT_EQ(rows.size(), 5u);
+  const int same[] = {0, 1, 2, 20, 40};  // rows of the 41-point grid at those times
+  for (int k = 0; k < 5; ++k) {
+    EXPECT_NEAR(rows[k][0], all[same[k]][0], 1e-12);
+    for (std::size_t c = 1; c < rows[k].size(); c += 2)  // every value column (errors are 0)
+      EXPECT_NEAR(rows[k][c], all[same[k]][c], 1e-8) << "row " << k << " column " << c;
+  }
+}
+
+TEST(Cli, BadExplicitTimesAreRefusedNamingTheOption) {
+  const std::string out = ::testing::TempDir() + "dc_bad_times.csv";
+  for (const char* args : {"--times 0.1,0.2", "--times 0,0.2,0.1", "--times 0", "--times 0,abc",
+                           "--times 0,1 --t-max 2", "--times 0,1 --points 3"}) {
+    std::remove(out.c_str());
+    const Result r = run(std::string("simulate -q ") + args + " -o " + out);
+    EXPECT_TRUE(r.exit_code == 1 || r.exit_code == 2) << args << " exit " << r.exit_code;
+    EXPECT_NE(r.err.find("--times"), std::string::npos) << args << ": " << r.err;
+    EXPECT_FALSE(exists(out)) << args << " left an output file";
+  }
+}
+
 TEST(Cli, UnwritableOutputFailsBeforeRunning) {
   const Result r = run("simulate -o /nonexistent-dir/x.csv");
   EXPECT_NE(r.exit_code, 0);

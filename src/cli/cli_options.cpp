@@ -192,14 +192,20 @@ void add_limit_options(CLI::App& app, Options& o) {
 
 void add_model_options(CLI::App& app, Options& o) {
   add_physics_options(app, o, true);
-  app.add_option("--t-max", o.t_max,
+  CLI::Option* t_max = app.add_option("--t-max", o.t_max,
                  "Last output time (absolute: --gamma 2 at t equals --gamma 1 at 2t). Default: "
                  "10 ln(N) / (gamma (nbar + 1) N), N = N_C + N_B, rounded down to one digit: "
                  "the superradiant burst and the dark plateau (2 for N_B = 2, N_C = 10)")
       ->check(kFinitePositive);
-  app.add_option("--points", o.grid.points, "Number of equally spaced output times in [0, t-max]")
-      ->transform(decimal_integer(2, kMaxPoints, "larger grids exceed int indices"))
-      ->capture_default_str();
+  CLI::Option* points =
+      app.add_option("--points", o.grid.points, "Number of equally spaced output times in [0, t-max]")
+          ->transform(decimal_integer(2, kMaxPoints, "larger grids exceed int indices"))
+          ->capture_default_str();
+  app.add_option("--times", o.times,
+                 "Explicit output times instead of --t-max/--points: comma-separated, ascending, "
+                 "from 0 (e.g. fine in the burst, coarse over a long storage: "
+                 "0,0.01,0.02,0.05,0.1,1,10)")
+      ->delimiter(',')->check(kFiniteNonNegative)->excludes(t_max)->excludes(points);
   app.add_option("--output,-o", o.output,
                  "CSV file to write ('-' or default: standard output; a device or FIFO is "
                  "written to, a regular file replaced atomically)")
@@ -405,8 +411,17 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
 
 void finalize(Options& o) {
   if (o.temperature) o.model.nbar = nbar_from_temperature(*o.temperature, o.model.omega);
-  o.grid.t_max = o.t_max ? *o.t_max : default_t_max(o.model);
-  if (!o.t_max && !(std::isfinite(o.grid.t_max) && o.grid.t_max > 0))
+  if (!o.times.empty()) {
+    o.grid = TimeGrid::at_times(o.times);
+    try {
+      validate(o.grid);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(fmt::format("--{}", e.what()));  // "--times: ..."
+    }
+  } else {
+    o.grid.t_max = o.t_max ? *o.t_max : default_t_max(o.model);
+  }
+  if (o.times.empty() && !o.t_max && !(std::isfinite(o.grid.t_max) && o.grid.t_max > 0))
     throw InvalidArgument(fmt::format(
         "--t-max: the default 10 ln(N) / (gamma (nbar + 1) N) is not a usable time at --gamma "
         "{} and nbar {} (from --nbar/--temperature); give --t-max or physical rates",

@@ -25,6 +25,7 @@ struct Options {
   std::string battery_init = "thermal";
   TimeGrid grid{2.0, 201};
   std::optional<double> t_max;         // --t-max; unset: default_t_max(model) (time_scale.hpp)
+  std::vector<double> times;           // --times: explicit output times (replace t-max, points)
   EnsembleOptions ensemble;
   std::string output;                  // empty: CSV to stdout
   std::string summary;                 // empty: no JSON summary

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "darkcharge/physics/model.hpp"
 
@@ -67,6 +68,8 @@ std::vector<std::string> file_header(const Options& o, int threads, const std::s
         o.temperature ? fmt::format("{:.10g}", *o.temperature) : "unset",
         to_string(o.model.battery_init), o.model.gamma, o.model.omega));
     lines.push_back(fmt::format("t-max={:.10g} points={}", o.grid.t_max, o.grid.points));
+    if (!o.grid.equally_spaced())
+      lines.push_back(fmt::format("times={:.10g}", fmt::join(o.grid.times, ",")));
   }
   const LocalNoise& l = o.model.local;
   lines.push_back(fmt::format(
@@ -116,6 +119,7 @@ nlohmann::ordered_json json_header(const Options& o, int threads,
   if (o.command != "steady") {
     p["t_max"] = o.grid.t_max;
     p["points"] = o.grid.points;
+    if (!o.grid.equally_spaced()) p["times"] = o.grid.times;
   }
   j["parameters"] = p;
   if (o.command == "simulate") {

@@ -183,29 +183,41 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
     for (auto& c : s.chains) all.push_back(&c);
   const long total = long(all.size()) + grid.points;
   long done = 0;
-  // Uniform grid: one propagator per chain serves every step.
-  const double dt = grid.step();
+  // Equally spaced grid: one propagator per chain serves every step. Explicit times: the
+  // propagator is rebuilt when the spacing changes (runs of equal spacing share one).
   const long n_chains = static_cast<long>(all.size());
   double work = 0;  // ~ flops per step; small problems stay on one thread (no barriers)
   for (const PairChain* c : all) work += double(c->length()) * c->length();
   const bool parallel = work > 1e5;
+  std::vector<Eigen::MatrixXd> generators(grid.equally_spaced() ? 0 : n_chains);
+  auto set_propagators = [&](double dt) {
 #pragma omp parallel for schedule(dynamic) if (parallel)
-  for (long i = 0; i < n_chains; ++i) {
-    PairChain& c = *all[i];
-    Eigen::MatrixXd a = Eigen::MatrixXd::Zero(c.length(), c.length());
-    for (int k = 0; k < c.length(); ++k) {
-      a(k, k) = c.diagonal(k);
-      if (k + 1 < c.length()) a(k, k + 1) = c.from_above(k);
-      if (k > 0) a(k, k - 1) = c.from_below(k);
+    for (long i = 0; i < n_chains; ++i) {
+      PairChain& c = *all[i];
+      if (!generators.empty() && generators[i].size() > 0) {
+        c.propagator = chain_propagator(generators[i], dt);
+        continue;
+      }
+      Eigen::MatrixXd a = Eigen::MatrixXd::Zero(c.length(), c.length());
+      for (int k = 0; k < c.length(); ++k) {
+        a(k, k) = c.diagonal(k);
+        if (k + 1 < c.length()) a(k, k + 1) = c.from_above(k);
+        if (k > 0) a(k, k - 1) = c.from_below(k);
+      }
+      c.propagator = chain_propagator(a, dt);
+      if (!generators.empty()) generators[i] = std::move(a);
     }
-    c.propagator = chain_propagator(a, dt);
-  }
+  };
+  double propagator_dt = grid.time(1) - grid.time(0);  // grid.step() when equally spaced
+  set_propagators(propagator_dt);
   done += n_chains;
   if (progress) progress(done, total);
 
   std::vector<Snapshot> snapshots(grid.points);
   for (int g = 0; g < grid.points; ++g) {
     if (g > 0) {
+      const double dt = grid.time(g) - grid.time(g - 1);
+      if (!grid.equally_spaced() && dt != propagator_dt) set_propagators(propagator_dt = dt);
 #pragma omp parallel for schedule(dynamic) if (parallel)
       for (long i = 0; i < n_chains; ++i) all[i]->r = all[i]->propagator * all[i]->r;
     }

@@ -183,7 +183,8 @@ std::vector<std::vector<double>> ZeroTemperatureCascade::populations(
   out[0] = y;
   int begin = 0, last = 0, margin = 8;  // populated levels: [begin, last]
   const double first_rate = emission_rate(0, 0.0);
-  double t = 0, h = first_rate > 0 ? std::min(grid.step(), 0.01 / first_rate) : grid.step();
+  const double first_gap = grid.time(1) - grid.time(0);  // the step of an equally spaced grid
+  double t = 0, h = first_rate > 0 ? std::min(first_gap, 0.01 / first_rate) : first_gap;
   // Rates at the eight distinct stage times of one full step and two half steps.
   std::array<std::vector<double>, 8> rate;
   for (int g = 1; g < grid.points; ++g) {

@@ -190,6 +190,13 @@ class Entanglement : public Observable {
     for (int g = 0; g < grid.points; ++g) s.error[g] = std::max(s.error[g], floor[g]);
     const int last = grid.points - 1;
     for (int g = 0; g <= last && last >= 2; ++g) {
+      if (!grid.equally_spaced()) {
+        const DerivativeStencil d = derivative_stencil(grid, g);
+        double spread = 0;
+        for (int k = 0; k < 3; ++k) spread += std::fabs(d.weight[k]) * floor[d.first + k];
+        rate.error[g] = std::max(rate.error[g], spread);
+        continue;
+      }
       const double stencil = g == 0      ? 3 * floor[0] + 4 * floor[1] + floor[2]
                              : g == last ? 3 * floor[last] + 4 * floor[last - 1] + floor[last - 2]
                                          : floor[g - 1] + floor[g + 1];

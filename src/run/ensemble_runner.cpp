@@ -238,6 +238,10 @@ std::uint64_t run_key(const RunPlan& plan, const std::vector<std::string>& unit_
   w.put<std::int32_t>(static_cast<std::int32_t>(m.battery_init));
   w.put(plan.grid.t_max);
   w.put<std::int64_t>(plan.grid.points);
+  if (!plan.grid.equally_spaced()) {  // equally spaced grids keep their earlier key
+    w.put_string("explicit times");
+    w.put_doubles(plan.grid.times.data(), plan.grid.times.size());
+  }
   w.put<std::uint64_t>(o.seed);
   w.put<std::int64_t>(layout.trajectories);
   w.put<std::int64_t>(layout.blocks);

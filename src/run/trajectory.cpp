@@ -72,8 +72,12 @@ int observe_segment(const CoupledState& state, const TimeGrid& grid, double t, d
     c[n + k] = std::exp(-state.relative_decay(k) * grid.step());
   }
   for (bool first_point = true; g < last; ++g) {
-    if (!first_point)
+    if (!first_point && !grid.equally_spaced()) {
+      const double dt = grid.time(g) - grid.time(g - 1);  // explicit times: spacing varies
+      for (int k = begin; k < end; ++k) c[k] *= std::exp(-state.relative_decay(k) * dt);
+    } else if (!first_point) {
       for (int k = begin; k < end; ++k) c[k] *= c[n + k];
+    }
     first_point = false;
     double rest = 0;  // summed directly: norm2 - c_lo^2 would cancel to 0 near 1e-16
     for (int k = begin + 1; k < end; ++k) rest += c[k] * c[k];
