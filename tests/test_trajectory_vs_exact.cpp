@@ -179,5 +179,28 @@ TEST(TrajectoryVsExactControl, DetectsAWrongRate) {
   EXPECT_GT(worst, kSigmas);
 }
 
+// Beyond the width where the trajectory S_B was validated (2 min(j_C, j_B) + 1 = 21), a value
+// known to be biased upward is not printed: S_B and dS_B_dt are NaN, the reason in the note;
+// the linear columns are unaffected. (At width 21 the value stays: N_B = 20 is the edge.)
+TEST(TrajectoryEntanglement, WithdrawnBeyondTheValidatedWidth) {
+  EnsembleOptions options;
+  options.sampling = Sampling::trajectories;
+  options.trajectories = 40;
+  options.observables = {"E_B", "S_B", "dS_B_dt"};
+  const TimeGrid grid{0.2, 5};
+  const TimeSeries wide = run_ensemble(testing::make_model(22, 22, 0.1, BatteryInit::ground), grid, options).series;
+  for (const char* name : {"S_B", "dS_B_dt"}) {
+    const Column& c = wide.column(name);
+    for (int g = 0; g < grid.points; ++g) {
+      EXPECT_TRUE(std::isnan(c.value[g])) << name << " at " << g;
+      EXPECT_TRUE(std::isnan(c.error[g])) << name << " at " << g;
+    }
+    EXPECT_NE(c.note.find("Withdrawn"), std::string::npos) << c.note;
+  }
+  EXPECT_TRUE(std::isfinite(wide.column("E_B").value.back()));
+  const TimeSeries edge = run_ensemble(testing::make_model(20, 20, 0.1, BatteryInit::ground), grid, options).series;
+  EXPECT_TRUE(std::isfinite(edge.column("S_B").value.back()));
+}
+
 }  // namespace
 }  // namespace darkcharge
