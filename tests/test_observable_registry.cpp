@@ -94,6 +94,16 @@ TEST(ObservableRegistry, DefaultLeavesNegativityOutForWideSystemsWithANote) {
   for (const auto& c : plan.columns) EXPECT_TRUE(c != "S_B" && c != "dS_B_dt") << c;
   EXPECT_TRUE(options.ergotropy);
   EXPECT_FALSE(options.entanglement);
+  // The boundary is the validated width 21: N_B = N_C = 22 (width 23) leaves them out,
+  // N_B = N_C = 20 (width 21) keeps them.
+  for (int n : {22, 20}) {
+    model.n_battery = model.n_charger = n;
+    EnsembleOptions at_edge;
+    at_edge.sampling = Sampling::trajectories;
+    const ObservablePlan edge = plan_observables(model, TimeGrid{}, {}, false, at_edge);
+    EXPECT_EQ(at_edge.entanglement, n == 20) << n;
+    EXPECT_EQ(edge.notes.size(), n == 20 ? 0u : 1u) << n;
+  }
 }
 
 }  // namespace

@@ -31,13 +31,14 @@ ObservablePlan plan_observables(const Model& model, const TimeGrid& grid,
   ObservablePlan plan;
   const int width = std::min(model.n_charger, model.n_battery) + 1;  // 2 min(j_C,j_B)+1
   const bool drop_entanglement = requested.empty() && !need_density &&
-                                 width > kDefaultEntanglementWidth &&
+                                 width > kValidatedEntanglementWidth &&
                                  !cascade_gives_default_negativity(model, grid, options);
   if (drop_entanglement)
     plan.notes.push_back(fmt::format(
-        "S_B and dS_B_dt left out by default for 2 min(j_C, j_B) + 1 = {} > {} (and no exact "
-        "nbar = 0 cascade within budget); request them with --observables",
-        width, kDefaultEntanglementWidth));
+        "S_B and dS_B_dt left out by default for 2 min(j_C, j_B) + 1 = {} > {}, the largest "
+        "width where trajectory estimates of them are validated (and no exact nbar = 0 cascade "
+        "within budget); `darkcharge exact` gives them exactly",
+        width, kValidatedEntanglementWidth));
   options.observables.clear();
   for (const auto& info : observable_registry()) {
     const bool wanted = requested.empty() ? info.in_default : requests_any(requested, {info.name});

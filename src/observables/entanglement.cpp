@@ -19,6 +19,7 @@
 #include "darkcharge/estimate/nonsmooth_estimate.hpp"
 #include "darkcharge/run/observable.hpp"
 #include "darkcharge/estimate/rare_event_floor.hpp"
+#include "darkcharge/observables/registry.hpp"
 #include "flat_blocks.hpp"
 #include "record_checks.hpp"
 
@@ -214,8 +215,7 @@ class Entanglement : public Observable {
   /// error NaN with the reason in the note: a value known to be biased is not a result.
   static void withdraw_beyond_validated_width(const Model& model, Column& s, Column& rate) {
     const int width = std::min(model.n_charger, model.n_battery) + 1;
-    constexpr int kValidatedWidth = 21;
-    if (width <= kValidatedWidth) return;
+    if (width <= kValidatedEntanglementWidth) return;
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (Column* c : {&s, &rate}) {
       std::fill(c->value.begin(), c->value.end(), nan);
@@ -228,7 +228,7 @@ class Entanglement : public Observable {
         "+- 0.07 against the exact 0.274 at N_B = 100, N_C = 1000 in the burst). "
         "`darkcharge exact` gives S_B exactly (the nbar = 0 cascade in seconds; the coupled "
         "solver at nbar > 0).",
-        kValidatedWidth, width);
+        kValidatedEntanglementWidth, width);
     s.note += std::string(s.note.empty() ? "" : " ") + why;
     rate.note += std::string(rate.note.empty() ? "" : " ") + why;
   }

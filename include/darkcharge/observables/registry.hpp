@@ -32,9 +32,12 @@ struct ObservableInfo {
 /// ObservableInfo::nan_reason of column `name`, or the generic reason for other columns.
 std::string nan_reason(const std::string& name);
 
-/// By default S_B and dS_B_dt are left out above this width 2 min(j_C,j_B)+1 (their
-/// jackknife does a dense eigen-decomposition per block of rho^{T_B} per replicate).
-constexpr int kDefaultEntanglementWidth = 61;
+/// The largest width 2 min(j_C, j_B) + 1 at which trajectory estimates of S_B and dS_B_dt
+/// were validated (coverage, bench/README.md): beyond it sampling noise biases the trace norm
+/// of rho^{T_B} upward by more than the jackknife removes, so trajectory runs withdraw them
+/// (NaN with the reason) and leave them out of the default columns (the exact nbar = 0
+/// cascade gives them exactly at any width).
+constexpr int kValidatedEntanglementWidth = 21;
 
 /// All columns, in output order.
 const std::vector<ObservableInfo>& observable_registry();
