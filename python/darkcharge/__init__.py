@@ -504,15 +504,15 @@ def resume(checkpoint, threads=None, time_limit=None, progress=False):
     """Continue a simulate(checkpoint=...) run that was stopped (Ctrl-C, a kill, its time
     limit): runs only the work units the file lacks. The numbers equal an uninterrupted
     run's for any thread counts before and after (the CLI's ``darkcharge resume``).
-    threads and time_limit replace the run's; the checkpoint keeps being saved."""
+    threads and time_limit (0: none) replace the run's; the checkpoint keeps being saved."""
     if not isinstance(checkpoint, (str, os.PathLike)):
         raise TypeError(f"checkpoint must be a file name, got {_checks.shown(checkpoint)}")
     stored, units = _checkpoint.read(checkpoint)
     args = {k: None for k in _LOCAL_KEYS}
     args.update(stored)
     args.update({"threads": threads, "progress": progress, "checkpoint": checkpoint})
-    if time_limit is not None:
-        args["time_limit"] = _checks.real("time_limit", time_limit, positive=True)
+    if time_limit is not None:  # 0: none (the CLI's resume --time-limit 0)
+        args["time_limit"] = _checks.real("time_limit", time_limit) or None
     try:
         return _simulate(args, completed_units=units)
     except ValueError as error:
