@@ -15,8 +15,10 @@ the same options (snake_case) give the same numbers for the same seed.
 
 Columns (docs/physics.md): E_B, E_C, P_B, W_open, dark (standard errors), W_B, W_B_sym,
 S_B, dS_B_dt (delete-one-block jackknife); ``r.error_methods`` says which.
-Bad input raises ValueError; Ctrl-C stops a simulation between trajectories
-(KeyboardInterrupt).
+Bad input raises ValueError or TypeError naming the keyword and its value; runs beyond
+max_memory or max_cpu_hours (the CLI's estimates) are refused before any work. Ctrl-C
+stops a simulation within ~0.1 s, even inside one long trajectory (KeyboardInterrupt).
+The full reference: docs/python.md.
 """
 import datetime
 import itertools
