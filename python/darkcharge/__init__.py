@@ -277,8 +277,12 @@ def _call_line(name, kwargs):
 def _t_max(t_max, nb, nc, nbar, gamma):
     """t_max, or the system's own time scale when None (as the CLI without --t-max):
     10 ln(N) / (gamma (nbar + 1) N), N = N_C + N_B, rounded down to one digit."""
+    # The rates first (as the CLI): refusals name gamma and nbar/temperature, not t_max.
+    _core.check_rate_scale("simulate", nb, nc, nbar, gamma)
     if t_max is not None:
-        return _checks.real("t_max", t_max, positive=True)
+        value = _checks.real("t_max", t_max, positive=True)
+        _core.check_rate_scale("simulate", nb, nc, nbar, gamma, value)
+        return value
     value = _core.default_t_max(nb, nc, nbar, gamma)
     if not (np.isfinite(value) and value > 0):
         raise ValueError(f"t_max: the default 10 ln(N) / (gamma (nbar + 1) N) is not a usable "

@@ -480,6 +480,22 @@ PYBIND11_MODULE(_core, m) {
       py::arg("shared"), py::arg("charger"), py::arg("battery"),
       "The six single-spin rates (charger, then battery: decay, pumping, dephasing) from the "
       "optional shared and per-ensemble ones: a per-ensemble rate overrides the shared one.");
+  m.def(
+      "check_rate_scale",
+      [](const std::string& command, int nb, int nc, double nbar, double gamma, double t_max) {
+        Model model;
+        model.n_battery = nb;
+        model.n_charger = nc;
+        model.nbar = nbar;
+        model.gamma = gamma;
+        RunRequest request = python_request(command, model, 0.0, 24.0);
+        request.grid.t_max = t_max;  // 0: not known yet (the default is derived from the rates)
+        check_rate_scale(request);
+      },
+      py::arg("command"), py::arg("nb"), py::arg("nc"), py::arg("nbar"), py::arg("gamma"),
+      py::arg("t_max") = 0.0,
+      "The CLI's first check: ValueError naming gamma, nbar/temperature or t_max when the "
+      "rates overflow double arithmetic.");
   m.def("nbar_from_temperature", &nbar_from_temperature, py::arg("temperature"),
         py::arg("omega") = 1.0);
   m.def("run_simulate", &run_simulate, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
