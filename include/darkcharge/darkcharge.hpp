@@ -10,6 +10,7 @@
 #include "darkcharge/ensemble/column_selection.hpp"
 #include "darkcharge/ensemble/ensemble.hpp"
 #include "darkcharge/ensemble/plan.hpp"
+#include "darkcharge/ensemble/resource_estimate.hpp"
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "darkcharge/exact/exact_solver.hpp"
 #include "darkcharge/exact/steady_state.hpp"

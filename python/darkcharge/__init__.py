@@ -15,18 +15,21 @@ the same options (snake_case) give the same numbers for the same seed.
 
 Columns (docs/physics.md): E_B, E_C, P_B, W_open, dark (standard errors), W_B, W_B_sym,
 S_B, dS_B_dt (delete-one-block jackknife); ``r.error_methods`` says which.
-Bad input raises ValueError; Ctrl-C stops a simulation between trajectories
-(KeyboardInterrupt).
+Bad input raises ValueError or TypeError naming the keyword and its value; runs beyond
+max_memory or max_cpu_hours (the CLI's estimates) are refused before any work. Ctrl-C
+stops a simulation within ~0.1 s, even inside one long trajectory (KeyboardInterrupt).
+The full reference: docs/python.md.
 """
 import datetime
 import itertools
+import os
 
 import numpy as np
 
-from . import _core
+from . import _checkpoint, _checks, _core
 
 __version__ = _core.version
-__all__ = ["simulate", "exact", "steady", "sweep", "Result", "SteadyResult",
+__all__ = ["simulate", "resume", "exact", "steady", "sweep", "Result", "SteadyResult",
            "time_series_columns", "default_columns", "steady_columns", "__version__"]
 
 PEAKS_NOTE = (
@@ -93,6 +96,45 @@ class _Table:
         import pandas as pd
         return pd.DataFrame({k: self[k] for k in self.keys()})
 
+    @property
+    def expect(self):
+        """{column: values}, as QuTiP's Result.expect with a dict of e_ops."""
+        return dict(self._values)
+
+    @property
+    def stderr(self):
+        """{column: errors}: the standard error of each value (delete-one-block jackknife
+        for the nonlinear columns, 0 for exact ones; error_methods says which); the same
+        arrays as r["<column>_err"]."""
+        return dict(self._errors)
+
+
+class State(np.ndarray):
+    """A state returned by a Result: a numpy array (a density matrix, or the populations of
+    a diagonal one) that knows its QuTiP dims. to_qobj() gives the qutip.Qobj."""
+
+    def __new__(cls, array, dims):
+        obj = np.asarray(array, dtype=float).view(cls)
+        obj.dims = dims
+        return obj
+
+    def __array_finalize__(self, obj):
+        self.dims = getattr(obj, "dims", None)
+
+    def to_qobj(self):
+        """The state as a qutip.Qobj (a density matrix; populations become its diagonal),
+        with dims [[2 j_C + 1, 2 j_B + 1]] * 2 for the joint state and [[N_B + 1]] * 2 for
+        the battery's levels; basis order m descending, as qutip.jmat. Needs QuTiP."""
+        try:
+            import qutip
+        except ImportError:
+            raise ImportError("to_qobj() needs QuTiP (pip install qutip, or apt install "
+                              "python3-qutip)") from None
+        m = np.asarray(self)
+        if m.ndim == 1:
+            m = np.diag(m)
+        return qutip.Qobj(m, dims=self.dims)
+
 
 class Result(_Table):
     """A time series from simulate() or exact().
@@ -102,9 +144,11 @@ class Result(_Table):
     column name: r["E_B"], r["E_B_err"].
     """
 
-    def __init__(self, raw, summary, j_charger, j_battery):
+    def __init__(self, raw, summary, j_charger, j_battery, recorded=0):
         super().__init__(["t"], [raw["t"]], raw["columns"])
         self.t = raw["t"]
+        #: the output times (QuTiP's name for r.t)
+        self.times = self.t
         self.summary = summary
         self.notes = list(raw.get("notes", []))
         self.sectors = None
@@ -115,6 +159,28 @@ class Result(_Table):
         self.state_times = np.array([s["t"] for s in self._states])
         self._j_charger = j_charger
         self._j_battery = j_battery
+        counts = raw.get("counts", [])
+        #: P(n, t) at count_times: a structured array (t, n, P, P_err), rows with P > 0
+        #: (the CLI's --counts-output)
+        self.counts = np.array([tuple(c) for c in counts],
+                               dtype=[("t", float), ("n", np.int64), ("P", float),
+                                      ("P_err", float)])
+        jumps = raw.get("jumps", [])
+        #: recorded jumps (record_trajectories): a structured array (trajectory, t, channel,
+        #: M) in trajectory and time order, channel "em" (J^-) or "abs" (J^+), M after the
+        #: jump (the CLI's --jumps-output)
+        self.jumps = np.array([(k, t, "em" if emitted else "abs", m)
+                               for k, t, emitted, m in jumps],
+                              dtype=[("trajectory", np.int64), ("t", float), ("channel", "U3"),
+                                     ("M", float)])
+        recorded = min(recorded, int(summary.get("trajectories", recorded)))
+        #: per recorded trajectory, its jump times (QuTiP's col_times)
+        self.col_times = [self.jumps["t"][self.jumps["trajectory"] == k] for k in range(recorded)]
+        #: per recorded trajectory, its jump channels: 0 = J^- (emission), 1 = J^+
+        #: (absorption), the order of c_ops in a qutip.mcsolve of the same model
+        #: (QuTiP's col_which)
+        self.col_which = [np.where(self.jumps["channel"][self.jumps["trajectory"] == k] == "em",
+                                   0, 1) for k in range(recorded)]
 
     def __repr__(self):
         return (f"<darkcharge.Result {self.summary['command']}: {len(self.t)} times to "
@@ -134,6 +200,20 @@ class Result(_Table):
         rows = self._state(t)["battery_levels"]
         return np.array(rows, dtype=[("j_B", float), ("m_B", float), ("population", float)])
 
+    def counts_at(self, t):
+        """P(n, t) at count time t as an array over n = 0, 1, ... (the emitted count), and
+        its standard errors."""
+        if len(self.counts) == 0:
+            raise ValueError("no counts kept: pass count_times=[...] to simulate()")
+        times = np.unique(self.counts["t"])
+        k = int(np.argmin(np.abs(times - t)))
+        if abs(times[k] - t) > 1e-9 * max(1.0, abs(t)):
+            raise ValueError(f"t={t} is not one of the count times {list(times)}")
+        rows = self.counts[self.counts["t"] == times[k]]
+        p, err = np.zeros(rows["n"].max() + 1), np.zeros(rows["n"].max() + 1)
+        p[rows["n"]], err[rows["n"]] = rows["P"], rows["P_err"]
+        return p, err
+
     def battery_state(self, t):
         """Populations of the battery's J_B^z levels m_B = N_B/2, ..., -N_B/2 at state time
         t, summed over the sectors j_B. rho_B is diagonal in m_B (total M is conserved), so
@@ -143,7 +223,7 @@ class Result(_Table):
         out = np.zeros(int(round(2 * self._j_battery)) + 1)
         for level in levels:
             out[int(round(self._j_battery - level["m_B"]))] += level["population"]
-        return out
+        return State(out, [[len(out)], [len(out)]])
 
     def joint_blocks(self, t):
         """The averaged joint charger-battery state at state time t, block by block:
@@ -168,7 +248,7 @@ class Result(_Table):
                 continue
             index = (np.rint(self._j_charger - (M - m_b)) * n_b + np.rint(j_b - m_b)).astype(int)
             rho[np.ix_(index, index)] = block
-        return rho
+        return State(rho, [[n_c, n_b], [n_c, n_b]])
 
 
 class SteadyResult(_Table):
@@ -194,33 +274,30 @@ def _call_line(name, kwargs):
     return f"darkcharge.{name}({args})"
 
 
-def _integer(name, value):
-    """int(value) if value is integral (2, 2.0, 1e4, numpy integers); ValueError otherwise,
-    as the CLI rejects --nc 1.5 (no silent truncation)."""
-    try:
-        as_float = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an integer, got {value!r}") from None
-    if not as_float.is_integer():
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    return int(as_float)
-
-
 def _t_max(t_max, nb, nc, nbar, gamma):
     """t_max, or the system's own time scale when None (as the CLI without --t-max):
     10 ln(N) / (gamma (nbar + 1) N), N = N_C + N_B, rounded down to one digit."""
-    if t_max is None:
-        return _core.default_t_max(_integer("nb", nb), _integer("nc", nc), float(nbar),
-                                   float(gamma))
-    return float(t_max)
+    # The rates first (as the CLI): refusals name gamma and nbar/temperature, not t_max.
+    _core.check_rate_scale("simulate", nb, nc, nbar, gamma)
+    if t_max is not None:
+        value = _checks.real("t_max", t_max, positive=True)
+        _core.check_rate_scale("simulate", nb, nc, nbar, gamma, value)
+        return value
+    value = _core.default_t_max(nb, nc, nbar, gamma)
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"t_max: the default 10 ln(N) / (gamma (nbar + 1) N) is not a usable "
+                         f"time at gamma={gamma!r} and nbar={nbar!r}; give t_max or physical "
+                         f"rates")
+    return value
 
 
 def _nbar(nbar, temperature, omega):
     if nbar is not None and temperature is not None:
-        raise ValueError("nbar and temperature exclude each other: give one of them")
+        raise ValueError(f"nbar and temperature exclude each other: give one of them (got "
+                         f"nbar={_checks.shown(nbar)}, temperature={_checks.shown(temperature)})")
     if temperature is not None:
-        return float(_core.nbar_from_temperature(float(temperature), float(omega)))
-    return 0.0 if nbar is None else float(nbar)
+        return float(_core.nbar_from_temperature(_checks.real("temperature", temperature), omega))
+    return 0.0 if nbar is None else _checks.real("nbar", nbar)
 
 
 _LOCAL_KEYS = ("local_decay", "local_pumping", "local_dephasing",
@@ -231,24 +308,13 @@ _LOCAL_KEYS = ("local_decay", "local_pumping", "local_dephasing",
 def _local_rates(args):
     """The six single-spin rates (charger decay, pumping, dephasing; battery decay,
     pumping, dephasing) from the keywords: local_* for both ensembles, charger_*/battery_*
-    overriding them. Each must be a finite number >= 0."""
-    def rate(key):
-        value = args.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{key} must be a number >= 0, got {value!r}")
-        value = float(value)
-        if not (np.isfinite(value) and value >= 0):
-            raise ValueError(f"{key} must be a finite number >= 0, got {value!r}")
-        return value
-    shared = {c: rate("local_" + c) for c in ("decay", "pumping", "dephasing")}
-    out = []
-    for ensemble in ("charger", "battery"):
-        for c in ("decay", "pumping", "dephasing"):
-            own = rate(f"{ensemble}_{c}")
-            out.append(own if own is not None else (shared[c] or 0.0))
-    return out
+    overriding them (the library's override rule, local_noise_rates). Each must be a finite
+    number >= 0."""
+    given = {key: _checks.optional_real(key, args.get(key)) for key in _LOCAL_KEYS}
+    return list(_core.local_noise_rates(
+        [given["local_" + c] for c in ("decay", "pumping", "dephasing")],
+        [given["charger_" + c] for c in ("decay", "pumping", "dephasing")],
+        [given["battery_" + c] for c in ("decay", "pumping", "dephasing")]))
 
 
 def _local_summary(rates):
@@ -256,12 +322,36 @@ def _local_summary(rates):
     return {"charger": dict(zip(names, rates[:3])), "battery": dict(zip(names, rates[3:]))}
 
 
-def _names(observables):
-    if observables is None:
-        return []
-    if isinstance(observables, str):
-        return [s for s in observables.split(",") if s]
-    return list(observables)
+class _Model:
+    """The keywords every command shares, checked once: nb, nc, battery_init, gamma,
+    omega, the local rates, and the limits max_memory and max_cpu_hours."""
+
+    def __init__(self, args):
+        self.nb = _checks.integer("nb", args["nb"], 1, _core.max_spins)
+        self.nc = _checks.integer("nc", args["nc"], 1, _core.max_spins)
+        self.battery_init = _checks.choice("battery_init", args["battery_init"],
+                                           ("thermal", "ground"))
+        self.gamma = _checks.real("gamma", args["gamma"], positive=True)
+        self.omega = _checks.real("omega", args["omega"], positive=True)
+        self.local = _local_rates(args)
+        memory = _checks.optional_real("max_memory", args["max_memory"], positive=True)
+        #: 0 tells the engine: the machine's physical memory (the CLI's default)
+        self.max_memory = 0.0 if memory is None else memory
+        self.max_cpu_hours = _checks.real("max_cpu_hours", args["max_cpu_hours"], positive=True)
+
+    def parameters(self, nbar, temperature, grid=None):
+        """The summary's "parameters", key for key the CLI's (file_header.cpp); the limits
+        and run controls are in the summary's command_line."""
+        out = {"nb": self.nb, "nc": self.nc}
+        if grid is None:  # steady: the lists of rows
+            out.update({"temperature": temperature, "nbar": nbar})
+        else:
+            out.update({"nbar": nbar, "temperature": temperature})
+        out.update({"battery_init": self.battery_init, "gamma": self.gamma,
+                    "omega": self.omega, "local_noise": _local_summary(self.local)})
+        if grid is not None:
+            out.update({"t_max": grid[0], "points": grid[1]})
+        return out
 
 
 def _header(command, call, parameters):
@@ -293,51 +383,118 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
              observables=None, state_times=None, sectors=False, sampling="auto",
              progress=False, local_decay=None, local_pumping=None, local_dephasing=None,
              charger_decay=None, charger_pumping=None, charger_dephasing=None,
-             battery_decay=None, battery_pumping=None, battery_dephasing=None):
+             battery_decay=None, battery_pumping=None, battery_dephasing=None,
+             max_memory=None, max_cpu_hours=24.0, target_error=None, time_limit=None,
+             count_times=None, record_trajectories=0, checkpoint=None, checkpoint_every=60.0):
     """Quantum-jump trajectories, averaged with errors (``darkcharge simulate``).
 
     nb, nc: battery and charger spins; nbar or temperature (T in hbar omega / k_B, sets
     nbar = 1/(exp(omega/T) - 1)); battery_init "thermal" or "ground"; gamma, omega; t_max
     (None: the system's time scale, as the CLI's default)
-    and points: the output grid; trajectories, seed (trajectory k draws from (seed, k)
-    only), threads (None: all cores; results do not depend on it); observables: a subset
-    of time_series_columns() (default: the CLI's default set; sigma_B, I_em, I_abs, N_em,
-    N_abs, F_em only on request; leaving out W_B, W_B_sym, S_B, dS_B_dt is faster);
-    state_times: times at which to keep the averaged state (battery_state,
-    joint_state); sectors: keep total-J sector populations (r.sectors); progress: a tqdm
-    bar, or a callable(done, total); sampling: "auto" (at nbar = 0 the exact cascade when
-    cheap, else trajectories), "trajectories", or "cascade" (nbar = 0 only: the
-    distribution of the emitted count integrated instead of sampled; every column exact,
-    errors 0), as the CLI's --sampling. local_decay, local_pumping, local_dephasing (both
-    ensembles) and charger_*/battery_* (one ensemble, overriding): single-spin rates, as the
-    CLI's --local-* options; simulate refuses them for now (use exact()).
+    and points: the output grid; trajectories, seed (0 to 2**64 - 1, exact; trajectory k
+    draws from (seed, k) only), threads (None: all cores; results do not depend on it);
+    observables: a subset of time_series_columns() (default: the CLI's default set;
+    sigma_B, I_em, I_abs, N_em, N_abs, F_em only on request; leaving out W_B, W_B_sym, S_B,
+    dS_B_dt is faster); state_times: times at which to keep the averaged state
+    (battery_state, joint_state, state); sectors: keep total-J sector populations
+    (r.sectors); progress: a tqdm bar, or a callable(done, total); sampling: "auto" (at
+    nbar = 0 the exact cascade when cheap, else trajectories), "trajectories", or "cascade"
+    (nbar = 0 only: the distribution of the emitted count integrated instead of sampled;
+    every column exact, errors 0), as the CLI's --sampling. local_decay, local_pumping,
+    local_dephasing (both ensembles) and charger_*/battery_* (one ensemble, overriding):
+    single-spin rates, as the CLI's --local-* options; simulate refuses them for now (use
+    exact()).
+
+    Limits and stopping rules (the CLI's): max_memory (GiB; None: the machine's memory) and
+    max_cpu_hours refuse, before any work, a run whose estimate exceeds them; target_error
+    {column: bound} stops once every named column's largest error is <= its bound
+    (trajectories is then the cap); time_limit (seconds) starts no work unit after it.
+    count_times: times at which to keep P(n, t), the distribution of the emitted count
+    (r.counts, the CLI's --counts-output); record_trajectories: keep the jumps of the first
+    so many trajectories (r.col_times, r.col_which, r.jumps; the CLI's --jumps-output).
+
+    checkpoint: a file to which finished work units are saved (atomically, every
+    checkpoint_every seconds, after Ctrl-C and at the time limit); resume(checkpoint)
+    continues the run, with the same numbers as an uninterrupted one. Removed when the run
+    completes.
     """
-    call = _call_line("simulate", {k: v for k, v in locals().items() if k != "progress"})
-    local = _local_rates(locals())
-    n = _nbar(nbar, temperature, omega)
-    names = _names(observables)
-    times = [float(x) for x in (state_times or [])]
+    return _simulate(dict(locals()))
+
+
+def _simulate(args, completed_units=None):
+    """simulate() with the keywords in `args`, continuing from `completed_units` (resume)."""
+    model = _Model(args)
+    nb, nc, nbar, temperature = args["nb"], args["nc"], args["nbar"], args["temperature"]
+    t_max, points, trajectories = args["t_max"], args["points"], args["trajectories"]
+    seed, threads, observables = args["seed"], args["threads"], args["observables"]
+    state_times, sectors, sampling = args["state_times"], args["sectors"], args["sampling"]
+    progress, target_error = args["progress"], args["target_error"]
+    time_limit, count_times = args["time_limit"], args["count_times"]
+    record_trajectories = args["record_trajectories"]
+    n = _nbar(nbar, temperature, model.omega)
+    grid_t_max = _t_max(t_max, model.nb, model.nc, n, model.gamma)
+    n_points = _checks.integer("points", points, 2, _core.max_points)
+    n_trajectories = _checks.integer("trajectories", trajectories, 1, _core.max_trajectories)
+    exact_seed = _checks.integer("seed", seed, 0, 2**64 - 1)
+    n_threads = 0 if threads is None else _checks.integer("threads", threads, 1,
+                                                          _core.max_threads)
+    names = _checks.names("observables", observables)
+    times = _checks.reals("state_times", state_times)
+    counted = _checks.reals("count_times", count_times)
+    keep_sectors = _checks.flag("sectors", sectors)
+    how = _checks.choice("sampling", sampling, ("auto", "trajectories", "cascade"))
+    targets = _checks.target_errors("target_error", target_error)
+    limit = _checks.optional_real("time_limit", time_limit, positive=True)
+    recorded = _checks.integer("record_trajectories", record_trajectories, 0,
+                               _core.max_trajectories)
+    _checks.progress("progress", progress)
+    path = args.get("checkpoint")
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"checkpoint must be a file name, got {_checks.shown(path)}")
+    if path is not None and not os.fspath(path):
+        raise ValueError("checkpoint must be a file name, got ''")
+    every = _checks.real("checkpoint_every", args.get("checkpoint_every", 60.0))
+    save_units = None
+    if path is not None:
+        # What resume() needs to run the same request again: the checked keywords.
+        stored = {"nb": model.nb, "nc": model.nc,
+                  "nbar": None if nbar is None else float(nbar),
+                  "temperature": None if temperature is None else float(temperature),
+                  "battery_init": model.battery_init, "gamma": model.gamma,
+                  "omega": model.omega, "t_max": grid_t_max, "points": n_points,
+                  "trajectories": n_trajectories, "seed": exact_seed,
+                  "observables": names or None, "state_times": times,
+                  "sectors": keep_sectors, "sampling": how,
+                  "max_memory": model.max_memory or None,
+                  "max_cpu_hours": model.max_cpu_hours, "target_error": dict(targets),
+                  "time_limit": limit, "count_times": counted,
+                  "record_trajectories": recorded, "checkpoint_every": every}
+        stored.update({k: args.get(k) for k in _LOCAL_KEYS if args.get(k) is not None})
+
+        def save_units(units):
+            _checkpoint.write(path, stored, units)
     bar, callback = None, None
     if progress is True:
-        bar, callback = _tqdm_progress(_integer("trajectories", trajectories), "simulate")
+        bar, callback = _tqdm_progress(n_trajectories, "simulate")
     elif callable(progress):
         callback = progress
     try:
-        raw = _core.run_simulate(_integer("nb", nb), _integer("nc", nc), n, battery_init,
-                                 float(gamma), float(omega), _t_max(t_max, nb, nc, n, gamma),
-                                 _integer("points", points),
-                                 _integer("trajectories", trajectories), _integer("seed", seed),
-                                 0 if threads is None else _integer("threads", threads), names,
-                                 times, bool(sectors), str(sampling), callback, local)
+        raw = _core.run_simulate(model.nb, model.nc, n, model.battery_init, model.gamma,
+                                 model.omega, grid_t_max, n_points, n_trajectories, exact_seed,
+                                 n_threads, names, times, keep_sectors, how, callback,
+                                 model.local, model.max_memory, model.max_cpu_hours, targets,
+                                 limit or 0.0, counted, recorded, completed_units or {},
+                                 save_units, every)
     finally:
         if bar is not None:
             bar.close()
-    summary = _header("simulate", call, {
-        "nb": _integer("nb", nb), "nc": _integer("nc", nc), "nbar": n, "temperature": temperature,
-        "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),
-        "t_max": _t_max(t_max, nb, nc, n, gamma), "points": _integer("points", points),
-        "local_noise": _local_summary(local)})
-    summary.update({"seed": int(seed), "trajectories": int(float(trajectories)),
+    # A finished run needs no checkpoint; one stopped by its time limit keeps it to resume.
+    if path is not None and raw["stop_reason"] != "time-limit" and os.path.exists(path):
+        os.remove(path)
+    call = _call_line("simulate", {k: v for k, v in args.items() if k != "progress"})
+    summary = _header("simulate", call, model.parameters(n, None if temperature is None else float(temperature),
+                                                         (grid_t_max, n_points)))
+    summary.update({"seed": exact_seed, "trajectories": n_trajectories,
                     "threads": raw["threads"],
                     "error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "wall_time_seconds": raw["wall_time_seconds"],
@@ -346,70 +503,96 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
                     "stop_reason": raw["stop_reason"],
                     "sampling": raw["sampling"],
                     "peaks": dict(raw["peaks"], note=PEAKS_NOTE)})
-    return Result(raw, summary, 0.5 * nc, 0.5 * nb)
+    return Result(raw, summary, 0.5 * model.nc, 0.5 * model.nb, recorded=recorded)
+
+
+def resume(checkpoint, threads=None, time_limit=None, progress=False):
+    """Continue a simulate(checkpoint=...) run that was stopped (Ctrl-C, a kill, its time
+    limit): runs only the work units the file lacks. The numbers equal an uninterrupted
+    run's for any thread counts before and after (the CLI's ``darkcharge resume``).
+    threads and time_limit (0: none) replace the run's; the checkpoint keeps being saved."""
+    if not isinstance(checkpoint, (str, os.PathLike)):
+        raise TypeError(f"checkpoint must be a file name, got {_checks.shown(checkpoint)}")
+    stored, units = _checkpoint.read(checkpoint)
+    args = {k: None for k in _LOCAL_KEYS}
+    args.update(stored)
+    args.update({"threads": threads, "progress": progress, "checkpoint": checkpoint})
+    if time_limit is not None:  # 0: none (the CLI's resume --time-limit 0)
+        args["time_limit"] = _checks.real("time_limit", time_limit) or None
+    try:
+        return _simulate(args, completed_units=units)
+    except ValueError as error:
+        if str(error).startswith("completed_units:"):
+            raise ValueError(f"checkpoint: '{os.fspath(checkpoint)}' is damaged or of another "
+                             f"run ({error})") from None
+        raise
 
 
 def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamma=1.0,
           omega=1.0, t_max=None, points=201, observables=None, max_dimension=2000,
           method="coupled", local_decay=None, local_pumping=None, local_dephasing=None,
           charger_decay=None, charger_pumping=None, charger_dephasing=None,
-          battery_decay=None, battery_pumping=None, battery_dephasing=None):
+          battery_decay=None, battery_pumping=None, battery_dephasing=None,
+          max_memory=None, max_cpu_hours=24.0, max_seconds=3600.0):
     """Exact density-matrix evolution (``darkcharge exact``): the same columns as
     simulate() with errors 0. method: "coupled" (block structure of the coupled basis,
     thousands of spins at nbar = 0) or "product" (dense product-basis matrices, small
     systems; the independent cross-check). max_dimension: with "product", refuse
     dimensions (N_C+1)(N_B+1) above this. sigma_B, I_em and I_abs: on request (both
     methods); N_em, N_abs and F_em: on request, method "product" only (full counting
-    statistics). The solver cannot be stopped midway: Ctrl-C takes
-    effect when it returns. local_* / charger_* / battery_*: single-spin rates (as the CLI's
-    --local-* options); with any > 0 the reduced Dicke-basis solver runs and adds the
-    single-spin currents I_loc_* and the battery-sector populations jB=<j_B>."""
-    call = _call_line("exact", locals())
-    local = _local_rates(locals())
-    n = _nbar(nbar, temperature, omega)
-    raw = _core.run_exact(_integer("nb", nb), _integer("nc", nc), n, battery_init, float(gamma),
-                          float(omega), _t_max(t_max, nb, nc, n, gamma), _integer("points", points),
-                          _names(observables), _integer("max_dimension", max_dimension),
-                          str(method), local)
-    summary = _header("exact", call, {
-        "nb": _integer("nb", nb), "nc": _integer("nc", nc), "nbar": n, "temperature": temperature,
-        "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),
-        "t_max": _t_max(t_max, nb, nc, n, gamma), "points": _integer("points", points),
-        "local_noise": _local_summary(local)})
+    statistics). Ctrl-C stops the local-noise solver within a step; the collective solvers
+    take it when they return. local_* / charger_* / battery_*: single-spin rates (as the
+    CLI's --local-* options); with any > 0 the reduced Dicke-basis solver runs and adds the
+    single-spin currents I_loc_* and the battery-sector populations jB=<j_B>. max_memory
+    (GiB; None: the machine's memory), max_cpu_hours and max_seconds (the coupled and
+    local solvers' single-core estimate; the CLI's --max-seconds) refuse a run before any
+    work."""
+    args = dict(locals())
+    model = _Model(args)
+    n = _nbar(nbar, temperature, model.omega)
+    grid_t_max = _t_max(t_max, model.nb, model.nc, n, model.gamma)
+    n_points = _checks.integer("points", points, 2, _core.max_points)
+    names = _checks.names("observables", observables)
+    dimension = _checks.integer("max_dimension", max_dimension, 1, 2**63 - 1)
+    how = _checks.choice("method", method, ("coupled", "product"))
+    seconds = _checks.real("max_seconds", max_seconds, positive=True)
+    raw = _core.run_exact(model.nb, model.nc, n, model.battery_init, model.gamma, model.omega,
+                          grid_t_max, n_points, names, dimension, how, model.local,
+                          model.max_memory, model.max_cpu_hours, seconds)
+    summary = _header("exact", _call_line("exact", args),
+                      model.parameters(n, None if temperature is None else float(temperature), (grid_t_max, n_points)))
     summary.update({"error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "wall_time_seconds": raw["wall_time_seconds"],
                     "final_time": float(raw["t"][-1]), "final": _final(raw),
                     "peaks": dict(raw["peaks"], note=PEAKS_NOTE)})
-    return Result(raw, summary, 0.5 * nc, 0.5 * nb)
-
-
-def _as_list(x):
-    if x is None:
-        return []
-    return [float(v) for v in np.atleast_1d(x)]
+    return Result(raw, summary, 0.5 * model.nc, 0.5 * model.nb)
 
 
 def steady(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamma=1.0,
            omega=1.0, observables=None, local_decay=None, local_pumping=None, local_dephasing=None,
            charger_decay=None, charger_pumping=None, charger_dephasing=None,
-           battery_decay=None, battery_pumping=None, battery_dephasing=None):
+           battery_decay=None, battery_pumping=None, battery_dephasing=None,
+           max_memory=None, max_cpu_hours=24.0):
     """The exact steady state in closed form (``darkcharge steady``), one row per value of
     temperature (a number or a list) or of nbar (a number or a list); T = 0 if neither.
     Columns steady_columns(): E_B, E_C, W_open, dark, W_B, W_B_sym, S_B, dE_B_dT (errors 0).
     Without W_B, W_B_sym and S_B in observables only the cheap columns are computed.
     local_* / charger_* / battery_*: single-spin rates; the steady state is then the reduced
-    Dicke-basis generator's null vector (unique once some decay or pumping is on)."""
-    call = _call_line("steady", locals())
-    local = _local_rates(locals())
+    Dicke-basis generator's null vector (unique once some decay or pumping is on).
+    max_memory (GiB) and max_cpu_hours: the CLI's limits, checked before any work."""
+    args = dict(locals())
+    model = _Model(args)
     if nbar is not None and temperature is not None:
-        raise ValueError("nbar and temperature exclude each other: give one of them")
-    temperatures, nbars = _as_list(temperature), _as_list(nbar)
-    raw = _core.run_steady(_integer("nb", nb), _integer("nc", nc), 0.0, battery_init, float(gamma), float(omega),
-                           temperatures, nbars, _names(observables), local)
-    summary = _header("steady", call, {
-        "nb": _integer("nb", nb), "nc": _integer("nc", nc), "temperature": temperatures, "nbar": nbars,
-        "battery_init": battery_init, "gamma": float(gamma), "omega": float(omega),
-        "local_noise": _local_summary(local)})
+        raise ValueError(f"nbar and temperature exclude each other: give one of them (got "
+                         f"nbar={_checks.shown(nbar)}, temperature={_checks.shown(temperature)})")
+    temperatures = _checks.reals("temperature", temperature)
+    nbars = _checks.reals("nbar", nbar)
+    names = _checks.names("observables", observables)
+    raw = _core.run_steady(model.nb, model.nc, 0.0, model.battery_init, model.gamma,
+                           model.omega, temperatures, nbars, names, model.local,
+                           model.max_memory, model.max_cpu_hours)
+    summary = _header("steady", _call_line("steady", args),
+                      model.parameters(nbars, temperatures))
     summary.update({"error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "T": list(raw["T"]), "nbar": list(raw["nbar"]),
                     "values": {c["name"]: list(c["value"]) for c in raw["columns"]}})
@@ -417,13 +600,22 @@ def steady(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gam
 
 
 # Arguments whose value is itself a list: never swept over.
-_LIST_VALUED = {"observables", "state_times"}
+_LIST_VALUED = {"observables", "state_times", "count_times"}
+
+
+def _cell(value):
+    """A parameter as a DataFrame cell: lists as their comma-joined items ("E_B,dark")."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in value.items())
+    return value
 
 
 def sweep(function, cases=None, progress=False, **parameters):
     """Run `function` (simulate, exact, steady, or their names) over many parameter sets and
-    return one tidy pandas DataFrame: the parameter columns, then the result's rows (one per
-    time, or per temperature for steady).
+    return one tidy pandas DataFrame: a column for every parameter of the call, then the
+    result's rows (one per time, or per temperature for steady).
 
     Parameter sets are either `cases`, a list of dicts, or the grid (Cartesian product) of
     every keyword argument given as a list or tuple; scalars are shared by all sets. Both
@@ -433,8 +625,11 @@ def sweep(function, cases=None, progress=False, **parameters):
         sweep(steady, cases=[dict(nb=n, nc=5 * n) for n in range(1, 11)])  # capacity
         sweep(simulate, temperature=[0, 1], battery_init=["ground", "thermal"])  # 4 runs
 
-    The same seed is used for every set unless `seed` is swept. progress=True shows a tqdm
-    bar over the sets.
+    Parameter columns: the cases' keys and the swept keywords (in the order given), then the
+    fixed ones, so every frame says how it was made; list-valued ones (observables,
+    state_times) as their comma-joined items. A parameter the result already has as a
+    column (steady's nbar) is not repeated. The same seed is used for every set unless
+    `seed` is swept. progress=True shows a tqdm bar over the sets.
     """
     import pandas as pd
     if isinstance(function, str):
@@ -448,12 +643,16 @@ def sweep(function, cases=None, progress=False, **parameters):
     if progress:
         from tqdm.auto import tqdm
         iterator = tqdm(sets, desc=getattr(function, "__name__", "sweep"), unit="run")
-    # Parameter columns: the cases' keys, then the swept keywords, in the order given.
-    varied = list(dict.fromkeys([k for c in (cases or []) for k in c] + list(swept)))
+    columns = list(dict.fromkeys([k for c in (cases or []) for k in c] + list(swept) +
+                                 [k for k in fixed if k != "progress"]))
     frames = []
     for params in iterator:
         frame = function(**params).to_pandas()
-        for position, name in enumerate(varied):
-            frame.insert(position, name, [params.get(name)] * len(frame))
+        position = 0
+        for name in columns:
+            if name in frame.columns:
+                continue
+            frame.insert(position, name, [_cell(params.get(name))] * len(frame))
+            position += 1
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)

@@ -2,10 +2,13 @@
 // the library's Model / TimeGrid / options, runs the engine on a worker thread with the GIL
 // released, and returns plain dicts of numpy arrays; python/darkcharge/__init__.py builds the
 // user-facing Result objects from them.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -22,6 +25,8 @@
 #include "darkcharge/ensemble/column_selection.hpp"
 #include "darkcharge/physics/density_matrix.hpp"
 #include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/ensemble/plan.hpp"
+#include "darkcharge/ensemble/resource_estimate.hpp"
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "darkcharge/exact/exact_solver.hpp"
@@ -103,12 +108,33 @@ Model make_model(int nb, int nc, double nbar, const std::string& battery_init, d
   return m;
 }
 
+/// The limits a Python call passes: max_memory in GiB (<= 0: the machine's physical
+/// memory, as the CLI without --max-memory) and max_cpu_hours.
+RunRequest python_request(const std::string& command, const Model& model, double max_memory,
+                          double max_cpu_hours) {
+  RunRequest r;
+  r.command = command;
+  r.model = model;
+  if (max_memory > 0) r.max_memory_gib = max_memory;
+  r.max_cpu_hours = max_cpu_hours;
+  r.names = OptionStyle::python;
+  return r;
+}
+
+double memory_limit_gib(double max_memory) {
+  return max_memory > 0 ? max_memory : physical_memory_gib();
+}
+
 /// Runs `work` on a worker thread while this (Python) thread, without the GIL, wakes every
 /// 100 ms to report progress and to look for Ctrl-C. On KeyboardInterrupt it sets `stop`
-/// (the engine then starts no further trajectory), joins the worker and re-raises.
+/// (the engine then stops within kJumpsBetweenStopChecks jumps, even inside a trajectory),
+/// joins the worker and re-raises. `tick`, when set, is called with the GIL at every wake
+/// (false) and once more after an interrupted worker has stopped (true): the checkpoint's
+/// writer.
 template <class Result, class Work>
 Result run_interruptible(Work work, std::atomic<bool>* stop, const std::atomic<long>& done,
-                         const std::atomic<long>& total, const py::object& progress) {
+                         const std::atomic<long>& total, const py::object& progress,
+                         const std::function<void(bool)>& tick = nullptr) {
   std::optional<Result> result;
   std::exception_ptr error;
   std::mutex mutex;
@@ -138,10 +164,17 @@ Result run_interruptible(Work work, std::atomic<bool>* stop, const std::atomic<l
       }
       if (PyErr_CheckSignals() != 0) throw py::error_already_set();
       if (!progress.is_none() && total.load() > 0) progress(done.load(), total.load());
+      if (tick) tick(false);
     }
   } catch (...) {
     if (stop) stop->store(true);
     join();
+    if (tick) {
+      try {
+        tick(true);  // keep what finished; the interrupt, not a failed save, is reported
+      } catch (...) {
+      }
+    }
     throw;
   }
   join();
@@ -150,12 +183,25 @@ Result run_interruptible(Work work, std::atomic<bool>* stop, const std::atomic<l
   return std::move(*result);
 }
 
+py::list jumps_to_python(const std::vector<EnsembleResult::RecordedJump>& jumps) {
+  // (trajectory, t, emitted, M after) tuples; the Python layer splits them per trajectory.
+  py::list out;
+  for (const auto& j : jumps)
+    out.append(py::make_tuple(j.trajectory, j.jump.time, j.jump.channel == Jump::kEmission,
+                              j.jump.m_after));
+  return out;
+}
+
 py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
                       double omega, double t_max, int points, long trajectories,
                       std::uint64_t seed, int threads, const std::vector<std::string>& observables,
                       const std::vector<double>& state_times, bool sectors,
                       const std::string& sampling, const py::object& progress,
-                      const std::vector<double>& local) {
+                      const std::vector<double>& local, double max_memory, double max_cpu_hours,
+                      const std::vector<std::pair<std::string, double>>& target_errors,
+                      double time_limit, const std::vector<double>& count_times,
+                      long record_trajectories, const std::map<long, std::string>& completed_units,
+                      const py::object& save_units, double checkpoint_every) {
   const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
   if (model.local.any())
     throw InvalidArgument(
@@ -167,26 +213,85 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   check_columns("observables", observables, time_series_columns());
   check_at_least("threads", threads, 0);
   const std::vector<int> state_index = state_indices(grid, state_times, "state_times");
+  (void)state_indices(grid, count_times, "count_times");
   EnsembleOptions options;
   options.trajectories = trajectories;
   options.seed = seed;
   options.threads = threads;
   options.sampling = parse_sampling(sampling);
   options.state_times = state_times;
+  options.count_times = count_times;
+  options.record_trajectories = record_trajectories;
+  options.time_limit = time_limit;
+  options.completed_units = completed_units;
+  if (max_memory > 0) options.cascade_max_memory_gib = max_memory;
   std::vector<std::string> notes =
       plan_accumulators(model, grid, observables, !state_times.empty(), sectors, options);
+  for (const auto& [name, bound] : target_errors) {
+    if (std::find(options.observables.begin(), options.observables.end(), name) ==
+        options.observables.end())
+      throw InvalidArgument("target_error: '" + name +
+                            "' is not a column of this run (add it to observables)");
+    options.target_errors.emplace_back(name, bound);
+  }
+  // The CLI's checks, in its order: the rates first, then the plan, then memory and time.
+  RunRequest request = python_request("simulate", model, max_memory, max_cpu_hours);
+  request.grid = grid;
+  request.observables = observables;
+  request.ensemble = options;
+  request.checkpoint = !save_units.is_none();
+  check_rate_scale(request);
+  const EnsemblePlan plan = plan_ensemble(model, grid, options);
+  check_resources(request, &plan);
   std::atomic<bool> stop{false};
   std::atomic<long> done{0}, total{0};
-  options.stop = &stop;
+  EnsemblePlan running = plan;
+  running.options.stop = &stop;
+  // A checkpoint: the runner hands over each finished unit (one call at a time, from a
+  // worker); the Python thread saves them every checkpoint_every seconds, after an
+  // interrupt, and at the time limit (save_units(dict of unit -> bytes)).
+  std::mutex units_mutex;
+  std::map<long, std::string> units = completed_units;
+  bool unsaved = false;
+  auto saved_at = std::chrono::steady_clock::now();
+  std::function<void(bool)> tick;
+  const auto save = [&] {
+    py::dict snapshot;
+    {
+      std::lock_guard<std::mutex> lock(units_mutex);
+      for (const auto& [u, bytes] : units) snapshot[py::int_(u)] = py::bytes(bytes);
+      unsaved = false;
+    }
+    save_units(snapshot);
+    saved_at = std::chrono::steady_clock::now();
+  };
+  if (!save_units.is_none()) {
+    running.options.on_unit_done = [&](long u, const std::string& bytes) {
+      std::lock_guard<std::mutex> lock(units_mutex);
+      units[u] = bytes;
+      unsaved = true;
+    };
+    tick = [&](bool final) {
+      bool due;
+      {
+        std::lock_guard<std::mutex> lock(units_mutex);
+        due = unsaved;
+      }
+      const double since =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - saved_at).count();
+      if (due && (final || since >= checkpoint_every)) save();
+    };
+  }
   const auto start = std::chrono::steady_clock::now();
   const EnsembleResult r = run_interruptible<EnsembleResult>(
       [&] {
-        return run_ensemble(model, grid, options, [&](long d, long n) {
+        return run_ensemble(running, [&](long d, long n) {
           done = d;
           total = n;
         });
       },
-      &stop, done, total, progress);
+      &stop, done, total, progress, tick);
+  if (!save_units.is_none() && r.stop_reason == "time-limit") save();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -200,6 +305,11 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   out["threads"] = threads > 0 ? threads : omp_get_max_threads();
   out["wall_time_seconds"] = wall;
   if (sectors) out["sectors"] = series_to_python(r.sectors);
+  py::list counts;
+  for (const auto& c : r.emission_counts)
+    counts.append(py::make_tuple(c.time, c.emitted, c.probability.value, c.probability.error));
+  out["counts"] = counts;
+  out["jumps"] = jumps_to_python(r.jumps);
   py::list states;
   for (std::size_t k = 0; k < state_index.size(); ++k) {
     const int g = state_index[k];
@@ -222,13 +332,15 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   return out;
 }
 
-/// Runs an exact solver (no stop flag: Ctrl-C is honoured when it returns) and packages its
-/// `columns` (all when empty), peaks and wall time as exact() returns them.
+/// Runs an exact solver and packages its `columns` (all when empty), peaks and wall time as
+/// exact() returns them. `stop` reaches the solvers that look at one (the reduced
+/// Dicke-basis solver); the others honour Ctrl-C when they return.
 template <class Solve>
-py::dict exact_result(Solve solve, const TimeGrid& grid, const std::vector<std::string>& columns) {
+py::dict exact_result(Solve solve, const TimeGrid& grid, const std::vector<std::string>& columns,
+                      std::atomic<bool>* stop = nullptr) {
   std::atomic<long> none{0};
   const auto start = std::chrono::steady_clock::now();
-  const TimeSeries series = run_interruptible<TimeSeries>(solve, nullptr, none, none, py::none());
+  const TimeSeries series = run_interruptible<TimeSeries>(solve, stop, none, none, py::none());
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   py::dict out = series_to_python(select_columns(series, columns));
@@ -241,35 +353,54 @@ py::dict exact_result(Solve solve, const TimeGrid& grid, const std::vector<std::
 /// exact() with local noise: the reduced Dicke-basis solver, every one of its columns
 /// (the single-spin currents and battery-sector populations too) unless some are named.
 py::dict run_exact_local(const Model& model, const TimeGrid& grid,
-                         const std::vector<std::string>& observables, const std::string& method) {
+                         const std::vector<std::string>& observables, const std::string& method,
+                         double max_memory, double max_seconds) {
   validate(model);
   validate(grid);
   if (method != "coupled")
     throw InvalidArgument("method: the product-basis solver has no local noise; leave method "
                           "at 'coupled' (with local rates it runs the reduced Dicke-basis solver)");
   validate_reduced_dicke_columns(model, model.local, observables);
-  return exact_result([&] { return solve_exact_local(model, model.local, grid); }, grid,
-                      observables);
+  std::atomic<bool> stop{false};
+  ReducedDickeOptions options;
+  options.max_memory_gib = memory_limit_gib(max_memory);
+  options.max_seconds = max_seconds;
+  options.stop = &stop;
+  return exact_result([&] { return solve_exact_local(model, model.local, grid, options); }, grid,
+                      observables, &stop);
 }
 
 py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
                    double omega, double t_max, int points,
                    const std::vector<std::string>& observables, long max_dimension,
-                   const std::string& method, const std::vector<double>& local) {
+                   const std::string& method, const std::vector<double>& local,
+                   double max_memory, double max_cpu_hours, double max_seconds) {
   const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
-  if (model.local.any()) return run_exact_local(model, TimeGrid{t_max, points}, observables, method);
   const TimeGrid grid{t_max, points};
+  if (method != "coupled" && method != "product")
+    throw InvalidArgument("method must be 'coupled' or 'product', got '" + method + "'");
+  // The CLI's checks before any work: the rates, product-basis dimension, memory and time.
+  RunRequest request = python_request("exact", model, max_memory, max_cpu_hours);
+  request.grid = grid;
+  request.observables = observables;
+  request.exact_method = method;
+  request.max_dimension = max_dimension;
+  if (model.local.any()) {
+    check_rate_scale(request);
+    return run_exact_local(model, grid, observables, method, max_memory, max_seconds);
+  }
   validate(model);
   validate(grid);
   check_columns("observables", observables, time_series_columns());
-  if (method != "coupled" && method != "product")
-    throw InvalidArgument("method must be 'coupled' or 'product', got '" + method + "'");
   check_exact_columns(observables, method, "observables");
+  check_resources(request);
   ExactOptions options;
   options.max_dimension = max_dimension;
   plan_exact(observables, options);
   CoupledExactOptions coupled;
   plan_exact(observables, coupled);
+  coupled.max_memory_gib = memory_limit_gib(max_memory);
+  coupled.max_seconds = max_seconds;
   return exact_result(
       [&] {
         return method == "product" ? solve_exact(model, grid, options)
@@ -282,8 +413,14 @@ py::dict run_steady(int nb, int nc, double nbar, const std::string& battery_init
                     double omega, const std::vector<double>& temperatures,
                     const std::vector<double>& nbar_values,
                     const std::vector<std::string>& observables,
-                    const std::vector<double>& local) {
+                    const std::vector<double>& local, double max_memory, double max_cpu_hours) {
   const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
+  check_columns("observables", observables, steady_columns());
+  RunRequest request = python_request("steady", model, max_memory, max_cpu_hours);
+  request.temperatures = temperatures;
+  request.nbar_values = nbar_values;
+  request.observables = observables;
+  check_resources(request);
   validate(model);
   std::atomic<long> none{0};
   const SteadyTable table = run_interruptible<SteadyTable>(
@@ -326,19 +463,67 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("nb"), py::arg("nc"), py::arg("nbar"), py::arg("gamma"),
       "Default last output time: 10 ln(N) / (gamma (nbar + 1) N), one digit, rounded down.");
+  m.def(
+      "local_noise_rates",
+      [](const std::vector<std::optional<double>>& shared,
+         const std::vector<std::optional<double>>& charger,
+         const std::vector<std::optional<double>>& battery) {
+        const auto request = [](const std::vector<std::optional<double>>& r) {
+          if (r.size() != 3) throw InvalidArgument("local rates: expected 3 per ensemble");
+          return LocalRatesRequest{r[0], r[1], r[2]};
+        };
+        const LocalNoise l =
+            resolve_local_noise(request(shared), request(charger), request(battery));
+        return std::vector<double>{l.charger.decay, l.charger.pumping, l.charger.dephasing,
+                                   l.battery.decay, l.battery.pumping, l.battery.dephasing};
+      },
+      py::arg("shared"), py::arg("charger"), py::arg("battery"),
+      "The six single-spin rates (charger, then battery: decay, pumping, dephasing) from the "
+      "optional shared and per-ensemble ones: a per-ensemble rate overrides the shared one.");
+  m.def(
+      "check_rate_scale",
+      [](const std::string& command, int nb, int nc, double nbar, double gamma, double t_max) {
+        Model model;
+        model.n_battery = nb;
+        model.n_charger = nc;
+        model.nbar = nbar;
+        model.gamma = gamma;
+        RunRequest request = python_request(command, model, 0.0, 24.0);
+        request.grid.t_max = t_max;  // 0: not known yet (the default is derived from the rates)
+        check_rate_scale(request);
+      },
+      py::arg("command"), py::arg("nb"), py::arg("nc"), py::arg("nbar"), py::arg("gamma"),
+      py::arg("t_max") = 0.0,
+      "The CLI's first check: ValueError naming gamma, nbar/temperature or t_max when the "
+      "rates overflow double arithmetic.");
   m.def("nbar_from_temperature", &nbar_from_temperature, py::arg("temperature"),
         py::arg("omega") = 1.0);
   m.def("run_simulate", &run_simulate, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("t_max"),
         py::arg("points"), py::arg("trajectories"), py::arg("seed"), py::arg("threads"),
         py::arg("observables"), py::arg("state_times"), py::arg("sectors"), py::arg("sampling"),
-        py::arg("progress") = py::none(), py::arg("local") = std::vector<double>{});
+        py::arg("progress") = py::none(), py::arg("local") = std::vector<double>{},
+        py::arg("max_memory") = 0.0, py::arg("max_cpu_hours") = 24.0,
+        py::arg("target_errors") = std::vector<std::pair<std::string, double>>{},
+        py::arg("time_limit") = 0.0, py::arg("count_times") = std::vector<double>{},
+        py::arg("record_trajectories") = 0L,
+        py::arg("completed_units") = std::map<long, std::string>{},
+        py::arg("save_units") = py::none(), py::arg("checkpoint_every") = 60.0);
   m.def("run_exact", &run_exact, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("t_max"),
         py::arg("points"), py::arg("observables"), py::arg("max_dimension"),
-        py::arg("method") = "coupled", py::arg("local") = std::vector<double>{});
+        py::arg("method") = "coupled", py::arg("local") = std::vector<double>{},
+        py::arg("max_memory") = 0.0, py::arg("max_cpu_hours") = 24.0,
+        py::arg("max_seconds") = 3600.0);
   m.def("run_steady", &run_steady, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("temperatures"),
         py::arg("nbar_values"), py::arg("observables"),
-        py::arg("local") = std::vector<double>{});
+        py::arg("local") = std::vector<double>{}, py::arg("max_memory") = 0.0,
+        py::arg("max_cpu_hours") = 24.0);
+  // Limits the Python layer checks arguments against before they reach C++ types.
+  m.attr("max_spins") = kMaxSpins;
+  m.attr("max_points") = kMaxPoints;
+  m.attr("max_trajectories") = kMaxTrajectories;
+  m.attr("max_threads") = kMaxThreads;
+  m.attr("physical_memory_gib") = physical_memory_gib();
 }

@@ -13,29 +13,69 @@ import darkcharge as dc
 LONG_RUN = ("import darkcharge, sys\n"
             "print('running', flush=True)\n"
             "darkcharge.simulate(nb=40, nc=200, t_max=0.5, points=11, trajectories=10**8, sampling=\"trajectories\",\n"
-            "                    observables=['E_B'])\n"
+            "                    observables=['E_B'], max_cpu_hours=1e9)\n"
             "print('finished', flush=True)\n")
 
 
-def test_ctrl_c_stops_a_long_run_with_keyboard_interrupt():
-    proc = subprocess.Popen([sys.executable, "-c", LONG_RUN], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+# One trajectory of ~10^8 jumps (nbar = 10^6 up to t = 1: tens of seconds on one core), so
+# only a look at the stop flag inside the jump loop can stop it in time.
+ONE_LONG_TRAJECTORY = dict(nb=2, nc=10, nbar=1e6, t_max=1, points=2, trajectories=1,
+                           threads=1, observables=["E_B"], sampling="trajectories")
+ONE_LONG_RUN = ("import darkcharge, sys\n"
+                "print('running', flush=True)\n"
+                f"darkcharge.simulate(**{ONE_LONG_TRAJECTORY!r})\n"
+                "print('finished', flush=True)\n")
+
+
+def interrupt_after_start(command, started_line=None, wait=1.0):
+    """Starts `command`, waits for `started_line` on its stdout (if given) and `wait`
+    seconds more, sends SIGINT; returns (seconds from the signal to the exit, return code,
+    stderr)."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ))
     try:
-        assert proc.stdout.readline().strip() == "running"
-        time.sleep(1.0)  # inside simulate by now
+        if started_line is not None:
+            assert proc.stdout.readline().strip() == started_line
+        time.sleep(wait)  # inside the run by now
         assert proc.poll() is None, proc.stderr.read()
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
-        elapsed = time.monotonic() - sent
+        return time.monotonic() - sent, proc.returncode, err
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_ctrl_c_stops_a_long_run_with_keyboard_interrupt():
+    elapsed, code, err = interrupt_after_start([sys.executable, "-c", LONG_RUN], "running")
     assert "KeyboardInterrupt" in err, err
-    assert proc.returncode != 0
+    assert code != 0
     # 100 ms polling plus the trajectories in flight (~ms each): well under 2 s.
     assert elapsed < 2.0, f"took {elapsed:.2f} s to stop"
+
+
+def test_ctrl_c_stops_inside_one_long_trajectory():
+    elapsed, code, err = interrupt_after_start([sys.executable, "-c", ONE_LONG_RUN], "running",
+                                               wait=1.5)
+    assert "KeyboardInterrupt" in err, err
+    assert code != 0
+    # 100 ms polling plus 4096 jumps (~1 ms) before the trajectory looks at the flag.
+    assert elapsed < 1.5, f"took {elapsed:.2f} s to stop"
+
+
+def test_the_cli_stops_inside_one_long_trajectory_too(cli, tmp_path):
+    p = ONE_LONG_TRAJECTORY
+    command = [cli, "simulate", "--nb", "2", "--nc", "10", "--nbar", "1000000", "--t-max", "1",
+               "--points", "2", "--trajectories", "1", "--threads", "1", "--observables", "E_B",
+               "--sampling", "trajectories", "-q", "-o", str(tmp_path / "out.csv")]
+    assert p["nbar"] == 1e6 and p["t_max"] == 1  # the same run as above
+    elapsed, code, err = interrupt_after_start(command, wait=1.5)
+    assert code == 128 + signal.SIGINT, err
+    assert "interrupted by SIGINT" in err, err
+    assert not (tmp_path / "out.csv").exists()
+    assert elapsed < 1.5, f"took {elapsed:.2f} s to stop"
 
 
 def test_gil_is_released_while_running():

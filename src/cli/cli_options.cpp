@@ -128,17 +128,20 @@ void add_local_noise_options(CLI::App& app, Options& o) {
     app.add_option(r.name, *r.rate, r.help)->check(kFiniteNonNegative)->group(group);
 }
 
-/// The shared --local-* rates fill every per-ensemble rate not given on its own.
+/// The shared --local-* rates fill every per-ensemble rate not given on its own (the
+/// library's rule, resolve_local_noise).
 void apply_local_noise(const CLI::App& app, Options& o) {
-  const auto fill = [&](const char* name, const std::optional<double>& shared, double& rate) {
-    if (shared && app.count(name) == 0) rate = *shared;
+  const auto given = [&app](const char* name, double rate) {
+    return app.count(name) > 0 ? std::optional<double>(rate) : std::nullopt;
   };
-  fill("--charger-decay", o.local_decay, o.model.local.charger.decay);
-  fill("--battery-decay", o.local_decay, o.model.local.battery.decay);
-  fill("--charger-pumping", o.local_pumping, o.model.local.charger.pumping);
-  fill("--battery-pumping", o.local_pumping, o.model.local.battery.pumping);
-  fill("--charger-dephasing", o.local_dephasing, o.model.local.charger.dephasing);
-  fill("--battery-dephasing", o.local_dephasing, o.model.local.battery.dephasing);
+  const LocalRates& c = o.model.local.charger;
+  const LocalRates& b = o.model.local.battery;
+  o.model.local = resolve_local_noise(
+      {o.local_decay, o.local_pumping, o.local_dephasing},
+      {given("--charger-decay", c.decay), given("--charger-pumping", c.pumping),
+       given("--charger-dephasing", c.dephasing)},
+      {given("--battery-decay", b.decay), given("--battery-pumping", b.pumping),
+       given("--battery-dephasing", b.dephasing)});
 }
 
 void add_physics_options(CLI::App& app, Options& o, bool single_temperature) {

@@ -136,7 +136,7 @@ std::vector<EnsembleResult::RecordedJump> record_jumps(const Model& model, const
     Rng rng = trajectory_rng(options.seed, static_cast<std::uint64_t>(k));
     const InitialState init = sample_initial_state(model, rng);
     JumpCollector collector(k, jumps);
-    run_trajectory(model, init, grid, rng, collector, state, scratch);
+    run_trajectory(model, init, grid, rng, collector, state, scratch, options.stop);
   }
   return jumps;
 }

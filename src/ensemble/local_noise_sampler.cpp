@@ -92,10 +92,13 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                 row[kEmission] += s.emission;
                 row[kAbsorption] += s.absorption;
                 row[kSectors + std::lround(model.j_battery() - psi.jb)] += 1.0;
-              });
+              },
+              options.stop);
           jumps[b] += stats.jumps;
           local_jumps[b] += stats.local_jumps;
           ++done_in_block[b];
+        } catch (const Interrupted&) {
+          break;  // the stop flag is set: reported below, after the parallel region
         } catch (const std::exception& e) {
 #pragma omp critical(local_noise_failure)
           if (!failed.exchange(true)) failure = e.what();

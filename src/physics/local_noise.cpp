@@ -31,6 +31,16 @@ void validate(const LocalNoise& noise) {
   check_rates("battery", noise.battery);
 }
 
+LocalNoise resolve_local_noise(const LocalRatesRequest& shared, const LocalRatesRequest& charger,
+                               const LocalRatesRequest& battery) {
+  const auto rates = [&shared](const LocalRatesRequest& own) {
+    return LocalRates{own.decay ? *own.decay : shared.decay.value_or(0.0),
+                      own.pumping ? *own.pumping : shared.pumping.value_or(0.0),
+                      own.dephasing ? *own.dephasing : shared.dephasing.value_or(0.0)};
+  };
+  return LocalNoise{rates(charger), rates(battery)};
+}
+
 double channel_rate(const LocalRates& rates, LocalChannel channel) {
   switch (channel) {
     case LocalChannel::decay: return rates.decay;

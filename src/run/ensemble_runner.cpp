@@ -382,7 +382,8 @@ void run_units(const RunPlan& plan, const WorkLayout& layout, const std::vector<
           Rng rng = trajectory_rng(plan.options.seed, static_cast<std::uint64_t>(k));
           const InitialState init = sample_initial_state(plan.model, rng);
           observer.begin_trajectory(k);
-          run_trajectory(plan.model, init, plan.grid, rng, observer, state, scratch);
+          run_trajectory(plan.model, init, plan.grid, rng, observer, state, scratch,
+                         plan.options.stop);
           const long finished = ++finished_trajectories;
           if (progress && omp_get_thread_num() == 0) progress(finished, layout.trajectories);
         }

@@ -9,6 +9,7 @@
 #include "darkcharge/physics/angular_momentum.hpp"
 #include "darkcharge/physics/clebsch_gordan_recursion.hpp"
 #include "darkcharge/physics/initial_state.hpp"
+#include "darkcharge/run/trajectory.hpp"
 
 namespace darkcharge {
 namespace {
@@ -121,6 +122,12 @@ const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
 
 namespace {
 
+/// The stop flag, looked at every kJumpsBetweenStopChecks jumps (one relaxed load).
+void throw_if_stopped(const std::atomic<bool>* stop, long jumps) {
+  if (stop && jumps % kJumpsBetweenStopChecks == 0 && stop->load(std::memory_order_relaxed))
+    throw Interrupted("run interrupted inside a local-noise trajectory");
+}
+
 /// The initial state of one trajectory (its level drawn from `rng` first).
 LocalJumpState initial_jump_state(const Model& model, Rng& rng) {
   const InitialState start = sample_initial_state(model, rng);
@@ -149,7 +156,8 @@ std::size_t pick(const std::vector<double>& weights, double u) {
 
 /// G general: the state lives in the product basis and every block is diagonalised.
 LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng& rng,
-                                  NoJumpCache& cache, const LocalRecord& record) {
+                                  NoJumpCache& cache, const LocalRecord& record,
+                                  const std::atomic<bool>* stop) {
   const std::vector<JumpChannel> channels = jump_channels(model);
   LocalJumpState psi = initial_jump_state(model, rng), out;
   LocalTrajectoryStats stats;
@@ -193,6 +201,7 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
     normalize(out);
     std::swap(psi, out);
     ++stats.jumps;
+    throw_if_stopped(stop, stats.jumps);
     if (channels[chosen].local()) ++stats.local_jumps;
     else ++stats.collective_jumps;
   }
@@ -207,7 +216,8 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
 /// + delta M, so product amplitudes (an O(L^2) Clebsch-Gordan block) are formed only at
 /// local jumps and grid times.
 LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng& rng,
-                                  NoJumpCache& cache, const LocalRecord& record) {
+                                  NoJumpCache& cache, const LocalRecord& record,
+                                  const std::atomic<bool>* stop) {
   std::vector<JumpChannel> local;
   for (const JumpChannel& k : jump_channels(model))
     if (k.local()) local.push_back(k);
@@ -268,6 +278,7 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
       throw NumericalError(fmt::format("local trajectory: total jump rate {} at t = {}", total, t));
     const double u = uniform01(rng) * total;
     ++stats.jumps;
+    throw_if_stopped(stop, stats.jumps);
     if (u < emission + absorption) {
       const int step = u < emission ? -1 : +1;
       const double target_first = first_total_j(jc, jb, M + step);
@@ -306,9 +317,10 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
 }  // namespace
 
 LocalTrajectoryStats run_local_trajectory(const Model& model, const TimeGrid& grid, Rng& rng,
-                                          NoJumpCache& cache, const LocalRecord& record) {
-  return diagonal_in_coupled_basis(model) ? coupled_path(model, grid, rng, cache, record)
-                                          : product_path(model, grid, rng, cache, record);
+                                          NoJumpCache& cache, const LocalRecord& record,
+                                          const std::atomic<bool>* stop) {
+  return diagonal_in_coupled_basis(model) ? coupled_path(model, grid, rng, cache, record, stop)
+                                          : product_path(model, grid, rng, cache, record, stop);
 }
 
 }  // namespace darkcharge

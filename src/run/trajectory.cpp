@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "darkcharge/core/errors.hpp"
+
 namespace darkcharge {
 namespace {
 
@@ -101,7 +103,7 @@ int observe_segment(const CoupledState& state, const TimeGrid& grid, double t, d
 
 void run_trajectory(const Model& model, const InitialState& init, const TimeGrid& grid,
                     Rng& rng, TrajectoryObserver& observer, CoupledState& state,
-                    std::vector<double>& scratch) {
+                    std::vector<double>& scratch, const std::atomic<bool>* stop) {
   state.reset(model, init);
   scratch.assign(2 * state.size(), 0.0);
   const bool report_jumps = observer.wants_jumps();
@@ -125,6 +127,9 @@ void run_trajectory(const Model& model, const InitialState& init, const TimeGrid
     const bool emitted = state.total_m() < m_before;
     ++(emitted ? counts.emitted : counts.absorbed);
     if (report_jumps) observer.jumped(t, emitted, state.total_m());
+    if (stop && (counts.emitted + counts.absorbed) % kJumpsBetweenStopChecks == 0 &&
+        stop->load(std::memory_order_relaxed))
+      throw Interrupted("run interrupted inside a trajectory");
   }
 }
 

@@ -11,6 +11,8 @@
 /// (Chase & Geremia, PRA 78, 052101 (2008); Shammah et al., PRA 98, 063815 (2018)).
 /// These functions are the one place the weights and amplitudes live.
 
+#include <optional>
+
 namespace darkcharge {
 
 /// Rates of the three single-spin channels of one ensemble (per unit time).
@@ -30,6 +32,18 @@ struct LocalNoise {
 /// Throws InvalidArgument naming the rate (e.g. "battery dephasing") and its value unless
 /// every rate is finite and >= 0.
 void validate(const LocalNoise& noise);
+
+/// Optional rates of the three channels (decay, pumping, dephasing), as a front end takes
+/// them: unset when the user did not give one.
+struct LocalRatesRequest {
+  std::optional<double> decay, pumping, dephasing;
+};
+
+/// The front ends' rule for single-spin rates: `shared` (CLI --local-*, Python local_*)
+/// applies to both ensembles, a rate given for one ensemble (--charger-*/--battery-*,
+/// charger_*/battery_*) overrides it, and a rate given nowhere is 0.
+LocalNoise resolve_local_noise(const LocalRatesRequest& shared, const LocalRatesRequest& charger,
+                               const LocalRatesRequest& battery);
 
 /// The three single-spin channels, by their jump operator s^-, s^+, s^z.
 enum class LocalChannel { decay, pumping, dephasing };

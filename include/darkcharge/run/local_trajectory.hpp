@@ -11,6 +11,7 @@
 /// Cost (N_B = 1000, N_C = 10000, g_down = g_phi = 0.01): ~4-8 core-s per trajectory, nearly
 /// all in Clebsch-Gordan blocks; O(L) local jumps would need the recoupling (6j) coefficients
 /// of single-ensemble operators in the coupled basis.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -53,8 +54,10 @@ struct LocalTrajectoryStats {
 
 /// Runs trajectory `rng` (trajectory_rng(seed, k)) over `grid`, calling `record` at every grid
 /// time in order. Throws NumericalError if a norm becomes non-finite or the jump time
-/// cannot be bracketed.
+/// cannot be bracketed. When `stop` is set it is looked at every kJumpsBetweenStopChecks
+/// jumps (trajectory.hpp); once true the trajectory throws Interrupted.
 LocalTrajectoryStats run_local_trajectory(const Model& model, const TimeGrid& grid, Rng& rng,
-                                          NoJumpCache& cache, const LocalRecord& record);
+                                          NoJumpCache& cache, const LocalRecord& record,
+                                          const std::atomic<bool>* stop = nullptr);
 
 }  // namespace darkcharge

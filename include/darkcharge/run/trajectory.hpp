@@ -2,6 +2,7 @@
 /// @file trajectory.hpp
 /// One quantum-jump trajectory of the collective J^- / J^+ channels, exact in time: the
 /// waiting time is drawn from the exact no-jump survival probability, no time step.
+#include <atomic>
 #include <vector>
 
 #include "darkcharge/physics/coupled_state.hpp"
@@ -48,10 +49,17 @@ class TrajectoryObserver {
   virtual void jumped(double /*time*/, bool /*emitted*/, double /*m_after*/) {}
 };
 
+/// Jumps between two looks at the stop flag inside one trajectory: a trajectory at large
+/// nbar makes millions of jumps (seconds to minutes), and a look costs one relaxed load.
+constexpr long kJumpsBetweenStopChecks = 4096;
+
 /// Runs one trajectory from `init`, reporting every grid time to `observer`. `state` and
-/// `scratch` are workspaces reused between trajectories to avoid allocation.
+/// `scratch` are workspaces reused between trajectories to avoid allocation. When `stop`
+/// is set it is looked at every kJumpsBetweenStopChecks jumps; once true the trajectory
+/// throws Interrupted (its partial record is of no use). The random stream is not touched
+/// by the look, so uninterrupted results do not depend on it.
 void run_trajectory(const Model& model, const InitialState& init, const TimeGrid& grid,
                     Rng& rng, TrajectoryObserver& observer, CoupledState& state,
-                    std::vector<double>& scratch);
+                    std::vector<double>& scratch, const std::atomic<bool>* stop = nullptr);
 
 }  // namespace darkcharge
