@@ -274,6 +274,25 @@ def _call_line(name, kwargs):
     return f"darkcharge.{name}({args})"
 
 
+def _output_times(times, t_max, points):
+    """Explicit output times (checked numbers; order and the leading 0 are checked by the
+    library), or [] for the equally spaced grid of t_max and points."""
+    output_times = _checks.reals("times", times)
+    if output_times and (t_max is not None or points != 201):
+        raise ValueError("times: give either times or t_max/points, not both "
+                         f"(got times with t_max={t_max!r}, points={points!r})")
+    return output_times
+
+
+def _grid(output_times, t_max, points, model, nbar):
+    """(t_max, points) of the output grid, for estimates and headers."""
+    if output_times:
+        _t_max(None, model.nb, model.nc, nbar, model.gamma)  # the rates' checks, as without
+        return float(output_times[-1]), len(output_times)
+    return (_t_max(t_max, model.nb, model.nc, nbar, model.gamma),
+            _checks.integer("points", points, 2, _core.max_points))
+
+
 def _t_max(t_max, nb, nc, nbar, gamma):
     """t_max, or the system's own time scale when None (as the CLI without --t-max):
     10 ln(N) / (gamma (nbar + 1) N), N = N_C + N_B, rounded down to one digit."""
@@ -339,7 +358,7 @@ class _Model:
         self.max_memory = 0.0 if memory is None else memory
         self.max_cpu_hours = _checks.real("max_cpu_hours", args["max_cpu_hours"], positive=True)
 
-    def parameters(self, nbar, temperature, grid=None):
+    def parameters(self, nbar, temperature, grid=None, times=None):
         """The summary's "parameters", key for key the CLI's (file_header.cpp); the limits
         and run controls are in the summary's command_line."""
         out = {"nb": self.nb, "nc": self.nc}
@@ -351,6 +370,8 @@ class _Model:
                     "omega": self.omega, "local_noise": _local_summary(self.local)})
         if grid is not None:
             out.update({"t_max": grid[0], "points": grid[1]})
+        if times:
+            out["times"] = [float(t) for t in times]
         return out
 
 
@@ -385,13 +406,15 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
              charger_decay=None, charger_pumping=None, charger_dephasing=None,
              battery_decay=None, battery_pumping=None, battery_dephasing=None,
              max_memory=None, max_cpu_hours=24.0, target_error=None, time_limit=None,
-             count_times=None, record_trajectories=0, checkpoint=None, checkpoint_every=60.0):
+             count_times=None, record_trajectories=0, checkpoint=None, checkpoint_every=60.0,
+             times=None):
     """Quantum-jump trajectories, averaged with errors (``darkcharge simulate``).
 
     nb, nc: battery and charger spins; nbar or temperature (T in hbar omega / k_B, sets
     nbar = 1/(exp(omega/T) - 1)); battery_init "thermal" or "ground"; gamma, omega; t_max
     (None: the system's time scale, as the CLI's default)
-    and points: the output grid; trajectories, seed (0 to 2**64 - 1, exact; trajectory k
+    and points: the output grid, or times: explicit output times from 0, ascending (a
+    QuTiP tlist; the CLI's --times); trajectories, seed (0 to 2**64 - 1, exact; trajectory k
     draws from (seed, k) only), threads (None: all cores; results do not depend on it);
     observables: a subset of time_series_columns() (default: the CLI's default set;
     sigma_B, I_em, I_abs, N_em, N_abs, F_em only on request; leaving out W_B, W_B_sym, S_B,
@@ -432,8 +455,8 @@ def _simulate(args, completed_units=None):
     time_limit, count_times = args["time_limit"], args["count_times"]
     record_trajectories = args["record_trajectories"]
     n = _nbar(nbar, temperature, model.omega)
-    grid_t_max = _t_max(t_max, model.nb, model.nc, n, model.gamma)
-    n_points = _checks.integer("points", points, 2, _core.max_points)
+    output_times = _output_times(args.get("times"), t_max, points)
+    grid_t_max, n_points = _grid(output_times, t_max, points, model, n)
     n_trajectories = _checks.integer("trajectories", trajectories, 1, _core.max_trajectories)
     exact_seed = _checks.integer("seed", seed, 0, 2**64 - 1)
     n_threads = 0 if threads is None else _checks.integer("threads", threads, 1,
@@ -461,7 +484,10 @@ def _simulate(args, completed_units=None):
                   "nbar": None if nbar is None else float(nbar),
                   "temperature": None if temperature is None else float(temperature),
                   "battery_init": model.battery_init, "gamma": model.gamma,
-                  "omega": model.omega, "t_max": grid_t_max, "points": n_points,
+                  "omega": model.omega,
+                  "t_max": None if output_times else grid_t_max,
+                  "points": 201 if output_times else n_points,
+                  "times": output_times or None,
                   "trajectories": n_trajectories, "seed": exact_seed,
                   "observables": names or None, "state_times": times,
                   "sectors": keep_sectors, "sampling": how,
@@ -484,7 +510,7 @@ def _simulate(args, completed_units=None):
                                  n_threads, names, times, keep_sectors, how, callback,
                                  model.local, model.max_memory, model.max_cpu_hours, targets,
                                  limit or 0.0, counted, recorded, completed_units or {},
-                                 save_units, every)
+                                 save_units, every, output_times)
     finally:
         if bar is not None:
             bar.close()
@@ -493,7 +519,7 @@ def _simulate(args, completed_units=None):
         os.remove(path)
     call = _call_line("simulate", {k: v for k, v in args.items() if k != "progress"})
     summary = _header("simulate", call, model.parameters(n, None if temperature is None else float(temperature),
-                                                         (grid_t_max, n_points)))
+                                                         (grid_t_max, n_points), output_times))
     summary.update({"seed": exact_seed, "trajectories": n_trajectories,
                     "threads": raw["threads"],
                     "error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
@@ -533,9 +559,9 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
           method="coupled", local_decay=None, local_pumping=None, local_dephasing=None,
           charger_decay=None, charger_pumping=None, charger_dephasing=None,
           battery_decay=None, battery_pumping=None, battery_dephasing=None,
-          max_memory=None, max_cpu_hours=24.0, max_seconds=3600.0):
+          max_memory=None, max_cpu_hours=24.0, max_seconds=3600.0, times=None):
     """Exact density-matrix evolution (``darkcharge exact``): the same columns as
-    simulate() with errors 0. method: "coupled" (block structure of the coupled basis,
+    simulate() with errors 0, at t_max/points or at explicit times (as simulate()). method: "coupled" (block structure of the coupled basis,
     thousands of spins at nbar = 0) or "product" (dense product-basis matrices, small
     systems; the independent cross-check). max_dimension: with "product", refuse
     dimensions (N_C+1)(N_B+1) above this. sigma_B, I_em and I_abs: on request (both
@@ -550,17 +576,18 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     args = dict(locals())
     model = _Model(args)
     n = _nbar(nbar, temperature, model.omega)
-    grid_t_max = _t_max(t_max, model.nb, model.nc, n, model.gamma)
-    n_points = _checks.integer("points", points, 2, _core.max_points)
+    output_times = _output_times(times, t_max, points)
+    grid_t_max, n_points = _grid(output_times, t_max, points, model, n)
     names = _checks.names("observables", observables)
     dimension = _checks.integer("max_dimension", max_dimension, 1, 2**63 - 1)
     how = _checks.choice("method", method, ("coupled", "product"))
     seconds = _checks.real("max_seconds", max_seconds, positive=True)
     raw = _core.run_exact(model.nb, model.nc, n, model.battery_init, model.gamma, model.omega,
                           grid_t_max, n_points, names, dimension, how, model.local,
-                          model.max_memory, model.max_cpu_hours, seconds)
+                          model.max_memory, model.max_cpu_hours, seconds, output_times)
     summary = _header("exact", _call_line("exact", args),
-                      model.parameters(n, None if temperature is None else float(temperature), (grid_t_max, n_points)))
+                      model.parameters(n, None if temperature is None else float(temperature),
+                                       (grid_t_max, n_points), output_times))
     summary.update({"error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "wall_time_seconds": raw["wall_time_seconds"],
                     "final_time": float(raw["t"][-1]), "final": _final(raw),

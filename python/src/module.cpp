@@ -192,6 +192,15 @@ py::list jumps_to_python(const std::vector<EnsembleResult::RecordedJump>& jumps)
   return out;
 }
 
+/// The output times: `times` when given (validated: from 0, ascending), else `points`
+/// equally spaced times up to t_max.
+TimeGrid output_grid(double t_max, int points, const std::vector<double>& times) {
+  if (times.empty()) return TimeGrid{t_max, points};
+  TimeGrid grid = TimeGrid::at_times(times);
+  validate(grid);
+  return grid;
+}
+
 py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
                       double omega, double t_max, int points, long trajectories,
                       std::uint64_t seed, int threads, const std::vector<std::string>& observables,
@@ -201,13 +210,14 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
                       const std::vector<std::pair<std::string, double>>& target_errors,
                       double time_limit, const std::vector<double>& count_times,
                       long record_trajectories, const std::map<long, std::string>& completed_units,
-                      const py::object& save_units, double checkpoint_every) {
+                      const py::object& save_units, double checkpoint_every,
+                      const std::vector<double>& times) {
   const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
   if (model.local.any())
     throw InvalidArgument(
         "local rates > 0: simulate from Python has no local-noise trajectories yet (the CLI's "
         "simulate has them); compute the same model exactly with exact() and the same keywords");
-  const TimeGrid grid{t_max, points};
+  const TimeGrid grid = output_grid(t_max, points, times);
   validate(model);
   validate(grid);
   check_columns("observables", observables, time_series_columns());
@@ -374,9 +384,10 @@ py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init,
                    double omega, double t_max, int points,
                    const std::vector<std::string>& observables, long max_dimension,
                    const std::string& method, const std::vector<double>& local,
-                   double max_memory, double max_cpu_hours, double max_seconds) {
+                   double max_memory, double max_cpu_hours, double max_seconds,
+                   const std::vector<double>& times) {
   const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
-  const TimeGrid grid{t_max, points};
+  const TimeGrid grid = output_grid(t_max, points, times);
   if (method != "coupled" && method != "product")
     throw InvalidArgument("method must be 'coupled' or 'product', got '" + method + "'");
   // The CLI's checks before any work: the rates, product-basis dimension, memory and time.
@@ -508,13 +519,14 @@ PYBIND11_MODULE(_core, m) {
         py::arg("time_limit") = 0.0, py::arg("count_times") = std::vector<double>{},
         py::arg("record_trajectories") = 0L,
         py::arg("completed_units") = std::map<long, std::string>{},
-        py::arg("save_units") = py::none(), py::arg("checkpoint_every") = 60.0);
+        py::arg("save_units") = py::none(), py::arg("checkpoint_every") = 60.0,
+        py::arg("times") = std::vector<double>{});
   m.def("run_exact", &run_exact, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("t_max"),
         py::arg("points"), py::arg("observables"), py::arg("max_dimension"),
         py::arg("method") = "coupled", py::arg("local") = std::vector<double>{},
         py::arg("max_memory") = 0.0, py::arg("max_cpu_hours") = 24.0,
-        py::arg("max_seconds") = 3600.0);
+        py::arg("max_seconds") = 3600.0, py::arg("times") = std::vector<double>{});
   m.def("run_steady", &run_steady, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("temperatures"),
         py::arg("nbar_values"), py::arg("observables"),

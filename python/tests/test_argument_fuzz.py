@@ -45,10 +45,10 @@ KEYWORDS = {
                  "sectors", "sampling", "progress", "local_decay", "charger_decay",
                  "battery_dephasing", "max_memory", "max_cpu_hours", "target_error",
                  "time_limit", "count_times", "record_trajectories", "checkpoint",
-                 "checkpoint_every"],
+                 "checkpoint_every", "times"],
     "exact": ["nb", "nc", "nbar", "temperature", "battery_init", "gamma", "omega", "t_max",
               "points", "observables", "max_dimension", "method", "local_pumping",
-              "local_dephasing", "max_memory", "max_cpu_hours", "max_seconds"],
+              "local_dephasing", "max_memory", "max_cpu_hours", "max_seconds", "times"],
     "steady": ["nb", "nc", "nbar", "temperature", "battery_init", "gamma", "omega",
                "observables", "local_decay", "max_memory", "max_cpu_hours"],
 }
@@ -84,6 +84,8 @@ def bad_values(command, keyword):
         return values
     if keyword in ("state_times", "count_times"):
         return list(BAD_TIME_LISTS)
+    if keyword == "times":  # explicit output times: from 0, strictly ascending, two or more
+        return list(BAD_TIME_LISTS) + [[0.1, 0.2], [0, 0.2, 0.1], [0, 0.5, 0.5], [0]]
     if keyword == "checkpoint":
         return [1, 2.5, True, "", b"file", ["file"]]
     if keyword == "target_error":

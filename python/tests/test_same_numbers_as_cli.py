@@ -40,6 +40,10 @@ CASES = [
       "--observables", "E_B,sigma_B,I_em,I_abs,N_em,N_abs,F_em"],
      dict(nb=2, nc=4, nbar=0.5, t_max=1.5, points=6, trajectories=1200, seed=3,
           observables=["E_B", "sigma_B", "I_em", "I_abs", "N_em", "N_abs", "F_em"])),
+    # Explicit output times (a tlist), fine in the burst and coarse after it.
+    (["--nb", "2", "--nc", "6", "--nbar", "0.2", "--times", "0,0.02,0.05,0.1,0.5,2",
+      "--trajectories", "1500", "--seed", "4"],
+     dict(nb=2, nc=6, nbar=0.2, times=[0, 0.02, 0.05, 0.1, 0.5, 2], trajectories=1500, seed=4)),
 ]
 
 
@@ -70,6 +74,22 @@ def test_exact_equals_cli(cli, tmp_path):
     assert_csv_matches(frame, r)
     assert_same_estimates(summary["final"], r.summary["final"])
     assert set(r.error_methods.values()) == {"exact"}
+
+
+def test_exact_at_explicit_times_equals_cli(cli, tmp_path):
+    frame, summary, _ = run_cli(cli, ["exact", "--nb", "2", "--nc", "4", "--nbar", "0.3",
+                                      "--times", "0,0.01,0.1,1,3"], tmp_path)
+    r = dc.exact(nb=2, nc=4, nbar=0.3, times=[0, 0.01, 0.1, 1, 3])
+    assert_csv_matches(frame, r)
+    assert list(r.times) == [0, 0.01, 0.1, 1, 3]
+    assert summary["parameters"] == r.summary["parameters"]
+
+
+def test_explicit_times_conflict_with_t_max_and_points():
+    with pytest.raises(ValueError, match="times"):
+        dc.exact(nb=1, nc=2, times=[0, 1], t_max=2)
+    with pytest.raises(ValueError, match="first output time must be 0"):
+        dc.simulate(nb=1, nc=2, times=[0.5, 1], trajectories=10)
 
 
 @pytest.mark.parametrize("method", ["coupled", "product"])
