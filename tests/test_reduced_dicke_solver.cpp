@@ -4,6 +4,7 @@
 // solver, see its README); (3) the collective-only exact solvers when every local rate is 0.
 #include <cmath>
 #include <cstdio>
+#include <ostream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -29,6 +30,10 @@ struct LocalCase {
   std::string name;
   DenseCase dense;
 };
+
+/// gtest prints a parameter through PrintTo when there is one (ctest's test list shows it);
+/// without it, the raw bytes of the struct.
+void PrintTo(const LocalCase& c, std::ostream* os) { *os << c.name; }
 
 Model model_of(const DenseCase& c) {
   Model m;
