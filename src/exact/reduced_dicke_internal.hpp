@@ -16,8 +16,17 @@
 namespace darkcharge::reduced_dicke {
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-/// Calibrated on the benchmark cases (bench/local_exact.sh, 2 threads).
-constexpr double kSecondsPerFlop = 2.1e-9;
+/// Krylov subspace dimension. Past ~20 the number of generator products per unit time stops
+/// falling (~0.7 per unit of t times the largest rate, the spectrum is far from normal)
+/// while Gram-Schmidt grows with the dimension: 20 costs least on the bench cases.
+constexpr int kKrylovDimension = 20;
+/// CPU seconds per stored-number-and-entry touched by one generator product, while the
+/// product's working set fits the caches and once it is memory bound (bench/local_exact.sh,
+/// N_B = 10, N_C = 40 and N_B = 20, N_C = 60; see bench/README.md).
+constexpr double kSecondsPerTouchCached = 0.55e-9, kSecondsPerTouchStreamed = 1.0e-9;
+/// Wall time per CPU second on the shared 2-core bench machine (load ~9, 2 threads or 1:
+/// the second thread hardly helps there); an idle machine runs ~2-4x faster than estimated.
+constexpr double kWallPerCpuSecond = 2.5;
 /// Battery sectors with more weight than this outside j_B = N_B/2 make W_B_sym undefined.
 constexpr double kSymmetricWeightFloor = 1e-12;
 
