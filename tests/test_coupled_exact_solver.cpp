@@ -280,9 +280,10 @@ TEST(ClebschGordanRecursion, ChargerUpColumnIsClosedForm) {
 }
 
 // The type (14, 14) rational approximation: within 1.83e-14 of exp on the negative axis (the
-// value the CF method gives for its r_inf), and one application to a birth-death chain equals
-X
-// the solver's substep bound.
+// value the CF method gives for its r_inf, plus the rounding of residues ~100), and one
+// application to a birth-death chain equals the dense matrix exponential (Eigen's Pade scaling
+// and squaring) to 3e-13 for an input of norm ~1 at h |A_ii| <= 3, the solver's substep bound
+// (measured: 1.2e-13; the chain is far from normal, so this is above the scalar 1.83e-14).
 TEST(RationalExponential, ScalarErrorAndChainStep) {
   using detail::RationalExponential;
   for (double x = 0; x <= 1e4; x = x < 1 ? x + 0.01 : x * 1.01) {
