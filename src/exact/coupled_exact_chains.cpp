@@ -152,11 +152,11 @@ struct Sector {
   std::vector<PairChain> chains;  // the non-negligible pairs only
 };
 
-/// The chains of one battery sector with their initial values
-/// r_JJ'(M0) = sum_levels p c_J c_J', c_J = <j_C j_C; j_B m_B|J M0>; pairs whose every
-/// initial value is negligible are left out (they stay negligible).
-Sector sector_chains(const Model& model, double j_battery,
-                     const std::vector<std::pair<double, double>>& levels) {
+}  // namespace
+
+std::vector<std::pair<int, int>> held_pairs(const Model& model, double j_battery,
+                                            const std::vector<std::pair<double, double>>& levels,
+                                            std::vector<std::vector<double>>* weighted_out) {
   const double j1 = model.j_charger(), j_low = std::fabs(j1 - j_battery);
   const int n = count(j1 + j_battery - j_low) + 1;
   std::vector<std::vector<double>> weighted(levels.size());  // sqrt(p) c_J by level, J index
@@ -166,28 +166,53 @@ Sector sector_chains(const Model& model, double j_battery,
     for (int a = 0; a < n; ++a)
       weighted[l][a] = std::sqrt(p) * clebsch_gordan_charger_up(j1, j_battery, m_b, j_low + a);
   }
+  // Largest sqrt(p) |c_J| over levels: a pair is held when some level gives it more than
+  // kNegligible (checked exactly below for the candidates this bound lets through).
+  std::vector<double> largest(n, 0.0);
+  for (const auto& w : weighted)
+    for (int a = 0; a < n; ++a) largest[a] = std::max(largest[a], std::fabs(w[a]));
+  std::vector<std::pair<int, int>> out;
+  for (int a = 0; a < n; ++a) {
+    if (largest[a] * largest[a] <= kNegligible && largest[a] <= kNegligible) continue;
+    for (int b = a; b < n; ++b) {
+      if (largest[a] * largest[b] <= kNegligible) continue;
+      for (const auto& w : weighted)
+        if (std::fabs(w[a] * w[b]) > kNegligible) {
+          out.emplace_back(a, b);
+          break;
+        }
+    }
+  }
+  if (weighted_out) *weighted_out = std::move(weighted);
+  return out;
+}
+
+namespace {
+
+/// The chains of one battery sector with their initial values
+/// r_JJ'(M0) = sum_levels p c_J c_J', c_J = <j_C j_C; j_B m_B|J M0>; pairs whose every
+/// initial value is negligible are left out (they stay negligible).
+Sector sector_chains(const Model& model, double j_battery,
+                     const std::vector<std::pair<double, double>>& levels) {
+  const double j1 = model.j_charger(), j_low = std::fabs(j1 - j_battery);
+  std::vector<std::vector<double>> weighted;
+  const auto pairs = held_pairs(model, j_battery, levels, &weighted);
   Sector sector{j_battery, {}};
   std::vector<double> start(levels.size());
-  for (int a = 0; a < n; ++a)
-    for (int b = a; b < n; ++b) {
-      bool any = false;
-      for (std::size_t l = 0; l < levels.size(); ++l) {
-        start[l] = weighted[l][a] * weighted[l][b];
-        any = any || std::fabs(start[l]) > kNegligible;
-      }
-      if (!any) continue;
-      PairChain c;
-      c.J = j_low + a;
-      c.Jp = j_low + b;
-      c.r.assign(count(2 * c.J) + 1, 0.0);
-      for (std::size_t l = 0; l < levels.size(); ++l) {
-        const double M0 = j1 + levels[l].first;
-        if (c.J < std::fabs(M0) - 0.25) continue;
-        c.r[count(M0 + c.J)] += start[l];
-      }
-      trim_window(c, 0, c.length() - 1);
-      if (c.alive()) sector.chains.push_back(std::move(c));
+  for (const auto& [a, b] : pairs) {
+    for (std::size_t l = 0; l < levels.size(); ++l) start[l] = weighted[l][a] * weighted[l][b];
+    PairChain c;
+    c.J = j_low + a;
+    c.Jp = j_low + b;
+    c.r.assign(count(2 * c.J) + 1, 0.0);
+    for (std::size_t l = 0; l < levels.size(); ++l) {
+      const double M0 = j1 + levels[l].first;
+      if (c.J < std::fabs(M0) - 0.25) continue;
+      c.r[count(M0 + c.J)] += start[l];
     }
+    trim_window(c, 0, c.length() - 1);
+    if (c.alive()) sector.chains.push_back(std::move(c));
+  }
   return sector;
 }
 
@@ -268,12 +293,19 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
     Snapshot& s = snapshots[g];
     for (const auto& sector : sectors) observe_linear(model, rates, sector, s);
     if (options.nonlinear) {
-      for (const auto& sector : sectors) {
-        const SectorNonlinear part = sector_nonlinear(model.j_charger(), sector.j_battery,
-                                                      views(sector), options.negativity);
-        for (const double p : part.level_populations)
-          s.battery_spectrum.push_back({sector.j_battery, p});
-        s.trace_norm += part.trace_norm;
+      // Several sectors: one sector per thread (few barriers); one sector: its M and Q
+      // blocks across threads. Summed in sector order either way.
+      const long n_sectors = static_cast<long>(sectors.size());
+      std::vector<SectorNonlinear> parts(n_sectors);
+      const bool across = parallel && n_sectors > 1;
+#pragma omp parallel for schedule(dynamic) if (across)
+      for (long i = 0; i < n_sectors; ++i)
+        parts[i] = sector_nonlinear(model.j_charger(), sectors[i].j_battery, views(sectors[i]),
+                                    options.negativity, parallel && !across);
+      for (long i = 0; i < n_sectors; ++i) {
+        for (const double p : parts[i].level_populations)
+          s.battery_spectrum.push_back({sectors[i].j_battery, p});
+        s.trace_norm += parts[i].trace_norm;
       }
     }
     if (progress) progress(g + 1, total);

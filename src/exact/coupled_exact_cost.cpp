@@ -18,6 +18,10 @@ constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 /// Clebsch-Gordan recursion steps.
 constexpr double kSecondsPerFlop = 1e-9;
 constexpr double kSecondsPerUnit = 2e-9;
+/// One entry of one chain step of the rational exponential (7 complex tridiagonal solves and
+/// the generator's coefficients), in kSecondsPerFlop units: calibrated on thermal batteries at
+/// nbar = 0.5, N_B = 10..50, R = 10 (bench/README.md).
+constexpr double kFlopsPerEntryStep = 40;
 
 }  // namespace
 
@@ -33,20 +37,6 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
   const double j1 = model.j_charger(), points = grid.points;
   CoupledExactCost cost;
   double doubles = 0, flops = 0, units = 0;  // units: cascade rate terms, recursion steps
-  // Nonlinear columns, per grid time: one Clebsch-Gordan block and U r U^T per M, one
-  // symmetric eigenproblem per Q block of rho^{T_B} (both of width <= 2 min(j_C, j_B) + 1).
-  // The constants are deliberately pessimistic: the estimate guards against hours, not
-  // seconds.
-  auto nonlinear_cost = [&](double j2) {
-    double per_time = 0, block_doubles = 0;
-    for (double M = -(j1 + j2); M <= j1 + j2; M += 1) {
-      const double n = j1 + j2 - first_total_j(j1, j2, M) + 1;
-      per_time += 5 * n * n + 4 * n * n * n;  // CG, U R U^T
-      if (options.negativity) per_time += 2 * n * n * n;  // Q block
-      block_doubles += n * n;
-    }
-    return std::make_pair(per_time, block_doubles);
-  };
   if (uses_cascade(model, options)) {
     const InitialState level = initial_mixture(model).front().state;
     cost.method = "zero-temperature cascade";
@@ -76,23 +66,39 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       doubles += points * battery_levels * 3;
     }
   } else {
+    // Only the pairs whose chain starts above the negligible level are built (held_pairs;
+    // ~0.1 s at N_B = 100). Each is advanced once per grid step on a window that is about half
+    // its length on average, and in substeps with h |A_ii| <= 3 while the window spans the
+    // middle of its ladder: during the burst, ~3 ln(N) / (gamma (nbar + 1) N) long, whatever
+    // the grid, so those substeps number ~ rate x t_burst / 3 per chain.
     cost.method = "birth-death chains";
-    double chains = 0, longest = 0;
+    const double down = model.emission_rate() / 2, up = model.absorption_rate() / 2;
+    const double n_total = model.n_charger + model.n_battery;
+    const double t_burst = std::min(
+        grid.t_max, 3 * std::log(n_total + 1) / (model.gamma * (model.nbar + 1) * n_total));
+    double chains = 0, longest = 0, entries = 0, entry_steps = 0, largest_sector = 0;
     for (const auto& [j2, levels] : levels_by_sector(model)) {
-      const double j_low = std::fabs(j1 - j2), n = j1 + j2 - j_low + 1;
-      for (int a = 0; a < n; ++a) {
-        const double length = 2 * (j_low + a) + 1;
-        chains += n - a;
+      const double j_low = std::fabs(j1 - j2);
+      double sector_entries = 0;
+      for (const auto& [a, b] : coupled_exact::held_pairs(model, j2, levels)) {
+        const double J = j_low + a, Jp = j_low + b, length = 2 * J + 1;
+        const double rate = (down + up) * (J * (J + 1) + Jp * (Jp + 1));  // |A_ii| at M ~ 0
+        chains += 1;
         longest = std::max(longest, length);
-        doubles += (n - a) * (length * length + 5 * length);  // propagator + generator + state
-        flops += (n - a) * (30 * length * length * length + 2 * points * length * length);
+        sector_entries += length;
+        entry_steps += length * (0.5 * (points - 1) + rate * t_burst / 3);
       }
+      entries += sector_entries;
       if (options.nonlinear) {
-        const auto [per_time, block_doubles] = nonlinear_cost(j2);
-        flops += points * per_time;
-        doubles += 2 * block_doubles;
+        // Per grid time: P^M = U R U^T of the held J and the Q blocks' Cholesky or
+        // eigenvalues, both ~ n^3 per populated M (n = 2 min(j_C, j_B) + 1).
+        const double n = 2 * std::min(j1, j2) + 1, m_count = 2 * (j1 + j2) + 1;
+        units += points * m_count * n * n * (options.negativity ? n : 0.3 * n);
+        largest_sector = std::max(largest_sector, m_count * n * n + 2 * sector_entries);
       }
     }
+    doubles = entries + largest_sector + 64 * longest;  // states, one sector's blocks, scratch
+    flops += kFlopsPerEntryStep * entry_steps;
     cost.size = fmt::format("{} chains of length <= {}", chains, longest);
   }
   cost.memory_gib = 8 * doubles / kGiB;

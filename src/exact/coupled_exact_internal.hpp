@@ -75,9 +75,18 @@ struct SectorNonlinear {
   double trace_norm = 0;
 };
 
-/// The sector's product-basis blocks from its chains (coupled_exact_product.cpp).
+/// The sector's product-basis blocks from its chains (coupled_exact_product.cpp); `parallel`:
+/// its M and Q blocks on all threads.
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
-                                 const std::vector<ChainView>& chains, bool negativity);
+                                 const std::vector<ChainView>& chains, bool negativity,
+                                 bool parallel);
+
+/// The pairs (J, J') = (|j_C - j_B| + a, |j_C - j_B| + b), a <= b, of a battery sector whose
+/// chain starts above the solver's negligible level (the only ones it builds; a chain's l1
+/// norm never grows). `weighted` (optional) receives sqrt(p) c_J by level and J index.
+std::vector<std::pair<int, int>> held_pairs(const Model& model, double j_battery,
+                                            const std::vector<std::pair<double, double>>& levels,
+                                            std::vector<std::vector<double>>* weighted = nullptr);
 
 /// nbar > 0 or several initial levels: every birth-death chain propagated exactly.
 CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,

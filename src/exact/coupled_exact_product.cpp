@@ -27,7 +27,8 @@ struct Entry {
 }  // namespace
 
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
-                                 const std::vector<ChainView>& chains, bool negativity) {
+                                 const std::vector<ChainView>& chains, bool negativity,
+                                 bool parallel) {
   const double j1 = j_charger, j2 = j_battery, top = j1 + j2;
   const int m_count = count(2 * top) + 1;  // index k = M + top
   std::vector<std::vector<Entry>> by_m(m_count);
@@ -50,7 +51,7 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   // P^M for the populated M (full symmetric n x n, rows m_B ascending).
   std::vector<Eigen::MatrixXd> product(m_count);
   const int populated = k_hi - k_lo + 1;
-#pragma omp parallel for schedule(dynamic) if (populated * (2 * j2 + 1) > 2000)
+#pragma omp parallel for schedule(dynamic) if (parallel && populated * (2 * j2 + 1) > 2000)
   for (int k = k_lo; k <= k_hi; ++k) {
     auto& entries = by_m[k];
     if (entries.empty()) continue;
@@ -87,7 +88,7 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   const int q_count = m_count;
   const double M_lo = k_lo - top, M_hi = k_hi - top;
   std::vector<double> norm(q_count, 0.0);
-#pragma omp parallel if (q_count * (2 * j2 + 1) > 2000)
+#pragma omp parallel if (parallel && q_count * (2 * j2 + 1) > 2000)
   {
   Eigen::MatrixXd block, kept;
   std::vector<char> keep;
