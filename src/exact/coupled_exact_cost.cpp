@@ -18,10 +18,10 @@ constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 /// Clebsch-Gordan recursion steps.
 constexpr double kSecondsPerFlop = 1e-9;
 constexpr double kSecondsPerUnit = 2e-9;
-/// One entry of one chain step of the rational exponential (7 complex tridiagonal solves and
-/// the generator's coefficients), in kSecondsPerFlop units: calibrated on thermal batteries at
-/// nbar = 0.5, N_B = 10..50, R = 10 (bench/README.md).
-constexpr double kFlopsPerEntryStep = 40;
+/// Birth-death chains (calibration in estimate_coupled_exact_cost and bench/README.md): one
+/// chain entry over one grid step, and one unit of the nonlinear columns.
+constexpr double kSecondsPerChainEntry = 1.5e-7;
+constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 
 }  // namespace
 
@@ -37,6 +37,7 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
   const double j1 = model.j_charger(), points = grid.points;
   CoupledExactCost cost;
   double doubles = 0, flops = 0, units = 0;  // units: cascade rate terms, recursion steps
+  double seconds_direct = 0;                 // terms measured in seconds directly
   if (uses_cascade(model, options)) {
     const InitialState level = initial_mixture(model).front().state;
     cost.method = "zero-temperature cascade";
@@ -67,42 +68,39 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     }
   } else {
     // Only the pairs whose chain starts above the negligible level are built (held_pairs;
-    // ~0.1 s at N_B = 100). Each is advanced once per grid step on a window that is about half
-    // its length on average, and in substeps with h |A_ii| <= 3 while the window spans the
-    // middle of its ladder: during the burst, ~3 ln(N) / (gamma (nbar + 1) N) long, whatever
-    // the grid, so those substeps number ~ rate x t_burst / 3 per chain.
+    // ~0.1 s at N_B = 100), and every grid step costs each of them a time proportional to its
+    // length: the windows and the substeps (h |A_ii| <= 3) average out to a fixed number of
+    // rational exponentials per entry over the default grid. Measured on thermal batteries,
+    // nbar = 0.5, R = 10, 201 points, one thread: 0.135-0.155 us per chain entry and grid step
+    // (N_B = 10, 20, 30), so kSecondsPerChainEntry is a little above.
     cost.method = "birth-death chains";
-    const double down = model.emission_rate() / 2, up = model.absorption_rate() / 2;
-    const double n_total = model.n_charger + model.n_battery;
-    const double t_burst = std::min(
-        grid.t_max, 3 * std::log(n_total + 1) / (model.gamma * (model.nbar + 1) * n_total));
-    double chains = 0, longest = 0, entries = 0, entry_steps = 0, largest_sector = 0;
+    double chains = 0, longest = 0, entries = 0, largest_sector = 0, nonlinear = 0;
     for (const auto& [j2, levels] : levels_by_sector(model)) {
       const double j_low = std::fabs(j1 - j2);
       double sector_entries = 0;
       for (const auto& [a, b] : coupled_exact::held_pairs(model, j2, levels)) {
-        const double J = j_low + a, Jp = j_low + b, length = 2 * J + 1;
-        const double rate = (down + up) * (J * (J + 1) + Jp * (Jp + 1));  // |A_ii| at M ~ 0
+        const double length = 2 * (j_low + a) + 1;
         chains += 1;
         longest = std::max(longest, length);
         sector_entries += length;
-        entry_steps += length * (0.5 * (points - 1) + rate * t_burst / 3);
       }
       entries += sector_entries;
       if (options.nonlinear) {
-        // Per grid time: P^M = U R U^T of the held J and the Q blocks' Cholesky or
-        // eigenvalues, both ~ n^3 per populated M (n = 2 min(j_C, j_B) + 1).
+        // Per grid time and populated M: the held J's Clebsch-Gordan columns and P^M, then
+        // the Q blocks (Cholesky, rarely eigenvalues), ~ n^2 each for the few J held
+        // (n = 2 min(j_C, j_B) + 1); measured 0.040-0.044 us per unit (N_B = 10, 20).
         const double n = 2 * std::min(j1, j2) + 1, m_count = 2 * (j1 + j2) + 1;
-        units += points * m_count * n * n * (options.negativity ? n : 0.3 * n);
+        nonlinear += points * m_count * n * n * (options.negativity ? 1.0 : 0.5);
         largest_sector = std::max(largest_sector, m_count * n * n + 2 * sector_entries);
       }
     }
     doubles = entries + largest_sector + 64 * longest;  // states, one sector's blocks, scratch
-    flops += kFlopsPerEntryStep * entry_steps;
+    seconds_direct = kSecondsPerChainEntry * entries * (points - 1) +
+                     kSecondsPerNonlinearUnit * nonlinear;
     cost.size = fmt::format("{} chains of length <= {}", chains, longest);
   }
   cost.memory_gib = 8 * doubles / kGiB;
-  cost.seconds = flops * kSecondsPerFlop + units * kSecondsPerUnit;
+  cost.seconds = flops * kSecondsPerFlop + units * kSecondsPerUnit + seconds_direct;
   return cost;
 }
 
