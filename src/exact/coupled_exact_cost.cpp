@@ -18,6 +18,10 @@ constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 /// Clebsch-Gordan recursion steps.
 constexpr double kSecondsPerFlop = 1e-9;
 constexpr double kSecondsPerUnit = 2e-9;
+/// Birth-death chains (calibration in estimate_coupled_exact_cost and bench/README.md): one
+/// chain entry over one grid step, and one unit of the nonlinear columns.
+constexpr double kSecondsPerChainEntry = 1.5e-7;
+constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 
 }  // namespace
 
@@ -33,20 +37,7 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
   const double j1 = model.j_charger(), points = grid.points;
   CoupledExactCost cost;
   double doubles = 0, flops = 0, units = 0;  // units: cascade rate terms, recursion steps
-  // Nonlinear columns, per grid time: one Clebsch-Gordan block and U r U^T per M, one
-  // symmetric eigenproblem per Q block of rho^{T_B} (both of width <= 2 min(j_C, j_B) + 1).
-  // The constants are deliberately pessimistic: the estimate guards against hours, not
-  // seconds.
-  auto nonlinear_cost = [&](double j2) {
-    double per_time = 0, block_doubles = 0;
-    for (double M = -(j1 + j2); M <= j1 + j2; M += 1) {
-      const double n = j1 + j2 - first_total_j(j1, j2, M) + 1;
-      per_time += 5 * n * n + 4 * n * n * n;  // CG, U R U^T
-      if (options.negativity) per_time += 2 * n * n * n;  // Q block
-      block_doubles += n * n;
-    }
-    return std::make_pair(per_time, block_doubles);
-  };
+  double seconds_direct = 0;                 // terms measured in seconds directly
   if (uses_cascade(model, options)) {
     const InitialState level = initial_mixture(model).front().state;
     cost.method = "zero-temperature cascade";
@@ -76,27 +67,40 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       doubles += points * battery_levels * 3;
     }
   } else {
+    // Only the pairs whose chain starts above the negligible level are built (held_pairs;
+    // ~0.1 s at N_B = 100), and every grid step costs each of them a time proportional to its
+    // length: the windows and the substeps (h |A_ii| <= 3) average out to a fixed number of
+    // rational exponentials per entry over the default grid. Measured on thermal batteries,
+    // nbar = 0.5, R = 10, 201 points, one thread: 0.135-0.155 us per chain entry and grid step
+    // (N_B = 10, 20, 30), so kSecondsPerChainEntry is a little above.
     cost.method = "birth-death chains";
-    double chains = 0, longest = 0;
+    double chains = 0, longest = 0, entries = 0, largest_sector = 0, nonlinear = 0;
     for (const auto& [j2, levels] : levels_by_sector(model)) {
-      const double j_low = std::fabs(j1 - j2), n = j1 + j2 - j_low + 1;
-      for (int a = 0; a < n; ++a) {
+      const double j_low = std::fabs(j1 - j2);
+      double sector_entries = 0;
+      for (const auto& [a, b] : coupled_exact::held_pairs(model, j2, levels)) {
         const double length = 2 * (j_low + a) + 1;
-        chains += n - a;
+        chains += 1;
         longest = std::max(longest, length);
-        doubles += (n - a) * (length * length + 5 * length);  // propagator + generator + state
-        flops += (n - a) * (30 * length * length * length + 2 * points * length * length);
+        sector_entries += length;
       }
+      entries += sector_entries;
       if (options.nonlinear) {
-        const auto [per_time, block_doubles] = nonlinear_cost(j2);
-        flops += points * per_time;
-        doubles += 2 * block_doubles;
+        // Per grid time and populated M: the held J's Clebsch-Gordan columns and P^M, then
+        // the Q blocks (Cholesky, rarely eigenvalues), ~ n^2 each for the few J held
+        // (n = 2 min(j_C, j_B) + 1); measured 0.040-0.044 us per unit (N_B = 10, 20).
+        const double n = 2 * std::min(j1, j2) + 1, m_count = 2 * (j1 + j2) + 1;
+        nonlinear += points * m_count * n * n * (options.negativity ? 1.0 : 0.5);
+        largest_sector = std::max(largest_sector, m_count * n * n + 2 * sector_entries);
       }
     }
+    doubles = entries + largest_sector + 64 * longest;  // states, one sector's blocks, scratch
+    seconds_direct = kSecondsPerChainEntry * entries * (points - 1) +
+                     kSecondsPerNonlinearUnit * nonlinear;
     cost.size = fmt::format("{} chains of length <= {}", chains, longest);
   }
   cost.memory_gib = 8 * doubles / kGiB;
-  cost.seconds = flops * kSecondsPerFlop + units * kSecondsPerUnit;
+  cost.seconds = flops * kSecondsPerFlop + units * kSecondsPerUnit + seconds_direct;
   return cost;
 }
 

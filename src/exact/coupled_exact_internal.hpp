@@ -60,6 +60,34 @@ std::map<double, std::vector<std::pair<double, double>>> levels_by_sector(const 
 /// initial level.
 bool uses_cascade(const Model& model, const CoupledExactOptions& options);
 
+/// One birth-death chain of a battery sector as the nonlinear columns read it:
+/// r_JJ'(M) = r[M + J] for J <= J', nonzero only for indices lo..hi.
+struct ChainView {
+  double J, Jp;
+  int lo, hi;
+  const double* r;
+};
+
+/// What one battery sector adds to the nonlinear columns at one time: the populations of
+/// its battery levels (rho_B is diagonal in m_B; index m_B + j_B) and ||rhot^{T_B}||_1.
+struct SectorNonlinear {
+  std::vector<double> level_populations;
+  double trace_norm = 0;
+};
+
+/// The sector's product-basis blocks from its chains (coupled_exact_product.cpp); `parallel`:
+/// its M and Q blocks on all threads.
+SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
+                                 const std::vector<ChainView>& chains, bool negativity,
+                                 bool parallel);
+
+/// The pairs (J, J') = (|j_C - j_B| + a, |j_C - j_B| + b), a <= b, of a battery sector whose
+/// chain starts above the solver's negligible level (the only ones it builds; a chain's l1
+/// norm never grows). `weighted` (optional) receives sqrt(p) c_J by level and J index.
+std::vector<std::pair<int, int>> held_pairs(const Model& model, double j_battery,
+                                            const std::vector<std::pair<double, double>>& levels,
+                                            std::vector<std::vector<double>>* weighted = nullptr);
+
 /// nbar > 0 or several initial levels: every birth-death chain propagated exactly.
 CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
                                      const CoupledExactOptions& options,

@@ -3,13 +3,15 @@
 /// Exact evolution of Eq. 2 in the coupled basis |j_C j_B; J M> (physics.md, "Facts"):
 /// the averaged state is block diagonal in (j_B, M), and the entries r_JJ'(M) of one pair
 /// (J, J') form a birth-death chain in M, never mixed with other pairs. So the solver
-/// - at nbar > 0 (or from several initial levels) propagates every chain exactly with the
-///   matrix exponential of its tridiagonal generator over one grid step (exp(A dt), no
-///   stiffness limit), ~ (2 min(j_C, j_B) + 1)^2 chains of length <= N + 1 per sector;
+/// - at nbar > 0 (or from several initial levels) advances each chain by a type (14, 14)
+///   rational approximation of exp(A h) (7 complex tridiagonal solves, O(length), uniformly
+///   accurate on the negative axis, substeps with h |A_ii| <= 3 because A is far from
+///   normal), only on the window of entries above 1e-24 and only for the pairs (J, J') that
+///   start above it: memory ~ chains x (N + 1) doubles, not (N + 1)^2 per chain;
 /// - at nbar = 0 from one level uses the rank-one cascade of zero_temperature_cascade.hpp:
 ///   one chain of N + 1 populations instead of (2 min + 1)^2 chains.
 /// W_B, W_B_sym and S_B need the product basis |m_C> (x) |m_B>: each M block is turned over
-/// with its Clebsch-Gordan block (computed per M, clebsch_gordan_recursion.hpp), rho_B is
+/// with the Clebsch-Gordan columns of the J it holds (clebsch_gordan_recursion.hpp), rho_B is
 /// diagonal in m_B, and rho^{T_B} is block diagonal in Q = m_C - m_B (Eq. 12).
 ///
 /// Same columns as solve_exact() (the product-basis solver, kept as the independent check).
@@ -26,9 +28,9 @@ namespace darkcharge {
 struct CoupledExactOptions {
   /// W_B, W_B_sym, S_B, dS_B_dt (Clebsch-Gordan transforms and rho^{T_B} spectra).
   bool nonlinear = true;
-  /// With `nonlinear`: also S_B and dS_B_dt (NaN otherwise). They cost one dense
-  /// eigenproblem of width 2 min(j_C, j_B) + 1 per populated Q block and grid time, the
-  /// dominant cost from N_B ~ 300 on.
+  /// With `nonlinear`: also S_B and dS_B_dt (NaN otherwise). They cost one Cholesky
+  /// factorisation (and, for a block that is not positive definite, one eigenproblem) of width
+  /// <= 2 min(j_C, j_B) + 1 per populated Q block and grid time.
   bool negativity = true;
   /// Use the rank-one cascade when it applies (nbar = 0, one initial level). Off: the
   /// general chains even then (a cross-check of the cascade).
@@ -47,7 +49,7 @@ struct CoupledExactCost {
   std::string method;     ///< "zero-temperature cascade" or "birth-death chains"
   std::string size;       ///< the sizes the estimate grows with, for messages
   double memory_gib = 0;  ///< peak memory of the solver's own arrays
-  double seconds = 0;     ///< rough single-core run time (order of magnitude)
+  double seconds = 0;     ///< single-core run time (within ~2x where bench/README.md measured it)
 };
 
 CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid& grid,

@@ -1,0 +1,143 @@
+// The nonlinear columns of the birth-death chains (W_B, W_B_sym, S_B) need the product basis
+// |m_C> (x) |m_B>: each M block of a sector is turned over with the Clebsch-Gordan columns
+// of the J it holds, P^M = U_S R_S U_S^T (S: the J with a non-negligible entry at this M,
+// usually far fewer than the block's width), rho_B is its diagonal, and rho^{T_B} is block
+// diagonal in Q = m_C - m_B (Eq. 12). A Q block only draws on the M blocks that hold
+// something, and its eigenproblem is solved on the rows that hold something.
+#include <algorithm>
+#include <cmath>
+
+#include <Eigen/Dense>
+
+#include "darkcharge/physics/clebsch_gordan_recursion.hpp"
+#include "exact/coupled_exact_internal.hpp"
+
+namespace darkcharge::coupled_exact {
+namespace {
+
+/// Rows of a Q block whose entries are all below this add at most n x 1e-24 each to
+/// ||rho^{T_B}||_1 and are left out of its eigenproblem.
+constexpr double kNegligibleRow = 1e-24;
+
+struct Entry {
+  int row, col;  // J - first_total_j(M), J' - first_total_j(M)
+  double value;
+};
+
+}  // namespace
+
+SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
+                                 const std::vector<ChainView>& chains, bool negativity,
+                                 bool parallel) {
+  const double j1 = j_charger, j2 = j_battery, top = j1 + j2;
+  const int m_count = count(2 * top) + 1;  // index k = M + top
+  std::vector<std::vector<Entry>> by_m(m_count);
+  for (const auto& c : chains)
+    for (int i = c.lo; i <= c.hi; ++i) {
+      if (c.r[i] == 0.0) continue;
+      const double M = i - c.J, j_first = first_total_j(j1, j2, M);
+      by_m[count(M + top)].push_back({count(c.J - j_first), count(c.Jp - j_first), c.r[i]});
+    }
+  int k_lo = m_count, k_hi = -1;
+  for (int k = 0; k < m_count; ++k)
+    if (!by_m[k].empty()) {
+      k_lo = std::min(k_lo, k);
+      k_hi = k;
+    }
+  SectorNonlinear out;
+  out.level_populations.assign(count(2 * j2) + 1, 0.0);
+  if (k_hi < 0) return out;
+
+  // P^M for the populated M (full symmetric n x n, rows m_B ascending).
+  std::vector<Eigen::MatrixXd> product(m_count);
+  const int populated = k_hi - k_lo + 1;
+#pragma omp parallel for schedule(dynamic) if (parallel && populated * (2 * j2 + 1) > 2000)
+  for (int k = k_lo; k <= k_hi; ++k) {
+    auto& entries = by_m[k];
+    if (entries.empty()) continue;
+    const double M = k - top;
+    const int n = count(top - first_total_j(j1, j2, M)) + 1;
+    std::vector<int> held;  // J indices with an entry
+    for (const auto& e : entries) {
+      held.push_back(e.row);
+      held.push_back(e.col);
+    }
+    std::sort(held.begin(), held.end());
+    held.erase(std::unique(held.begin(), held.end()), held.end());
+    std::vector<int> slot(n, -1);
+    for (std::size_t s = 0; s < held.size(); ++s) slot[held[s]] = static_cast<int>(s);
+    const int h = static_cast<int>(held.size());
+    Eigen::MatrixXd r = Eigen::MatrixXd::Zero(h, h), u(n, h);
+    for (const auto& e : entries) r(slot[e.row], slot[e.col]) = r(slot[e.col], slot[e.row]) = e.value;
+    std::vector<double> work(n);
+    const double j_first = first_total_j(j1, j2, M);
+    const ClebschGordanRecursion recursion(j1, j2, M);
+    for (int s = 0; s < h; ++s) recursion.column(j_first + held[s], &u(0, s), work.data());
+    const Eigen::MatrixXd ur = u * r;
+    product[k].noalias() = ur * u.transpose();
+  }
+  for (int k = k_lo; k <= k_hi; ++k) {
+    if (product[k].size() == 0) continue;
+    const int offset = count(first_battery_level(j1, j2, k - top) + j2);
+    for (int i = 0; i < product[k].rows(); ++i) out.level_populations[offset + i] += product[k](i, i);
+  }
+  if (!negativity) return out;
+
+  // Q blocks: element (x_B, y_B) = <Q + x_B, y_B|rho|Q + y_B, x_B> = P^M[y_B, x_B] with
+  // M = Q + x_B + y_B; only Q that reach a populated M.
+  const int q_count = m_count;
+  const double M_lo = k_lo - top, M_hi = k_hi - top;
+  std::vector<double> norm(q_count, 0.0);
+#pragma omp parallel if (parallel && q_count * (2 * j2 + 1) > 2000)
+  {
+  Eigen::MatrixXd block, kept;
+  std::vector<char> keep;
+  std::vector<int> rows;
+#pragma omp for schedule(dynamic)
+  for (int q = 0; q < q_count; ++q) {
+    const double Q = q - top;
+    if (Q + 2 * j2 < M_lo - 0.5 || Q - 2 * j2 > M_hi + 0.5) continue;
+    const double x_first = std::max(-j2, -j1 - Q), x_last = std::min(j2, j1 - Q);
+    const int n = count(x_last - x_first) + 1;
+    block.setZero(n, n);
+    keep.assign(n, 0);
+    bool any = false;
+    for (int a = 0; a < n; ++a)
+      for (int b = 0; b <= a; ++b) {
+        const double x_b = x_first + a, y_b = x_first + b, M = Q + x_b + y_b;
+        const int k = count(M + top);
+        if (k < k_lo || k > k_hi || product[k].size() == 0) continue;
+        const double m_first = first_battery_level(j1, j2, M);
+        const double v = product[k](count(y_b - m_first), count(x_b - m_first));
+        block(a, b) = block(b, a) = v;
+        if (std::fabs(v) > kNegligibleRow) keep[a] = keep[b] = 1;
+        any = true;
+      }
+    if (!any) continue;
+    rows.clear();
+    double dropped = 0;
+    for (int a = 0; a < n; ++a) {
+      if (keep[a]) rows.push_back(a);
+      else dropped += std::fabs(block(a, a));
+    }
+    if (rows.empty()) {
+      norm[q] = dropped;
+      continue;
+    }
+    const int k = static_cast<int>(rows.size());
+    kept.resize(k, k);
+    for (int a = 0; a < k; ++a)
+      for (int b = 0; b < k; ++b) kept(a, b) = block(rows[a], rows[b]);
+    // A positive definite block (most of them) has ||B||_1 = tr B: a Cholesky factorisation
+    // (n^3 / 3) settles it before the eigenvalues (~10 n^3) are needed.
+    if (k > 2 && Eigen::LLT<Eigen::MatrixXd>(kept).info() == Eigen::Success)
+      norm[q] = kept.trace() + dropped;
+    else
+      norm[q] = trace_norm_symmetric(kept) + dropped;
+  }
+  }
+  for (double x : norm) out.trace_norm += x;  // fixed order: identical for any thread count
+  return out;
+}
+
+}  // namespace darkcharge::coupled_exact

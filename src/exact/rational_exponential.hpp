@@ -1,0 +1,121 @@
+#pragma once
+// exp(A) v for a real tridiagonal A whose spectrum lies on the non-positive real axis, from
+// the type (14, 14) Caratheodory-Fejer rational approximation r of exp on (-inf, 0]
+// (Trefethen, Weideman & Schmelzer, BIT 46, 653 (2006); the approximation of Gallopoulos
+// & Saad / Expokit's chbv): exp(x) ~ r_inf + sum_k c_k / (x - z_k), uniformly within 2e-14 on
+// the whole half line. So one application costs 7 complex tridiagonal solves (the poles come
+// in conjugate pairs and A, v are real) whatever the norm of A: the cost of a step is set by
+// the accuracy, not by the largest rate, and a step may be as long as the output grid's.
+//
+// The coefficients below were computed for this project with the CF algorithm of that paper
+// in 40-digit arithmetic (scripts/rational_exponential_coefficients.py): max |r(x) - e^x| on
+// (-inf, 0] is 1.83e-14 (= r_inf, the theoretical value for type (14, 14)).
+//
+// Internal to src/exact/ (the birth-death chains of the coupled-basis solver).
+#include <array>
+#include <cmath>
+#include <vector>
+
+namespace darkcharge::detail {
+
+struct RationalExponential {
+  static constexpr int kPoles = 7;  // one of each conjugate pair (Im z > 0)
+  static constexpr double kInfinity = 1.8321743857133563625e-14;
+  static constexpr std::array<double, kPoles> kPoleRe = {
+      5.6231425727460644669,
+      5.0893450605807155309,
+      3.9933697105786674169,
+      2.2697838292312247737,
+      -0.20875863824999712796,
+      -3.7032750494232811899,
+      -8.8977731864686624876};
+  static constexpr std::array<double, kPoles> kPoleIm = {
+      1.1940690463439735479,
+      3.5888240290270268206,
+      6.0048316422350732839,
+      8.4617379730402770312,
+      10.991260561901344249,
+      13.656371871483397319,
+      16.630982619902316626};
+  static constexpr std::array<double, kPoles> kResidueRe = {
+      -27.875161940147698058,
+      46.933274488835037768,
+      -23.498232091084934574,
+      4.8071120988331202495,
+      -0.37636003878234427726,
+      0.0094390253107396989623,
+      -0.000071542880635936447989};
+  static constexpr std::array<double, kPoles> kResidueIm = {
+      -102.14733999057413243,
+      45.64364976883289839,
+      -5.8083591297155011074,
+      -1.320979383742796285,
+      0.33518347029451864782,
+      -0.01718479195848480373,
+      0.00014361043349543088846};
+};
+
+/// Scratch of one thread for tridiagonal_exponential (grown on demand).
+struct TridiagonalScratch {
+  std::vector<double> buffer;
+};
+
+/// out[0..n) = exp(A) in[0..n) for the tridiagonal A with diagonal d, A(i, i + 1) = up[i],
+/// A(i, i - 1) = low[i] (up[n - 1] and low[0] unused). The shifted systems A - z are solved
+/// by elimination without pivoting. A is a diagonal similarity of a real symmetric matrix S
+/// (the products A(i, i + 1) A(i + 1, i) are >= 0), elimination's pivots are the same for
+/// A - z and S - z, and S - z has the definite imaginary part -Im z: every pivot has
+/// |pivot| >= Im z >= 1.19, and elimination without pivoting is stable for such matrices.
+inline void tridiagonal_exponential(const double* d, const double* up, const double* low, int n,
+                                    const double* in, double* out, TridiagonalScratch& scratch) {
+  using R = RationalExponential;
+  constexpr int K = R::kPoles;
+  // Per row and pole: 1 / pivot (re, im) and the forward-eliminated right-hand side (re, im).
+  scratch.buffer.resize(static_cast<std::size_t>(n) * 4 * K);
+  double* s = scratch.buffer.data();
+  for (int i = 0; i < n; ++i) out[i] = R::kInfinity * in[i];
+  // Forward elimination, all poles at once (independent lanes).
+  {
+    double* row = s;
+    for (int k = 0; k < K; ++k) {
+      const double pr = d[0] - R::kPoleRe[k], pi = -R::kPoleIm[k];
+      const double inv_norm = 1.0 / (pr * pr + pi * pi);
+      row[4 * k] = pr * inv_norm;
+      row[4 * k + 1] = -pi * inv_norm;
+      row[4 * k + 2] = in[0];
+      row[4 * k + 3] = 0.0;
+    }
+  }
+  for (int i = 1; i < n; ++i) {
+    const double* prev = s + static_cast<std::size_t>(i - 1) * 4 * K;
+    double* row = s + static_cast<std::size_t>(i) * 4 * K;
+    const double l = low[i], u = up[i - 1], di = d[i], v = in[i];
+    for (int k = 0; k < K; ++k) {
+      const double mr = l * prev[4 * k], mi = l * prev[4 * k + 1];  // multiplier low / pivot
+      const double pr = di - R::kPoleRe[k] - mr * u, pi = -R::kPoleIm[k] - mi * u;
+      const double inv_norm = 1.0 / (pr * pr + pi * pi);
+      row[4 * k] = pr * inv_norm;
+      row[4 * k + 1] = -pi * inv_norm;
+      const double yr = prev[4 * k + 2], yi = prev[4 * k + 3];
+      row[4 * k + 2] = v - (mr * yr - mi * yi);
+      row[4 * k + 3] = -(mr * yi + mi * yr);
+    }
+  }
+  // Back substitution, accumulating 2 Re(c_k x_k) into out.
+  std::array<double, K> xr{}, xi{};
+  for (int i = n - 1; i >= 0; --i) {
+    const double* row = s + static_cast<std::size_t>(i) * 4 * K;
+    const double u = i + 1 < n ? up[i] : 0.0;
+    double sum = 0;
+    for (int k = 0; k < K; ++k) {
+      const double tr = row[4 * k + 2] - u * xr[k], ti = row[4 * k + 3] - u * xi[k];
+      const double ir = row[4 * k], ii = row[4 * k + 1];
+      xr[k] = tr * ir - ti * ii;
+      xi[k] = tr * ii + ti * ir;
+      sum += R::kResidueRe[k] * xr[k] - R::kResidueIm[k] * xi[k];
+    }
+    out[i] += 2 * sum;
+  }
+}
+
+}  // namespace darkcharge::detail
