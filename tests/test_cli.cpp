@@ -73,7 +73,7 @@ TEST(Cli, RunToFileReportsHeadlineNumbersWithUnits) {
   const std::string csv = ::testing::TempDir() + "dc_report.csv";
   const Result exact = run("simulate -o " + csv);
   ASSERT_EQ(exact.exit_code, 0) << exact.err;
-  for (const char* expected : {"N_B = 2, N_C = 10", "exact zero-temperature cascade", "E_B   =",
+  for (const char* expected : {"N_B = 2, N_C = 10", "exact zero-temperature cascade", "E_B     =",
                                "[hbar omega]", "(exact)", "P_B^max", "wrote " })
     EXPECT_NE(exact.err.find(expected), std::string::npos) << expected << "\n" << exact.err;
   EXPECT_NE(exact.err.find(csv), std::string::npos) << exact.err;

@@ -54,7 +54,7 @@ std::vector<std::string> run_report(const Options& o, const EnsembleResult& resu
     for (const auto& h : kHeadlines) {
       if (!series.has(h.column)) continue;
       const Column& c = series.column(h.column);
-      lines.push_back(fmt::format("  {:<10} {:<5} = {:<24} {}",
+      lines.push_back(fmt::format("  {:<10} {:<7} = {:<24} {}",
                                   first ? fmt::format("t = {:.4g}:", series.time[last]) : "",
                                   h.column, with_error(c.value[last], c.error[last], c.error_method),
                                   h.meaning));
@@ -64,13 +64,17 @@ std::vector<std::string> run_report(const Options& o, const EnsembleResult& resu
   if (series.has("P_B")) {
     const PeakSummary& p = result.peaks;
     const std::string& method_pb = series.column("P_B").error_method;
-    if (std::isnan(p.power_max.value))
-      lines.push_back(fmt::format("  P_B^max unresolved: {}", p.power_note));
-    else
+    if (std::isnan(p.power_max.value)) {
+      std::string why = p.power_note;
+      const std::string prefix = "not resolved: ";
+      if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
+      lines.push_back(fmt::format("  {:<10} P_B^max unresolved: {}", "", why));
+    } else {
       lines.push_back(fmt::format(
-          "  P_B^max = {} [hbar omega gamma per spin] at t = {}",
-          with_error(p.power_max.value, p.power_max.error, method_pb),
+          "  {:<10} {:<7} = {:<24} peak battery power per spin [hbar omega gamma], at t = {}", "",
+          "P_B^max", with_error(p.power_max.value, p.power_max.error, method_pb),
           with_error(p.power_max_time.value, p.power_max_time.error, method_pb)));
+    }
   }
   std::string files = o.output;
   for (const std::string* f : {&o.summary, &o.state_output, &o.joint_state_output,
