@@ -77,3 +77,4 @@ cat <<EOF
 EOF
 if [ -n "$mpi_example" ]; then echo "   $mpi_example"; fi
 echo "   Documentation: README.md, docs/ (physics, statistics, performance, cluster runs, Python)."
+echo "(install-and-run took $SECONDS s)"
