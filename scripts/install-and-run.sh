@@ -45,8 +45,12 @@ else
 fi
 
 echo "== 4/4 the default run: darkcharge simulate --output default-run.csv --summary default-run.json"
-# The CLI prints what the run gave (headline numbers with units and errors) on standard error.
-"$dc" simulate --output default-run.csv --summary default-run.json
+# The CLI reports what the run gave (headline numbers with units and errors) on standard
+# error; kept for the summary at the end, where a newcomer looks first.
+if ! "$dc" simulate --output default-run.csv --summary default-run.json 2>default-run.log; then
+  cat default-run.log >&2
+  exit 1
+fi
 
 # A run spread over MPI processes, if this darkcharge has MPI. Open MPI refuses to start as
 # root (as in most containers) unless told that this is intended.
@@ -62,10 +66,14 @@ fi
 
 cat <<EOF
 
-== Done. Files in $(pwd):
+== Done in $SECONDS s. The default run (paper Fig. 2a: N_B = 2 battery spins, N_C = 10 charger spins):
+$(grep -v "^darkcharge: note:" default-run.log | sed 's/^darkcharge: //')
+
+== Files in $(pwd):
    default-run.csv   the time series: one row per time, each column followed by its error <name>_err
                      (read with pandas: pd.read_csv("default-run.csv", comment="#"))
    default-run.json  parameters, final values with errors, P_B^max and its time
+   default-run.log   the report above and the run's notes (how it was computed)
    Columns and units: man darkcharge, docs/physics.md (energies per spin in hbar omega,
    time in 1/gamma, power per spin in hbar omega gamma).
 
@@ -77,4 +85,3 @@ cat <<EOF
 EOF
 if [ -n "$mpi_example" ]; then echo "   $mpi_example"; fi
 echo "   Documentation: README.md, docs/ (physics, statistics, performance, cluster runs, Python)."
-echo "(install-and-run took $SECONDS s)"

@@ -44,9 +44,12 @@ std::vector<std::string> run_report(const Options& o, const EnsembleResult& resu
   else
     method = fmt::format("{} quantum trajectories, seed {}", result.trajectories_run,
                          o.ensemble.seed);
-  lines.push_back(fmt::format("N_B = {}, N_C = {}, nbar = {:.4g}, {} battery; t in [0, {:.4g}] "
+  // A thermal battery at nbar = 0 is the ground state; saying so spares the reader a puzzle.
+  std::string battery = std::string(to_string(m.battery_init)) + " battery";
+  if (m.battery_init == BatteryInit::thermal && m.nbar == 0) battery += " (at nbar = 0: ground)";
+  lines.push_back(fmt::format("N_B = {}, N_C = {}, nbar = {:.4g}, {}; t in [0, {:.4g}] "
                               "(unit 1/gamma, gamma = {:.4g}), {} times; {}",
-                              m.n_battery, m.n_charger, m.nbar, to_string(m.battery_init),
+                              m.n_battery, m.n_charger, m.nbar, battery,
                               o.grid.t_max, m.gamma, o.grid.points, method));
   if (!series.time.empty()) {
     const std::size_t last = series.time.size() - 1;
