@@ -1,5 +1,5 @@
 // Throughput benchmark of the trajectory engine and of the exact nbar = 0 cascade
-// (Sampling::cascade, cases "cascade-*"; performance targets, README "Performance").
+// (Sampling::cascade, cases "cascade-*"; performance targets, docs/performance.md).
 // Usage: darkcharge_bench [case ...]; with no argument runs every case. Wall-clock timing
 // of the library's simulate(); best of `repeats` runs to reduce noise from the machine.
 #include <algorithm>

@@ -24,6 +24,16 @@ dirs="$("$debian" -c 'import site, sys; print("\n".join(p for p in sys.path if p
 site_dir="$("$user_python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
 SUDO=""
 if [[ ! -w "$site_dir" ]]; then SUDO="sudo"; fi
-echo "$dirs" | $SUDO tee "$site_dir/darkcharge-debian.pth" >/dev/null
-echo "python3 on PATH is $("$user_python" -c 'import sys; print(sys.executable)'): added" \
-     "$site_dir/darkcharge-debian.pth so it finds darkcharge and Debian's numpy/pandas"
+pth="$site_dir/darkcharge-debian.pth"
+# This changes another interpreter's module path, so it is said loudly, with the undo.
+echo "$dirs" | $SUDO tee "$pth" >/dev/null
+cat <<EOF
+************************************************************************************
+NOTE: changed the module search path of $("$user_python" -c 'import sys; print(sys.executable)')
+  (the python3 first on your PATH, not Debian's $debian), so that it imports darkcharge:
+  wrote $pth, which appends these directories to its sys.path
+  (its own packages keep precedence):
+$(echo "$dirs" | sed 's/^/    /')
+  To undo: ${SUDO:+$SUDO }rm $pth
+************************************************************************************
+EOF

@@ -6,7 +6,11 @@
 # Then the sanitizer build below (CLI and bad-input tests under ASan/UBSan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+# The options are set explicitly: scripts/install-and-run.sh configures the same `build`
+# directory with tests, benchmarks and examples off, and CMake would keep those values.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DDARKCHARGE_BUILD_TESTS=ON \
+  -DDARKCHARGE_BUILD_BENCH=ON -DDARKCHARGE_BUILD_EXAMPLES=ON -DDARKCHARGE_BUILD_CLI=ON \
+  -DDARKCHARGE_BUILD_PYTHON=ON >/dev/null
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure -j"$(nproc)"
 

@@ -66,6 +66,26 @@ TEST(Cli, DefaultSimulationRunsAndWritesCsvAndSummary) {
   EXPECT_TRUE(exists(json));
 }
 
+// Without --quiet, a run that wrote its CSV to a file says on standard error what it found:
+// the model, the method, the last-time values with their units and errors, P_B^max, and the
+// files. The default case is the exact cascade, so its values carry "(exact)".
+TEST(Cli, RunToFileReportsHeadlineNumbersWithUnits) {
+  const std::string csv = ::testing::TempDir() + "dc_report.csv";
+  const Result exact = run("simulate -o " + csv);
+  ASSERT_EQ(exact.exit_code, 0) << exact.err;
+  for (const char* expected : {"N_B = 2, N_C = 10", "exact zero-temperature cascade", "E_B     =",
+                               "[hbar omega]", "(exact)", "P_B^max", "wrote " })
+    EXPECT_NE(exact.err.find(expected), std::string::npos) << expected << "\n" << exact.err;
+  EXPECT_NE(exact.err.find(csv), std::string::npos) << exact.err;
+  const Result sampled = run("simulate --nbar 0.5 --trajectories 500 --seed 2 -o " + csv);
+  ASSERT_EQ(sampled.exit_code, 0) << sampled.err;
+  EXPECT_NE(sampled.err.find("500 quantum trajectories, seed 2"), std::string::npos) << sampled.err;
+  EXPECT_NE(sampled.err.find(" +- "), std::string::npos) << sampled.err;
+  // --quiet and a CSV on standard output print no report.
+  EXPECT_EQ(run("simulate -q -o " + csv).err, "");
+  EXPECT_EQ(run("simulate").err.find("P_B^max"), std::string::npos);
+}
+
 TEST(Cli, ObservablesSelectColumnsAndStateFilesAreWritten) {
   const std::string dir = ::testing::TempDir();
   const Result r = run("simulate --nb 2 --nc 4 --trajectories 300 -q --observables E_B,S_B -o " +

@@ -69,6 +69,33 @@ TEST(CliCheckpoint, KilledRunResumesToTheSameBytes) {
   if (!killed) GTEST_SKIP() << "the run finished before it could be killed (fast machine)";
 }
 
+// The files of a resumed run say where their numbers came from: the simulate command that
+// the checkpoint holds, and the resume that finished it (CSV header and JSON summary).
+TEST(CliCheckpoint, ResumedFilesNameTheOriginalCommandAndTheResume) {
+  const std::string dir = ::testing::TempDir() + "dc_ckcmd_" + std::to_string(::getpid()) + "/";
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+  const std::string checkpoint = dir + "run.ck";
+  // A 1 ms limit stops after the first round of work units and keeps them in the checkpoint.
+  ASSERT_EQ(run(kRun + " --threads 1 --time-limit 0.001 --checkpoint " + checkpoint + " -o " +
+                dir + "cut.csv"),
+            0);
+  ASSERT_TRUE(exists(checkpoint));
+  ASSERT_EQ(run("resume " + checkpoint + " --time-limit 0 -q -o " + dir + "resumed.csv --summary " +
+                dir + "resumed.json"),
+            0);
+  const std::string original = "darkcharge " + kRun + " --threads 1 --time-limit 0.001 --checkpoint " +
+                               checkpoint + " -o " + dir + "cut.csv";
+  const std::string resume = "darkcharge resume " + checkpoint + " --time-limit 0 -q -o " + dir +
+                             "resumed.csv --summary " + dir + "resumed.json";
+  const std::string line = "# command: " + original + "; resumed with: " + resume + "\n";
+  EXPECT_NE(read_file(dir + "resumed.csv").find(line), std::string::npos)
+      << line << "\n" << read_file(dir + "resumed.csv").substr(0, 600);
+  EXPECT_NE(read_file(dir + "resumed.json").find("\"command_line\": \"" + original +
+                                                 "; resumed with: " + resume + "\""),
+            std::string::npos)
+      << read_file(dir + "resumed.json").substr(0, 600);
+}
+
 TEST(CliCheckpoint, TargetErrorStopsAtTheSamePointForAnyThreadCount) {
   const std::string dir = ::testing::TempDir();
   const std::string args = "simulate --nb 4 --nc 20 --nbar 0.5 -n 100000 --points 51 -q "

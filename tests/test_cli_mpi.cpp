@@ -1,5 +1,6 @@
 // MPI runs: `mpirun -np P darkcharge simulate ...` writes the same data rows (and
-// state file) as one process with the same seed, for P = 2 and 3 and any threads per rank.
+// state file) as one process with the same seed, for P = 2 and 3 and any threads per rank,
+// and its header records the ranks and the threads of each.
 // Skipped where mpirun is missing or darkcharge was built without MPI.
 #include <cstdio>
 #include <cstdlib>
@@ -53,6 +54,12 @@ TEST(CliMpi, AnyNumberOfRanksGivesTheSameBytes) {
               0)
         << ranks << " ranks";
     EXPECT_EQ(data_rows(dir + tag + ".csv"), data_rows(dir + "dc_mpi1.csv")) << ranks;
+    // The header names every rank's threads, not rank 0's alone.
+    const std::string parallelism = "threads=" + std::to_string(ranks * threads) +
+                                    " ranks=" + std::to_string(ranks) +
+                                    " threads-per-rank=" + std::to_string(threads) + "\n";
+    EXPECT_NE(read_file(dir + tag + ".csv").find(parallelism), std::string::npos)
+        << parallelism << read_file(dir + tag + ".csv").substr(0, 600);
     // Headers name the command line and the time (file_header), so only the data rows match.
     EXPECT_EQ(data_rows(dir + tag + "_state.csv"), data_rows(dir + "dc_mpi1_state.csv")) << ranks;
   }

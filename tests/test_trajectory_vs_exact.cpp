@@ -9,7 +9,7 @@
 // Time windows: at nbar = 0, after the charging burst, P_B is carried by rare trajectories
 // that linger above the dark level (for N_B = 2, N_C = 10 at t = 1, a population of 5e-5 at
 // M = -3 holds 10% of P_B). A sample of 2e4 trajectories rarely contains them, so the mean is
-// unbiased but its sample standard error is not yet Gaussian there (see README, "Statistics").
+// unbiased but its sample standard error is not yet Gaussian there (see docs/statistics.md).
 // The zero-temperature cases are therefore compared over the charging window.
 #include <algorithm>
 #include <cmath>

@@ -11,8 +11,8 @@ GBs at N_B ~ 500). The tidy CSVs and PNGs go to --out (data/).
 Conventions: docs/physics.md. Zero temperature and a ground-state battery unless stated
 (the paper's appendix); time in 1/gamma, energies per spin in units of omega.
 Stochastic curves: mean of quantum-jump trajectories, shaded band = +-1 standard error
-(linear observables) or +-1 jackknife error (W_B, S_B, dS_B/dt). Thin black dashed
-lines: exact density-matrix solver. Steady-state panels: exact closed form (error 0).
+(linear observables) or +-1 jackknife error (W_B, S_B, dS_B/dt). Open black circles:
+exact density-matrix solver. Steady-state panels: exact closed form (error 0).
 """
 import argparse
 import math
@@ -36,7 +36,11 @@ except ImportError:  # --replot needs only the CSVs
     darkcharge = None
 
 COLORS = ["C0", "C1", "C2", "C3", "C4"]
-EXACT_STYLE = dict(color="k", ls="--", lw=0.8)
+# The exact solver as open black circles spaced evenly along the curve (markevery as a
+# fraction of the axes' diagonal), not as a line: a line drawn over a trajectory curve hides
+# its style (E_C dotted under a dashed overlay reads as dashed).
+EXACT_STYLE = dict(color="k", ls="none", marker="o", ms=3.5, mfc="none", mew=0.7,
+                   markevery=0.035)
 EXACT_MAX_DIM = 70  # product dimension (N_C+1)(N_B+1) up to which exact overlays are cheap
 
 # --------------------------------------------------------------------------------------
@@ -413,7 +417,7 @@ def panel_label(ax, letter, title=None):
 
 
 TRAJ_NOTE = ("coloured: quantum-jump trajectories, band = +-1 standard / jackknife error; "
-             "black dashed: exact density-matrix solver; steady-state panels: exact closed "
+             "open black circles: exact density-matrix solver; steady-state panels: exact closed "
              "form (error 0). T = 0, battery starts in its ground state unless stated.")
 
 # --------------------------------------------------------------------------------------
@@ -544,7 +548,7 @@ class Figures:
             ax.plot(b.col("N_B")[m], b.col("E_B_ss")[m], "o-", color=COLORS[i], ms=4,
                     label=f"$R={R}$")
         ax.set_xlabel(r"$N_B$")
-        ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
+        ax.set_ylabel(r"steady energy density $\mathcal{E}_B^{ss}$ ($\hbar\omega$)")
         legend(ax, fontsize=8)
         panel_label(ax, "b", "steady state vs $N_B$ (exact)")
 
@@ -554,7 +558,7 @@ class Figures:
             ax.plot(c.col("R")[m], c.col("E_B_ss")[m], "o-", color=COLORS[i], ms=3,
                     label=f"$N_B={nb}$")
         ax.set_xlabel(r"$R = N_C/N_B$")
-        ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
+        ax.set_ylabel(r"steady energy density $\mathcal{E}_B^{ss}$ ($\hbar\omega$)")
         legend(ax, fontsize=8)
         panel_label(ax, "c", "steady state vs $R$ (exact)")
 
@@ -634,7 +638,7 @@ class Figures:
         for ax, tab, key, vals, letter, title in (
                 (axs[0], a, "N_B", (1, 2, 10), "a", r"$R=5$"),
                 (axs[1], b, "R", (1, 5, 50), "b", r"$N_B=1$")):
-            handles = []
+            values = []  # one entry per parameter value (colour)
             for i, v in enumerate(vals):
                 m = tab.mask(method="trajectories", **{key: v})
                 tt = tab.col("t")[m]
@@ -647,23 +651,29 @@ class Figures:
                          ls="--", name=lab + r" $\mathcal{W}_B^{sym}$")
                 band(ax, tt, tab.col("E_B")[m], tab.col("E_B_err")[m], COLORS[i], ls=":",
                      name=lab + r" $\mathcal{E}_B$")
-                handles.append(Line2D([], [], color=COLORS[i], lw=2, label=lab))
+                values.append(Line2D([], [], color=COLORS[i], lw=2, label=lab))
                 mx = tab.mask(method="exact", **{key: v})
                 if mx.any():
                     exact_line(ax, tab.col("t")[mx], tab.col("W_B")[mx])
                     exact_line(ax, tab.col("t")[mx], tab.col("E_B")[mx])
                     if both:
                         exact_line(ax, tab.col("t")[mx], tab.col("W_B_sym")[mx])
-            handles.append(Line2D([], [], color="0.3", label=r"$\mathcal{W}_B$ (all unitaries)"))
+            # Two legends below the axes: colour = parameter value, style = quantity. One
+            # mixed legend of both kinds in four columns was hard to read.
+            styles = [Line2D([], [], color="0.3", label=r"$\mathcal{W}_B$ (all unitaries)")]
             if key == "N_B":
-                handles.append(Line2D([], [], color="0.3", ls="--",
-                                      label=r"$\mathcal{W}_B^{sym}$ (symmetric subspace)"))
-            handles.append(Line2D([], [], color="0.3", ls=":", label=r"$\mathcal{E}_B$"))
-            handles.append(Line2D([], [], label="exact solver", **EXACT_STYLE))
+                styles.append(Line2D([], [], color="0.3", ls="--",
+                                     label=r"$\mathcal{W}_B^{sym}$ (symmetric subspace)"))
+            styles.append(Line2D([], [], color="0.3", ls=":", label=r"$\mathcal{E}_B$ (energy)"))
+            styles.append(Line2D([], [], label="exact solver", **EXACT_STYLE))
             ax.set_xlabel(r"$\gamma t$")
             ax.set_ylabel(r"ergotropy / energy density ($\hbar\omega$)")
-            ax.legend(handles=handles, fontsize=8, loc="upper center",
-                      bbox_to_anchor=(0.5, -0.15), ncol=4)
+            colour_legend = ax.legend(handles=values, fontsize=9, loc="upper left",
+                                      bbox_to_anchor=(0.0, -0.13), title="colour",
+                                      title_fontsize=9, frameon=False)
+            ax.add_artist(colour_legend)
+            ax.legend(handles=styles, fontsize=9, loc="upper left", bbox_to_anchor=(0.3, -0.13),
+                      title="line", title_fontsize=9, frameon=False, ncol=2)
             panel_label(ax, letter, title + r": ergotropy (solid/dashed), stored energy (dotted)")
         axs[0].set_xlim(0, 1.5)
         axs[1].set_xscale("log")  # three time scales (R = 50 charges ~30x faster than R = 1)
@@ -723,7 +733,7 @@ class Figures:
             mx = a.mask(method="exact", N_B=nb)
             exact_line(ax, a.col("t")[mx], a.col("S_B")[mx], "exact" if i == 0 else None)
         ax.set_xlabel(r"$\gamma t$")
-        ax.set_ylabel(r"$S_B$ (log negativity)")
+        ax.set_ylabel(r"log negativity $S_B$ (dimensionless, $\log_2$)")
         legend(ax, fontsize=8)
         panel_label(ax, "a", r"entanglement, $R=5$")
 
@@ -737,8 +747,8 @@ class Figures:
                        xerr=b.col("S_B_err")[m][sel], name=f"$N_B={nb}$")
             mx = b.mask(method="exact", N_B=nb)
             exact_line(ax, b.col("S_B")[mx], b.col("E_B")[mx], "exact" if i == 0 else None)
-        ax.set_xlabel(r"$S_B(t)$")
-        ax.set_ylabel(r"$\mathcal{E}_B(t)$")
+        ax.set_xlabel(r"log negativity $S_B(t)$ (dimensionless, $\log_2$)")
+        ax.set_ylabel(r"energy density $\mathcal{E}_B(t)$ ($\hbar\omega$)")
         legend(ax, fontsize=8)
         panel_label(ax, "b", r"parametric in $t$, $R=5$")
 
@@ -748,7 +758,7 @@ class Figures:
             ax.plot(c.col("N_B")[m], c.col("S_B_ss")[m], "o-", color=COLORS[i], ms=4,
                     label=f"$R={R}$")
         ax.set_xlabel(r"$N_B$")
-        ax.set_ylabel(r"$S_B^{ss}$")
+        ax.set_ylabel(r"steady log negativity $S_B^{ss}$ (dimensionless, $\log_2$)")
         legend(ax, fontsize=8)
         panel_label(ax, "c", "steady-state entanglement (exact)")
 
@@ -757,8 +767,8 @@ class Figures:
             m = d.mask(R=R)
             ax.plot(d.col("S_B_ss")[m], d.col("E_B_ss")[m], "o-", color=COLORS[i], ms=4,
                     label=f"$R={R}$")
-        ax.set_xlabel(r"$S_B^{ss}$")
-        ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
+        ax.set_xlabel(r"steady log negativity $S_B^{ss}$ (dimensionless, $\log_2$)")
+        ax.set_ylabel(r"steady energy density $\mathcal{E}_B^{ss}$ ($\hbar\omega$)")
         legend(ax, fontsize=8)
         panel_label(ax, "d", r"parametric in $N_B=1..10$ (exact)")
         finish(fig, self.path("fig4.png"), TRAJ_NOTE)
@@ -859,9 +869,19 @@ class Figures:
                  r"largest local max of $\dot S_B$ after $\mathcal{P}_B^{max}$"),
                 (axs[1, 1], d, "lag", "d", r"lag $\gamma\Delta t$",
                  r"$t(\dot S_B^{max}) - t(\mathcal{P}_B^{max})$")):
+            dropped = []
             for i, R in enumerate((3, 5, 10)):
                 m = tab.mask(method="trajectories", R=R)
-                error_bars(ax, tab.col("N_B")[m], tab.col(col)[m], tab.col(col + "_err")[m],
+                values = tab.col(col)[m].copy()
+                # A trajectory maximum where the exact curve (same system, same peak rules)
+                # has none is noise that passed the rules, not a feature: not drawn, named.
+                for k, nb in enumerate(tab.col("N_B")[m]):
+                    mx_nb = tab.mask(method="exact", R=R, N_B=nb)
+                    if (mx_nb.any() and np.isnan(tab.col(col)[mx_nb][0])
+                            and not np.isnan(values[k])):
+                        dropped.append(f"$R={R}$, $N_B={int(nb)}$: {values[k]:.3g}")
+                        values[k] = np.nan
+                error_bars(ax, tab.col("N_B")[m], values, tab.col(col + "_err")[m],
                            COLORS[i], label=f"$R={R}$")
                 mx = tab.mask(method="exact", R=R)
                 ax.plot(tab.col("N_B")[mx], tab.col(col)[mx], "x", color=COLORS[i], ms=9, mew=2,
@@ -869,6 +889,13 @@ class Figures:
                 if col == "dS_B_dt_max":
                     ax.plot(tab.col("N_B")[m], tab.col("dS_B_dt_0")[m], ":", color=COLORS[i],
                             lw=1, label=r"$\dot S_B(t=0)$" if i == 0 else None)
+            if dropped:
+                # (c): bottom right and (d): top left of the legend are free of data.
+                x, y, ha, va = (0.1, 0.97, "left", "top") if col == "lag" else \
+                    (0.98, 0.03, "right", "bottom")
+                ax.text(x, y, "not drawn: trajectory maximum where the\nexact curve has none (" +
+                        "; ".join(dropped) + ")", transform=ax.transAxes, fontsize=7.5,
+                        ha=ha, va=va, color="0.25")
             ax.set_xlabel(r"$N_B$")
             ax.set_ylabel(ylabel)
             legend(ax, fontsize=8)
@@ -935,8 +962,9 @@ class Figures:
         energy_family(ax, a, "T", (0, 2, 4))
         panel_label(ax, "a", r"$R=10$, $N_B=1$: $\mathcal{E}_B$ solid, $\mathcal{E}_C$ dotted")
         for ax, tab, col, letter, ylabel in (
-                (axs[0, 1], b, "E_B_ss", "b", r"$\mathcal{E}_B^{ss}$"),
-                (axs[1, 0], c, "dE_B_ss_dT", "c", r"$d\mathcal{E}_B^{ss}/dT$")):
+                (axs[0, 1], b, "E_B_ss", "b",
+                 r"steady energy density $\mathcal{E}_B^{ss}$ ($\hbar\omega$)"),
+                (axs[1, 0], c, "dE_B_ss_dT", "c", r"$d\mathcal{E}_B^{ss}/dT$ ($k_B$)")):
             for i, R in enumerate((1, 2, 3, 4)):
                 m = tab.mask(R=R)
                 ax.plot(tab.col("T")[m], tab.col(col)[m], color=COLORS[i], label=f"$R={R}$")
@@ -951,7 +979,7 @@ class Figures:
         ax.plot(d.col("T"), d.col("W_B_ss"), color="C3", ls=":", label=r"$\mathcal{W}_B^{ss}$")
         ax.axhline(0.5, color="0.6", lw=0.6, ls=":")
         ax.set_xlabel(r"$k_B T/\hbar\omega$")
-        ax.set_ylabel(r"($\hbar\omega$)")
+        ax.set_ylabel(r"steady energy and ergotropy density ($\hbar\omega$)")
         legend(ax, fontsize=8)
         panel_label(ax, "d", r"$R=4$, $N_B=1$ (exact)")
         finish(fig, self.path("fig6.png"),
@@ -1029,7 +1057,7 @@ class Figures:
         ax.axhline(1.0, color="0.5", ls="--", lw=0.8)
         ax.set_xscale("log")
         ax.set_xlabel(r"$N_B$")
-        ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
+        ax.set_ylabel(r"steady energy density $\mathcal{E}_B^{ss}$ ($\hbar\omega$)")
         legend(ax, fontsize=8)
         panel_label(ax, "a", r"$\mathcal{E}_B^{ss}$ to $N_B=500$ (exact)")
 
@@ -1045,7 +1073,7 @@ class Figures:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(r"$R$ (markers) or $N_B$ (dashed)")
-        ax.set_ylabel(r"$1-\mathcal{E}_B^{ss}$")
+        ax.set_ylabel(r"$1-\mathcal{E}_B^{ss}$ ($\hbar\omega$)")
         legend(ax, fontsize=7)
         panel_label(ax, "b", r"approach to full charge (exact)")
 
@@ -1065,7 +1093,7 @@ class Figures:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(r"$N_B$")
-        ax.set_ylabel(r"$\mathcal{P}_B^{max}$")
+        ax.set_ylabel(r"peak power density $\mathcal{P}_B^{max}$ ($\hbar\omega\gamma$)")
         legend(ax, fontsize=7)
         panel_label(ax, "c", "peak power to $N_B=200$ (trajectories)")
 
@@ -1077,7 +1105,7 @@ class Figures:
                        COLORS[i], ms=3, label=f"$R={R}$")
         ax.set_xscale("log")
         ax.set_xlabel(r"$N_B$")
-        ax.set_ylabel(r"$\mathcal{P}_B^{max}/N_B$")
+        ax.set_ylabel(r"$\mathcal{P}_B^{max}/N_B$ ($\hbar\omega\gamma$)")
         legend(ax, fontsize=8)
         panel_label(ax, "d", r"$\mathcal{P}_B^{max}/N_B$: constant if $\propto N_B$")
 
@@ -1088,7 +1116,7 @@ class Figures:
                     label=f"$R={R}$")
         ax.set_xscale("log")
         ax.set_xlabel(r"$N_B$")
-        ax.set_ylabel(r"$S_B^{ss}$")
+        ax.set_ylabel(r"steady log negativity $S_B^{ss}$ (dimensionless, $\log_2$)")
         legend(ax, fontsize=8)
         panel_label(ax, "e", r"steady entanglement to $N_B=100$ (exact)")
 
@@ -1102,7 +1130,7 @@ class Figures:
                     label=f"$R={R}$: $\\mathcal{{W}}_B^{{sym}}/\\mathcal{{E}}_B$")
         ax.set_xscale("log")
         ax.set_xlabel(r"$N_B$")
-        ax.set_ylabel(r"$\mathcal{W}^{ss}/\mathcal{E}_B^{ss}$")
+        ax.set_ylabel(r"$\mathcal{W}^{ss}/\mathcal{E}_B^{ss}$ (ratio, dimensionless)")
         legend(ax, fontsize=7)
         panel_label(ax, "f", r"ergotropy fraction to $N_B=100$ (exact)")
         finish(fig, self.path("beyond_scaling.png"),
@@ -1154,7 +1182,7 @@ class Figures:
             exact_line(ax, dyn.col("t")[mx], dyn.col("E_B")[mx],
                        "exact" if init == "ground" else None)
         ax.set_xlabel(r"$\gamma t$")
-        ax.set_ylabel(r"$\mathcal{E}_B$")
+        ax.set_ylabel(r"energy density $\mathcal{E}_B$ ($\hbar\omega$)")
         legend(ax, fontsize=8)
         panel_label(ax, "a", f"$N_B={self.TH_NB}$, $N_C={self.TH_NC}$, $T={self.TH_T:g}$")
         ax = axs[0, 1]
@@ -1171,7 +1199,7 @@ class Figures:
             if init == "ground":
                 exact_line(ax, dyn.col("t")[mx], dyn.col("W_B_sym")[mx])
         ax.set_xlabel(r"$\gamma t$")
-        ax.set_ylabel("ergotropy density")
+        ax.set_ylabel(r"ergotropy density $\mathcal{W}_B$ ($\hbar\omega$)")
         legend(ax, fontsize=7)
         panel_label(ax, "b", "ergotropy: full space vs symmetric subspace")
         ax = axs[1, 0]
@@ -1183,7 +1211,7 @@ class Figures:
                 label=r"$\mathcal{E}_B^{th}$ (reservoir)")
         ax.set_xscale("log")
         ax.set_xlabel(r"$k_B T/\hbar\omega$ (log scale; $T\leq0.1$ is effectively $T=0$)")
-        ax.set_ylabel(r"$\mathcal{E}_B^{ss}$")
+        ax.set_ylabel(r"steady energy density $\mathcal{E}_B^{ss}$ ($\hbar\omega$)")
         legend(ax, fontsize=8)
         panel_label(ax, "c", "steady energy (exact)")
         ax = axs[1, 1]
@@ -1196,13 +1224,13 @@ class Figures:
                         label=f"{init}: $\\mathcal{{W}}_B^{{sym,ss}}$")
         ax.set_xscale("log")
         ax.set_xlabel(r"$k_B T/\hbar\omega$ (log scale)")
-        ax.set_ylabel(r"$\mathcal{W}_B^{ss}$")
+        ax.set_ylabel(r"steady ergotropy density $\mathcal{W}_B^{ss}$ ($\hbar\omega$)")
         legend(ax, fontsize=8)
         panel_label(ax, "d", "steady ergotropy (exact)")
         finish(fig, self.path("beyond_thermal.png"),
                "thermal battery = every spin in equilibrium with the reservoir (all j_B sectors); "
                "ground battery = all spins down (symmetric subspace). " +
-               "Bands: +-1 standard / jackknife error; black dashed: exact solver.")
+               "Bands: +-1 standard / jackknife error; open black circles: exact solver.")
 
     # ---------------- claims ----------------
     def claims_table(self, ess, ess_r, pmax, fit):

@@ -71,9 +71,11 @@ def main():
             axes[0].plot(x, d["sigma_B"], color=color, lw=1.2, label=f"$N_B={nb}$")
             axes[1].plot(x, d["F_em"], color=color, lw=1.2, label=f"$N_B={nb}$")
     rows = np.array(rows)
-    axes[0].set(xlabel=r"$t N / \ln N$", ylabel=r"$\sigma_B$ (energy spread per spin)")
+    axes[0].set(xlabel=r"$\gamma t N / \ln N$ (time in burst units, dimensionless)",
+                ylabel=r"energy spread per spin $\sigma_B$ ($\hbar\omega$)")
     axes[0].set_title("(a) charging precision", loc="left", fontsize=10)
-    axes[1].set(xlabel=r"$t N / \ln N$", ylabel=r"$F_{em} = $Var$(n_{em})/\langle n_{em}\rangle$",
+    axes[1].set(xlabel=r"$\gamma t N / \ln N$ (time in burst units, dimensionless)",
+                ylabel=r"Fano factor $F_{em} = $Var$(n_{em})/\langle n_{em}\rangle$ (dimensionless)",
                 yscale="log")
     axes[1].set_title("(b) Fano factor of the emitted quanta", loc="left", fontsize=10)
     # Panel (a): the plateaus fill the right-hand side; the legend goes in the empty band
@@ -88,7 +90,8 @@ def main():
                  label=r"$F_{em}$ at $\mathcal{P}_B^{max}$")
     axes[2].plot(rows[:, 0], 0.5 / np.sqrt(rows[:, 0]), "k:",
                  label=r"$1/(2\sqrt{N_B})$ (independent spins)")
-    axes[2].set(xscale="log", yscale="log", xlabel=r"$N_B$")
+    axes[2].set(xscale="log", yscale="log", xlabel=r"$N_B$",
+                ylabel=r"$\sigma_B$ ($\hbar\omega$), $F_{em}$ (dimensionless)")
     axes[2].set_title("(c) at the power peak", loc="left", fontsize=10)
     legend(axes[2], fontsize=8)
     os.makedirs(args.out, exist_ok=True)

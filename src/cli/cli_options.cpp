@@ -220,7 +220,8 @@ void add_model_options(CLI::App& app, Options& o) {
                  "Comma-separated subset of columns (default: all). W_B, W_B_sym, S_B and "
                  "dS_B_dt need the averaged density matrix; leaving them out is faster")
       ->delimiter(',')->check(CLI::IsMember(observable_names(exact)));
-  app.add_flag("--quiet,-q", o.quiet, "No progress indicator on standard error");
+  app.add_flag("--quiet,-q", o.quiet,
+               "No progress indicator, and no report of the results on standard error");
   add_limit_options(app, o);
 }
 
@@ -362,7 +363,8 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
   resume->add_option("--time-limit", o.resume_time_limit,
                      "Replace the run's --time-limit (0: none)")
       ->check(kFiniteNonNegative);
-  resume->add_flag("--quiet,-q", o.quiet, "No progress indicator on standard error");
+  resume->add_flag("--quiet,-q", o.quiet,
+                   "No progress indicator, and no report of the results on standard error");
   resume->callback([&o] { o.command = "resume"; });
 
   auto* exact = app->add_subcommand(

@@ -14,6 +14,7 @@
 #include <omp.h>
 
 #include "checkpoint.hpp"
+#include "file_header.hpp"
 #include "darkcharge/ensemble/column_selection.hpp"
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "darkcharge/ensemble/ensemble.hpp"
@@ -24,6 +25,7 @@
 #include "progress_bar.hpp"
 #include "resource_estimate.hpp"
 #include "run_outputs.hpp"
+#include "run_report.hpp"
 #include "signals.hpp"
 
 namespace darkcharge::cli {
@@ -137,6 +139,8 @@ int run_resume(const Options& o) {
     return checkpoint_max_bytes(probe);
   });
   Options r = parse_checkpoint_run(o.resume_file, checkpoint.arguments);
+  // The results come from the original simulate command as much as from this resume.
+  record_resumed_run(checkpoint.arguments);
   r.checkpoint = o.resume_file;  // keep saving where we resumed from
   if (!o.output.empty()) r.output = o.output;
   if (!o.summary.empty()) r.summary = o.summary;
@@ -198,6 +202,11 @@ int run(Options& o) {
 
   const int threads = o.ensemble.threads > 0 ? o.ensemble.threads : omp_get_max_threads();
   out.threads = threads;
+  // Under MPI each rank may run its own number of threads (a launcher binding ranks to cores
+  // gives each one): the header records all of them, not rank 0's alone.
+  const std::vector<int> threads_per_rank =
+      o.command == "simulate" ? mpi_gather_threads(threads) : std::vector<int>{threads};
+  record_parallelism(threads_per_rank);
   const auto start = std::chrono::steady_clock::now();
   if (o.command == "simulate") {
     start_checkpoint(o);
@@ -263,10 +272,18 @@ int run(Options& o) {
     out.summary["sampling"] = to_string(out.result.sampling);
     if (mpi_size() > 1)
       out.summary["mpi"] = {{"ranks", mpi_size()},
+                            {"threads_per_rank", threads_per_rank},
                             {"reduction_seconds", last_reduction_seconds()}};
   }
   out.summary["peaks"] = peaks_json(out.result.peaks);
   out.files.commit();
+  // A file holds the numbers; the terminal gets what they say (not when the CSV went to
+  // standard output, where it would mix with the data on a terminal).
+  if (!o.quiet && !o.output.empty() && o.output != "-") {
+    const auto report = run_report(o, out.result, out.series);
+    for (std::size_t i = 0; i < report.size(); ++i)
+      fmt::print(stderr, "{}{}\n", i == 0 ? "darkcharge: " : "", report[i]);
+  }
   // A finished run needs no checkpoint (one stopped by its time limit keeps it to resume).
   if (!o.checkpoint.empty() && out.result.stop_reason != "time-limit") {
     std::remove(o.checkpoint.c_str());

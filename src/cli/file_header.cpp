@@ -13,6 +13,7 @@ namespace {
 
 std::string g_command_line = "darkcharge";
 std::string g_created;  // ISO 8601 UTC, the moment the run started
+std::vector<int> g_threads_per_rank;  // empty: one process, the `threads` argument holds
 
 // Shell-quotes an argument only when needed, so the recorded line can be pasted back.
 std::string quoted(const std::string& arg) {
@@ -42,6 +43,39 @@ void record_invocation(int argc, char** argv) {
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
   g_created = buffer;
 }
+
+void record_resumed_run(const std::vector<std::string>& original_arguments) {
+  std::string original = "darkcharge";
+  for (const auto& a : original_arguments) original += " " + quoted(a);
+  g_command_line = original + "; resumed with: " + g_command_line;
+}
+
+void record_parallelism(const std::vector<int>& threads_per_rank) {
+  g_threads_per_rank = threads_per_rank;
+}
+
+namespace {
+
+/// "threads=T" for one process; under MPI the total over the ranks, the rank count and each
+/// rank's threads (one number when all ranks agree): "threads=4 ranks=2 threads-per-rank=2".
+std::string parallelism(int threads) {
+  if (g_threads_per_rank.size() <= 1) return fmt::format("threads={}", threads);
+  long total = 0;
+  bool same = true;
+  for (int t : g_threads_per_rank) {
+    total += t;
+    same = same && t == g_threads_per_rank.front();
+  }
+  std::string per_rank;
+  if (same)
+    per_rank = std::to_string(g_threads_per_rank.front());
+  else
+    for (int t : g_threads_per_rank) per_rank += (per_rank.empty() ? "" : ",") + std::to_string(t);
+  return fmt::format("threads={} ranks={} threads-per-rank={}", total, g_threads_per_rank.size(),
+                     per_rank);
+}
+
+}  // namespace
 
 std::string error_methods_line(const std::vector<Column>& columns) {
   std::string out = "errors:";
@@ -78,8 +112,8 @@ std::vector<std::string> file_header(const Options& o, int threads, const std::s
       l.charger.decay, l.charger.pumping, l.charger.dephasing, l.battery.decay,
       l.battery.pumping, l.battery.dephasing));
   if (o.command == "simulate")
-    lines.push_back(fmt::format("trajectories={} seed={} threads={}", o.ensemble.trajectories,
-                                o.ensemble.seed, threads));
+    lines.push_back(fmt::format("trajectories={} seed={} {}", o.ensemble.trajectories,
+                                o.ensemble.seed, parallelism(threads)));
   else if (o.command == "exact" && o.model.local.any())
     lines.push_back("solver=reduced-dicke-density-matrix");
   else if (o.command == "exact")
@@ -125,7 +159,13 @@ nlohmann::ordered_json json_header(const Options& o, int threads,
   if (o.command == "simulate") {
     j["seed"] = o.ensemble.seed;
     j["trajectories"] = o.ensemble.trajectories;
-    j["threads"] = threads;
+    if (g_threads_per_rank.size() > 1) {
+      long total = 0;
+      for (int t : g_threads_per_rank) total += t;
+      j["threads"] = total;  // over all ranks; "mpi" in the summary has each rank's
+    } else {
+      j["threads"] = threads;
+    }
   }
   nlohmann::ordered_json methods = nlohmann::ordered_json::object();
   for (const auto& c : columns) methods[c.name] = c.error_method;

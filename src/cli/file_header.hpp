@@ -14,6 +14,15 @@ namespace darkcharge::cli {
 /// Remembers the command line and the start time (call once, first thing in main).
 void record_invocation(int argc, char** argv);
 
+/// For `resume`: the run continues the simulate command a checkpoint holds, so the recorded
+/// command line becomes that command followed by the resume that finished it ("darkcharge
+/// simulate ...; resumed with: darkcharge resume ..."). Call after record_invocation().
+void record_resumed_run(const std::vector<std::string>& original_arguments);
+
+/// How a run's work was spread: MPI ranks and the threads of each (a one-process run has
+/// ranks = 1 and one entry). Set by the CLI before the headers are written.
+void record_parallelism(const std::vector<int>& threads_per_rank);
+
 /// "errors: E_B=standard-error, W_B=jackknife, ..." for these columns.
 std::string error_methods_line(const std::vector<Column>& columns);
 

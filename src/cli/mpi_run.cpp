@@ -126,6 +126,13 @@ int mpi_size() {
   return size;
 }
 
+std::vector<int> mpi_gather_threads(int threads) {
+  if (!g_initialised) return {threads};
+  std::vector<int> all(mpi_rank() == 0 ? mpi_size() : 0);
+  MPI_Gather(&threads, 1, MPI_INT, all.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return all;
+}
+
 std::string mpi_description() {
   char version[MPI_MAX_LIBRARY_VERSION_STRING];
   int length = 0;
@@ -217,6 +224,7 @@ MpiSession::MpiSession(int*, char***) {}
 MpiSession::~MpiSession() = default;
 int mpi_rank() { return 0; }
 int mpi_size() { return 1; }
+std::vector<int> mpi_gather_threads(int threads) { return {threads}; }
 std::string mpi_description() { return "MPI: not built in"; }
 EnsembleResult run_distributed(const EnsemblePlan& plan, const ProgressCallback& progress) {
   return run_ensemble(plan, progress);

@@ -4,6 +4,7 @@
 // units are dealt round-robin to the ranks; rank 0 gathers their serialized results and folds
 // them in the fixed unit order, so the output bytes are those of a one-process run.
 #include <string>
+#include <vector>
 
 #include "darkcharge/ensemble/ensemble.hpp"
 
@@ -20,6 +21,9 @@ class MpiSession {
 
 int mpi_rank();  ///< 0 without MPI
 int mpi_size();  ///< 1 without MPI
+/// Every rank's `threads`, gathered on rank 0 (rank order; other ranks get an empty vector;
+/// without MPI, {threads}). Collective: every rank must call it.
+std::vector<int> mpi_gather_threads(int threads);
 /// "MPI: <library version>" or "MPI: not built in" (for --version).
 std::string mpi_description();
 
