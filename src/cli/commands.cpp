@@ -189,7 +189,7 @@ int run(Options& o) {
     fmt::print(stderr, "darkcharge: estimate: {}{:.2g} CPU core-hours ({}), memory up to {:.3g} GiB\n",
                o.ensemble.target_errors.empty() ? "" : "at most (the run stops once the target errors hold) ",
                cost.cpu_seconds / 3600, cost.work, cost.bytes / (1024.0 * 1024.0 * 1024.0));
-  validate(o.model);
+  if (!plan) validate(o.model);  // simulate's plan has validated it
   if (o.command == "steady") return run_steady(o);
   // Check output files first: a bad path fails before minutes of computation. Every MPI
   // rank checks (the same answer everywhere, so all ranks stop together); rank 0 writes.
