@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -156,13 +157,17 @@ void ProductBasis::to_product(double j_battery, double M, const double* c, int n
 }
 
 namespace {
-/// Sum over the sectors' (j_B, M) blocks of f(n(M)).
+/// Sum over the sectors' (j_B, M) blocks of f(n(M)), or any value above `limit` once the
+/// sum exceeds it (a resource estimate at 10^6 spins need not visit 10^12 blocks).
 template <class F>
-double sum_over_blocks(double j_charger, const std::vector<double>& battery_sectors, F f) {
+double sum_over_blocks(double j_charger, const std::vector<double>& battery_sectors, F f,
+                       double limit = std::numeric_limits<double>::infinity()) {
   double total = 0;
   for (double j2 : battery_sectors)
-    for (double M = -(j_charger + j2); M <= j_charger + j2; M += 1)
+    for (double M = -(j_charger + j2); M <= j_charger + j2; M += 1) {
       total += f(j_charger + j2 - first_total_j(j_charger, j2, M) + 1);
+      if (total > limit) return total;
+    }
   return total;
 }
 }  // namespace
@@ -172,15 +177,15 @@ double block_diagonal_size(double j_charger, const std::vector<double>& battery_
 }
 
 double ProductBasis::table_size(double j_charger, const std::vector<double>& battery_sectors) {
-  const double everything = sum_over_blocks(j_charger, battery_sectors, [](double n) {
-    return n * n + clebsch_gordan_block_overhead(static_cast<int>(n));
-  });
   // The cache evicts down to its budget before a block grows, so it can exceed the budget by
   // one block of the widest sector.
   double widest = 0;
   for (double j2 : battery_sectors) widest = std::max(widest, 2 * std::min(j_charger, j2) + 1);
   const double bound =
       kCacheDoubles + widest * widest + clebsch_gordan_block_overhead(static_cast<int>(widest));
+  const double everything = sum_over_blocks(j_charger, battery_sectors, [](double n) {
+    return n * n + clebsch_gordan_block_overhead(static_cast<int>(n));
+  }, bound);
   return std::min(everything, bound);
 }
 
