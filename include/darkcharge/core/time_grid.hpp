@@ -12,6 +12,11 @@ namespace darkcharge {
 struct TimeGrid {
   double t_max = 2.0;
   int points = 201;
+
+  TimeGrid() = default;
+  /// `points` equally spaced times from 0 to t_max (TimeGrid{t_max, points}).
+  TimeGrid(double t_max_, int points_) : t_max(t_max_), points(points_) {}
+
   /// Explicit output times (times[0] = 0, strictly ascending, times.back() = t_max,
   /// times.size() = points), or empty for the equally spaced grid. Build with at_times().
   std::vector<double> times;
