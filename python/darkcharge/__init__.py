@@ -287,7 +287,8 @@ def _output_times(times, t_max, points):
 def _grid(output_times, t_max, points, model, nbar):
     """(t_max, points) of the output grid, for estimates and headers."""
     if output_times:
-        _t_max(None, model.nb, model.nc, nbar, model.gamma)  # the rates' checks, as without
+        # The rates first (as _t_max): refusals name gamma and nbar/temperature.
+        _core.check_rate_scale("simulate", model.nb, model.nc, nbar, model.gamma)
         return float(output_times[-1]), len(output_times)
     return (_t_max(t_max, model.nb, model.nc, nbar, model.gamma),
             _checks.integer("points", points, 2, _core.max_points))

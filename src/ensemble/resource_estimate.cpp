@@ -351,8 +351,9 @@ void check_rate_scale(const RunRequest& o) {
   const double scale = rate_scale(model);
   if (!(scale <= kMaxRateScale))
     throw InvalidArgument(fmt::format(
-        "{} {} with nbar {} ({}) at N_B = {}, N_C = {}: rate scale "
-        "2 gamma (2 nbar + 1) (J_max + 1)^2 = {:.3g} exceeds {:.0e}; rates this large overflow "
+        "{} {} with nbar {} ({}) at N_B = {}, N_C = {}: rate scale (the sum of the processes' "
+        "largest rates, 2 gamma (2 nbar + 1) (J_max + 1)^2 for the reservoir) = {:.3g} exceeds "
+        "{:.0e}; rates this large overflow "
         "double arithmetic (time is in units of 1/gamma: rescale it)",
         option_name("gamma", o.names), model.gamma, model.nbar,
         o.names == OptionStyle::python ? "from nbar/temperature"
