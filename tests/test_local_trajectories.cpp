@@ -275,7 +275,8 @@ TEST(LocalTrajectoriesBenchmark, Timing) {
   options.blocks = static_cast<int>(std::min<long>(32, n));
   options.observables = {"E_B", "E_C", "P_B", "W_open", "dark", "sigma_B", "I_em", "I_abs"};
   const auto start = std::chrono::steady_clock::now();
-  const EnsembleResult r = run_ensemble(m, TimeGrid{20.0, 201}, options);
+  const int points = std::getenv("DARKCHARGE_LOCAL_BENCH_POINTS") ? std::atoi(std::getenv("DARKCHARGE_LOCAL_BENCH_POINTS")) : 201;
+  const EnsembleResult r = run_ensemble(m, TimeGrid{20.0, points}, options);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("  N_B=%d N_C=%d n=%ld battery_only=%d threads=%d: %.3f s, %.4g s per trajectory "
               "(x threads: %.4g core-s)\n  %s\n", nb, nc, n, battery_only, threads, seconds,

@@ -89,6 +89,36 @@ void clebsch_gordan_block(double j_charger, double j_battery, double M, Eigen::M
   for (int k = 0; k < rec.size(); ++k) rec.column(j_first + k, u.col(k).data(), work.data());
 }
 
+void coupled_to_product(double j_charger, double j_battery, double M, const double* coupled,
+                        double* product, std::vector<double>& work) {
+  const ClebschGordanRecursion rec(j_charger, j_battery, M);
+  const int n = rec.size();
+  const double j_first = first_total_j(j_charger, j_battery, M);
+  work.resize(2 * static_cast<std::size_t>(n));
+  double* column = work.data() + n;
+  std::fill(product, product + n, 0.0);
+  for (int k = 0; k < n; ++k) {
+    if (coupled[k] == 0) continue;
+    rec.column(j_first + k, column, work.data());
+    for (int i = 0; i < n; ++i) product[i] += coupled[k] * column[i];
+  }
+}
+
+void product_to_coupled(double j_charger, double j_battery, double M, const double* product,
+                        double* coupled, std::vector<double>& work) {
+  const ClebschGordanRecursion rec(j_charger, j_battery, M);
+  const int n = rec.size();
+  const double j_first = first_total_j(j_charger, j_battery, M);
+  work.resize(2 * static_cast<std::size_t>(n));
+  double* column = work.data() + n;
+  for (int k = 0; k < n; ++k) {
+    rec.column(j_first + k, column, work.data());
+    double sum = 0;
+    for (int i = 0; i < n; ++i) sum += column[i] * product[i];
+    coupled[k] = sum;
+  }
+}
+
 void clebsch_gordan_column(double j_charger, double j_battery, double J, double M, double* c,
                            double* work) {
   ClebschGordanRecursion(j_charger, j_battery, M).column(J, c, work);

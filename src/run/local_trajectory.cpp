@@ -8,6 +8,7 @@
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/physics/angular_momentum.hpp"
 #include "darkcharge/physics/clebsch_gordan_recursion.hpp"
+#include "darkcharge/physics/coupled_local_jump.hpp"
 #include "darkcharge/physics/initial_state.hpp"
 #include "darkcharge/run/trajectory.hpp"
 
@@ -41,22 +42,16 @@ struct Survival {
   }
 };
 
-/// The time at which ||exp(-G t) psi||^2 falls to r in (0, 1], or +inf if it never does
-/// (weight >= r on eigenvalues that are zero: a dark state of every channel).
-double waiting_time(const Eigen::VectorXd& p, const Eigen::VectorXd& lambda, double r) {
-  const double top = lambda.size() ? lambda.maxCoeff() : 0.0;
-  const double zero = 1e-12 * std::max(1.0, top);
-  double stuck = 0;
-  for (Eigen::Index k = 0; k < p.size(); ++k)
-    if (lambda[k] <= zero) stuck += p[k];
-  if (stuck >= r) return std::numeric_limits<double>::infinity();
-  const Survival s{p, lambda, lambda.minCoeff()};
+/// Newton's method for log ||exp(-G t) psi||^2 = log r, given that log-norm and its slope
+/// as a function of t (convex and decreasing).
+template <class LogNorm>
+double solve_waiting_time(const LogNorm& log_norm, double r) {
   const double target = std::log(r);
   // log-norm is convex and decreasing: Newton from t = 0 (above the root) stays left of the
   // root and increases monotonically to it.
   double t = 0;
   for (int it = 0; it < 1000; ++it) {
-    const auto [h, slope] = s.log_norm(t);
+    const auto [h, slope] = log_norm(t);
     const double excess = h - target;
     if (excess <= 1e-15 * std::max(1.0, std::fabs(target))) return t;
     if (!(slope < 0) || !std::isfinite(excess))
@@ -68,6 +63,56 @@ double waiting_time(const Eigen::VectorXd& p, const Eigen::VectorXd& lambda, dou
     t = next;
   }
   throw NumericalError(fmt::format("local trajectory: jump time did not converge (r = {})", r));
+}
+
+/// Weight >= r on eigenvalues that are zero (a dark state of every channel): no jump ever.
+bool never_jumps(const Eigen::VectorXd& p, const Eigen::VectorXd& lambda, double r) {
+  const double top = lambda.size() ? lambda.maxCoeff() : 0.0;
+  const double zero = 1e-12 * std::max(1.0, top);
+  double stuck = 0;
+  for (Eigen::Index k = 0; k < p.size(); ++k)
+    if (lambda[k] <= zero) stuck += p[k];
+  return stuck >= r;
+}
+
+/// The time at which ||exp(-G t) psi||^2 falls to r in (0, 1], or +inf if it never does.
+double waiting_time(const Eigen::VectorXd& p, const Eigen::VectorXd& lambda, double r) {
+  if (never_jumps(p, lambda, r)) return std::numeric_limits<double>::infinity();
+  const Survival s{p, lambda, lambda.minCoeff()};
+  return solve_waiting_time([&](double t) { return s.log_norm(t); }, r);
+}
+
+/// exp(-(lambda_k - lambda_0) s) for eigenvalues quadratic in k, lambda_k = lambda_0 + a k^2 +
+/// b k with a, b >= 0 (G on the coupled basis at fixed M): two multiplications per k instead
+/// of an exponential, which made the waiting times most of a trajectory's cost. The factors
+/// decrease with k, so rounding stays relative (about k ulps) and underflow ends at 0.
+void quadratic_decay_factors(double a, double b, double s, Eigen::VectorXd& f) {
+  double factor = 1, ratio = std::exp(-(a + b) * s);  // lambda_1 - lambda_0 = a + b
+  const double step = std::exp(-2 * a * s);           // lambda_{k+1} - lambda_k = a (2k + 1) + b
+  for (Eigen::Index k = 0; k < f.size(); ++k) {
+    f[k] = factor;
+    factor *= ratio;
+    ratio *= step;
+  }
+}
+
+/// waiting_time() for eigenvalues lambda_k = lambda[0] + a k^2 + b k; f is scratch.
+double quadratic_waiting_time(const Eigen::VectorXd& p, const Eigen::VectorXd& lambda, double a,
+                              double b, double r, Eigen::VectorXd& f) {
+  if (never_jumps(p, lambda, r)) return std::numeric_limits<double>::infinity();
+  f.resize(p.size());
+  return solve_waiting_time(
+      [&](double t) {
+        quadratic_decay_factors(a, b, 2 * t, f);
+        double sum = 0, slope = 0;
+        for (Eigen::Index k = 0; k < p.size(); ++k) {
+          const double e = p[k] * f[k];
+          sum += e;
+          slope += lambda[k] * e;
+        }
+        return std::make_pair(std::log(sum) - 2 * lambda[0] * t, -2 * slope / sum);
+      },
+      r);
 }
 
 double normalize(LocalJumpState& psi) {
@@ -213,10 +258,10 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
 /// J = first_total_j + k (the columns of clebsch_gordan_block). The no-jump evolution and
 /// the collective jumps act on each J alone (J^-+ |J M> = sqrt(a_J(M), b_J(M)) |J M-+1>,
 /// Condon-Shortley phases), and the total local rate is sum_X [(g_down + g_up + g_phi) N_X/2]
-/// + delta M, so product amplitudes (an O(L^2) Clebsch-Gordan block) are formed only at
-/// local jumps and grid times.
+/// + delta M. Local jumps act in this basis too (coupled_local_jump.hpp, O(L)), so product
+/// amplitudes (an O(L^2) Clebsch-Gordan block) are formed only at grid times.
 LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng& rng,
-                                  NoJumpCache& cache, const LocalRecord& record,
+                                  const LocalRecord& record,
                                   const std::atomic<bool>* stop) {
   std::vector<JumpChannel> local;
   for (const JumpChannel& k : jump_channels(model))
@@ -228,47 +273,66 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
                                        (lb.decay + lb.pumping + lb.dephasing) * model.n_battery);
   const double down = model.emission_rate() / 2, up = model.absorption_rate() / 2;
 
-  LocalJumpState psi = initial_jump_state(model, rng), out, at_point;
+  LocalJumpState psi = initial_jump_state(model, rng), at_point;
   double jc = psi.jc, jb = psi.jb, M = psi.M;
-  Eigen::VectorXd c = cache.at(jc, jb, M).vectors.transpose() *
-                      Eigen::Map<const Eigen::VectorXd>(psi.amp.data(), psi.size());
-  Eigen::VectorXd lambda, p, decayed, next;
+  std::vector<double> cg_work;  // Clebsch-Gordan columns one at a time: no n x n block kept
+  Eigen::VectorXd c(psi.size());
+  product_to_coupled(jc, jb, M, psi.amp.data(), c.data(), cg_work);
+  Eigen::VectorXd lambda, p, decayed, next, factors;
   std::vector<double> weights(local.size());
+  CoupledJumpState now;
+  std::vector<CoupledJumpState> jumped(local.size());  // one per channel, capacity kept
   LocalTrajectoryStats stats;
   double t = 0;
   int point = 0;
   auto to_product = [&](const Eigen::VectorXd& coefficients, LocalJumpState& into) {
-    const Eigen::MatrixXd& u = cache.at(jc, jb, M).vectors;
     into.jc = jc;
     into.jb = jb;
     into.M = M;
     into.amp.resize(coefficients.size());
-    Eigen::Map<Eigen::VectorXd>(into.amp.data(), coefficients.size()).noalias() = u * coefficients;
+    coupled_to_product(jc, jb, M, coefficients.data(), into.amp.data(), cg_work);
     normalize(into);
   };
   while (point < grid.points) {
     const double first_j = first_total_j(jc, jb, M);
     const int n = static_cast<int>(c.size());
-    lambda.resize(n);
-    for (int k = 0; k < n; ++k) {
-      const double J = first_j + k;
+    // Only coefficients in [lo, hi) are nonzero: the no-jump evolution damps high J fast
+    // (rates ~ gamma J^2), so after a while most of the block takes no work at all.
+    int lo = 0, hi = n;
+    while (hi > 1 && c[hi - 1] == 0) --hi;
+    while (lo + 1 < hi && c[lo] == 0) ++lo;
+    const int len = hi - lo;
+    const double j_lo = first_j + lo;
+    lambda.resize(len);
+    factors.resize(len);
+    for (int k = 0; k < len; ++k) {
+      const double J = j_lo + k;
       lambda[k] = std::max(0.0, down * lowering_squared(J, M) + up * raising_squared(J, M) +
                                     0.5 * local_constant + 0.5 * delta * M);
     }
-    p = c.cwiseAbs2();
-    const double tau = waiting_time(p, lambda, 1.0 - uniform01(rng));
+    // lambda_k = lambda_0 + a k^2 + b k: (down + up)(J^2 + J) plus terms constant at fixed M.
+    const double a = down + up, b = (down + up) * (2 * j_lo + 1);
+    p = c.segment(lo, len).cwiseAbs2();
+    const double tau = quadratic_waiting_time(p, lambda, a, b, 1.0 - uniform01(rng), factors);
     while (point < grid.points && grid.time(point) <= t + tau) {
-      decayed = (c.array() * (-lambda.array() * (grid.time(point) - t)).exp()).matrix();
+      quadratic_decay_factors(a, b, grid.time(point) - t, factors);  // exp(-lambda_0 dt) cancels
+      decayed.setZero(n);
+      decayed.segment(lo, len) = c.segment(lo, len).cwiseProduct(factors);
       to_product(decayed, at_point);
       record(point, at_point);
       ++point;
     }
     if (point == grid.points) break;
-    c = (c.array() * (-lambda.array() * tau).exp()).matrix();
+    quadratic_decay_factors(a, b, tau, factors);
+    c.segment(lo, len) = c.segment(lo, len).cwiseProduct(factors);
     c /= c.norm();
+    // Amplitudes below 1e-30 (probabilities below 1e-60, far under rounding) are dropped, so
+    // that [lo, hi) shrinks.
+    for (int k = hi - 1; k > lo && std::fabs(c[k]) < 1e-30; --k) c[k] = 0;
+    for (int k = lo; k < hi - 1 && std::fabs(c[k]) < 1e-30; ++k) c[k] = 0;
     t += tau;
     double emission = 0, absorption = 0;
-    for (int k = 0; k < n; ++k) {
+    for (int k = lo; k < hi; ++k) {
       emission += 2 * down * lowering_squared(first_j + k, M) * c[k] * c[k];
       absorption += 2 * up * raising_squared(first_j + k, M) * c[k] * c[k];
     }
@@ -281,11 +345,11 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
     throw_if_stopped(stop, stats.jumps);
     if (u < emission + absorption) {
       const int step = u < emission ? -1 : +1;
-      const double target_first = first_total_j(jc, jb, M + step);
-      next = Eigen::VectorXd::Zero(block_size(jc, jb, M + step));
+      const int offset = static_cast<int>(std::lround(first_total_j(jc, jb, M + step) - first_j));
+      next.setZero(block_size(jc, jb, M + step));
       for (int k = 0; k < next.size(); ++k) {
-        const int from = static_cast<int>(std::lround(target_first + k - first_j));
-        if (from < 0 || from >= n) continue;
+        const int from = k + offset;
+        if (from < lo || from >= hi) continue;
         const double J = first_j + from;
         next[k] = std::sqrt(step < 0 ? lowering_squared(J, M) : raising_squared(J, M)) * c[from];
       }
@@ -297,18 +361,23 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
       ++stats.collective_jumps;
       continue;
     }
-    // A local jump: in the product basis, channel by ||K psi||^2 with the rest of u.
-    to_product(c, psi);
+    // A local jump, applied in the coupled basis (O(L) per channel, coupled_local_jump.hpp):
+    // channel by ||K psi||^2 with the rest of u.
+    now.jc = jc;
+    now.jb = jb;
+    now.M = M;
+    now.c.assign(c.data(), c.data() + n);
     double sum = 0;
-    for (std::size_t k = 0; k < local.size(); ++k) sum += weights[k] = apply_jump(model, local[k], psi, out);
+    for (std::size_t k = 0; k < local.size(); ++k)
+      sum += weights[k] = apply_coupled_local_jump(model, local[k], now, jumped[k]);
     if (!(sum > 0)) throw NumericalError(fmt::format("local trajectory: no local jump weight at t = {}", t));
     const double v = std::min(1.0, (u - emission - absorption) / std::max(local_rate, 1e-300)) * sum;
-    apply_jump(model, local[pick(weights, v)], psi, out);
-    normalize(out);
-    jc = out.jc;
-    jb = out.jb;
-    M = out.M;
-    c = cache.at(jc, jb, M).vectors.transpose() * Eigen::Map<const Eigen::VectorXd>(out.amp.data(), out.size());
+    const CoupledJumpState& landed = jumped[pick(weights, v)];
+    jc = landed.jc;
+    jb = landed.jb;
+    M = landed.M;
+    c = Eigen::Map<const Eigen::VectorXd>(landed.c.data(), landed.size());
+    c /= c.norm();
     ++stats.local_jumps;
   }
   return stats;
@@ -319,7 +388,7 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
 LocalTrajectoryStats run_local_trajectory(const Model& model, const TimeGrid& grid, Rng& rng,
                                           NoJumpCache& cache, const LocalRecord& record,
                                           const std::atomic<bool>* stop) {
-  return diagonal_in_coupled_basis(model) ? coupled_path(model, grid, rng, cache, record, stop)
+  return diagonal_in_coupled_basis(model) ? coupled_path(model, grid, rng, record, stop)
                                           : product_path(model, grid, rng, cache, record, stop);
 }
 

@@ -42,6 +42,14 @@ class ClebschGordanRecursion {
 /// as ClebschGordanTable::at(M).
 void clebsch_gordan_block(double j_charger, double j_battery, double M, Eigen::MatrixXd& u);
 
+/// product = U^M coupled (coupled coefficients over J -> amplitudes over m_B) and its transpose
+/// coupled = (U^M)^T product, one column at a time: the same O(n^2) work as
+/// clebsch_gordan_block() without storing the n x n block. `work` is scratch (resized).
+void coupled_to_product(double j_charger, double j_battery, double M, const double* coupled,
+                        double* product, std::vector<double>& work);
+void product_to_coupled(double j_charger, double j_battery, double M, const double* product,
+                        double* coupled, std::vector<double>& work);
+
 /// One column of that block (fixed J), written to c[0..n-1]; `work` is scratch of size n.
 void clebsch_gordan_column(double j_charger, double j_battery, double J, double M, double* c,
                            double* work);
