@@ -10,12 +10,12 @@
 
 namespace darkcharge::cli {
 
-// The linear columns and sigma_B. W_B, W_B_sym, S_B, dS_B_dt need the averaged sector
+// The linear columns, the ergotropies and sigma_B. S_B, dS_B_dt need the averaged sector
 // blocks and N_em, N_abs, F_em the collective jump record, which the local-noise
 // trajectories do not keep yet.
 const std::vector<std::string>& local_simulate_columns() {
-  static const std::vector<std::string> names = {"E_B", "E_C", "P_B", "W_open", "dark",
-                                                 "sigma_B", "I_em", "I_abs"};
+  static const std::vector<std::string> names = {"E_B", "E_C", "P_B", "W_open", "dark", "W_B",
+                                                 "W_B_sym", "sigma_B", "I_em", "I_abs"};
   return names;
 }
 
@@ -40,8 +40,7 @@ void check_local_noise_request(Options& o) {
     for (const std::string& name : o.observables)
       if (std::find(known.begin(), known.end(), name) == known.end())
         throw InvalidArgument(fmt::format(
-            "--observables: {} is not computed by {} (W_B, W_B_sym, S_B, dS_B_dt, N_em, N_abs, "
-            "F_em are not; compute them with `darkcharge exact` and the same options)", name, because));
+            "--observables: {} is not computed by {} (S_B, dS_B_dt, N_em, N_abs, F_em are not; compute them with `darkcharge exact` and the same options)", name, because));
     if (o.observables.empty()) o.observables = known;
     return;
   }

@@ -3,8 +3,10 @@
 // basis (run/local_trajectory.hpp), run in `blocks` contiguous ranges of trajectory indices,
 // each range summed in index order by one thread, so the columns are identical for any
 // thread count. Linear columns get standard errors from the block means, sigma_B a
-// delete-one-block jackknife. W_B, W_B_sym, S_B, dS_B_dt and the jump-record columns are
-// not computed (refused by name when asked for).
+// delete-one-block jackknife; W_B and W_B_sym are the ergotropies of the averaged battery
+// level populations per sector j_B (with multiplicities), root-n corrected with jackknife
+// errors as on the collective path. S_B, dS_B_dt and the jump-record columns are not
+// computed (refused by name when asked for).
 #include <string>
 #include <vector>
 
