@@ -8,6 +8,9 @@
 // union bound 236 x 1.2e-4 = 2.9%. Seeds are fixed, so each test is deterministic.
 // Coverage (DARKCHARGE_LOCAL_COVERAGE=1, 100 seeds each): |z| <= 2 for 0.944 (G diagonal)
 // and 0.948 (G not diagonal) of the z-scores against 0.949 expected, mean z -0.014, -0.015.
+// W_B (ErgotropyCoverage, n = 500, 50 blocks, 16 times): |z| <= 2 pooled 0.998 (N_B = 2),
+// 0.957 (N_B = 4, pumping), 0.977 (battery dephasing), 0.959 (thermal battery), 0.962
+// (charger noise; W_B_sym there 0.999), >= 0.88 at every time, mean z -0.18 to +0.01.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -195,6 +198,8 @@ TEST(LocalTrajectories, ThreadCountDoesNotChangeColumns) {
     options.threads = 2;
     const TimeSeries two = run_ensemble(m, TimeGrid{2.0, 11}, options).series;
     ASSERT_EQ(one.columns.size(), two.columns.size());
+    EXPECT_NO_THROW(one.column("W_B"));  // the nonlinear columns are compared too
+    EXPECT_NO_THROW(one.column("W_B_sym"));
     for (std::size_t c = 0; c < one.columns.size(); ++c) {
       const auto& a = one.columns[c];
       const auto& b = two.columns[c];
@@ -397,6 +402,57 @@ Model coverage_case(const std::string& which) {
   Model m = small_model(3, 6, 0.1, BatteryInit::thermal);  // "thermal"
   m.local.battery = {0.1, 0.0, 0.2};
   return m;
+}
+
+// Fast fixed-seed version of the coverage: 3 seeds x 16 times of W_B on two cases and of
+// W_B_sym where the battery keeps j_B = N_B/2. Tolerance |z| <= 4.5: z has ~t(99) tails (100
+// blocks), P(|z| > 4.5) = 1.8e-5 per check, so a correct engine fails one of these 144
+// checks with probability below 2.6e-3 (union bound); ignoring the multiplicities or the
+// sectors j_B < N_B/2 moves W_B by 0.05-0.2, 10-40 errors here.
+TEST(LocalTrajectories, ErgotropyAgainstExactFewSeeds) {
+  for (const char* name : {"nb4", "charger"}) {
+    const Model m = coverage_case(name);
+    const TimeGrid grid{3.0, 16};
+    const TimeSeries exact = solve_exact_local(m, m.local, grid);
+    for (const char* column : {"W_B", "W_B_sym"}) {
+      if (std::string(column) == "W_B_sym" && std::string(name) != "charger") continue;
+      const Column& e = exact.column(column);
+      for (std::uint64_t seed = 31; seed < 34; ++seed) {
+        EnsembleOptions options;
+        options.trajectories = 3000;
+        options.blocks = 100;
+        options.seed = seed;
+        options.observables = {column};
+        const Column s = run_ensemble(m, grid, options).series.column(column);
+        for (int g = 0; g < grid.points; ++g) {
+          ASSERT_FALSE(std::isnan(s.value[g]) || std::isnan(e.value[g])) << name << " " << column;
+          if (s.error[g] == 0) {  // t = 0: every trajectory starts in the same state
+            EXPECT_NEAR(s.value[g], e.value[g], 1e-12) << name << " " << column << " t = " << grid.time(g);
+            continue;
+          }
+          EXPECT_LE(std::fabs(s.value[g] - e.value[g]), 4.5 * s.error[g])
+              << name << " " << column << " seed " << seed << " t = " << grid.time(g) << ": "
+              << s.value[g] << " +- " << s.error[g] << " vs exact " << e.value[g];
+        }
+      }
+    }
+  }
+}
+
+// W_B_sym is undefined (NaN, with a note) once single-spin noise on the battery can have
+// moved it out of j_B = N_B/2, and defined at t = 0 from the ground state (exact solver alike).
+TEST(LocalTrajectories, SymmetricErgotropyNaNOnceBatteryCanLeave) {
+  const Model m = coverage_case("nb2");
+  EnsembleOptions options;
+  options.trajectories = 200;
+  options.seed = 3;
+  const TimeSeries s = run_ensemble(m, TimeGrid{1.0, 5}, options).series;
+  const Column& w = s.column("W_B_sym");
+  EXPECT_EQ(w.value[0], 0.0);
+  for (int g = 1; g < 5; ++g) EXPECT_TRUE(std::isnan(w.value[g])) << g;
+  EXPECT_NE(w.note.find("j_B = N_B/2"), std::string::npos) << w.note;
+  const TimeSeries e = solve_exact_local(m, m.local, TimeGrid{1.0, 5});
+  for (int g = 0; g < 5; ++g) EXPECT_EQ(std::isnan(w.value[g]), std::isnan(e.column("W_B_sym").value[g])) << g;
 }
 
 class ErgotropyCoverage : public ::testing::TestWithParam<const char*> {};
