@@ -210,6 +210,67 @@ TEST(LocalTrajectories, ThreadCountDoesNotChangeColumns) {
   }
 }
 
+// Stopping rules: decided after whole rounds of trajectory indices (every block complete),
+// so the stopping point and every number are the same for 1 and 2 threads.
+TEST(LocalTrajectories, TargetErrorStopsOnWholeRoundsForAnyThreadCount) {
+  Model m = small_model(2, 4, 0.2, BatteryInit::ground);
+  m.local.battery = {0.2, 0.0, 0.3};
+  EnsembleOptions options;
+  options.trajectories = 100000;
+  options.blocks = 16;
+  options.seed = 9;
+  options.observables = {"E_B", "W_B"};
+  options.target_errors = {{"E_B", 0.01}, {"W_B", 0.02}};
+  options.threads = 1;
+  const EnsembleResult one = run_ensemble(m, TimeGrid{2.0, 9}, options);
+  options.threads = 2;
+  const EnsembleResult two = run_ensemble(m, TimeGrid{2.0, 9}, options);
+  EXPECT_EQ(one.stop_reason, "target-error");
+  EXPECT_EQ(one.trajectories_run, two.trajectories_run);
+  // E_B's largest per-trajectory spread is ~0.5, so 0.01 needs ~2500 trajectories: far
+  // below the cap, above the first round (256).
+  EXPECT_GT(one.trajectories_run, 256);
+  EXPECT_LT(one.trajectories_run, 20000);
+  for (const auto& [name, bound] : options.target_errors) {
+    const Column& a = one.series.column(name);
+    const Column& b = two.series.column(name);
+    EXPECT_LE(*std::max_element(a.error.begin(), a.error.end()), bound) << name;
+    EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << name;
+    EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << name;
+  }
+}
+
+TEST(LocalTrajectories, TimeLimitKeepsWholeRounds) {
+  Model m = small_model(2, 4, 0.2, BatteryInit::ground);
+  m.local.battery = {0.2, 0.0, 0.3};
+  EnsembleOptions options;
+  options.trajectories = 1000;
+  options.seed = 4;
+  options.observables = {"E_B"};
+  // A limit no run reaches completes every round.
+  options.time_limit = 1e6;
+  const EnsembleResult all = run_ensemble(m, TimeGrid{1.0, 5}, options);
+  EXPECT_EQ(all.stop_reason, "completed");
+  EXPECT_EQ(all.trajectories_run, 1000);
+  // A limit shorter than the first round: no whole round, refused by name.
+  options.time_limit = 1e-9;
+  try {
+    run_ensemble(m, TimeGrid{1.0, 5}, options);
+    ADD_FAILURE() << "expected InvalidArgument";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("time_limit"), std::string::npos) << e.what();
+  }
+  // A limit in the middle: the rounds finished before it (each trajectory takes ~10 us here,
+  // 10^7 of them far longer than 0.3 s).
+  options.trajectories = 10000000;
+  options.time_limit = 0.3;
+  const EnsembleResult part = run_ensemble(m, TimeGrid{1.0, 5}, options);
+  EXPECT_EQ(part.stop_reason, "time-limit");
+  EXPECT_GE(part.trajectories_run, 256);
+  EXPECT_LT(part.trajectories_run, options.trajectories);
+  EXPECT_GT(part.series.column("E_B").error.back(), 0);
+}
+
 TEST(LocalTrajectories, PlanRefusesCascadeAndUnknownColumns) {
   Model m = small_model(2, 3, 0.0, BatteryInit::ground);
   m.local.battery.dephasing = 0.1;
@@ -223,6 +284,8 @@ TEST(LocalTrajectories, PlanRefusesCascadeAndUnknownColumns) {
   EXPECT_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
   options.observables = {"E_B"};
   options.target_errors = {{"E_B", 0.1}};
+  EXPECT_NO_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options));
+  options.target_errors = {{"E_C", 0.1}};  // not a column of this run
   EXPECT_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
 }
 

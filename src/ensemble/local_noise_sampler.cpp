@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <memory>
 #include <utility>
 
 #include <fmt/format.h>
@@ -113,119 +115,73 @@ void LocalNoiseSampler::check_columns(const Model& model, const std::vector<std:
           "S_B, dS_B_dt use the exact solver (darkcharge exact)", name));
 }
 
-EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCallback& progress) const {
-  const Model& model = plan.model;
-  const TimeGrid& grid = plan.grid;
-  const EnsembleOptions& options = plan.options;
-  check_columns(model, options.observables);
-  // Side outputs and stopping rules of the collective runner that this sampler lacks.
-  const std::pair<const char*, bool> unsupported[] = {
-      {"target_errors", !options.target_errors.empty()},
-      {"count_times", !options.count_times.empty()},
-      {"record_trajectories", options.record_trajectories > 0},
-      {"completed_units", !options.completed_units.empty()},
-      {"time_limit", options.time_limit > 0},
-      {"sector_populations", options.sector_populations},
-  };
-  for (const auto& [option, given] : unsupported)
-    if (given)
-      throw InvalidArgument(fmt::format(
-          "{}: not available with local (single-spin) noise (local-noise trajectories)", option));
-  const long n = options.trajectories;
-  const int blocks = static_cast<int>(std::min<long>(std::max(options.blocks, 2), n));
-  if (n < 2)
-    throw InvalidArgument(fmt::format("trajectories: local-noise sampling needs >= 2, got {}", n));
-  const int sectors = model.n_battery / 2 + 1, slots = kSectors + sectors, points = grid.points;
-  // sums[b][point][slot]: each block owned by one thread at a time, filled in index order.
-  std::vector<double> sums(std::size_t(blocks) * points * slots, 0.0);
-  std::vector<long> jumps(blocks, 0), local_jumps(blocks, 0), done_in_block(blocks, 0);
-  // levels[b * points + g]: the battery's level populations per sector j_B (for W_B, W_B_sym);
-  // a sector's vector is allocated when a trajectory of the block first reaches it.
-  const bool ergotropy = options.observables.empty()
-                             ? options.ergotropy
-                             : wanted(options.observables, "W_B") || wanted(options.observables, "W_B_sym");
-  std::vector<LevelSums> levels(ergotropy ? std::size_t(blocks) * points : 0);
-  std::atomic<long> done{0};
-  std::atomic<bool> failed{false};
-  std::string failure;
-#pragma omp parallel
-  {
-    NoJumpCache cache(model);
-#pragma omp for schedule(dynamic, 1)
-    for (int b = 0; b < blocks; ++b) {
-      const long first = b * n / blocks, last = (b + 1) * n / blocks;
-      double* block = sums.data() + std::size_t(b) * points * slots;
-      for (long k = first; k < last && !failed.load(); ++k) {
-        if (options.stop && options.stop->load()) break;
-        try {
-          Rng rng = trajectory_rng(options.seed, static_cast<std::uint64_t>(k));
-          const LocalTrajectoryStats stats = run_local_trajectory(
-              model, grid, rng, cache, [&](int point, const LocalJumpState& psi) {
-                const LocalSnapshot s = observe(model, psi);
-                double* row = block + std::size_t(point) * slots;
-                row[kJzB] += s.jz_battery;
-                row[kJzC] += s.jz_charger;
-                row[kPower] += s.power;
-                row[kDark] += s.dark;
-                row[kJzB2] += s.jz_battery_squared;
-                row[kEmission] += s.emission;
-                row[kAbsorption] += s.absorption;
-                row[kSectors + std::lround(model.j_battery() - psi.jb)] += 1.0;
-                if (ergotropy) {
-                  Eigen::VectorXd& v = levels[std::size_t(b) * points + point][psi.jb];
-                  if (v.size() == 0) v = Eigen::VectorXd::Zero(std::lround(2 * psi.jb) + 1);
-                  const long first = std::lround(psi.first_mb() + psi.jb);
-                  for (int i = 0; i < psi.size(); ++i) v[first + i] += psi.amp[i] * psi.amp[i];
-                }
-              },
-              options.stop);
-          jumps[b] += stats.jumps;
-          local_jumps[b] += stats.local_jumps;
-          ++done_in_block[b];
-        } catch (const Interrupted&) {
-          break;  // the stop flag is set: reported below, after the parallel region
-        } catch (const std::exception& e) {
-#pragma omp critical(local_noise_failure)
-          if (!failed.exchange(true)) failure = e.what();
-        }
-        const long now = ++done;
-        if (progress && omp_get_thread_num() == 0) progress(now, n);
+namespace {
+
+/// What the trajectories of each block add up to (one round's, or all completed rounds').
+struct BlockTotals {
+  BlockTotals(int blocks, int points, int slots, bool levels)
+      : sums(std::size_t(blocks) * points * slots, 0.0),
+        levels(levels ? std::size_t(blocks) * points : 0),
+        count(blocks, 0), jumps(blocks, 0), local_jumps(blocks, 0) {}
+  /// sums[(b * points + g) * slots + slot]: each block owned by one thread at a time.
+  std::vector<double> sums;
+  /// levels[b * points + g]: the battery's level populations per sector j_B (for W_B,
+  /// W_B_sym); a sector's vector is allocated when a trajectory of the block first reaches it.
+  std::vector<LevelSums> levels;
+  std::vector<long> count, jumps, local_jumps;
+
+  /// Adds a completed round, block by block (the same additions for any thread count).
+  void add(BlockTotals&& round) {
+    for (std::size_t i = 0; i < sums.size(); ++i) sums[i] += round.sums[i];
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      if (levels[i].empty()) {
+        levels[i] = std::move(round.levels[i]);
+        continue;
+      }
+      for (auto& [jb, v] : round.levels[i]) {
+        Eigen::VectorXd& total = levels[i][jb];
+        if (total.size() == 0) total = Eigen::VectorXd::Zero(v.size());
+        total += v;
       }
     }
+    for (std::size_t b = 0; b < count.size(); ++b) {
+      count[b] += round.count[b];
+      jumps[b] += round.jumps[b];
+      local_jumps[b] += round.local_jumps[b];
+    }
   }
-  if (failed) throw NumericalError(failure);
-  if (options.stop && options.stop->load()) throw Interrupted("local-noise trajectories stopped");
+  long trajectories() const {
+    long n = 0;
+    for (long c : count) n += c;
+    return n;
+  }
+};
 
-  long total_jumps = 0, total_local = 0;
-  for (int b = 0; b < blocks; ++b) {
-    total_jumps += jumps[b];
-    total_local += local_jumps[b];
-  }
-  EnsembleResult result;
-  result.trajectories_run = n;
-  result.stop_reason = "completed";
-  result.sampling = Sampling::trajectories;
-  result.notes.push_back(fmt::format(
-      "local-noise trajectories: {} trajectories in {} blocks, {:.4g} jumps per trajectory "
-      "({:.4g} local); S_B, dS_B_dt, N_em, N_abs, F_em are not computed",
-      n, blocks, double(total_jumps) / n, double(total_local) / n));
-  TimeSeries& out = result.series;
-  for (int g = 0; g < points; ++g) out.time.push_back(grid.time(g));
-  auto block_mean = [&](int b, int g, int slot) {
-    const long count = (b + 1) * n / blocks - b * n / blocks;
-    return sums[(std::size_t(b) * points + g) * slots + slot] / count;
+/// The columns from the blocks' totals: every column the options ask for, or with
+/// `targets_only` those the target errors name (the check after a round).
+std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
+                             const EnsembleOptions& options, bool targets_only) {
+  const int blocks = static_cast<int>(totals.count.size()), points = grid.points;
+  const int sectors = model.n_battery / 2 + 1, slots = kSectors + sectors;
+  const long n = totals.trajectories();
+  auto include = [&](const std::string& name) {
+    if (targets_only)
+      return std::any_of(options.target_errors.begin(), options.target_errors.end(),
+                         [&](const auto& target) { return target.first == name; });
+    return wanted(options.observables, name.c_str());
   };
+  auto sum = [&](int b, int g, int slot) { return totals.sums[(std::size_t(b) * points + g) * slots + slot]; };
   // mean over all trajectories, and the standard error from the spread of block means
   // (blocks of unequal size weighted by their counts).
   auto linear = [&](int slot, double scale, double offset, const std::string& name) {
     Column column{name, std::vector<double>(points), std::vector<double>(points), "standard-error", ""};
     for (int g = 0; g < points; ++g) {
       double mean = 0;
-      for (int b = 0; b < blocks; ++b) mean += sums[(std::size_t(b) * points + g) * slots + slot];
+      for (int b = 0; b < blocks; ++b) mean += sum(b, g, slot);
       mean /= n;
       double var = 0;
       for (int b = 0; b < blocks; ++b) {
-        const double count = (b + 1) * n / blocks - b * n / blocks, d = block_mean(b, g, slot) - mean;
+        const double count = totals.count[b], d = sum(b, g, slot) / count - mean;
         var += count * count * d * d;
       }
       var *= double(blocks) / (blocks - 1) / (double(n) * n);
@@ -238,19 +194,20 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
   const LocalRates& lc = model.local.charger;
   const LocalRates& lb = model.local.battery;
   std::vector<Column> all;
-  all.push_back(linear(kJzB, 1 / nb, 0.5, "E_B"));
-  all.push_back(linear(kJzC, 1 / nc, 0.5, "E_C"));
-  all.push_back(linear(kPower, 1 / nb, 0.0, "P_B"));
-  all.push_back(linear(kJzB, 1 / nb, 0.5 - model.thermal_up_probability(), "W_open"));
-  all.push_back(linear(kDark, 1, 0, "dark"));
-  if (ergotropy) {
-    std::vector<long> sizes(blocks);
-    for (int b = 0; b < blocks; ++b) sizes[b] = (b + 1) * n / blocks - b * n / blocks;
-    auto [w, w_sym] = ergotropy_columns(model, grid, levels, sizes);
-    all.push_back(std::move(w));
-    all.push_back(std::move(w_sym));
+  auto add_linear = [&](int slot, double scale, double offset, const std::string& name) {
+    if (include(name)) all.push_back(linear(slot, scale, offset, name));
+  };
+  add_linear(kJzB, 1 / nb, 0.5, "E_B");
+  add_linear(kJzC, 1 / nc, 0.5, "E_C");
+  add_linear(kPower, 1 / nb, 0.0, "P_B");
+  add_linear(kJzB, 1 / nb, 0.5 - model.thermal_up_probability(), "W_open");
+  add_linear(kDark, 1, 0, "dark");
+  if (!totals.levels.empty() && (include("W_B") || include("W_B_sym"))) {
+    auto [w, w_sym] = ergotropy_columns(model, grid, totals.levels, totals.count);
+    if (include("W_B")) all.push_back(std::move(w));
+    if (include("W_B_sym")) all.push_back(std::move(w_sym));
   }
-  {
+  if (include("sigma_B")) {
     // sigma_B = sqrt(<(J_B^z)^2> - <J_B^z>^2) / N_B: delete-one-block jackknife.
     Column column{"sigma_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
     auto sigma = [&](double m1, double m2) { return std::sqrt(std::max(0.0, m2 - m1 * m1)) / nb; };
@@ -258,14 +215,12 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
     for (int g = 0; g < points; ++g) {
       double s1 = 0, s2 = 0;
       for (int b = 0; b < blocks; ++b) {
-        s1 += sums[(std::size_t(b) * points + g) * slots + kJzB];
-        s2 += sums[(std::size_t(b) * points + g) * slots + kJzB2];
+        s1 += sum(b, g, kJzB);
+        s2 += sum(b, g, kJzB2);
       }
       for (int b = 0; b < blocks; ++b) {
-        const double count = (b + 1) * n / blocks - b * n / blocks;
-        const double b1 = sums[(std::size_t(b) * points + g) * slots + kJzB];
-        const double b2 = sums[(std::size_t(b) * points + g) * slots + kJzB2];
-        leave[b] = sigma((s1 - b1) / (n - count), (s2 - b2) / (n - count));
+        const double count = totals.count[b];
+        leave[b] = sigma((s1 - sum(b, g, kJzB)) / (n - count), (s2 - sum(b, g, kJzB2)) / (n - count));
       }
       const Estimate e = jackknife(sigma(s1 / n, s2 / n), leave);
       column.value[g] = e.value;
@@ -273,18 +228,197 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
     }
     all.push_back(std::move(column));
   }
-  all.push_back(linear(kEmission, model.emission_rate(), 0, "I_em"));
-  all.push_back(linear(kAbsorption, model.absorption_rate(), 0, "I_abs"));
+  add_linear(kEmission, model.emission_rate(), 0, "I_em");
+  add_linear(kAbsorption, model.absorption_rate(), 0, "I_abs");
   // Single-spin currents: g_down <N_X/2 + J_z^X>, g_up <N_X/2 - J_z^X>.
-  all.push_back(linear(kJzC, lc.decay, lc.decay * nc / 2, "I_loc_em_C"));
-  all.push_back(linear(kJzC, -lc.pumping, lc.pumping * nc / 2, "I_loc_abs_C"));
-  all.push_back(linear(kJzB, lb.decay, lb.decay * nb / 2, "I_loc_em_B"));
-  all.push_back(linear(kJzB, -lb.pumping, lb.pumping * nb / 2, "I_loc_abs_B"));
-  for (int i = 0; i < sectors; ++i) all.push_back(linear(kSectors + i, 1, 0, sector_name(model.j_battery() - i)));
-  for (Column& column : all)
-    if (options.observables.empty() ||
-        std::find(options.observables.begin(), options.observables.end(), column.name) != options.observables.end())
-      out.columns.push_back(std::move(column));
+  add_linear(kJzC, lc.decay, lc.decay * nc / 2, "I_loc_em_C");
+  add_linear(kJzC, -lc.pumping, lc.pumping * nc / 2, "I_loc_abs_C");
+  add_linear(kJzB, lb.decay, lb.decay * nb / 2, "I_loc_em_B");
+  add_linear(kJzB, -lb.pumping, lb.pumping * nb / 2, "I_loc_abs_B");
+  for (int i = 0; i < sectors; ++i) add_linear(kSectors + i, 1, 0, sector_name(model.j_battery() - i));
+  return all;
+}
+
+/// Ends of the rounds of trajectory indices: one round [0, n) without stopping rules; with
+/// them, a first round of max(256, blocks) trajectories, then rounds adding 25% (at least
+/// `blocks`), as the collective runner's automatic units, so a stopping rule ends the run
+/// within 1.25x of the first count at which it holds.
+std::vector<long> round_ends(long n, int blocks, bool staged) {
+  if (!staged) return {n};
+  std::vector<long> ends;
+  long end = std::min<long>(n, std::max<long>(256, blocks));
+  ends.push_back(end);
+  while (end < n) {
+    end = std::min<long>(n, std::max<long>(end + blocks, end + end / 4));
+    ends.push_back(end);
+  }
+  return ends;
+}
+
+}  // namespace
+
+EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCallback& progress) const {
+  const Model& model = plan.model;
+  const TimeGrid& grid = plan.grid;
+  const EnsembleOptions& options = plan.options;
+  check_columns(model, options.observables);
+  // Side outputs of the collective runner that this sampler lacks.
+  const std::pair<const char*, bool> unsupported[] = {
+      {"count_times", !options.count_times.empty()},
+      {"record_trajectories", options.record_trajectories > 0},
+      {"completed_units", !options.completed_units.empty()},
+      {"sector_populations", options.sector_populations},
+  };
+  for (const auto& [option, given] : unsupported)
+    if (given)
+      throw InvalidArgument(fmt::format(
+          "{}: not available with local (single-spin) noise (local-noise trajectories)", option));
+  const long n = options.trajectories;
+  const int blocks = static_cast<int>(std::min<long>(std::max(options.blocks, 2), n));
+  if (n < 2)
+    throw InvalidArgument(fmt::format("trajectories: local-noise sampling needs >= 2, got {}", n));
+  const std::vector<std::string> known = columns(model);
+  for (const auto& [name, bound] : options.target_errors) {
+    if (std::find(known.begin(), known.end(), name) == known.end() ||
+        !(options.observables.empty() || wanted(options.observables, name.c_str())))
+      throw InvalidArgument(fmt::format(
+          "target_errors: column '{}' is not computed by this local-noise run", name));
+    if (!(bound > 0))
+      throw InvalidArgument(fmt::format("target_errors: {} = {} must be > 0", name, bound));
+  }
+  const int sectors = model.n_battery / 2 + 1, slots = kSectors + sectors, points = grid.points;
+  const bool ergotropy = options.observables.empty()
+                             ? options.ergotropy
+                             : wanted(options.observables, "W_B") || wanted(options.observables, "W_B_sym");
+  BlockTotals totals(blocks, points, slots, ergotropy);
+  // Rounds of trajectory indices, each split into `blocks` contiguous chunks (chunk b joins
+  // block b). A round counts only once all its trajectories are done, and the stopping
+  // rules are decided after whole rounds from rounds 0..r alone, so what a run returns
+  // depends on its trajectories, blocks, seed and the round at which it stopped, never on
+  // the threads. Without stopping rules there is one round: block b = [b n/B, (b+1) n/B).
+  const bool staged = !options.target_errors.empty() || options.time_limit > 0;
+  const std::vector<long> ends = round_ends(n, blocks, staged);
+  std::vector<std::unique_ptr<NoJumpCache>> caches(std::max(1, omp_get_max_threads()));
+  const auto start = std::chrono::steady_clock::now();
+  auto out_of_time = [&] {
+    return options.time_limit > 0 &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > options.time_limit;
+  };
+  std::atomic<long> done{0};
+  std::atomic<bool> failed{false}, timed_out{false};
+  std::string failure, stop_reason = "completed";
+  long round_first = 0;
+  for (const long round_last : ends) {
+    BlockTotals round(blocks, points, slots, ergotropy);
+#pragma omp parallel
+    {
+      auto& cache_slot = caches[std::min<std::size_t>(omp_get_thread_num(), caches.size() - 1)];
+      if (!cache_slot) cache_slot = std::make_unique<NoJumpCache>(model);
+      NoJumpCache& cache = *cache_slot;
+#pragma omp for schedule(dynamic, 1)
+      for (int b = 0; b < blocks; ++b) {
+        const long length = round_last - round_first;
+        const long first = round_first + b * length / blocks, last = round_first + (b + 1) * length / blocks;
+        double* block = round.sums.data() + std::size_t(b) * points * slots;
+        for (long k = first; k < last && !failed.load() && !timed_out.load(); ++k) {
+          if (options.stop && options.stop->load()) break;
+          if (out_of_time()) {  // start no trajectory after the time limit
+            timed_out = true;
+            break;
+          }
+          try {
+            Rng rng = trajectory_rng(options.seed, static_cast<std::uint64_t>(k));
+            const LocalTrajectoryStats stats = run_local_trajectory(
+                model, grid, rng, cache, [&](int point, const LocalJumpState& psi) {
+                  const LocalSnapshot s = observe(model, psi);
+                  double* row = block + std::size_t(point) * slots;
+                  row[kJzB] += s.jz_battery;
+                  row[kJzC] += s.jz_charger;
+                  row[kPower] += s.power;
+                  row[kDark] += s.dark;
+                  row[kJzB2] += s.jz_battery_squared;
+                  row[kEmission] += s.emission;
+                  row[kAbsorption] += s.absorption;
+                  row[kSectors + std::lround(model.j_battery() - psi.jb)] += 1.0;
+                  if (ergotropy) {
+                    Eigen::VectorXd& v = round.levels[std::size_t(b) * points + point][psi.jb];
+                    if (v.size() == 0) v = Eigen::VectorXd::Zero(std::lround(2 * psi.jb) + 1);
+                    const long level = std::lround(psi.first_mb() + psi.jb);
+                    for (int i = 0; i < psi.size(); ++i) v[level + i] += psi.amp[i] * psi.amp[i];
+                  }
+                },
+                options.stop);
+            round.jumps[b] += stats.jumps;
+            round.local_jumps[b] += stats.local_jumps;
+            ++round.count[b];
+          } catch (const Interrupted&) {
+            break;  // the stop flag is set: reported below, after the parallel region
+          } catch (const std::exception& e) {
+#pragma omp critical(local_noise_failure)
+            if (!failed.exchange(true)) failure = e.what();
+          }
+          const long now = ++done;
+          if (progress && omp_get_thread_num() == 0) progress(totals.trajectories() + now, n);
+        }
+      }
+    }
+    if (failed) throw NumericalError(failure);
+    if (options.stop && options.stop->load()) throw Interrupted("local-noise trajectories stopped");
+    if (round.trajectories() < round_last - round_first) {  // the time limit cut this round
+      stop_reason = "time-limit";
+      break;
+    }
+    totals.add(std::move(round));
+    done = 0;
+    round_first = round_last;
+    if (round_last < n && !options.target_errors.empty()) {
+      const std::vector<Column> partial = estimate(model, grid, totals, options, true);
+      bool met = true;
+      for (const auto& [name, bound] : options.target_errors) {
+        double largest = -1;
+        for (const Column& c : partial)
+          if (c.name == name)
+            for (double e : c.error)
+              if (!std::isnan(e)) largest = std::max(largest, e);
+        met = met && largest >= 0 && largest <= bound;
+      }
+      if (met) {
+        stop_reason = "target-error";
+        break;
+      }
+    }
+    if (round_last < n && out_of_time()) {
+      stop_reason = "time-limit";
+      break;
+    }
+  }
+  const long run = totals.trajectories();
+  if (run == 0)
+    throw InvalidArgument(fmt::format(
+        "time_limit: {} s ended the run before its first round of {} trajectories finished",
+        options.time_limit, ends.front()));
+  if (progress) progress(run, n);
+
+  long total_jumps = 0, total_local = 0;
+  for (int b = 0; b < blocks; ++b) {
+    total_jumps += totals.jumps[b];
+    total_local += totals.local_jumps[b];
+  }
+  EnsembleResult result;
+  result.trajectories_run = run;
+  result.stop_reason = stop_reason;
+  result.sampling = Sampling::trajectories;
+  result.notes.push_back(fmt::format(
+      "local-noise trajectories: {} trajectories in {} blocks, {:.4g} jumps per trajectory "
+      "({:.4g} local); S_B, dS_B_dt, N_em, N_abs, F_em are not computed",
+      run, blocks, double(total_jumps) / run, double(total_local) / run));
+  if (stop_reason != "completed")
+    result.notes.push_back(fmt::format("local-noise trajectories stopped by {} after {} of {} trajectories",
+                                       stop_reason == "time-limit" ? "the time limit" : "the target errors",
+                                       run, n));
+  TimeSeries& out = result.series;
+  for (int g = 0; g < points; ++g) out.time.push_back(grid.time(g));
+  out.columns = estimate(model, grid, totals, options, false);
   // Peak features need dS_B_dt and replicate curves this sampler does not keep.
   const double nan = std::nan("");
   result.peaks.power_max = result.peaks.power_max_time = {nan, nan};
