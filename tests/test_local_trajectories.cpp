@@ -231,13 +231,21 @@ TEST(LocalTrajectories, TargetErrorStopsOnWholeRoundsForAnyThreadCount) {
   // below the cap, above the first round (256).
   EXPECT_GT(one.trajectories_run, 256);
   EXPECT_LT(one.trajectories_run, 20000);
-  for (const auto& [name, bound] : options.target_errors) {
+  // ... and a run of that many trajectories without a target gives the same numbers.
+  options.target_errors.clear();
+  options.trajectories = one.trajectories_run;
+  const EnsembleResult plain = run_ensemble(m, TimeGrid{2.0, 9}, options);
+  EXPECT_EQ(plain.stop_reason, "completed");
+  for (const auto& name : {"E_B", "W_B"}) {
     const Column& a = one.series.column(name);
-    const Column& b = two.series.column(name);
-    EXPECT_LE(*std::max_element(a.error.begin(), a.error.end()), bound) << name;
-    EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << name;
-    EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << name;
+    for (const EnsembleResult* other : {&two, &plain}) {
+      const Column& b = other->series.column(name);
+      EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << name;
+      EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << name;
+    }
   }
+  EXPECT_LE(*std::max_element(one.series.column("E_B").error.begin(), one.series.column("E_B").error.end()), 0.01);
+  EXPECT_LE(*std::max_element(one.series.column("W_B").error.begin(), one.series.column("W_B").error.end()), 0.02);
 }
 
 TEST(LocalTrajectories, TimeLimitKeepsWholeRounds) {
@@ -268,7 +276,13 @@ TEST(LocalTrajectories, TimeLimitKeepsWholeRounds) {
   EXPECT_EQ(part.stop_reason, "time-limit");
   EXPECT_GE(part.trajectories_run, 256);
   EXPECT_LT(part.trajectories_run, options.trajectories);
-  EXPECT_GT(part.series.column("E_B").error.back(), 0);
+  // The rounds it kept are those of a run of that many trajectories.
+  options.time_limit = 0;
+  options.trajectories = part.trajectories_run;
+  const Column& a = part.series.column("E_B");
+  const Column b = run_ensemble(m, TimeGrid{1.0, 5}, options).series.column("E_B");
+  EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double)));
+  EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double)));
 }
 
 TEST(LocalTrajectories, PlanRefusesCascadeAndUnknownColumns) {

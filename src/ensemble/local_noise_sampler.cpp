@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -31,11 +32,8 @@ bool wanted(const std::vector<std::string>& observables, const char* name) {
   return observables.empty() || std::find(observables.begin(), observables.end(), name) != observables.end();
 }
 
-/// Whether the battery can be outside j_B = N_B/2 at time t (where W_B_sym is undefined, as
-/// in the exact solver): it starts there (a thermal battery), or single-spin noise on the
-/// battery has moved it there (any t > 0).
-bool battery_may_leave_symmetric(const Model& model, double t) {
-  if (model.local.battery.any() && t > 0) return true;
+/// Whether the battery starts outside j_B = N_B/2 (a thermal battery).
+bool battery_starts_outside_symmetric(const Model& model) {
   for (const WeightedInitialState& s : initial_mixture(model))
     if (s.probability > 0 && s.state.j_battery != model.j_battery()) return true;
   return false;
@@ -48,19 +46,21 @@ std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& 
   const int points = grid.points, blocks = static_cast<int>(sizes.size());
   Column w{"W_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
   Column w_sym{"W_B_sym", w.value, w.error, "jackknife", ""};
-  const double nan = std::nan("");
-  bool undefined = false;
-  for (int g = 0; g < points; ++g) {
+  // W_B_sym is undefined where the battery can be outside j_B = N_B/2, as in the exact
+  // solver: from the start (a thermal battery), or once single-spin noise on the battery
+  // can have moved it there (t > 0), whether or not a sampled trajectory went.
+  const bool outside_from_start = battery_starts_outside_symmetric(model);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int g = 0; g < points; ++g) {  // each time on its own: the same for any thread count
     std::vector<const LevelSums*> per_block;
     for (int b = 0; b < blocks; ++b) per_block.push_back(&levels[std::size_t(b) * points + g]);
     const auto [a, s] = battery_ergotropies(per_block, sizes, model.n_battery);
     w.value[g] = a.value, w.error[g] = a.error;
     w_sym.value[g] = s.value, w_sym.error[g] = s.error;
-    if (std::isnan(s.value) || battery_may_leave_symmetric(model, grid.time(g))) {
-      w_sym.value[g] = w_sym.error[g] = nan;
-      undefined = true;
-    }
+    if (outside_from_start || (model.local.battery.any() && grid.time(g) > 0))
+      w_sym.value[g] = w_sym.error[g] = std::nan("");
   }
+  const bool undefined = std::any_of(w_sym.value.begin(), w_sym.value.end(), [](double v) { return std::isnan(v); });
   if (undefined)
     w_sym.note = "NaN where the battery can have left j_B = N_B/2 (single-spin noise on the "
                  "battery at t > 0, or a thermal battery; W_B_sym is defined on the symmetric "
@@ -117,7 +117,7 @@ void LocalNoiseSampler::check_columns(const Model& model, const std::vector<std:
 
 namespace {
 
-/// What the trajectories of each block add up to (one round's, or all completed rounds').
+/// What the trajectories of each block add up to.
 struct BlockTotals {
   BlockTotals(int blocks, int points, int slots, bool levels)
       : sums(std::size_t(blocks) * points * slots, 0.0),
@@ -130,26 +130,6 @@ struct BlockTotals {
   std::vector<LevelSums> levels;
   std::vector<long> count, jumps, local_jumps;
 
-  /// Adds a completed round, block by block (the same additions for any thread count).
-  void add(BlockTotals&& round) {
-    for (std::size_t i = 0; i < sums.size(); ++i) sums[i] += round.sums[i];
-    for (std::size_t i = 0; i < levels.size(); ++i) {
-      if (levels[i].empty()) {
-        levels[i] = std::move(round.levels[i]);
-        continue;
-      }
-      for (auto& [jb, v] : round.levels[i]) {
-        Eigen::VectorXd& total = levels[i][jb];
-        if (total.size() == 0) total = Eigen::VectorXd::Zero(v.size());
-        total += v;
-      }
-    }
-    for (std::size_t b = 0; b < count.size(); ++b) {
-      count[b] += round.count[b];
-      jumps[b] += round.jumps[b];
-      local_jumps[b] += round.local_jumps[b];
-    }
-  }
   long trajectories() const {
     long n = 0;
     for (long c : count) n += c;
@@ -241,8 +221,9 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
 
 /// Ends of the rounds of trajectory indices: one round [0, n) without stopping rules; with
 /// them, a first round of max(256, blocks) trajectories, then rounds adding 25% (at least
-/// `blocks`), as the collective runner's automatic units, so a stopping rule ends the run
-/// within 1.25x of the first count at which it holds.
+/// `blocks`), as the collective runner's automatic units, so a target error ends the run
+/// within 1.25x of the first count at which it holds, and a time limit drops at most the
+/// last ~20% of the work.
 std::vector<long> round_ends(long n, int blocks, bool staged) {
   if (!staged) return {n};
   std::vector<long> ends;
@@ -291,11 +272,11 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                              ? options.ergotropy
                              : wanted(options.observables, "W_B") || wanted(options.observables, "W_B_sym");
   BlockTotals totals(blocks, points, slots, ergotropy);
-  // Rounds of trajectory indices, each split into `blocks` contiguous chunks (chunk b joins
-  // block b). A round counts only once all its trajectories are done, and the stopping
-  // rules are decided after whole rounds from rounds 0..r alone, so what a run returns
-  // depends on its trajectories, blocks, seed and the round at which it stopped, never on
-  // the threads. Without stopping rules there is one round: block b = [b n/B, (b+1) n/B).
+  // Block b holds the trajectories k = b mod B, summed in index order. They run in rounds of
+  // indices; the stopping rules are decided after whole rounds, from rounds 0..r alone, and a
+  // round cut by the time limit is dropped (the totals saved before it are restored). So a
+  // run that stops after k trajectories returns the numbers of a run of k trajectories
+  // without stopping rules, for any thread count.
   const bool staged = !options.target_errors.empty() || options.time_limit > 0;
   const std::vector<long> ends = round_ends(n, blocks, staged);
   std::vector<std::unique_ptr<NoJumpCache>> caches(std::max(1, omp_get_max_threads()));
@@ -309,7 +290,8 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
   std::string failure, stop_reason = "completed";
   long round_first = 0;
   for (const long round_last : ends) {
-    BlockTotals round(blocks, points, slots, ergotropy);
+    std::optional<BlockTotals> saved;
+    if (options.time_limit > 0) saved = totals;  // restored if the time limit cuts the round
 #pragma omp parallel
     {
       auto& cache_slot = caches[std::min<std::size_t>(omp_get_thread_num(), caches.size() - 1)];
@@ -317,10 +299,9 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
       NoJumpCache& cache = *cache_slot;
 #pragma omp for schedule(dynamic, 1)
       for (int b = 0; b < blocks; ++b) {
-        const long length = round_last - round_first;
-        const long first = round_first + b * length / blocks, last = round_first + (b + 1) * length / blocks;
-        double* block = round.sums.data() + std::size_t(b) * points * slots;
-        for (long k = first; k < last && !failed.load() && !timed_out.load(); ++k) {
+        const long first = round_first + ((b - round_first % blocks) % blocks + blocks) % blocks;
+        double* block = totals.sums.data() + std::size_t(b) * points * slots;
+        for (long k = first; k < round_last && !failed.load() && !timed_out.load(); k += blocks) {
           if (options.stop && options.stop->load()) break;
           if (out_of_time()) {  // start no trajectory after the time limit
             timed_out = true;
@@ -341,16 +322,16 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                   row[kAbsorption] += s.absorption;
                   row[kSectors + std::lround(model.j_battery() - psi.jb)] += 1.0;
                   if (ergotropy) {
-                    Eigen::VectorXd& v = round.levels[std::size_t(b) * points + point][psi.jb];
+                    Eigen::VectorXd& v = totals.levels[std::size_t(b) * points + point][psi.jb];
                     if (v.size() == 0) v = Eigen::VectorXd::Zero(std::lround(2 * psi.jb) + 1);
                     const long level = std::lround(psi.first_mb() + psi.jb);
                     for (int i = 0; i < psi.size(); ++i) v[level + i] += psi.amp[i] * psi.amp[i];
                   }
                 },
                 options.stop);
-            round.jumps[b] += stats.jumps;
-            round.local_jumps[b] += stats.local_jumps;
-            ++round.count[b];
+            totals.jumps[b] += stats.jumps;
+            totals.local_jumps[b] += stats.local_jumps;
+            ++totals.count[b];
           } catch (const Interrupted&) {
             break;  // the stop flag is set: reported below, after the parallel region
           } catch (const std::exception& e) {
@@ -358,17 +339,17 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
             if (!failed.exchange(true)) failure = e.what();
           }
           const long now = ++done;
-          if (progress && omp_get_thread_num() == 0) progress(totals.trajectories() + now, n);
+          if (progress && omp_get_thread_num() == 0) progress(round_first + now, n);
         }
       }
     }
     if (failed) throw NumericalError(failure);
     if (options.stop && options.stop->load()) throw Interrupted("local-noise trajectories stopped");
-    if (round.trajectories() < round_last - round_first) {  // the time limit cut this round
+    if (totals.trajectories() < round_last) {  // the time limit cut this round
+      totals = std::move(*saved);
       stop_reason = "time-limit";
       break;
     }
-    totals.add(std::move(round));
     done = 0;
     round_first = round_last;
     if (round_last < n && !options.target_errors.empty()) {
