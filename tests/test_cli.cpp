@@ -279,8 +279,9 @@ TEST(Cli, LocalNoiseExactMatchesTheReferenceCurve) {
 TEST(Cli, LocalNoiseBadInputIsRefusedNamingTheOption) {
   const std::string csv = ::testing::TempDir() + "dc_local_bad.csv";
   std::remove(csv.c_str());
+  const std::string checkpoint = ::testing::TempDir() + "dc_local_bad.ckpt";
   const struct {
-    const char* args;
+    std::string args;
     const char* must_mention;
   } cases[] = {
       {"exact --battery-decay -1", "--battery-decay"},
@@ -288,19 +289,20 @@ TEST(Cli, LocalNoiseBadInputIsRefusedNamingTheOption) {
       {"exact --charger-pumping inf", "--charger-pumping"},
       {"exact --method product --local-decay 0.1", "--method product"},
       {"simulate --local-decay 0.1 --observables S_B", "S_B is not computed"},
-      {"simulate --local-decay 0.1 --target-error E_B=0.1", "--target-error"},
+      {"simulate --local-decay 0.1 --checkpoint " + checkpoint, "--checkpoint"},
       {"steady --local-dephasing 0.1", "not unique"},
   };
   for (const auto& c : cases) {
-    const Result r = run(std::string(c.args) + " --nb 2 --nc 4 -q -o " + csv);
+    const Result r = run(c.args + " --nb 2 --nc 4 -q -o " + csv);
     EXPECT_EQ(r.exit_code, 2) << c.args << ": " << r.err;
     EXPECT_NE(r.err.find(c.must_mention), std::string::npos) << c.args << ": " << r.err;
     EXPECT_FALSE(exists(csv)) << c.args;
+    EXPECT_FALSE(exists(checkpoint)) << c.args;
   }
 }
 
-// `simulate` with local noise runs the local-noise trajectories: the linear columns and
-// sigma_B with errors, the note saying what is not computed, the rates in the header.
+// `simulate` with local noise runs the local-noise trajectories: the linear columns, W_B,
+// W_B_sym and sigma_B with errors, the note saying what is not computed, the rates in the header.
 TEST(Cli, LocalNoiseSimulateRunsTrajectories) {
   const std::string csv = ::testing::TempDir() + "dc_local_sim.csv";
   std::remove(csv.c_str());
@@ -311,7 +313,8 @@ TEST(Cli, LocalNoiseSimulateRunsTrajectories) {
   EXPECT_NE(out.find("local-noise trajectories"), std::string::npos);
   EXPECT_NE(out.find("battery-dephasing=0.2"), std::string::npos);
   EXPECT_NE(out.find("t,E_B,E_B_err,E_C,E_C_err,P_B,P_B_err,W_open,W_open_err,dark,dark_err,"
-                     "sigma_B,sigma_B_err,I_em,I_em_err,I_abs,I_abs_err"),
+                     "W_B,W_B_err,W_B_sym,W_B_sym_err,sigma_B,sigma_B_err,I_em,I_em_err,I_abs,"
+                     "I_abs_err"),
             std::string::npos);
   EXPECT_EQ(out.find(",S_B,"), std::string::npos);  // no such column (the note names it)
 }

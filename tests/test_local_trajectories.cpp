@@ -8,6 +8,11 @@
 // union bound 236 x 1.2e-4 = 2.9%. Seeds are fixed, so each test is deterministic.
 // Coverage (DARKCHARGE_LOCAL_COVERAGE=1, 100 seeds each): |z| <= 2 for 0.944 (G diagonal)
 // and 0.948 (G not diagonal) of the z-scores against 0.949 expected, mean z -0.014, -0.015.
+// W_B (ErgotropyCoverage, 100 seeds x 15 or 16 times, n = 500 in 50 blocks): |z| <= 2 pooled
+// 0.997 (N_B = 2), 0.962 (N_B = 4, pumping), 0.975 (battery dephasing), 0.961 (thermal
+// battery), 0.963 (charger noise; W_B_sym there 0.999), >= 0.92 at every time, mean z -0.19
+// to +0.02; at n = 100 (20 blocks) 0.980-1.000, at n = 2000 (50 blocks) 0.947-0.998, >= 0.91
+// at every time.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -51,6 +56,14 @@ ZStats compare(const Model& model, const TimeGrid& grid, long n, std::uint64_t s
   for (const Column& c : sampled.columns) {
     const Column& e = exact.column(c.name);
     for (std::size_t g = 0; g < c.value.size(); ++g) {
+      // W_B_sym is NaN where the battery can have left its symmetric sector, in both engines.
+      if (std::isnan(c.value[g]) || std::isnan(e.value[g])) {
+        if (strict)
+          EXPECT_EQ(std::isnan(c.value[g]), std::isnan(e.value[g])) << c.name << " at t = " << sampled.time[g];
+        else
+          z.degenerate += std::isnan(c.value[g]) != std::isnan(e.value[g]);
+        continue;
+      }
       const double diff = c.value[g] - e.value[g];
       if (c.error[g] <= 1e-12 * std::max(1.0, std::fabs(e.value[g]))) {
         if (!strict) {
@@ -187,6 +200,8 @@ TEST(LocalTrajectories, ThreadCountDoesNotChangeColumns) {
     options.threads = 2;
     const TimeSeries two = run_ensemble(m, TimeGrid{2.0, 11}, options).series;
     ASSERT_EQ(one.columns.size(), two.columns.size());
+    EXPECT_NO_THROW(one.column("W_B"));  // the nonlinear columns are compared too
+    EXPECT_NO_THROW(one.column("W_B_sym"));
     for (std::size_t c = 0; c < one.columns.size(); ++c) {
       const auto& a = one.columns[c];
       const auto& b = two.columns[c];
@@ -195,6 +210,81 @@ TEST(LocalTrajectories, ThreadCountDoesNotChangeColumns) {
       EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << a.name;
     }
   }
+}
+
+// Stopping rules: decided after whole rounds of trajectory indices (every block complete),
+// so the stopping point and every number are the same for 1 and 2 threads.
+TEST(LocalTrajectories, TargetErrorStopsOnWholeRoundsForAnyThreadCount) {
+  Model m = small_model(2, 4, 0.2, BatteryInit::ground);
+  m.local.battery = {0.2, 0.0, 0.3};
+  EnsembleOptions options;
+  options.trajectories = 100000;
+  options.blocks = 16;
+  options.seed = 9;
+  options.observables = {"E_B", "W_B"};
+  options.target_errors = {{"E_B", 0.01}, {"W_B", 0.02}};
+  options.threads = 1;
+  const EnsembleResult one = run_ensemble(m, TimeGrid{2.0, 9}, options);
+  options.threads = 2;
+  const EnsembleResult two = run_ensemble(m, TimeGrid{2.0, 9}, options);
+  EXPECT_EQ(one.stop_reason, "target-error");
+  EXPECT_EQ(one.trajectories_run, two.trajectories_run);
+  // E_B's largest per-trajectory spread is ~0.5, so 0.01 needs ~2500 trajectories: far
+  // below the cap, above the first round (256).
+  EXPECT_GT(one.trajectories_run, 256);
+  EXPECT_LT(one.trajectories_run, 20000);
+  // ... and a run of that many trajectories without a target gives the same numbers.
+  options.target_errors.clear();
+  options.trajectories = one.trajectories_run;
+  const EnsembleResult plain = run_ensemble(m, TimeGrid{2.0, 9}, options);
+  EXPECT_EQ(plain.stop_reason, "completed");
+  for (const auto& name : {"E_B", "W_B"}) {
+    const Column& a = one.series.column(name);
+    for (const EnsembleResult* other : {&two, &plain}) {
+      const Column& b = other->series.column(name);
+      EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << name;
+      EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << name;
+    }
+  }
+  EXPECT_LE(*std::max_element(one.series.column("E_B").error.begin(), one.series.column("E_B").error.end()), 0.01);
+  EXPECT_LE(*std::max_element(one.series.column("W_B").error.begin(), one.series.column("W_B").error.end()), 0.02);
+}
+
+TEST(LocalTrajectories, TimeLimitKeepsWholeRounds) {
+  Model m = small_model(2, 4, 0.2, BatteryInit::ground);
+  m.local.battery = {0.2, 0.0, 0.3};
+  EnsembleOptions options;
+  options.trajectories = 1000;
+  options.seed = 4;
+  options.observables = {"E_B"};
+  // A limit no run reaches completes every round.
+  options.time_limit = 1e6;
+  const EnsembleResult all = run_ensemble(m, TimeGrid{1.0, 5}, options);
+  EXPECT_EQ(all.stop_reason, "completed");
+  EXPECT_EQ(all.trajectories_run, 1000);
+  // A limit shorter than the first round: no whole round, refused by name.
+  options.time_limit = 1e-9;
+  try {
+    run_ensemble(m, TimeGrid{1.0, 5}, options);
+    ADD_FAILURE() << "expected InvalidArgument";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("time_limit"), std::string::npos) << e.what();
+  }
+  // A limit in the middle: the rounds finished before it (each trajectory takes ~10 us here,
+  // 10^7 of them far longer than 0.3 s).
+  options.trajectories = 10000000;
+  options.time_limit = 0.3;
+  const EnsembleResult part = run_ensemble(m, TimeGrid{1.0, 5}, options);
+  EXPECT_EQ(part.stop_reason, "time-limit");
+  EXPECT_GE(part.trajectories_run, 256);
+  EXPECT_LT(part.trajectories_run, options.trajectories);
+  // The rounds it kept are those of a run of that many trajectories.
+  options.time_limit = 0;
+  options.trajectories = part.trajectories_run;
+  const Column& a = part.series.column("E_B");
+  const Column b = run_ensemble(m, TimeGrid{1.0, 5}, options).series.column("E_B");
+  EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double)));
+  EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double)));
 }
 
 TEST(LocalTrajectories, PlanRefusesCascadeAndUnknownColumns) {
@@ -210,6 +300,8 @@ TEST(LocalTrajectories, PlanRefusesCascadeAndUnknownColumns) {
   EXPECT_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
   options.observables = {"E_B"};
   options.target_errors = {{"E_B", 0.1}};
+  EXPECT_NO_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options));
+  options.target_errors = {{"E_C", 0.1}};  // not a column of this run
   EXPECT_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
 }
 
@@ -285,6 +377,179 @@ TEST(LocalTrajectoriesBenchmark, Timing) {
   std::printf("  E_B(t=20) = %.5f +- %.5f, max P_B = %.4f\n", e.value.back(), e.error.back(),
               *std::max_element(r.series.column("P_B").value.begin(), r.series.column("P_B").value.end()));
 }
+
+}  // namespace
+}  // namespace darkcharge
+
+namespace darkcharge {
+namespace {
+
+/// z-scores of W_B (and W_B_sym where defined) against the exact reduced solver, by time,
+/// over seeds [first_seed, first_seed + seeds). Points with error 0 are skipped when the value
+/// agrees with the exact one to rounding and counted as failures otherwise.
+struct TimeCoverage {
+  std::vector<long> count, within2;
+  std::vector<double> sum;
+  long pooled_count = 0, pooled_within2 = 0;
+  double pooled_sum = 0;
+};
+
+TimeCoverage ergotropy_coverage(const Model& m, const TimeGrid& grid, long n, int blocks,
+                                std::uint64_t first_seed, int seeds, const std::string& name) {
+  const TimeSeries exact = solve_exact_local(m, m.local, grid);
+  const Column& e = exact.column(name);
+  TimeCoverage c{std::vector<long>(grid.points), std::vector<long>(grid.points),
+                 std::vector<double>(grid.points)};
+  for (std::uint64_t seed = first_seed; seed < first_seed + seeds; ++seed) {
+    EnsembleOptions options;
+    options.trajectories = n;
+    options.seed = seed;
+    options.blocks = blocks;
+    options.observables = {name};
+    const Column s = run_ensemble(m, grid, options).series.column(name);
+    for (int g = 0; g < grid.points; ++g) {
+      if (std::isnan(e.value[g]) || std::isnan(s.value[g])) {
+        EXPECT_EQ(std::isnan(e.value[g]), std::isnan(s.value[g])) << name << " at t = " << grid.time(g);
+        continue;
+      }
+      const double diff = s.value[g] - e.value[g];
+      double z;
+      if (s.error[g] == 0) {
+        if (std::fabs(diff) <= 1e-9) continue;
+        z = std::copysign(1e9, diff);
+      } else {
+        z = diff / s.error[g];
+      }
+      ++c.count[g];
+      c.within2[g] += std::fabs(z) <= 2;
+      c.sum[g] += std::max(-10.0, std::min(10.0, z));
+    }
+  }
+  for (int g = 0; g < grid.points; ++g) {
+    c.pooled_count += c.count[g];
+    c.pooled_within2 += c.within2[g];
+    c.pooled_sum += c.sum[g];
+  }
+  return c;
+}
+
+// Coverage of W_B over 100 seeds (DARKCHARGE_LOCAL_COVERAGE=1 to run): |z| <= 2 in >= 92% of
+// the (seed, time) pairs pooled and >= 80% at every time, mean z (clipped to +-10) within
+// +-0.3. Prints the table by time.
+void ergotropy_coverage_table(const Model& m, const TimeGrid& grid, long n, int blocks,
+                              const std::string& name) {
+  const TimeSeries exact = solve_exact_local(m, m.local, grid);
+  const TimeCoverage c = ergotropy_coverage(m, grid, n, blocks, 2000, 100, name);
+  std::printf("  %s, n = %ld, %d blocks, 100 seeds\n      t    exact   |z|<=2  mean z  pairs\n",
+              name.c_str(), n, blocks);
+  for (int g = 0; g < grid.points; ++g)
+    std::printf("  %5.2f  %.5f  %6.3f  %6.3f  %ld\n", grid.time(g), exact.column(name).value[g],
+                c.count[g] ? double(c.within2[g]) / c.count[g] : std::nan(""),
+                c.count[g] ? c.sum[g] / c.count[g] : std::nan(""), c.count[g]);
+  ASSERT_GT(c.pooled_count, 0);
+  const double pooled = double(c.pooled_within2) / c.pooled_count;
+  std::printf("  pooled: %ld pairs, |z| <= 2: %.4f, mean z = %.4f\n", c.pooled_count, pooled,
+              c.pooled_sum / c.pooled_count);
+  EXPECT_GE(pooled, 0.92);
+  EXPECT_LE(std::fabs(c.pooled_sum / c.pooled_count), 0.3);
+  for (int g = 0; g < grid.points; ++g)
+    if (c.count[g]) EXPECT_GE(double(c.within2[g]) / c.count[g], 0.80) << "t = " << grid.time(g);
+}
+
+Model coverage_case(const std::string& which) {
+  if (which == "nb2") {
+    Model m = small_model(2, 3, 0.0, BatteryInit::ground);
+    m.local.charger = {0.2, 0.0, 0.3};
+    m.local.battery = {0.2, 0.0, 0.3};
+    return m;
+  }
+  if (which == "nb4") {
+    Model m = small_model(4, 8, 0.3, BatteryInit::ground);
+    m.local.charger = {0.1, 0.05, 0.1};
+    m.local.battery = {0.1, 0.05, 0.1};
+    return m;
+  }
+  if (which == "dephasing") {
+    Model m = small_model(3, 5, 0.0, BatteryInit::ground);
+    m.local.battery = {0.0, 0.0, 0.5};
+    return m;
+  }
+  if (which == "charger") {  // the battery stays in j_B = N_B/2: W_B_sym is defined
+    Model m = small_model(3, 5, 0.1, BatteryInit::ground);
+    m.local.charger = {0.2, 0.1, 0.3};
+    return m;
+  }
+  Model m = small_model(3, 6, 0.1, BatteryInit::thermal);  // "thermal"
+  m.local.battery = {0.1, 0.0, 0.2};
+  return m;
+}
+
+// Fast fixed-seed version of the coverage: 3 seeds x 16 times of W_B on two cases and of
+// W_B_sym where the battery keeps j_B = N_B/2. Tolerance |z| <= 4.5: z has ~t(99) tails (100
+// blocks), P(|z| > 4.5) = 1.8e-5 per check, so a correct engine fails one of these 144
+// checks with probability below 2.6e-3 (union bound); ignoring the multiplicities or the
+// sectors j_B < N_B/2 moves W_B by 0.05-0.2, 10-40 errors here.
+TEST(LocalTrajectories, ErgotropyAgainstExactFewSeeds) {
+  for (const char* name : {"nb4", "charger"}) {
+    const Model m = coverage_case(name);
+    const TimeGrid grid{3.0, 16};
+    const TimeSeries exact = solve_exact_local(m, m.local, grid);
+    for (const char* column : {"W_B", "W_B_sym"}) {
+      if (std::string(column) == "W_B_sym" && std::string(name) != "charger") continue;
+      const Column& e = exact.column(column);
+      for (std::uint64_t seed = 31; seed < 34; ++seed) {
+        EnsembleOptions options;
+        options.trajectories = 3000;
+        options.blocks = 100;
+        options.seed = seed;
+        options.observables = {column};
+        const Column s = run_ensemble(m, grid, options).series.column(column);
+        for (int g = 0; g < grid.points; ++g) {
+          ASSERT_FALSE(std::isnan(s.value[g]) || std::isnan(e.value[g])) << name << " " << column;
+          if (s.error[g] == 0) {  // t = 0: every trajectory starts in the same state
+            EXPECT_NEAR(s.value[g], e.value[g], 1e-12) << name << " " << column << " t = " << grid.time(g);
+            continue;
+          }
+          EXPECT_LE(std::fabs(s.value[g] - e.value[g]), 4.5 * s.error[g])
+              << name << " " << column << " seed " << seed << " t = " << grid.time(g) << ": "
+              << s.value[g] << " +- " << s.error[g] << " vs exact " << e.value[g];
+        }
+      }
+    }
+  }
+}
+
+// W_B_sym is undefined (NaN, with a note) once single-spin noise on the battery can have
+// moved it out of j_B = N_B/2, and defined at t = 0 from the ground state (exact solver alike).
+TEST(LocalTrajectories, SymmetricErgotropyNaNOnceBatteryCanLeave) {
+  const Model m = coverage_case("nb2");
+  EnsembleOptions options;
+  options.trajectories = 200;
+  options.seed = 3;
+  const TimeSeries s = run_ensemble(m, TimeGrid{1.0, 5}, options).series;
+  const Column& w = s.column("W_B_sym");
+  EXPECT_EQ(w.value[0], 0.0);
+  for (int g = 1; g < 5; ++g) EXPECT_TRUE(std::isnan(w.value[g])) << g;
+  EXPECT_NE(w.note.find("j_B = N_B/2"), std::string::npos) << w.note;
+  const TimeSeries e = solve_exact_local(m, m.local, TimeGrid{1.0, 5});
+  for (int g = 0; g < 5; ++g) EXPECT_EQ(std::isnan(w.value[g]), std::isnan(e.column("W_B_sym").value[g])) << g;
+}
+
+class ErgotropyCoverage : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ErgotropyCoverage, ManySeeds) {
+  const char* spec = std::getenv("DARKCHARGE_LOCAL_COVERAGE");
+  if (!spec) GTEST_SKIP() << "set DARKCHARGE_LOCAL_COVERAGE=1 (or =\"n blocks\")";
+  long n = 500, given_n = 0;
+  int blocks = 50, given_blocks = 0;
+  if (std::sscanf(spec, "%ld %d", &given_n, &given_blocks) == 2) n = given_n, blocks = given_blocks;
+  const Model m = coverage_case(GetParam());
+  ergotropy_coverage_table(m, TimeGrid{3.0, 16}, n, blocks, "W_B");
+  if (std::string(GetParam()) == "charger") ergotropy_coverage_table(m, TimeGrid{3.0, 16}, n, blocks, "W_B_sym");
+}
+
+INSTANTIATE_TEST_SUITE_P(LocalTrajectoriesCoverage, ErgotropyCoverage,
+                         ::testing::Values("nb2", "nb4", "dephasing", "thermal", "charger"));
 
 }  // namespace
 }  // namespace darkcharge

@@ -426,8 +426,10 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     (nbar = 0 only: the distribution of the emitted count integrated instead of sampled;
     every column exact, errors 0), as the CLI's --sampling. local_decay, local_pumping,
     local_dephasing (both ensembles) and charger_*/battery_* (one ensemble, overriding):
-    single-spin rates, as the CLI's --local-* options; simulate refuses them for now (use
-    exact()).
+    single-spin rates, as the CLI's --local-* options: with any of them > 0, local-noise
+    trajectories (reduced Dicke basis) give E_B, E_C, P_B, W_open, dark, W_B, W_B_sym,
+    sigma_B, I_em, I_abs (the CLI's numbers), with target_error and time_limit, without
+    state_times, sectors, count_times, record_trajectories or checkpoint (refused by name).
 
     Limits and stopping rules (the CLI's): max_memory (GiB; None: the machine's memory) and
     max_cpu_hours refuse, before any work, a run whose estimate exceeds them; target_error

@@ -201,9 +201,35 @@ TimeGrid output_grid(double t_max, int points, const std::vector<double>& times)
   return grid;
 }
 
+/// The columns of a local-noise simulate request (the CLI's default set when none are named);
+/// throws InvalidArgument naming the first keyword or column the local-noise trajectories
+/// do not honour.
+std::vector<std::string> local_noise_request(
+    const std::vector<std::string>& requested, const std::vector<double>& state_times,
+    bool sectors, const std::vector<double>& count_times, long record_trajectories,
+    const std::map<long, std::string>& completed_units, bool checkpoint) {
+  const char* because = "local rates > 0: simulate (local-noise trajectories)";
+  const std::pair<const char*, bool> unsupported[] = {
+      {"checkpoint", checkpoint || !completed_units.empty()},
+      {"state_times", !state_times.empty()},
+      {"sectors", sectors},
+      {"count_times", !count_times.empty()},
+      {"record_trajectories", record_trajectories > 0},
+  };
+  for (const auto& [keyword, given] : unsupported)
+    if (given) throw InvalidArgument(std::string(keyword) + ": " + because + " does not support it yet");
+  const std::vector<std::string>& known = local_noise_simulate_columns();
+  for (const std::string& name : requested)
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      throw InvalidArgument("observables: " + name + " is not computed by " + because +
+                            " (S_B, dS_B_dt, N_em, N_abs, F_em are not; compute them with "
+                            "exact() and the same keywords)");
+  return requested.empty() ? known : requested;
+}
+
 py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
                       double omega, double t_max, int points, long trajectories,
-                      std::uint64_t seed, int threads, const std::vector<std::string>& observables,
+                      std::uint64_t seed, int threads, const std::vector<std::string>& requested,
                       const std::vector<double>& state_times, bool sectors,
                       const std::string& sampling, const py::object& progress,
                       const std::vector<double>& local, double max_memory, double max_cpu_hours,
@@ -213,10 +239,13 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
                       const py::object& save_units, double checkpoint_every,
                       const std::vector<double>& times) {
   const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
-  if (model.local.any())
-    throw InvalidArgument(
-        "local rates > 0: simulate from Python has no local-noise trajectories yet (the CLI's "
-        "simulate has them); compute the same model exactly with exact() and the same keywords");
+  // With local rates: the local-noise trajectories, for the CLI's columns and without the
+  // side outputs it refuses too (cli/local_noise_request.cpp), named as Python spells them.
+  const std::vector<std::string> observables =
+      model.local.any() ? local_noise_request(requested, state_times, sectors, count_times,
+                                              record_trajectories, completed_units,
+                                              !save_units.is_none())
+                        : requested;
   const TimeGrid grid = output_grid(t_max, points, times);
   validate(model);
   validate(grid);

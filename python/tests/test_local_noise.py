@@ -8,7 +8,7 @@ import pytest
 
 import darkcharge as dc
 
-from conftest import run_cli
+from conftest import assert_same_estimates, run_cli
 
 # Independent reduced Dicke-basis solver, checked against a full 2^N solver (see
 # tests/data/reference/README.md): nb=3 nc=12 nbar=0, charger decay 0.1, battery decay 0.3,
@@ -51,8 +51,57 @@ def test_bad_rates_are_refused_naming_the_keyword(key, value):
         dc.exact(nb=2, nc=4, t_max=1, points=3, **{key: value})
 
 
-def test_simulate_and_the_product_method_refuse_local_noise():
-    with pytest.raises(ValueError, match="no local-noise trajectories yet"):
-        dc.simulate(nb=2, nc=4, local_decay=0.1, trajectories=10, points=3, t_max=1)
+def test_product_method_refuses_local_noise():
     with pytest.raises(ValueError, match="product"):
         dc.exact(nb=2, nc=4, local_decay=0.1, method="product", points=3, t_max=1)
+
+
+def test_simulate_runs_local_noise_trajectories_with_the_cli_numbers(cli, tmp_path):
+    # The same library on the same seed: the CLI's full-precision JSON summary equals Python's
+    # exactly; its CSV rounds values to 10 and errors to 3 significant digits.
+    args = ["simulate", "--nb", "2", "--nc", "4", "--nbar", "0.2", "--battery-init", "ground",
+            "--charger-decay", "0.1", "--battery-decay", "0.2", "--battery-dephasing", "0.3",
+            "--t-max", "2", "--points", "9", "--trajectories", "600", "--seed", "5"]
+    frame, summary, _ = run_cli(cli, args, tmp_path)
+    r = dc.simulate(nb=2, nc=4, nbar=0.2, battery_init="ground", charger_decay=0.1,
+                    battery_decay=0.2, battery_dephasing=0.3, t_max=2, points=9,
+                    trajectories=600, seed=5)
+    assert r.keys() == list(frame.columns)
+    assert "W_B" in r.columns and "W_B_sym" in r.columns
+    for name in r.columns:
+        np.testing.assert_allclose(frame[name], r[name], rtol=1e-9, atol=1e-300, equal_nan=True,
+                                   err_msg=name)
+        np.testing.assert_allclose(frame[name + "_err"], r[name + "_err"], rtol=5e-3,
+                                   atol=1e-300, equal_nan=True, err_msg=name)
+    assert_same_estimates(summary["final"], r.summary["final"])
+    assert summary["parameters"] == r.summary["parameters"]
+    assert summary["error_methods"] == r.error_methods
+    assert r.summary["sampling"] == "trajectories"
+    # W_B_sym is undefined once battery noise can have moved the battery out of j_B = N_B/2.
+    assert np.isnan(r["W_B_sym"][1:]).all() and r["W_B_sym"][0] == 0
+
+
+@pytest.mark.parametrize("key, value", [("state_times", [1.0]), ("sectors", True),
+                                        ("count_times", [1.0]), ("record_trajectories", 2),
+                                        ("observables", ["E_B", "S_B"])])
+def test_simulate_with_local_noise_refuses_what_it_lacks_naming_the_keyword(key, value):
+    with pytest.raises(ValueError, match=key):
+        dc.simulate(nb=2, nc=4, local_decay=0.1, trajectories=10, points=3, t_max=1,
+                    **{key: value})
+
+
+def test_simulate_with_local_noise_stops_at_a_target_error_as_the_cli(cli, tmp_path):
+    # Stopping is decided after whole rounds of trajectory indices: the same stopping point
+    # and the same numbers from the CLI and Python, for 1 and 2 threads.
+    args = ["simulate", "--nb", "2", "--nc", "4", "--nbar", "0", "--battery-init", "ground",
+            "--battery-decay", "0.2", "--battery-dephasing", "0.3", "--t-max", "2",
+            "--points", "5", "--trajectories", "100000", "--seed", "8",
+            "--observables", "E_B,W_B", "--target-error", "E_B=0.01", "--threads", "1"]
+    _, summary, _ = run_cli(cli, args, tmp_path)
+    r = dc.simulate(nb=2, nc=4, nbar=0, battery_init="ground", battery_decay=0.2,
+                    battery_dephasing=0.3, t_max=2, points=5, trajectories=100000, seed=8,
+                    observables=["E_B", "W_B"], target_error={"E_B": 0.01}, threads=2)
+    assert r.summary["stop_reason"] == summary["stop_reason"] == "target-error"
+    assert r.summary["trajectories_run"] == summary["trajectories_run"] < 100000
+    assert_same_estimates(summary["final"], r.summary["final"])
+    assert max(r["E_B_err"]) <= 0.01

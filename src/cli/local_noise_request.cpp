@@ -6,27 +6,19 @@
 #include <fmt/format.h>
 
 #include "darkcharge/core/errors.hpp"
+#include "darkcharge/ensemble/column_selection.hpp"
 #include "darkcharge/exact/reduced_dicke_solver.hpp"
 
 namespace darkcharge::cli {
 
-// The linear columns and sigma_B. W_B, W_B_sym, S_B, dS_B_dt need the averaged sector
-// blocks and N_em, N_abs, F_em the collective jump record, which the local-noise
-// trajectories do not keep yet.
-const std::vector<std::string>& local_simulate_columns() {
-  static const std::vector<std::string> names = {"E_B", "E_C", "P_B", "W_open", "dark",
-                                                 "sigma_B", "I_em", "I_abs"};
-  return names;
-}
-
 // What runs with local noise: `exact` (the reduced Dicke-basis solver), `steady`, and
-// `simulate` (local-noise trajectories) for the columns above, without side outputs.
+// `simulate` (local-noise trajectories) for local_noise_simulate_columns(), without side
+// outputs.
 void check_local_noise_request(Options& o) {
   if (o.command == "simulate") {
     const char* because = "--local-*/--charger-*/--battery-* rates > 0: simulate (local-noise trajectories)";
     const std::pair<const char*, bool> unsupported[] = {
         {"--checkpoint", !o.checkpoint.empty()},
-        {"--target-error", !o.target_error.empty()},
         {"--state-output", !o.state_output.empty()},
         {"--joint-state-output", !o.joint_state_output.empty()},
         {"--sectors-output", !o.sectors_output.empty()},
@@ -36,12 +28,12 @@ void check_local_noise_request(Options& o) {
     for (const auto& [option, given] : unsupported)
       if (given)
         throw InvalidArgument(fmt::format("{} does not support {} yet", because, option));
-    const auto& known = local_simulate_columns();
+    const auto& known = local_noise_simulate_columns();
     for (const std::string& name : o.observables)
       if (std::find(known.begin(), known.end(), name) == known.end())
         throw InvalidArgument(fmt::format(
-            "--observables: {} is not computed by {} (W_B, W_B_sym, S_B, dS_B_dt, N_em, N_abs, "
-            "F_em are not; compute them with `darkcharge exact` and the same options)", name, because));
+            "--observables: {} is not computed by {} (S_B, dS_B_dt, N_em, N_abs, F_em are not; "
+            "compute them with `darkcharge exact` and the same options)", name, because));
     if (o.observables.empty()) o.observables = known;
     return;
   }

@@ -8,9 +8,6 @@
 
 namespace darkcharge::cli {
 
-/// The columns `simulate` computes with local noise, in output order.
-const std::vector<std::string>& local_simulate_columns();
-
 /// Throws InvalidArgument naming the option or column a local-noise run cannot honour;
 /// fills `simulate`'s default columns.
 void check_local_noise_request(Options& o);

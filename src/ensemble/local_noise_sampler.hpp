@@ -1,10 +1,13 @@
 #pragma once
 // Sampling with local (single-spin) noise: quantum-jump trajectories in the reduced Dicke
-// basis (run/local_trajectory.hpp), run in `blocks` contiguous ranges of trajectory indices,
-// each range summed in index order by one thread, so the columns are identical for any
-// thread count. Linear columns get standard errors from the block means, sigma_B a
-// delete-one-block jackknife. W_B, W_B_sym, S_B, dS_B_dt and the jump-record columns are
-// not computed (refused by name when asked for).
+// basis (run/local_trajectory.hpp) in `blocks` blocks (block b: trajectories k = b mod B),
+// each summed in index order by one thread, so the columns are identical for any thread
+// count. With a target error or a time limit the indices run in rounds and the run stops
+// after a whole round (the numbers of a run of that many trajectories). Linear columns get standard errors from the block means, sigma_B a
+// delete-one-block jackknife; W_B and W_B_sym are the ergotropies of the averaged battery
+// level populations per sector j_B (with multiplicities), root-n corrected with jackknife
+// errors as on the collective path. S_B, dS_B_dt and the jump-record columns are not
+// computed (refused by name when asked for).
 #include <string>
 #include <vector>
 

@@ -117,8 +117,13 @@ ResourceEstimate simulate_estimate(const RunRequest& o) {
   }
   double state_work = 0;
   if (e.ergotropy) {  // per block and time: level sums of the sectors its trajectories visit
-    const double visited = std::min<double>(per_block, sectors.size());
-    r.bytes += blocks * points * visited * (largest_sector * 8 + kMapNodeBytes);
+    // Single-spin noise on the battery lets a trajectory reach every sector j_B; with a time
+    // limit the local-noise sampler keeps a copy of its block sums (restored if the limit
+    // cuts a round).
+    const double reachable = m.local.battery.any() ? m.n_battery / 2 + 1 : sectors.size();
+    const double visited = std::min<double>(per_block, reachable);
+    const double copies = m.local.any() && e.time_limit > 0 ? 2 : 1;
+    r.bytes += copies * blocks * points * visited * (largest_sector * 8 + kMapNodeBytes);
   }
   if (e.entanglement) {
     // A block holds one dense n(M) x n(M) matrix per (j_B, M) its trajectories visit at a

@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 
+#include "observables/battery_ergotropy.hpp"
+
 #include "darkcharge/estimate/bounded_estimate.hpp"
 #include "darkcharge/run/ensemble_result.hpp"
 #include "darkcharge/physics/ergotropy.hpp"
@@ -18,10 +20,6 @@
 
 namespace darkcharge {
 namespace {
-
-/// Battery level populations summed over one block's trajectories: sector j_B -> vector
-/// over m_B + j_B. Linear in the trajectories, so leave-one-block-out sums are differences.
-using LevelSums = std::map<double, Eigen::VectorXd>;
 
 struct LevelRecord : BlockRecord {
   LevelRecord(int points, int n_battery)
@@ -142,20 +140,7 @@ class BatteryErgotropy : public Observable {
     for (int g = 0; g < points; ++g) {
       std::vector<const LevelSums*> per_block;
       for (int b = 0; b < blocks; ++b) per_block.push_back(&level_sums(sums, b, g));
-      const FlatBlocks<double> levels(per_block);
-      // Both estimates visit the same block subsets: compute (W_B, W_B_sym) once per subset.
-      std::map<std::vector<bool>, std::pair<double, double>> known;
-      auto work = [&](bool symmetric) {
-        return [&, symmetric](const std::vector<bool>& included) {
-          auto [it, is_new] = known.try_emplace(included);
-          if (is_new)
-            it->second = ergotropies(levels, levels.subset(included),
-                                     subset_trajectories(sizes, included), n_battery);
-          return symmetric ? it->second.second : it->second.first;
-        };
-      };
-      const RootNEstimate a = root_n_corrected(sizes, work(false));
-      const RootNEstimate s = root_n_corrected(sizes, work(true));
+      const auto [a, s] = battery_ergotropies(per_block, sizes, n_battery);
       w.value[g] = a.value, w.error[g] = a.error;
       w_sym.value[g] = s.value, w_sym.error[g] = s.error;
     }
@@ -173,6 +158,23 @@ class BatteryErgotropy : public Observable {
 };
 
 }  // namespace
+
+std::pair<RootNEstimate, RootNEstimate> battery_ergotropies(
+    const std::vector<const LevelSums*>& per_block, const std::vector<long>& sizes, int n_battery) {
+  const FlatBlocks<double> levels(per_block);
+  // Both estimates visit the same block subsets: compute (W_B, W_B_sym) once per subset.
+  std::map<std::vector<bool>, std::pair<double, double>> known;
+  auto work = [&](bool symmetric) {
+    return [&, symmetric](const std::vector<bool>& included) {
+      auto [it, is_new] = known.try_emplace(included);
+      if (is_new)
+        it->second = ergotropies(levels, levels.subset(included),
+                                 subset_trajectories(sizes, included), n_battery);
+      return symmetric ? it->second.second : it->second.first;
+    };
+  };
+  return {root_n_corrected(sizes, work(false)), root_n_corrected(sizes, work(true))};
+}
 
 std::unique_ptr<Observable> make_battery_ergotropy(const ObservableContext& context) {
   return std::make_unique<BatteryErgotropy>(context.grid.points, context.model.n_battery);

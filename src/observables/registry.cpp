@@ -44,7 +44,7 @@ const std::vector<ObservableInfo> kRegistry = {
     {"W_open", "W_open", "open-system work E_B - nbar/(2 nbar + 1) (Eq. 8)", "standard-error", kCheap, true},
     {"dark", "dark", "population of dark states (kernel of J^-, minus the all-down state)", "standard-error", kCheap, true},
     {"W_B", "W_B", "ergotropy per spin over all unitaries of the 2^N_B battery space (Eq. 9-10)", "jackknife", kProduct, true},
-    {"W_B_sym", "W_B", "the same over the symmetric subspace (the paper's convention); nan for a thermal battery, which is not confined to it", "jackknife", kProduct, true, true, "defined only while the battery stays in its symmetric sector (battery-init ground)"},
+    {"W_B_sym", "W_B", "the same over the symmetric subspace (the paper's convention); nan where the battery is not confined to it (a thermal battery, single-spin noise on the battery)", "jackknife", kProduct, true, true, "defined only while the battery stays in its symmetric sector (battery-init ground)"},
     {"S_B", "S_B", "logarithmic negativity (log2 of the trace norm of rho^{T_B}) of the charger-battery state (Eq. 12)", "jackknife", "as W_B, plus one eigen-decomposition per block and output time", true, true, "undefined where the averaged state gives no finite log-negativity"},
     {"dS_B_dt", "S_B", "its time derivative (second-order differences of S_B on the grid; Fig. 5)", "jackknife", "as S_B", true, true, "undefined where the averaged state gives no finite log-negativity"},
     {"sigma_B", "sigma_B", "battery energy standard deviation per spin sqrt(<(J_B^z)^2> - <J_B^z>^2)/N_B (charging precision)", "jackknife", kCheap, true, false},

@@ -43,6 +43,9 @@ const std::vector<std::string>& time_series_columns();
 /// The columns simulate outputs when none are requested (the registry's default set; S_B
 /// and dS_B_dt may still be left out at large sizes, see plan_accumulators()).
 const std::vector<std::string>& default_columns();
+/// The columns simulate computes with local (single-spin) noise (the local-noise
+/// trajectories), in output order: its default set and all a request may name.
+const std::vector<std::string>& local_noise_simulate_columns();
 /// Every column of the closed-form steady state, in output order (no P_B, dS_B_dt: they
 /// vanish at the steady state; dE_B_dT is the temperature derivative of E_B^ss).
 const std::vector<std::string>& steady_columns();
