@@ -98,8 +98,8 @@ ProtocolSegment parse_segment(const Json& object, const Model& base, const Where
   return segment;
 }
 
-Json rates_json(const LocalRates& r) {
-  return Json{{"decay", r.decay}, {"pumping", r.pumping}, {"dephasing", r.dephasing}};
+nlohmann::ordered_json rates_json(const LocalRates& r) {
+  return nlohmann::ordered_json{{"decay", r.decay}, {"pumping", r.pumping}, {"dephasing", r.dephasing}};
 }
 
 /// Ascending union of `times` and the boundaries; a time within `tolerance` of a boundary
@@ -166,9 +166,9 @@ Protocol parse_protocol(const std::string& json_text, const Model& base, const s
 }
 
 std::string protocol_json(const Protocol& protocol) {
-  Json list = Json::array();
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const ProtocolSegment& s : protocol.segments) {
-    Json segment = Json::object();
+    nlohmann::ordered_json segment = nlohmann::ordered_json::object();
     segment["start"] = s.start;
     segment["duration"] = s.duration;
     segment["reservoir"] = to_string(s.model.reservoir);
