@@ -161,6 +161,7 @@ TEST(Protocol, BadInputNamesTheSourceTheSegmentAndTheKey) {
       {R"([{"duration": 0}])", {"segment 1", "'duration'", "> 0"}},
       {R"([{"duration": -1}])", {"segment 1", "'duration'"}},
       {R"([{"duration": NaN}])", {"src", "not valid JSON"}},
+      {R"([{"duration": "NaN"}])", {"src", "segment 1", "'duration'", "finite"}},
       {R"([{"duration": 1e999}])", {"src", "not valid JSON", "overflow"}},
       {R"([{"duration": "1"}])", {"segment 1", "'duration'", "expected a number"}},
       {R"([{"duration": true}])", {"segment 1", "'duration'", "expected a number"}},

@@ -35,6 +35,10 @@ struct Where {
 /// The value of a numeric key: finite, and > 0 (positive) or >= 0.
 double number(const Json& object, const std::string& key, const Where& where, bool positive) {
   const Json& v = object.at(key);
+  // Python's exact(protocol=...) passes non-finite floats as these strings (JSON has no NaN).
+  if (v.is_string() && (v == "NaN" || v == "Infinity" || v == "-Infinity"))
+    throw InvalidArgument(fmt::format("{}: must be a finite number {} 0, got {}", where.at(key),
+                                      positive ? ">" : ">=", v.get<std::string>()));
   if (!v.is_number())
     throw InvalidArgument(fmt::format("{}: expected a number, got {}", where.at(key), v.dump()));
   const double x = v.get<double>();
