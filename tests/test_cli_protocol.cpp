@@ -113,6 +113,18 @@ TEST(CliProtocol, BadProtocolsAreRefusedNamingFileSegmentAndKey) {
   }
 }
 
+TEST(CliProtocol, TheExampleProtocolRuns) {
+  // examples/protocols/charge_pulse_store.json (docs/cli.md) at a small size.
+  TemporaryDirectory dir;
+  const std::string example = std::string(DARKCHARGE_GOLDEN_DIR) + "/../../../examples/protocols/charge_pulse_store.json";
+  const auto r = run_darkcharge({"exact", "--nb", "2", "--nc", "4", "--protocol", example, "--points", "5",
+                                 "-q", "-o", "out.csv"},
+                                dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string csv = read_file(dir / "out.csv");
+  EXPECT_NE(csv.find("# times=0,3.5125,4,4.05,7.025,10.5375,14.05"), std::string::npos) << csv;
+}
+
 TEST(CliProtocol, SimulateRefusesAProtocolItCannotRunAndSaysWhatCan) {
   TemporaryDirectory dir;
   write(dir / "p.json", kChargePulseStore);
