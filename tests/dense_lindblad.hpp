@@ -68,6 +68,16 @@ class DenseLindblad {
     if (c.reservoir == "both" || c.reservoir == "charger") lower_total_ += lower_charger_;
     if (c.reservoir == "both" || c.reservoir == "battery") lower_total_ += lower_battery_;
     raise_total_ = Sparse(lower_total_.adjoint());
+    // The terms of the master equation with their rates (zero rates left out).
+    dissipators_.clear();
+    add_term(lower_total_, c.gamma * (c.nbar + 1));
+    add_term(raise_total_, c.gamma * c.nbar);
+    for (int k = 0; k < n_; ++k) {
+      const DenseRates& r = k < c.n_charger ? c.charger : c.battery;
+      add_term(s_minus_[k], r.decay / 2);
+      add_term(s_plus_[k], r.pumping / 2);
+      add_term(s_z_[k], r.dephasing / 4);
+    }
     norm_bound_ = n_ + 2 * (2 * c.gamma * (2 * c.nbar + 1)) * std::pow(0.5 * n_ + 1, 2);
     for (const DenseRates* r : {&c.charger, &c.battery})
       norm_bound_ += 4 * (r->decay + r->pumping + r->dephasing) * n_;
@@ -96,14 +106,7 @@ class DenseLindblad {
     const Complex i(0, 1);
     const Sparse h = jz_charger_ + jz_battery_;  // H = omega J^z, omega = 1
     out += -i * (h * rho - rho * h);
-    add_dissipator(out, rho, lower_total_, c_.gamma * (c_.nbar + 1));
-    add_dissipator(out, rho, raise_total_, c_.gamma * c_.nbar);
-    for (int k = 0; k < n_; ++k) {
-      const DenseRates& r = k < c_.n_charger ? c_.charger : c_.battery;
-      add_dissipator(out, rho, s_minus_[k], r.decay / 2);
-      add_dissipator(out, rho, s_plus_[k], r.pumping / 2);
-      add_dissipator(out, rho, s_z_[k], r.dephasing / 4);
-    }
+    for (const Dissipator& d : dissipators_) add_dissipator(out, rho, d);
     return out;
   }
 
@@ -190,13 +193,22 @@ class DenseLindblad {
     return m;
   }
 
-  /// rate * (2 L rho L^dag - L^dag L rho - rho L^dag L).
-  static void add_dissipator(Matrix& out, const Matrix& rho, const Sparse& l, double rate) {
+  /// One term rate L[l] of the master equation, with l^dag and l^dag l kept.
+  struct Dissipator {
+    Sparse l, ld, ldl;
+    double rate;
+  };
+
+  void add_term(const Sparse& l, double rate) {
     if (rate == 0) return;
     const Sparse ld = l.adjoint();
-    const Sparse ldl = ld * l;
-    const Matrix l_rho = l * rho;
-    out += rate * (2.0 * (l_rho * ld) - ldl * rho - rho * ldl);
+    dissipators_.push_back({l, ld, Sparse(ld * l), rate});
+  }
+
+  /// rate * (2 L rho L^dag - L^dag L rho - rho L^dag L).
+  static void add_dissipator(Matrix& out, const Matrix& rho, const Dissipator& d) {
+    const Matrix l_rho = d.l * rho;
+    out += d.rate * (2.0 * (l_rho * d.ld) - d.ldl * rho - rho * d.ldl);
   }
 
   Matrix dark_projector() const {
@@ -297,6 +309,7 @@ class DenseLindblad {
   std::vector<Sparse> s_minus_, s_plus_, s_z_;
   // lower_total_: the reservoir's collective J^- (J_C^- + J_B^-, J_B^-, J_C^- or 0).
   Sparse lower_charger_, lower_battery_, lower_total_, raise_total_, jz_charger_, jz_battery_;
+  std::vector<Dissipator> dissipators_;
   double norm_bound_ = 0;
 };
 
