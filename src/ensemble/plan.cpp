@@ -12,6 +12,12 @@ namespace darkcharge {
 
 void check_request(const Model& model, const TimeGrid& grid, const EnsembleOptions& options) {
   validate(model);
+  if (model.reservoir != ReservoirCoupling::both)
+    throw InvalidArgument(fmt::format(
+        "reservoir = '{}': the trajectory engines and the cascade have the shared reservoir "
+        "(J = J_C + J_B) only; protocols and other couplings run with the reduced Dicke-basis "
+        "exact solver (`darkcharge exact --protocol`, solve_exact_protocol)",
+        to_string(model.reservoir)));
   validate(grid);
   validate(model, grid);
   validate(options);
