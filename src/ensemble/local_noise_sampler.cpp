@@ -275,8 +275,23 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
   // (N_B = 10, N_C = 40: j_B <= 3 before t = 0.5, p ~ 1e-4) a sample that met none reports
   // 0 +- 0; the rare-event floor 1.5 / n keeps the 2-error interval honest (95%) there, as
   // on the collective path.
-  for (Column& c : all)
-    if (c.name == "dark" || c.name.rfind("jB=", 0) == 0) apply_rare_event_floor(c, 1.0, n);
+  // Applied where the sample can have missed something: t > 0, or a mixed initial state.
+  const bool mixed_start = initial_mixture(model).size() > 1;
+  const double floor = rare_event_floor(1.0, n);
+  for (Column& c : all) {
+    if (c.name != "dark" && c.name.rfind("jB=", 0) != 0) continue;
+    int raised = 0;
+    for (int g = 0; g < points; ++g)
+      if ((grid.time(g) > 0 || mixed_start) && c.error[g] < floor) {
+        c.error[g] = floor;
+        ++raised;
+      }
+    if (raised > 0)
+      c.note += fmt::format("{}At {} time(s) the error is the rare-event floor {:.3g} = 1.5 / n, "
+                            "larger than the standard error: states of probability < 3/n may be "
+                            "missing from the sample (95%).",
+                            c.note.empty() ? "" : " ", raised, floor);
+  }
   return all;
 }
 
