@@ -822,7 +822,7 @@ INSTANTIATE_TEST_SUITE_P(LocalTrajectoriesCoverage, ErgotropyCoverage,
                          ::testing::Values("nb2", "nb4", "dephasing", "thermal", "charger"));
 
 // The panel case N_B = 10, N_C = 40: nbar = 0.1, g_down = g_phi = 0.05 on both ensembles,
-// battery ground, 11 times to t = 0.5 (solve_exact_local: ~0.5 s).
+// battery ground, 11 times to t = 0.5 (solve_exact_local: 1.5 CPU-s).
 Model panel_case() {
   Model m = small_model(10, 40, 0.1, BatteryInit::ground);
   m.local.charger = m.local.battery = {0.05, 0.0, 0.05};
