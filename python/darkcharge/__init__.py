@@ -424,13 +424,16 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     dS_B_dt is faster); state_times: times at which to keep the averaged state
     (battery_state, joint_state, state); sectors: keep total-J sector populations
     (r.sectors); progress: a tqdm bar, or a callable(done, total); sampling: "auto" (at
-    nbar = 0 the exact cascade when cheap, else trajectories), "trajectories", or "cascade"
+    nbar = 0 the exact cascade when cheap, with local noise the exact reduced Dicke-basis
+    solver when cheap and every column asked for is its own, else trajectories; a note says
+    which and why), "trajectories", or "cascade"
     (nbar = 0 only: the distribution of the emitted count integrated instead of sampled;
     every column exact, errors 0), as the CLI's --sampling. local_decay, local_pumping,
     local_dephasing (both ensembles) and charger_*/battery_* (one ensemble, overriding):
     single-spin rates, as the CLI's --local-* options: with any of them > 0, local-noise
     trajectories (reduced Dicke basis) give E_B, E_C, P_B, W_open, dark, W_B, W_B_sym,
-    sigma_B, I_em, I_abs (the CLI's numbers), with target_error and time_limit, without
+    sigma_B, I_em, I_abs and on request N_em, N_abs, F_em (collective jumps only: the
+    reservoir's record) (the CLI's numbers), with target_error and time_limit, without
     state_times, sectors, count_times, record_trajectories or checkpoint (refused by name).
 
     Limits and stopping rules (the CLI's): max_memory (GiB; None: the machine's memory) and

@@ -218,13 +218,13 @@ std::vector<std::string> local_noise_request(
   };
   for (const auto& [keyword, given] : unsupported)
     if (given) throw InvalidArgument(std::string(keyword) + ": " + because + " does not support it yet");
-  const std::vector<std::string>& known = local_noise_simulate_columns();
+  const std::vector<std::string>& known = local_noise_requestable_columns();
   for (const std::string& name : requested)
     if (std::find(known.begin(), known.end(), name) == known.end())
       throw InvalidArgument("observables: " + name + " is not computed by " + because +
-                            " (S_B, dS_B_dt, N_em, N_abs, F_em are not; compute them with "
-                            "exact() and the same keywords)");
-  return requested.empty() ? known : requested;
+                            " (S_B, dS_B_dt are not; compute them with exact() and the same "
+                            "keywords)");
+  return requested.empty() ? local_noise_simulate_columns() : requested;
 }
 
 py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_init, double gamma,

@@ -346,7 +346,10 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       ->transform(decimal_integer(1, kMaxThreads, "OpenMP runtimes fail beyond a few thousand"));
   simulate->add_option("--sampling", o.sampling,
                        "auto: at nbar = 0 (T = 0) the exact cascade when its estimated cost "
-                       "is under 120 single-core seconds, else trajectories. trajectories: "
+                       "is under 120 single-core seconds, else trajectories; with local noise "
+                       "likewise the exact reduced Dicke-basis solver (as `darkcharge exact`) "
+                       "when the columns asked for are its own and it is estimated under 120 s, "
+                       "else local-noise trajectories (a note says which and why). trajectories: "
                        "quantum jumps, averaged with error bars. cascade (nbar = 0 only): every "
                        "trajectory with k emissions holds the same state, so the distribution "
                        "of k is integrated instead of sampled -- every column, N_em, F_em and "

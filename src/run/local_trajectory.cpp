@@ -185,7 +185,7 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
     };
     while (point < grid.points && grid.time(point) <= t + tau) {
       evolved(grid.time(point) - t, at_point);
-      record(point, at_point);
+      record(point, at_point, stats);
       ++point;
     }
     if (point == grid.points) break;
@@ -204,6 +204,8 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
     throw_if_stopped(stop, stats.jumps);
     if (channels[chosen].local()) ++stats.local_jumps;
     else ++stats.collective_jumps;
+    if (channels[chosen].process.kind == ProcessKind::emission) ++stats.emissions;
+    if (channels[chosen].process.kind == ProcessKind::absorption) ++stats.absorptions;
   }
   return stats;
 }
@@ -260,7 +262,7 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
     while (point < grid.points && grid.time(point) <= t + tau) {
       decayed = (c.array() * (-lambda.array() * (grid.time(point) - t)).exp()).matrix();
       to_product(decayed, at_point);
-      record(point, at_point);
+      record(point, at_point, stats);
       ++point;
     }
     if (point == grid.points) break;
@@ -295,6 +297,7 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
       c = next / norm;
       M += step;
       ++stats.collective_jumps;
+      ++(step < 0 ? stats.emissions : stats.absorptions);
       continue;
     }
     // A local jump: in the product basis, channel by ||K psi||^2 with the rest of u.
