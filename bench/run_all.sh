@@ -28,6 +28,12 @@ out=bench/results.md
   echo
   /usr/bin/python3 bench/compare_qutip.py build/darkcharge 2>/dev/null
   echo
+  echo "## 2b. Local noise: darkcharge vs QuTiP 4.7 mcsolve in the full 2^N space (bench/qutip_local_noise.py)"
+  echo
+  echo '```'
+  OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive /usr/bin/python3 bench/qutip_local_noise.py build/darkcharge 2000
+  echo '```'
+  echo
   echo "## 3. Cost of one trajectory against N (bench/trajectory_cost.py)"
   echo
   /usr/bin/python3 bench/trajectory_cost.py build/darkcharge

@@ -4,6 +4,8 @@
 // Kronecker product of single-spin matrices, the master equation is written term by term as
 // in physics.md (collective gamma (nbar+1) L[J^-] + gamma nbar L[J^+], local
 // (g_down/2) L[s_i^-] + (g_up/2) L[s_i^+] + (g_phi/4) L[s_i^z] with s^z the Pauli matrix),
+// the reservoir coupled to J = J_C + J_B, or to J_B or J_C alone, or to nothing (a protocol's
+// "reservoir"; switch_to() changes the rates and the coupling between segments, keeping rho),
 // and rho is propagated by a Taylor series of the Lindbladian over substeps tau with
 // tau ||L|| <= 1 (truncated when the terms fall below 1e-17), which is exact to rounding.
 // Observables are traces, partial traces and dense eigen-decompositions.
@@ -27,6 +29,7 @@ struct DenseCase {
   double gamma = 1, nbar = 0;
   bool thermal_battery = false;
   DenseRates charger, battery;
+  std::string reservoir = "both";  ///< "both", "battery", "charger" or "none"
 };
 
 class DenseLindblad {
@@ -40,17 +43,41 @@ class DenseLindblad {
     lower << 0, 1, 0, 0;
     raise << 0, 0, 1, 0;
     pauli_z << -1, 0, 0, 1;
-    lower_total_ = Sparse(dim_, dim_);
+    lower_charger_ = lower_battery_ = Sparse(dim_, dim_);
     jz_charger_ = jz_battery_ = Sparse(dim_, dim_);
     for (int i = 0; i < n_; ++i) {
       const bool battery = i >= c.n_charger;
       s_minus_.push_back(site(lower, i));
       s_plus_.push_back(site(raise, i));
       s_z_.push_back(site(pauli_z, i));
-      lower_total_ += s_minus_.back();
+      (battery ? lower_battery_ : lower_charger_) += s_minus_.back();
       (battery ? jz_battery_ : jz_charger_) += 0.5 * s_z_.back();
     }
+    switch_to(c);
+  }
+
+  /// The next segment of a protocol: new rates and reservoir coupling (same sizes); the
+  /// state rho is the caller's and carries over unchanged.
+  void switch_to(const DenseCase& c) {
+    c_.gamma = c.gamma;
+    c_.nbar = c.nbar;
+    c_.charger = c.charger;
+    c_.battery = c.battery;
+    c_.reservoir = c.reservoir;
+    lower_total_ = Sparse(dim_, dim_);
+    if (c.reservoir == "both" || c.reservoir == "charger") lower_total_ += lower_charger_;
+    if (c.reservoir == "both" || c.reservoir == "battery") lower_total_ += lower_battery_;
     raise_total_ = Sparse(lower_total_.adjoint());
+    // The terms of the master equation with their rates (zero rates left out).
+    dissipators_.clear();
+    add_term(lower_total_, c.gamma * (c.nbar + 1));
+    add_term(raise_total_, c.gamma * c.nbar);
+    for (int k = 0; k < n_; ++k) {
+      const DenseRates& r = k < c.n_charger ? c.charger : c.battery;
+      add_term(s_minus_[k], r.decay / 2);
+      add_term(s_plus_[k], r.pumping / 2);
+      add_term(s_z_[k], r.dephasing / 4);
+    }
     norm_bound_ = n_ + 2 * (2 * c.gamma * (2 * c.nbar + 1)) * std::pow(0.5 * n_ + 1, 2);
     for (const DenseRates* r : {&c.charger, &c.battery})
       norm_bound_ += 4 * (r->decay + r->pumping + r->dephasing) * n_;
@@ -79,14 +106,7 @@ class DenseLindblad {
     const Complex i(0, 1);
     const Sparse h = jz_charger_ + jz_battery_;  // H = omega J^z, omega = 1
     out += -i * (h * rho - rho * h);
-    add_dissipator(out, rho, lower_total_, c_.gamma * (c_.nbar + 1));
-    add_dissipator(out, rho, raise_total_, c_.gamma * c_.nbar);
-    for (int k = 0; k < n_; ++k) {
-      const DenseRates& r = k < c_.n_charger ? c_.charger : c_.battery;
-      add_dissipator(out, rho, s_minus_[k], r.decay / 2);
-      add_dissipator(out, rho, s_plus_[k], r.pumping / 2);
-      add_dissipator(out, rho, s_z_[k], r.dephasing / 4);
-    }
+    for (const Dissipator& d : dissipators_) add_dissipator(out, rho, d);
     return out;
   }
 
@@ -127,7 +147,7 @@ class DenseLindblad {
     o["I_loc_abs_C"] = c_.charger.pumping * (nc / 2 - jzc);
     o["I_loc_em_B"] = c_.battery.decay * (nb / 2 + jzb);
     o["I_loc_abs_B"] = c_.battery.pumping * (nb / 2 - jzb);
-    o["dark"] = (dark_projector() * rho).trace().real();
+    o["dark"] = (dark_projector() * rho).trace().real();  // kernel of J_C^- + J_B^-
     const Matrix rho_b = battery_state(rho);
     o["W_B"] = ergotropy(rho_b);
     o["S_B"] = std::log2(partial_transpose_trace_norm(rho));
@@ -173,17 +193,27 @@ class DenseLindblad {
     return m;
   }
 
-  /// rate * (2 L rho L^dag - L^dag L rho - rho L^dag L).
-  static void add_dissipator(Matrix& out, const Matrix& rho, const Sparse& l, double rate) {
+  /// One term rate L[l] of the master equation, with l^dag and l^dag l kept.
+  struct Dissipator {
+    Sparse l, ld, ldl;
+    double rate;
+  };
+
+  void add_term(const Sparse& l, double rate) {
     if (rate == 0) return;
     const Sparse ld = l.adjoint();
-    const Sparse ldl = ld * l;
-    const Matrix l_rho = l * rho;
-    out += rate * (2.0 * (l_rho * ld) - ldl * rho - rho * ldl);
+    dissipators_.push_back({l, ld, Sparse(ld * l), rate});
+  }
+
+  /// rate * (2 L rho L^dag - L^dag L rho - rho L^dag L).
+  static void add_dissipator(Matrix& out, const Matrix& rho, const Dissipator& d) {
+    const Matrix l_rho = d.l * rho;
+    out += d.rate * (2.0 * (l_rho * d.ld) - d.ldl * rho - rho * d.ldl);
   }
 
   Matrix dark_projector() const {
-    const Matrix a = Matrix(raise_total_ * lower_total_);
+    const Sparse lower = lower_charger_ + lower_battery_;
+    const Matrix a = Matrix(Sparse(lower.adjoint()) * lower);
     Eigen::SelfAdjointEigenSolver<Matrix> eig(a);
     Matrix p = Matrix::Zero(dim_, dim_);
     for (int k = 0; k < dim_; ++k)
@@ -277,7 +307,9 @@ class DenseLindblad {
   DenseCase c_;
   int n_, dim_;
   std::vector<Sparse> s_minus_, s_plus_, s_z_;
-  Sparse lower_total_, raise_total_, jz_charger_, jz_battery_;
+  // lower_total_: the reservoir's collective J^- (J_C^- + J_B^-, J_B^-, J_C^- or 0).
+  Sparse lower_charger_, lower_battery_, lower_total_, raise_total_, jz_charger_, jz_battery_;
+  std::vector<Dissipator> dissipators_;
   double norm_bound_ = 0;
 };
 

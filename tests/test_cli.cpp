@@ -307,7 +307,8 @@ TEST(Cli, LocalNoiseSimulateRunsTrajectories) {
   const std::string csv = ::testing::TempDir() + "dc_local_sim.csv";
   std::remove(csv.c_str());
   const Result r = run("simulate --nb 2 --nc 4 --local-decay 0.1 --battery-dephasing 0.2 "
-                       "--battery-init ground -n 400 --t-max 1 --points 11 -q -o " + csv);
+                       "--battery-init ground -n 400 --t-max 1 --points 11 --sampling trajectories "
+                       "-q -o " + csv);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string out = read_file(csv);
   EXPECT_NE(out.find("local-noise trajectories"), std::string::npos);
@@ -317,4 +318,37 @@ TEST(Cli, LocalNoiseSimulateRunsTrajectories) {
                      "I_abs_err"),
             std::string::npos);
   EXPECT_EQ(out.find(",S_B,"), std::string::npos);  // no such column (the note names it)
+}
+
+// --sampling auto with local noise: a tiny case takes the exact reduced Dicke-basis solver
+// (a note says so and gives the estimate; E_B, W_B are `exact`'s to the CSV's 10 digits,
+// errors 0) and `--sampling trajectories` samples; N_em, N_abs, F_em (on request) come from
+// the trajectories.
+TEST(Cli, LocalNoiseAutoTakesTheExactSolverWhenCheap) {
+  const std::string sim = ::testing::TempDir() + "dc_local_auto.csv";
+  const std::string ex = ::testing::TempDir() + "dc_local_auto_exact.csv";
+  const std::string common = "--nb 2 --nc 3 --nbar 0.1 --local-decay 0.1 --local-dephasing 0.2 "
+                             "--battery-init ground --t-max 1 --points 6 -q ";
+  Result r = run("simulate " + common + "--observables E_B,W_B -o " + sim);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string out = read_file(sim);
+  EXPECT_NE(out.find("sampling=exact: the reduced Dicke-basis solver"), std::string::npos) << out;
+  r = run("exact " + common + "--observables E_B,W_B -o " + ex);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream sim_text(out), ex_text(read_file(ex));
+  const auto a = csv_data_rows(sim_text), b = csv_data_rows(ex_text);
+  ASSERT_EQ(a.size(), 6u);
+  ASSERT_EQ(b.size(), 6u);
+  for (std::size_t g = 0; g < a.size(); ++g)
+    for (std::size_t k = 0; k < a[g].size(); ++k) EXPECT_EQ(a[g][k], b[g][k]) << g << "," << k;
+  r = run("simulate " + common + "--observables E_B,N_em,N_abs,F_em -n 200 -o " + sim);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  out = read_file(sim);
+  EXPECT_NE(out.find("t,E_B,E_B_err,N_em,N_em_err,N_abs,N_abs_err,F_em,F_em_err"), std::string::npos) << out;
+  EXPECT_NE(out.find("local-noise trajectories"), std::string::npos);
+  r = run("simulate " + common + "--observables E_B --sampling trajectories -n 200 -o " + sim);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  out = read_file(sim);
+  EXPECT_EQ(out.find("sampling=exact"), std::string::npos);
+  EXPECT_NE(out.find("local-noise trajectories"), std::string::npos);
 }

@@ -24,6 +24,8 @@ import datetime
 import itertools
 import os
 
+import json
+
 import numpy as np
 
 from . import _checkpoint, _checks, _core
@@ -422,13 +424,16 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     dS_B_dt is faster); state_times: times at which to keep the averaged state
     (battery_state, joint_state, state); sectors: keep total-J sector populations
     (r.sectors); progress: a tqdm bar, or a callable(done, total); sampling: "auto" (at
-    nbar = 0 the exact cascade when cheap, else trajectories), "trajectories", or "cascade"
+    nbar = 0 the exact cascade when cheap, with local noise the exact reduced Dicke-basis
+    solver when cheap and every column asked for is its own, else trajectories; a note says
+    which and why), "trajectories", or "cascade"
     (nbar = 0 only: the distribution of the emitted count integrated instead of sampled;
     every column exact, errors 0), as the CLI's --sampling. local_decay, local_pumping,
     local_dephasing (both ensembles) and charger_*/battery_* (one ensemble, overriding):
     single-spin rates, as the CLI's --local-* options: with any of them > 0, local-noise
     trajectories (reduced Dicke basis) give E_B, E_C, P_B, W_open, dark, W_B, W_B_sym,
-    sigma_B, I_em, I_abs (the CLI's numbers), with target_error and time_limit, without
+    sigma_B, I_em, I_abs and on request N_em, N_abs, F_em (collective jumps only: the
+    reservoir's record) (the CLI's numbers), with target_error and time_limit, without
     state_times, sectors, count_times, record_trajectories or checkpoint (refused by name).
 
     Limits and stopping rules (the CLI's): max_memory (GiB; None: the machine's memory) and
@@ -562,7 +567,7 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
           method="coupled", local_decay=None, local_pumping=None, local_dephasing=None,
           charger_decay=None, charger_pumping=None, charger_dephasing=None,
           battery_decay=None, battery_pumping=None, battery_dephasing=None,
-          max_memory=None, max_cpu_hours=24.0, max_seconds=3600.0, times=None):
+          max_memory=None, max_cpu_hours=24.0, max_seconds=3600.0, times=None, protocol=None):
     """Exact density-matrix evolution (``darkcharge exact``): the same columns as
     simulate() with errors 0, at t_max/points or at explicit times (as simulate()). method: "coupled" (block structure of the coupled basis,
     thousands of spins at nbar = 0) or "product" (dense product-basis matrices, small
@@ -575,27 +580,84 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     single-spin currents I_loc_* and the battery-sector populations jB=<j_B>. max_memory
     (GiB; None: the machine's memory), max_cpu_hours and max_seconds (the coupled and
     local solvers' single-core estimate; the CLI's --max-seconds) refuse a run before any
-    work."""
+    work.
+
+    protocol: a list of segments run one after the other (the CLI's --protocol file), e.g.
+    ``[{"duration": 4}, {"duration": 0.05, "battery_dephasing": 100},
+    {"duration": 10, "reservoir": "battery", "battery_decay": 0.01}]``; keys duration,
+    reservoir ("both", "battery", "charger", "none"), nbar or temperature, gamma and the
+    local_* / charger_* / battery_* rates; a key left out takes this call's value. The total
+    duration is t_max (give no t_max); the boundaries join the output times (points over
+    [0, total] or times). More than one segment, or a reservoir on one ensemble, runs the
+    reduced Dicke-basis solver. The result's ``protocol`` (and summary["parameters"]
+    ["protocol"]) holds the resolved segments."""
     args = dict(locals())
     model = _Model(args)
     n = _nbar(nbar, temperature, model.omega)
-    output_times = _output_times(times, t_max, points)
-    grid_t_max, n_points = _grid(output_times, t_max, points, model, n)
+    text = ""
+    if protocol is not None:
+        if t_max is not None:
+            raise ValueError(f"t_max: a protocol's total duration is t_max; give t_max or "
+                             f"protocol, not both (got t_max={_checks.shown(t_max)})")
+        text = _protocol_text(protocol)
+        output_times = list(_output_times(times, None, points))
+        grid_t_max = 0.0
+        n_points = _checks.integer("points", points, 2, _core.max_points)
+    else:
+        output_times = _output_times(times, t_max, points)
+        grid_t_max, n_points = _grid(output_times, t_max, points, model, n)
     names = _checks.names("observables", observables)
     dimension = _checks.integer("max_dimension", max_dimension, 1, 2**63 - 1)
     how = _checks.choice("method", method, ("coupled", "product"))
     seconds = _checks.real("max_seconds", max_seconds, positive=True)
     raw = _core.run_exact(model.nb, model.nc, n, model.battery_init, model.gamma, model.omega,
                           grid_t_max, n_points, names, dimension, how, model.local,
-                          model.max_memory, model.max_cpu_hours, seconds, output_times)
-    summary = _header("exact", _call_line("exact", args),
-                      model.parameters(n, None if temperature is None else float(temperature),
-                                       (grid_t_max, n_points), output_times))
+                          model.max_memory, model.max_cpu_hours, seconds, output_times, text)
+    parameters = None
+    if protocol is not None:
+        # The protocol's grid: its total duration, its points and (when more than the
+        # equally spaced ones) its times, as the CLI's header records them.
+        grid_times = [float(t) for t in raw["grid_times"]]
+        grid_t_max, n_points = float(raw["t"][-1]), len(raw["t"])
+        parameters = model.parameters(n, None if temperature is None else float(temperature),
+                                      (grid_t_max, n_points), grid_times)
+        parameters["protocol"] = {"segments": json.loads(raw["protocol"])}
+    else:
+        parameters = model.parameters(n, None if temperature is None else float(temperature),
+                                      (grid_t_max, n_points), output_times)
+    summary = _header("exact", _call_line("exact", args), parameters)
     summary.update({"error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "wall_time_seconds": raw["wall_time_seconds"],
                     "final_time": float(raw["t"][-1]), "final": _final(raw),
                     "peaks": dict(raw["peaks"], note=PEAKS_NOTE)})
-    return Result(raw, summary, 0.5 * model.nc, 0.5 * model.nb)
+    result = Result(raw, summary, 0.5 * model.nc, 0.5 * model.nb)
+    if protocol is not None:
+        result.protocol = parameters["protocol"]["segments"]
+    return result
+
+
+def _protocol_text(protocol):
+    """A protocol (a list of segment dicts) as the JSON text the library parses; the library
+    checks it (parse_protocol), so Python and the CLI refuse the same input alike."""
+    if isinstance(protocol, (str, bytes)) or not isinstance(protocol, (list, tuple)):
+        raise ValueError(f"protocol: expected a list of segments such as [{{'duration': 4}}, "
+                         f"{{'duration': 10, 'reservoir': 'battery'}}], got {_checks.shown(protocol)}")
+
+    def plain(value):
+        if isinstance(value, np.generic):
+            return plain(value.item())
+        if isinstance(value, float) and not np.isfinite(value):
+            # JSON has no NaN: the library names the segment and key of "NaN", "Infinity".
+            return "NaN" if np.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        raise ValueError(f"protocol: {_checks.shown(value)} is not a number, string, list or dict")
+
+    return json.dumps(plain(list(protocol)), allow_nan=False)
 
 
 def steady(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamma=1.0,

@@ -218,13 +218,13 @@ std::vector<std::string> local_noise_request(
   };
   for (const auto& [keyword, given] : unsupported)
     if (given) throw InvalidArgument(std::string(keyword) + ": " + because + " does not support it yet");
-  const std::vector<std::string>& known = local_noise_simulate_columns();
+  const std::vector<std::string>& known = local_noise_requestable_columns();
   for (const std::string& name : requested)
     if (std::find(known.begin(), known.end(), name) == known.end())
       throw InvalidArgument("observables: " + name + " is not computed by " + because +
-                            " (S_B, dS_B_dt, N_em, N_abs, F_em are not; compute them with "
-                            "exact() and the same keywords)");
-  return requested.empty() ? known : requested;
+                            " (S_B, dS_B_dt are not; compute them with exact() and the same "
+                            "keywords)");
+  return requested.empty() ? local_noise_simulate_columns() : requested;
 }
 
 py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
@@ -409,14 +409,70 @@ py::dict run_exact_local(const Model& model, const TimeGrid& grid,
                       observables, &stop);
 }
 
+py::dict run_exact_model(const Model& model, const TimeGrid& grid,
+                         const std::vector<std::string>& observables, long max_dimension,
+                         const std::string& method, double max_memory, double max_cpu_hours,
+                         double max_seconds);
+
+/// exact(protocol=...): the reduced Dicke-basis solver segment by segment, every one of its
+/// columns unless some are named (the CLI's `exact --protocol`).
+py::dict run_exact_protocol(const Protocol& protocol, const TimeGrid& grid,
+                            const std::vector<std::string>& observables, const std::string& method,
+                            double max_memory, double max_seconds) {
+  if (method != "coupled")
+    throw InvalidArgument("method: the product-basis solver does not run protocols; leave method "
+                          "at 'coupled' (a protocol runs the reduced Dicke-basis solver)");
+  const Model& first = protocol.segments[0].model;
+  validate_reduced_dicke_columns(first, first.local, observables);
+  std::atomic<bool> stop{false};
+  ReducedDickeOptions options;
+  options.max_memory_gib = memory_limit_gib(max_memory);
+  options.max_seconds = max_seconds;
+  options.stop = &stop;
+  return exact_result([&] { return solve_exact_protocol(protocol, grid, options); }, grid,
+                      observables, &stop);
+}
+
 py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
                    double omega, double t_max, int points,
                    const std::vector<std::string>& observables, long max_dimension,
                    const std::string& method, const std::vector<double>& local,
                    double max_memory, double max_cpu_hours, double max_seconds,
-                   const std::vector<double>& times) {
-  const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
-  const TimeGrid grid = output_grid(t_max, points, times);
+                   const std::vector<double>& times, const std::string& protocol_text) {
+  Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
+  TimeGrid grid;
+  std::optional<Protocol> protocol;
+  if (!protocol_text.empty()) {
+    // The library's parser, as the CLI's --protocol: the same refusals, "protocol: ...".
+    protocol = parse_protocol(protocol_text, model, "protocol");
+    try {
+      grid = times.empty() ? protocol_time_grid(*protocol, points) : protocol_time_grid(*protocol, times);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string(e.what()) + " (with protocol)");
+    }
+    if (!is_plain_model(*protocol)) {
+      py::dict out = run_exact_protocol(*protocol, grid, observables, method, max_memory, max_seconds);
+      out["protocol"] = protocol_json(*protocol);
+      out["grid_times"] = grid.times;
+      return out;
+    }
+    model = protocol->segments[0].model;  // one shared-reservoir segment: a plain model
+  } else {
+    grid = output_grid(t_max, points, times);
+  }
+  py::dict out = run_exact_model(model, grid, observables, max_dimension, method, max_memory,
+                                 max_cpu_hours, max_seconds);
+  if (protocol) {
+    out["protocol"] = protocol_json(*protocol);
+    out["grid_times"] = grid.times;
+  }
+  return out;
+}
+
+py::dict run_exact_model(const Model& model, const TimeGrid& grid,
+                         const std::vector<std::string>& observables, long max_dimension,
+                         const std::string& method, double max_memory, double max_cpu_hours,
+                         double max_seconds) {
   if (method != "coupled" && method != "product")
     throw InvalidArgument("method must be 'coupled' or 'product', got '" + method + "'");
   // The CLI's checks before any work: the rates, product-basis dimension, memory and time.
@@ -555,7 +611,8 @@ PYBIND11_MODULE(_core, m) {
         py::arg("points"), py::arg("observables"), py::arg("max_dimension"),
         py::arg("method") = "coupled", py::arg("local") = std::vector<double>{},
         py::arg("max_memory") = 0.0, py::arg("max_cpu_hours") = 24.0,
-        py::arg("max_seconds") = 3600.0, py::arg("times") = std::vector<double>{});
+        py::arg("max_seconds") = 3600.0, py::arg("times") = std::vector<double>{},
+        py::arg("protocol") = std::string());
   m.def("run_steady", &run_steady, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("temperatures"),
         py::arg("nbar_values"), py::arg("observables"),

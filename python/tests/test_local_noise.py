@@ -61,11 +61,12 @@ def test_simulate_runs_local_noise_trajectories_with_the_cli_numbers(cli, tmp_pa
     # exactly; its CSV rounds values to 10 and errors to 3 significant digits.
     args = ["simulate", "--nb", "2", "--nc", "4", "--nbar", "0.2", "--battery-init", "ground",
             "--charger-decay", "0.1", "--battery-decay", "0.2", "--battery-dephasing", "0.3",
-            "--t-max", "2", "--points", "9", "--trajectories", "600", "--seed", "5"]
+            "--t-max", "2", "--points", "9", "--trajectories", "600", "--seed", "5",
+            "--sampling", "trajectories"]
     frame, summary, _ = run_cli(cli, args, tmp_path)
     r = dc.simulate(nb=2, nc=4, nbar=0.2, battery_init="ground", charger_decay=0.1,
                     battery_decay=0.2, battery_dephasing=0.3, t_max=2, points=9,
-                    trajectories=600, seed=5)
+                    trajectories=600, seed=5, sampling="trajectories")
     assert r.keys() == list(frame.columns)
     assert "W_B" in r.columns and "W_B_sym" in r.columns
     for name in r.columns:
@@ -96,12 +97,33 @@ def test_simulate_with_local_noise_stops_at_a_target_error_as_the_cli(cli, tmp_p
     args = ["simulate", "--nb", "2", "--nc", "4", "--nbar", "0", "--battery-init", "ground",
             "--battery-decay", "0.2", "--battery-dephasing", "0.3", "--t-max", "2",
             "--points", "5", "--trajectories", "100000", "--seed", "8",
-            "--observables", "E_B,W_B", "--target-error", "E_B=0.01", "--threads", "1"]
+            "--observables", "E_B,W_B", "--target-error", "E_B=0.01", "--threads", "1",
+            "--sampling", "trajectories"]
     _, summary, _ = run_cli(cli, args, tmp_path)
     r = dc.simulate(nb=2, nc=4, nbar=0, battery_init="ground", battery_decay=0.2,
                     battery_dephasing=0.3, t_max=2, points=5, trajectories=100000, seed=8,
-                    observables=["E_B", "W_B"], target_error={"E_B": 0.01}, threads=2)
+                    observables=["E_B", "W_B"], target_error={"E_B": 0.01}, threads=2,
+                    sampling="trajectories")
     assert r.summary["stop_reason"] == summary["stop_reason"] == "target-error"
     assert r.summary["trajectories_run"] == summary["trajectories_run"] < 100000
     assert_same_estimates(summary["final"], r.summary["final"])
     assert max(r["E_B_err"]) <= 0.01
+
+
+def test_simulate_auto_takes_the_exact_solver_when_cheap_and_samples_on_request():
+    # A tiny case: the reduced Dicke-basis solver is estimated far under the 120 s budget, so
+    # sampling="auto" runs it (errors 0, the numbers of exact()) with a note saying why;
+    # sampling="trajectories" samples; N_em (the jump record) always needs trajectories.
+    keys = dict(nb=2, nc=3, nbar=0.1, battery_init="ground", local_decay=0.1,
+                local_dephasing=0.2, t_max=1, points=6)
+    r = dc.simulate(observables=["E_B", "W_B"], **keys)
+    assert r.summary["sampling"] == "exact"
+    assert any("sampling=exact" in note for note in r.notes)
+    e = dc.exact(**keys)
+    for name in ["E_B", "W_B"]:
+        np.testing.assert_array_equal(r[name], e[name], err_msg=name)
+        assert (r[name + "_err"] == 0).all()
+    s = dc.simulate(observables=["E_B"], sampling="trajectories", trajectories=200, **keys)
+    assert s.summary["sampling"] == "trajectories" and s["E_B_err"][-1] > 0
+    n = dc.simulate(observables=["E_B", "N_em", "F_em"], trajectories=200, **keys)
+    assert n.summary["sampling"] == "trajectories" and n["N_em"][-1] > 0

@@ -3,8 +3,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <limits>
 #include <regex>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -209,6 +211,17 @@ void add_model_options(CLI::App& app, Options& o) {
                  "from 0 (e.g. fine in the burst, coarse over a long storage: "
                  "0,0.01,0.02,0.05,0.1,1,10)")
       ->delimiter(',')->check(kFiniteNonNegative)->excludes(t_max)->excludes(points);
+  app.add_option("--protocol", o.protocol_file,
+                 "JSON file: a list of segments run one after the other, e.g. "
+                 "[{\"duration\": 4}, {\"duration\": 0.05, \"battery_dephasing\": 100}, "
+                 "{\"duration\": 10, \"reservoir\": \"battery\"}]. Keys: duration (required), "
+                 "reservoir (both|battery|charger|none), nbar or temperature, gamma, local_decay, "
+                 "local_pumping, local_dephasing, charger_decay, ..., battery_dephasing; a key "
+                 "left out takes this command line's value. The total duration is t_max "
+                 "(--t-max is refused); the boundaries are added to the output times (--points "
+                 "over [0, total] or --times). Runs with `exact` (reduced Dicke-basis solver); "
+                 "simulate runs only one segment with reservoir both (see docs/cli.md)")
+      ->excludes(t_max);
   app.add_option("--output,-o", o.output,
                  "CSV file to write ('-' or default: standard output; a device or FIFO is "
                  "written to, a regular file replaced atomically)")
@@ -333,7 +346,10 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
       ->transform(decimal_integer(1, kMaxThreads, "OpenMP runtimes fail beyond a few thousand"));
   simulate->add_option("--sampling", o.sampling,
                        "auto: at nbar = 0 (T = 0) the exact cascade when its estimated cost "
-                       "is under 120 single-core seconds, else trajectories. trajectories: "
+                       "is under 120 single-core seconds, else trajectories; with local noise "
+                       "likewise the exact reduced Dicke-basis solver (as `darkcharge exact`) "
+                       "when the columns asked for are its own and it is estimated under 120 s, "
+                       "else local-noise trajectories (a note says which and why). trajectories: "
                        "quantum jumps, averaged with error bars. cascade (nbar = 0 only): every "
                        "trajectory with k emissions holds the same state, so the distribution "
                        "of k is integrated instead of sampled -- every column, N_em, F_em and "
@@ -414,9 +430,56 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
   return app;
 }
 
+namespace {
+
+/// --protocol: the file parsed on top of the command line's model (physics/protocol.hpp),
+/// its output grid, and what runs it. One segment with the shared reservoir is a plain
+/// model, which every engine runs; anything else runs with exact's reduced Dicke solver.
+void apply_protocol(Options& o) {
+  std::ifstream in(o.protocol_file, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad())
+    throw InvalidArgument(fmt::format("--protocol: cannot read the protocol file '{}'", o.protocol_file));
+  o.protocol = parse_protocol(text.str(), o.model, fmt::format("--protocol file '{}'", o.protocol_file));
+  try {
+    o.grid = o.times.empty() ? protocol_time_grid(*o.protocol, o.grid.points)
+                             : protocol_time_grid(*o.protocol, o.times);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(fmt::format("--{} (with --protocol file '{}')", e.what(), o.protocol_file));
+  }
+  if (is_plain_model(*o.protocol)) {
+    o.model = o.protocol->segments[0].model;
+    return;
+  }
+  if (o.command == "simulate")
+    throw InvalidArgument(fmt::format(
+        "--protocol file '{}': simulate runs a protocol of one segment with reservoir 'both' "
+        "only (trajectories through protocols are not implemented yet); run this protocol "
+        "with `darkcharge exact --protocol {}` (the reduced Dicke-basis solver)",
+        o.protocol_file, o.protocol_file));
+  if (o.exact_method == "product")
+    throw InvalidArgument(fmt::format(
+        "--method product: the product-basis solver does not run protocols (--protocol file "
+        "'{}'); leave --method at 'coupled' (a protocol runs the reduced Dicke-basis solver)",
+        o.protocol_file));
+  try {
+    validate_reduced_dicke_columns(o.model, o.model.local, o.observables);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(fmt::format("--observables: {} (with --protocol)", e.what()));
+  }
+}
+
+}  // namespace
+
+bool runs_protocol(const Options& o) { return o.protocol && !is_plain_model(*o.protocol); }
+
 void finalize(Options& o) {
   if (o.temperature) o.model.nbar = nbar_from_temperature(*o.temperature, o.model.omega);
-  if (!o.times.empty()) {
+  if (!o.protocol_file.empty()) {
+    o.model.battery_init = parse_battery_init(o.battery_init);
+    apply_protocol(o);
+  } else if (!o.times.empty()) {
     o.grid = TimeGrid::at_times(o.times);
     try {
       validate(o.grid);
@@ -426,7 +489,8 @@ void finalize(Options& o) {
   } else {
     o.grid.t_max = o.t_max ? *o.t_max : default_t_max(o.model);
   }
-  if (o.times.empty() && !o.t_max && !(std::isfinite(o.grid.t_max) && o.grid.t_max > 0))
+  if (o.protocol_file.empty() && o.times.empty() && !o.t_max &&
+      !(std::isfinite(o.grid.t_max) && o.grid.t_max > 0))
     throw InvalidArgument(fmt::format(
         "--t-max: the default 10 ln(N) / (gamma (nbar + 1) N) is not a usable time at --gamma "
         "{} and nbar {} (from --nbar/--temperature); give --t-max or physical rates",
@@ -434,7 +498,9 @@ void finalize(Options& o) {
   o.model.battery_init = parse_battery_init(o.battery_init);
   o.ensemble.sampling = parse_sampling(o.sampling);
   if (o.max_memory_gib) o.ensemble.cascade_max_memory_gib = *o.max_memory_gib;
-  if (o.model.local.any()) check_local_noise_request(o);
+  if (runs_protocol(o)) {
+    // apply_protocol() checked the columns against the reduced Dicke solver's.
+  } else if (o.model.local.any()) check_local_noise_request(o);
   else if (o.command == "exact") check_exact_columns(o.observables, o.exact_method, "--observables");
   if (o.ensemble.sampling == Sampling::cascade && o.model.nbar != 0.0)
     throw InvalidArgument(fmt::format(

@@ -9,6 +9,7 @@
 
 #include "darkcharge/ensemble/ensemble.hpp"
 #include "darkcharge/physics/model.hpp"
+#include "darkcharge/physics/protocol.hpp"
 #include "darkcharge/core/time_grid.hpp"
 
 namespace darkcharge::cli {
@@ -26,6 +27,8 @@ struct Options {
   TimeGrid grid{2.0, 201};
   std::optional<double> t_max;         // --t-max; unset: default_t_max(model) (time_scale.hpp)
   std::vector<double> times;           // --times: explicit output times (replace t-max, points)
+  std::string protocol_file;           // --protocol: JSON list of segments
+  std::optional<Protocol> protocol;    // parsed by finalize() on top of `model`
   EnsembleOptions ensemble;
   std::string output;                  // empty: CSV to stdout
   std::string summary;                 // empty: no JSON summary
@@ -59,6 +62,10 @@ std::unique_ptr<CLI::App> make_app(Options& options);
 
 /// Every column name darkcharge can output, in output order.
 const std::vector<std::string>& all_observables();
+
+/// True when --protocol holds more than a plain model (several segments, or a reservoir on
+/// one ensemble): `exact` runs it with solve_exact_protocol().
+bool runs_protocol(const Options& o);
 
 /// Derives dependent fields (nbar from temperature, battery init) after parsing.
 void finalize(Options& options);

@@ -221,6 +221,17 @@ int run(Options& o) {
                                   "darkcharge resume {}",
                                   out.result.trajectories_run, o.checkpoint));
     }
+  } else if (runs_protocol(o)) {
+    // Segment by segment through the reduced Dicke-basis solver (physics/protocol.hpp).
+    ReducedDickeOptions exact;
+    exact.max_memory_gib = o.max_memory_gib.value_or(physical_memory_gib());
+    exact.max_seconds = o.max_seconds;
+    exact.stop = &stop_requested();
+    ProgressBar bar("exact", !o.quiet);
+    const GracefulStop graceful;
+    out.result.series = solve_exact_protocol(*o.protocol, o.grid, exact,
+                                             [&bar](long done, long total) { bar.update(done, total); });
+    out.result.peaks = peak_summary(out.result.series, o.grid);
   } else if (o.model.local.any()) {
     // Local noise spreads the state over every (j_C, j_B) sector: the reduced Dicke-basis
     // solver (the coupled-basis chains assume j_C, j_B conserved).
@@ -252,7 +263,7 @@ int run(Options& o) {
   if (!writer) return 0;  // rank 0 writes everything
   // With local noise every column of the reduced solver is written (its sector populations
   // and single-spin currents are not in the collective registry) unless some are asked for.
-  const bool all_local = o.command == "exact" && o.model.local.any();
+  const bool all_local = o.command == "exact" && (o.model.local.any() || runs_protocol(o));
   out.series = select_columns(out.result.series, o.command == "exact" && !all_local
                                                      ? exact_columns(o.observables)
                                                      : o.observables);

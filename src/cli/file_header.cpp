@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "darkcharge/physics/model.hpp"
+#include "darkcharge/physics/protocol.hpp"
 
 namespace darkcharge::cli {
 namespace {
@@ -104,6 +105,9 @@ std::vector<std::string> file_header(const Options& o, int threads, const std::s
     lines.push_back(fmt::format("t-max={:.10g} points={}", o.grid.t_max, o.grid.points));
     if (!o.grid.equally_spaced())
       lines.push_back(fmt::format("times={:.10g}", fmt::join(o.grid.times, ",")));
+    if (o.protocol)
+      lines.push_back(fmt::format("protocol: file={} segments={}", quoted(o.protocol_file),
+                                  protocol_json(*o.protocol)));
   }
   const LocalNoise& l = o.model.local;
   lines.push_back(fmt::format(
@@ -114,7 +118,7 @@ std::vector<std::string> file_header(const Options& o, int threads, const std::s
   if (o.command == "simulate")
     lines.push_back(fmt::format("trajectories={} seed={} {}", o.ensemble.trajectories,
                                 o.ensemble.seed, parallelism(threads)));
-  else if (o.command == "exact" && o.model.local.any())
+  else if (o.command == "exact" && (o.model.local.any() || runs_protocol(o)))
     lines.push_back("solver=reduced-dicke-density-matrix");
   else if (o.command == "exact")
     lines.push_back(fmt::format("solver=exact-density-matrix max-dimension={}", o.max_dimension));
@@ -154,6 +158,9 @@ nlohmann::ordered_json json_header(const Options& o, int threads,
     p["t_max"] = o.grid.t_max;
     p["points"] = o.grid.points;
     if (!o.grid.equally_spaced()) p["times"] = o.grid.times;
+    if (o.protocol)
+      p["protocol"] = {{"file", o.protocol_file},
+                       {"segments", nlohmann::ordered_json::parse(protocol_json(*o.protocol))}};
   }
   j["parameters"] = p;
   if (o.command == "simulate") {

@@ -12,8 +12,8 @@
 namespace darkcharge::cli {
 
 // What runs with local noise: `exact` (the reduced Dicke-basis solver), `steady`, and
-// `simulate` (local-noise trajectories) for local_noise_simulate_columns(), without side
-// outputs.
+// `simulate` (local-noise trajectories, or the exact solver when cheap) for
+// local_noise_requestable_columns(), without side outputs.
 void check_local_noise_request(Options& o) {
   if (o.command == "simulate") {
     const char* because = "--local-*/--charger-*/--battery-* rates > 0: simulate (local-noise trajectories)";
@@ -28,13 +28,13 @@ void check_local_noise_request(Options& o) {
     for (const auto& [option, given] : unsupported)
       if (given)
         throw InvalidArgument(fmt::format("{} does not support {} yet", because, option));
-    const auto& known = local_noise_simulate_columns();
+    const auto& known = local_noise_requestable_columns();
     for (const std::string& name : o.observables)
       if (std::find(known.begin(), known.end(), name) == known.end())
         throw InvalidArgument(fmt::format(
-            "--observables: {} is not computed by {} (S_B, dS_B_dt, N_em, N_abs, F_em are not; "
-            "compute them with `darkcharge exact` and the same options)", name, because));
-    if (o.observables.empty()) o.observables = known;
+            "--observables: {} is not computed by {} (S_B, dS_B_dt are not; compute them with "
+            "`darkcharge exact` and the same options)", name, because));
+    if (o.observables.empty()) o.observables = local_noise_simulate_columns();
     return;
   }
   if (o.command == "exact" && o.exact_method == "product")

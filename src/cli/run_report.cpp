@@ -41,6 +41,8 @@ std::vector<std::string> run_report(const Options& o, const EnsembleResult& resu
     method = "exact density-matrix solver";
   else if (result.sampling == Sampling::cascade)
     method = "exact zero-temperature cascade (no sampling error)";
+  else if (result.sampling == Sampling::exact)
+    method = "exact reduced Dicke-basis solver (no sampling error)";
   else
     method = fmt::format("{} quantum trajectories, seed {}", result.trajectories_run,
                          o.ensemble.seed);

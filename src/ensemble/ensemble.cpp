@@ -3,6 +3,7 @@
 #include "darkcharge/core/errors.hpp"
 #include "ensemble/cascade_sampler.hpp"
 #include "ensemble/local_noise_sampler.hpp"
+#include "ensemble/reduced_dicke_sampler.hpp"
 #include "ensemble/trajectory_sampler.hpp"
 #include "run/scoped_threads.hpp"
 
@@ -10,7 +11,9 @@ namespace darkcharge {
 
 EnsembleResult run_ensemble(const EnsemblePlan& plan, const ProgressCallback& progress) {
   const ScopedThreads threads(plan.options.threads);  // the estimators' and solver's loops too
-  if (plan.model.local.any()) return LocalNoiseSampler().run(plan, progress);
+  if (plan.model.local.any())
+    return plan.sampling.sampling == Sampling::exact ? ReducedDickeSampler().run(plan, progress)
+                                                     : LocalNoiseSampler().run(plan, progress);
   if (plan.sampling.sampling == Sampling::cascade) return CascadeSampler().run(plan, progress);
   return TrajectorySampler().run(plan, progress);
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "darkcharge/core/errors.hpp"
+#include "darkcharge/exact/reduced_dicke_solver.hpp"
 #include "darkcharge/observables/registry.hpp"
 #include "ensemble/cascade_sampler.hpp"
 
@@ -12,6 +13,12 @@ namespace darkcharge {
 
 void check_request(const Model& model, const TimeGrid& grid, const EnsembleOptions& options) {
   validate(model);
+  if (model.reservoir != ReservoirCoupling::both)
+    throw InvalidArgument(fmt::format(
+        "reservoir = '{}': the trajectory engines and the cascade have the shared reservoir "
+        "(J = J_C + J_B) only; protocols and other couplings run with the reduced Dicke-basis "
+        "exact solver (`darkcharge exact --protocol`, solve_exact_protocol)",
+        to_string(model.reservoir)));
   validate(grid);
   validate(model, grid);
   validate(options);
@@ -35,12 +42,37 @@ void check_request(const Model& model, const TimeGrid& grid, const EnsembleOptio
 SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
                                const EnsembleOptions& options) {
   if (model.local.any()) {
-    // Only the local-noise trajectories (LocalNoiseSampler) honour single-spin noise: the
-    // cascade assumes collective emission only.
+    // Only the local-noise trajectories (LocalNoiseSampler) and the reduced Dicke-basis
+    // solver honour single-spin noise: the cascade assumes collective emission only.
     if (options.sampling == Sampling::cascade)
       throw InvalidArgument("sampling: cascade has no local (single-spin) noise; use "
-                            "trajectories or auto (local-noise trajectories)");
-    return {Sampling::trajectories, "sampling=trajectories: local-noise trajectories (reduced Dicke basis)"};
+                            "trajectories or auto (local-noise trajectories, or the exact "
+                            "reduced Dicke-basis solver when cheap)");
+    const char* sampled = "sampling=trajectories: local-noise trajectories (reduced Dicke basis)";
+    if (options.sampling == Sampling::trajectories) return {Sampling::trajectories, sampled};
+    // Sampling::automatic: the exact solver under the cascade's budget, when it gives every
+    // requested column (N_em, N_abs, F_em are statistics of the jump record, not of rho).
+    const std::vector<std::string> exact_columns = reduced_dicke_columns(model, model.local);
+    for (const std::string& name : options.observables)
+      if (std::find(exact_columns.begin(), exact_columns.end(), name) == exact_columns.end())
+        return {Sampling::trajectories,
+                fmt::format("{}; the exact reduced Dicke-basis solver does not give column {}",
+                            sampled, name)};
+    const ReducedDickeCost cost = estimate_reduced_dicke_cost(model, model.local, grid);
+    if (cost.seconds <= options.cascade_budget_seconds && cost.memory_gib <= options.cascade_max_memory_gib)
+      return {Sampling::exact,
+              fmt::format("sampling=exact: the reduced Dicke-basis solver (no sampling, errors 0) "
+                          "was estimated at {:.3g} s and {:.3g} GiB, within the automatic budget "
+                          "of {:g} s and {:g} GiB ({}); --sampling trajectories samples instead",
+                          cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
+                          options.cascade_max_memory_gib, cost.size),
+              cost.seconds, cost.memory_gib};
+    return {Sampling::trajectories,
+            fmt::format("{}: the exact reduced Dicke-basis solver (darkcharge exact) was estimated "
+                        "at {:.3g} s and {:.3g} GiB, beyond the automatic budget of {:g} s and "
+                        "{:g} GiB ({})",
+                        sampled, cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
+                        options.cascade_max_memory_gib, cost.size)};
   }
   if (options.sampling == Sampling::trajectories) return {Sampling::trajectories, ""};
   if (model.nbar != 0.0) {

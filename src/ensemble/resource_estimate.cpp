@@ -343,7 +343,8 @@ ResourceEstimate estimate_resources(const RunRequest& o, const EnsemblePlan* pla
     ResourceEstimate r;
     r.bytes = choice.memory_gib * kGiB;
     r.cpu_seconds = choice.seconds;
-    r.work = "the exact zero-temperature cascade";
+    r.work = choice.sampling == Sampling::exact ? "the exact reduced Dicke-basis solver"
+                                                : "the exact zero-temperature cascade";
     return r;
   }
   // exact --method coupled estimates its own cost before any work (CoupledExactOptions).

@@ -44,8 +44,8 @@ struct Sandwich {
 /// collective dissipator with rates 2 gamma (nbar+1), 2 gamma nbar, plus the local one).
 class BlockTerms {
  public:
-  BlockTerms(const Layout& layout, const LocalNoise& noise, int target)
-      : layout_(layout), model_(with_noise(layout.model(), noise)), target_(layout.blocks()[target]),
+  BlockTerms(const Layout& layout, const Model& model, int target)
+      : layout_(layout), model_(model), target_(layout.blocks()[target]),
         sector_(layout.sectors()[target_.sector]) {
     // G and the jump (sandwich) terms of every process of the model (physics/process.hpp).
     BlockTridiagonal g = no_jump_generator(model_, sector_.jc, sector_.jb, target_.M);
@@ -66,11 +66,6 @@ class BlockTerms {
   std::vector<Sandwich> sandwiches;
 
  private:
-  static Model with_noise(Model model, const LocalNoise& noise) {
-    model.local = noise;
-    return model;
-  }
-
   double m_charger(double mb) const { return target_.M - mb; }
 
   /// Row index of level mb in `block`, or -1.
@@ -80,7 +75,8 @@ class BlockTerms {
   }
 
   /// J^-_total rho J^+_total into this block from M + 1 (emission), or J^+ rho J^- from
-  /// M - 1 (absorption): each ensemble's ladder operator is one link per row.
+  /// M - 1 (absorption): each ensemble's ladder operator is one link per row. With the
+  /// reservoir on one ensemble (p.on), only that ensemble's link.
   void add_collective(const Process& p) {
     const int direction = -p.m_step();  // the source block's M is the target's + direction
     const int source = layout_.block_index(target_.sector, target_.M + direction);
@@ -94,8 +90,11 @@ class BlockTerms {
       const double mc_source = mc + direction, mb_source = mb + direction;
       const double charger = ladder_squared(p, jc, mc_source), battery = ladder_squared(p, jb, mb_source);
       const int rc = row_of(s, mb), rb = row_of(s, mb_source);
-      if (rc >= 0 && std::fabs(mc_source) <= jc && charger > 0) w.rows[i].push_back({rc, std::sqrt(charger)});
-      if (rb >= 0 && std::fabs(mb_source) <= jb && battery > 0) w.rows[i].push_back({rb, std::sqrt(battery)});
+      const bool on_charger = p.on != Ensemble::battery, on_battery = p.on != Ensemble::charger;
+      if (on_charger && rc >= 0 && std::fabs(mc_source) <= jc && charger > 0)
+        w.rows[i].push_back({rc, std::sqrt(charger)});
+      if (on_battery && rb >= 0 && std::fabs(mb_source) <= jb && battery > 0)
+        w.rows[i].push_back({rb, std::sqrt(battery)});
     }
     sandwiches.push_back(std::move(w));
   }
@@ -127,7 +126,7 @@ class BlockTerms {
   }
 
   const Layout& layout_;
-  const Model model_;  // the layout's model with the solver's local rates
+  const Model model_;  // the generator's model (a protocol segment's, or the layout's)
   const Block& target_;
   const Sector& sector_;
 };
@@ -179,6 +178,12 @@ void block_rows(const Layout& layout, const BlockTerms& terms, int target, bool 
 }  // namespace
 
 SparseGenerator build_generator(const Layout& layout, const LocalNoise& noise, bool packed) {
+  Model model = layout.model();
+  model.local = noise;
+  return build_generator(layout, model, packed);
+}
+
+SparseGenerator build_generator(const Layout& layout, const Model& model, bool packed) {
   if (layout.size() > std::numeric_limits<int>::max())
     throw InvalidArgument(fmt::format("exact solver with local noise: {} stored numbers exceed the "
                                       "generator's 32-bit column index", layout.size()));
@@ -191,7 +196,7 @@ SparseGenerator build_generator(const Layout& layout, const LocalNoise& noise, b
   std::vector<Rows> rows(n_blocks);
 #pragma omp parallel for schedule(dynamic, 8)
   for (int k = 0; k < n_blocks; ++k) {
-    const BlockTerms terms(layout, noise, k);
+    const BlockTerms terms(layout, model, k);
     block_rows(layout, terms, k, packed, rows[k].nnz, rows[k].column, rows[k].value);
   }
   SparseGenerator g;

@@ -56,6 +56,8 @@ inline long packed_index(int n, int r, int c) { return long(c) * n - long(c) * (
 
 class Layout {
  public:
+  /// `noise`: the local rates of every generator that will act on the state (a protocol:
+  /// any rate > 0 in any segment), which decide the sectors it reaches.
   Layout(const Model& model, const LocalNoise& noise) : model_(model) {
     // Collective terms keep (j_C, j_B); local noise on X reaches every j_X, and the thermal
     // battery starts in every j_B.
@@ -135,6 +137,9 @@ struct SparseGenerator {
 
 /// The generator on the flat state (packed: on the blocks' lower triangles).
 SparseGenerator build_generator(const Layout& layout, const LocalNoise& noise, bool packed = false);
+/// The generator of `model` (its reservoir coupling, rates and local noise; the sizes of the
+/// layout's model) on the layout's state: a protocol's segment on the protocol's layout.
+SparseGenerator build_generator(const Layout& layout, const Model& model, bool packed);
 /// The model's initial state on the flat layout.
 Eigen::VectorXd initial_state(const Layout& layout);
 /// The lower triangles of the blocks of a full state (blocks are symmetric).
@@ -146,6 +151,7 @@ void unpack(const Layout& layout, const Eigen::VectorXd& p, Eigen::VectorXd& x);
 struct Snapshot {
   double jz_charger = 0, jz_battery = 0, jz_battery_squared = 0, power = 0, dark = 0;
   double emission = 0, absorption = 0;  // <J^+J^->, <J^-J^+>
+  double emission_charger = 0, emission_battery = 0;  // <J_C^+J_C^->, <J_B^+J_B^->
   double trace_norm = 0;                // ||rho^{T_B}||_1 (nonlinear)
   std::vector<double> battery_sector;   // Tr over sectors with j_B = N_B/2 - index
   std::vector<SectorEigenvalue> battery_spectrum;

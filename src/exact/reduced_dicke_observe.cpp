@@ -114,6 +114,11 @@ Snapshot observe(const Layout& layout, const Eigen::VectorXd& x, const Eigen::Ve
     }
     const double e = emission_of_block(layout, b, r);
     snap.emission += e;
+    for (int i = 0; i < b.n; ++i) {
+      const double mb = b.first_mb + i;
+      snap.emission_charger += lowering_squared(s.jc, b.M - mb) * r(i, i);
+      snap.emission_battery += lowering_squared(s.jb, mb) * r(i, i);
+    }
     snap.absorption += e - 2 * b.M * r.trace();  // J^-J^+ = J^+J^- - 2 J^z
   }
   const int n_sectors = static_cast<int>(layout.sectors().size());
@@ -184,8 +189,27 @@ TimeSeries to_series(const Model& model, const LocalNoise& noise, const std::vec
            if (var <= 1e-13 * x.jz_battery_squared) var = 0;
            return std::sqrt(var) / nb;
          }));
-  column("I_em", per_time([&](const Snapshot& x) { return model.emission_rate() * x.emission; }));
-  column("I_abs", per_time([&](const Snapshot& x) { return model.absorption_rate() * x.absorption; }));
+  // Collective currents through the ensembles the reservoir couples to: J_X^-J_X^+ =
+  // J_X^+J_X^- - 2 J_X^z on one ensemble X.
+  const ReservoirCoupling coupling = model.reservoir;
+  auto emitted = [coupling](const Snapshot& x) {
+    switch (coupling) {
+      case ReservoirCoupling::battery: return x.emission_battery;
+      case ReservoirCoupling::charger: return x.emission_charger;
+      case ReservoirCoupling::none: return 0.0;
+      default: return x.emission;
+    }
+  };
+  auto absorbed = [coupling](const Snapshot& x) {
+    switch (coupling) {
+      case ReservoirCoupling::battery: return x.emission_battery - 2 * x.jz_battery;
+      case ReservoirCoupling::charger: return x.emission_charger - 2 * x.jz_charger;
+      case ReservoirCoupling::none: return 0.0;
+      default: return x.absorption;
+    }
+  };
+  column("I_em", per_time([&](const Snapshot& x) { return model.emission_rate() * emitted(x); }));
+  column("I_abs", per_time([&](const Snapshot& x) { return model.absorption_rate() * absorbed(x); }));
   // Single-spin currents: g_down <N_X/2 + J_z^X>, g_up <N_X/2 - J_z^X>.
   column("I_loc_em_C", per_time([&](const Snapshot& x) { return noise.charger.decay * (nc / 2 + x.jz_charger); }));
   column("I_loc_abs_C", per_time([&](const Snapshot& x) { return noise.charger.pumping * (nc / 2 - x.jz_charger); }));

@@ -50,8 +50,8 @@ const std::vector<ObservableInfo> kRegistry = {
     {"sigma_B", "sigma_B", "battery energy standard deviation per spin sqrt(<(J_B^z)^2> - <J_B^z>^2)/N_B (charging precision)", "jackknife", kCheap, true, false},
     {"I_em", "I_em", "emission current 2 gamma (nbar+1) <J^+J^->: expected J^- jumps per unit time", "standard-error", kCheap, true, false},
     {"I_abs", "I_abs", "absorption current 2 gamma nbar <J^-J^+>: expected J^+ jumps per unit time", "standard-error", kCheap, true, false},
-    {"N_em", "N_em", "mean number of quanta emitted into the reservoir since t = 0", "standard-error", "O(1)", true, false, "numerically undefined there", true},
-    {"N_abs", "N_abs", "mean number of quanta absorbed from the reservoir since t = 0", "standard-error", "O(1)", true, false, "numerically undefined there", true},
+    {"N_em", "N_em", "mean number of quanta emitted into the reservoir since t = 0 (collective J^- jumps; single-spin decays are not counted)", "standard-error", "O(1)", true, false, "numerically undefined there", true},
+    {"N_abs", "N_abs", "mean number of quanta absorbed from the reservoir since t = 0 (collective J^+ jumps; single-spin pumping is not counted)", "standard-error", "O(1)", true, false, "numerically undefined there", true},
     {"F_em", "F_em", "Fano factor Var(n_em)/<n_em> of the emitted-quanta count (nan before the first emission)", "jackknife", "O(1)", true, false, "undefined before the first emission (no quanta emitted yet)", true},
 };
 

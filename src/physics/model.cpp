@@ -17,6 +17,7 @@ void validate(const Model& model) {
   check_positive("gamma", model.gamma);
   check_non_negative("nbar", model.nbar);
   validate(model.local);
+  (void)to_string(model.reservoir);  // throws for a value outside the enum
   check_at_most("n_battery (N_B)", model.n_battery, kMaxSpins);
   check_at_most("n_charger (N_C)", model.n_charger, kMaxSpins);
   const double scale = rate_scale(model);
@@ -34,6 +35,11 @@ void check_collective_only(const Model& model, const char* engine) {
         "{} conserves j_C and j_B and has no local (single-spin) noise; with local rates use "
         "the reduced Dicke-basis solver (solve_exact_local, `darkcharge exact`)",
         engine));
+  if (model.reservoir != ReservoirCoupling::both)
+    throw InvalidArgument(fmt::format(
+        "{} has the shared reservoir (J = J_C + J_B) only; reservoir '{}' (a protocol segment) "
+        "runs with the reduced Dicke-basis solver (`darkcharge exact --protocol`)",
+        engine, to_string(model.reservoir)));
 }
 
 double rate_scale(const Model& model) {
@@ -68,6 +74,25 @@ BatteryInit parse_battery_init(const std::string& name) {
 
 const char* to_string(BatteryInit init) {
   return init == BatteryInit::ground ? "ground" : "thermal";
+}
+
+ReservoirCoupling parse_reservoir(const std::string& name) {
+  if (name == "both") return ReservoirCoupling::both;
+  if (name == "battery") return ReservoirCoupling::battery;
+  if (name == "charger") return ReservoirCoupling::charger;
+  if (name == "none") return ReservoirCoupling::none;
+  throw InvalidArgument(fmt::format(
+      "reservoir must be 'both', 'battery', 'charger' or 'none', got '{}'", name));
+}
+
+const char* to_string(ReservoirCoupling coupling) {
+  switch (coupling) {
+    case ReservoirCoupling::both: return "both";
+    case ReservoirCoupling::battery: return "battery";
+    case ReservoirCoupling::charger: return "charger";
+    case ReservoirCoupling::none: return "none";
+  }
+  throw InvalidArgument(fmt::format("reservoir: invalid value {}", static_cast<int>(coupling)));
 }
 
 }  // namespace darkcharge

@@ -24,13 +24,18 @@ BlockTridiagonal zero_block(double jc, double jb, double M) {
   return {std::vector<double>(n, 0.0), std::vector<double>(n, 0.0)};
 }
 
+bool acts_on_charger(const Process& p) { return p.on != Ensemble::battery; }
+bool acts_on_battery(const Process& p) { return p.on != Ensemble::charger; }
+
 /// The diagonal of (rate / 2) K^dag K of a collective process: the ladder's square on each
 /// ensemble (the exchange part J_B^+ J_C^- + h.c. is added by no_jump_generator).
 void add_collective_no_jump(const Process& p, double jc, double jb, double M, BlockTridiagonal& g) {
   const double half_rate = p.rate / 2, first = first_battery_level(jc, jb, M);
+  const bool charger = acts_on_charger(p), battery = acts_on_battery(p);
   for (size_t i = 0; i < g.diagonal.size(); ++i) {
     const double mb = first + i, mc = M - mb;
-    g.diagonal[i] += half_rate * (ladder_squared(p, jc, mc) + ladder_squared(p, jb, mb));
+    g.diagonal[i] += half_rate * ((charger ? ladder_squared(p, jc, mc) : 0.0) +
+                                  (battery ? ladder_squared(p, jb, mb) : 0.0));
   }
 }
 
@@ -44,14 +49,17 @@ double local_no_jump(const Process& p, const Model& model, double m) {
 
 /// Collective L^dag(J_B^z): for K = sqrt(r) J^-, r (J^+ J_B^z J^- - {J^+J^-, J_B^z}/2)
 /// = -(r/2)(J^+ J_B^- + h.c.); for K = sqrt(r) J^+, +(r/2)(J^- J_B^+ + h.c.). The battery's
-/// own ladder gives the diagonal, the charger-battery exchange the link.
+/// own ladder gives the diagonal, the charger-battery exchange the link. With the reservoir
+/// on J_B alone only the diagonal remains (-r J_B^+J_B^-, +r J_B^-J_B^+); on J_C alone
+/// the channel commutes with J_B^z.
 void add_collective_power(const Process& p, double jc, double jb, double M, BlockTridiagonal& out) {
+  if (!acts_on_battery(p)) return;
   const double sign = p.m_step() < 0 ? -1.0 : 1.0, first = first_battery_level(jc, jb, M);
   const int n = static_cast<int>(out.diagonal.size());
   for (int i = 0; i < n; ++i) {
     const double mb = first + i, mc = M - mb;
     out.diagonal[i] += sign * p.rate * ladder_squared(p, jb, mb);
-    if (i + 1 < n)
+    if (i + 1 < n && p.on == Ensemble::both)
       out.link[i] += sign * 0.5 * p.rate * std::sqrt(lowering_squared(jc, mc) * raising_squared(jb, mb));
   }
 }
@@ -94,19 +102,29 @@ int Process::m_step() const {
 }
 
 std::string Process::name() const {
-  if (kind == ProcessKind::emission) return "collective emission";
-  if (kind == ProcessKind::absorption) return "collective absorption";
-  const std::string who = on == Ensemble::battery ? "battery " : "charger ";
+  const std::string who = on == Ensemble::battery ? "battery " : on == Ensemble::charger ? "charger " : "";
+  if (kind == ProcessKind::emission) return who + "collective emission";
+  if (kind == ProcessKind::absorption) return who + "collective absorption";
   if (kind == ProcessKind::decay) return who + "decay";
   if (kind == ProcessKind::pumping) return who + "pumping";
   return who + "dephasing";
 }
 
+Ensemble collective_ensemble(ReservoirCoupling coupling) {
+  switch (coupling) {
+    case ReservoirCoupling::battery: return Ensemble::battery;
+    case ReservoirCoupling::charger: return Ensemble::charger;
+    default: return Ensemble::both;
+  }
+}
+
 std::vector<Process> processes(const Model& model) {
   std::vector<Process> out;
-  if (model.emission_rate() > 0) out.push_back({ProcessKind::emission, Ensemble::both, model.emission_rate()});
-  if (model.absorption_rate() > 0)
-    out.push_back({ProcessKind::absorption, Ensemble::both, model.absorption_rate()});
+  if (model.reservoir != ReservoirCoupling::none) {
+    const Ensemble on = collective_ensemble(model.reservoir);
+    if (model.emission_rate() > 0) out.push_back({ProcessKind::emission, on, model.emission_rate()});
+    if (model.absorption_rate() > 0) out.push_back({ProcessKind::absorption, on, model.absorption_rate()});
+  }
   for (Ensemble on : {Ensemble::charger, Ensemble::battery}) {
     const LocalRates& rates = rates_of(model, on);
     const std::pair<ProcessKind, double> local[] = {{ProcessKind::decay, rates.decay},
@@ -124,7 +142,8 @@ double ladder_squared(const Process& collective, double j, double m) {
 
 double largest_rate(const Process& process, const Model& model) {
   if (process.collective()) {
-    const double j_max_plus_1 = model.j_charger() + model.j_battery() + 1.0;
+    const double j_max_plus_1 = (acts_on_charger(process) ? model.j_charger() : 0.0) +
+                                (acts_on_battery(process) ? model.j_battery() : 0.0) + 1.0;
     return process.rate * j_max_plus_1 * j_max_plus_1;
   }
   return channel_prefactor(process.local_channel()) * process.rate * spins_of(model, process.on);
@@ -139,7 +158,7 @@ BlockTridiagonal no_jump_generator(const Model& model, double jc, double jb, dou
   for (const Process& p : all)
     if (p.collective()) {
       add_collective_no_jump(p, jc, jb, M, g);
-      exchange += p.rate / 2;
+      if (p.on == Ensemble::both) exchange += p.rate / 2;  // J_B^-+ or J_C^-+ alone: no exchange
     }
   const double first = first_battery_level(jc, jb, M);
   for (size_t i = 0; i + 1 < g.link.size(); ++i) {

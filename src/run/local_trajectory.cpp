@@ -230,7 +230,7 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
     };
     while (point < grid.points && grid.time(point) <= t + tau) {
       evolved(grid.time(point) - t, at_point);
-      record(point, at_point);
+      record(point, at_point, stats);
       ++point;
     }
     if (point == grid.points) break;
@@ -249,6 +249,8 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
     throw_if_stopped(stop, stats.jumps);
     if (channels[chosen].local()) ++stats.local_jumps;
     else ++stats.collective_jumps;
+    if (channels[chosen].process.kind == ProcessKind::emission) ++stats.emissions;
+    if (channels[chosen].process.kind == ProcessKind::absorption) ++stats.absorptions;
   }
   return stats;
 }
@@ -319,7 +321,7 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
       decayed.setZero(n);
       decayed.segment(lo, len) = c.segment(lo, len).cwiseProduct(factors);
       to_product(decayed, at_point);
-      record(point, at_point);
+      record(point, at_point, stats);
       ++point;
     }
     if (point == grid.points) break;
@@ -359,6 +361,7 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
       c = next / norm;
       M += step;
       ++stats.collective_jumps;
+      ++(step < 0 ? stats.emissions : stats.absorptions);
       continue;
     }
     // A local jump, applied in the coupled basis (O(L) per channel, coupled_local_jump.hpp):

@@ -21,6 +21,7 @@ const char* to_string(Sampling sampling) {
     case Sampling::automatic: return "auto";
     case Sampling::trajectories: return "trajectories";
     case Sampling::cascade: return "cascade";
+    case Sampling::exact: return "exact";
   }
   return "?";
 }

@@ -43,9 +43,13 @@ const std::vector<std::string>& time_series_columns();
 /// The columns simulate outputs when none are requested (the registry's default set; S_B
 /// and dS_B_dt may still be left out at large sizes, see plan_accumulators()).
 const std::vector<std::string>& default_columns();
-/// The columns simulate computes with local (single-spin) noise (the local-noise
-/// trajectories), in output order: its default set and all a request may name.
+/// The columns simulate computes by default with local (single-spin) noise, in output order:
+/// those of the local-noise trajectories that the exact reduced Dicke-basis solver also
+/// gives (so `auto` can take it when cheap).
 const std::vector<std::string>& local_noise_simulate_columns();
+/// Those and the emission record N_em, N_abs, F_em (collective jumps only; trajectories
+/// only): all a local-noise simulate request may name.
+const std::vector<std::string>& local_noise_requestable_columns();
 /// Every column of the closed-form steady state, in output order (no P_B, dS_B_dt: they
 /// vanish at the steady state; dE_B_dT is the temperature derivative of E_B^ss).
 const std::vector<std::string>& steady_columns();

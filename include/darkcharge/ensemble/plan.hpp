@@ -13,11 +13,15 @@
 namespace darkcharge {
 
 /// The sampling run_ensemble() will use for these options (resolves Sampling::automatic),
-/// and the reason, for notes. Throws InvalidArgument for Sampling::cascade at nbar > 0.
+/// and the reason, for notes. Throws InvalidArgument for Sampling::cascade at nbar > 0 or
+/// with local noise. With local noise, automatic gives Sampling::exact (solve_exact_local)
+/// when every requested column is one it computes and its estimated cost is within
+/// cascade_budget_seconds and cascade_max_memory_gib, and trajectories otherwise.
 struct SamplingChoice {
   Sampling sampling;
   std::string reason;
-  /// For Sampling::cascade: its estimated single-core seconds and peak memory (GiB).
+  /// For Sampling::cascade and Sampling::exact (the reduced Dicke-basis solver, with local
+  /// noise): its estimated seconds and peak memory (GiB).
   double seconds = 0, memory_gib = 0;
 };
 SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,

@@ -19,6 +19,7 @@
 
 #include "darkcharge/physics/model.hpp"
 #include "darkcharge/physics/local_noise.hpp"
+#include "darkcharge/physics/protocol.hpp"
 #include "darkcharge/core/progress.hpp"
 #include "darkcharge/core/time_grid.hpp"
 #include "darkcharge/estimate/time_series.hpp"
@@ -64,6 +65,23 @@ void validate_reduced_dicke_columns(const Model& model, const LocalNoise& noise,
 TimeSeries solve_exact_local(const Model& model, const LocalNoise& noise, const TimeGrid& grid,
                              const ReducedDickeOptions& options = {},
                              const ProgressCallback& progress = {});
+
+/// Evolves the first segment's initial state (the thermal battery at its nbar) through the
+/// protocol's segments (protocol.hpp): within each segment the generator of its model (its
+/// reservoir coupling, rates and local noise), the state carried across every boundary
+/// unchanged. `grid` must hold every boundary (protocol_time_grid()). Columns as
+/// solve_exact_local(); the columns that depend on the rates (P_B, I_em, I_abs, I_loc_*,
+/// W_open) are those of the segment that starts at a boundary time (its right-hand limit),
+/// and of the last segment at the end. Throws as solve_exact_local(), the cost estimate
+/// summed over the segments.
+TimeSeries solve_exact_protocol(const Protocol& protocol, const TimeGrid& grid,
+                                const ReducedDickeOptions& options = {},
+                                const ProgressCallback& progress = {});
+
+/// The estimated cost of solve_exact_protocol(): seconds summed over the segments, the
+/// largest memory.
+ReducedDickeCost estimate_protocol_cost(const Protocol& protocol, const TimeGrid& grid,
+                                        const ReducedDickeOptions& options = {});
 
 /// The stationary state of the same generator, as the time-independent columns (one row,
 /// time = +inf; P_B, dS_B_dt = 0). The stationary state is unique when some local decay or

@@ -14,6 +14,11 @@ enum class BatteryInit {
   thermal,  ///< every battery spin in equilibrium with the reservoir, all j_B sectors
 };
 
+/// Which spins the reservoir's collective channels act on (physics.md, "Protocols"):
+/// `both` is the paper's shared reservoir, K = J^-+ with J = J_C + J_B; `battery` (the
+/// charger disconnected) J_B^-+ alone; `charger` J_C^-+ alone; `none` no collective channel.
+enum class ReservoirCoupling { both, battery, charger, none };
+
 /// Parameters of the master equation and of the initial state.
 struct Model {
   int n_battery = 2;    ///< N_B, number of battery spins
@@ -25,6 +30,9 @@ struct Model {
   /// Single-spin decay, pumping and dephasing on each ensemble (physics.md, "Local
   /// (single-spin) noise"); all 0 by default: the paper's purely collective model.
   LocalNoise local;
+  /// The spins the collective channels act on; anything but `both` runs only with the
+  /// reduced Dicke-basis solver (the coupled-basis engines refuse it, check_collective_only).
+  ReservoirCoupling reservoir = ReservoirCoupling::both;
 
   double j_charger() const { return 0.5 * n_charger; }
   double j_battery() const { return 0.5 * n_battery; }
@@ -68,8 +76,9 @@ constexpr double kMaxRateTime = 1e300;
 /// Throws InvalidArgument naming t_max unless t_max x rate_scale(model) <= kMaxRateTime.
 void validate(const Model& model, const TimeGrid& grid);
 
-/// Throws InvalidArgument naming `engine` when the model has local (single-spin) noise: for
-/// the engines built on conserved total spins (j_C, j_B), which would otherwise silently
+/// Throws InvalidArgument naming `engine` when the model has local (single-spin) noise or a
+/// reservoir coupled to anything but J_C + J_B: for the engines built on conserved total
+/// spins (j_C, j_B) and the total J of the coupled basis, which would otherwise silently
 /// drop it.
 void check_collective_only(const Model& model, const char* engine);
 
@@ -79,5 +88,9 @@ double nbar_from_temperature(double temperature, double omega = 1.0);
 /// Parses "ground" or "thermal"; throws InvalidArgument otherwise.
 BatteryInit parse_battery_init(const std::string& name);
 const char* to_string(BatteryInit init);
+
+/// Parses "both", "battery", "charger" or "none"; throws InvalidArgument otherwise.
+ReservoirCoupling parse_reservoir(const std::string& name);
+const char* to_string(ReservoirCoupling coupling);
 
 }  // namespace darkcharge

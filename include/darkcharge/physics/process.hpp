@@ -23,9 +23,14 @@ namespace darkcharge {
 
 enum class ProcessKind { emission, absorption, decay, pumping, dephasing };
 
-/// Which spins a process acts on: collective processes act on both ensembles through
-/// J = J_C + J_B, local ones on each spin of one ensemble.
+/// Which spins a process acts on: collective processes act through J = J_C + J_B (both),
+/// or through J_B or J_C alone when the model's reservoir is coupled to one ensemble
+/// (ReservoirCoupling); local ones on each spin of one ensemble.
 enum class Ensemble { charger, battery, both };
+
+/// The ensemble the collective processes act on under `coupling` (both for `none`, which
+/// has no collective process).
+Ensemble collective_ensemble(ReservoirCoupling coupling);
 
 struct Process {
   ProcessKind kind = ProcessKind::emission;
@@ -42,8 +47,9 @@ struct Process {
   std::string name() const;
 };
 
-/// The processes of `model` with a nonzero rate: collective emission, absorption, then the
-/// charger's and the battery's local decay, pumping and dephasing.
+/// The processes of `model` with a nonzero rate: collective emission, absorption (on the
+/// ensembles of model.reservoir; none with ReservoirCoupling::none), then the charger's and
+/// the battery's local decay, pumping and dephasing.
 std::vector<Process> processes(const Model& model);
 
 /// |<j, m + step| J^step |j, m>|^2 of a collective process's ladder operator on one angular
@@ -51,7 +57,8 @@ std::vector<Process> processes(const Model& model);
 double ladder_squared(const Process& collective, double j, double m);
 
 /// An upper bound on the total rate sum <K^dag K> of the process in any state of the model:
-/// rate (J_max + 1)^2 for collective ones, p_s g N_X for local ones. The resource estimates
+/// rate (j + 1)^2 for collective ones (j the largest spin they act on: J_max = j_C + j_B
+/// through the shared reservoir), p_s g N_X for local ones. The resource estimates
 /// and the overflow guard (rate_scale) sum these.
 double largest_rate(const Process& process, const Model& model);
 

@@ -44,13 +44,16 @@ class NoJumpCache {
   std::map<std::tuple<long, long, long>, std::unique_ptr<Block>> blocks_;
 };
 
-/// What a trajectory reports at each grid time: its state (normalized) and the time index.
-using LocalRecord = std::function<void(int point, const LocalJumpState& psi)>;
-
-/// Counts of one trajectory.
+/// Counts of one trajectory. `emissions` and `absorptions` count the collective jumps J^-
+/// and J^+ (quanta given to and taken from the reservoir); local jumps are not among them.
 struct LocalTrajectoryStats {
-  long jumps = 0, collective_jumps = 0, local_jumps = 0;
+  long jumps = 0, collective_jumps = 0, local_jumps = 0, emissions = 0, absorptions = 0;
 };
+
+/// What a trajectory reports at each grid time: the time index, its state (normalized) and
+/// its counts so far (the jumps before that time).
+using LocalRecord =
+    std::function<void(int point, const LocalJumpState& psi, const LocalTrajectoryStats& so_far)>;
 
 /// Runs trajectory `rng` (trajectory_rng(seed, k)) over `grid`, calling `record` at every grid
 /// time in order. Throws NumericalError if a norm becomes non-finite or the jump time

@@ -28,6 +28,10 @@ enum class Sampling {
   /// emission record's statistics (N_em, F_em, P(n, t)) included, comes out exact (error 0,
   /// error method "exact"); only the jump records (record_trajectories) are drawn.
   cascade,
+  /// With local (single-spin) noise, chosen by `automatic` when the reduced Dicke-basis
+  /// solver (solve_exact_local) is estimated cheap: no sampling, every column exact (error
+  /// 0). Not a parse_sampling() name: `darkcharge exact` runs that solver directly.
+  exact,
 };
 /// "auto", "trajectories", "cascade".
 Sampling parse_sampling(const std::string& name);
@@ -39,7 +43,8 @@ const char* to_string(Sampling sampling);
 constexpr long kMaxCountedStates = 1 << 18;
 
 struct EnsembleOptions {
-  /// Sampling::automatic picks the exact cascade at nbar = 0 when it is cheap enough.
+  /// Sampling::automatic picks the exact cascade at nbar = 0, or with local noise the exact
+  /// reduced Dicke-basis solver, when it is cheap enough.
   Sampling sampling = Sampling::automatic;
   /// Largest estimated single-core cost (seconds, estimate_coupled_exact_cost) at which
   /// Sampling::automatic takes the cascade; the estimate is pessimistic by ~3x.

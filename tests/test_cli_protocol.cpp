@@ -1,0 +1,138 @@
+// `--protocol FILE` on the command line: the file's segments in the CSV header and the JSON
+// summary, the boundaries among the output times, a one-segment protocol equal to the
+// command line giving today's rows byte for byte, and every bad protocol refused with the
+// file, the segment and the key named, a non-zero exit and no output file.
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_process.hpp"
+
+namespace {
+
+using darkcharge::testing::data_rows;
+using darkcharge::testing::file_exists;
+using darkcharge::testing::read_file;
+using darkcharge::testing::run_darkcharge;
+using darkcharge::testing::TemporaryDirectory;
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+const char* kChargePulseStore =
+    R"([{"duration": 0.5}, {"duration": 0.05, "battery_dephasing": 20},
+        {"duration": 1.0, "reservoir": "battery", "battery_decay": 0.1}])";
+
+TEST(CliProtocol, FileRoundTripRecordsTheResolvedSegments) {
+  TemporaryDirectory dir;
+  write(dir / "p.json", kChargePulseStore);
+  const auto r = run_darkcharge({"exact", "--nb", "2", "--nc", "4", "--nbar", "0.2", "--protocol",
+                                 "p.json", "--points", "4", "-q", "-o", "out.csv", "--summary", "s.json"},
+                                dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string csv = read_file(dir / "out.csv");
+  EXPECT_NE(csv.find("# protocol: file=p.json segments=[{\"start\":0.0,\"duration\":0.5,\"reservoir\":\"both\""),
+            std::string::npos) << csv;
+  EXPECT_NE(csv.find("\"start\":0.55,\"duration\":1.0,\"reservoir\":\"battery\""), std::string::npos);
+  // --points 4 over [0, 1.55] (0, 0.5167, 1.0333, 1.55) plus the boundaries 0.5 and 0.55.
+  EXPECT_NE(csv.find("# times=0,0.5,0.5166666667,0.55,1.033333333,1.55"), std::string::npos) << csv;
+  const auto summary = nlohmann::json::parse(read_file(dir / "s.json"));
+  const auto& segments = summary["parameters"]["protocol"]["segments"];
+  ASSERT_EQ(segments.size(), 3u);
+  EXPECT_EQ(summary["parameters"]["protocol"]["file"], "p.json");
+  EXPECT_EQ(segments[1]["battery"]["dephasing"], 20.0);
+  EXPECT_EQ(segments[1]["nbar"], 0.2);  // left out: the command line's
+  EXPECT_EQ(segments[2]["reservoir"], "battery");
+  EXPECT_EQ(segments[2]["battery"]["decay"], 0.1);
+  EXPECT_EQ(summary["parameters"]["t_max"], 1.55);
+}
+
+TEST(CliProtocol, OneSegmentEqualToTheCommandLineGivesTodaysRows) {
+  TemporaryDirectory dir;
+  write(dir / "one.json", R"([{"duration": 0.8}])");
+  const std::vector<std::vector<std::string>> runs = {
+      {"exact", "--nb", "2", "--nc", "6", "--nbar", "0.3"},
+      {"exact", "--nb", "2", "--nc", "4", "--nbar", "0.2", "--battery-decay", "0.1"},
+      {"simulate", "--nb", "2", "--nc", "6", "--nbar", "0.3", "-n", "100", "--seed", "7"},
+  };
+  for (const auto& base : runs) {
+    auto today = base, mine = base;
+    for (const char* a : {"--points", "9", "-q", "-o", "out.csv"}) today.push_back(a), mine.push_back(a);
+    today.insert(today.end(), {"--t-max", "0.8"});
+    mine.insert(mine.end(), {"--protocol", "one.json"});
+    const auto a = run_darkcharge(today, dir.path());
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    const std::string expected = data_rows(read_file(dir / "out.csv"));
+    const auto b = run_darkcharge(mine, dir.path());
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    const std::string got = data_rows(read_file(dir / "out.csv"));
+    EXPECT_EQ(got, expected) << base[0] << " " << base.size();
+    EXPECT_GT(expected.size(), 100u);
+  }
+}
+
+TEST(CliProtocol, BadProtocolsAreRefusedNamingFileSegmentAndKey) {
+  TemporaryDirectory dir;
+  const struct {
+    const char* text;  // nullptr: no file at all
+    std::vector<std::string> extra;
+    std::vector<std::string> must_mention;
+  } cases[] = {
+      {nullptr, {}, {"bad.json", "cannot read"}},
+      {"[{\"duration\": 1},", {}, {"bad.json", "not valid JSON"}},
+      {"[]", {}, {"bad.json", "empty list"}},
+      {"{\"duration\": 1}", {}, {"bad.json", "list of segments"}},
+      {R"([{"duration": 1}, {"duration": 1, "batery_decay": 1}])", {}, {"bad.json", "segment 2", "'batery_decay'", "unknown key"}},
+      {R"([{"duration": 0}])", {}, {"bad.json", "segment 1", "'duration'"}},
+      {R"([{"duration": 1}, {"duration": -2}])", {}, {"bad.json", "segment 2", "'duration'"}},
+      {R"([{"duration": NaN}])", {}, {"bad.json", "not valid JSON"}},
+      {R"([{"reservoir": "battery"}])", {}, {"bad.json", "segment 1", "'duration'", "missing"}},
+      {R"([{"duration": 1, "nbar": 0.1, "temperature": 1}])", {}, {"bad.json", "segment 1", "not both"}},
+      {R"([{"duration": 1, "charger_dephasing": -1}])", {}, {"bad.json", "segment 1", "'charger_dephasing'"}},
+      {R"([{"duration": 1, "reservoir": "charger-only"}])", {}, {"bad.json", "segment 1", "'reservoir'", "charger-only"}},
+      {R"([{"duration": 1}])", {"--t-max", "1"}, {"--t-max", "--protocol"}},
+      {R"([{"duration": 1}, {"duration": 1, "reservoir": "battery"}])", {"--method", "product"}, {"--method product", "bad.json"}},
+      {R"([{"duration": 1}, {"duration": 1}])", {"--times", "0,0.5,3"}, {"--times", "3", "bad.json"}},
+      {R"([{"duration": 1}, {"duration": 1}])", {"--observables", "N_em"}, {"--observables", "N_em"}},
+  };
+  for (const auto& c : cases) {
+    std::remove((dir / "bad.json").c_str());
+    if (c.text) write(dir / "bad.json", c.text);
+    std::vector<std::string> args = {"exact", "--nb", "2", "--nc", "3", "--protocol", "bad.json", "-o", "out.csv",
+                                     "--summary", "s.json"};
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    const auto r = run_darkcharge(args, dir.path());
+    EXPECT_NE(r.exit_code, 0) << (c.text ? c.text : "(no file)");
+    for (const std::string& needle : c.must_mention)
+      EXPECT_NE(r.err.find(needle), std::string::npos) << (c.text ? c.text : "(no file)") << ": " << r.err
+                                                       << " lacks " << needle;
+    EXPECT_FALSE(file_exists(dir / "out.csv")) << (c.text ? c.text : "(no file)");
+    EXPECT_FALSE(file_exists(dir / "s.json"));
+  }
+}
+
+TEST(CliProtocol, TheExampleProtocolRuns) {
+  // examples/protocols/charge_pulse_store.json (docs/cli.md) at a small size.
+  TemporaryDirectory dir;
+  const std::string example = std::string(DARKCHARGE_GOLDEN_DIR) + "/../../../examples/protocols/charge_pulse_store.json";
+  const auto r = run_darkcharge({"exact", "--nb", "2", "--nc", "4", "--protocol", example, "--points", "5",
+                                 "-q", "-o", "out.csv"},
+                                dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string csv = read_file(dir / "out.csv");
+  EXPECT_NE(csv.find("# times=0,3.5125,4,4.05,7.025,10.5375,14.05"), std::string::npos) << csv;
+}
+
+TEST(CliProtocol, SimulateRefusesAProtocolItCannotRunAndSaysWhatCan) {
+  TemporaryDirectory dir;
+  write(dir / "p.json", kChargePulseStore);
+  const auto r = run_darkcharge({"simulate", "--protocol", "p.json", "-o", "out.csv"}, dir.path());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("p.json"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("darkcharge exact --protocol"), std::string::npos) << r.err;
+  EXPECT_FALSE(file_exists(dir / "out.csv"));
+}
+
+}  // namespace
