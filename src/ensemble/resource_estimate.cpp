@@ -8,6 +8,9 @@
 
 #include "darkcharge/physics/density_matrix.hpp"
 #include "darkcharge/core/errors.hpp"
+#include "darkcharge/ensemble/column_selection.hpp"
+#include "darkcharge/exact/coupled_exact_solver.hpp"
+#include "darkcharge/exact/reduced_dicke_solver.hpp"
 #include "darkcharge/exact/steady_state.hpp"
 
 namespace darkcharge {
@@ -23,6 +26,31 @@ constexpr double kSecondsPerClebschGordan = 1e-7;
 constexpr double kSecondsPerFlop = 1e-9;
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 constexpr double kMapNodeBytes = 96;  // std::map node + Eigen heap header, per block key
+// What every run does with its output times, beyond its engine's own arrays: the engine's
+// full time series (every column, value and error: held twice while the selected columns,
+// the peaks and the output are made) and, per value written, the selected copy and the
+// text (CSV or numpy). Calibrated on the cascade at 1e6 output times (N_B = 2, N_C = 10, one
+// thread): 525 MB peak with E_B alone, 720 MB with every default column, of which the
+// cascade's own arrays are 88 MB; formatting ~0.1 us per value written.
+constexpr double kSeriesBytesPerValue = 16;
+constexpr double kOutputBytesPerValue = 24;
+constexpr double kSecondsPerOutputValue = 1e-7;
+// steady, per temperature row (CLI, 1e5 rows, N_B = 2, N_C = 10, one thread): 0.52 s CPU and
+// 46 MB with E_B alone, 3.0 s and 110 MB with every column -- the closed form's fixed work
+// per row, and with W_B, W_B_sym, S_B a product-basis density matrix per row (map nodes,
+// spectra), both beyond the Clebsch-Gordan terms; memory ~ 460 B (E_B) to 1.1 KB (all) a
+// row: the columns, the CSV text held twice, the JSON values and the parsed argument.
+constexpr double kSecondsPerSteadyRow = 4e-6;
+constexpr double kSecondsPerSteadyNonlinearRow = 2.5e-5;
+constexpr double kSteadyBytesPerRow = 256;
+constexpr double kSteadyBytesPerValue = 64;
+// Local-noise trajectories (LocalNoiseSampler, CLI, 10^4 trajectories, 201 points, one
+// thread; w = 2 min(j_C, j_B) + 1): decay 0.1 to t = 10 at N_B = 2, N_C = 10: 0.6-1.0 s,
+// N_B = 10, N_C = 30: 1.3 s, N_B = 20, N_C = 60: 2.2 s; dephasing 1 to t = 100 at N_B = 2,
+// N_C = 10 (2.4e7 jumps): 2.9 s. Fitted: an observation 0.3 us + 0.02 us w, a jump
+// 0.1 us + 0.02 us w.
+constexpr double kLocalSecondsPerObservation = 3e-7, kLocalSecondsPerObservationWidth = 2e-8;
+constexpr double kLocalSecondsPerJump = 1e-7, kLocalSecondsPerJumpWidth = 2e-8;
 
 /// The battery sectors j_B the initial state populates, with their total-M count and CG
 /// table size (sum over M of the squared number of coupled J): O(1) each, no table built.
@@ -86,6 +114,35 @@ double jumps_per_trajectory(const Model& m, double t_max) {
          2 * m.gamma * t_max * (2 * m.nbar + 1) * (2.0 / 3.0) * mean_total_casimir(m) * x;
 }
 
+/// Jumps of one trajectory with single-spin noise: the collective ones above, plus every
+/// spin's pumping and dephasing at its rate through t_max; a decay needs an excitation (the
+/// initial ones, those pumped in and those absorbed from the reservoir); and every pumped
+/// excitation or dephasing event can make one more quantum bright, emitted collectively.
+double local_jumps_per_trajectory(const Model& m, double t_max) {
+  const LocalRates &c = m.local.charger, &b = m.local.battery;
+  const double collective = jumps_per_trajectory(m, t_max);
+  const double pumped = t_max * (m.n_charger * c.pumping + m.n_battery * b.pumping);
+  const double dephased = t_max * (m.n_charger * c.dephasing + m.n_battery * b.dephasing);
+  const double decayed = std::min(t_max * (m.n_charger * c.decay + m.n_battery * b.decay),
+                                  m.n_battery + m.n_charger + pumped + collective);
+  return collective + decayed + 2 * (pumped + dephased);
+}
+
+/// Output values of a time series run: the time and each column's value and error.
+double output_values(const RunRequest& o) {
+  const double columns = o.observables.empty()
+                             ? static_cast<double>(default_columns().size())
+                             : static_cast<double>(o.observables.size());
+  return o.grid.points * (1 + 2 * columns);
+}
+
+/// Bytes and CPU seconds of the output times beyond the engine's arrays (kSeriesBytesPerValue).
+void add_output_cost(const RunRequest& o, ResourceEstimate& r) {
+  const double series = o.grid.points * (1 + 2.0 * time_series_columns().size());
+  r.bytes += series * kSeriesBytesPerValue + output_values(o) * kOutputBytesPerValue;
+  r.cpu_seconds += output_values(o) * kSecondsPerOutputValue;
+}
+
 ResourceEstimate simulate_estimate(const RunRequest& o) {
   const Model& m = o.model;
   const EnsembleOptions& e = o.ensemble;
@@ -100,7 +157,9 @@ ResourceEstimate simulate_estimate(const RunRequest& o) {
   r.bytes = blocks * points * sampled * 32;  // block statistics (32 B cells)
   r.bytes += 3 * columns * 2 * points * 8;   // result columns, selection, output
   if (e.sector_populations) r.bytes += blocks * points * (0.5 * (m.n_battery + m.n_charger) + 1) * 32;
-  const double jumps_each = jumps_per_trajectory(m, o.grid.t_max);
+  const bool local = m.local.any();
+  const double jumps_each =
+      local ? local_jumps_per_trajectory(m, o.grid.t_max) : jumps_per_trajectory(m, o.grid.t_max);
   // P(n, t) at the count times: per block, one cell per emitted count n <= N + jumps.
   r.bytes += blocks * e.count_times.size() * (m.n_battery + m.n_charger + jumps_each) * 32;
   // Recorded jumps (time, channel, M) in memory and in the jump-record output text.
@@ -164,7 +223,11 @@ ResourceEstimate simulate_estimate(const RunRequest& o) {
   }
   r.cpu_seconds = jumps * kSecondsPerJump + observed * observation * column_factor +
                   state_work * kSecondsPerFlop;
+  if (local)  // its own engine: exact jump times from each block's eigendecomposition of G
+    r.cpu_seconds = jumps * (kLocalSecondsPerJump + kLocalSecondsPerJumpWidth * width) +
+                    n * points * (kLocalSecondsPerObservation + kLocalSecondsPerObservationWidth * width);
   r.work = fmt::format("{:.2g} quantum jumps ({:.2g} per trajectory)", jumps, jumps / n);
+  add_output_cost(o, r);
   return r;
 }
 
@@ -194,6 +257,28 @@ ResourceEstimate exact_estimate(const RunRequest& o) {
   r.cpu_seconds = kSecondsPerFlop * ((counting ? 5 : 1) * steps * flops_per_step +
                                      (nonlinear ? o.grid.points * flops_per_point : 0));
   r.work = fmt::format("~{:.2g} integrator steps at dimension up to {}", steps, largest);
+  add_output_cost(o, r);
+  return r;
+}
+
+/// exact --method coupled: the solver's own estimate (the cascade or the birth-death
+/// chains; with single-spin noise the reduced Dicke-basis solver), plus the output.
+ResourceEstimate exact_coupled_estimate(const RunRequest& o) {
+  ResourceEstimate r;
+  if (o.model.local.any()) {
+    const ReducedDickeCost cost = estimate_reduced_dicke_cost(o.model, o.model.local, o.grid);
+    r.bytes = cost.memory_gib * kGiB;
+    r.cpu_seconds = cost.seconds;
+    r.work = "the reduced Dicke-basis solver: " + cost.size;
+  } else {
+    CoupledExactOptions options;
+    plan_exact(o.observables, options);
+    const CoupledExactCost cost = estimate_coupled_exact_cost(o.model, o.grid, options);
+    r.bytes = cost.memory_gib * kGiB;
+    r.cpu_seconds = cost.seconds;
+    r.work = "the " + cost.method + ": " + cost.size;
+  }
+  add_output_cost(o, r);
   return r;
 }
 
@@ -211,13 +296,18 @@ ResourceEstimate steady_estimate(const RunRequest& o) {
   // Each row evaluates the closed form three times (value and the two sides of dE_B/dT);
   // W_B and S_B add the product-basis state, ~2 ns per n(M)^3 (measured: N_B = N_C = 300,
   // 8 s).
-  r.cpu_seconds = rows * 3 * coefficients * kSecondsPerClebschGordan;
-  if (steady_nonlinear_computed(o)) {
+  r.cpu_seconds = rows * (3 * coefficients * kSecondsPerClebschGordan + kSecondsPerSteadyRow);
+  const bool nonlinear = steady_nonlinear_computed(o);
+  if (nonlinear) {
     double cubes = 0;
     for (const auto& s : populated_sectors(m)) cubes += s.cube_sum;
-    r.cpu_seconds += rows * cubes * 2 * kSecondsPerFlop;
+    r.cpu_seconds += rows * (cubes * 2 * kSecondsPerFlop + kSecondsPerSteadyNonlinearRow);
     r.bytes += 2 * table * 8;
   }
+  // The table: T, nbar and each column's value and error per row.
+  const double columns = o.observables.empty() ? static_cast<double>(steady_columns().size())
+                                               : static_cast<double>(o.observables.size());
+  r.bytes += rows * (kSteadyBytesPerRow + kSteadyBytesPerValue * (2 + 2 * columns));
   r.work = fmt::format("{:.2g} Clebsch-Gordan coefficients", rows * 3 * coefficients);
   return r;
 }
@@ -339,10 +429,11 @@ ResourceEstimate estimate_resources(const RunRequest& o, const EnsemblePlan* pla
     r.bytes = choice.memory_gib * kGiB;
     r.cpu_seconds = choice.seconds;
     r.work = "the exact zero-temperature cascade";
+    add_output_cost(o, r);
     return r;
   }
-  // exact --method coupled estimates its own cost before any work (CoupledExactOptions).
-  if (o.command == "exact") return o.exact_method == "product" ? exact_estimate(o) : ResourceEstimate{};
+  if (o.command == "exact")
+    return o.exact_method == "product" ? exact_estimate(o) : exact_coupled_estimate(o);
   return steady_estimate(o);
 }
 
