@@ -44,6 +44,8 @@ CASES = [
                                                  "--nc", "100", "--t-max", "1"]),
     ("trajectories", "nbar=0.5,N_B=30,N_C=300", ["simulate", "--nbar", "0.5", "--nb", "30",
                                                  "--nc", "300", "--t-max", "1"]),
+    ("trajectories", "points=1e4,n=1000", ["simulate", "--sampling", "trajectories", "--points",
+                                          "10000", "--trajectories", "1000"]),
     ("trajectories", "points=1e5,n=1000", ["simulate", "--sampling", "trajectories", "--points",
                                           "100000", "--trajectories", "1000"]),
     ("trajectories", "points=1e6,n=1000", ["simulate", "--sampling", "trajectories", "--points",
@@ -64,6 +66,8 @@ CASES = [
                                                   "10", "--nc", "30", "--t-max", "10"]),
     ("local trajectories", "N_B=20,N_C=60,t=10", ["simulate", "--local-decay", "0.1", "--nb",
                                                   "20", "--nc", "60", "--t-max", "10"]),
+    ("local trajectories", "N_B=50,N_C=150,t=1", ["simulate", "--local-decay", "0.1", "--nb",
+                                                  "50", "--nc", "150", "--t-max", "1"]),
     ("local trajectories", "dephasing 1,t=100", ["simulate", "--local-dephasing", "1",
                                                  "--t-max", "100"]),
     # exact, coupled basis (cascade at nbar = 0, chains at nbar > 0), and product basis.
@@ -115,7 +119,7 @@ def expand(args):
     return out
 
 
-def estimate(cmd, tmp):
+def estimate(path, cmd, tmp):
     """Estimated CPU seconds and bytes, from the refusals at tiny limits."""
     cpu = mem = None
     r = subprocess.run(cmd + ["--max-cpu-hours", "1e-12", "-q", "-o", os.path.join(tmp, "e.csv")],
@@ -124,7 +128,7 @@ def estimate(cmd, tmp):
     if m:
         cpu = float(m.group(1)) * 3600
     # The cascade's automatic choice depends on --max-memory: ask about the same method.
-    extra = ["--sampling", "cascade"] if cmd[1] == "simulate" and "cascade" in cmd[0] else []
+    extra = ["--sampling", "cascade"] if path == "cascade" else []
     r = subprocess.run(cmd + extra + ["--max-memory", "1e-9", "-q", "-o", os.path.join(tmp, "e.csv")],
                        capture_output=True, text=True)
     m = re.search(r"needs an estimated ([0-9.e+-]+) (GiB|MiB)", r.stderr)
@@ -165,6 +169,7 @@ def main():
     ap.add_argument("--wall", type=int, default=120)
     ap.add_argument("--only", default="", help="run only cases whose path or size contains this")
     ap.add_argument("--python", action="store_true", help="also the Python cases")
+    ap.add_argument("--python-exe", default=sys.executable, help="an interpreter with numpy")
     a = ap.parse_args()
     print("| path | size | est. CPU s | measured CPU s | ratio | est. memory | peak RSS | ratio | note |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -173,17 +178,18 @@ def main():
             if a.only and a.only not in path + " " + size:
                 continue
             cmd = [a.darkcharge] + expand(args)
-            cpu_est, mem_est = estimate(cmd, tmp)
+            cpu_est, mem_est = estimate(path, cmd, tmp)
             cpu, rss, note = measure(cmd + ["-q", "-o", os.path.join(tmp, "out.csv")], tmp, a.wall)
             print(f"| {path} | {size} | {fmt_s(cpu_est)} | {fmt_s(cpu)} | {ratio(cpu, cpu_est)} | "
                   f"{fmt_b(mem_est)} | {fmt_b(rss)} | {ratio(rss, mem_est)} | {note} |", flush=True)
         if a.python:
-            env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(a.darkcharge), "python"))
+            build = os.path.dirname(os.path.abspath(a.darkcharge))
+            env = dict(os.environ, PYTHONPATH=os.path.join(build, "python"))
             for path, size, call in PYTHON_CASES:
                 if a.only and a.only not in path + " " + size:
                     continue
                 code = f"import darkcharge; {call}"
-                r = subprocess.run(["/usr/bin/time", "-v", "timeout", str(a.wall), sys.executable,
+                r = subprocess.run(["/usr/bin/time", "-v", "timeout", str(a.wall), a.python_exe,
                                     "-c", code], capture_output=True, text=True, env=env)
                 if r.returncode != 0:
                     print(f"| {path} | {size} | | | | | | | exit {r.returncode} |", flush=True)

@@ -398,6 +398,7 @@ py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init,
   request.max_dimension = max_dimension;
   if (model.local.any()) {
     check_rate_scale(request);
+    if (method == "coupled") check_resources(request);  // the reduced Dicke solver's estimate
     return run_exact_local(model, grid, observables, method, max_memory, max_seconds);
   }
   validate(model);

@@ -12,6 +12,7 @@
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "darkcharge/exact/reduced_dicke_solver.hpp"
 #include "darkcharge/exact/steady_state.hpp"
+#include "ensemble/cascade_sampler.hpp"
 
 namespace darkcharge {
 namespace {
@@ -465,13 +466,27 @@ ResourceEstimate check_resources(const RunRequest& o, const EnsemblePlan* plan) 
   const ResourceEstimate r = estimate_resources(o, plan);
   if (o.command == "simulate" && r.trajectories) check_simulate_tables(o);
   const double max_memory = o.max_memory_gib.value_or(physical_memory_gib());
+  // At nbar = 0 the automatic choice leaves the cascade beyond its time budget (e.g. at
+  // 10^7 output times); trajectories may then be far beyond the limits: say what the
+  // cascade would cost.
+  std::string cascade;
+  if (o.command == "simulate" && r.trajectories && o.model.nbar == 0.0 && !o.model.local.any() &&
+      o.ensemble.sampling == Sampling::automatic) {
+    const CoupledExactCost cost = CascadeSampler::cost(o.model, o.grid, o.ensemble);
+    cascade = fmt::format(" (the exact cascade, {} cascade, was estimated at {:.3g} s on one "
+                          "core and {:.3g} GiB, beyond the automatic budget)",
+                          option_name("sampling", o.names), cost.seconds, cost.memory_gib);
+  }
+  const std::string sizes =
+      o.command == "steady"
+          ? option_name(o.names == OptionStyle::cli ? "temperatures" : "temperature", o.names)
+          : option_name("points", o.names) + ", " + option_name("trajectories", o.names);
   if (!(r.bytes <= max_memory * kGiB))
     throw InvalidArgument(fmt::format(
         "{0}: this run needs an estimated {1} (upper bound), more than the limit of "
-        "{2:.3g} GiB; use fewer {3}, {4} or {5}, or raise {0}",
-        option_name("max_memory", o.names), bytes_text(r.bytes), max_memory,
-        option_name("points", o.names), option_name("trajectories", o.names),
-        option_name("observables", o.names)));
+        "{2:.3g} GiB{5}; use fewer {3} or {4}, or raise {0}",
+        option_name("max_memory", o.names), bytes_text(r.bytes), max_memory, sizes,
+        option_name("observables", o.names), cascade));
   const double hours = r.cpu_seconds / 3600;
   // With target errors the trajectory count is a cap the run stops short of once the
   // targets hold (checked after ~256 trajectories and then every 25% more): the estimate
@@ -480,8 +495,8 @@ ResourceEstimate check_resources(const RunRequest& o, const EnsemblePlan* plan) 
   if (!stops_early && !(hours <= o.max_cpu_hours))
     throw InvalidArgument(fmt::format(
         "{0}: this run needs an estimated {1:.3g} CPU core-hours ({2}; rough, to a "
-        "factor of a few), more than the limit of {3:.3g}; reduce the run or raise {0}",
-        option_name("max_cpu_hours", o.names), hours, r.work, o.max_cpu_hours));
+        "factor of a few), more than the limit of {3:.3g}{4}; reduce the run or raise {0}",
+        option_name("max_cpu_hours", o.names), hours, r.work, o.max_cpu_hours, cascade));
   return r;
 }
 
