@@ -29,7 +29,7 @@ CASES = [
     ("cascade", "points=1e4", ["simulate", "--points", "10000"]),
     ("cascade", "points=1e5", ["simulate", "--points", "100000"]),
     ("cascade", "points=1e6", ["simulate", "--points", "1000000"]),
-    ("cascade", "points=1e7", ["simulate", "--points", "10000000"]),
+    ("cascade", "points=1e7", ["simulate", "--points", "10000000", "--sampling", "cascade"]),
     # The cascade, N axis (default grid).
     ("cascade", "N_B=100,N_C=1000", ["simulate", "--nb", "100", "--nc", "1000"]),
     ("cascade", "N_B=200,N_C=2000", ["simulate", "--nb", "200", "--nc", "2000"]),
@@ -96,7 +96,7 @@ CASES = [
     # steady: temperature tables and N.
     ("steady", "T x 1e4", ["steady", "--temperatures", "@T10000"]),
     ("steady", "T x 1e5", ["steady", "--temperatures", "@T100000"]),
-    ("steady", "T x 2e5", ["steady", "--temperatures", "@T200000"]),
+    ("steady", "T x 1e5 E_B", ["steady", "--observables", "E_B", "--temperatures", "@T100000"]),
     ("steady", "N_B=300,N_C=300", ["steady", "--nb", "300", "--nc", "300",
                                    "--temperatures", "1"]),
     ("steady", "N_B=1000,N_C=1000", ["steady", "--nb", "1000", "--nc", "1000",
@@ -111,7 +111,7 @@ PYTHON_CASES = [
 
 def expand(args):
     """@TN: N temperatures 0.01, 0.02, ... as separate arguments (one argument is limited to
-    128 KiB by the kernel; all of them together to ARG_MAX: ~2e5 temperatures here)."""
+    128 KiB by the kernel; all of them together to ARG_MAX: ~1.5e5 temperatures here)."""
     out = []
     for a in args:
         m = re.fullmatch(r"@T(\d+)", a)
@@ -170,6 +170,7 @@ def main():
     ap.add_argument("--only", default="", help="run only cases whose path or size contains this")
     ap.add_argument("--python", action="store_true", help="also the Python cases")
     ap.add_argument("--python-exe", default=sys.executable, help="an interpreter with numpy")
+    ap.add_argument("--estimates-only", action="store_true", help="print the estimates, run nothing")
     a = ap.parse_args()
     print("| path | size | est. CPU s | measured CPU s | ratio | est. memory | peak RSS | ratio | note |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -179,7 +180,8 @@ def main():
                 continue
             cmd = [a.darkcharge] + expand(args)
             cpu_est, mem_est = estimate(path, cmd, tmp)
-            cpu, rss, note = measure(cmd + ["-q", "-o", os.path.join(tmp, "out.csv")], tmp, a.wall)
+            cpu, rss, note = (None, None, "not run") if a.estimates_only else \
+                measure(cmd + ["-q", "-o", os.path.join(tmp, "out.csv")], tmp, a.wall)
             print(f"| {path} | {size} | {fmt_s(cpu_est)} | {fmt_s(cpu)} | {ratio(cpu, cpu_est)} | "
                   f"{fmt_b(mem_est)} | {fmt_b(rss)} | {ratio(rss, mem_est)} | {note} |", flush=True)
         if a.python:
