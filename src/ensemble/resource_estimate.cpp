@@ -489,9 +489,10 @@ ResourceEstimate check_resources(const RunRequest& o, const EnsemblePlan* plan) 
   if (o.command == "simulate" && r.trajectories && o.model.nbar == 0.0 && !o.model.local.any() &&
       o.ensemble.sampling == Sampling::automatic) {
     const CoupledExactCost cost = CascadeSampler::cost(o.model, o.grid, o.ensemble);
-    cascade = fmt::format(" (the exact cascade, {} cascade, was estimated at {:.3g} s on one "
-                          "core and {:.3g} GiB, beyond the automatic budget)",
-                          option_name("sampling", o.names), cost.seconds, cost.memory_gib);
+    cascade = fmt::format(" (the exact cascade, {}, was estimated at {:.3g} s on one "
+                          "core, beyond the automatic budget)",
+                          o.names == OptionStyle::python ? "sampling=\"cascade\"" : "--sampling cascade",
+                          cost.seconds);
   }
   const std::string sizes =
       o.command == "steady"
