@@ -483,6 +483,7 @@ py::dict run_exact_model(const Model& model, const TimeGrid& grid,
   request.max_dimension = max_dimension;
   if (model.local.any()) {
     check_rate_scale(request);
+    if (method == "coupled") check_resources(request);  // the reduced Dicke solver's estimate
     return run_exact_local(model, grid, observables, method, max_memory, max_seconds);
   }
   validate(model);

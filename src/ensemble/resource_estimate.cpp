@@ -8,7 +8,11 @@
 
 #include "darkcharge/physics/density_matrix.hpp"
 #include "darkcharge/core/errors.hpp"
+#include "darkcharge/ensemble/column_selection.hpp"
+#include "darkcharge/exact/coupled_exact_solver.hpp"
+#include "darkcharge/exact/reduced_dicke_solver.hpp"
 #include "darkcharge/exact/steady_state.hpp"
+#include "ensemble/cascade_sampler.hpp"
 
 namespace darkcharge {
 namespace {
@@ -21,8 +25,37 @@ constexpr double kSecondsPerJump = 1.5e-7;
 constexpr double kSecondsPerObservation = 5e-8;
 constexpr double kSecondsPerClebschGordan = 1e-7;
 constexpr double kSecondsPerFlop = 1e-9;
+constexpr double kSecondsPerSubsetEstimate = 3.6e-6;
+// The process before any work: the program, its libraries and the C++ runtime (peak RSS of
+// the smallest runs, 7.5-11 MB).
+constexpr double kProcessBytes = 8.0 * 1024 * 1024;
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 constexpr double kMapNodeBytes = 96;  // std::map node + Eigen heap header, per block key
+// What every run does with its output times, beyond its engine's own arrays: the engine's
+// full time series (every column, value and error: held twice while the selected columns,
+// the peaks and the output are made) and, per value written, the selected copy and the
+// text (CSV or numpy). Calibrated on the cascade at 1e6 output times (N_B = 2, N_C = 10, one
+// thread): 525 MB peak with E_B alone, 720 MB with every default column, of which the
+// cascade's own arrays are 88 MB; formatting ~0.1 us per value written.
+constexpr double kSeriesBytesPerValue = 16;
+constexpr double kOutputBytesPerValue = 24;
+constexpr double kSecondsPerOutputValue = 1e-7;
+// steady, per temperature row (CLI, 1e5 rows, N_B = 2, N_C = 10, one thread): 0.52 s CPU and
+// 46 MB with E_B alone, 3.0 s and 110 MB with every column -- the closed form's fixed work
+// per row, and with W_B, W_B_sym, S_B a product-basis density matrix per row (map nodes,
+// spectra), both beyond the Clebsch-Gordan terms; memory ~ 460 B (E_B) to 1.1 KB (all) a
+// row: the columns, the CSV text held twice, the JSON values and the parsed argument.
+constexpr double kSecondsPerSteadyRow = 4e-6;
+constexpr double kSecondsPerSteadyNonlinearRow = 2.5e-5;
+constexpr double kSteadyBytesPerRow = 256;
+constexpr double kSteadyBytesPerValue = 64;
+// Local-noise trajectories (LocalNoiseSampler, CLI, 10^4 trajectories, 201 points, one
+// thread; w = 2 min(j_C, j_B) + 1): decay 0.1 to t = 10 at N_B = 2, N_C = 10: 0.6-1.0 s,
+// N_B = 10, N_C = 30: 1.3 s, N_B = 20, N_C = 60: 2.2 s; dephasing 1 to t = 100 at N_B = 2,
+// N_C = 10 (2.4e7 jumps): 2.9 s. Fitted: an observation 0.3 us + 0.02 us w, a jump
+// 0.1 us + 0.02 us w.
+constexpr double kLocalSecondsPerObservation = 3e-7, kLocalSecondsPerObservationWidth = 2e-8;
+constexpr double kLocalSecondsPerJump = 1e-7, kLocalSecondsPerJumpWidth = 2e-8;
 
 /// The battery sectors j_B the initial state populates, with their total-M count and CG
 /// table size (sum over M of the squared number of coupled J): O(1) each, no table built.
@@ -86,6 +119,35 @@ double jumps_per_trajectory(const Model& m, double t_max) {
          2 * m.gamma * t_max * (2 * m.nbar + 1) * (2.0 / 3.0) * mean_total_casimir(m) * x;
 }
 
+/// Jumps of one trajectory with single-spin noise: the collective ones above, plus every
+/// spin's pumping and dephasing at its rate through t_max; a decay needs an excitation (the
+/// initial ones, those pumped in and those absorbed from the reservoir); and every pumped
+/// excitation or dephasing event can make one more quantum bright, emitted collectively.
+double local_jumps_per_trajectory(const Model& m, double t_max) {
+  const LocalRates &c = m.local.charger, &b = m.local.battery;
+  const double collective = jumps_per_trajectory(m, t_max);
+  const double pumped = t_max * (m.n_charger * c.pumping + m.n_battery * b.pumping);
+  const double dephased = t_max * (m.n_charger * c.dephasing + m.n_battery * b.dephasing);
+  const double decayed = std::min(t_max * (m.n_charger * c.decay + m.n_battery * b.decay),
+                                  m.n_battery + m.n_charger + pumped + collective);
+  return collective + decayed + 2 * (pumped + dephased);
+}
+
+/// Output values of a time series run: the time and each column's value and error.
+double output_values(const RunRequest& o) {
+  const double columns = o.observables.empty()
+                             ? static_cast<double>(default_columns().size())
+                             : static_cast<double>(o.observables.size());
+  return o.grid.points * (1 + 2 * columns);
+}
+
+/// Bytes and CPU seconds of the output times beyond the engine's arrays (kSeriesBytesPerValue).
+void add_output_cost(const RunRequest& o, ResourceEstimate& r) {
+  const double series = o.grid.points * (1 + 2.0 * time_series_columns().size());
+  r.bytes += series * kSeriesBytesPerValue + output_values(o) * kOutputBytesPerValue;
+  r.cpu_seconds += output_values(o) * kSecondsPerOutputValue;
+}
+
 ResourceEstimate simulate_estimate(const RunRequest& o) {
   const Model& m = o.model;
   const EnsembleOptions& e = o.ensemble;
@@ -100,7 +162,9 @@ ResourceEstimate simulate_estimate(const RunRequest& o) {
   r.bytes = blocks * points * sampled * 32;  // block statistics (32 B cells)
   r.bytes += 3 * columns * 2 * points * 8;   // result columns, selection, output
   if (e.sector_populations) r.bytes += blocks * points * (0.5 * (m.n_battery + m.n_charger) + 1) * 32;
-  const double jumps_each = jumps_per_trajectory(m, o.grid.t_max);
+  const bool local = m.local.any();
+  const double jumps_each =
+      local ? local_jumps_per_trajectory(m, o.grid.t_max) : jumps_per_trajectory(m, o.grid.t_max);
   // P(n, t) at the count times: per block, one cell per emitted count n <= N + jumps.
   r.bytes += blocks * e.count_times.size() * (m.n_battery + m.n_charger + jumps_each) * 32;
   // Recorded jumps (time, channel, M) in memory and in the jump-record output text.
@@ -169,7 +233,16 @@ ResourceEstimate simulate_estimate(const RunRequest& o) {
   }
   r.cpu_seconds = jumps * kSecondsPerJump + observed * observation * column_factor +
                   state_work * kSecondsPerFlop;
+  // The root-n corrected W_B/S_B estimates evaluate ~100 block subsets per output time,
+  // whatever the trajectory count: measured ~0.11 s for 301 times (3.6 us a subset) at
+  // N_B = 2, N_C = 10, and 8.9 s CPU for 1000 trajectories at 10^4 times (1.1 s estimated
+  // without this term).
+  if (product) r.cpu_seconds += points * 100 * kSecondsPerSubsetEstimate;
+  if (local)  // its own engine: exact jump times from each block's eigendecomposition of G
+    r.cpu_seconds = jumps * (kLocalSecondsPerJump + kLocalSecondsPerJumpWidth * width) +
+                    n * points * (kLocalSecondsPerObservation + kLocalSecondsPerObservationWidth * width);
   r.work = fmt::format("{:.2g} quantum jumps ({:.2g} per trajectory)", jumps, jumps / n);
+  add_output_cost(o, r);
   return r;
 }
 
@@ -199,6 +272,28 @@ ResourceEstimate exact_estimate(const RunRequest& o) {
   r.cpu_seconds = kSecondsPerFlop * ((counting ? 5 : 1) * steps * flops_per_step +
                                      (nonlinear ? o.grid.points * flops_per_point : 0));
   r.work = fmt::format("~{:.2g} integrator steps at dimension up to {}", steps, largest);
+  add_output_cost(o, r);
+  return r;
+}
+
+/// exact --method coupled: the solver's own estimate (the cascade or the birth-death
+/// chains; with single-spin noise the reduced Dicke-basis solver), plus the output.
+ResourceEstimate exact_coupled_estimate(const RunRequest& o) {
+  ResourceEstimate r;
+  if (o.model.local.any()) {
+    const ReducedDickeCost cost = estimate_reduced_dicke_cost(o.model, o.model.local, o.grid);
+    r.bytes = cost.memory_gib * kGiB;
+    r.cpu_seconds = cost.seconds;
+    r.work = "the reduced Dicke-basis solver: " + cost.size;
+  } else {
+    CoupledExactOptions options;
+    plan_exact(o.observables, options);
+    const CoupledExactCost cost = estimate_coupled_exact_cost(o.model, o.grid, options);
+    r.bytes = cost.memory_gib * kGiB;
+    r.cpu_seconds = cost.seconds;
+    r.work = "the " + cost.method + ": " + cost.size;
+  }
+  add_output_cost(o, r);
   return r;
 }
 
@@ -216,13 +311,18 @@ ResourceEstimate steady_estimate(const RunRequest& o) {
   // Each row evaluates the closed form three times (value and the two sides of dE_B/dT);
   // W_B and S_B add the product-basis state, ~2 ns per n(M)^3 (measured: N_B = N_C = 300,
   // 8 s).
-  r.cpu_seconds = rows * 3 * coefficients * kSecondsPerClebschGordan;
-  if (steady_nonlinear_computed(o)) {
+  r.cpu_seconds = rows * (3 * coefficients * kSecondsPerClebschGordan + kSecondsPerSteadyRow);
+  const bool nonlinear = steady_nonlinear_computed(o);
+  if (nonlinear) {
     double cubes = 0;
     for (const auto& s : populated_sectors(m)) cubes += s.cube_sum;
-    r.cpu_seconds += rows * cubes * 2 * kSecondsPerFlop;
+    r.cpu_seconds += rows * (cubes * 2 * kSecondsPerFlop + kSecondsPerSteadyNonlinearRow);
     r.bytes += 2 * table * 8;
   }
+  // The table: T, nbar and each column's value and error per row.
+  const double columns = o.observables.empty() ? static_cast<double>(steady_columns().size())
+                                               : static_cast<double>(o.observables.size());
+  r.bytes += rows * (kSteadyBytesPerRow + kSteadyBytesPerValue * (2 + 2 * columns));
   r.work = fmt::format("{:.2g} Clebsch-Gordan coefficients", rows * 3 * coefficients);
   return r;
 }
@@ -331,7 +431,8 @@ double physical_memory_gib() {
   return static_cast<double>(pages) * static_cast<double>(page) / kGiB;
 }
 
-ResourceEstimate estimate_resources(const RunRequest& o, const EnsemblePlan* plan) {
+/// estimate_resources() without the process's own memory.
+static ResourceEstimate estimate_run(const RunRequest& o, const EnsemblePlan* plan) {
   if (o.command == "simulate") {
     const SamplingChoice choice =
         plan ? plan->sampling : choose_sampling(o.model, o.grid, o.ensemble);
@@ -345,11 +446,18 @@ ResourceEstimate estimate_resources(const RunRequest& o, const EnsemblePlan* pla
     r.cpu_seconds = choice.seconds;
     r.work = choice.sampling == Sampling::exact ? "the exact reduced Dicke-basis solver"
                                                 : "the exact zero-temperature cascade";
+    add_output_cost(o, r);
     return r;
   }
-  // exact --method coupled estimates its own cost before any work (CoupledExactOptions).
-  if (o.command == "exact") return o.exact_method == "product" ? exact_estimate(o) : ResourceEstimate{};
+  if (o.command == "exact")
+    return o.exact_method == "product" ? exact_estimate(o) : exact_coupled_estimate(o);
   return steady_estimate(o);
+}
+
+ResourceEstimate estimate_resources(const RunRequest& o, const EnsemblePlan* plan) {
+  ResourceEstimate r = estimate_run(o, plan);
+  r.bytes += kProcessBytes;
+  return r;
 }
 
 void check_rate_scale(const RunRequest& o) {
@@ -380,13 +488,28 @@ ResourceEstimate check_resources(const RunRequest& o, const EnsemblePlan* plan) 
   const ResourceEstimate r = estimate_resources(o, plan);
   if (o.command == "simulate" && r.trajectories) check_simulate_tables(o);
   const double max_memory = o.max_memory_gib.value_or(physical_memory_gib());
+  // At nbar = 0 the automatic choice leaves the cascade beyond its time budget (e.g. at
+  // 10^7 output times); trajectories may then be far beyond the limits: say what the
+  // cascade would cost.
+  std::string cascade;
+  if (o.command == "simulate" && r.trajectories && o.model.nbar == 0.0 && !o.model.local.any() &&
+      o.ensemble.sampling == Sampling::automatic) {
+    const CoupledExactCost cost = CascadeSampler::cost(o.model, o.grid, o.ensemble);
+    cascade = fmt::format(" (the exact cascade, {}, was estimated at {:.3g} s on one "
+                          "core, beyond the automatic budget)",
+                          o.names == OptionStyle::python ? "sampling=\"cascade\"" : "--sampling cascade",
+                          cost.seconds);
+  }
+  const std::string sizes =
+      o.command == "steady"
+          ? option_name(o.names == OptionStyle::cli ? "temperatures" : "temperature", o.names)
+          : option_name("points", o.names) + ", " + option_name("trajectories", o.names);
   if (!(r.bytes <= max_memory * kGiB))
     throw InvalidArgument(fmt::format(
         "{0}: this run needs an estimated {1} (upper bound), more than the limit of "
-        "{2:.3g} GiB; use fewer {3}, {4} or {5}, or raise {0}",
-        option_name("max_memory", o.names), bytes_text(r.bytes), max_memory,
-        option_name("points", o.names), option_name("trajectories", o.names),
-        option_name("observables", o.names)));
+        "{2:.3g} GiB{5}; use fewer {3} or {4}, or raise {0}",
+        option_name("max_memory", o.names), bytes_text(r.bytes), max_memory, sizes,
+        option_name("observables", o.names), cascade));
   const double hours = r.cpu_seconds / 3600;
   // With target errors the trajectory count is a cap the run stops short of once the
   // targets hold (checked after ~256 trajectories and then every 25% more): the estimate
@@ -395,8 +518,8 @@ ResourceEstimate check_resources(const RunRequest& o, const EnsemblePlan* plan) 
   if (!stops_early && !(hours <= o.max_cpu_hours))
     throw InvalidArgument(fmt::format(
         "{0}: this run needs an estimated {1:.3g} CPU core-hours ({2}; rough, to a "
-        "factor of a few), more than the limit of {3:.3g}; reduce the run or raise {0}",
-        option_name("max_cpu_hours", o.names), hours, r.work, o.max_cpu_hours));
+        "factor of a few), more than the limit of {3:.3g}{4}; reduce the run or raise {0}",
+        option_name("max_cpu_hours", o.names), hours, r.work, o.max_cpu_hours, cascade));
   return r;
 }
 

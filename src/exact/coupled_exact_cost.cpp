@@ -51,6 +51,11 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     const double window = 4 * std::sqrt(n_j) + 10;
     units = 1000.0 * 8 * levels * (window + n_j / 16);
     units += points * levels * 4 * (window + n_j / 16);  // amplitudes of every level per time
+    // The integrator ends a step at every output time, so beyond ~1000 points each one costs
+    // a step of its own: measured (one thread, E_B only, 1e5-1e6 points) 1.5 us per level and
+    // point at N_B = 2, N_C = 10 and N_B = 10, N_C = 100, 13.6 us at N_B = 100, N_C = 1000,
+    // i.e. 2.1-2.6 (1.3 at N_B = 10) units x (window + n_j / 16)^2.
+    units += points * levels * 2.5 * (window + n_j / 16) * (window + n_j / 16);
     if (options.nonlinear) {
       // Per grid time <= 2 n_j populated levels (the bulk of P(M, t)): Clebsch-Gordan
       // columns for the significant J (window x n_j recursion steps); about as many
