@@ -18,6 +18,7 @@
 #include "darkcharge/physics/clebsch_gordan_table.hpp"
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "darkcharge/core/errors.hpp"
+#include "darkcharge/physics/density_matrix.hpp"
 #include "darkcharge/exact/exact_solver.hpp"
 #include "darkcharge/exact/steady_state.hpp"
 #include "darkcharge/exact/zero_temperature_cascade.hpp"

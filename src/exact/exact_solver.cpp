@@ -12,6 +12,7 @@
 
 #include "darkcharge/estimate/curve_features.hpp"
 #include "darkcharge/physics/angular_momentum.hpp"
+#include "darkcharge/physics/density_matrix.hpp"
 #include "darkcharge/physics/ergotropy.hpp"
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/physics/initial_state.hpp"

@@ -18,13 +18,16 @@
 #include <string>
 #include <vector>
 
-#include "darkcharge/physics/density_matrix.hpp"
 #include "darkcharge/physics/model.hpp"
 #include "darkcharge/core/time_grid.hpp"
 #include "darkcharge/estimate/time_series.hpp"
 #include "darkcharge/exact/zero_temperature_cascade.hpp"
 
 namespace darkcharge {
+
+/// physics/density_matrix.hpp (Eigen/Dense): included only where a state is read, not by
+/// every user of the options.
+class DensityMatrix;
 
 struct CoupledExactOptions {
   /// W_B, W_B_sym, S_B, dS_B_dt (Clebsch-Gordan transforms and rho^{T_B} spectra).

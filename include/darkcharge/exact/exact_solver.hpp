@@ -9,12 +9,15 @@
 /// j_B, each with its Dicke multiplicity (exact by permutation symmetry).
 #include <vector>
 
-#include "darkcharge/physics/density_matrix.hpp"
 #include "darkcharge/physics/model.hpp"
 #include "darkcharge/core/time_grid.hpp"
 #include "darkcharge/estimate/time_series.hpp"
 
 namespace darkcharge {
+
+/// physics/density_matrix.hpp (Eigen/Dense): included only where a state is read, not by
+/// every user of the options.
+class DensityMatrix;
 
 struct ExactOptions {
   double relative_tolerance = 1e-10;
