@@ -18,6 +18,7 @@
 #include "darkcharge/physics/clebsch_gordan_table.hpp"
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "darkcharge/core/errors.hpp"
+#include "darkcharge/physics/density_matrix.hpp"
 #include "darkcharge/exact/exact_solver.hpp"
 #include "darkcharge/exact/steady_state.hpp"
 #include "darkcharge/exact/zero_temperature_cascade.hpp"
@@ -109,6 +110,87 @@ TEST(CoupledExactSolver, CascadeEqualsChainsAtZeroTemperature) {
   chains.zero_temperature_cascade = false;
   expect_same_series(solve_exact_coupled(model, grid), solve_exact_coupled(model, grid, chains),
                      1e-9, "cascade vs chains");
+}
+
+/// Largest |a - b| over the entries of two states' blocks; a block one of them lacks counts
+/// as 0 there. Also returns (through `largest`) the largest entry, so that a comparison of
+/// two empty states cannot pass unnoticed.
+double state_difference(const DensityMatrix& a, const DensityMatrix& b, double* largest) {
+  double diff = 0;
+  *largest = 0;
+  auto compare = [&](const DensityMatrix& x, const DensityMatrix& y) {
+    for (const auto& [key, block] : x.blocks) {
+      const Eigen::MatrixXd full = block.selfadjointView<Eigen::Lower>();
+      *largest = std::max(*largest, full.cwiseAbs().maxCoeff());
+      const auto other = y.blocks.find(key);
+      const Eigen::MatrixXd there =
+          other == y.blocks.end() ? Eigen::MatrixXd::Zero(full.rows(), full.cols())
+                                  : Eigen::MatrixXd(other->second.selfadjointView<Eigen::Lower>());
+      diff = std::max(diff, (full - there).cwiseAbs().maxCoeff());
+    }
+  };
+  compare(a, b);
+  compare(b, a);
+  return diff;
+}
+
+// The states kept at state_times: the coupled solver's (chains turned into the product
+// basis with Clebsch-Gordan columns, or the cascade's rank-one levels) against the product
+// solver's density matrices. Both integrate to ~1e-10 relative local tolerance (see
+// ExactOptions and the chains' rational exponential), so 1e-10 holds on these small cases.
+TEST(CoupledExactSolver, StatesEqualTheProductSolvers) {
+  struct Case {
+    Model model;
+    bool cascade;
+  };
+  const std::vector<Case> cases = {
+      {make_model(3, 4, 0.6, BatteryInit::thermal), true},  // chains, sectors 3/2 and 1/2
+      {make_model(2, 5, 0.0, BatteryInit::ground), true},   // the cascade
+      {make_model(2, 5, 0.0, BatteryInit::ground), false},  // chains at nbar = 0
+  };
+  const TimeGrid grid{1.2, 13};
+  for (const auto& c : cases) {
+    CoupledExactOptions coupled;
+    coupled.zero_temperature_cascade = c.cascade;
+    coupled.state_times = {0.0, 0.3, 1.2};
+    ExactOptions product;
+    product.state_times = coupled.state_times;
+    const CoupledExactResult a = solve_exact_coupled_detailed(c.model, grid, coupled);
+    const ExactResult b = solve_exact_detailed(c.model, grid, product);
+    ASSERT_EQ(a.density.size(), std::size_t(grid.points));
+    ASSERT_EQ(b.density.size(), std::size_t(grid.points));
+    for (const int g : {0, 3, 12}) {
+      double largest = 0;
+      EXPECT_LT(state_difference(a.density[g], b.density[g], &largest), 1e-10)
+          << "nbar " << c.model.nbar << " cascade " << c.cascade << " t " << grid.time(g);
+      EXPECT_GT(largest, 0.01);
+      // The trace is 1 (the sectors are weighted by their populations).
+      double trace = 0;
+      for (const auto& [key, block] : b.density[g].blocks) trace += block.trace();
+      EXPECT_NEAR(trace, 1.0, 1e-12);
+    }
+    EXPECT_TRUE(a.density[5].blocks.empty());  // not asked for
+  }
+}
+
+TEST(CoupledExactSolver, StateTimesOutsideTheGridAreRefused) {
+  const Model model = make_model(1, 2, 0.5, BatteryInit::ground);
+  const TimeGrid grid{1.0, 5};
+  for (const double t : {-0.5, 1.5, std::nan("")}) {
+    CoupledExactOptions coupled;
+    coupled.state_times = {t};
+    ExactOptions product;
+    product.state_times = {t};
+    for (int method = 0; method < 2; ++method) {
+      try {
+        if (method == 0) solve_exact_coupled(model, grid, coupled);
+        else solve_exact(model, grid, product);
+        ADD_FAILURE() << "state_times " << t << " accepted";
+      } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("state_times"), std::string::npos) << e.what();
+      }
+    }
+  }
 }
 
 /// A (column, grid index) where a reference file is known to be wrong (see the test).

@@ -190,7 +190,7 @@ class Result(_Table):
 
     def _state(self, t):
         if not self._states:
-            raise ValueError("no states kept: pass state_times=[...] to simulate()")
+            raise ValueError("no states kept: pass state_times=[...] to simulate() or exact()")
         k = int(np.argmin(np.abs(self.state_times - t)))
         if abs(self.state_times[k] - t) > 1e-9 * max(1.0, abs(t)):
             raise ValueError(f"t={t} is not one of the state times {list(self.state_times)}")
@@ -567,7 +567,8 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
           method="coupled", local_decay=None, local_pumping=None, local_dephasing=None,
           charger_decay=None, charger_pumping=None, charger_dephasing=None,
           battery_decay=None, battery_pumping=None, battery_dephasing=None,
-          max_memory=None, max_cpu_hours=24.0, max_seconds=3600.0, times=None, protocol=None):
+          max_memory=None, max_cpu_hours=24.0, max_seconds=3600.0, times=None, protocol=None,
+          state_times=None):
     """Exact density-matrix evolution (``darkcharge exact``): the same columns as
     simulate() with errors 0, at t_max/points or at explicit times (as simulate()). method: "coupled" (block structure of the coupled basis,
     thousands of spins at nbar = 0) or "product" (dense product-basis matrices, small
@@ -580,7 +581,10 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     single-spin currents I_loc_* and the battery-sector populations jB=<j_B>. max_memory
     (GiB; None: the machine's memory), max_cpu_hours and max_seconds (the coupled and
     local solvers' single-core estimate; the CLI's --max-seconds) refuse a run before any
-    work.
+    work. state_times: times in [0, t_max] at whose nearest grid times the exact state is
+    kept (r.state_times, r.battery_state(t), r.joint_state(t), .to_qobj(); the CLI's
+    --state-times with --state-output / --joint-state-output), for both methods; refused
+    with local rates > 0 or a protocol (that state spreads over every charger sector j_C).
 
     protocol: a list of segments run one after the other (the CLI's --protocol file), e.g.
     ``[{"duration": 4}, {"duration": 0.05, "battery_dephasing": 100},
@@ -610,9 +614,10 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     dimension = _checks.integer("max_dimension", max_dimension, 1, 2**63 - 1)
     how = _checks.choice("method", method, ("coupled", "product"))
     seconds = _checks.real("max_seconds", max_seconds, positive=True)
+    kept = _checks.reals("state_times", state_times)
     raw = _core.run_exact(model.nb, model.nc, n, model.battery_init, model.gamma, model.omega,
                           grid_t_max, n_points, names, dimension, how, model.local,
-                          model.max_memory, model.max_cpu_hours, seconds, output_times, text)
+                          model.max_memory, model.max_cpu_hours, seconds, output_times, text, kept)
     parameters = None
     if protocol is not None:
         # The protocol's grid: its total duration, its points and (when more than the

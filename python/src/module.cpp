@@ -227,6 +227,32 @@ std::vector<std::string> local_noise_request(
   return requested.empty() ? local_noise_simulate_columns() : requested;
 }
 
+/// The states kept at grid indices `state_index` (in the order asked), as Result reads them:
+/// the battery levels (the CLI's --state-output rows) and the joint blocks (its
+/// --joint-state-output rows, each block a full symmetric matrix).
+py::list states_to_python(const std::vector<DensityMatrix>& density,
+                          const std::vector<double>& time, const std::vector<int>& state_index,
+                          double j_charger) {
+  py::list states;
+  for (const int g : state_index) {
+    py::dict s;
+    s["t"] = time[g];
+    py::list levels;
+    for (const auto& l : battery_level_populations(density[g], j_charger))
+      levels.append(py::make_tuple(l.j_battery, l.m_battery, l.population));
+    s["battery_levels"] = levels;
+    py::list blocks;
+    for (const auto& [key, block] : density[g].blocks) {
+      const auto [j_b, M] = key;
+      const Eigen::MatrixXd full = block.selfadjointView<Eigen::Lower>();
+      blocks.append(py::make_tuple(j_b, M, first_battery_level(j_charger, j_b, M), full));
+    }
+    s["joint_blocks"] = blocks;
+    states.append(s);
+  }
+  return states;
+}
+
 py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
                       double omega, double t_max, int points, long trajectories,
                       std::uint64_t seed, int threads, const std::vector<std::string>& requested,
@@ -349,43 +375,31 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
     counts.append(py::make_tuple(c.time, c.emitted, c.probability.value, c.probability.error));
   out["counts"] = counts;
   out["jumps"] = jumps_to_python(r.jumps);
-  py::list states;
-  for (std::size_t k = 0; k < state_index.size(); ++k) {
-    const int g = state_index[k];
-    py::dict s;
-    s["t"] = r.series.time[g];
-    py::list levels;
-    for (const auto& l : battery_level_populations(r.density[g], model.j_charger()))
-      levels.append(py::make_tuple(l.j_battery, l.m_battery, l.population));
-    s["battery_levels"] = levels;
-    py::list blocks;
-    for (const auto& [key, block] : r.density[g].blocks) {
-      const auto [j_b, M] = key;
-      const Eigen::MatrixXd full = block.selfadjointView<Eigen::Lower>();
-      blocks.append(py::make_tuple(j_b, M, first_battery_level(model.j_charger(), j_b, M), full));
-    }
-    s["joint_blocks"] = blocks;
-    states.append(s);
-  }
-  out["states"] = states;
+  out["states"] = states_to_python(r.density, r.series.time, state_index, model.j_charger());
   return out;
 }
 
 /// Runs an exact solver and packages its `columns` (all when empty), peaks and wall time as
 /// exact() returns them. `stop` reaches the solvers that look at one (the reduced
 /// Dicke-basis solver); the others honour Ctrl-C when they return.
+/// `solve` returns the series and the states at the grid times nearest `state_times` (as
+/// ExactResult); they become the result's "states".
 template <class Solve>
 py::dict exact_result(Solve solve, const TimeGrid& grid, const std::vector<std::string>& columns,
+                      const Model& model, const std::vector<double>& state_times,
                       std::atomic<bool>* stop = nullptr) {
   std::atomic<long> none{0};
   const auto start = std::chrono::steady_clock::now();
-  const TimeSeries series = run_interruptible<TimeSeries>(solve, stop, none, none, py::none());
+  const ExactResult solved = run_interruptible<ExactResult>(solve, stop, none, none, py::none());
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  py::dict out = series_to_python(select_columns(series, columns));
-  out["peaks"] = peaks_to_python(peak_summary(series, grid));
+  py::dict out = series_to_python(select_columns(solved.series, columns));
+  out["peaks"] = peaks_to_python(peak_summary(solved.series, grid));
   out["notes"] = std::vector<std::string>{};
   out["wall_time_seconds"] = wall;
+  out["states"] = states_to_python(solved.density, solved.series.time,
+                                   state_indices(grid, state_times, "state_times"),
+                                   model.j_charger());
   return out;
 }
 
@@ -393,26 +407,33 @@ py::dict exact_result(Solve solve, const TimeGrid& grid, const std::vector<std::
 /// (the single-spin currents and battery-sector populations too) unless some are named.
 py::dict run_exact_local(const Model& model, const TimeGrid& grid,
                          const std::vector<std::string>& observables, const std::string& method,
-                         double max_memory, double max_seconds) {
+                         double max_memory, double max_seconds,
+                         const std::vector<double>& state_times) {
   validate(model);
   validate(grid);
   if (method != "coupled")
     throw InvalidArgument("method: the product-basis solver has no local noise; leave method "
                           "at 'coupled' (with local rates it runs the reduced Dicke-basis solver)");
+  if (!state_times.empty())
+    throw InvalidArgument(
+        "state_times: exact() with local rates > 0 (the reduced Dicke-basis solver) keeps no "
+        "state: single-spin noise spreads it over every charger sector j_C, which Result's "
+        "states (j_C = N_C/2) cannot hold");
   validate_reduced_dicke_columns(model, model.local, observables);
   std::atomic<bool> stop{false};
   ReducedDickeOptions options;
   options.max_memory_gib = memory_limit_gib(max_memory);
   options.max_seconds = max_seconds;
   options.stop = &stop;
-  return exact_result([&] { return solve_exact_local(model, model.local, grid, options); }, grid,
-                      observables, &stop);
+  return exact_result(
+      [&] { return ExactResult{solve_exact_local(model, model.local, grid, options), {}}; },
+      grid, observables, model, {}, &stop);
 }
 
 py::dict run_exact_model(const Model& model, const TimeGrid& grid,
                          const std::vector<std::string>& observables, long max_dimension,
                          const std::string& method, double max_memory, double max_cpu_hours,
-                         double max_seconds);
+                         double max_seconds, const std::vector<double>& state_times);
 
 /// exact(protocol=...): the reduced Dicke-basis solver segment by segment, every one of its
 /// columns unless some are named (the CLI's `exact --protocol`).
@@ -429,8 +450,9 @@ py::dict run_exact_protocol(const Protocol& protocol, const TimeGrid& grid,
   options.max_memory_gib = memory_limit_gib(max_memory);
   options.max_seconds = max_seconds;
   options.stop = &stop;
-  return exact_result([&] { return solve_exact_protocol(protocol, grid, options); }, grid,
-                      observables, &stop);
+  return exact_result(
+      [&] { return ExactResult{solve_exact_protocol(protocol, grid, options), {}}; }, grid,
+      observables, first, {}, &stop);
 }
 
 py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
@@ -438,7 +460,8 @@ py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init,
                    const std::vector<std::string>& observables, long max_dimension,
                    const std::string& method, const std::vector<double>& local,
                    double max_memory, double max_cpu_hours, double max_seconds,
-                   const std::vector<double>& times, const std::string& protocol_text) {
+                   const std::vector<double>& times, const std::string& protocol_text,
+                   const std::vector<double>& state_times) {
   Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
   TimeGrid grid;
   std::optional<Protocol> protocol;
@@ -451,6 +474,9 @@ py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init,
       throw InvalidArgument(std::string(e.what()) + " (with protocol)");
     }
     if (!is_plain_model(*protocol)) {
+      if (!state_times.empty())
+        throw InvalidArgument("state_times: exact() with a protocol (the reduced Dicke-basis "
+                              "solver) keeps no state");
       py::dict out = run_exact_protocol(*protocol, grid, observables, method, max_memory, max_seconds);
       out["protocol"] = protocol_json(*protocol);
       out["grid_times"] = grid.times;
@@ -461,7 +487,7 @@ py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init,
     grid = output_grid(t_max, points, times);
   }
   py::dict out = run_exact_model(model, grid, observables, max_dimension, method, max_memory,
-                                 max_cpu_hours, max_seconds);
+                                 max_cpu_hours, max_seconds, state_times);
   if (protocol) {
     out["protocol"] = protocol_json(*protocol);
     out["grid_times"] = grid.times;
@@ -472,7 +498,7 @@ py::dict run_exact(int nb, int nc, double nbar, const std::string& battery_init,
 py::dict run_exact_model(const Model& model, const TimeGrid& grid,
                          const std::vector<std::string>& observables, long max_dimension,
                          const std::string& method, double max_memory, double max_cpu_hours,
-                         double max_seconds) {
+                         double max_seconds, const std::vector<double>& state_times) {
   if (method != "coupled" && method != "product")
     throw InvalidArgument("method must be 'coupled' or 'product', got '" + method + "'");
   // The CLI's checks before any work: the rates, product-basis dimension, memory and time.
@@ -484,10 +510,12 @@ py::dict run_exact_model(const Model& model, const TimeGrid& grid,
   if (model.local.any()) {
     check_rate_scale(request);
     if (method == "coupled") check_resources(request);  // the reduced Dicke solver's estimate
-    return run_exact_local(model, grid, observables, method, max_memory, max_seconds);
+    return run_exact_local(model, grid, observables, method, max_memory, max_seconds,
+                           state_times);
   }
   validate(model);
   validate(grid);
+  (void)state_indices(grid, state_times, "state_times");
   check_columns("observables", observables, time_series_columns());
   check_exact_columns(observables, method, "observables");
   check_resources(request);
@@ -498,12 +526,14 @@ py::dict run_exact_model(const Model& model, const TimeGrid& grid,
   plan_exact(observables, coupled);
   coupled.max_memory_gib = memory_limit_gib(max_memory);
   coupled.max_seconds = max_seconds;
+  options.state_times = coupled.state_times = state_times;
   return exact_result(
       [&] {
-        return method == "product" ? solve_exact(model, grid, options)
-                                   : solve_exact_coupled(model, grid, coupled);
+        if (method == "product") return solve_exact_detailed(model, grid, options);
+        CoupledExactResult solved = solve_exact_coupled_detailed(model, grid, coupled);
+        return ExactResult{std::move(solved.series), std::move(solved.density)};
       },
-      grid, exact_columns(observables));
+      grid, exact_columns(observables), model, state_times);
 }
 
 py::dict run_steady(int nb, int nc, double nbar, const std::string& battery_init, double gamma,
@@ -613,7 +643,8 @@ PYBIND11_MODULE(_core, m) {
         py::arg("method") = "coupled", py::arg("local") = std::vector<double>{},
         py::arg("max_memory") = 0.0, py::arg("max_cpu_hours") = 24.0,
         py::arg("max_seconds") = 3600.0, py::arg("times") = std::vector<double>{},
-        py::arg("protocol") = std::string());
+        py::arg("protocol") = std::string(),
+        py::arg("state_times") = std::vector<double>{});
   m.def("run_steady", &run_steady, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("temperatures"),
         py::arg("nbar_values"), py::arg("observables"),

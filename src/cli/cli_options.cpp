@@ -238,9 +238,13 @@ void add_model_options(CLI::App& app, Options& o) {
   add_limit_options(app, o);
 }
 
-void add_simulate_outputs(CLI::App& app, Options& o) {
+/// The averaged state at chosen times (simulate: the trajectory average or the cascade's
+/// exact state; exact: the solver's density matrix).
+void add_state_outputs(CLI::App& app, Options& o) {
   app.add_option("--state-times", o.state_times,
-                 "Times at which to write the trajectory-averaged state (nearest grid time)")
+                 app.get_name() == "exact"
+                     ? "Times at which to write the exact state (nearest grid time)"
+                     : "Times at which to write the trajectory-averaged state (nearest grid time)")
       ->delimiter(',')->check(kFiniteNonNegative);
   app.add_option("--state-output", o.state_output,
                  "CSV of the battery's reduced state at --state-times: t,j_B,m_B,population "
@@ -250,6 +254,10 @@ void add_simulate_outputs(CLI::App& app, Options& o) {
                  "CSV of the joint charger-battery state at --state-times (small systems): "
                  "t,j_B,M,m_B,m_B_prime,value = <M-m_B, m_B|rho|M-m_B', m_B'>")
       ->check(kFileName);
+}
+
+void add_simulate_outputs(CLI::App& app, Options& o) {
+  add_state_outputs(app, o);
   app.add_option("--sectors-output", o.sectors_output,
                  "CSV of the population of each total-J sector over time (conserved)")
       ->check(kFileName);
@@ -402,6 +410,7 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
                     "F_em: 4x the memory, ~5x the time)")
       ->transform(decimal_integer(1, kMaxExactDimension, "memory ~ 16 d^2 bytes per matrix"))
       ->capture_default_str();
+  add_state_outputs(*exact, o);
   exact->callback([&o, exact] {
     o.command = "exact";
     apply_local_noise(*exact, o);

@@ -248,16 +248,22 @@ int run(Options& o) {
     ExactOptions exact;
     plan_exact(o.observables, exact);
     exact.max_dimension = o.max_dimension;
-    out.result.series = solve_exact(o.model, o.grid, exact);
+    exact.state_times = o.state_times;
+    ExactResult solved = solve_exact_detailed(o.model, o.grid, exact);
+    out.result.series = std::move(solved.series);
+    out.result.density = std::move(solved.density);
     out.result.peaks = peak_summary(out.result.series, o.grid);
   } else {
     CoupledExactOptions exact;
     plan_exact(o.observables, exact);
     exact.max_memory_gib = o.max_memory_gib.value_or(physical_memory_gib());
     exact.max_seconds = o.max_seconds;
+    exact.state_times = o.state_times;
     ProgressBar bar("exact", !o.quiet);
-    out.result.series = solve_exact_coupled(
+    CoupledExactResult solved = solve_exact_coupled_detailed(
         o.model, o.grid, exact, [&bar](long done, long total) { bar.update(done, total); });
+    out.result.series = std::move(solved.series);
+    out.result.density = std::move(solved.density);
     out.result.peaks = peak_summary(out.result.series, o.grid);
   }
   if (!writer) return 0;  // rank 0 writes everything

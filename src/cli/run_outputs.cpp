@@ -18,8 +18,9 @@ namespace {
 
 nlohmann::json estimate(const Estimate& e) { return {{"value", e.value}, {"error", e.error}}; }
 
-/// How the averaged state of `r` was obtained, for the side files' headers.
-const char* average_kind(const EnsembleResult& r) {
+/// How the averaged state was obtained, for the side files' headers.
+std::string average_kind(const Options& o, const EnsembleResult& r) {
+  if (o.command == "exact") return fmt::format("exact, --method {}", o.exact_method);
   return r.sampling == Sampling::cascade ? "exact, zero-temperature cascade"
                                          : "trajectory average";
 }
@@ -27,8 +28,9 @@ const char* average_kind(const EnsembleResult& r) {
 void write_battery_state(std::ostream& out, const Options& o, const EnsembleResult& r,
                          const std::vector<std::string>& header) {
   for (const auto& line : header) out << "# " << line << '\n';
-  out << "# battery reduced state (" << average_kind(r) << "); population of level (j_B, m_B) summed "
-         "over the sector's Dicke copies; rho_B is diagonal in m_B\n";
+  out << "# battery reduced state (" << average_kind(o, r)
+      << "); population of level (j_B, m_B) summed over the sector's Dicke copies; rho_B "
+         "is diagonal in m_B\n";
   out << "t,j_B,m_B,population\n";
   for (int g : state_indices(o.grid, o.state_times, "--state-times"))
     for (const auto& l : battery_level_populations(r.density[g], o.model.j_charger()))
@@ -39,8 +41,9 @@ void write_battery_state(std::ostream& out, const Options& o, const EnsembleResu
 void write_joint_state(std::ostream& out, const Options& o, const EnsembleResult& r,
                        const std::vector<std::string>& header) {
   for (const auto& line : header) out << "# " << line << '\n';
-  out << "# joint charger-battery state (" << average_kind(r) << "), product basis, block diagonal "
-         "in (j_B, M): value = <M - m_B, m_B| rho |M - m_B', m_B'>\n";
+  out << "# joint charger-battery state (" << average_kind(o, r)
+      << "), product basis, block diagonal in (j_B, M): value = <M - m_B, m_B| rho "
+         "|M - m_B', m_B'>\n";
   out << "t,j_B,M,m_B,m_B_prime,value\n";
   for (int g : state_indices(o.grid, o.state_times, "--state-times"))
     for (const auto& [key, block] : r.density[g].blocks) {
@@ -80,7 +83,9 @@ void write_jumps(std::ostream& out, const EnsembleResult& r,
 
 std::vector<std::string> state_header(const Options& o, const RunOutputs& r) {
   return file_header(o, r.threads,
-                     r.result.sampling == Sampling::cascade
+                     o.command == "exact"
+                         ? "errors: none (exact density matrix)"
+                     : r.result.sampling == Sampling::cascade
                          ? "errors: none (exact averaged state, zero-temperature cascade)"
                          : "errors: none (trajectory-averaged state, no error estimate)",
                      r.notes);
@@ -185,6 +190,11 @@ void check_output_options(const Options& o) {
         "--joint-state-output: joint state too large to write ((N_C+1)(N_B+1) = {} > 20000)",
         joint_dim));
   state_indices(o.grid, o.state_times, "--state-times");
+  if (o.command == "exact" && o.model.local.any() && !o.state_times.empty())
+    throw InvalidArgument(
+        "--state-times: exact with local rates > 0 (the reduced Dicke-basis solver) writes no "
+        "state: single-spin noise spreads it over every charger sector j_C, which the state "
+        "files (j_C = N_C/2) cannot hold");
 }
 
 /// The header lines of the main CSV: file_header() plus, for simulate, how many

@@ -58,4 +58,15 @@ int TimeGrid::first_index_not_before(double t) const {
   return g;
 }
 
+std::vector<char> marked_indices(const TimeGrid& grid, const std::vector<double>& times,
+                                 const char* argument) {
+  std::vector<char> marked(grid.points, 0);
+  for (double t : times) {
+    if (!(t >= 0) || t > grid.t_max)
+      throw InvalidArgument(fmt::format("{}: {} is outside [0, t_max = {}]", argument, t, grid.t_max));
+    marked[grid.nearest_index(t)] = 1;
+  }
+  return marked;
+}
+
 }  // namespace darkcharge

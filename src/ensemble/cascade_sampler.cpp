@@ -20,7 +20,6 @@
 #include <omp.h>
 
 #include "darkcharge/physics/angular_momentum.hpp"
-#include "darkcharge/physics/clebsch_gordan_cache.hpp"
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/physics/initial_state.hpp"
@@ -31,9 +30,6 @@
 
 namespace darkcharge {
 namespace {
-
-/// Populations below this are left out of the averaged state (their trace is < 1e-15).
-constexpr double kNegligiblePopulation = 1e-18;
 
 /// Whether the run computes observable unit `unit` (the trajectory path's rule).
 bool wants_unit(const EnsembleOptions& options, const std::string& unit) {
@@ -65,23 +61,6 @@ std::vector<Column> emission_record_columns(const std::vector<std::vector<double
     fano.value[g] = m1 > 0 ? std::max(0.0, m2 - m1 * m1) / m1 : std::nan("");
   }
   return {mean, {"N_abs", zero, zero, "exact", ""}, fano};
-}
-
-/// rho(t) = sum_k P(k, t) |psi(M0 - k, t)><psi| in the product basis.
-DensityMatrix averaged_state(const ZeroTemperatureCascade& cascade,
-                             const ProductBasis& basis, const std::vector<double>& p, double t) {
-  DensityMatrix rho;
-  std::vector<double> psi;
-  Eigen::VectorXd product;
-  for (int k = 0; k < cascade.levels(); ++k) {
-    if (!(p[k] > kNegligiblePopulation)) continue;
-    cascade.amplitudes(k, t, psi);
-    const double M = cascade.top_m() - k;
-    basis.to_product(cascade.j_battery(), M, psi.data(), static_cast<int>(psi.size()), 1.0,
-                     product);
-    rho.add_pure(cascade.j_battery(), M, product, p[k]);
-  }
-  return rho;
 }
 
 /// The populations of the total-J sectors: constant (J is conserved), c_J^2 of the initial
@@ -159,6 +138,7 @@ EnsembleResult CascadeSampler::run(const EnsemblePlan& plan,
   CoupledExactOptions exact = exact_options(options);
   exact.max_seconds = std::numeric_limits<double>::infinity();
   exact.max_memory_gib = options.cascade_max_memory_gib;
+  exact.state_times = options.state_times;
   // options.stop is looked at after every solver step reported (one per grid time or
   // population step, well under a second each): the solver itself knows no stop flag.
   const ProgressCallback watch = [&](long done, long total) {
@@ -189,14 +169,7 @@ EnsembleResult CascadeSampler::run(const EnsemblePlan& plan,
       if (solved.emitted[g][k] > 0)
         result.emission_counts.push_back({grid.time(g), long(k), {solved.emitted[g][k], 0.0}});
   }
-  if (!options.state_times.empty()) {
-    result.density.assign(grid.points, DensityMatrix());
-    const ProductBasis basis(model.j_charger(), {level.j_battery});
-    for (double t : options.state_times) {
-      const int g = grid.nearest_index(t);
-      result.density[g] = averaged_state(cascade, basis, solved.emitted[g], grid.time(g));
-    }
-  }
+  result.density = solved.density;
   result.jumps = record_jumps(model, grid, options);
   result.notes.push_back(
       "sampling=cascade: nbar = 0, so every trajectory with k emissions holds the same state; "

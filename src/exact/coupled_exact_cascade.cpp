@@ -158,6 +158,24 @@ std::vector<SectorEigenvalue> battery_spectrum(const ZeroTemperatureCascade& cas
   return out;
 }
 
+/// rho(t) = sum_k P(k, t) |psi(M0 - k, t)><psi| in the product basis (levels with
+/// P <= kNonlinearFloor left out: their trace is below 1e-15).
+DensityMatrix averaged_state(const ZeroTemperatureCascade& cascade, const ProductBasis& basis,
+                             const std::vector<double>& p, double t) {
+  DensityMatrix rho;
+  std::vector<double> psi;
+  Eigen::VectorXd product;
+  for (int k = 0; k < cascade.levels(); ++k) {
+    if (!(p[k] > kNonlinearFloor)) continue;
+    cascade.amplitudes(k, t, psi);
+    const double M = cascade.top_m() - k;
+    basis.to_product(cascade.j_battery(), M, psi.data(), static_cast<int>(psi.size()), 1.0,
+                     product);
+    rho.add_pure(cascade.j_battery(), M, product, p[k]);
+  }
+  return rho;
+}
+
 }  // namespace
 
 CoupledExactResult solve_with_cascade(const Model& model, const TimeGrid& grid,
@@ -171,6 +189,7 @@ CoupledExactResult solve_with_cascade(const Model& model, const TimeGrid& grid,
   auto chain_progress = [&](long done, long) {
     if (progress) progress(done, total);
   };
+  const std::vector<char> keep_state = marked_indices(grid, options.state_times, "state_times");
   CoupledExactResult result;
   result.emitted = cascade.populations(grid, options.cascade_tolerance, chain_progress);
   const auto& population = result.emitted;
@@ -210,6 +229,13 @@ CoupledExactResult solve_with_cascade(const Model& model, const TimeGrid& grid,
     if (progress) progress(++done, total);
   }
   result.series = to_series(model, grid, snapshots, options);
+  if (!options.state_times.empty()) {
+    result.density.assign(grid.points, DensityMatrix());
+    const ProductBasis basis(model.j_charger(), {level.j_battery});
+    for (int g = 0; g < grid.points; ++g)
+      if (keep_state[g])
+        result.density[g] = averaged_state(cascade, basis, population[g], grid.time(g));
+  }
   return result;
 }
 

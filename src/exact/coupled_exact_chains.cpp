@@ -278,6 +278,9 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
   double work = 0;  // entries; small problems stay on one thread (no barriers)
   for (const PairChain* c : all) work += c->length();
   const bool parallel = work > 2e4;
+  const std::vector<char> keep_state = marked_indices(grid, options.state_times, "state_times");
+  CoupledExactResult result;
+  result.density.assign(options.state_times.empty() ? 0 : grid.points, DensityMatrix());
 
   std::vector<Snapshot> snapshots(grid.points);
   for (int g = 0; g < grid.points; ++g) {
@@ -292,17 +295,20 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
     }
     Snapshot& s = snapshots[g];
     for (const auto& sector : sectors) observe_linear(model, rates, sector, s);
-    if (options.nonlinear) {
+    if (options.nonlinear || keep_state[g]) {
       // Several sectors: one sector per thread (few barriers); one sector: its M and Q
       // blocks across threads. Summed in sector order either way.
       const long n_sectors = static_cast<long>(sectors.size());
       std::vector<SectorNonlinear> parts(n_sectors);
+      std::vector<DensityMatrix> states(keep_state[g] ? n_sectors : 0);
       const bool across = parallel && n_sectors > 1;
 #pragma omp parallel for schedule(dynamic) if (across)
       for (long i = 0; i < n_sectors; ++i)
         parts[i] = sector_nonlinear(model.j_charger(), sectors[i].j_battery, views(sectors[i]),
-                                    options.negativity, parallel && !across);
-      for (long i = 0; i < n_sectors; ++i) {
+                                    options.nonlinear && options.negativity,
+                                    parallel && !across, keep_state[g] ? &states[i] : nullptr);
+      for (auto& state : states) result.density[g].blocks.merge(state.blocks);
+      for (long i = 0; options.nonlinear && i < n_sectors; ++i) {
         for (const double p : parts[i].level_populations)
           s.battery_spectrum.push_back({sectors[i].j_battery, p});
         s.trace_norm += parts[i].trace_norm;
@@ -310,7 +316,8 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
     }
     if (progress) progress(g + 1, total);
   }
-  return {to_series(model, grid, snapshots, options), {}};
+  result.series = to_series(model, grid, snapshots, options);
+  return result;
 }
 
 }  // namespace darkcharge::coupled_exact

@@ -76,10 +76,10 @@ struct SectorNonlinear {
 };
 
 /// The sector's product-basis blocks from its chains (coupled_exact_product.cpp); `parallel`:
-/// its M and Q blocks on all threads.
+/// its M and Q blocks on all threads. `state` (optional) receives the blocks (j_B, M) of rho.
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
                                  const std::vector<ChainView>& chains, bool negativity,
-                                 bool parallel);
+                                 bool parallel, DensityMatrix* state = nullptr);
 
 /// The pairs (J, J') = (|j_C - j_B| + a, |j_C - j_B| + b), a <= b, of a battery sector whose
 /// chain starts above the solver's negligible level (the only ones it builds; a chain's l1

@@ -28,7 +28,7 @@ struct Entry {
 
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
                                  const std::vector<ChainView>& chains, bool negativity,
-                                 bool parallel) {
+                                 bool parallel, DensityMatrix* state) {
   const double j1 = j_charger, j2 = j_battery, top = j1 + j2;
   const int m_count = count(2 * top) + 1;  // index k = M + top
   std::vector<std::vector<Entry>> by_m(m_count);
@@ -78,6 +78,7 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   }
   for (int k = k_lo; k <= k_hi; ++k) {
     if (product[k].size() == 0) continue;
+    if (state != nullptr) state->blocks[{j2, k - top}] = product[k];
     const int offset = count(first_battery_level(j1, j2, k - top) + j2);
     for (int i = 0; i < product[k].rows(); ++i) out.level_populations[offset + i] += product[k](i, i);
   }

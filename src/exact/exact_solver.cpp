@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 
 #include "darkcharge/estimate/curve_features.hpp"
+#include "darkcharge/physics/angular_momentum.hpp"
+#include "darkcharge/physics/density_matrix.hpp"
 #include "darkcharge/physics/ergotropy.hpp"
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/physics/initial_state.hpp"
@@ -207,13 +209,43 @@ std::vector<double> fano_factor(const std::vector<double>& mean, const std::vect
   return out;
 }
 
+/// The state of one sector as DensityMatrix blocks (j_B, M), rows m_B ascending; blocks
+/// that are exactly 0 (never reached) are left out.
+void add_sector_state(const Matrix& rho, const SectorOperators& op, double j_charger,
+                      double j_battery, DensityMatrix& out) {
+  const double top = j_charger + j_battery;
+  for (int k = 0; k <= static_cast<int>(std::lround(2 * top)); ++k) {
+    const double M = k - top, m_first = first_battery_level(j_charger, j_battery, M);
+    const int n = static_cast<int>(std::lround(std::min(j_battery, M + j_charger) - m_first)) + 1;
+    Eigen::MatrixXd block(n, n);
+    for (int a = 0; a < n; ++a)
+      for (int b = 0; b < n; ++b) {
+        const double ma = m_first + a, mb = m_first + b;
+        const auto index = [&](double m_b) {
+          return static_cast<int>(std::lround(j_charger - (M - m_b))) * op.dim_b +
+                 static_cast<int>(std::lround(j_battery - m_b));
+        };
+        block(a, b) = rho(index(ma), index(mb)).real();
+      }
+    if (block.cwiseAbs().maxCoeff() > 0) out.blocks[{j_battery, M}] = block;
+  }
+}
+
 }  // namespace
 
 TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOptions& options) {
+  return solve_exact_detailed(model, grid, options).series;
+}
+
+ExactResult solve_exact_detailed(const Model& model, const TimeGrid& grid,
+                                 const ExactOptions& options) {
   validate(model);
   check_collective_only(model, "the product-basis exact solver");
   validate(grid);
   validate(model, grid);
+  const std::vector<char> keep_state = marked_indices(grid, options.state_times, "state_times");
+  ExactResult result;
+  result.density.assign(options.state_times.empty() ? 0 : grid.points, DensityMatrix());
   // Group the initial mixture by battery sector: rho_B(0) is diagonal in m_B within each.
   std::map<double, std::vector<WeightedInitialState>> sectors;
   for (const auto& level : initial_mixture(model))
@@ -260,6 +292,7 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
       } else if (g > 0) {
         integrator.advance(rho, grid.time(g - 1), grid.time(g), lindbladian);
       }
+      if (keep_state[g]) add_sector_state(rho, op, model.j_charger(), j_battery, result.density[g]);
       values[kEB][g] += (rho * op.battery_jz).trace().real();
       values[kEC][g] += (rho * op.charger_jz).trace().real();
       values[kPB][g] += (rho * power_operator).trace().real();
@@ -273,7 +306,7 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
     }
   }
 
-  TimeSeries out;
+  TimeSeries& out = result.series;
   for (int g = 0; g < grid.points; ++g) out.time.push_back(grid.time(g));
   const std::vector<double> zero(grid.points, 0.0);
   auto column = [&](const char* name, std::vector<double> v) {
@@ -310,7 +343,7 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
   };
   if (!options.nonlinear) {
     add_jump_statistics();
-    return out;
+    return result;
   }
   std::vector<double> w(grid.points), w_sym(grid.points), s_b(grid.points);
   for (int g = 0; g < grid.points; ++g) {
@@ -323,7 +356,7 @@ TimeSeries solve_exact(const Model& model, const TimeGrid& grid, const ExactOpti
   column("S_B", s_b);
   column("dS_B_dt", time_derivative(s_b, grid));
   add_jump_statistics();
-  return out;
+  return result;
 }
 
 }  // namespace darkcharge

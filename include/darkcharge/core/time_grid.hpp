@@ -44,4 +44,10 @@ constexpr int kMaxPoints = 100'000'000;
 /// explicit times start at 0, ascend strictly, are finite and match points and t_max.
 void validate(const TimeGrid& grid);
 
+/// For each grid index, whether one of `times` is nearest to it (the grid times at which a
+/// solver keeps its state). Throws InvalidArgument naming `argument` for a time outside
+/// [0, t_max] (NaN included).
+std::vector<char> marked_indices(const TimeGrid& grid, const std::vector<double>& times,
+                                 const char* argument);
+
 }  // namespace darkcharge

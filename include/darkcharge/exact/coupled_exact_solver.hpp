@@ -25,6 +25,10 @@
 
 namespace darkcharge {
 
+/// physics/density_matrix.hpp (Eigen/Dense): included only where a state is read, not by
+/// every user of the options.
+class DensityMatrix;
+
 struct CoupledExactOptions {
   /// W_B, W_B_sym, S_B, dS_B_dt (Clebsch-Gordan transforms and rho^{T_B} spectra).
   bool nonlinear = true;
@@ -42,6 +46,9 @@ struct CoupledExactOptions {
   double max_memory_gib = 4.0;
   /// ... or the estimated run time exceeds this many seconds (on one core).
   double max_seconds = 3600.0;
+  /// Times (each in [0, t_max]) at whose nearest grid time solve_exact_coupled_detailed()
+  /// keeps the state rho(t) itself, in the product basis (CoupledExactResult::density).
+  std::vector<double> state_times;
 };
 
 /// What a run will cost, estimated from the problem's size alone (cheap).
@@ -57,10 +64,14 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
 
 /// The full result. `emitted` is filled only on the zero-temperature cascade path:
 /// emitted[g][k] = probability that exactly k quanta were emitted by time t_g (the state is
-/// then in total M = M0 - k), for the ground battery.
+/// then in total M = M0 - k), for the ground battery. density[g]: at the grid times nearest
+/// options.state_times, rho(t_g) as DensityMatrix blocks (j_B, M) in the product basis, each
+/// sector weighted by its population (empty elsewhere, and no entries when state_times is
+/// empty).
 struct CoupledExactResult {
   TimeSeries series;
   std::vector<std::vector<double>> emitted;
+  std::vector<DensityMatrix> density;
 };
 
 /// Same columns as solve_exact(), errors 0 with error_method "exact". Throws
