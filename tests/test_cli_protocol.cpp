@@ -135,4 +135,17 @@ TEST(CliProtocol, SimulateRefusesAProtocolItCannotRunAndSaysWhatCan) {
   EXPECT_FALSE(file_exists(dir / "out.csv"));
 }
 
+TEST(CliProtocol, ExactRefusesStateOutputsOfAProtocol) {
+  // The reduced Dicke-basis solver keeps no state the state files can hold; it used to crash.
+  TemporaryDirectory dir;
+  write(dir / "p.json", kChargePulseStore);
+  const auto r = run_darkcharge({"exact", "--nb", "2", "--nc", "4", "--protocol", "p.json",
+                                 "--state-times", "0.5", "--state-output", "st.csv", "-o", "out.csv"},
+                                dir.path());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--state-times"), std::string::npos) << r.err;
+  EXPECT_FALSE(file_exists(dir / "out.csv"));
+  EXPECT_FALSE(file_exists(dir / "st.csv"));
+}
+
 }  // namespace

@@ -105,7 +105,8 @@ def test_resource_refusals_are_the_cli_refusals(cli, tmp_path, kwargs, cli_args)
     mine = str(info.value)
     # The same library check: the same text, with the options spelled the Python way.
     theirs = done.stderr.strip().split("error: ", 1)[-1]
-    for cli_name, py_name in [("--max-memory", "max_memory"), ("--max-cpu-hours", "max_cpu_hours"),
+    for cli_name, py_name in [("--sampling cascade", 'sampling="cascade"'),
+                              ("--max-memory", "max_memory"), ("--max-cpu-hours", "max_cpu_hours"),
                               ("--points", "points"), ("--trajectories", "trajectories"),
                               ("--observables", "observables")]:
         theirs = theirs.replace(cli_name, py_name)

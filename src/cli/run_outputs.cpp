@@ -195,6 +195,10 @@ void check_output_options(const Options& o) {
         "--state-times: exact with local rates > 0 (the reduced Dicke-basis solver) writes no "
         "state: single-spin noise spreads it over every charger sector j_C, which the state "
         "files (j_C = N_C/2) cannot hold");
+  if (o.command == "exact" && runs_protocol(o) && !o.state_times.empty())
+    throw InvalidArgument(
+        "--state-times: exact --protocol (the reduced Dicke-basis solver) writes no state: "
+        "the state files hold the collective model's states only");
 }
 
 /// The header lines of the main CSV: file_header() plus, for simulate, how many
