@@ -319,17 +319,7 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
   const TimeGrid& grid = plan.grid;
   const EnsembleOptions& options = plan.options;
   check_columns(model, options.observables);
-  // Side outputs of the collective runner that this sampler lacks.
-  const std::pair<const char*, bool> unsupported[] = {
-      {"count_times", !options.count_times.empty()},
-      {"record_trajectories", options.record_trajectories > 0},
-      {"completed_units", !options.completed_units.empty()},
-      {"sector_populations", options.sector_populations},
-  };
-  for (const auto& [option, given] : unsupported)
-    if (given)
-      throw InvalidArgument(fmt::format(
-          "{}: not available with local (single-spin) noise (local-noise trajectories)", option));
+  refuse_side_outputs(options, "local-noise trajectories");
   const long n = options.trajectories;
   const int blocks = static_cast<int>(std::min<long>(std::max(options.blocks, 2), n));
   if (n < 2)
@@ -480,13 +470,29 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
   TimeSeries& out = result.series;
   for (int g = 0; g < points; ++g) out.time.push_back(grid.time(g));
   out.columns = estimate(model, grid, totals, options, false);
-  // Peak features need dS_B_dt and replicate curves this sampler does not keep.
+  leave_out_peaks(result);
+  return result;
+}
+
+void LocalNoiseSampler::refuse_side_outputs(const EnsembleOptions& options, const char* engine) {
+  const std::pair<const char*, bool> unsupported[] = {
+      {"count_times", !options.count_times.empty()},
+      {"record_trajectories", options.record_trajectories > 0},
+      {"completed_units", !options.completed_units.empty()},
+      {"sector_populations", options.sector_populations},
+  };
+  for (const auto& [option, given] : unsupported)
+    if (given)
+      throw InvalidArgument(
+          fmt::format("{}: not available with local (single-spin) noise ({})", option, engine));
+}
+
+void LocalNoiseSampler::leave_out_peaks(EnsembleResult& result) {
   const double nan = std::nan("");
   result.peaks.power_max = result.peaks.power_max_time = {nan, nan};
   result.peaks.entanglement_rate_max = result.peaks.entanglement_rate_max_time = {nan, nan};
   result.peaks.lag = {nan, nan};
   result.peaks.power_note = result.peaks.entanglement_note = "not computed with local noise";
-  return result;
 }
 
 }  // namespace darkcharge

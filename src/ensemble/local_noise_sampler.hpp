@@ -22,6 +22,13 @@ class LocalNoiseSampler : public Sampler {
   static std::vector<std::string> columns(const Model& model);
   /// Throws InvalidArgument naming the first requested column run() does not compute.
   static void check_columns(const Model& model, const std::vector<std::string>& names);
+  /// Throws InvalidArgument naming the first side output of the collective runner (P(n, t),
+  /// jump records, resumed units, sector populations) in `options`; `engine` says which
+  /// local-noise engine refuses it.
+  static void refuse_side_outputs(const EnsembleOptions& options, const char* engine);
+  /// Marks every peak feature NaN with its note: they need dS_B_dt replicate curves, which
+  /// neither local-noise engine keeps.
+  static void leave_out_peaks(EnsembleResult& result);
 };
 
 }  // namespace darkcharge

@@ -21,16 +21,7 @@ EnsembleResult ReducedDickeSampler::run(const EnsemblePlan& plan, const Progress
   // The same requests as the trajectories: their columns only, no side outputs.
   LocalNoiseSampler::check_columns(model, options.observables);
   validate_reduced_dicke_columns(model, model.local, options.observables);
-  const std::pair<const char*, bool> unsupported[] = {
-      {"count_times", !options.count_times.empty()},
-      {"record_trajectories", options.record_trajectories > 0},
-      {"completed_units", !options.completed_units.empty()},
-      {"sector_populations", options.sector_populations},
-  };
-  for (const auto& [option, given] : unsupported)
-    if (given)
-      throw InvalidArgument(fmt::format(
-          "{}: not available with local (single-spin) noise (the exact reduced Dicke-basis solver)", option));
+  LocalNoiseSampler::refuse_side_outputs(options, "the exact reduced Dicke-basis solver");
   ReducedDickeOptions exact;
   exact.max_memory_gib = options.cascade_max_memory_gib;
   exact.max_seconds = std::numeric_limits<double>::infinity();  // the plan chose it within budget
@@ -52,12 +43,7 @@ EnsembleResult ReducedDickeSampler::run(const EnsemblePlan& plan, const Progress
     result.notes.push_back(
         "--time-limit and --target-error do not apply to the exact reduced Dicke-basis solver "
         "(nothing is sampled): it ran to the end.");
-  // As the local-noise trajectories: no peak features (they need dS_B_dt replicates).
-  const double nan = std::nan("");
-  result.peaks.power_max = result.peaks.power_max_time = {nan, nan};
-  result.peaks.entanglement_rate_max = result.peaks.entanglement_rate_max_time = {nan, nan};
-  result.peaks.lag = {nan, nan};
-  result.peaks.power_note = result.peaks.entanglement_note = "not computed with local noise";
+  LocalNoiseSampler::leave_out_peaks(result);
   return result;
 }
 
