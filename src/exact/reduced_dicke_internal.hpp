@@ -165,4 +165,9 @@ std::string sector_name(double jb);
 TimeSeries to_series(const Model& model, const LocalNoise& noise, const std::vector<double>& time,
                      const std::vector<Snapshot>& s, const TimeGrid* grid);
 
+/// Refuses (InvalidArgument, naming `what` and the estimate) a run whose estimated cost is
+/// above options.max_memory_gib or options.max_seconds, before any work.
+void refuse_beyond_limits(const ReducedDickeCost& cost, const std::string& what,
+                          const ReducedDickeOptions& options);
+
 }  // namespace darkcharge::reduced_dicke

@@ -78,14 +78,10 @@ TimeSeries solve_exact_protocol(const Protocol& protocol, const TimeGrid& grid,
                                 const ReducedDickeOptions& options, const ProgressCallback& progress) {
   const ReducedDickeCost cost = estimate_protocol_cost(protocol, grid, options);
   const Model& first = protocol.segments[0].model;
-  const std::string what = fmt::format("exact protocol solver (reduced Dicke basis): N_B = {}, N_C = {}, {}",
-                                       first.n_battery, first.n_charger, cost.size);
-  if (cost.memory_gib > options.max_memory_gib)
-    throw InvalidArgument(fmt::format("{} needs an estimated {:.3g} GiB, more than max_memory_gib = {:.3g}",
-                                      what, cost.memory_gib, options.max_memory_gib));
-  if (cost.seconds > options.max_seconds)
-    throw InvalidArgument(fmt::format("{} needs an estimated {:.3g} s, more than max_seconds = {:.3g}",
-                                      what, cost.seconds, options.max_seconds));
+  refuse_beyond_limits(cost,
+                       fmt::format("exact protocol solver (reduced Dicke basis): N_B = {}, N_C = {}, {}",
+                                   first.n_battery, first.n_charger, cost.size),
+                       options);
   const LocalNoise noise = largest_noise(protocol);
   const Layout layout(first, noise);
   Eigen::VectorXd p = pack(layout, initial_state(layout)), dp, x, dx;

@@ -37,8 +37,16 @@ double stiffness(const Model& model, const LocalNoise& noise) {
 void check_cost(const Model& model, const LocalNoise& noise, const TimeGrid& grid,
                 const ReducedDickeOptions& options) {
   const ReducedDickeCost cost = estimate_reduced_dicke_cost(model, noise, grid, options);
-  const std::string what = fmt::format("exact solver with local noise (reduced Dicke basis): N_B = {}, N_C = {}, {}",
-                                       model.n_battery, model.n_charger, cost.size);
+  refuse_beyond_limits(cost,
+                       fmt::format("exact solver with local noise (reduced Dicke basis): N_B = {}, N_C = {}, {}",
+                                   model.n_battery, model.n_charger, cost.size),
+                       options);
+}
+
+}  // namespace
+
+void reduced_dicke::refuse_beyond_limits(const ReducedDickeCost& cost, const std::string& what,
+                                         const ReducedDickeOptions& options) {
   if (cost.memory_gib > options.max_memory_gib)
     throw InvalidArgument(fmt::format("{} needs an estimated {:.3g} GiB, more than max_memory_gib = {:.3g}",
                                       what, cost.memory_gib, options.max_memory_gib));
@@ -46,8 +54,6 @@ void check_cost(const Model& model, const LocalNoise& noise, const TimeGrid& gri
     throw InvalidArgument(fmt::format("{} needs an estimated {:.3g} s, more than max_seconds = {:.3g}",
                                       what, cost.seconds, options.max_seconds));
 }
-
-}  // namespace
 
 ReducedDickeCost estimate_reduced_dicke_cost(const Model& model, const LocalNoise& noise,
                                              const TimeGrid& grid, const ReducedDickeOptions& options) {
