@@ -140,11 +140,6 @@ const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
   if (n == 1) {
     block->lambda = Eigen::VectorXd::Constant(1, diagonal[0]);
     block->vectors = Eigen::MatrixXd::Identity(1, 1);
-  } else if (diagonal_in_coupled_basis(model_)) {
-    // G is a function of total J at fixed M (physics.md): its eigenvectors are the
-    // Clebsch-Gordan columns, O(L^2) by recursion instead of an O(L^3) eigensolver. The
-    // coupled path computes the eigenvalues itself (closed form in J and M).
-    clebsch_gordan_block(jc, jb, M, block->vectors);
   } else {
     Eigen::VectorXd d = Eigen::Map<const Eigen::VectorXd>(diagonal.data(), n);
     Eigen::VectorXd e = Eigen::Map<const Eigen::VectorXd>(link.data(), n - 1);

@@ -26,12 +26,13 @@
 
 namespace darkcharge {
 
-/// The eigendecompositions of G on the blocks one worker has met. Not thread safe: one per
-/// thread. Deterministic, so sharing none changes no result.
+/// The eigendecompositions of G on the blocks one worker has met, for G not diagonal in the
+/// coupled basis (when it is, the trajectory stays in that basis and needs none). Not thread
+/// safe: one per thread. Deterministic, so sharing none changes no result.
 class NoJumpCache {
  public:
   struct Block {
-    Eigen::VectorXd lambda;  ///< eigenvalues of G (>= 0); empty when G is diagonal in J
+    Eigen::VectorXd lambda;  ///< eigenvalues of G (>= 0)
     Eigen::MatrixXd vectors; ///< columns: eigenvectors in the product basis
   };
   explicit NoJumpCache(const Model& model, double max_bytes = 512.0 * (1 << 20))
