@@ -14,101 +14,14 @@
 #include <omp.h>
 
 #include "darkcharge/core/errors.hpp"
-#include "darkcharge/estimate/bounded_estimate.hpp"
-#include "darkcharge/estimate/jackknife.hpp"
-#include "darkcharge/estimate/rare_event_floor.hpp"
-#include "darkcharge/physics/initial_state.hpp"
 #include "darkcharge/run/local_trajectory.hpp"
-#include "observables/battery_ergotropy.hpp"
+#include "ensemble/local_noise_columns.hpp"
 
 namespace darkcharge {
-namespace {
 
-/// What one trajectory adds at each grid time, in this order, then one battery-sector
-/// indicator per j_B = N_B/2 - i. kEmitted, kEmitted2, kAbsorbed: the counts n_em, n_em^2,
-/// n_abs of collective jumps J^-, J^+ before that time (the reservoir's record).
-enum Slot { kJzB, kJzC, kPower, kDark, kJzB2, kEmission, kAbsorption, kEmitted, kEmitted2, kAbsorbed, kSectors };
-
-/// Width of the interval a trajectory's count of collective emissions can take: at nbar = 0
-/// without single-spin pumping nothing raises M, which starts at j_C - j_B (battery in its
-/// ground level) and ends >= -(N_C + N_B)/2, and every emission lowers it by 1: at most N_C.
-/// Otherwise unbounded. Absorptions: none at nbar = 0.
-double local_emitted_range(const Model& model) {
-  const bool pumped = model.local.charger.pumping > 0 || model.local.battery.pumping > 0;
-  return model.nbar == 0.0 && !pumped ? double(model.n_charger) : std::numeric_limits<double>::infinity();
-}
-
-std::string sector_name(double jb) { return fmt::format("jB={}", jb); }
-
-bool wanted(const std::vector<std::string>& observables, const char* name) {
-  return observables.empty() || std::find(observables.begin(), observables.end(), name) != observables.end();
-}
-
-/// Whether the battery starts outside j_B = N_B/2 (a thermal battery).
-bool battery_starts_outside_symmetric(const Model& model) {
-  for (const WeightedInitialState& s : initial_mixture(model))
-    if (s.probability > 0 && s.state.j_battery != model.j_battery()) return true;
-  return false;
-}
-
-/// W_B and W_B_sym from the blocks' level sums (`levels[b * points + g]`).
-std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& grid,
-                                            const std::vector<LevelSums>& levels,
-                                            const std::vector<long>& sizes) {
-  const int points = grid.points, blocks = static_cast<int>(sizes.size());
-  Column w{"W_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
-  Column w_sym{"W_B_sym", w.value, w.error, "jackknife", ""};
-  // W_B_sym is undefined where the battery can be outside j_B = N_B/2, as in the exact
-  // solver: from the start (a thermal battery), or once single-spin noise on the battery
-  // can have moved it there (t > 0), whether or not a sampled trajectory went.
-  const bool outside_from_start = battery_starts_outside_symmetric(model);
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int g = 0; g < points; ++g) {  // each time on its own: the same for any thread count
-    std::vector<const LevelSums*> per_block;
-    for (int b = 0; b < blocks; ++b) per_block.push_back(&levels[std::size_t(b) * points + g]);
-    const auto [a, s] = battery_ergotropies(per_block, sizes, model.n_battery);
-    w.value[g] = a.value, w.error[g] = a.error;
-    w_sym.value[g] = s.value, w_sym.error[g] = s.error;
-    if (outside_from_start || (model.local.battery.any() && grid.time(g) > 0))
-      w_sym.value[g] = w_sym.error[g] = std::nan("");
-  }
-  const bool undefined = std::any_of(w_sym.value.begin(), w_sym.value.end(), [](double v) { return std::isnan(v); });
-  if (undefined)
-    w_sym.note = "NaN where the battery can have left j_B = N_B/2 (single-spin noise on the "
-                 "battery at t > 0, or a thermal battery; W_B_sym is defined on the symmetric "
-                 "subspace only).";
-  // Rare-event floor (rare_event_floor.hpp). Ergotropy is convex and its estimate is biased
-  // upward where a population that decides the passive order is carried by a few
-  // trajectories or by none: at N_B = 2, N_C = 3, t = 0.2 the singlet (p ~ 0.002) is missed
-  // by most runs of 100 trajectories, which then report W_B = 0.0035 +- 0.0003 against the
-  // exact 0.0018 (|z| <= 2 in 31 of 100 seeds). Adding a class of probability p to the state
-  // moves W_B per spin by at most 2p (p for <J_B^z> / N_B, p for the passive energy, each
-  // within a range of 1 per spin), and classes missed by all n trajectories have p < 3/n
-  // (95%): the error is at least 1.5 x 2 / n wherever the sample can have missed something
-  // (t > 0, or a mixed initial battery).
-  const bool mixed_start = initial_mixture(model).size() > 1;
-  const double floor = rare_event_floor(2.0, subset_trajectories(sizes, std::vector<bool>(blocks, true)));
-  for (Column* c : {&w, &w_sym}) {
-    int raised = 0;
-    for (int g = 0; g < points; ++g)
-      if ((grid.time(g) > 0 || mixed_start) && c->error[g] < floor) {  // false for NaN
-        c->error[g] = floor;
-        ++raised;
-      }
-    if (raised > 0)
-      c->note += fmt::format(
-          "{}At {} time(s) the error is the rare-event floor {:.3g} = 3/n, larger than the "
-          "jackknife error: classes of trajectories with probability < 3/n may be missing from "
-          "the sample (95%) and would move the ergotropy by up to twice their probability; "
-          "where the floor dominates, the estimate can be biased upward by that much.",
-          c->note.empty() ? "" : " ", raised, floor);
-  }
-  enforce_lower_bound(w);
-  enforce_lower_bound(w_sym);
-  return {std::move(w), std::move(w_sym)};
-}
-
-}  // namespace
+using local_noise::BlockTotals;
+using local_noise::sector_name;
+using local_noise::wanted;
 
 std::vector<std::string> LocalNoiseSampler::columns(const Model& model) {
   std::vector<std::string> names = {"E_B", "E_C", "P_B", "W_open", "dark", "W_B", "W_B_sym", "sigma_B", "I_em",
@@ -129,171 +42,6 @@ void LocalNoiseSampler::check_columns(const Model& model, const std::vector<std:
 }
 
 namespace {
-
-/// What the trajectories of each block add up to.
-struct BlockTotals {
-  BlockTotals(int blocks, int points, int slots, bool levels)
-      : sums(std::size_t(blocks) * points * slots, 0.0),
-        levels(levels ? std::size_t(blocks) * points : 0),
-        count(blocks, 0), jumps(blocks, 0), local_jumps(blocks, 0) {}
-  /// sums[(b * points + g) * slots + slot]: each block owned by one thread at a time.
-  std::vector<double> sums;
-  /// levels[b * points + g]: the battery's level populations per sector j_B (for W_B,
-  /// W_B_sym); a sector's vector is allocated when a trajectory of the block first reaches it.
-  std::vector<LevelSums> levels;
-  std::vector<long> count, jumps, local_jumps;
-
-  long trajectories() const {
-    long n = 0;
-    for (long c : count) n += c;
-    return n;
-  }
-};
-
-/// The columns from the blocks' totals: every column the options ask for, or with
-/// `targets_only` those the target errors name (the check after a round).
-std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
-                             const EnsembleOptions& options, bool targets_only) {
-  const int blocks = static_cast<int>(totals.count.size()), points = grid.points;
-  const int sectors = model.n_battery / 2 + 1, slots = kSectors + sectors;
-  const long n = totals.trajectories();
-  auto include = [&](const std::string& name) {
-    if (targets_only)
-      return std::any_of(options.target_errors.begin(), options.target_errors.end(),
-                         [&](const auto& target) { return target.first == name; });
-    return wanted(options.observables, name.c_str());
-  };
-  auto sum = [&](int b, int g, int slot) { return totals.sums[(std::size_t(b) * points + g) * slots + slot]; };
-  // mean over all trajectories, and the standard error from the spread of block means
-  // (blocks of unequal size weighted by their counts).
-  auto linear = [&](int slot, double scale, double offset, const std::string& name) {
-    Column column{name, std::vector<double>(points), std::vector<double>(points), "standard-error", ""};
-    for (int g = 0; g < points; ++g) {
-      double mean = 0;
-      for (int b = 0; b < blocks; ++b) mean += sum(b, g, slot);
-      mean /= n;
-      double var = 0;
-      for (int b = 0; b < blocks; ++b) {
-        const double count = totals.count[b], d = sum(b, g, slot) / count - mean;
-        var += count * count * d * d;
-      }
-      var *= double(blocks) / (blocks - 1) / (double(n) * n);
-      column.value[g] = scale * mean + offset;
-      column.error[g] = std::fabs(scale) * std::sqrt(var);
-    }
-    return column;
-  };
-  const double nb = model.n_battery, nc = model.n_charger;
-  const LocalRates& lc = model.local.charger;
-  const LocalRates& lb = model.local.battery;
-  std::vector<Column> all;
-  auto add_linear = [&](int slot, double scale, double offset, const std::string& name) {
-    if (include(name)) all.push_back(linear(slot, scale, offset, name));
-  };
-  add_linear(kJzB, 1 / nb, 0.5, "E_B");
-  add_linear(kJzC, 1 / nc, 0.5, "E_C");
-  add_linear(kPower, 1 / nb, 0.0, "P_B");
-  add_linear(kJzB, 1 / nb, 0.5 - model.thermal_up_probability(), "W_open");
-  add_linear(kDark, 1, 0, "dark");
-  if (!totals.levels.empty() && (include("W_B") || include("W_B_sym"))) {
-    auto [w, w_sym] = ergotropy_columns(model, grid, totals.levels, totals.count);
-    if (include("W_B")) all.push_back(std::move(w));
-    if (include("W_B_sym")) all.push_back(std::move(w_sym));
-  }
-  if (include("sigma_B")) {
-    // sigma_B = sqrt(<(J_B^z)^2> - <J_B^z>^2) / N_B: delete-one-block jackknife.
-    Column column{"sigma_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
-    auto sigma = [&](double m1, double m2) { return std::sqrt(std::max(0.0, m2 - m1 * m1)) / nb; };
-    std::vector<double> leave(blocks);
-    for (int g = 0; g < points; ++g) {
-      double s1 = 0, s2 = 0;
-      for (int b = 0; b < blocks; ++b) {
-        s1 += sum(b, g, kJzB);
-        s2 += sum(b, g, kJzB2);
-      }
-      for (int b = 0; b < blocks; ++b) {
-        const double count = totals.count[b];
-        leave[b] = sigma((s1 - sum(b, g, kJzB)) / (n - count), (s2 - sum(b, g, kJzB2)) / (n - count));
-      }
-      const Estimate e = jackknife(sigma(s1 / n, s2 / n), leave);
-      column.value[g] = e.value;
-      column.error[g] = e.error;
-    }
-    all.push_back(std::move(column));
-  }
-  add_linear(kEmission, model.emission_rate(), 0, "I_em");
-  add_linear(kAbsorption, model.absorption_rate(), 0, "I_abs");
-  // The reservoir's record: collective jumps only (a single-spin jump exchanges its quantum
-  // with the spin's own bath). Errors as on the collective path (emitted_quanta.cpp,
-  // absorbed_quanta.cpp, emission_fano_factor.cpp): standard errors with the rare-event
-  // floor where the count is bounded; F_em a delete-one-block jackknife, clamped at 0, with
-  // the variance floor.
-  const double emitted_range = local_emitted_range(model);
-  const double absorbed_range = model.nbar == 0.0 ? 0.0 : std::numeric_limits<double>::infinity();
-  for (const auto& [slot, name, range] : {std::tuple{kEmitted, "N_em", emitted_range},
-                                          std::tuple{kAbsorbed, "N_abs", absorbed_range}})
-    if (include(name)) {
-      Column column = linear(slot, 1, 0, name);
-      if (std::isfinite(range)) apply_rare_event_floor(column, range, n);
-      all.push_back(std::move(column));
-    }
-  if (include("F_em")) {
-    Column column{"F_em", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
-    auto fano = [](double m1, double m2) { return m1 > 0 ? (m2 - m1 * m1) / m1 : std::nan(""); };
-    std::vector<double> leave(blocks), floor(points);
-    for (int g = 0; g < points; ++g) {
-      double s1 = 0, s2 = 0;
-      for (int b = 0; b < blocks; ++b) {
-        s1 += sum(b, g, kEmitted);
-        s2 += sum(b, g, kEmitted2);
-      }
-      for (int b = 0; b < blocks; ++b) {
-        const double count = totals.count[b];
-        leave[b] = fano((s1 - sum(b, g, kEmitted)) / (n - count), (s2 - sum(b, g, kEmitted2)) / (n - count));
-      }
-      const Estimate e = jackknife(fano(s1 / n, s2 / n), leave);
-      column.value[g] = e.value;
-      column.error[g] = e.error;
-      const double m = s1 / n;
-      if (std::isfinite(emitted_range))
-        floor[g] = fano_factor_floor(m, std::max(0.0, s2 / n - m * m), emitted_range, n);
-    }
-    enforce_lower_bound(column);
-    if (std::isfinite(emitted_range))
-      apply_floor(column, floor);
-    else
-      column.note = "No rare-event floor: the count is unbounded (nbar > 0 or single-spin pumping).";
-    all.push_back(std::move(column));
-  }
-  // Single-spin currents: g_down <N_X/2 + J_z^X>, g_up <N_X/2 - J_z^X>.
-  add_linear(kJzC, lc.decay, lc.decay * nc / 2, "I_loc_em_C");
-  add_linear(kJzC, -lc.pumping, lc.pumping * nc / 2, "I_loc_abs_C");
-  add_linear(kJzB, lb.decay, lb.decay * nb / 2, "I_loc_em_B");
-  add_linear(kJzB, -lb.pumping, lb.pumping * nb / 2, "I_loc_abs_B");
-  for (int i = 0; i < sectors; ++i) add_linear(kSectors + i, 1, 0, sector_name(model.j_battery() - i));
-  // Populations (dark, jB=*) lie in [0, 1]: where a sector is reached by too few trajectories
-  // (N_B = 10, N_C = 40: j_B <= 3 before t = 0.5, p ~ 1e-4) a sample that met none reports
-  // 0 +- 0; the rare-event floor 1.5 / n keeps the 2-error interval honest (95%) there, as
-  // on the collective path.
-  // Applied where the sample can have missed something: t > 0, or a mixed initial state.
-  const bool mixed_start = initial_mixture(model).size() > 1;
-  const double floor = rare_event_floor(1.0, n);
-  for (Column& c : all) {
-    if (c.name != "dark" && c.name.rfind("jB=", 0) != 0) continue;
-    int raised = 0;
-    for (int g = 0; g < points; ++g)
-      if ((grid.time(g) > 0 || mixed_start) && c.error[g] < floor) {
-        c.error[g] = floor;
-        ++raised;
-      }
-    if (raised > 0)
-      c.note += fmt::format("{}At {} time(s) the error is the rare-event floor {:.3g} = 1.5 / n, "
-                            "larger than the standard error: states of probability < 3/n may be "
-                            "missing from the sample (95%).",
-                            c.note.empty() ? "" : " ", raised, floor);
-  }
-  return all;
-}
 
 /// Ends of the rounds of trajectory indices: one round [0, n) without stopping rules; with
 /// them, a first round of max(256, blocks) trajectories, then rounds adding 25% (at least
@@ -333,7 +81,7 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
     if (!(bound > 0))
       throw InvalidArgument(fmt::format("target_errors: {} = {} must be > 0", name, bound));
   }
-  const int sectors = model.n_battery / 2 + 1, slots = kSectors + sectors, points = grid.points;
+  const int sectors = model.n_battery / 2 + 1, slots = local_noise::kSectors + sectors, points = grid.points;
   const bool ergotropy = options.observables.empty()
                              ? options.ergotropy
                              : wanted(options.observables, "W_B") || wanted(options.observables, "W_B_sym");
@@ -379,17 +127,17 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                 model, grid, rng, cache, [&](int point, const LocalJumpState& psi, const LocalTrajectoryStats& so_far) {
                   const LocalSnapshot s = observe(model, psi);
                   double* row = block + std::size_t(point) * slots;
-                  row[kJzB] += s.jz_battery;
-                  row[kJzC] += s.jz_charger;
-                  row[kPower] += s.power;
-                  row[kDark] += s.dark;
-                  row[kJzB2] += s.jz_battery_squared;
-                  row[kEmission] += s.emission;
-                  row[kAbsorption] += s.absorption;
-                  row[kEmitted] += double(so_far.emissions);
-                  row[kEmitted2] += double(so_far.emissions) * double(so_far.emissions);
-                  row[kAbsorbed] += double(so_far.absorptions);
-                  row[kSectors + std::lround(model.j_battery() - psi.jb)] += 1.0;
+                  row[local_noise::kJzB] += s.jz_battery;
+                  row[local_noise::kJzC] += s.jz_charger;
+                  row[local_noise::kPower] += s.power;
+                  row[local_noise::kDark] += s.dark;
+                  row[local_noise::kJzB2] += s.jz_battery_squared;
+                  row[local_noise::kEmission] += s.emission;
+                  row[local_noise::kAbsorption] += s.absorption;
+                  row[local_noise::kEmitted] += double(so_far.emissions);
+                  row[local_noise::kEmitted2] += double(so_far.emissions) * double(so_far.emissions);
+                  row[local_noise::kAbsorbed] += double(so_far.absorptions);
+                  row[local_noise::kSectors + std::lround(model.j_battery() - psi.jb)] += 1.0;
                   if (ergotropy) {
                     Eigen::VectorXd& v = totals.levels[std::size_t(b) * points + point][psi.jb];
                     if (v.size() == 0) v = Eigen::VectorXd::Zero(std::lround(2 * psi.jb) + 1);
@@ -422,7 +170,7 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
     done = 0;
     round_first = round_last;
     if (round_last < n && !options.target_errors.empty()) {
-      const std::vector<Column> partial = estimate(model, grid, totals, options, true);
+      const std::vector<Column> partial = local_noise::estimate(model, grid, totals, options, true);
       bool met = true;
       for (const auto& [name, bound] : options.target_errors) {
         double largest = -1;
@@ -469,7 +217,7 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                                        run, n));
   TimeSeries& out = result.series;
   for (int g = 0; g < points; ++g) out.time.push_back(grid.time(g));
-  out.columns = estimate(model, grid, totals, options, false);
+  out.columns = local_noise::estimate(model, grid, totals, options, false);
   leave_out_peaks(result);
   return result;
 }

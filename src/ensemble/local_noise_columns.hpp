@@ -1,0 +1,53 @@
+#pragma once
+// The local-noise trajectories' sums per block and the columns estimated from them: linear
+// columns with standard errors from the block means, sigma_B and F_em by delete-one-block
+// jackknife, W_B and W_B_sym from the battery level populations per sector j_B, and the
+// rare-event floors (local_noise_sampler.cpp runs the trajectories and fills the sums).
+#include <string>
+#include <vector>
+
+#include "darkcharge/core/time_grid.hpp"
+#include "darkcharge/physics/model.hpp"
+#include "darkcharge/run/ensemble_result.hpp"
+#include "darkcharge/run/run_options.hpp"
+#include "observables/battery_ergotropy.hpp"
+
+namespace darkcharge::local_noise {
+
+/// What one trajectory adds at each grid time, in this order, then one battery-sector
+/// indicator per j_B = N_B/2 - i. kEmitted, kEmitted2, kAbsorbed: the counts n_em, n_em^2,
+/// n_abs of collective jumps J^-, J^+ before that time (the reservoir's record).
+enum Slot { kJzB, kJzC, kPower, kDark, kJzB2, kEmission, kAbsorption, kEmitted, kEmitted2, kAbsorbed, kSectors };
+
+/// The column name of the population of battery sector j_B ("jB=<j_B>").
+std::string sector_name(double jb);
+
+/// Whether `name` is among `observables` (empty: every column).
+bool wanted(const std::vector<std::string>& observables, const char* name);
+
+/// What the trajectories of each block add up to.
+struct BlockTotals {
+  BlockTotals(int blocks, int points, int slots, bool levels)
+      : sums(std::size_t(blocks) * points * slots, 0.0),
+        levels(levels ? std::size_t(blocks) * points : 0),
+        count(blocks, 0), jumps(blocks, 0), local_jumps(blocks, 0) {}
+  /// sums[(b * points + g) * slots + slot]: each block owned by one thread at a time.
+  std::vector<double> sums;
+  /// levels[b * points + g]: the battery's level populations per sector j_B (for W_B,
+  /// W_B_sym); a sector's vector is allocated when a trajectory of the block first reaches it.
+  std::vector<LevelSums> levels;
+  std::vector<long> count, jumps, local_jumps;
+
+  long trajectories() const {
+    long n = 0;
+    for (long c : count) n += c;
+    return n;
+  }
+};
+
+/// The columns from the blocks' totals: every column the options ask for, or with
+/// `targets_only` those the target errors name (the check after a round).
+std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
+                             const EnsembleOptions& options, bool targets_only);
+
+}  // namespace darkcharge::local_noise
