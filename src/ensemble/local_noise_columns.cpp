@@ -146,6 +146,11 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
     if (include("W_B")) all.push_back(std::move(w));
     if (include("W_B_sym")) all.push_back(std::move(w_sym));
   }
+  if (totals.states.wanted() && (include("S_B") || include("dS_B_dt"))) {
+    auto [s_b, rate] = totals.states.columns(grid, totals.count);
+    if (include("S_B")) all.push_back(std::move(s_b));
+    if (include("dS_B_dt")) all.push_back(std::move(rate));
+  }
   if (include("sigma_B")) {
     // sigma_B = sqrt(<(J_B^z)^2> - <J_B^z>^2) / N_B: delete-one-block jackknife.
     Column column{"sigma_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};

@@ -1,8 +1,9 @@
 #pragma once
 // The local-noise trajectories' sums per block and the columns estimated from them: linear
 // columns with standard errors from the block means, sigma_B and F_em by delete-one-block
-// jackknife, W_B and W_B_sym from the battery level populations per sector j_B, and the
-// rare-event floors (local_noise_sampler.cpp runs the trajectories and fills the sums).
+// jackknife, W_B and W_B_sym from the battery level populations per sector j_B, S_B and
+// dS_B_dt from the summed states (local_noise_entanglement.hpp), and the rare-event floors
+// (local_noise_sampler.cpp runs the trajectories and fills the sums).
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "darkcharge/physics/model.hpp"
 #include "darkcharge/run/ensemble_result.hpp"
 #include "darkcharge/run/run_options.hpp"
+#include "ensemble/local_noise_entanglement.hpp"
 #include "observables/battery_ergotropy.hpp"
 
 namespace darkcharge::local_noise {
@@ -27,15 +29,17 @@ bool wanted(const std::vector<std::string>& observables, const char* name);
 
 /// What the trajectories of each block add up to.
 struct BlockTotals {
-  BlockTotals(int blocks, int points, int slots, bool levels)
+  BlockTotals(int blocks, int points, int slots, bool levels, EntanglementSums states = {})
       : sums(std::size_t(blocks) * points * slots, 0.0),
-        levels(levels ? std::size_t(blocks) * points : 0),
+        levels(levels ? std::size_t(blocks) * points : 0), states(std::move(states)),
         count(blocks, 0), jumps(blocks, 0), local_jumps(blocks, 0) {}
   /// sums[(b * points + g) * slots + slot]: each block owned by one thread at a time.
   std::vector<double> sums;
   /// levels[b * points + g]: the battery's level populations per sector j_B (for W_B,
   /// W_B_sym); a sector's vector is allocated when a trajectory of the block first reaches it.
   std::vector<LevelSums> levels;
+  /// For S_B, dS_B_dt: the summed psi psi^T per block, time and (j_C, j_B, M).
+  EntanglementSums states;
   std::vector<long> count, jumps, local_jumps;
 
   long trajectories() const {

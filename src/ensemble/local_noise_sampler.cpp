@@ -24,7 +24,7 @@ using local_noise::sector_name;
 using local_noise::wanted;
 
 std::vector<std::string> LocalNoiseSampler::columns(const Model& model) {
-  std::vector<std::string> names = {"E_B", "E_C", "P_B", "W_open", "dark", "W_B", "W_B_sym", "sigma_B", "I_em",
+  std::vector<std::string> names = {"E_B", "E_C", "P_B", "W_open", "dark", "W_B", "W_B_sym", "S_B", "dS_B_dt", "sigma_B", "I_em",
                                     "I_abs", "N_em", "N_abs", "F_em", "I_loc_em_C", "I_loc_abs_C", "I_loc_em_B", "I_loc_abs_B"};
   for (int i = 0; i <= model.n_battery / 2; ++i) names.push_back(sector_name(model.j_battery() - i));
   return names;
@@ -36,9 +36,8 @@ void LocalNoiseSampler::check_columns(const Model& model, const std::vector<std:
     if (std::find(known.begin(), known.end(), name) == known.end())
       throw InvalidArgument(fmt::format(
           "observables: column '{}' is not computed by the local-noise trajectories (they give "
-          "E_B, E_C, P_B, W_open, dark, W_B, W_B_sym, sigma_B, I_em, I_abs, N_em, N_abs, F_em, "
-          "I_loc_*, jB=*); for "
-          "S_B, dS_B_dt use the exact solver (darkcharge exact)", name));
+          "E_B, E_C, P_B, W_open, dark, W_B, W_B_sym, S_B, dS_B_dt, sigma_B, I_em, I_abs, N_em, "
+          "N_abs, F_em, I_loc_*, jB=*)", name));
 }
 
 namespace {
@@ -85,7 +84,14 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
   const bool ergotropy = options.observables.empty()
                              ? options.ergotropy
                              : wanted(options.observables, "W_B") || wanted(options.observables, "W_B_sym");
-  BlockTotals totals(blocks, points, slots, ergotropy);
+  const bool entanglement = options.observables.empty()
+                                ? options.entanglement
+                                : wanted(options.observables, "S_B") || wanted(options.observables, "dS_B_dt");
+  local_noise::EntanglementSums states(model, blocks, points, entanglement);
+  if (states.keeping())
+    local_noise::EntanglementSums::refuse_beyond(model, points, blocks, n, omp_get_max_threads(),
+                                                 options.entanglement_max_memory_gib);
+  BlockTotals totals(blocks, points, slots, ergotropy, std::move(states));
   // Block b holds the trajectories k = b mod B, summed in index order. They run in rounds of
   // indices; the stopping rules are decided after whole rounds, from rounds 0..r alone, and a
   // round cut by the time limit is dropped (the totals saved before it are restored). So a
@@ -144,6 +150,7 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                     const long level = std::lround(psi.first_mb() + psi.jb);
                     for (int i = 0; i < psi.size(); ++i) v[level + i] += psi.amp[i] * psi.amp[i];
                   }
+                  if (totals.states.keeping()) totals.states.add(b, point, psi);
                 },
                 options.stop);
             totals.jumps[b] += stats.jumps;
@@ -209,7 +216,7 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
   if (!plan.sampling.reason.empty()) result.notes.push_back(plan.sampling.reason);
   result.notes.push_back(fmt::format(
       "local-noise trajectories: {} trajectories in {} blocks, {:.4g} jumps per trajectory "
-      "({:.4g} local); S_B, dS_B_dt are not computed",
+      "({:.4g} local)",
       run, blocks, double(total_jumps) / run, double(total_local) / run));
   if (stop_reason != "completed")
     result.notes.push_back(fmt::format("local-noise trajectories stopped by {} after {} of {} trajectories",

@@ -6,8 +6,9 @@
 // after a whole round (the numbers of a run of that many trajectories). Linear columns get standard errors from the block means, sigma_B a
 // delete-one-block jackknife; W_B and W_B_sym are the ergotropies of the averaged battery
 // level populations per sector j_B (with multiplicities), root-n corrected with jackknife
-// errors as on the collective path. S_B, dS_B_dt and the jump-record columns are not
-// computed (refused by name when asked for).
+// errors as on the collective path; S_B and dS_B_dt from the summed states per (j_C, j_B, M)
+// with the collective path's estimator (local_noise_entanglement.hpp). The jump-record
+// outputs are not computed (refused by name when asked for).
 #include <string>
 #include <vector>
 

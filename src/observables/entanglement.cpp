@@ -8,19 +8,15 @@
 // (rare_event_floor.hpp). Also hands back the averaged state per grid time.
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <memory>
 
 #include <fmt/format.h>
 
-#include "darkcharge/estimate/bounded_estimate.hpp"
-#include "darkcharge/estimate/curve_features.hpp"
 #include "darkcharge/run/ensemble_result.hpp"
 #include "darkcharge/estimate/nonsmooth_estimate.hpp"
 #include "darkcharge/run/observable.hpp"
-#include "darkcharge/estimate/rare_event_floor.hpp"
-#include "darkcharge/observables/registry.hpp"
 #include "flat_blocks.hpp"
+#include "negativity_estimate.hpp"
 #include "record_checks.hpp"
 
 namespace darkcharge {
@@ -139,98 +135,26 @@ class Entanglement : public Observable {
       std::vector<const std::map<PartialTranspose::Key, Eigen::MatrixXd>*> per_block;
       for (const auto& part : parts) per_block.push_back(&part.blocks);
       const FlatBlocks<PartialTranspose::Key> transposes(per_block);
-      const RootNEstimate e = root_n_corrected(sizes, [&](const std::vector<bool>& included) {
-        const Eigen::VectorXd subset = transposes.subset(included);
-        double trace_norm = 0;
-        for (const auto& [key, slot] : transposes.slots()) {
-          const Eigen::Index n = std::lround(std::sqrt(double(slot.size)));  // n x n block
-          trace_norm += trace_norm_symmetric(
-              Eigen::Map<const Eigen::MatrixXd>(subset.data() + slot.offset, n, n));
-        }
-        return std::log2(trace_norm) - std::log2(double(subset_trajectories(sizes, included)));
-      });
+      const RootNEstimate e = log_negativity_estimate(sizes, transposes);
       entropy[0][g] = e.value;
       entropy_error[g] = e.error;
       for (int b = 0; b < blocks; ++b) entropy[b + 1][g] = e.leave_one_out[b];
       total.scale(1.0 / n);
       out.result.density[g] = std::move(total);
     }
-    std::vector<std::vector<double>> rate;
-    for (const auto& curve : entropy) rate.push_back(time_derivative(curve, sums.grid()));
-    Column s_b{"S_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
-    Column ds{"dS_B_dt", s_b.value, s_b.error, "jackknife", ""};
-    for (int g = 0; g < points; ++g) {
-      std::vector<double> loo_rate;
-      for (int b = 1; b <= blocks; ++b) loo_rate.push_back(rate[b][g]);
-      const Estimate r = jackknife_spread(rate[0][g], loo_rate);
-      s_b.value[g] = entropy[0][g], s_b.error[g] = entropy_error[g];
-      ds.value[g] = r.value, ds.error[g] = r.error;
-    }
-    enforce_lower_bound(s_b);
-    if (sums.model().nbar == 0.0) add_negativity_floors(sums.model(), sums.grid(), n, s_b, ds);
-    withdraw_beyond_validated_width(sums.model(), s_b, ds);
-    out.result.series.columns.push_back(std::move(s_b));
-    out.result.series.columns.push_back(std::move(ds));
+    NegativityColumns c = negativity_columns(
+        sums.model(), sums.grid(), n, entropy, entropy_error, sums.model().nbar == 0.0, {},
+        "lingering trajectories with probability < 3/n may be missing at nbar = 0");
+    out.result.series.columns.push_back(std::move(c.s_b));
+    out.result.series.columns.push_back(std::move(c.rate));
     Replicates& curve = out.curves["dS_B_dt"];
-    curve.full = rate.front();
-    curve.leave_one_out.assign(rate.begin() + 1, rate.end());
+    curve.full = std::move(c.rate_full);
+    curve.leave_one_out = std::move(c.rate_leave_one_out);
   }
 
  private:
   static const DensityMatrix& rho(const BlockSums& sums, int b, int g) {
     return static_cast<const JointStateRecord*>(sums.record(b))->rho[g];
-  }
-  /// At nbar = 0 lingering rare trajectories carry the late-time state: S_B's error is at
-  /// least the rare-event floor through the largest move of S_B (negativity_range), the
-  /// rate's at least the finite-difference stencil applied to those floors.
-  static void add_negativity_floors(const Model& model, const TimeGrid& grid, long n,
-                                    Column& s, Column& rate) {
-    std::vector<double> floor(grid.points);
-    for (int g = 0; g < grid.points; ++g)
-      floor[g] = rare_event_floor(negativity_range(model, s.value[g], n), n);
-    for (int g = 0; g < grid.points; ++g) s.error[g] = std::max(s.error[g], floor[g]);
-    const int last = grid.points - 1;
-    for (int g = 0; g <= last && last >= 2; ++g) {
-      if (!grid.equally_spaced()) {
-        const DerivativeStencil d = derivative_stencil(grid, g);
-        double spread = 0;
-        for (int k = 0; k < 3; ++k) spread += std::fabs(d.weight[k]) * floor[d.first + k];
-        rate.error[g] = std::max(rate.error[g], spread);
-        continue;
-      }
-      const double stencil = g == 0      ? 3 * floor[0] + 4 * floor[1] + floor[2]
-                             : g == last ? 3 * floor[last] + 4 * floor[last - 1] + floor[last - 2]
-                                         : floor[g - 1] + floor[g + 1];
-      rate.error[g] = std::max(rate.error[g], stencil / (2 * grid.step()));
-    }
-    s.note += std::string(s.note.empty() ? "" : " ") +
-              "Error >= a rare-event floor (lingering trajectories with probability < 3/n may "
-              "be missing at nbar = 0; see rare_event_floor.hpp); dS_B_dt likewise.";
-  }
-  /// The root-n correction and floors were validated (coverage, bench/README.md) up to
-  /// 2 min(j_C, j_B) + 1 = 21 (N_B = 20, N_C = 100); at larger widths the trace norm's noise
-  /// bias can outgrow them: N_B = 100, N_C = 1000, nbar = 0, 2000 trajectories gave S_B(0.004) =
-  /// 0.92 +- 0.07 against the exact 0.274, and the bias is upward (the trace norm is convex:
-  /// E ||rho_hat^T_B||_1 >= ||rho^T_B||_1). There S_B and dS_B_dt are withdrawn, value and
-  /// error NaN with the reason in the note: a value known to be biased is not a result.
-  static void withdraw_beyond_validated_width(const Model& model, Column& s, Column& rate) {
-    const int width = std::min(model.n_charger, model.n_battery) + 1;
-    if (width <= kValidatedEntanglementWidth) return;
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    for (Column* c : {&s, &rate}) {
-      std::fill(c->value.begin(), c->value.end(), nan);
-      std::fill(c->error.begin(), c->error.end(), nan);
-    }
-    const std::string why = fmt::format(
-        "Withdrawn (nan): trajectory estimates of S_B are validated only up to 2 min(j_C, j_B) "
-        "+ 1 = {} (here {}); at larger widths sampling noise biases the trace norm of rho^T_B "
-        "upward by more than the jackknife and root-n correction remove (measured: S_B = 0.92 "
-        "+- 0.07 against the exact 0.274 at N_B = 100, N_C = 1000 in the burst). "
-        "`darkcharge exact` gives S_B exactly (the nbar = 0 cascade in seconds; the coupled "
-        "solver at nbar > 0).",
-        kValidatedEntanglementWidth, width);
-    s.note += std::string(s.note.empty() ? "" : " ") + why;
-    rate.note += std::string(rate.note.empty() ? "" : " ") + why;
   }
   int points_;
   Model model_;

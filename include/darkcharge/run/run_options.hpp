@@ -66,6 +66,10 @@ struct EnsembleOptions {
   /// S_B, dS_B_dt and the averaged joint state (EnsembleResult::density). Memory ~ blocks x
   /// points x (visited M) x (2 min(j_C,j_B)+1)^2 doubles.
   bool entanglement = true;
+  /// With local (single-spin) noise, S_B and dS_B_dt keep psi psi^T per block, output time
+  /// and visited (j_C, j_B, M): a run whose estimate of that memory exceeds this many GiB is
+  /// refused (InvalidArgument).
+  double entanglement_max_memory_gib = 4.0;
   /// EnsembleResult::sectors, the population of each total J.
   bool sector_populations = false;
   /// Columns to compute (observable_registry.hpp names; see plan_observables()). Empty: the
