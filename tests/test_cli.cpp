@@ -288,7 +288,6 @@ TEST(Cli, LocalNoiseBadInputIsRefusedNamingTheOption) {
       {"exact --local-dephasing nan", "--local-dephasing"},
       {"exact --charger-pumping inf", "--charger-pumping"},
       {"exact --method product --local-decay 0.1", "--method product"},
-      {"simulate --local-decay 0.1 --observables S_B", "S_B is not computed"},
       {"simulate --local-decay 0.1 --checkpoint " + checkpoint, "--checkpoint"},
       {"steady --local-dephasing 0.1", "not unique"},
   };

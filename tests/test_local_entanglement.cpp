@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <string>
@@ -16,7 +17,9 @@
 #include <gtest/gtest.h>
 
 #include "darkcharge/darkcharge.hpp"
+#include "darkcharge/core/byte_stream.hpp"
 #include "darkcharge/exact/reduced_dicke_solver.hpp"
+#include "darkcharge/physics/angular_momentum.hpp"
 #include "ensemble/local_noise_entanglement.hpp"
 
 namespace darkcharge {
@@ -128,6 +131,131 @@ TEST(LocalEntanglement, AgainstExactFewSeeds) {
                   cov.largest_at.c_str());
       EXPECT_GE(checks, 3 * (kGrid.points - 1)) << label << " " << name;
       EXPECT_LE(cov.largest, 4.5) << label << " " << name << " at " << cov.largest_at;
+    }
+  }
+}
+
+// The columns do not depend on the thread count (each block is summed in index order by one
+// thread, each output time estimated on its own).
+TEST(LocalEntanglement, ThreadCountDoesNotChangeColumns) {
+  const Model m = case_nb4();
+  TimeSeries runs[2];
+  for (int threads : {1, 2}) {
+    EnsembleOptions options;
+    options.sampling = Sampling::trajectories;
+    options.trajectories = 400;
+    options.blocks = 20;
+    options.seed = 5;
+    options.threads = threads;
+    options.observables = {"S_B", "dS_B_dt"};
+    runs[threads - 1] = run_ensemble(m, TimeGrid{2.0, 6}, options).series;
+  }
+  for (const char* name : {"S_B", "dS_B_dt"}) {
+    EXPECT_EQ(runs[0].column(name).value, runs[1].column(name).value) << name;
+    EXPECT_EQ(runs[0].column(name).error, runs[1].column(name).error) << name;
+  }
+}
+
+// Beyond the validated width 2 min(j_C, j_B) + 1 = 21 the columns are NaN, value and error,
+// with the reason in the note, as on the collective path; nothing is kept.
+TEST(LocalEntanglement, WithdrawnBeyondTheValidatedWidth) {
+  Model m = small_model(21, 21, 0.0);
+  m.local.battery = {0.01, 0.0, 0.01};
+  const TimeSeries s = sampled(m, TimeGrid{0.1, 3}, 4, 2, 1, {"E_B", "S_B", "dS_B_dt"});
+  for (const char* name : {"S_B", "dS_B_dt"}) {
+    const Column& c = s.column(name);
+    for (int g = 0; g < 3; ++g) EXPECT_TRUE(std::isnan(c.value[g]) && std::isnan(c.error[g])) << name << " " << g;
+    EXPECT_NE(c.note.find("Withdrawn (nan)"), std::string::npos) << c.note;
+    EXPECT_NE(c.note.find("= 21 (here 22)"), std::string::npos) << c.note;
+  }
+  EXPECT_FALSE(std::isnan(s.column("E_B").value[2]));
+  EXPECT_FALSE(local_noise::EntanglementSums(m, 2, 3, true).keeping());
+  EXPECT_EQ(local_noise::EntanglementSums::estimated_bytes(m, 3, 2, 4, 2), 0.0);
+}
+
+// A run whose kept states would exceed the memory bound is refused before any trajectory,
+// naming the bound; S_B not asked for, the same run goes ahead.
+TEST(LocalEntanglement, RefusedBeyondTheMemoryBound) {
+  const Model m = case_nb4();
+  EnsembleOptions options;
+  options.sampling = Sampling::trajectories;
+  options.trajectories = 1000;
+  options.observables = {"E_B", "S_B"};
+  options.entanglement_max_memory_gib = 1e-4;  // ~100 kB: 32 blocks x 50 times need more
+  try {
+    run_ensemble(m, TimeGrid{2.0, 50}, options);
+    ADD_FAILURE() << "not refused";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("entanglement_max_memory_gib"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("GiB"), std::string::npos) << e.what();
+  }
+  options.observables = {"E_B"};
+  options.trajectories = 50;
+  EXPECT_NO_THROW(run_ensemble(m, TimeGrid{2.0, 50}, options));
+}
+
+/// A normalized state of block (j_C, j_B, M) with amplitudes from `seed`.
+LocalJumpState state(double jc, double jb, double M, int seed) {
+  LocalJumpState psi{jc, jb, M, {}};
+  const double first = first_battery_level(jc, jb, M), last = std::min(jb, M + jc);
+  double norm = 0;
+  for (double mb = first; mb <= last + 0.25; mb += 1) norm += std::pow(psi.amp.emplace_back(std::sin(seed + 3 * mb + jc)), 2);
+  for (double& a : psi.amp) a /= std::sqrt(norm);
+  return psi;
+}
+
+// merge() adds two runs' sums, save()/load() reproduce them (the work-unit form); load refuses
+// a block whose size does not fit its (j_C, j_B, M) and a j_C that is no charger sector.
+TEST(LocalEntanglement, MergeSaveLoad) {
+  const Model m = case_nb2();  // j_C = 3/2 or 1/2, j_B = 1 or 0
+  const int blocks = 3, points = 2;
+  const std::vector<LocalJumpState> states = {state(1.5, 1, 0.5, 1), state(0.5, 1, -0.5, 2), state(1.5, 0, 1.5, 3),
+                                              state(0.5, 0, 0.5, 4), state(1.5, 1, -1.5, 5), state(1.5, 1, 0.5, 6)};
+  local_noise::EntanglementSums all(m, blocks, points, true), first(m, blocks, points, true),
+      second(m, blocks, points, true);
+  // Every (block, time) gets the six states twice: 12 "trajectories" per block.
+  for (std::size_t k = 0; k < 72; ++k) {
+    const LocalJumpState& psi = states[k % 6];
+    const int b = static_cast<int>((k / 6) % blocks), g = static_cast<int>((k / 18) % points);
+    all.add(b, g, psi);
+    (k < 30 ? first : second).add(b, g, psi);
+  }
+  first.merge(second);
+  const std::vector<long> sizes = {12, 12, 12};
+  const TimeGrid grid{1.0, points};
+  const auto [s_all, r_all] = all.columns(grid, sizes);
+  const auto [s_merged, r_merged] = first.columns(grid, sizes);
+  for (int g = 0; g < points; ++g) {
+    EXPECT_NEAR(s_merged.value[g], s_all.value[g], 1e-12);
+    EXPECT_NEAR(s_merged.error[g], s_all.error[g], 1e-12);
+    // Identical blocks: no root-n correction, the log-negativity of the mixture itself.
+    EXPECT_GT(s_all.value[g], 0.01);
+  }
+  ByteWriter out;
+  all.save(out);
+  local_noise::EntanglementSums loaded(m, blocks, points, true);
+  ByteReader in(out.bytes());
+  loaded.load(in);
+  const auto [s_loaded, r_loaded] = loaded.columns(grid, sizes);
+  EXPECT_EQ(s_loaded.value, s_all.value);
+  EXPECT_EQ(s_loaded.error, s_all.error);
+  EXPECT_EQ(r_loaded.value, r_all.value);
+  // Damaged copies: the first block's row count (after cells, sectors, j_C, count, j_B, M),
+  // then the first j_C.
+  std::string bad_rows = out.bytes(), bad_jc = out.bytes();
+  const std::size_t jc_at = 2 * sizeof(std::uint64_t), rows_at = jc_at + 8 + 8 + 8 + 8;
+  const std::int64_t rows = 7;
+  std::memcpy(&bad_rows[rows_at], &rows, sizeof rows);
+  const double jc = 1.0;
+  std::memcpy(&bad_jc[jc_at], &jc, sizeof jc);
+  for (const auto& [bytes, must_mention] : {std::pair{bad_rows, "rows, expected"}, std::pair{bad_jc, "j_C = 1"}}) {
+    local_noise::EntanglementSums target(m, blocks, points, true);
+    ByteReader damaged(bytes);
+    try {
+      target.load(damaged);
+      ADD_FAILURE() << must_mention;
+    } catch (const InvalidArgument& e) {
+      EXPECT_NE(std::string(e.what()).find(must_mention), std::string::npos) << e.what();
     }
   }
 }

@@ -306,8 +306,10 @@ TEST(LocalTrajectories, PlanRefusesCascadeAndUnknownColumns) {
   options.sampling = Sampling::cascade;
   EXPECT_THROW(plan_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
   options.sampling = Sampling::trajectories;
-  options.observables = {"S_B"};
+  options.observables = {"jB=3"};  // not a battery sector of N_B = 2
   EXPECT_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options), InvalidArgument);
+  options.observables = {"S_B"};  // computed (tests/test_local_entanglement.cpp)
+  EXPECT_NO_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options));
   options.observables = {"E_B"};
   options.target_errors = {{"E_B", 0.1}};
   EXPECT_NO_THROW(run_ensemble(m, TimeGrid{1.0, 5}, options));

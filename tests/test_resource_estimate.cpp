@@ -142,14 +142,15 @@ TEST(ResourceEstimate, LocalNoiseTrajectories) {
   // N_C = 60, decay 0.1, t_max 10). Sampling is forced: auto would take the exact solver.
   Model m;
   m.local.charger.dephasing = m.local.battery.dephasing = 1;
-  RunRequest dephasing = simulate_request(m, TimeGrid(100, 201));
+  // The front ends' columns with local noise (S_B, dS_B_dt only on request).
+  RunRequest dephasing = simulate_request(m, TimeGrid(100, 201), 10000, local_noise_simulate_columns());
   dephasing.ensemble.sampling = Sampling::trajectories;
   expect_within(estimate_resources(dephasing).cpu_seconds, 2.1, "dephasing");
   Model d;
   d.n_battery = 20;
   d.n_charger = 60;
   d.local.charger.decay = d.local.battery.decay = 0.1;
-  RunRequest decay = simulate_request(d, TimeGrid(10, 201));
+  RunRequest decay = simulate_request(d, TimeGrid(10, 201), 10000, local_noise_simulate_columns());
   decay.ensemble.sampling = Sampling::trajectories;
   expect_within(estimate_resources(decay).cpu_seconds, 2.8, "decay");
 }

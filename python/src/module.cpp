@@ -220,10 +220,12 @@ std::vector<std::string> local_noise_request(
     if (given) throw InvalidArgument(std::string(keyword) + ": " + because + " does not support it yet");
   const std::vector<std::string>& known = local_noise_requestable_columns();
   for (const std::string& name : requested)
-    if (std::find(known.begin(), known.end(), name) == known.end())
-      throw InvalidArgument("observables: " + name + " is not computed by " + because +
-                            " (S_B, dS_B_dt are not; compute them with exact() and the same "
-                            "keywords)");
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string gives;
+      for (const std::string& k : known) gives += (gives.empty() ? "" : ", ") + k;
+      throw InvalidArgument("observables: " + name + " is not computed by " + because + " (it gives " +
+                            gives + ")");
+    }
   return requested.empty() ? local_noise_simulate_columns() : requested;
 }
 

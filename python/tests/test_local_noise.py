@@ -83,8 +83,7 @@ def test_simulate_runs_local_noise_trajectories_with_the_cli_numbers(cli, tmp_pa
 
 
 @pytest.mark.parametrize("key, value", [("state_times", [1.0]), ("sectors", True),
-                                        ("count_times", [1.0]), ("record_trajectories", 2),
-                                        ("observables", ["E_B", "S_B"])])
+                                        ("count_times", [1.0]), ("record_trajectories", 2)])
 def test_simulate_with_local_noise_refuses_what_it_lacks_naming_the_keyword(key, value):
     with pytest.raises(ValueError, match=key):
         dc.simulate(nb=2, nc=4, local_decay=0.1, trajectories=10, points=3, t_max=1,

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/ensemble/column_selection.hpp"
@@ -32,8 +33,8 @@ void check_local_noise_request(Options& o) {
     for (const std::string& name : o.observables)
       if (std::find(known.begin(), known.end(), name) == known.end())
         throw InvalidArgument(fmt::format(
-            "--observables: {} is not computed by {} (S_B, dS_B_dt are not; compute them with "
-            "`darkcharge exact` and the same options)", name, because));
+            "--observables: {} is not computed by {} (it gives {})", name, because,
+            fmt::join(known, ", ")));
     if (o.observables.empty()) o.observables = local_noise_simulate_columns();
     return;
   }

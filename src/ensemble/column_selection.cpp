@@ -24,8 +24,9 @@ bool cascade_gives_default_negativity(const Model& model, const TimeGrid& grid,
 
 }  // namespace
 
-// The linear columns, the ergotropies and sigma_B. S_B, dS_B_dt need the averaged sector
-// blocks, which the local-noise trajectories do not keep yet.
+// The linear columns, the ergotropies and sigma_B. S_B, dS_B_dt only on request: their
+// estimate keeps psi psi^T per block, time and visited (j_C, j_B, M), and its cost grows with
+// the number of sectors the noise reaches.
 const std::vector<std::string>& local_noise_simulate_columns() {
   static const std::vector<std::string> names = {"E_B", "E_C", "P_B", "W_open", "dark", "W_B",
                                                  "W_B_sym", "sigma_B", "I_em", "I_abs"};
@@ -35,7 +36,7 @@ const std::vector<std::string>& local_noise_simulate_columns() {
 const std::vector<std::string>& local_noise_requestable_columns() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> all = local_noise_simulate_columns();
-    for (const char* name : {"N_em", "N_abs", "F_em"}) all.push_back(name);
+    for (const char* name : {"S_B", "dS_B_dt", "N_em", "N_abs", "F_em"}) all.push_back(name);
     return all;
   }();
   return names;

@@ -171,6 +171,13 @@ double EntanglementSums::estimated_bytes(const Model& model, int points, int blo
          std::max(1, threads) * (2.0 * blocks + 2) * visited_all * mean_square * 8;
 }
 
+double EntanglementSums::estimated_flops(const Model& model, int points, int blocks, long trajectories) {
+  if (!negativity_withdrawn_reason(model).empty()) return 0;
+  const auto [count, doubles] = all_blocks(model);
+  const double mean_square = doubles / count, visited_all = std::min(double(trajectories), count);
+  return double(points) * (3.0 * blocks + 5) * visited_all * 10 * mean_square * std::sqrt(mean_square);
+}
+
 void EntanglementSums::refuse_beyond(const Model& model, int points, int blocks, long trajectories,
                                      int threads, double max_memory_gib) {
   const double bytes = estimated_bytes(model, points, blocks, trajectories, threads);

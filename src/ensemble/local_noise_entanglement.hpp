@@ -49,6 +49,10 @@ class EntanglementSums {
   /// estimate: every block visits min(trajectories per block, (j_C, j_B, M) blocks the model
   /// can reach) blocks at every time).
   static double estimated_bytes(const Model& model, int points, int blocks, long trajectories, int threads);
+  /// Floating-point operations of the estimate: per time, ~3 B + 5 subsets (the root-n
+  /// correction and its jackknife, nonsmooth_estimate.hpp), each ~10 n^3 per n x n block of
+  /// rho^{T_B} over the blocks the run visits.
+  static double estimated_flops(const Model& model, int points, int blocks, long trajectories);
   /// Throws InvalidArgument naming `max_memory_gib` when estimated_bytes() exceeds it.
   static void refuse_beyond(const Model& model, int points, int blocks, long trajectories, int threads,
                             double max_memory_gib);

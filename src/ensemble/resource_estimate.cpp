@@ -13,6 +13,7 @@
 #include "darkcharge/exact/reduced_dicke_solver.hpp"
 #include "darkcharge/exact/steady_state.hpp"
 #include "ensemble/cascade_sampler.hpp"
+#include "ensemble/local_noise_entanglement.hpp"
 
 namespace darkcharge {
 namespace {
@@ -189,7 +190,14 @@ ResourceEstimate simulate_estimate(const RunRequest& o) {
     const double copies = m.local.any() && e.time_limit > 0 ? 2 : 1;
     r.bytes += copies * blocks * points * visited * (largest_sector * 8 + kMapNodeBytes);
   }
-  if (e.entanglement) {
+  if (e.entanglement && local) {
+    // Per block and time, psi psi^T of every (j_C, j_B, M) its trajectories visit, and the
+    // estimator's working copies (local_noise_entanglement.hpp).
+    const int threads = e.threads > 0 ? e.threads : 2;
+    const int b = static_cast<int>(blocks);
+    const double copies = e.time_limit > 0 ? 2 : 1;  // the sums kept before a round
+    r.bytes += copies * local_noise::EntanglementSums::estimated_bytes(m, o.grid.points, b, e.trajectories, threads);
+  } else if (e.entanglement) {
     // A block holds one dense n(M) x n(M) matrix per (j_B, M) its trajectories visit at a
     // time: at most min(trajectories per block, number of (j_B, M) blocks) of them; the
     // averaged state (EnsembleResult::density) is one more such set per time.
@@ -240,7 +248,10 @@ ResourceEstimate simulate_estimate(const RunRequest& o) {
   if (product) r.cpu_seconds += points * 100 * kSecondsPerSubsetEstimate;
   if (local)  // its own engine: exact jump times from each block's eigendecomposition of G
     r.cpu_seconds = jumps * (kLocalSecondsPerJump + kLocalSecondsPerJumpWidth * width) +
-                    n * points * (kLocalSecondsPerObservation + kLocalSecondsPerObservationWidth * width);
+                    n * points * (kLocalSecondsPerObservation + kLocalSecondsPerObservationWidth * width) +
+                    (e.entanglement ? kSecondsPerFlop * local_noise::EntanglementSums::estimated_flops(
+                                                            m, o.grid.points, static_cast<int>(blocks), e.trajectories)
+                                    : 0.0);
   r.work = fmt::format("{:.2g} quantum jumps ({:.2g} per trajectory)", jumps, jumps / n);
   add_output_cost(o, r);
   return r;

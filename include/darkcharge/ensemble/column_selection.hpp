@@ -47,8 +47,8 @@ const std::vector<std::string>& default_columns();
 /// those of the local-noise trajectories that the exact reduced Dicke-basis solver also
 /// gives (so `auto` can take it when cheap).
 const std::vector<std::string>& local_noise_simulate_columns();
-/// Those and the emission record N_em, N_abs, F_em (collective jumps only; trajectories
-/// only): all a local-noise simulate request may name.
+/// Those, S_B and dS_B_dt (on request only), and the emission record N_em, N_abs, F_em
+/// (collective jumps only; trajectories only): all a local-noise simulate request may name.
 const std::vector<std::string>& local_noise_requestable_columns();
 /// Every column of the closed-form steady state, in output order (no P_B, dS_B_dt: they
 /// vanish at the steady state; dE_B_dT is the temperature derivative of E_B^ss).
