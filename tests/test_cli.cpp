@@ -316,7 +316,17 @@ TEST(Cli, LocalNoiseSimulateRunsTrajectories) {
                      "W_B,W_B_err,W_B_sym,W_B_sym_err,sigma_B,sigma_B_err,I_em,I_em_err,I_abs,"
                      "I_abs_err"),
             std::string::npos);
-  EXPECT_EQ(out.find(",S_B,"), std::string::npos);  // no such column (the note names it)
+  EXPECT_EQ(out.find(",S_B,"), std::string::npos);  // not in the default columns
+  // On request: S_B and dS_B_dt from the trajectories, finite, with errors (their agreement
+  // with `exact` is tests/test_local_entanglement.cpp).
+  std::remove(csv.c_str());
+  const Result s = run("simulate --nb 2 --nc 4 --local-decay 0.1 --battery-dephasing 0.2 "
+                       "--battery-init ground -n 400 --t-max 1 --points 11 --sampling trajectories "
+                       "--observables E_B,S_B,dS_B_dt -q -o " + csv);
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  const std::string with = read_file(csv);
+  EXPECT_NE(with.find("t,E_B,E_B_err,S_B,S_B_err,dS_B_dt,dS_B_dt_err"), std::string::npos) << with;
+  EXPECT_EQ(with.find("nan"), std::string::npos) << with;
 }
 
 // --sampling auto with local noise: a tiny case takes the exact reduced Dicke-basis solver

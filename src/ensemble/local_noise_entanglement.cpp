@@ -175,7 +175,7 @@ double EntanglementSums::estimated_flops(const Model& model, int points, int blo
   if (!negativity_withdrawn_reason(model).empty()) return 0;
   const auto [count, doubles] = all_blocks(model);
   const double mean_square = doubles / count, visited_all = std::min(double(trajectories), count);
-  return double(points) * (3.0 * blocks + 5) * visited_all * 10 * mean_square * std::sqrt(mean_square);
+  return double(points) * (3.0 * blocks + 5) * visited_all * 4 * mean_square * std::sqrt(mean_square);
 }
 
 void EntanglementSums::refuse_beyond(const Model& model, int points, int blocks, long trajectories,

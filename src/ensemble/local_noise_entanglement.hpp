@@ -50,8 +50,10 @@ class EntanglementSums {
   /// can reach) blocks at every time).
   static double estimated_bytes(const Model& model, int points, int blocks, long trajectories, int threads);
   /// Floating-point operations of the estimate: per time, ~3 B + 5 subsets (the root-n
-  /// correction and its jackknife, nonsmooth_estimate.hpp), each ~10 n^3 per n x n block of
-  /// rho^{T_B} over the blocks the run visits.
+  /// correction and its jackknife, nonsmooth_estimate.hpp), each ~4 n^3 per n x n block of
+  /// rho^{T_B} (eigenvalues only) over min(n, all) (j_C, j_B, M) blocks. Calibrated on two
+  /// runs (tests/test_resource_estimate.cpp): 0.44x and 3.4x the measured CPU time (it
+  /// assumes every block is reached, which weak noise at early times does not do).
   static double estimated_flops(const Model& model, int points, int blocks, long trajectories);
   /// Throws InvalidArgument naming `max_memory_gib` when estimated_bytes() exceeds it.
   static void refuse_beyond(const Model& model, int points, int blocks, long trajectories, int threads,
