@@ -6,10 +6,11 @@
 // a test makes 165-236 checks, strongly correlated (E_B, W_open and I_loc_em_B are one
 // number; neighbouring times share trajectories), so its false-failure rate is below the
 // union bound 236 x 1.2e-4 = 2.9%. Seeds are fixed, so each test is deterministic.
-// Coverage (DARKCHARGE_LOCAL_COVERAGE=1, 100 seeds each): |z| <= 2 for 0.950 (G diagonal)
-// and 0.952 (G not diagonal) of the z-scores against 0.949 expected, mean z -0.006, -0.013;
-// the N_B = 10, N_C = 40 panel case, per column, 0.933-1.000 pooled, >= 0.89 at every time,
-// mean z within +-0.12 (table in docs/local-noise.md).
+// Coverage (DARKCHARGE_LOCAL_COVERAGE=1, 100 seeds each; every default column, S_B and
+// dS_B_dt included): |z| <= 2 for 0.955 (G diagonal) and 0.957 (G not diagonal) of the
+// z-scores against 0.949 expected, mean z -0.024, -0.015; the N_B = 10, N_C = 40 panel case,
+// per column, 0.933-1.000 pooled, >= 0.89 at every time, mean z within +-0.12 (table in
+// docs/local-noise.md; S_B, dS_B_dt also in tests/test_local_entanglement.cpp).
 // W_B (ErgotropyCoverage, 100 seeds x 15 or 16 times, n = 500 in 50 blocks): |z| <= 2 pooled
 // 0.997 (N_B = 2), 0.962 (N_B = 4, pumping), 0.975 (battery dephasing), 0.961 (thermal
 // battery), 0.963 (charger noise; W_B_sym there 0.999), >= 0.92 at every time, mean z -0.19
@@ -917,9 +918,9 @@ TEST(LocalTrajectoriesCoverage, PanelNb10Nc40EveryColumn) {
 }
 
 // Fast fixed-seed version: 3 seeds of 2000 trajectories (100 blocks), every column the exact
-// solver gives, at 10 times t > 0. Tolerance |z| <= 5: ~t(99) tails give P(|z| > 5) = 2.5e-6
-// per check, so the 531 checks fail for a correct engine with probability below 1.4e-3
-// (union bound).
+// solver gives (S_B and dS_B_dt included), at 10 times t > 0. Tolerance |z| <= 5: ~t(99)
+// tails give P(|z| > 5) = 2.5e-6 per check, so the 573 checks fail for a correct engine with
+// probability below 1.5e-3 (union bound).
 TEST(LocalTrajectories, PanelNb10Nc40AgainstExactFewSeeds) {
   const Model m = panel_case();
   const auto by_column = column_coverage(m, kPanelGrid, 2000, 100, 61, 3);

@@ -126,3 +126,20 @@ def test_simulate_auto_takes_the_exact_solver_when_cheap_and_samples_on_request(
     assert s.summary["sampling"] == "trajectories" and s["E_B_err"][-1] > 0
     n = dc.simulate(observables=["E_B", "N_em", "F_em"], trajectories=200, **keys)
     assert n.summary["sampling"] == "trajectories" and n["N_em"][-1] > 0
+
+
+def test_simulate_with_local_noise_gives_s_b_on_request_as_the_cli(cli, tmp_path):
+    # S_B and dS_B_dt from the local-noise trajectories: the CLI's numbers, finite, with
+    # errors (agreement with exact(): tests/test_local_entanglement.cpp).
+    args = ["simulate", "--nb", "2", "--nc", "3", "--local-decay", "0.2", "--local-dephasing",
+            "0.3", "--battery-init", "ground", "--t-max", "1", "--points", "6",
+            "--trajectories", "400", "--seed", "3", "--sampling", "trajectories",
+            "--observables", "S_B,dS_B_dt"]
+    df, _, _ = run_cli(cli, args, tmp_path)
+    r = dc.simulate(nb=2, nc=3, local_decay=0.2, local_dephasing=0.3, battery_init="ground",
+                    t_max=1, points=6, trajectories=400, seed=3, sampling="trajectories",
+                    observables=["S_B", "dS_B_dt"])
+    for name in ["S_B", "dS_B_dt"]:
+        assert np.isfinite(r[name]).all() and np.isfinite(r[name + "_err"]).all()
+        np.testing.assert_allclose(r[name], df[name], rtol=1e-8, atol=1e-12, err_msg=name)
+    assert (r["S_B_err"][1:] > 0).all()

@@ -155,6 +155,12 @@ std::pair<Column, Column> EntanglementSums::columns(const TimeGrid& grid, const 
       model_, grid, n, entropy, entropy_error, true, floor_times(model_, grid),
       "classes of trajectories with probability < 3/n, such as a sector (j_C, j_B) few "
       "trajectories reach, may be missing from the sample");
+  // Measured (tests/test_local_entanglement.cpp, 100 seeds of 500 and 2000 trajectories): the
+  // error bars cover, but on small states the root-n correction leaves S_B low on average.
+  c.s_b.note += std::string(c.s_b.note.empty() ? "" : " ") +
+                "Coverage measured over 100 seeds: |z| <= 2 in 0.955-0.987 of (seed, time) pairs at "
+                "N_B = 2, 4, but the value runs low by 0.2-0.6 of its error on average there (the "
+                "root-n correction overshoots on small states; at N_B = 10, N_C = 40 by 0.01).";
   return {std::move(c.s_b), std::move(c.rate)};
 }
 
