@@ -432,8 +432,8 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     local_dephasing (both ensembles) and charger_*/battery_* (one ensemble, overriding):
     single-spin rates, as the CLI's --local-* options: with any of them > 0, local-noise
     trajectories (reduced Dicke basis) give E_B, E_C, P_B, W_open, dark, W_B, W_B_sym,
-    sigma_B, I_em, I_abs and on request N_em, N_abs, F_em (collective jumps only: the
-    reservoir's record) (the CLI's numbers), with target_error and time_limit, without
+    sigma_B, I_em, I_abs and on request S_B, dS_B_dt and N_em, N_abs, F_em (collective
+    jumps only: the reservoir's record) (the CLI's numbers), with target_error and time_limit, without
     state_times, sectors, count_times, record_trajectories or checkpoint (refused by name).
 
     Limits and stopping rules (the CLI's): max_memory (GiB; None: the machine's memory) and
