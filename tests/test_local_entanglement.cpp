@@ -156,6 +156,29 @@ TEST(LocalEntanglement, ThreadCountDoesNotChangeColumns) {
   }
 }
 
+// A target error on S_B stops the run after a whole round, and the numbers are those of a
+// run of that many trajectories without stopping rules.
+TEST(LocalEntanglement, TargetErrorOnSB) {
+  const Model m = case_nb2();
+  const TimeGrid grid{1.0, 5};
+  EnsembleOptions options;
+  options.sampling = Sampling::trajectories;
+  options.trajectories = 100000;
+  options.seed = 2;
+  options.observables = {"S_B"};
+  options.target_errors = {{"S_B", 0.2}};
+  const EnsembleResult stopped = run_ensemble(m, grid, options);
+  EXPECT_EQ(stopped.stop_reason, "target-error");
+  ASSERT_LT(stopped.trajectories_run, 100000);
+  const Column& s = stopped.series.column("S_B");
+  EXPECT_LE(*std::max_element(s.error.begin(), s.error.end()), 0.2);
+  options.target_errors.clear();
+  options.trajectories = stopped.trajectories_run;
+  const Column plain = run_ensemble(m, grid, options).series.column("S_B");
+  EXPECT_EQ(plain.value, s.value);
+  EXPECT_EQ(plain.error, s.error);
+}
+
 // Beyond the validated width 2 min(j_C, j_B) + 1 = 21 the columns are NaN, value and error,
 // with the reason in the note, as on the collective path; nothing is kept.
 TEST(LocalEntanglement, WithdrawnBeyondTheValidatedWidth) {
