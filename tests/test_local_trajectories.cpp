@@ -33,6 +33,7 @@
 #include "darkcharge/physics/angular_momentum.hpp"
 #include "darkcharge/physics/clebsch_gordan_recursion.hpp"
 #include "darkcharge/physics/local_jump_state.hpp"
+#include "darkcharge/run/local_trajectory.hpp"
 #include "darkcharge/estimate/jackknife.hpp"
 
 namespace darkcharge {
@@ -957,6 +958,50 @@ TEST(LocalTrajectories, PanelNb10Nc40AgainstExactFewSeeds) {
   }
   std::printf("  %ld checks\n", checks);
   EXPECT_GT(checks, 400);
+}
+
+}  // namespace
+}  // namespace darkcharge
+
+namespace darkcharge {
+namespace {
+
+// The Lanczos propagation of long blocks (krylov_no_jump.hpp) against the eigendecomposition
+// of every block, trajectory by trajectory from the same random numbers: G not diagonal in
+// the coupled basis (unequal charger and battery decay), both collective channels, pumping,
+// a thermal battery, blocks of up to 31 rows against Lanczos bases of 8 to 31 vectors. A
+// jump time off by more than ~1e-10 would, sooner or later, change which channel a uniform
+// number picks and then the whole trajectory; the states at every grid time must agree to
+// 1e-8 (the propagation is trusted to 1e-10 relative per step).
+TEST(LocalTrajectories, LanczosPropagationEqualsEigendecomposition) {
+  Model m = small_model(30, 60, 0.3, BatteryInit::thermal);
+  m.local.charger = {0.05, 0.02, 0.1};
+  m.local.battery = {0.3, 0.0, 0.2};
+  const TimeGrid grid{1.0, 11};
+  NoJumpCache by_eigenvectors(m, 512.0 * (1 << 20), 1 << 30), by_lanczos(m, 512.0 * (1 << 20), 0);
+  long jumps = 0;
+  for (std::uint64_t k = 0; k < 20; ++k) {
+    std::vector<std::vector<double>> states[2];
+    LocalTrajectoryStats stats[2];
+    NoJumpCache* caches[2] = {&by_eigenvectors, &by_lanczos};
+    for (int which = 0; which < 2; ++which) {
+      Rng rng = trajectory_rng(7, k);
+      stats[which] = run_local_trajectory(m, grid, rng, *caches[which],
+                                          [&](int, const LocalJumpState& psi, const LocalTrajectoryStats&) {
+                                            states[which].push_back(psi.amp);
+                                          });
+    }
+    ASSERT_EQ(stats[0].jumps, stats[1].jumps) << "trajectory " << k;
+    ASSERT_EQ(stats[0].local_jumps, stats[1].local_jumps) << "trajectory " << k;
+    ASSERT_EQ(states[0].size(), states[1].size());
+    for (std::size_t g = 0; g < states[0].size(); ++g) {
+      ASSERT_EQ(states[0][g].size(), states[1][g].size()) << "trajectory " << k << ", time " << g;
+      for (std::size_t i = 0; i < states[0][g].size(); ++i)
+        EXPECT_NEAR(states[0][g][i], states[1][g][i], 1e-8) << "trajectory " << k << ", time " << g;
+    }
+    jumps += stats[0].jumps;
+  }
+  EXPECT_GT(jumps, 20 * 30);  // the trajectories do jump: ~100 collective jumps each
 }
 
 }  // namespace
