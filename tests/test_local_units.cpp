@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <utility>
 
 #include <boost/crc.hpp>
 #include <gtest/gtest.h>
@@ -113,15 +114,20 @@ TEST(LocalNoiseUnits, TargetErrorsStopAtTheSameRoundWhenResumed) {
   expect_same_bytes(whole, again);
 }
 
-void expect_refused(EnsembleOptions options, const Model& model, const std::string& words) {
+void expect_refused_on(EnsembleOptions options, const Model& model, const TimeGrid& grid,
+                       const std::string& words) {
   try {
-    run_ensemble(model, kGrid, options);
+    run_ensemble(model, grid, options);
     ADD_FAILURE() << "expected InvalidArgument containing '" << words << "'";
   } catch (const InvalidArgument& e) {
     const std::string what = e.what();
     EXPECT_EQ(what.rfind("completed_units:", 0), 0u) << what;
     EXPECT_NE(what.find(words), std::string::npos) << what;
   }
+}
+
+void expect_refused(EnsembleOptions options, const Model& model, const std::string& words) {
+  expect_refused_on(std::move(options), model, kGrid, words);
 }
 
 TEST(LocalNoiseUnits, DamagedAndForeignUnitsAreRefused) {
@@ -142,11 +148,12 @@ TEST(LocalNoiseUnits, DamagedAndForeignUnitsAreRefused) {
     expect_refused(resumed, noisy_model(), "unit 3");
   }
   // Crafted with a valid CRC: a battery-sector count no 20 trajectories can give. The sums
-  // start after the tag (8 + 29 bytes), six rates, the protocol (8), key, index and three
-  // counts (8 each) and their length (8); slot kSectors = 10 of time 0 is 80 bytes further.
+  // start after the tag (8 + 29 bytes), the count and 18 named values (8 + 144), the seed,
+  // the protocol (8, empty), key, index and three counts (8 each) and their length (8);
+  // slot kSectors = 10 of time 0 is 80 bytes further.
   {
     std::string crafted = good.substr(0, good.size() - 4);
-    const std::size_t at = 8 + 29 + 48 + 8 + 8 + 8 + 24 + 8 + 80;
+    const std::size_t at = 8 + 29 + 8 + 144 + 8 + 8 + 8 + 8 + 24 + 8 + 80;
     double count;
     std::memcpy(&count, &crafted[at], sizeof count);
     EXPECT_GE(count, 0.0);
@@ -169,10 +176,18 @@ TEST(LocalNoiseUnits, DamagedAndForeignUnitsAreRefused) {
   Model other = noisy_model();
   other.local.battery.decay = 0.25;
   expect_refused(resumed, other, "battery decay rate 0.3, this run has 0.25");
-  // Another seed or unit size: the run key differs.
+  // Another seed, nbar or unit size: refused naming it.
   EnsembleOptions reseeded = resumed;
   reseeded.seed = 12;
-  expect_refused(reseeded, noisy_model(), "another run");
+  expect_refused(reseeded, noisy_model(), "it was run with seed 11, this run has 12");
+  Model warmer = noisy_model();
+  warmer.nbar = 0.3;
+  expect_refused(resumed, warmer, "it was run with nbar 0.2, this run has 0.3");
+  EnsembleOptions regrouped = resumed;
+  regrouped.unit_trajectories = 25;
+  expect_refused(regrouped, noisy_model(), "it was run with unit size 20, this run has 25");
+  // Other output times (same count and t_max): only the run key tells.
+  expect_refused_on(resumed, noisy_model(), TimeGrid::at_times({0, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0}), "another run");
   // A collective run's unit is not a local-noise unit, and the reverse.
   Model collective = noisy_model();
   collective.local = {};

@@ -1,6 +1,9 @@
 #include "ensemble/local_noise_units.hpp"
 
 #include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
 #include <utility>
 
 #include <boost/crc.hpp>
@@ -22,6 +25,26 @@ struct NamedRate {
 constexpr NamedRate kRates[] = {{"decay", &LocalRates::decay},
                                 {"pumping", &LocalRates::pumping},
                                 {"dephasing", &LocalRates::dephasing}};
+
+/// What a unit records in the clear, so that a unit of another run is refused naming what
+/// differs (the key below covers these and the rest): the model with its six single-spin
+/// rates, and the run's size and layout.
+std::vector<std::pair<std::string, double>> named_values(const UnitPlan& plan) {
+  const Model& m = plan.model;
+  std::vector<std::pair<std::string, double>> v = {
+      {"N_B", m.n_battery}, {"N_C", m.n_charger}, {"omega", m.omega}, {"gamma", m.gamma},
+      {"nbar", m.nbar}, {"battery initial state (code)", double(static_cast<int>(m.battery_init))},
+      {"reservoir coupling (code)", double(static_cast<int>(m.reservoir))}};
+  for (const auto& [ensemble, r] : {std::pair<const char*, const LocalRates*>{"charger", &m.local.charger},
+                                    {"battery", &m.local.battery}})
+    for (const NamedRate& named : kRates)
+      v.emplace_back(fmt::format("{} {} rate", ensemble, named.name), r->*named.rate);
+  v.insert(v.end(), {{"output times", double(plan.grid.points)}, {"t_max", plan.grid.t_max},
+                     {"trajectories", double(plan.layout.trajectories)},
+                     {"blocks", double(plan.layout.blocks)},
+                     {"unit size", double(plan.layout.unit_size)}});
+  return v;
+}
 
 std::uint64_t unit_key(const UnitPlan& plan, const EnsembleOptions& options) {
   const Model& m = plan.model;
@@ -68,7 +91,7 @@ InvalidArgument refused(long u, const std::string& why) {
 UnitPlan::UnitPlan(const Model& model_, const TimeGrid& grid_, const EnsembleOptions& options,
                    bool ergotropy_, std::string protocol_)
     : model(model_), grid(grid_), layout(work_layout(options)),
-      slots(kSectors + model_.n_battery / 2 + 1), ergotropy(ergotropy_),
+      seed(options.seed), slots(kSectors + model_.n_battery / 2 + 1), ergotropy(ergotropy_),
       protocol(std::move(protocol_)), key(0) {
   key = unit_key(*this, options);
 }
@@ -83,8 +106,10 @@ UnitSums UnitPlan::new_unit() const {
 std::string save_unit(const UnitPlan& plan, long u, const UnitSums& unit) {
   ByteWriter out;
   out.put_string(kTag);
-  for (const LocalRates* r : {&plan.model.local.charger, &plan.model.local.battery})
-    for (const NamedRate& named : kRates) out.put(r->*named.rate);
+  const auto named = named_values(plan);
+  out.put<std::uint64_t>(named.size());
+  for (const auto& [name, value] : named) out.put(value);
+  out.put<std::uint64_t>(plan.seed);
   out.put_string(plan.protocol);
   out.put<std::uint64_t>(plan.key);
   out.put<std::int64_t>(u);
@@ -116,14 +141,16 @@ UnitSums load_unit(const UnitPlan& plan, long u, const std::string& bytes) {
   }
   if (in.get_string() != kTag)
     throw refused(u, "not a local-noise trajectory unit (a collective run's, or damaged)");
-  for (const auto& [ensemble, r] : {std::pair<const char*, const LocalRates*>{"charger", &model.local.charger},
-                                    {"battery", &model.local.battery}})
-    for (const NamedRate& named : kRates) {
-      const double stored = in.get<double>();
-      if (!(stored == r->*named.rate))
-        throw refused(u, fmt::format("it was run with {} {} rate {}, this run has {}", ensemble,
-                                     named.name, stored, r->*named.rate));
-    }
+  const auto named = named_values(plan);
+  if (in.get<std::uint64_t>() != named.size())
+    throw refused(u, "not a local-noise trajectory unit of this format (damaged)");
+  for (const auto& [name, value] : named) {
+    const double stored = in.get<double>();
+    if (!(stored == value))
+      throw refused(u, fmt::format("it was run with {} {}, this run has {}", name, stored, value));
+  }
+  const auto seed = in.get<std::uint64_t>();
+  if (seed != plan.seed) throw refused(u, fmt::format("it was run with seed {}, this run has {}", seed, plan.seed));
   if (in.get_string() != plan.protocol)
     throw refused(u, plan.protocol.empty() ? "it was run with a protocol, this run has none"
                                            : "it was run with another protocol (or none)");

@@ -31,6 +31,7 @@ struct UnitPlan {
   const Model& model;
   const TimeGrid& grid;
   WorkLayout layout;
+  std::uint64_t seed;
   int slots;
   bool ergotropy;
   /// The protocol's text (empty: none); recorded so that units of another protocol are refused.
@@ -42,9 +43,10 @@ struct UnitPlan {
   UnitSums new_unit() const;
 };
 
-/// Unit u's result as bytes: a format tag, the six local rates and the protocol text (so
-/// that a unit of another run is refused naming what differs), the key, u, the counts, the
-/// sums and the level populations, then a CRC-32 of all of it.
+/// Unit u's result as bytes: a format tag, the model's parameters with the six single-spin
+/// rates, the run's size and layout, the seed and the protocol text (so that a unit of
+/// another run is refused naming what differs), the key, u, the counts, the sums and the
+/// level populations, then a CRC-32 of all of it.
 std::string save_unit(const UnitPlan& plan, long u, const UnitSums& unit);
 /// Reads what save_unit() wrote for unit u of this run. The bytes may be damaged or crafted:
 /// throws InvalidArgument (message starting "work-unit data:") unless the CRC, tag, rates,
