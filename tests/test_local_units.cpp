@@ -73,6 +73,17 @@ TEST(LocalNoiseUnits, ResumedAndSpreadRunsEqualTheUninterruptedRun) {
   for (long u : {0L, 1L, 2L, 3L, 4L, 9L}) resumed.completed_units[u] = saved.at(u);
   expect_same_bytes(whole, run_ensemble(noisy_model(), kGrid, resumed));
 
+  // With sampling auto, where the exact solver is cheap, given units are resumed, not
+  // replaced by the solver.
+  EnsembleOptions automatic = resumed;
+  automatic.sampling = Sampling::automatic;
+  EXPECT_EQ(choose_sampling(noisy_model(), kGrid, automatic).sampling, Sampling::trajectories);
+  EXPECT_EQ(choose_sampling(noisy_model(), kGrid, options).sampling, Sampling::trajectories);
+  options.sampling = Sampling::automatic;
+  EXPECT_EQ(choose_sampling(noisy_model(), kGrid, options).sampling, Sampling::exact);
+  options.sampling = Sampling::trajectories;
+  expect_same_bytes(whole, run_ensemble(noisy_model(), kGrid, automatic));
+
   // Spread over two "ranks" (even and odd units, run_work_units), reduced in one process.
   std::map<long, std::string> all = units_where(options, [](long u) { return u % 2 == 0; });
   const std::map<long, std::string> odd = units_where(options, [](long u) { return u % 2 == 1; });
