@@ -2,11 +2,13 @@
 // from some of its units, and a run whose units were spread over run_work_units() calls
 // (what MPI does) and reduced, equal the uninterrupted run byte for byte; damaged or foreign
 // units are refused by name. Every check here is exact (fixed seeds, bitwise comparisons).
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/crc.hpp>
 #include <gtest/gtest.h>
@@ -102,6 +104,29 @@ TEST(LocalNoiseUnits, ResumedAndSpreadRunsEqualTheUninterruptedRun) {
   const EnsembleResult partial = run_ensemble(noisy_model(), kGrid, reduce);
   EXPECT_EQ(partial.stop_reason, "incomplete");
   EXPECT_EQ(partial.trajectories_run, 280);
+}
+
+// The W_B estimate after the trajectories (here: from given units, nothing to run) reports
+// its progress in output times and stops on options.stop (Ctrl-C).
+TEST(LocalNoiseUnits, ErgotropyEstimateReportsProgressAndStops) {
+  EnsembleOptions options = small_run();
+  options.threads = 1;  // the calling thread reports progress; with one, every time
+  options.completed_units = units_where(options, [](long) { return true; });
+  options.run_unit = [](long) { return false; };
+  std::vector<std::pair<long, long>> calls;
+  const EnsembleResult r =
+      run_ensemble(noisy_model(), kGrid, options, [&](long done, long total) { calls.emplace_back(done, total); });
+  ASSERT_EQ(r.stop_reason, "completed");
+  const std::vector<std::pair<long, long>> tail(calls.end() - kGrid.points - 1, calls.end());
+  EXPECT_EQ(tail.front(), std::make_pair(300L, 300L));  // the trajectories, all given
+  for (int g = 1; g <= kGrid.points; ++g) EXPECT_EQ(tail[g], std::make_pair(long(g), long(kGrid.points)));
+  std::atomic<bool> stop{true};
+  options.stop = &stop;
+  EXPECT_THROW(run_ensemble(noisy_model(), kGrid, options), Interrupted);
+  // Units with W_B's level populations do not fit a run without W_B (the run key differs).
+  options.stop = nullptr;
+  options.observables = {"E_B"};
+  EXPECT_THROW(run_ensemble(noisy_model(), kGrid, options), InvalidArgument);
 }
 
 TEST(LocalNoiseUnits, TargetErrorsStopAtTheSameRoundWhenResumed) {

@@ -3,14 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <functional>
 #include <map>
-#include <cmath>
-#include <limits>
 #include <memory>
-#include <optional>
-#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>

@@ -157,7 +157,7 @@ UnitSums load_unit(const UnitPlan& plan, long u, const std::string& bytes) {
   const auto key = in.get<std::uint64_t>();
   if (key != plan.key)
     throw refused(u, fmt::format("it belongs to another run (run key {:016x}, this run's is "
-                                 "{:016x}: model, grid, seed or layout differ)", key, plan.key));
+                                 "{:016x}: output times, layout, W_B or protocol differ)", key, plan.key));
   const auto index = in.get<std::int64_t>();
   if (index != u) throw refused(u, fmt::format("it holds the data of unit {}", index));
   UnitSums unit;
