@@ -288,7 +288,7 @@ TEST(Cli, LocalNoiseBadInputIsRefusedNamingTheOption) {
       {"exact --local-dephasing nan", "--local-dephasing"},
       {"exact --charger-pumping inf", "--charger-pumping"},
       {"exact --method product --local-decay 0.1", "--method product"},
-      {"simulate --local-decay 0.1 --checkpoint " + checkpoint, "--checkpoint"},
+      {"simulate --local-decay 0.1 --sampling trajectories -n 1 --checkpoint " + checkpoint, "trajectories"},
       {"steady --local-dephasing 0.1", "not unique"},
   };
   for (const auto& c : cases) {

@@ -206,11 +206,9 @@ TimeGrid output_grid(double t_max, int points, const std::vector<double>& times)
 /// do not honour.
 std::vector<std::string> local_noise_request(
     const std::vector<std::string>& requested, const std::vector<double>& state_times,
-    bool sectors, const std::vector<double>& count_times, long record_trajectories,
-    const std::map<long, std::string>& completed_units, bool checkpoint) {
+    bool sectors, const std::vector<double>& count_times, long record_trajectories) {
   const char* because = "local rates > 0: simulate (local-noise trajectories)";
   const std::pair<const char*, bool> unsupported[] = {
-      {"checkpoint", checkpoint || !completed_units.empty()},
       {"state_times", !state_times.empty()},
       {"sectors", sectors},
       {"count_times", !count_times.empty()},
@@ -271,8 +269,7 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   // side outputs it refuses too (cli/local_noise_request.cpp), named as Python spells them.
   const std::vector<std::string> observables =
       model.local.any() ? local_noise_request(requested, state_times, sectors, count_times,
-                                              record_trajectories, completed_units,
-                                              !save_units.is_none())
+                                              record_trajectories)
                         : requested;
   const TimeGrid grid = output_grid(t_max, points, times);
   validate(model);

@@ -19,7 +19,6 @@ void check_local_noise_request(Options& o) {
   if (o.command == "simulate") {
     const char* because = "--local-*/--charger-*/--battery-* rates > 0: simulate (local-noise trajectories)";
     const std::pair<const char*, bool> unsupported[] = {
-        {"--checkpoint", !o.checkpoint.empty()},
         {"--state-output", !o.state_output.empty()},
         {"--joint-state-output", !o.joint_state_output.empty()},
         {"--sectors-output", !o.sectors_output.empty()},

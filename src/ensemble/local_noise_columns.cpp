@@ -1,12 +1,14 @@
 #include "ensemble/local_noise_columns.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/estimate/bounded_estimate.hpp"
@@ -36,8 +38,11 @@ bool battery_starts_outside_symmetric(const Model& model) {
 /// W_B and W_B_sym from the blocks' level sums (`levels[b * points + g]`).
 std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& grid,
                                             const std::vector<LevelSums>& levels,
-                                            const std::vector<long>& sizes) {
+                                            const std::vector<long>& sizes,
+                                            const std::atomic<bool>* stop,
+                                            const ProgressCallback& progress) {
   const int points = grid.points, blocks = static_cast<int>(sizes.size());
+  std::atomic<long> done{0};
   Column w{"W_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
   Column w_sym{"W_B_sym", w.value, w.error, "jackknife", ""};
   // W_B_sym is undefined where the battery can be outside j_B = N_B/2, as in the exact
@@ -46,6 +51,7 @@ std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& 
   const bool outside_from_start = battery_starts_outside_symmetric(model);
 #pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < points; ++g) {  // each time on its own: the same for any thread count
+    if (stop && stop->load()) continue;  // Ctrl-C: thrown below, after the loop
     std::vector<const LevelSums*> per_block;
     for (int b = 0; b < blocks; ++b) per_block.push_back(&levels[std::size_t(b) * points + g]);
     const auto [a, s] = battery_ergotropies(per_block, sizes, model.n_battery);
@@ -53,7 +59,10 @@ std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& 
     w_sym.value[g] = s.value, w_sym.error[g] = s.error;
     if (outside_from_start || (model.local.battery.any() && grid.time(g) > 0))
       w_sym.value[g] = w_sym.error[g] = std::nan("");
+    const long now = ++done;
+    if (progress && omp_get_thread_num() == 0) progress(now, points);
   }
+  if (stop && stop->load()) throw Interrupted("local-noise trajectories stopped while estimating W_B");
   const bool undefined = std::any_of(w_sym.value.begin(), w_sym.value.end(), [](double v) { return std::isnan(v); });
   if (undefined)
     w_sym.note = "NaN where the battery can have left j_B = N_B/2 (single-spin noise on the "
@@ -99,7 +108,8 @@ bool wanted(const std::vector<std::string>& observables, const char* name) {
 }
 
 std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
-                             const EnsembleOptions& options, bool targets_only) {
+                             const EnsembleOptions& options, bool targets_only,
+                             const ProgressCallback& progress) {
   const int blocks = static_cast<int>(totals.count.size()), points = grid.points;
   const int sectors = model.n_battery / 2 + 1, slots = kSectors + sectors;
   const long n = totals.trajectories();
@@ -142,7 +152,7 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
   add_linear(kJzB, 1 / nb, 0.5 - model.thermal_up_probability(), "W_open");
   add_linear(kDark, 1, 0, "dark");
   if (!totals.levels.empty() && (include("W_B") || include("W_B_sym"))) {
-    auto [w, w_sym] = ergotropy_columns(model, grid, totals.levels, totals.count);
+    auto [w, w_sym] = ergotropy_columns(model, grid, totals.levels, totals.count, options.stop, progress);
     if (include("W_B")) all.push_back(std::move(w));
     if (include("W_B_sym")) all.push_back(std::move(w_sym));
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "darkcharge/core/progress.hpp"
 #include "darkcharge/core/time_grid.hpp"
 #include "darkcharge/physics/model.hpp"
 #include "darkcharge/run/ensemble_result.hpp"
@@ -50,8 +51,11 @@ struct BlockTotals {
 };
 
 /// The columns from the blocks' totals: every column the options ask for, or with
-/// `targets_only` those the target errors name (the check after a round).
+/// `targets_only` those the target errors name (the check after a round). W_B and W_B_sym,
+/// the costly part, report (times done, grid points) to `progress` and throw Interrupted
+/// when options.stop is set.
 std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
-                             const EnsembleOptions& options, bool targets_only);
+                             const EnsembleOptions& options, bool targets_only,
+                             const ProgressCallback& progress = {});
 
 }  // namespace darkcharge::local_noise

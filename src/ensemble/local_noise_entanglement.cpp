@@ -68,6 +68,11 @@ void EntanglementSums::merge(const EntanglementSums& other) {
     for (const auto& [jc, rho] : other.sums_[i]) sums_[i][jc].add(rho, 1.0);
 }
 
+void EntanglementSums::fold(int block, const EntanglementSums& unit) {
+  for (int g = 0; g < points_ && std::size_t(g) < unit.sums_.size(); ++g)
+    for (const auto& [jc, rho] : unit.sums_[g]) sums_[std::size_t(block) * points_ + g][jc].add(rho, 1.0);
+}
+
 void EntanglementSums::save(ByteWriter& out) const {
   out.put<std::uint64_t>(sums_.size());
   for (const auto& by_jc : sums_) {
@@ -85,7 +90,7 @@ void EntanglementSums::save(ByteWriter& out) const {
   }
 }
 
-void EntanglementSums::load(ByteReader& in) {
+void EntanglementSums::load(ByteReader& in, long trajectories) {
   const auto cells = in.get_count("S_B sums: cells", sums_.size());
   if (cells != sums_.size())
     throw InvalidArgument(fmt::format("work-unit data: S_B sums: {} cells, expected {}", cells, sums_.size()));
@@ -116,6 +121,14 @@ void EntanglementSums::load(ByteReader& in) {
         const std::vector<double> v = in.get_finite_doubles("S_B sums: block", std::uint64_t(levels) * levels);
         rho.blocks[key] = Eigen::Map<const Eigen::MatrixXd>(v.data(), levels, levels);
       }
+    }
+    if (trajectories >= 0) {  // each trajectory's state is normalized
+      double trace = 0;
+      for (const auto& [jc, rho] : by_jc)
+        for (const auto& [key, block] : rho.blocks) trace += block.trace();
+      if (std::fabs(trace - double(trajectories)) > 1e-6 * (1.0 + double(trajectories)))
+        throw InvalidArgument(fmt::format("work-unit data: S_B sums: the states add up to trace {}, not {}",
+                                          trace, trajectories));
     }
   }
 }

@@ -38,9 +38,13 @@ class EntanglementSums {
   void add(int block, int point, const LocalJumpState& psi);
   /// this += other (the same model, blocks and points).
   void merge(const EntanglementSums& other);
+  /// Block `block` of this += the one block of `unit` (a work unit's sums, blocks = 1).
+  void fold(int block, const EntanglementSums& unit);
   void save(ByteWriter& out) const;
   /// Reads what save() wrote into this (constructed for the same model, blocks, points).
-  void load(ByteReader& in);
+  /// With `trajectories` >= 0, every (block, time) must hold that many normalized states:
+  /// its trace, the sum of the blocks' diagonals, is that count (to 1e-6 relative).
+  void load(ByteReader& in, long trajectories = -1);
 
   /// S_B and dS_B_dt from the blocks' sums; `sizes[b]` = trajectories in block b.
   std::pair<Column, Column> columns(const TimeGrid& grid, const std::vector<long>& sizes) const;
