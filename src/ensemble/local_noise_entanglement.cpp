@@ -197,6 +197,15 @@ double EntanglementSums::estimated_flops(const Model& model, int points, int blo
   return double(points) * (3.0 * blocks + 5) * visited_all * 4 * mean_square * std::sqrt(mean_square);
 }
 
+double EntanglementSums::serialized_bytes(const Model& model, int points) {
+  if (!negativity_withdrawn_reason(model).empty()) return 0;
+  const auto [count, doubles] = all_blocks(model);
+  const double charger_sectors = model.n_charger / 2 + 1;
+  // cells; per cell its sector count, per sector j_C and block count, per block j_B, M, rows
+  // and the values with their count
+  return 8 + double(points) * (8 + charger_sectors * 16 + count * 32 + doubles * 8);
+}
+
 void EntanglementSums::refuse_beyond(const Model& model, int points, int blocks, long trajectories,
                                      int threads, double max_memory_gib) {
   const double bytes = estimated_bytes(model, points, blocks, trajectories, threads);

@@ -59,6 +59,9 @@ class EntanglementSums {
   /// runs (tests/test_resource_estimate.cpp): 0.44x and 3.4x the measured CPU time (it
   /// assumes every block is reached, which weak noise at early times does not do).
   static double estimated_flops(const Model& model, int points, int blocks, long trajectories);
+  /// Largest size of save()'s bytes for one block (a work unit): every (j_C, j_B, M) block
+  /// of the model at every time.
+  static double serialized_bytes(const Model& model, int points);
   /// Throws InvalidArgument naming `max_memory_gib` when estimated_bytes() exceeds it.
   static void refuse_beyond(const Model& model, int points, int blocks, long trajectories, int threads,
                             double max_memory_gib);

@@ -192,11 +192,13 @@ ResourceEstimate simulate_estimate(const RunRequest& o) {
   }
   if (e.entanglement && local) {
     // Per block and time, psi psi^T of every (j_C, j_B, M) its trajectories visit, and the
-    // estimator's working copies (local_noise_entanglement.hpp).
+    // estimator's working copies (local_noise_entanglement.hpp); each running thread's work
+    // unit holds the same for its trajectories.
     const int threads = e.threads > 0 ? e.threads : 2;
     const int b = static_cast<int>(blocks);
-    const double copies = e.time_limit > 0 ? 2 : 1;  // the sums kept before a round
-    r.bytes += copies * local_noise::EntanglementSums::estimated_bytes(m, o.grid.points, b, e.trajectories, threads);
+    const long unit = work_layout(e).unit_size;
+    r.bytes += local_noise::EntanglementSums::estimated_bytes(m, o.grid.points, b, e.trajectories, threads) +
+               threads * local_noise::EntanglementSums::estimated_bytes(m, o.grid.points, 1, unit, 0);
   } else if (e.entanglement) {
     // A block holds one dense n(M) x n(M) matrix per (j_B, M) its trajectories visit at a
     // time: at most min(trajectories per block, number of (j_B, M) blocks) of them; the
@@ -435,7 +437,9 @@ double checkpoint_max_bytes(const RunRequest& o) {
   }
   if (m.local.any()) {  // local-noise units (local_noise_units.cpp): sums, level populations
     const double slots = 11 + m.n_battery / 2;
-    return (8 << 20) + layout.units() * (512 + points * (8 * slots + 8 + levels) + 16);
+    // and with S_B the summed states (at most every (j_C, j_B, M) block at every time)
+    const double states = e.entanglement ? local_noise::EntanglementSums::serialized_bytes(m, o.grid.points) : 0;
+    return (8 << 20) + layout.units() * (512 + points * (8 * slots + 8 + levels) + states + 16);
   }
   if (e.ergotropy) per_unit += points * (8 + levels);
   if (e.entanglement) per_unit += points * (8 + 32 * blocks + 8 * block_doubles);
