@@ -288,7 +288,7 @@ TEST(LocalEntanglement, MergeSaveLoad) {
 // worst time's fraction, the mean z (clipped to +-10). Expected ~0.95 and 0 for honest
 // errors (Student t with 49 degrees of freedom: 0.949). Checked against the project's
 // targets, pooled >= 0.92 and >= 0.80 at every time, and |mean z| <= 0.3 -- except S_B's
-// mean z, which runs low: measured -0.27 to -0.42 at n = 500 and -0.19 to -0.52 at n = 2000
+// mean z, which runs low: measured -0.27 to -0.38 at n = 500 and -0.19 to -0.55 at n = 2000
 // (the root-n correction overshoots on these small states; docs/local-noise.md), checked
 // within -0.75 so that a worse bias fails.
 TEST(LocalEntanglementCoverage, ManySeeds) {
