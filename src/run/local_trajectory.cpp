@@ -1,5 +1,6 @@
 #include "darkcharge/run/local_trajectory.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -17,10 +18,13 @@ namespace {
 
 long twice(double x) { return std::lround(2 * x); }
 
-/// G commutes with J^2 exactly when g_down^C - g_up^C = g_down^B - g_up^B (physics.md).
+/// G commutes with J^2 exactly when g_down^C - g_up^C = g_down^B - g_up^B (physics.md) and
+/// the reservoir acts on J = J_C + J_B. With the reservoir on one ensemble or none, G is
+/// diagonal in the product basis instead (NoJumpCache keeps only its diagonal).
 bool diagonal_in_coupled_basis(const Model& model) {
-  return model.local.charger.decay - model.local.charger.pumping ==
-         model.local.battery.decay - model.local.battery.pumping;
+  return model.reservoir == ReservoirCoupling::both &&
+         model.local.charger.decay - model.local.charger.pumping ==
+             model.local.battery.decay - model.local.battery.pumping;
 }
 
 /// ||exp(-G t) psi||^2 / r - 1 on the log scale and its derivative, with the smallest rate
@@ -137,7 +141,10 @@ const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
   const std::vector<double>& link = g.link;
   const int n = static_cast<int>(diagonal.size());
   auto block = std::make_unique<Block>();
-  if (n == 1) {
+  const bool no_links = std::all_of(link.begin(), link.end(), [](double x) { return x == 0; });
+  if (no_links && n > 1) {  // no exchange term (reservoir on one ensemble or none): O(L)
+    block->lambda = Eigen::Map<const Eigen::VectorXd>(diagonal.data(), n).cwiseMax(0.0);
+  } else if (n == 1) {
     block->lambda = Eigen::VectorXd::Constant(1, diagonal[0]);
     block->vectors = Eigen::MatrixXd::Identity(1, 1);
   } else {
@@ -151,7 +158,7 @@ const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
     block->lambda = eig.eigenvalues().cwiseMax(0.0);  // G >= 0; clip rounding
     block->vectors = eig.eigenvectors();
   }
-  const double bytes = 8.0 * n * (n + 1);
+  const double bytes = 8.0 * (block->vectors.size() + n);
   if (bytes_ + bytes > max_bytes_) {  // a bounded cache: forget everything, start again
     blocks_.clear();
     bytes_ = 0;
@@ -194,43 +201,90 @@ std::size_t pick(const std::vector<double>& weights, double u) {
   return chosen;
 }
 
-/// G general: the state lives in the product basis and every block is diagonalised.
-LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng& rng,
-                                  NoJumpCache& cache, const LocalRecord& record,
-                                  const std::atomic<bool>* stop) {
-  const std::vector<JumpChannel> channels = jump_channels(model);
-  LocalJumpState psi = initial_jump_state(model, rng), out;
+/// A trajectory on its way through the segments of a protocol: the normalized state at time
+/// t, the next grid point to record, and the waiting-time target: the jump comes when the
+/// no-jump norm ||exp(-G s) psi||^2, integrated from t on, falls to `target` (0: none drawn
+/// yet; one uniform r is drawn after each jump and carried over the boundaries it outlives,
+/// divided there by the norm it has lost, so the jump times are exact across segments).
+struct Walk {
+  LocalJumpState psi;
+  double t = 0;
+  int point = 0;
+  double target = 0;
   LocalTrajectoryStats stats;
+};
+
+/// Where a segment ends: at `end`, the boundary whose grid time the next segment records
+/// (`last`: the run's end, recorded here).
+struct SegmentEnd {
+  double end;
+  bool last;
+  /// Whether grid time `time` is recorded in this segment.
+  bool records(double time) const { return last || time < end; }
+};
+
+/// The carried target after a stretch that lost the no-jump norm `survived` (in (0, 1]):
+/// the jump time is unchanged by stopping at a boundary and going on from the renormalized
+/// state. At most 1 (rounding), which jumps at once.
+double carry_target(double target, double survived) { return std::min(1.0, target / survived); }
+
+/// Draws the waiting-time target when none is carried.
+double take_target(Walk& w, Rng& rng) {
+  if (w.target == 0) w.target = 1.0 - uniform01(rng);  // in (0, 1]
+  return w.target;
+}
+
+/// G general: the state lives in the product basis and every block is diagonalised (G
+/// diagonal in the product basis: the block is its diagonal).
+void product_path(const Model& model, const SegmentEnd& segment, const TimeGrid& grid, Rng& rng,
+                  NoJumpCache& cache, const LocalRecord& record, const std::atomic<bool>* stop, Walk& w) {
+  const std::vector<JumpChannel> channels = jump_channels(model);
+  LocalJumpState& psi = w.psi;
+  LocalJumpState out;
+  LocalTrajectoryStats& stats = w.stats;
   std::vector<double> weights(channels.size());
   Eigen::VectorXd c, p, decayed;
   LocalJumpState at_point;
-  double t = 0;
-  int point = 0;
+  double& t = w.t;
+  int& point = w.point;
   while (point < grid.points) {
     const NoJumpCache::Block& g = cache.at(psi.jc, psi.jb, psi.M);
+    const bool diagonal = g.vectors.size() == 0 && g.lambda.size() > 1;
     const Eigen::Map<const Eigen::VectorXd> a(psi.amp.data(), psi.size());
-    c.noalias() = g.vectors.transpose() * a;
+    if (diagonal) c = a;
+    else c.noalias() = g.vectors.transpose() * a;
     p = c.cwiseAbs2();
-    const double r = 1.0 - uniform01(rng);  // in (0, 1]
+    const double r = take_target(w, rng);
     const double tau = waiting_time(p, g.lambda, r);
     // Grid times before the jump see the no-jump evolution, renormalized.
     auto evolved = [&](double dt, LocalJumpState& into) {
       decayed = (c.array() * (-g.lambda.array() * dt).exp()).matrix();
+      const double survived = decayed.squaredNorm();
       into.jc = psi.jc;
       into.jb = psi.jb;
       into.M = psi.M;
       into.amp.resize(psi.size());
-      Eigen::Map<Eigen::VectorXd>(into.amp.data(), psi.size()).noalias() = g.vectors * decayed;
+      if (diagonal) Eigen::Map<Eigen::VectorXd>(into.amp.data(), psi.size()) = decayed;
+      else Eigen::Map<Eigen::VectorXd>(into.amp.data(), psi.size()).noalias() = g.vectors * decayed;
       normalize(into);
+      return survived;
     };
-    while (point < grid.points && grid.time(point) <= t + tau) {
+    while (point < grid.points && grid.time(point) <= t + tau && segment.records(grid.time(point))) {
       evolved(grid.time(point) - t, at_point);
       record(point, at_point, stats);
       ++point;
     }
     if (point == grid.points) break;
+    if (!segment.last && t + tau >= segment.end) {  // the segment ends first: carry the target
+      const double survived = evolved(segment.end - t, at_point);
+      std::swap(psi, at_point);
+      w.target = carry_target(r, survived);
+      t = segment.end;
+      return;
+    }
     evolved(tau, psi);
     t += tau;
+    w.target = 0;
     // Channel k with probability ||K_k psi||^2 / sum.
     double total = 0;
     for (std::size_t k = 0; k < channels.size(); ++k) total += weights[k] = apply_jump(model, channels[k], psi, out);
@@ -247,7 +301,6 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
     if (channels[chosen].process.kind == ProcessKind::emission) ++stats.emissions;
     if (channels[chosen].process.kind == ProcessKind::absorption) ++stats.absorptions;
   }
-  return stats;
 }
 
 
@@ -256,10 +309,10 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
 /// the collective jumps act on each J alone (J^-+ |J M> = sqrt(a_J(M), b_J(M)) |J M-+1>,
 /// Condon-Shortley phases), and the total local rate is sum_X [(g_down + g_up + g_phi) N_X/2]
 /// + delta M. Local jumps act in this basis too (coupled_local_jump.hpp, O(L)), so product
-/// amplitudes (an O(L^2) Clebsch-Gordan block) are formed only at grid times.
-LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng& rng,
-                                  const LocalRecord& record,
-                                  const std::atomic<bool>* stop) {
+/// amplitudes (an O(L^2) Clebsch-Gordan block) are formed only at grid times and at the
+/// segment's ends.
+void coupled_path(const Model& model, const SegmentEnd& segment, const TimeGrid& grid, Rng& rng,
+                  const LocalRecord& record, const std::atomic<bool>* stop, Walk& w) {
   std::vector<JumpChannel> local;
   for (const JumpChannel& k : jump_channels(model))
     if (k.local()) local.push_back(k);
@@ -270,18 +323,18 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
                                        (lb.decay + lb.pumping + lb.dephasing) * model.n_battery);
   const double down = model.emission_rate() / 2, up = model.absorption_rate() / 2;
 
-  LocalJumpState psi = initial_jump_state(model, rng), at_point;
-  double jc = psi.jc, jb = psi.jb, M = psi.M;
+  LocalJumpState at_point;
+  double jc = w.psi.jc, jb = w.psi.jb, M = w.psi.M;
   std::vector<double> cg_work;  // Clebsch-Gordan columns one at a time: no n x n block kept
-  Eigen::VectorXd c(psi.size());
-  product_to_coupled(jc, jb, M, psi.amp.data(), c.data(), cg_work);
+  Eigen::VectorXd c(w.psi.size());
+  product_to_coupled(jc, jb, M, w.psi.amp.data(), c.data(), cg_work);
   Eigen::VectorXd lambda, p, decayed, next, factors;
   std::vector<double> weights(local.size());
   CoupledJumpState now;
   std::vector<CoupledJumpState> jumped(local.size());  // one per channel, capacity kept
-  LocalTrajectoryStats stats;
-  double t = 0;
-  int point = 0;
+  LocalTrajectoryStats& stats = w.stats;
+  double& t = w.t;
+  int& point = w.point;
   auto to_product = [&](const Eigen::VectorXd& coefficients, LocalJumpState& into) {
     into.jc = jc;
     into.jb = jb;
@@ -310,8 +363,9 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
     // lambda_k = lambda_0 + a k^2 + b k: (down + up)(J^2 + J) plus terms constant at fixed M.
     const double a = down + up, b = (down + up) * (2 * j_lo + 1);
     p = c.segment(lo, len).cwiseAbs2();
-    const double tau = quadratic_waiting_time(p, lambda, a, b, 1.0 - uniform01(rng), factors);
-    while (point < grid.points && grid.time(point) <= t + tau) {
+    const double r = take_target(w, rng);
+    const double tau = quadratic_waiting_time(p, lambda, a, b, r, factors);
+    while (point < grid.points && grid.time(point) <= t + tau && segment.records(grid.time(point))) {
       quadratic_decay_factors(a, b, grid.time(point) - t, factors);  // exp(-lambda_0 dt) cancels
       decayed.setZero(n);
       decayed.segment(lo, len) = c.segment(lo, len).cwiseProduct(factors);
@@ -320,6 +374,19 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
       ++point;
     }
     if (point == grid.points) break;
+    if (!segment.last && t + tau >= segment.end) {  // the segment ends first: carry the target
+      const double dt = segment.end - t;
+      quadratic_decay_factors(a, b, dt, factors);
+      decayed.setZero(n);
+      decayed.segment(lo, len) = c.segment(lo, len).cwiseProduct(factors);
+      // The norm lost, with the factor exp(-2 lambda_0 dt) the decay factors leave out.
+      const double survived = decayed.squaredNorm() * std::exp(-2 * lambda[0] * dt);
+      to_product(decayed, w.psi);
+      w.target = carry_target(r, survived);
+      t = segment.end;
+      return;
+    }
+    w.target = 0;
     quadratic_decay_factors(a, b, tau, factors);
     c.segment(lo, len) = c.segment(lo, len).cwiseProduct(factors);
     c /= c.norm();
@@ -378,7 +445,15 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
     c /= c.norm();
     ++stats.local_jumps;
   }
-  return stats;
+}
+
+/// One segment of the walk with the engine its model allows.
+void run_segment(const Model& model, const SegmentEnd& segment, const TimeGrid& grid, Rng& rng,
+                 NoJumpCache& cache, const LocalRecord& record, const std::atomic<bool>* stop, Walk& w) {
+  if (diagonal_in_coupled_basis(model))
+    coupled_path(model, segment, grid, rng, record, stop, w);
+  else
+    product_path(model, segment, grid, rng, cache, record, stop, w);
 }
 
 }  // namespace
@@ -386,8 +461,34 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
 LocalTrajectoryStats run_local_trajectory(const Model& model, const TimeGrid& grid, Rng& rng,
                                           NoJumpCache& cache, const LocalRecord& record,
                                           const std::atomic<bool>* stop) {
-  return diagonal_in_coupled_basis(model) ? coupled_path(model, grid, rng, record, stop)
-                                          : product_path(model, grid, rng, cache, record, stop);
+  Walk w;
+  w.psi = initial_jump_state(model, rng);
+  run_segment(model, SegmentEnd{grid.t_max, true}, grid, rng, cache, record, stop, w);
+  return w.stats;
+}
+
+std::vector<NoJumpCache> protocol_caches(const Protocol& protocol, double max_bytes) {
+  std::vector<NoJumpCache> out;
+  const double share = max_bytes / std::max<std::size_t>(1, protocol.segments.size());
+  for (const ProtocolSegment& s : protocol.segments) out.emplace_back(s.model, share);
+  return out;
+}
+
+LocalTrajectoryStats run_local_protocol(const Protocol& protocol, const TimeGrid& grid, Rng& rng,
+                                        std::vector<NoJumpCache>& caches, const LocalRecord& record,
+                                        const std::atomic<bool>* stop) {
+  const std::size_t n = protocol.segments.size();
+  if (caches.size() != n)
+    throw InvalidArgument(fmt::format("caches: {} given for a protocol of {} segments (protocol_caches)",
+                                      caches.size(), n));
+  Walk w;
+  w.psi = initial_jump_state(protocol.segments[0].model, rng);
+  for (std::size_t k = 0; k < n; ++k) {
+    const bool last = k + 1 == n;
+    const SegmentEnd end{last ? grid.t_max : protocol.segments[k + 1].start, last};
+    run_segment(protocol.segments[k].model, end, grid, rng, caches[k], record, stop, w);
+  }
+  return w.stats;
 }
 
 }  // namespace darkcharge

@@ -17,23 +17,27 @@
 #include <map>
 #include <memory>
 #include <tuple>
+#include <vector>
 
 #include <Eigen/Dense>
 
 #include "darkcharge/core/rng.hpp"
 #include "darkcharge/core/time_grid.hpp"
 #include "darkcharge/physics/local_jump_state.hpp"
+#include "darkcharge/physics/protocol.hpp"
 
 namespace darkcharge {
 
 /// The eigendecompositions of G on the blocks one worker has met, for G not diagonal in the
 /// coupled basis (when it is, the trajectory stays in that basis and needs none). Not thread
-/// safe: one per thread. Deterministic, so sharing none changes no result.
+/// safe: one per thread. Deterministic, so sharing none changes no result. With the
+/// reservoir on one ensemble or none, G is diagonal in the product basis: a block is its
+/// diagonal alone (O(L), no eigendecomposition, `vectors` empty).
 class NoJumpCache {
  public:
   struct Block {
     Eigen::VectorXd lambda;  ///< eigenvalues of G (>= 0)
-    Eigen::MatrixXd vectors; ///< columns: eigenvectors in the product basis
+    Eigen::MatrixXd vectors; ///< columns: eigenvectors in the product basis (empty: G diagonal there)
   };
   explicit NoJumpCache(const Model& model, double max_bytes = 512.0 * (1 << 20))
       : model_(model), max_bytes_(max_bytes) {}
@@ -60,6 +64,24 @@ using LocalRecord =
 /// time in order. Throws NumericalError if a norm becomes non-finite or the jump time
 /// cannot be bracketed. When `stop` is set it is looked at every kJumpsBetweenStopChecks
 /// jumps (trajectory.hpp); once true the trajectory throws Interrupted.
+/// One cache per segment of `protocol` (its model), `max_bytes` shared among them.
+std::vector<NoJumpCache> protocol_caches(const Protocol& protocol, double max_bytes = 512.0 * (1 << 20));
+
+/// Runs trajectory `rng` through the protocol's segments (protocol.hpp), one random stream
+/// for the whole trajectory: the initial state of the first segment's model, then in each
+/// segment the jump channels and no-jump generator of its model, the state carried over
+/// every boundary unchanged. The jump times stay exact across boundaries: one uniform r is
+/// drawn after each jump, and the jump comes when the no-jump norm integrated from that jump
+/// on -- through as many segments as it takes -- falls to r (at a boundary the state is
+/// renormalized and r divided by the norm lost so far). `grid` must hold every boundary
+/// (protocol_time_grid()); a boundary time is recorded by the segment that starts there, the
+/// end by the last. `caches` from protocol_caches() (one per segment, for this thread). A
+/// one-segment protocol gives run_local_trajectory()'s numbers exactly; equal segments give
+/// them to rounding (the waiting time is re-solved from each boundary).
+LocalTrajectoryStats run_local_protocol(const Protocol& protocol, const TimeGrid& grid, Rng& rng,
+                                        std::vector<NoJumpCache>& caches, const LocalRecord& record,
+                                        const std::atomic<bool>* stop = nullptr);
+
 LocalTrajectoryStats run_local_trajectory(const Model& model, const TimeGrid& grid, Rng& rng,
                                           NoJumpCache& cache, const LocalRecord& record,
                                           const std::atomic<bool>* stop = nullptr);
