@@ -11,7 +11,7 @@ namespace darkcharge {
 
 EnsembleResult run_ensemble(const EnsemblePlan& plan, const ProgressCallback& progress) {
   const ScopedThreads threads(plan.options.threads);  // the estimators' and solver's loops too
-  if (plan.model.local.any())
+  if (plan.model.local.any() || plan.protocol)
     return plan.sampling.sampling == Sampling::exact ? ReducedDickeSampler().run(plan, progress)
                                                      : LocalNoiseSampler().run(plan, progress);
   if (plan.sampling.sampling == Sampling::cascade) return CascadeSampler().run(plan, progress);
@@ -26,8 +26,8 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
 std::map<long, std::string> run_work_units(const EnsemblePlan& plan,
                                            const std::function<bool(long unit)>& select,
                                            const ProgressCallback& progress) {
-  if (plan.model.local.any())
-    throw InvalidArgument("work units (checkpoints, MPI) are not available with local noise: "
+  if (plan.model.local.any() || plan.protocol)
+    throw InvalidArgument("work units (checkpoints, MPI) are not available with local noise or a protocol: "
                           "the local-noise trajectories run in one call of run_ensemble()");
   if (plan.sampling.sampling == Sampling::cascade)
     return {};  // nothing is sampled: run_ensemble() computes everything

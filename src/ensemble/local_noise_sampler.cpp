@@ -94,6 +94,10 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
   const bool staged = !options.target_errors.empty() || options.time_limit > 0;
   const std::vector<long> ends = round_ends(n, blocks, staged);
   std::vector<std::unique_ptr<NoJumpCache>> caches(std::max(1, omp_get_max_threads()));
+  // A protocol: one cache per segment per thread, and each grid time's segment model.
+  const Protocol* protocol = plan.protocol ? &*plan.protocol : nullptr;
+  std::vector<std::vector<NoJumpCache>> segment_caches(protocol ? caches.size() : 0);
+  const std::vector<int> segment_at = protocol ? segment_at_points(*protocol, grid) : std::vector<int>{};
   const auto start = std::chrono::steady_clock::now();
   auto out_of_time = [&] {
     return options.time_limit > 0 &&
@@ -111,6 +115,11 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
       auto& cache_slot = caches[std::min<std::size_t>(omp_get_thread_num(), caches.size() - 1)];
       if (!cache_slot) cache_slot = std::make_unique<NoJumpCache>(model);
       NoJumpCache& cache = *cache_slot;
+      std::vector<NoJumpCache>* per_segment = nullptr;
+      if (protocol) {
+        per_segment = &segment_caches[std::min<std::size_t>(omp_get_thread_num(), caches.size() - 1)];
+        if (per_segment->empty()) *per_segment = protocol_caches(*protocol);
+      }
 #pragma omp for schedule(dynamic, 1)
       for (int b = 0; b < blocks; ++b) {
         const long first = round_first + ((b - round_first % blocks) % blocks + blocks) % blocks;
@@ -123,9 +132,8 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
           }
           try {
             Rng rng = trajectory_rng(options.seed, static_cast<std::uint64_t>(k));
-            const LocalTrajectoryStats stats = run_local_trajectory(
-                model, grid, rng, cache, [&](int point, const LocalJumpState& psi, const LocalTrajectoryStats& so_far) {
-                  const LocalSnapshot s = observe(model, psi);
+            const LocalRecord record = [&](int point, const LocalJumpState& psi, const LocalTrajectoryStats& so_far) {
+                  const LocalSnapshot s = observe(protocol ? protocol->segments[segment_at[point]].model : model, psi);
                   double* row = block + std::size_t(point) * slots;
                   row[local_noise::kJzB] += s.jz_battery;
                   row[local_noise::kJzC] += s.jz_charger;
@@ -144,8 +152,10 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                     const long level = std::lround(psi.first_mb() + psi.jb);
                     for (int i = 0; i < psi.size(); ++i) v[level + i] += psi.amp[i] * psi.amp[i];
                   }
-                },
-                options.stop);
+                };
+            const LocalTrajectoryStats stats =
+                protocol ? run_local_protocol(*protocol, grid, rng, *per_segment, record, options.stop)
+                         : run_local_trajectory(model, grid, rng, cache, record, options.stop);
             totals.jumps[b] += stats.jumps;
             totals.local_jumps[b] += stats.local_jumps;
             ++totals.count[b];
@@ -170,7 +180,7 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
     done = 0;
     round_first = round_last;
     if (round_last < n && !options.target_errors.empty()) {
-      const std::vector<Column> partial = local_noise::estimate(model, grid, totals, options, true);
+      const std::vector<Column> partial = local_noise::estimate(model, grid, totals, options, true, protocol);
       bool met = true;
       for (const auto& [name, bound] : options.target_errors) {
         double largest = -1;
@@ -217,7 +227,7 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                                        run, n));
   TimeSeries& out = result.series;
   for (int g = 0; g < points; ++g) out.time.push_back(grid.time(g));
-  out.columns = local_noise::estimate(model, grid, totals, options, false);
+  out.columns = local_noise::estimate(model, grid, totals, options, false, protocol);
   leave_out_peaks(result);
   return result;
 }
