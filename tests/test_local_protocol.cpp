@@ -236,6 +236,38 @@ TEST(LocalProtocol, OneSegmentIsThePlainTrajectoryExactly) {
   }
 }
 
+// Equal segments on the Lanczos path (blocks longer than the cache's eigen_size_limit, here
+// 1: every block of 2 rows or more; G not diagonal in the coupled basis): the plain
+// trajectory's jumps, and its states at every grid time to 1e-8 (Lanczos is trusted to
+// 1e-10 relative per step; the boundaries add steps).
+TEST(LocalProtocol, EqualSegmentsOnTheLanczosPathGiveThePlainTrajectory) {
+  Model m = base_model(3, 5, 0.3);
+  m.local.charger = {0.4, 0.0, 0.2};
+  m.local.battery = {0.1, 0.0, 0.5};
+  const Protocol protocol = parse_protocol(R"([{"duration": 0.3}, {"duration": 0.45}, {"duration": 0.25}])", m);
+  const TimeGrid grid = protocol_time_grid(protocol, 21);
+  long jumps = 0;
+  for (std::uint64_t k = 0; k < 40; ++k) {
+    std::vector<std::vector<double>> a, b;
+    Rng rng_a = trajectory_rng(6, k), rng_b = trajectory_rng(6, k);
+    NoJumpCache cache(m, 1e8, 1);
+    std::vector<NoJumpCache> caches;
+    for (const ProtocolSegment& s : protocol.segments) caches.emplace_back(s.model, 1e8, 1);
+    const LocalTrajectoryStats sa = run_local_trajectory(
+        m, grid, rng_a, cache, [&](int, const LocalJumpState& psi, const LocalTrajectoryStats&) { a.push_back(psi.amp); });
+    const LocalTrajectoryStats sb = run_local_protocol(
+        protocol, grid, rng_b, caches, [&](int, const LocalJumpState& psi, const LocalTrajectoryStats&) { b.push_back(psi.amp); });
+    EXPECT_EQ(sa.jumps, sb.jumps) << k;
+    jumps += sa.jumps;
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t g = 0; g < a.size(); ++g) {
+      ASSERT_EQ(a[g].size(), b[g].size()) << k << " " << g;
+      for (std::size_t i = 0; i < a[g].size(); ++i) EXPECT_NEAR(a[g][i], b[g][i], 1e-8) << k << " " << g;
+    }
+  }
+  EXPECT_GT(jumps, 40);
+}
+
 /// The battery's level populations under its own collective channels, sector by sector:
 /// p_m' = -(D_m + U_m) p_m + D_{m+1} p_{m+1} + U_{m-1} p_{m-1}, D_m = 2 gamma (nbar + 1)
 /// (j + m)(j - m + 1), U_m = 2 gamma nbar (j - m)(j + m + 1), by classical RK4 with a step

@@ -33,6 +33,7 @@
 #include "darkcharge/physics/angular_momentum.hpp"
 #include "darkcharge/physics/clebsch_gordan_recursion.hpp"
 #include "darkcharge/physics/local_jump_state.hpp"
+#include "darkcharge/run/local_trajectory.hpp"
 #include "darkcharge/estimate/jackknife.hpp"
 
 namespace darkcharge {
@@ -887,32 +888,61 @@ std::map<std::string, TimeCoverage> column_coverage(const Model& m, const TimeGr
   return by_column;
 }
 
-// Coverage of every column of the panel case over 100 seeds (DARKCHARGE_LOCAL_COVERAGE=1 to
-// run): per column, |z| <= 2 in >= 92% of the (seed, time) pairs pooled and >= 80% at every
-// time, mean z (clipped to +-10) within +-0.3. Prints the table.
-TEST(LocalTrajectoriesCoverage, PanelNb10Nc40EveryColumn) {
+/// Prints and checks the coverage of every column over 100 seeds: per column, |z| <= 2 in
+/// >= 92% of the (seed, time) pairs pooled and >= 80% at every time, mean z (clipped to
+/// +-10) within +-0.3.
+void check_column_coverage(const Model& m, const TimeGrid& grid, std::uint64_t first_seed,
+                           const std::string& label) {
   const char* spec = std::getenv("DARKCHARGE_LOCAL_COVERAGE");
-  if (!spec) GTEST_SKIP() << "set DARKCHARGE_LOCAL_COVERAGE=1 (or =\"n blocks\")";
   long n = 500, given_n = 0;
   int blocks = 50, given_blocks = 0;
   if (std::sscanf(spec, "%ld %d", &given_n, &given_blocks) == 2) n = given_n, blocks = given_blocks;
-  const Model m = panel_case();
-  const auto by_column = column_coverage(m, kPanelGrid, n, blocks, 3000, 100);
-  std::printf("  N_B = 10, N_C = 40, n = %ld, %d blocks, 100 seeds, 11 times to t = 0.5\n"
-              "  column       pooled |z|<=2  worst time  mean z  pairs\n", n, blocks);
+  const auto by_column = column_coverage(m, grid, n, blocks, first_seed, 100);
+  std::printf("  %s, n = %ld, %d blocks, 100 seeds, %d times to t = %g\n"
+              "  column       pooled |z|<=2  worst time  mean z  pairs\n",
+              label.c_str(), n, blocks, grid.points, grid.t_max);
   for (const auto& [name, c] : by_column) {
     if (c.pooled_count == 0) continue;
     double worst = 1;
-    for (int g = 0; g < kPanelGrid.points; ++g)
+    for (int g = 0; g < grid.points; ++g)
       if (c.count[g]) worst = std::min(worst, double(c.within2[g]) / c.count[g]);
     const double pooled = double(c.pooled_within2) / c.pooled_count, mean = c.pooled_sum / c.pooled_count;
     std::printf("  %-12s %6.3f         %6.3f      %+6.3f  %ld\n", name.c_str(), pooled, worst, mean, c.pooled_count);
     EXPECT_GE(pooled, 0.92) << name;
     EXPECT_LE(std::fabs(mean), 0.3) << name;
-    for (int g = 0; g < kPanelGrid.points; ++g)
-      if (c.count[g]) EXPECT_GE(double(c.within2[g]) / c.count[g], 0.80) << name << " t = " << kPanelGrid.time(g);
+    for (int g = 0; g < grid.points; ++g)
+      if (c.count[g]) EXPECT_GE(double(c.within2[g]) / c.count[g], 0.80) << name << " t = " << grid.time(g);
   }
 }
+
+// Coverage of every column of the panel case over 100 seeds (DARKCHARGE_LOCAL_COVERAGE=1 to
+// run, or ="n blocks"). Prints the table.
+TEST(LocalTrajectoriesCoverage, PanelNb10Nc40EveryColumn) {
+  if (!std::getenv("DARKCHARGE_LOCAL_COVERAGE")) GTEST_SKIP() << "set DARKCHARGE_LOCAL_COVERAGE=1 (or =\"n blocks\")";
+  check_column_coverage(panel_case(), kPanelGrid, 3000, "N_B = 10, N_C = 40");
+}
+
+// Every column of the small cases of the panel (coverage_case, and "unequal": charger and
+// battery decay differ, so G is not diagonal in the coupled basis) over 100 seeds, 16 times
+// to t = 3 (DARKCHARGE_LOCAL_COVERAGE=1 to run).
+class EveryColumnCoverage : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(EveryColumnCoverage, ManySeeds) {
+  if (!std::getenv("DARKCHARGE_LOCAL_COVERAGE")) GTEST_SKIP() << "set DARKCHARGE_LOCAL_COVERAGE=1 (or =\"n blocks\")";
+  const std::string which = GetParam();
+  Model m;
+  if (which == "unequal") {
+    m = small_model(3, 5, 0.3, BatteryInit::thermal);
+    m.local.charger = {0.05, 0.1, 0.0};
+    m.local.battery = {0.4, 0.0, 0.6};
+  } else {
+    m = coverage_case(which);
+  }
+  check_column_coverage(m, TimeGrid{3.0, 16}, 5000, which);
+}
+
+INSTANTIATE_TEST_SUITE_P(LocalTrajectoriesCoverage, EveryColumnCoverage,
+                         ::testing::Values("nb2", "nb4", "dephasing", "thermal", "charger", "unequal"));
 
 // Fast fixed-seed version: 3 seeds of 2000 trajectories (100 blocks), every column the exact
 // solver gives, at 10 times t > 0. Tolerance |z| <= 5: ~t(99) tails give P(|z| > 5) = 2.5e-6
@@ -928,6 +958,50 @@ TEST(LocalTrajectories, PanelNb10Nc40AgainstExactFewSeeds) {
   }
   std::printf("  %ld checks\n", checks);
   EXPECT_GT(checks, 400);
+}
+
+}  // namespace
+}  // namespace darkcharge
+
+namespace darkcharge {
+namespace {
+
+// The Lanczos propagation of long blocks (krylov_no_jump.hpp) against the eigendecomposition
+// of every block, trajectory by trajectory from the same random numbers: G not diagonal in
+// the coupled basis (unequal charger and battery decay), both collective channels, pumping,
+// a thermal battery, blocks of up to 31 rows against Lanczos bases of 8 to 31 vectors. A
+// jump time off by more than ~1e-10 would, sooner or later, change which channel a uniform
+// number picks and then the whole trajectory; the states at every grid time must agree to
+// 1e-8 (the propagation is trusted to 1e-10 relative per step).
+TEST(LocalTrajectories, LanczosPropagationEqualsEigendecomposition) {
+  Model m = small_model(30, 60, 0.3, BatteryInit::thermal);
+  m.local.charger = {0.05, 0.02, 0.1};
+  m.local.battery = {0.3, 0.0, 0.2};
+  const TimeGrid grid{1.0, 11};
+  NoJumpCache by_eigenvectors(m, 512.0 * (1 << 20), 1 << 30), by_lanczos(m, 512.0 * (1 << 20), 0);
+  long jumps = 0;
+  for (std::uint64_t k = 0; k < 20; ++k) {
+    std::vector<std::vector<double>> states[2];
+    LocalTrajectoryStats stats[2];
+    NoJumpCache* caches[2] = {&by_eigenvectors, &by_lanczos};
+    for (int which = 0; which < 2; ++which) {
+      Rng rng = trajectory_rng(7, k);
+      stats[which] = run_local_trajectory(m, grid, rng, *caches[which],
+                                          [&](int, const LocalJumpState& psi, const LocalTrajectoryStats&) {
+                                            states[which].push_back(psi.amp);
+                                          });
+    }
+    ASSERT_EQ(stats[0].jumps, stats[1].jumps) << "trajectory " << k;
+    ASSERT_EQ(stats[0].local_jumps, stats[1].local_jumps) << "trajectory " << k;
+    ASSERT_EQ(states[0].size(), states[1].size());
+    for (std::size_t g = 0; g < states[0].size(); ++g) {
+      ASSERT_EQ(states[0][g].size(), states[1][g].size()) << "trajectory " << k << ", time " << g;
+      for (std::size_t i = 0; i < states[0][g].size(); ++i)
+        EXPECT_NEAR(states[0][g][i], states[1][g][i], 1e-8) << "trajectory " << k << ", time " << g;
+    }
+    jumps += stats[0].jumps;
+  }
+  EXPECT_GT(jumps, 20 * 30);  // the trajectories do jump: ~100 collective jumps each
 }
 
 }  // namespace

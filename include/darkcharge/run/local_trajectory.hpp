@@ -8,6 +8,7 @@
 /// When G commutes with J^2 (g_down^C - g_up^C = g_down^B - g_up^B) V is the Clebsch-Gordan
 /// block, lambda is closed form, and the state is kept over total J between local jumps, so
 /// collective jumps cost O(L) and V is formed only at local jumps and grid times.
+/// Otherwise long blocks are propagated by Lanczos (krylov_no_jump.hpp) instead of V.
 /// Cost (N_B = 1000, N_C = 10000, g_down = g_phi = 0.01): ~4-8 core-s per trajectory, nearly
 /// all in Clebsch-Gordan blocks; O(L) local jumps would need the recoupling (6j) coefficients
 /// of single-ensemble operators in the coupled basis.
@@ -24,29 +25,50 @@
 #include "darkcharge/core/rng.hpp"
 #include "darkcharge/core/time_grid.hpp"
 #include "darkcharge/physics/local_jump_state.hpp"
+#include "darkcharge/physics/process.hpp"
 #include "darkcharge/physics/protocol.hpp"
 
 namespace darkcharge {
 
-/// The eigendecompositions of G on the blocks one worker has met, for G not diagonal in the
-/// coupled basis (when it is, the trajectory stays in that basis and needs none). Not thread
-/// safe: one per thread. Deterministic, so sharing none changes no result. With the
-/// reservoir on one ensemble or none, G is diagonal in the product basis: a block is its
-/// diagonal alone (O(L), no eigendecomposition, `vectors` empty).
+/// The no-jump generator G on the blocks one worker has met, for G not diagonal in the
+/// coupled basis (when it is, the trajectory stays in that basis and needs none): blocks of
+/// at most `eigen_size_limit` rows are diagonalised (O(L^3) once, O(L^2) per jump), longer
+/// ones kept as the tridiagonal G for a short Lanczos propagation (O(k L) per jump,
+/// krylov_no_jump.hpp). With the reservoir on one ensemble or none, G has no exchange term
+/// and is diagonal in the product basis: every block is its diagonal alone (O(L), no
+/// eigendecomposition or Lanczos, `vectors` empty). Not thread safe: one per thread.
+/// Deterministic, so sharing none changes no result.
 class NoJumpCache {
  public:
   struct Block {
     Eigen::VectorXd lambda;  ///< eigenvalues of G (>= 0)
     Eigen::MatrixXd vectors; ///< columns: eigenvectors in the product basis (empty: G diagonal there)
   };
-  explicit NoJumpCache(const Model& model, double max_bytes = 512.0 * (1 << 20))
-      : model_(model), max_bytes_(max_bytes) {}
+  /// Blocks up to this many rows are diagonalised: at L = 48 one O(L^2) transform costs about
+  /// as much as a Lanczos basis of ~24 vectors.
+  static constexpr int kEigenSizeLimit = 48;
+  explicit NoJumpCache(const Model& model, double max_bytes = 512.0 * (1 << 20),
+                       int eigen_size_limit = kEigenSizeLimit)
+      : model_(model), max_bytes_(max_bytes), eigen_size_limit_(eigen_size_limit),
+        diagonal_(model.reservoir != ReservoirCoupling::both) {}
+  /// The eigendecomposition of G on block (j_C, j_B, M).
   const Block& at(double jc, double jb, double M);
+  /// G itself on block (j_C, j_B, M).
+  const BlockTridiagonal& generator(double jc, double jb, double M);
+  /// Whether block (j_C, j_B, M) of `rows` rows is propagated by Lanczos instead of at().
+  bool propagates_by_lanczos(int rows) const { return !diagonal_ && rows > eigen_size_limit_; }
+  /// Whether G is diagonal in the product basis (at() returns no vectors).
+  bool diagonal() const { return diagonal_; }
+  const Model& model() const { return model_; }
 
  private:
+  void make_room(double bytes);
   Model model_;
   double max_bytes_, bytes_ = 0;
+  int eigen_size_limit_;
+  bool diagonal_;
   std::map<std::tuple<long, long, long>, std::unique_ptr<Block>> blocks_;
+  std::map<std::tuple<long, long, long>, BlockTridiagonal> generators_;
 };
 
 /// Counts of one trajectory. `emissions` and `absorptions` count the collective jumps J^-
