@@ -65,8 +65,8 @@ std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& 
   const bool undefined = std::any_of(w_sym.value.begin(), w_sym.value.end(), [](double v) { return std::isnan(v); });
   if (undefined)
     w_sym.note = "NaN where the battery can have left j_B = N_B/2 (single-spin noise on the "
-                 "battery at t > 0, or a thermal battery; W_B_sym is defined on the symmetric "
-                 "subspace only).";
+                 "battery has acted -- at t > 0, or through a protocol after a segment with it "
+                 "began -- or a thermal battery; W_B_sym is defined on the symmetric subspace only).";
   // Rare-event floor (rare_event_floor.hpp). Ergotropy is convex and its estimate is biased
   // upward where a population that decides the passive order is carried by a few
   // trajectories or by none: at N_B = 2, N_C = 3, t = 0.2 the singlet (p ~ 0.002) is missed
