@@ -7,10 +7,11 @@
 //
 // Tolerances: z = (trajectory - exact) / standard error, the error from 100 block means
 // (Student t, 99 degrees of freedom): P(|z| > 5) = 2.5e-6 per check for a correct engine.
-// ProtocolAgainstExact makes <= 800 checks over its three cases, so by the union
-// (Bonferroni) bound it fails falsely with probability < 800 x 2.5e-6 = 0.2%; the cascade
-// test makes 4 x 42 = 168 checks at |z| <= 5, < 0.05%. Jackknife columns (sigma_B, W_B) are
-// treated alike. Seeds are fixed, so each test is deterministic.
+// ChargePulseStoreAgainstTheExactProtocolSolver makes <= 800 checks over its three cases
+// (460 measured), so by the union (Bonferroni) bound it fails falsely with probability
+// < 800 x 2.5e-6 = 0.2%; the cascade test makes 4 x 42 = 168 checks at |z| <= 5, < 0.05%.
+// Jackknife columns (sigma_B, W_B) are treated alike. Seeds are fixed, so each test is
+// deterministic.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
