@@ -289,7 +289,7 @@ TEST(Cli, LocalNoiseBadInputIsRefusedNamingTheOption) {
       {"exact --charger-pumping inf", "--charger-pumping"},
       {"exact --method product --local-decay 0.1", "--method product"},
       {"simulate --local-decay 0.1 --observables S_B", "S_B is not computed"},
-      {"simulate --local-decay 0.1 --checkpoint " + checkpoint, "--checkpoint"},
+      {"simulate --local-decay 0.1 --sampling trajectories -n 1 --checkpoint " + checkpoint, "trajectories"},
       {"steady --local-dephasing 0.1", "not unique"},
   };
   for (const auto& c : cases) {

@@ -325,6 +325,63 @@ TEST_F(CheckpointFuzz, DamagedCraftedAndForeignCheckpointsAreRefusedIntactOnesRe
   std::fprintf(stderr, "checkpoint fuzz: %d damaged checkpoints, all refused\n", refused_);
 }
 
+// The local-noise trajectories' checkpoints (their own unit format, local_noise_units.hpp):
+// the intact one resumes to the rows of an uninterrupted run; damaged bytes, damaged units
+// under valid file CRCs, and units of a run with another single-spin rate or seed are refused.
+std::vector<std::string> local_args(const std::string& battery_decay, const std::string& seed) {
+  return {"simulate", "--nb", "2", "--nc", "4", "--nbar", "0.5", "--battery-decay", battery_decay,
+          "--charger-dephasing", "0.3", "--sampling", "trajectories", "-n", "50000", "--points",
+          "21", "--seed", seed, "-q", "--threads", "1"};
+}
+
+TEST_F(CheckpointFuzz, LocalNoiseCheckpointsResumeOrAreRefused) {
+  const std::string ck = partial_checkpoint(local_args("0.2", "5"));
+  ASSERT_FALSE(ck.empty());
+  const Layout l = layout_of(ck);
+  ASSERT_GE(l.units.size(), 1u);
+  {
+    TemporaryDirectory full, resumed;
+    ASSERT_EQ(run_darkcharge(with(local_args("0.2", "5"), {"-o", "res.csv"}), full.path(), 120).exit_code, 0);
+    { std::ofstream(resumed / "ck", std::ios::binary) << ck; }
+    const auto r = run_darkcharge({"resume", "ck", "-q", "--time-limit", "0", "--threads", "2", "-o", "res.csv"},
+                                  resumed.path(), 120);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(data_rows(read_file(resumed / "res.csv")), data_rows(read_file(full / "res.csv")));
+  }
+  std::mt19937_64 rng(7);
+  for (int k = 0; k < 40; ++k) {
+    const std::size_t p = rng() % ck.size();
+    std::string b = ck;
+    b[p] = static_cast<char>(b[p] ^ (1 + rng() % 255));
+    expect_refused(b, "byte " + std::to_string(p) + " flipped");
+  }
+  // A unit's byte flipped and a unit cut short, the file's CRCs made valid: the unit's own
+  // checks refuse them.
+  const std::string u = unit_bytes(ck, l.units[0]);
+  for (std::size_t p : {std::size_t(0), u.size() / 3, u.size() / 2, u.size() - 5, u.size() - 1}) {
+    std::string v = u;
+    v[p] = static_cast<char>(v[p] ^ 0x40);
+    expect_refused(with_valid_crcs(with_unit(ck, l, 0, v), l.header_crc), "unit byte " + std::to_string(p));
+  }
+  expect_refused(with_valid_crcs(with_unit(ck, l, 0, u.substr(0, u.size() - 8)), l.header_crc), "unit short");
+  // Units of a run with another battery decay rate under this command line, and the reverse:
+  // refused naming the rate.
+  {
+    TemporaryDirectory dir;
+    { std::ofstream(dir / "ck", std::ios::binary) << spliced(ck, partial_checkpoint(local_args("0.25", "5"))); }
+    const auto r = run_darkcharge({"resume", "ck", "-q", "-o", "res.csv"}, dir.path(), 60);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("battery decay rate 0.25, this run has 0.2"), std::string::npos) << r.err;
+    EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"ck"});
+  }
+  expect_refused(spliced(ck, partial_checkpoint(local_args("0.2", "6"))), "units of a --seed 6 run");
+  // A collective run's units under a local-noise command line.
+  std::vector<std::string> collective = run_args("2", "5");
+  collective.resize(collective.size() - 10);
+  expect_refused(spliced(ck, partial_checkpoint(with(collective, {"--observables", "E_B"}))),
+                 "units of a collective run");
+}
+
 TEST(CheckpointFiles, OnlyRegularFilesAreRead) {
   TemporaryDirectory dir;
   ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);

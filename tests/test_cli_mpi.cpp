@@ -91,4 +91,23 @@ TEST(CliMpi, TargetErrorAndCheckpointWorkAcrossRanks) {
   EXPECT_EQ(data_rows(dir + "dc_mt_resumed.csv"), data_rows(dir + "dc_mt1.csv"));
 }
 
+// With local (single-spin) noise the ranks share the local-noise trajectories' units: 2 ranks
+// write the bytes of 1, with and without a target error.
+TEST(CliMpi, LocalNoiseRanksGiveTheSameBytes) {
+  if (run("command -v mpirun > /dev/null") != 0) GTEST_SKIP() << "mpirun not found";
+  const std::string dir = ::testing::TempDir(), binary = DARKCHARGE_BINARY;
+  ASSERT_EQ(run(binary + " --version > " + dir + "dc_version3.txt"), 0);
+  if (read_file(dir + "dc_version3.txt").find("not built in") != std::string::npos)
+    GTEST_SKIP() << "darkcharge built without MPI";
+  const std::string args = " simulate --nb 4 --nc 20 --nbar 0.5 --battery-decay 0.2 "
+                           "--charger-dephasing 0.3 --sampling trajectories --points 41 --seed 5 -q";
+  for (const std::string& extra : {std::string(" -n 3001"), std::string(" -n 100000 --target-error E_B=0.006")}) {
+    ASSERT_EQ(run(binary + args + extra + " --threads 2 -o " + dir + "dc_ml1.csv"), 0) << extra;
+    ASSERT_EQ(run(mpirun() + " -np 2 " + binary + args + extra + " --threads 1 -o " + dir + "dc_ml2.csv"), 0)
+        << extra;
+    EXPECT_EQ(data_rows(dir + "dc_ml2.csv"), data_rows(dir + "dc_ml1.csv")) << extra;
+  }
+  EXPECT_NE(read_file(dir + "dc_ml2.csv").find("stop=target-error"), std::string::npos);
+}
+
 }  // namespace

@@ -195,7 +195,7 @@ void expect_same_to_rounding(const TimeSeries& a, const TimeSeries& b) {
 // (b) Segments that all equal the base model: the plain run's trajectories (the same
 // jumps: N_em, N_abs, F_em agree) and numbers. Not bit for bit: at each boundary the waiting
 // time is re-solved from the renormalized state with the carried target, which moves the
-// jump times by rounding (measured: at most 1.8e-15 relative in every column). Both engines:
+// jump times by rounding (measured: at most 2.7e-15 relative in every column). Both engines:
 // G not diagonal in the coupled basis (product basis, eigendecompositions) and diagonal
 // there (the coupled path).
 TEST(LocalProtocol, EqualSegmentsGiveThePlainRun) {

@@ -221,8 +221,8 @@ TEST(LocalTrajectories, ThreadCountDoesNotChangeColumns) {
   }
 }
 
-// Stopping rules: decided after whole rounds of trajectory indices (every block complete),
-// so the stopping point and every number are the same for 1 and 2 threads.
+// Stopping rules: decided after whole rounds of work units (every block complete), so the
+// stopping point and every number are the same for 1 and 2 threads.
 TEST(LocalTrajectories, TargetErrorStopsOnWholeRoundsForAnyThreadCount) {
   Model m = small_model(2, 4, 0.2, BatteryInit::ground);
   m.local.battery = {0.2, 0.0, 0.3};
@@ -243,14 +243,14 @@ TEST(LocalTrajectories, TargetErrorStopsOnWholeRoundsForAnyThreadCount) {
   // below the cap, above the first round (256).
   EXPECT_GT(one.trajectories_run, 256);
   EXPECT_LT(one.trajectories_run, 20000);
-  // ... and a run of that many trajectories without a target gives the same numbers.
-  options.target_errors.clear();
+  // ... and a run capped at that many trajectories (the same growing units up to there)
+  // gives the same numbers.
   options.trajectories = one.trajectories_run;
-  const EnsembleResult plain = run_ensemble(m, TimeGrid{2.0, 9}, options);
-  EXPECT_EQ(plain.stop_reason, "completed");
+  const EnsembleResult capped = run_ensemble(m, TimeGrid{2.0, 9}, options);
+  EXPECT_EQ(capped.trajectories_run, one.trajectories_run);
   for (const auto& name : {"E_B", "W_B"}) {
     const Column& a = one.series.column(name);
-    for (const EnsembleResult* other : {&two, &plain}) {
+    for (const EnsembleResult* other : {&two, &capped}) {
       const Column& b = other->series.column(name);
       EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << name;
       EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << name;
@@ -260,7 +260,9 @@ TEST(LocalTrajectories, TargetErrorStopsOnWholeRoundsForAnyThreadCount) {
   EXPECT_LE(*std::max_element(one.series.column("W_B").error.begin(), one.series.column("W_B").error.end()), 0.02);
 }
 
-TEST(LocalTrajectories, TimeLimitKeepsWholeRounds) {
+// A time limit starts no work unit after it; the result holds the units done, folded in unit
+// order: the same numbers as a reduction of exactly those units.
+TEST(LocalTrajectories, TimeLimitKeepsTheUnitsDone) {
   Model m = small_model(2, 4, 0.2, BatteryInit::ground);
   m.local.battery = {0.2, 0.0, 0.3};
   EnsembleOptions options;
@@ -268,12 +270,12 @@ TEST(LocalTrajectories, TimeLimitKeepsWholeRounds) {
   options.trajectories = 1000;
   options.seed = 4;
   options.observables = {"E_B"};
-  // A limit no run reaches completes every round.
+  // A limit no run reaches completes every unit.
   options.time_limit = 1e6;
   const EnsembleResult all = run_ensemble(m, TimeGrid{1.0, 5}, options);
   EXPECT_EQ(all.stop_reason, "completed");
   EXPECT_EQ(all.trajectories_run, 1000);
-  // A limit shorter than the first round: no whole round, refused by name.
+  // A limit before the first unit: nothing to report, refused by name.
   options.time_limit = 1e-9;
   try {
     run_ensemble(m, TimeGrid{1.0, 5}, options);
@@ -281,19 +283,26 @@ TEST(LocalTrajectories, TimeLimitKeepsWholeRounds) {
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("time_limit"), std::string::npos) << e.what();
   }
-  // A limit in the middle: the rounds finished before it (each trajectory takes ~10 us here,
-  // 10^7 of them far longer than 0.3 s).
-  options.trajectories = 10000000;
+  // A limit in the middle (each trajectory takes ~10 us here, 10^6 of them far longer than
+  // 0.3 s; units of 1000 trajectories).
+  options.trajectories = 1000000;
+  options.unit_trajectories = 1000;
   options.time_limit = 0.3;
+  std::map<long, std::string> done;
+  options.on_unit_done = [&](long u, const std::string& bytes) { done[u] = bytes; };
   const EnsembleResult part = run_ensemble(m, TimeGrid{1.0, 5}, options);
   EXPECT_EQ(part.stop_reason, "time-limit");
-  EXPECT_GE(part.trajectories_run, 256);
+  EXPECT_EQ(part.trajectories_run, 1000 * long(done.size()));
   EXPECT_LT(part.trajectories_run, options.trajectories);
-  // The rounds it kept are those of a run of that many trajectories.
+  // The same units reduced without running anything else.
   options.time_limit = 0;
-  options.trajectories = part.trajectories_run;
+  options.on_unit_done = nullptr;
+  options.completed_units = done;
+  options.run_unit = [](long) { return false; };
+  const EnsembleResult reduced = run_ensemble(m, TimeGrid{1.0, 5}, options);
+  EXPECT_EQ(reduced.stop_reason, "incomplete");
   const Column& a = part.series.column("E_B");
-  const Column b = run_ensemble(m, TimeGrid{1.0, 5}, options).series.column("E_B");
+  const Column& b = reduced.series.column("E_B");
   EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double)));
   EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double)));
 }

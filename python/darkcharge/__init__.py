@@ -433,8 +433,8 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     single-spin rates, as the CLI's --local-* options: with any of them > 0, local-noise
     trajectories (reduced Dicke basis) give E_B, E_C, P_B, W_open, dark, W_B, W_B_sym,
     sigma_B, I_em, I_abs and on request N_em, N_abs, F_em (collective jumps only: the
-    reservoir's record) (the CLI's numbers), with target_error and time_limit, without
-    state_times, sectors, count_times, record_trajectories or checkpoint (refused by name).
+    reservoir's record) (the CLI's numbers), with target_error, time_limit and checkpoint,
+    without state_times, sectors, count_times or record_trajectories (refused by name).
 
     Limits and stopping rules (the CLI's): max_memory (GiB; None: the machine's memory) and
     max_cpu_hours refuse, before any work, a run whose estimate exceeds them; target_error

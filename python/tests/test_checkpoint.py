@@ -79,3 +79,28 @@ def test_a_damaged_checkpoint_is_refused_by_name(tmp_path):
         dc.resume(path)
     with pytest.raises(ValueError, match="checkpoint: .* is not a regular file"):
         dc.resume(tmp_path / "missing")
+
+
+def test_local_noise_time_limit_then_resume_equals_an_uninterrupted_run(tmp_path):
+    # Single-spin rates: the local-noise trajectories run in the same work units, so the
+    # same long-run keywords hold (checkpoint, time_limit, target_error, resume). ~1 s of
+    # trajectories on one core; a 0.1 s limit stops it early.
+    local = dict(nb=4, nc=20, nbar=0.5, t_max=1, points=5, trajectories=20000, seed=5,
+                 sampling="trajectories", observables=["E_B", "W_B"], battery_decay=0.2,
+                 charger_dephasing=0.3)
+    whole = dc.simulate(**local, threads=2)
+    path = tmp_path / "local.ckpt"
+    first = dc.simulate(**local, checkpoint=str(path), time_limit=0.1, threads=2)
+    assert first.summary["stop_reason"] == "time-limit"
+    assert first.summary["trajectories_run"] < local["trajectories"]
+    done = dc.resume(path, threads=1, time_limit=0)
+    assert done.summary["stop_reason"] == "completed"
+    assert done.summary["trajectories_run"] == local["trajectories"]
+    assert_same_rows(whole, done)
+    assert not path.exists()
+    # A target error stops at the same point for any thread count.
+    capped = dict(local, trajectories=100000, target_error={"E_B": 0.01})
+    one, two = dc.simulate(**capped, threads=1), dc.simulate(**capped, threads=2)
+    assert one.summary["stop_reason"] == "target-error"
+    assert one.summary["trajectories_run"] == two.summary["trajectories_run"]
+    assert_same_rows(one, two)

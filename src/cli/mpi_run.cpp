@@ -145,7 +145,7 @@ std::string mpi_description() {
 EnsembleResult run_distributed(const EnsemblePlan& plan, const ProgressCallback& progress) {
   const int rank = mpi_rank(), size = mpi_size();
   const EnsembleOptions& options = plan.options;
-  if (plan.sampling.sampling == Sampling::cascade)  // nothing to share
+  if (plan.sampling.sampling == Sampling::cascade || plan.sampling.sampling == Sampling::exact)  // nothing to share
     return rank == 0 ? run_ensemble(plan, progress) : EnsembleResult{};
   const WorkLayout layout = work_layout(options);
   // With a checkpoint, a target error or a time limit the ranks go round by round (B units),

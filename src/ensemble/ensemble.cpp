@@ -26,11 +26,12 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
 std::map<long, std::string> run_work_units(const EnsemblePlan& plan,
                                            const std::function<bool(long unit)>& select,
                                            const ProgressCallback& progress) {
-  if (plan.model.local.any() || plan.protocol)
-    throw InvalidArgument("work units (checkpoints, MPI) are not available with local noise or a protocol: "
-                          "the local-noise trajectories run in one call of run_ensemble()");
-  if (plan.sampling.sampling == Sampling::cascade)
+  if (plan.sampling.sampling == Sampling::cascade || plan.sampling.sampling == Sampling::exact)
     return {};  // nothing is sampled: run_ensemble() computes everything
+  if (plan.protocol)
+    throw InvalidArgument("work units (checkpoints, MPI) are not available through a protocol yet: "
+                          "its trajectories run in one call of run_ensemble()");
+  if (plan.model.local.any()) return LocalNoiseSampler().run_units(plan, select, progress);
   return TrajectorySampler().run_units(plan, select, progress);
 }
 

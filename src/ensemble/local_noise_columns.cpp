@@ -1,12 +1,14 @@
 #include "ensemble/local_noise_columns.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/estimate/bounded_estimate.hpp"
@@ -44,8 +46,11 @@ bool battery_starts_outside_symmetric(const Model& model) {
 std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& grid,
                                             const std::vector<LevelSums>& levels,
                                             const std::vector<long>& sizes,
+                                            const std::atomic<bool>* stop,
+                                            const ProgressCallback& progress,
                                             const std::vector<bool>& battery_noise_before) {
   const int points = grid.points, blocks = static_cast<int>(sizes.size());
+  std::atomic<long> done{0};
   Column w{"W_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
   Column w_sym{"W_B_sym", w.value, w.error, "jackknife", ""};
   // W_B_sym is undefined where the battery can be outside j_B = N_B/2, as in the exact
@@ -54,6 +59,7 @@ std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& 
   const bool outside_from_start = battery_starts_outside_symmetric(model);
 #pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < points; ++g) {  // each time on its own: the same for any thread count
+    if (stop && stop->load()) continue;  // Ctrl-C: thrown below, after the loop
     std::vector<const LevelSums*> per_block;
     for (int b = 0; b < blocks; ++b) per_block.push_back(&levels[std::size_t(b) * points + g]);
     const auto [a, s] = battery_ergotropies(per_block, sizes, model.n_battery);
@@ -61,7 +67,10 @@ std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& 
     w_sym.value[g] = s.value, w_sym.error[g] = s.error;
     if (outside_from_start || battery_noise_before[g])
       w_sym.value[g] = w_sym.error[g] = std::nan("");
+    const long now = ++done;
+    if (progress && omp_get_thread_num() == 0) progress(now, points);
   }
+  if (stop && stop->load()) throw Interrupted("local-noise trajectories stopped while estimating W_B");
   const bool undefined = std::any_of(w_sym.value.begin(), w_sym.value.end(), [](double v) { return std::isnan(v); });
   if (undefined)
     w_sym.note = "NaN where the battery can have left j_B = N_B/2 (single-spin noise on the "
@@ -107,8 +116,10 @@ bool wanted(const std::vector<std::string>& observables, const char* name) {
 }
 
 std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
-                             const EnsembleOptions& options, bool targets_only, const Protocol* protocol) {
+                             const EnsembleOptions& options, bool targets_only,
+                             const ProgressCallback& progress, const Protocol* protocol) {
   const int blocks = static_cast<int>(totals.count.size()), points = grid.points;
+  const int sectors = model.n_battery / 2 + 1, slots = kSectors + sectors;
   // The model at each grid time (a protocol's segment there), and whether single-spin noise
   // on the battery has acted before it (some segment with it began earlier).
   std::vector<const Model*> at(points, &model), models{&model};
@@ -130,7 +141,6 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
     for (int g = 0; g < points; ++g) v[g] = f(*at[g]);
     return v;
   };
-  const int sectors = model.n_battery / 2 + 1, slots = kSectors + sectors;
   const long n = totals.trajectories();
   auto include = [&](const std::string& name) {
     if (targets_only)
@@ -174,7 +184,8 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
              "W_open");
   add_linear(kDark, one, zero, "dark");
   if (!totals.levels.empty() && (include("W_B") || include("W_B_sym"))) {
-    auto [w, w_sym] = ergotropy_columns(model, grid, totals.levels, totals.count, battery_noise_before);
+    auto [w, w_sym] = ergotropy_columns(model, grid, totals.levels, totals.count, options.stop, progress,
+                                        battery_noise_before);
     if (include("W_B")) all.push_back(std::move(w));
     if (include("W_B_sym")) all.push_back(std::move(w_sym));
   }

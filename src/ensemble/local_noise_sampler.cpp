@@ -4,10 +4,10 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <limits>
+#include <exception>
+#include <functional>
+#include <map>
 #include <memory>
-#include <optional>
-#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -16,6 +16,7 @@
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/run/local_trajectory.hpp"
 #include "ensemble/local_noise_columns.hpp"
+#include "ensemble/local_noise_units.hpp"
 
 namespace darkcharge {
 
@@ -43,36 +44,16 @@ void LocalNoiseSampler::check_columns(const Model& model, const std::vector<std:
 
 namespace {
 
-/// Ends of the rounds of trajectory indices: one round [0, n) without stopping rules; with
-/// them, a first round of max(256, blocks) trajectories, then rounds adding 25% (at least
-/// `blocks`), as the collective runner's automatic units, so a target error ends the run
-/// within 1.25x of the first count at which it holds, and a time limit drops at most the
-/// last ~20% of the work.
-std::vector<long> round_ends(long n, int blocks, bool staged) {
-  if (!staged) return {n};
-  std::vector<long> ends;
-  long end = std::min<long>(n, std::max<long>(256, blocks));
-  ends.push_back(end);
-  while (end < n) {
-    end = std::min<long>(n, std::max<long>(end + blocks, end + end / 4));
-    ends.push_back(end);
-  }
-  return ends;
-}
+using local_noise::UnitFolder;
+using local_noise::UnitPlan;
+using local_noise::UnitSums;
 
-}  // namespace
-
-EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCallback& progress) const {
-  const Model& model = plan.model;
-  const TimeGrid& grid = plan.grid;
-  const EnsembleOptions& options = plan.options;
-  check_columns(model, options.observables);
-  refuse_side_outputs(options, "local-noise trajectories");
-  const long n = options.trajectories;
-  const int blocks = static_cast<int>(std::min<long>(std::max(options.blocks, 2), n));
-  if (n < 2)
-    throw InvalidArgument(fmt::format("trajectories: local-noise sampling needs >= 2, got {}", n));
-  const std::vector<std::string> known = columns(model);
+/// Checks the request (columns, target errors, trajectories) and says whether W_B is computed.
+bool check_request(const Model& model, const EnsembleOptions& options) {
+  LocalNoiseSampler::check_columns(model, options.observables);
+  if (options.trajectories < 2)
+    throw InvalidArgument(fmt::format("trajectories: local-noise sampling needs >= 2, got {}", options.trajectories));
+  const std::vector<std::string> known = LocalNoiseSampler::columns(model);
   for (const auto& [name, bound] : options.target_errors) {
     if (std::find(known.begin(), known.end(), name) == known.end() ||
         !(options.observables.empty() || wanted(options.observables, name.c_str())))
@@ -81,60 +62,58 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
     if (!(bound > 0))
       throw InvalidArgument(fmt::format("target_errors: {} = {} must be > 0", name, bound));
   }
-  const int sectors = model.n_battery / 2 + 1, slots = local_noise::kSectors + sectors, points = grid.points;
-  const bool ergotropy = options.observables.empty()
-                             ? options.ergotropy
-                             : wanted(options.observables, "W_B") || wanted(options.observables, "W_B_sym");
-  BlockTotals totals(blocks, points, slots, ergotropy);
-  // Block b holds the trajectories k = b mod B, summed in index order. They run in rounds of
-  // indices; the stopping rules are decided after whole rounds, from rounds 0..r alone, and a
-  // round cut by the time limit is dropped (the totals saved before it are restored). So a
-  // run that stops after k trajectories returns the numbers of a run of k trajectories
-  // without stopping rules, for any thread count.
-  const bool staged = !options.target_errors.empty() || options.time_limit > 0;
-  const std::vector<long> ends = round_ends(n, blocks, staged);
-  std::vector<std::unique_ptr<NoJumpCache>> caches(std::max(1, omp_get_max_threads()));
-  // A protocol: one cache per segment per thread, and each grid time's segment model.
-  const Protocol* protocol = plan.protocol ? &*plan.protocol : nullptr;
-  std::vector<std::vector<NoJumpCache>> segment_caches(protocol ? caches.size() : 0);
-  const std::vector<int> segment_at = protocol ? segment_at_points(*protocol, grid) : std::vector<int>{};
-  const auto start = std::chrono::steady_clock::now();
-  auto out_of_time = [&] {
-    return options.time_limit > 0 &&
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > options.time_limit;
-  };
-  std::atomic<long> done{0};
-  std::atomic<bool> failed{false}, timed_out{false};
-  std::string failure, stop_reason = "completed";
-  long round_first = 0;
-  for (const long round_last : ends) {
-    std::optional<BlockTotals> saved;
-    if (options.time_limit > 0) saved = totals;  // restored if the time limit cuts the round
-#pragma omp parallel
+  return options.observables.empty()
+             ? options.ergotropy
+             : wanted(options.observables, "W_B") || wanted(options.observables, "W_B_sym");
+}
+
+/// Runs work units in parallel (dynamic schedule), each by one thread in trajectory order
+/// into its own sums; the per-thread no-jump caches live as long as the runner.
+class UnitRunner {
+ public:
+  /// `protocol`: run its segments (run_local_protocol) instead of plan.model alone.
+  UnitRunner(const UnitPlan& plan, const EnsembleOptions& options, const Protocol* protocol = nullptr)
+      : plan_(plan), options_(options), protocol_(protocol),
+        threads_(options.threads > 0 ? options.threads : std::max(1, omp_get_max_threads())),
+        caches_(threads_), segment_caches_(protocol ? threads_ : 0),
+        segment_at_(protocol ? segment_at_points(*protocol, plan.grid) : std::vector<int>{}) {}
+
+  /// `done(u, sums)` is called once per finished unit, one call at a time, in any order.
+  /// `keep_going()` is asked before each unit; a unit it refuses is skipped. Throws
+  /// Interrupted when options.stop is set (units already reported stay reported).
+  void run(const std::vector<long>& units, const std::function<bool()>& keep_going,
+           const std::function<void(long, UnitSums&&)>& done, const ProgressCallback& progress,
+           long already_done) {
+    const Model& model = plan_.model;
+    const TimeGrid& grid = plan_.grid;
+    const WorkLayout& layout = plan_.layout;
+    const int slots = plan_.slots;
+    std::atomic<long> finished{already_done};
+    std::atomic<bool> failed{false};
+    std::exception_ptr failure;
+    const long count = static_cast<long>(units.size());
+#pragma omp parallel num_threads(threads_)
     {
-      auto& cache_slot = caches[std::min<std::size_t>(omp_get_thread_num(), caches.size() - 1)];
-      if (!cache_slot) cache_slot = std::make_unique<NoJumpCache>(model);
-      NoJumpCache& cache = *cache_slot;
-      std::vector<NoJumpCache>* per_segment = nullptr;
-      if (protocol) {
-        per_segment = &segment_caches[std::min<std::size_t>(omp_get_thread_num(), caches.size() - 1)];
-        if (per_segment->empty()) *per_segment = protocol_caches(*protocol);
-      }
+      const std::size_t thread = std::min<std::size_t>(omp_get_thread_num(), caches_.size() - 1);
+      auto& slot = caches_[thread];
 #pragma omp for schedule(dynamic, 1)
-      for (int b = 0; b < blocks; ++b) {
-        const long first = round_first + ((b - round_first % blocks) % blocks + blocks) % blocks;
-        double* block = totals.sums.data() + std::size_t(b) * points * slots;
-        for (long k = first; k < round_last && !failed.load() && !timed_out.load(); k += blocks) {
-          if (options.stop && options.stop->load()) break;
-          if (out_of_time()) {  // start no trajectory after the time limit
-            timed_out = true;
-            break;
-          }
-          try {
-            Rng rng = trajectory_rng(options.seed, static_cast<std::uint64_t>(k));
-            const LocalRecord record = [&](int point, const LocalJumpState& psi, const LocalTrajectoryStats& so_far) {
-                  const LocalSnapshot s = observe(protocol ? protocol->segments[segment_at[point]].model : model, psi);
-                  double* row = block + std::size_t(point) * slots;
+      for (long i = 0; i < count; ++i) {
+        try {
+          if (failed.load() || (keep_going && !keep_going())) continue;
+          if (!slot) slot = std::make_unique<NoJumpCache>(model);
+          // A protocol: one cache per segment per thread, and each grid time's segment model.
+          if (protocol_ && segment_caches_[thread].empty()) segment_caches_[thread] = protocol_caches(*protocol_);
+          const long u = units[i];
+          UnitSums unit = plan_.new_unit();
+          for (long k = layout.first(u); k < layout.end(u); ++k) {
+            if (options_.stop && options_.stop->load())
+              throw Interrupted("local-noise trajectories stopped");
+            Rng rng = trajectory_rng(options_.seed, static_cast<std::uint64_t>(k));
+            const LocalRecord record =
+                [&](int point, const LocalJumpState& psi, const LocalTrajectoryStats& so_far) {
+                  const LocalSnapshot s =
+                      observe(protocol_ ? protocol_->segments[segment_at_[point]].model : model, psi);
+                  double* row = unit.sums.data() + std::size_t(point) * slots;
                   row[local_noise::kJzB] += s.jz_battery;
                   row[local_noise::kJzC] += s.jz_charger;
                   row[local_noise::kPower] += s.power;
@@ -146,65 +125,172 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                   row[local_noise::kEmitted2] += double(so_far.emissions) * double(so_far.emissions);
                   row[local_noise::kAbsorbed] += double(so_far.absorptions);
                   row[local_noise::kSectors + std::lround(model.j_battery() - psi.jb)] += 1.0;
-                  if (ergotropy) {
-                    Eigen::VectorXd& v = totals.levels[std::size_t(b) * points + point][psi.jb];
+                  if (plan_.ergotropy) {
+                    Eigen::VectorXd& v = unit.levels[point][psi.jb];
                     if (v.size() == 0) v = Eigen::VectorXd::Zero(std::lround(2 * psi.jb) + 1);
                     const long level = std::lround(psi.first_mb() + psi.jb);
-                    for (int i = 0; i < psi.size(); ++i) v[level + i] += psi.amp[i] * psi.amp[i];
+                    for (int a = 0; a < psi.size(); ++a) v[level + a] += psi.amp[a] * psi.amp[a];
                   }
                 };
             const LocalTrajectoryStats stats =
-                protocol ? run_local_protocol(*protocol, grid, rng, *per_segment, record, options.stop)
-                         : run_local_trajectory(model, grid, rng, cache, record, options.stop);
-            totals.jumps[b] += stats.jumps;
-            totals.local_jumps[b] += stats.local_jumps;
-            ++totals.count[b];
-          } catch (const Interrupted&) {
-            break;  // the stop flag is set: reported below, after the parallel region
-          } catch (const std::exception& e) {
-#pragma omp critical(local_noise_failure)
-            if (!failed.exchange(true)) failure = e.what();
+                protocol_ ? run_local_protocol(*protocol_, grid, rng, segment_caches_[thread], record, options_.stop)
+                          : run_local_trajectory(model, grid, rng, *slot, record, options_.stop);
+            unit.jumps += stats.jumps;
+            unit.local_jumps += stats.local_jumps;
+            ++unit.trajectories;
+            const long now = ++finished;
+            if (progress && omp_get_thread_num() == 0) progress(now, layout.trajectories);
           }
-          const long now = ++done;
-          if (progress && omp_get_thread_num() == 0) progress(round_first + now, n);
+          // An exception must not leave a critical region: catch it inside, rethrow outside.
+          std::exception_ptr done_failure;
+#pragma omp critical(local_noise_unit_done)
+          {
+            try {
+              done(u, std::move(unit));
+            } catch (...) {
+              done_failure = std::current_exception();
+            }
+          }
+          if (done_failure) std::rethrow_exception(done_failure);
+        } catch (...) {
+#pragma omp critical(local_noise_failure)
+          if (!failure) failure = std::current_exception();
+          failed = true;
         }
       }
     }
-    if (failed) throw NumericalError(failure);
-    if (options.stop && options.stop->load()) throw Interrupted("local-noise trajectories stopped");
-    if (totals.trajectories() < round_last) {  // the time limit cut this round
-      totals = std::move(*saved);
-      stop_reason = "time-limit";
-      break;
-    }
-    done = 0;
-    round_first = round_last;
-    if (round_last < n && !options.target_errors.empty()) {
-      const std::vector<Column> partial = local_noise::estimate(model, grid, totals, options, true, protocol);
-      bool met = true;
-      for (const auto& [name, bound] : options.target_errors) {
-        double largest = -1;
-        for (const Column& c : partial)
-          if (c.name == name)
-            for (double e : c.error)
-              if (!std::isnan(e)) largest = std::max(largest, e);
-        met = met && largest >= 0 && largest <= bound;
+    if (failure) {
+      try {
+        std::rethrow_exception(failure);
+      } catch (const Interrupted&) {
+        throw;
+      } catch (const InvalidArgument&) {
+        throw;
+      } catch (const std::exception& e) {
+        throw NumericalError(e.what());
       }
-      if (met) {
-        stop_reason = "target-error";
-        break;
-      }
-    }
-    if (round_last < n && out_of_time()) {
-      stop_reason = "time-limit";
-      break;
     }
   }
+
+ private:
+  const UnitPlan& plan_;
+  const EnsembleOptions& options_;
+  const Protocol* protocol_;
+  int threads_;
+  std::vector<std::unique_ptr<NoJumpCache>> caches_;
+  std::vector<std::vector<NoJumpCache>> segment_caches_;
+  std::vector<int> segment_at_;
+};
+
+/// Whether every target error holds on the folded blocks (rounds 0..r).
+bool targets_met(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
+                 const EnsembleOptions& options, const Protocol* protocol) {
+  const std::vector<Column> partial = local_noise::estimate(model, grid, totals, options, true, {}, protocol);
+  bool met = true;
+  for (const auto& [name, bound] : options.target_errors) {
+    double largest = -1;
+    for (const Column& c : partial)
+      if (c.name == name)
+        for (double e : c.error)
+          if (!std::isnan(e)) largest = std::max(largest, e);
+    met = met && largest >= 0 && largest <= bound;
+  }
+  return met;
+}
+
+/// Runs what is not in options.completed_units and folds everything in unit order; returns
+/// the stop reason. Stopping rules are decided after whole rounds of B units, from rounds
+/// 0..r alone, as on the collective path: a target-error stop is the same for any threads
+/// and ranks; a time limit starts no unit after it and keeps the units done.
+std::string run_and_fold(const UnitPlan& plan, const EnsembleOptions& o, UnitFolder& folder,
+                         BlockTotals& totals, const ProgressCallback& progress, const Protocol* protocol) {
+  const WorkLayout& layout = plan.layout;
+  for (const auto& [u, bytes] : o.completed_units) {
+    if (u < 0 || u >= layout.units())
+      throw InvalidArgument(fmt::format("completed_units: unit {} is outside 0..{}", u, layout.units() - 1));
+    // Every given unit is checked now, before any work.
+    try {
+      (void)local_noise::load_unit(plan, u, bytes);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(fmt::format("completed_units: unit {}: {}", u, e.what()));
+    }
+  }
+  UnitRunner runner(plan, o, protocol);
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<bool> timed_out{false};
+  const std::function<bool()> keep_going = [&] {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (o.time_limit > 0 && elapsed > o.time_limit) timed_out = true;
+    return !timed_out.load();
+  };
+  const std::function<void(long, UnitSums&&)> done = [&](long u, UnitSums&& unit) {
+    if (o.on_unit_done) o.on_unit_done(u, local_noise::save_unit(plan, u, unit));
+    folder.add(u, std::move(unit));
+  };
+  long already = 0;
+  bool missing = false;  // a unit neither given nor allowed to run (options.run_unit)
+  auto to_run = [&](long first, long last) {
+    std::vector<long> todo;
+    for (long u = first; u < last; ++u) {
+      const auto it = o.completed_units.find(u);
+      if (it == o.completed_units.end()) {
+        if (o.run_unit && !o.run_unit(u))
+          missing = true;
+        else
+          todo.push_back(u);
+        continue;
+      }
+      UnitSums unit = local_noise::load_unit(plan, u, it->second);
+      already += unit.trajectories;
+      folder.add(u, std::move(unit));
+    }
+    return todo;
+  };
+  if (o.target_errors.empty()) {
+    runner.run(to_run(0, layout.units()), keep_going, done, progress, already);
+    folder.finish();
+    return timed_out ? "time-limit" : missing ? "incomplete" : "completed";
+  }
+  for (long first = 0; first < layout.units(); first += layout.blocks) {
+    const long last = std::min(layout.units(), first + layout.blocks);
+    runner.run(to_run(first, last), keep_going, done, progress, already);
+    already = folder.trajectories();
+    if (missing) {  // no decision without the whole round
+      folder.finish();
+      return "incomplete";
+    }
+    if (timed_out) {
+      folder.finish();
+      return "time-limit";
+    }
+    if (targets_met(plan.model, plan.grid, totals, o, protocol)) return "target-error";
+  }
+  folder.finish();
+  return "completed";
+}
+
+}  // namespace
+
+EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCallback& progress) const {
+  const Model& model = plan.model;
+  const TimeGrid& grid = plan.grid;
+  const EnsembleOptions& options = plan.options;
+  const bool ergotropy = check_request(model, options);
+  refuse_side_outputs(options, "local-noise trajectories");
+  const Protocol* protocol = plan.protocol ? &*plan.protocol : nullptr;
+  const UnitPlan units(model, grid, options, ergotropy, protocol ? protocol_json(*protocol) : "");
+  const int blocks = units.layout.blocks;
+  BlockTotals totals(blocks, grid.points, units.slots, ergotropy);
+  UnitFolder folder(units, totals);
+  const std::string stop_reason = run_and_fold(units, options, folder, totals, progress, protocol);
+  const long n = options.trajectories;
   const long run = totals.trajectories();
-  if (run == 0)
-    throw InvalidArgument(fmt::format(
-        "time_limit: {} s ended the run before its first round of {} trajectories finished",
-        options.time_limit, ends.front()));
+  if (run == 0) {
+    if (stop_reason == "time-limit")
+      throw InvalidArgument(fmt::format("time_limit: {} s ended the run before its first work unit finished",
+                                        options.time_limit));
+    throw InvalidArgument("run_unit: no work unit was run or given (completed_units)");
+  }
   if (progress) progress(run, n);
 
   long total_jumps = 0, total_local = 0;
@@ -221,22 +307,39 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
       "local-noise trajectories: {} trajectories in {} blocks, {:.4g} jumps per trajectory "
       "({:.4g} local); S_B, dS_B_dt are not computed",
       run, blocks, double(total_jumps) / run, double(total_local) / run));
-  if (stop_reason != "completed")
+  if (stop_reason == "time-limit" || stop_reason == "target-error")
     result.notes.push_back(fmt::format("local-noise trajectories stopped by {} after {} of {} trajectories",
                                        stop_reason == "time-limit" ? "the time limit" : "the target errors",
                                        run, n));
   TimeSeries& out = result.series;
-  for (int g = 0; g < points; ++g) out.time.push_back(grid.time(g));
-  out.columns = local_noise::estimate(model, grid, totals, options, false, protocol);
+  for (int g = 0; g < grid.points; ++g) out.time.push_back(grid.time(g));
+  out.columns = local_noise::estimate(model, grid, totals, options, false, progress, protocol);
   leave_out_peaks(result);
   return result;
+}
+
+std::map<long, std::string> LocalNoiseSampler::run_units(const EnsemblePlan& plan,
+                                                         const std::function<bool(long unit)>& select,
+                                                         const ProgressCallback& progress) const {
+  const EnsembleOptions& options = plan.options;
+  const bool ergotropy = check_request(plan.model, options);
+  const UnitPlan units(plan.model, plan.grid, options, ergotropy);
+  std::vector<long> todo;
+  for (long u = 0; u < units.layout.units(); ++u)
+    if (select(u)) todo.push_back(u);
+  std::map<long, std::string> out;
+  UnitRunner(units, options).run(todo, {}, [&](long u, UnitSums&& unit) {
+    std::string bytes = local_noise::save_unit(units, u, unit);
+    if (options.on_unit_done) options.on_unit_done(u, bytes);
+    out[u] = std::move(bytes);
+  }, progress, 0);
+  return out;
 }
 
 void LocalNoiseSampler::refuse_side_outputs(const EnsembleOptions& options, const char* engine) {
   const std::pair<const char*, bool> unsupported[] = {
       {"count_times", !options.count_times.empty()},
       {"record_trajectories", options.record_trajectories > 0},
-      {"completed_units", !options.completed_units.empty()},
       {"sector_populations", options.sector_populations},
   };
   for (const auto& [option, given] : unsupported)

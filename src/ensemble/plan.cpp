@@ -60,6 +60,9 @@ SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
                             "reduced Dicke-basis solver when cheap)");
     const char* sampled = "sampling=trajectories: local-noise trajectories (reduced Dicke basis)";
     if (options.sampling == Sampling::trajectories) return {Sampling::trajectories, sampled};
+    if (!options.completed_units.empty())
+      return {Sampling::trajectories,
+              "sampling=trajectories: resuming local-noise trajectory work units (a checkpoint)"};
     // Sampling::automatic: the exact solver under the cascade's budget, when it gives every
     // requested column (N_em, N_abs, F_em are statistics of the jump record, not of rho).
     const std::vector<std::string> exact_columns = reduced_dicke_columns(model, model.local);

@@ -22,6 +22,9 @@ EnsembleResult ReducedDickeSampler::run(const EnsemblePlan& plan, const Progress
   LocalNoiseSampler::check_columns(model, options.observables);
   validate_reduced_dicke_columns(model, model.local, options.observables);
   LocalNoiseSampler::refuse_side_outputs(options, "the exact reduced Dicke-basis solver");
+  if (!options.completed_units.empty())
+    throw InvalidArgument("completed_units: the exact reduced Dicke-basis solver runs no work units; "
+                          "resume with sampling = trajectories");
   ReducedDickeOptions exact;
   exact.max_memory_gib = options.cascade_max_memory_gib;
   exact.max_seconds = std::numeric_limits<double>::infinity();  // the plan chose it within budget

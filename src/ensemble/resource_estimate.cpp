@@ -426,6 +426,10 @@ double checkpoint_max_bytes(const RunRequest& o) {
     blocks += 2 * (jc + jb) + 1;
     block_doubles += (2 * d + 1) * w * w + (w - 1) * w * (2 * w - 1) / 3;  // sum of n(M)^2
   }
+  if (m.local.any()) {  // local-noise units (local_noise_units.cpp): sums, level populations
+    const double slots = 11 + m.n_battery / 2;
+    return (8 << 20) + layout.units() * (512 + points * (8 * slots + 8 + levels) + 16);
+  }
   if (e.ergotropy) per_unit += points * (8 + levels);
   if (e.entanglement) per_unit += points * (8 + 32 * blocks + 8 * block_doubles);
   per_unit += e.count_times.size() * (8 + 16 * unit);
