@@ -102,3 +102,11 @@ def test_simulate_through_a_protocol_equals_cli(cli, tmp_path):
 def test_simulate_through_a_protocol_refuses_by_name(keywords, match):
     with pytest.raises(ValueError, match=match):
         dc.simulate(nb=2, nc=4, protocol=CHARGE_PULSE_STORE, points=5, trajectories=10, **keywords)
+
+
+def test_simulate_through_a_protocol_refuses_a_checkpoint(tmp_path):
+    path = tmp_path / "run.ck"
+    with pytest.raises(ValueError, match="checkpoint"):
+        dc.simulate(nb=2, nc=4, protocol=CHARGE_PULSE_STORE, points=5, trajectories=10,
+                    sampling="trajectories", checkpoint=str(path))
+    assert not path.exists()
