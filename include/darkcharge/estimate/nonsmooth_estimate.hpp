@@ -28,8 +28,8 @@
 /// N_C = 6, 500 trajectories) -0.19 against -0.02 for the plug-in; S_B at N_B = 2 -0.16 and
 /// -0.08 (plug-in +0.13, 0.00). A second-order extrapolation over n, n/2 and n/4 (weights
 /// 6.83, -8.24, 2.41, from E f(m) = f + a m^-1/2 + b/m) brings these to -0.02 to -0.06 but
-/// about doubles the noise at zero eigenvalues (S_B errors 1.7-1.9x in the N_B = 20 burst),
-/// widens the bars 5-20% at N_B <= 10 and costs 1.7x the evaluations of f: T stays first
+/// about doubles the noise at zero eigenvalues (S_B errors 1.65-1.9x in the N_B = 20 burst),
+/// raises error/scatter 0-30% at N_B <= 10 and costs 1.7x the evaluations of f: T stays first
 /// order (pooled coverage of W_B, W_B_sym, S_B >= 0.929 in every measured case).
 ///
 /// Error: delete-one-block jackknife of T itself (the same partitions minus the deleted
