@@ -3,7 +3,7 @@
 // times, and the worst single output time. Nominal: 0.95 for Gaussian errors (0.94 for the
 // 32-block jackknife, Student t with 31 degrees of freedom).
 //
-//   darkcharge_coverage [--seeds 100] [--scale 1.0] [--case substring] [--threads 2]
+//   darkcharge_coverage [--seeds 100] [--scale 1.0] [--case substring|name$] [--threads 2]
 //
 // --scale multiplies each case's trajectories per seed. Output: a markdown table.
 #include <cmath>
@@ -46,12 +46,13 @@ void print_case(const coverage::PanelCase& c, long trajectories, int seeds,
                 const coverage::CaseTally& tally) {
   fmt::print("\n### {} ({} trajectories x {} seeds, {} times to t = {})\n\n", c.name,
              trajectories, seeds, c.grid.points, c.grid.t_max);
-  fmt::print("| column | pooled |z|<=2 | worst time | at t | flagged (NaN) | mean z (clipped at 10) |\n");
-  fmt::print("| --- | --- | --- | --- | --- | --- |\n");
+  fmt::print("| column | pooled |z|<=2 | worst time | at t | flagged (NaN) | mean z (clipped at 10) | error/scatter |\n");
+  fmt::print("| --- | --- | --- | --- | --- | --- | --- |\n");
   for (const auto& [name, by_time] : tally) {
     coverage::Tally pooled;
     double worst = 2;
     double worst_t = NAN;
+    double errors = 0, variances = 0;  // error/scatter: root-mean-square over times of each
     for (std::size_t g = 0; g < by_time.size(); ++g) {
       const coverage::Tally& t = by_time[g];
       pooled.covered += t.covered;
@@ -59,6 +60,11 @@ void print_case(const coverage::PanelCase& c, long trajectories, int seeds,
       pooled.flagged += t.flagged;
       pooled.sum_z += t.sum_z;
       pooled.z_count += t.z_count;
+      if (t.checked >= 2) {
+        const double mean = t.sum_value / t.checked, error = t.sum_error / t.checked;
+        errors += error * error;
+        variances += std::max(0.0, (t.sum_value2 - t.checked * mean * mean) / (t.checked - 1));
+      }
       if (t.checked > 0 && t.coverage() < worst) {
         worst = t.coverage();
         worst_t = by_time.size() > 1 ? c.grid.time(static_cast<int>(g)) : NAN;
@@ -67,10 +73,11 @@ void print_case(const coverage::PanelCase& c, long trajectories, int seeds,
     if (pooled.checked + pooled.flagged == 0) continue;  // exact value undefined throughout
     const double flagged = double(pooled.flagged) / (pooled.checked + pooled.flagged);
     const std::string mark = pooled.coverage() < 0.92 || worst < 0.8 ? " **" : "";
-    fmt::print("| {}{} | {:.3f} | {} | {} | {:.3f} | {:+.2f} |\n", name, mark, pooled.coverage(),
+    fmt::print("| {}{} | {:.3f} | {} | {} | {:.3f} | {:+.2f} | {} |\n", name, mark, pooled.coverage(),
                worst <= 1 ? fmt::format("{:.2f}", worst) : "-",
                std::isnan(worst_t) ? "-" : fmt::format("{:g}", worst_t), flagged,
-               pooled.z_count ? pooled.sum_z / pooled.z_count : 0.0);
+               pooled.z_count ? pooled.sum_z / pooled.z_count : 0.0,
+               variances > 0 ? fmt::format("{:.3f}", std::sqrt(errors / variances)) : "-");
   }
   std::fflush(stdout);
 }
@@ -80,7 +87,10 @@ void print_case(const coverage::PanelCase& c, long trajectories, int seeds,
 int main(int argc, char** argv) {
   const Args args = parse(argc, argv);
   for (const coverage::PanelCase& c : coverage::panel()) {
-    if (!args.only.empty() && c.name.find(args.only) == std::string::npos) continue;
+    // --case: a substring of the case name, or the whole name followed by '$'.
+    if (!args.only.empty() && args.only.back() == '$' ? c.name + "$" != args.only
+                                                      : c.name.find(args.only) == std::string::npos)
+      continue;
     const coverage::Reference exact = coverage::reference(c);
     coverage::CaseTally tally;
     EnsembleOptions options = coverage::run_options(c, std::lround(c.trajectories * args.scale));

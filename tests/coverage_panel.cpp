@@ -95,6 +95,7 @@ void Tally::add(double estimate, double error, double exact, double accuracy) {
     return;
   }
   ++checked;
+  sum_error += error, sum_value += estimate, sum_value2 += estimate * estimate;
   const double diff = estimate - exact;
   covered += std::fabs(diff) <= 2 * error + accuracy;
   if (error > 0) {

@@ -49,6 +49,7 @@ struct Tally {
   long flagged = 0;  ///< NaN estimate or error where the exact value is finite
   double sum_z = 0;  ///< sum of (estimate - exact) / error, clipped to [-10, 10], error > 0
   long z_count = 0;
+  double sum_error = 0, sum_value = 0, sum_value2 = 0;  ///< of the checks
   void add(double estimate, double error, double exact, double accuracy);
   double coverage() const { return checked ? double(covered) / checked : 1.0; }
 };

@@ -1,9 +1,12 @@
 // `--protocol FILE` on the command line: the file's segments in the CSV header and the JSON
 // summary, the boundaries among the output times, a one-segment protocol equal to the
-// command line giving today's rows byte for byte, and every bad protocol refused with the
-// file, the segment and the key named, a non-zero exit and no output file.
+// command line giving today's rows byte for byte, every bad protocol refused with the
+// file, the segment and the key named, a non-zero exit and no output file; simulate through
+// a protocol (trajectories, the same rows for any thread count; auto: the exact solver).
+#include <algorithm>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -125,14 +128,60 @@ TEST(CliProtocol, TheExampleProtocolRuns) {
   EXPECT_NE(csv.find("# times=0,3.5125,4,4.05,7.025,10.5375,14.05"), std::string::npos) << csv;
 }
 
-TEST(CliProtocol, SimulateRefusesAProtocolItCannotRunAndSaysWhatCan) {
+TEST(CliProtocol, SimulateRunsAProtocolWithTrajectories) {
   TemporaryDirectory dir;
   write(dir / "p.json", kChargePulseStore);
-  const auto r = run_darkcharge({"simulate", "--protocol", "p.json", "-o", "out.csv"}, dir.path());
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("p.json"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("darkcharge exact --protocol"), std::string::npos) << r.err;
-  EXPECT_FALSE(file_exists(dir / "out.csv"));
+  std::string rows[2];
+  for (int threads : {1, 2}) {
+    const std::string out = "out" + std::to_string(threads) + ".csv";
+    const auto r = run_darkcharge({"simulate", "--nb", "2", "--nc", "4", "--protocol", "p.json", "--points", "4",
+                                   "--trajectories", "200", "--sampling", "trajectories", "--threads",
+                                   std::to_string(threads), "-q", "-o", out, "--summary", "s.json"},
+                                  dir.path());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string csv = read_file(dir / out);
+    EXPECT_NE(csv.find("# protocol: file=p.json segments=[{\"start\":0.0,\"duration\":0.5,\"reservoir\":\"both\""),
+              std::string::npos) << csv;
+    // The exact protocol solver's grid: --points 4 over [0, 1.55] plus the boundaries.
+    EXPECT_NE(csv.find("# times=0,0.5,0.5166666667,0.55,1.033333333,1.55"), std::string::npos) << csv;
+    EXPECT_NE(csv.find("through the protocol's 3 segments"), std::string::npos) << csv;
+    rows[threads - 1] = data_rows(csv);
+    const auto summary = nlohmann::json::parse(read_file(dir / "s.json"));
+    EXPECT_EQ(summary["sampling"], "trajectories");
+    EXPECT_EQ(summary["parameters"]["protocol"]["segments"].size(), 3u) << summary.dump();
+  }
+  EXPECT_EQ(std::count(rows[0].begin(), rows[0].end(), '\n'), 7) << rows[0];  // column names + 6 times
+  EXPECT_EQ(rows[0], rows[1]);  // the same bytes for 1 and 2 threads
+}
+
+TEST(CliProtocol, SimulateAutoTakesTheExactProtocolSolverWhenCheap) {
+  TemporaryDirectory dir;
+  write(dir / "p.json", kChargePulseStore);
+  const auto r = run_darkcharge({"simulate", "--nb", "2", "--nc", "4", "--protocol", "p.json", "--points", "4",
+                                 "-q", "-o", "out.csv", "--summary", "s.json"},
+                                dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_file(dir / "out.csv").find("sampling=exact: the reduced Dicke-basis protocol solver"),
+            std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(read_file(dir / "s.json"))["sampling"], "exact");
+}
+
+TEST(CliProtocol, SimulateRefusesWhatTrajectoriesThroughAProtocolCannotDo) {
+  TemporaryDirectory dir;
+  write(dir / "p.json", kChargePulseStore);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--sampling", "cascade"}, "cascade"},
+      {{"--checkpoint", "c.bin"}, "--checkpoint"},
+      {{"--observables", "E_B,S_B"}, "S_B"},
+  };
+  for (const auto& [extra, named] : cases) {
+    std::vector<std::string> args = {"simulate", "--nb", "2", "--nc", "4", "--protocol", "p.json", "-o", "out.csv"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run_darkcharge(args, dir.path());
+    EXPECT_NE(r.exit_code, 0) << named;
+    EXPECT_NE(r.err.find(named), std::string::npos) << r.err;
+    EXPECT_FALSE(file_exists(dir / "out.csv")) << named;
+  }
 }
 
 TEST(CliProtocol, ExactRefusesStateOutputsOfAProtocol) {

@@ -669,10 +669,31 @@ namespace {
 struct TimeCoverage {
   std::vector<long> count, within2;
   std::vector<double> sum;
+  std::vector<double> sum_error, sum_value, sum_value2;  ///< of the counted pairs, by time
   long pooled_count = 0, pooled_within2 = 0;
   double pooled_sum = 0;
   double largest = 0;      ///< largest |z| (column_coverage)
   std::string largest_at;  ///< where: seed and time
+  void add(int g, double z, double value, double error) {
+    if (sum_error.empty()) sum_error = sum_value = sum_value2 = std::vector<double>(count.size());
+    ++count[g];
+    within2[g] += std::fabs(z) <= 2;
+    sum[g] += std::max(-10.0, std::min(10.0, z));
+    sum_error[g] += error, sum_value[g] += value, sum_value2[g] += value * value;
+  }
+  /// Reported error over the spread of the estimates across seeds: root-mean-square over
+  /// times of the mean error over that of the standard deviation (1 for honest errors).
+  double error_over_scatter() const {
+    double errors = 0, variances = 0;
+    for (std::size_t g = 0; g < count.size(); ++g) {
+      if (count[g] < 2) continue;
+      const double mean = sum_value[g] / count[g];
+      const double error = sum_error[g] / count[g];
+      errors += error * error;
+      variances += std::max(0.0, (sum_value2[g] - count[g] * mean * mean) / (count[g] - 1));
+    }
+    return variances > 0 ? std::sqrt(errors / variances) : std::nan("");
+  }
 };
 
 TimeCoverage ergotropy_coverage(const Model& m, const TimeGrid& grid, long n, int blocks,
@@ -702,9 +723,7 @@ TimeCoverage ergotropy_coverage(const Model& m, const TimeGrid& grid, long n, in
       } else {
         z = diff / s.error[g];
       }
-      ++c.count[g];
-      c.within2[g] += std::fabs(z) <= 2;
-      c.sum[g] += std::max(-10.0, std::min(10.0, z));
+      c.add(g, z, s.value[g], s.error[g]);
     }
   }
   for (int g = 0; g < grid.points; ++g) {
@@ -722,16 +741,19 @@ void ergotropy_coverage_table(const Model& m, const TimeGrid& grid, long n, int 
                               const std::string& name) {
   const TimeSeries exact = solve_exact_local(m, m.local, grid);
   const TimeCoverage c = ergotropy_coverage(m, grid, n, blocks, 2000, 100, name);
-  std::printf("  %s, n = %ld, %d blocks, 100 seeds\n      t    exact   |z|<=2  mean z  pairs\n",
+  std::printf("  %s, n = %ld, %d blocks, 100 seeds\n      t    exact   |z|<=2  mean z  pairs  mean error  scatter\n",
               name.c_str(), n, blocks);
   for (int g = 0; g < grid.points; ++g)
-    std::printf("  %5.2f  %.5f  %6.3f  %6.3f  %ld\n", grid.time(g), exact.column(name).value[g],
+    std::printf("  %5.2f  %.5f  %6.3f  %6.3f  %ld  %.5f  %.5f\n", grid.time(g), exact.column(name).value[g],
                 c.count[g] ? double(c.within2[g]) / c.count[g] : std::nan(""),
-                c.count[g] ? c.sum[g] / c.count[g] : std::nan(""), c.count[g]);
+                c.count[g] ? c.sum[g] / c.count[g] : std::nan(""), c.count[g],
+                c.count[g] ? c.sum_error[g] / c.count[g] : std::nan(""),
+                c.count[g] > 1 ? std::sqrt((c.sum_value2[g] - c.sum_value[g] * c.sum_value[g] / c.count[g]) / (c.count[g] - 1))
+                               : std::nan(""));
   ASSERT_GT(c.pooled_count, 0);
   const double pooled = double(c.pooled_within2) / c.pooled_count;
-  std::printf("  pooled: %ld pairs, |z| <= 2: %.4f, mean z = %.4f\n", c.pooled_count, pooled,
-              c.pooled_sum / c.pooled_count);
+  std::printf("  pooled: %ld pairs, |z| <= 2: %.4f, mean z = %.4f, error/scatter %.3f\n",
+              c.pooled_count, pooled, c.pooled_sum / c.pooled_count, c.error_over_scatter());
   EXPECT_GE(pooled, 0.92);
   EXPECT_LE(std::fabs(c.pooled_sum / c.pooled_count), 0.3);
   for (int g = 0; g < grid.points; ++g)
@@ -879,9 +901,7 @@ std::map<std::string, TimeCoverage> column_coverage(const Model& m, const TimeGr
         } else {
           z = diff / s.error[g];
         }
-        ++c.count[g];
-        c.within2[g] += std::fabs(z) <= 2;
-        c.sum[g] += std::max(-10.0, std::min(10.0, z));
+        c.add(g, z, s.value[g], s.error[g]);
         if (std::fabs(z) > c.largest) {
           c.largest = std::fabs(z);
           c.largest_at = "seed " + std::to_string(seed) + ", t = " + std::to_string(grid.time(g)) + ": " +
@@ -911,15 +931,17 @@ void check_column_coverage(const Model& m, const TimeGrid& grid, std::uint64_t f
   if (std::sscanf(spec, "%ld %d", &given_n, &given_blocks) == 2) n = given_n, blocks = given_blocks;
   const auto by_column = column_coverage(m, grid, n, blocks, first_seed, 100);
   std::printf("  %s, n = %ld, %d blocks, 100 seeds, %d times to t = %g\n"
-              "  column       pooled |z|<=2  worst time  mean z  pairs\n",
+              "  column       pooled |z|<=2  worst time (t)  mean z  error/scatter  pairs\n",
               label.c_str(), n, blocks, grid.points, grid.t_max);
   for (const auto& [name, c] : by_column) {
     if (c.pooled_count == 0) continue;
-    double worst = 1;
+    double worst = 1, worst_t = 0;
     for (int g = 0; g < grid.points; ++g)
-      if (c.count[g]) worst = std::min(worst, double(c.within2[g]) / c.count[g]);
+      if (c.count[g] && double(c.within2[g]) / c.count[g] < worst)
+        worst = double(c.within2[g]) / c.count[g], worst_t = grid.time(g);
     const double pooled = double(c.pooled_within2) / c.pooled_count, mean = c.pooled_sum / c.pooled_count;
-    std::printf("  %-12s %6.3f         %6.3f      %+6.3f  %ld\n", name.c_str(), pooled, worst, mean, c.pooled_count);
+    std::printf("  %-12s %6.3f         %6.3f (%.2f)   %+6.3f  %6.3f         %ld\n", name.c_str(), pooled,
+                worst, worst_t, mean, c.error_over_scatter(), c.pooled_count);
     EXPECT_GE(pooled, 0.92) << name;
     EXPECT_LE(std::fabs(mean), 0.3) << name;
     for (int g = 0; g < grid.points; ++g)

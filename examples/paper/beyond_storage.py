@@ -42,10 +42,10 @@ T_STORE = 10.0          # storage time after disconnecting
 STORAGE_T1 = 0.01       # battery g_down during storage, in gamma
 PULSE = dict(strength=100.0, duration=0.05)  # the example pulse (battery g_phi, duration)
 SIZES = (4, 40, 400)
-TRAJECTORIES = {4: 2000, 40: 1000, 400: 200}
+TRAJECTORIES = {4: 4000, 40: 2000, 400: 1000}
 SCAN_STRENGTHS = (10.0, 30.0, 100.0, 300.0)
 SCAN_DURATIONS = (0.01, 0.03, 0.1, 0.3)
-SCAN_TRAJECTORIES = 400
+SCAN_TRAJECTORIES = 1000
 COLORS = {4: "C0", 40: "C1", 400: "C2"}
 
 
@@ -154,8 +154,8 @@ def main():
         ax.set_xlabel("time [$1/\\gamma$]: charge (log) | pulse | storage, time since disconnecting (log)")
         ax.set_ylabel(name)
         legend(ax, fontsize=7)
-    axes[0, 0].set_title("(a) energy through charge, pulse, storage")
-    axes[0, 1].set_title("(b) ergotropy through charge, pulse, storage")
+    axes[0, 0].set_title("(a) energy through charge, pulse, storage", loc="left")
+    axes[0, 1].set_title("(b) ergotropy through charge, pulse, storage", loc="left")
 
     # The scan at N_B = 40: what survives T_STORE after the pulse.
     scan = []

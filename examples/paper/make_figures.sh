@@ -33,6 +33,11 @@ if ! compgen -G "$build/python/darkcharge/_core*.so" >/dev/null; then
 fi
 
 echo "== regenerating figures into $out"
+if [[ "$*" != *--only* || "$*" == *beyond* ]] && [[ "$*" != *--replot* ]]; then
+  # The storage protocol (data/beyond_storage.png, ~70 s): charge, pulse, disconnect, store.
+  PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}" "$python" \
+    "$repo/examples/paper/beyond_storage.py" --out "$out" --threads "$threads"
+fi
 PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}" "$python" \
   "$repo/examples/paper/figures.py" --out "$out" --threads "$threads" "$@"
 

@@ -410,7 +410,7 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
              battery_decay=None, battery_pumping=None, battery_dephasing=None,
              max_memory=None, max_cpu_hours=24.0, target_error=None, time_limit=None,
              count_times=None, record_trajectories=0, checkpoint=None, checkpoint_every=60.0,
-             times=None):
+             times=None, protocol=None):
     """Quantum-jump trajectories, averaged with errors (``darkcharge simulate``).
 
     nb, nc: battery and charger spins; nbar or temperature (T in hbar omega / k_B, sets
@@ -449,6 +449,13 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     checkpoint_every seconds, after Ctrl-C and at the time limit); resume(checkpoint)
     continues the run, with the same numbers as an uninterrupted one. Removed when the run
     completes.
+
+    protocol: a list of segments run one after the other, as exact(protocol=...) (the CLI's
+    simulate --protocol): the total duration is t_max (give no t_max), the boundaries join
+    the output times. More than one segment, or a reservoir on one ensemble, runs the
+    local-noise trajectories through the segments (sampling "auto": the exact reduced
+    Dicke-basis protocol solver when cheap; "cascade" is refused), with their columns and
+    refusals. The result's ``protocol`` holds the resolved segments.
     """
     return _simulate(dict(locals()))
 
@@ -464,8 +471,18 @@ def _simulate(args, completed_units=None):
     time_limit, count_times = args["time_limit"], args["count_times"]
     record_trajectories = args["record_trajectories"]
     n = _nbar(nbar, temperature, model.omega)
-    output_times = _output_times(args.get("times"), t_max, points)
-    grid_t_max, n_points = _grid(output_times, t_max, points, model, n)
+    protocol, text = args.get("protocol"), ""
+    if protocol is not None:
+        if t_max is not None:
+            raise ValueError(f"t_max: a protocol's total duration is t_max; give t_max or "
+                             f"protocol, not both (got t_max={_checks.shown(t_max)})")
+        text = _protocol_text(protocol)
+        output_times = list(_output_times(args.get("times"), None, points))
+        grid_t_max = 0.0
+        n_points = _checks.integer("points", points, 2, _core.max_points)
+    else:
+        output_times = _output_times(args.get("times"), t_max, points)
+        grid_t_max, n_points = _grid(output_times, t_max, points, model, n)
     n_trajectories = _checks.integer("trajectories", trajectories, 1, _core.max_trajectories)
     exact_seed = _checks.integer("seed", seed, 0, 2**64 - 1)
     n_threads = 0 if threads is None else _checks.integer("threads", threads, 1,
@@ -519,7 +536,7 @@ def _simulate(args, completed_units=None):
                                  n_threads, names, times, keep_sectors, how, callback,
                                  model.local, model.max_memory, model.max_cpu_hours, targets,
                                  limit or 0.0, counted, recorded, completed_units or {},
-                                 save_units, every, output_times)
+                                 save_units, every, output_times, text)
     finally:
         if bar is not None:
             bar.close()
@@ -527,8 +544,17 @@ def _simulate(args, completed_units=None):
     if path is not None and raw["stop_reason"] != "time-limit" and os.path.exists(path):
         os.remove(path)
     call = _call_line("simulate", {k: v for k, v in args.items() if k != "progress"})
-    summary = _header("simulate", call, model.parameters(n, None if temperature is None else float(temperature),
-                                                         (grid_t_max, n_points), output_times))
+    if protocol is not None:
+        # The protocol's grid and segments, as exact(protocol=...) records them.
+        grid_times = [float(t) for t in raw["grid_times"]]
+        grid_t_max, n_points = float(raw["t"][-1]), len(raw["t"])
+        parameters = model.parameters(n, None if temperature is None else float(temperature),
+                                      (grid_t_max, n_points), grid_times)
+        parameters["protocol"] = {"segments": json.loads(raw["protocol"])}
+    else:
+        parameters = model.parameters(n, None if temperature is None else float(temperature),
+                                      (grid_t_max, n_points), output_times)
+    summary = _header("simulate", call, parameters)
     summary.update({"seed": exact_seed, "trajectories": n_trajectories,
                     "threads": raw["threads"],
                     "error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
@@ -538,7 +564,10 @@ def _simulate(args, completed_units=None):
                     "stop_reason": raw["stop_reason"],
                     "sampling": raw["sampling"],
                     "peaks": dict(raw["peaks"], note=PEAKS_NOTE)})
-    return Result(raw, summary, 0.5 * model.nc, 0.5 * model.nb, recorded=recorded)
+    result = Result(raw, summary, 0.5 * model.nc, 0.5 * model.nb, recorded=recorded)
+    if protocol is not None:
+        result.protocol = parameters["protocol"]["segments"]
+    return result
 
 
 def resume(checkpoint, threads=None, time_limit=None, progress=False):

@@ -206,9 +206,12 @@ TimeGrid output_grid(double t_max, int points, const std::vector<double>& times)
 /// do not honour.
 std::vector<std::string> local_noise_request(
     const std::vector<std::string>& requested, const std::vector<double>& state_times,
-    bool sectors, const std::vector<double>& count_times, long record_trajectories) {
-  const char* because = "local rates > 0: simulate (local-noise trajectories)";
+    bool sectors, const std::vector<double>& count_times, long record_trajectories,
+    bool protocol, bool checkpoint) {
+  const char* because = protocol ? "protocol: simulate (local-noise trajectories through the segments)"
+                                 : "local rates > 0: simulate (local-noise trajectories)";
   const std::pair<const char*, bool> unsupported[] = {
+      {"checkpoint", protocol && checkpoint},
       {"state_times", !state_times.empty()},
       {"sectors", sectors},
       {"count_times", !count_times.empty()},
@@ -263,15 +266,33 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
                       double time_limit, const std::vector<double>& count_times,
                       long record_trajectories, const std::map<long, std::string>& completed_units,
                       const py::object& save_units, double checkpoint_every,
-                      const std::vector<double>& times) {
-  const Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
-  // With local rates: the local-noise trajectories, for the CLI's columns and without the
-  // side outputs it refuses too (cli/local_noise_request.cpp), named as Python spells them.
+                      const std::vector<double>& times, const std::string& protocol_text) {
+  Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
+  // A protocol: the library's parser and grid, as exact(protocol=...) and the CLI's
+  // simulate --protocol; more than a plain model runs the local-noise trajectories through
+  // its segments (or, with sampling "auto", the exact protocol solver when cheap).
+  std::optional<Protocol> protocol;
+  TimeGrid grid;
+  if (!protocol_text.empty()) {
+    protocol = parse_protocol(protocol_text, model, "protocol");
+    try {
+      grid = times.empty() ? protocol_time_grid(*protocol, points) : protocol_time_grid(*protocol, times);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string(e.what()) + " (with protocol)");
+    }
+    if (is_plain_model(*protocol)) model = protocol->segments[0].model;
+  } else {
+    grid = output_grid(t_max, points, times);
+  }
+  const bool through = protocol && !is_plain_model(*protocol);
+  // With local rates or a protocol: the local-noise trajectories, for the CLI's columns and
+  // without the side outputs it refuses too (cli/local_noise_request.cpp), named as Python
+  // spells them.
   const std::vector<std::string> observables =
-      model.local.any() ? local_noise_request(requested, state_times, sectors, count_times,
-                                              record_trajectories)
-                        : requested;
-  const TimeGrid grid = output_grid(t_max, points, times);
+      model.local.any() || through
+          ? local_noise_request(requested, state_times, sectors, count_times, record_trajectories,
+                                through, !save_units.is_none() || !completed_units.empty())
+          : requested;
   validate(model);
   validate(grid);
   check_columns("observables", observables, time_series_columns());
@@ -305,7 +326,7 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   request.ensemble = options;
   request.checkpoint = !save_units.is_none();
   check_rate_scale(request);
-  const EnsemblePlan plan = plan_ensemble(model, grid, options);
+  const EnsemblePlan plan = through ? plan_ensemble(*protocol, grid, options) : plan_ensemble(model, grid, options);
   check_resources(request, &plan);
   std::atomic<bool> stop{false};
   std::atomic<long> done{0}, total{0};
@@ -375,6 +396,10 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   out["counts"] = counts;
   out["jumps"] = jumps_to_python(r.jumps);
   out["states"] = states_to_python(r.density, r.series.time, state_index, model.j_charger());
+  if (protocol) {
+    out["protocol"] = protocol_json(*protocol);
+    out["grid_times"] = grid.times;
+  }
   return out;
 }
 
@@ -635,7 +660,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("record_trajectories") = 0L,
         py::arg("completed_units") = std::map<long, std::string>{},
         py::arg("save_units") = py::none(), py::arg("checkpoint_every") = 60.0,
-        py::arg("times") = std::vector<double>{});
+        py::arg("times") = std::vector<double>{}, py::arg("protocol") = std::string());
   m.def("run_exact", &run_exact, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("t_max"),
         py::arg("points"), py::arg("observables"), py::arg("max_dimension"),

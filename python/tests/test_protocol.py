@@ -67,3 +67,46 @@ def test_bad_protocols_are_refused_as_the_cli_refuses_them(protocol, match):
 def test_t_max_and_protocol_exclude_each_other():
     with pytest.raises(ValueError, match="t_max"):
         dc.exact(nb=2, nc=3, t_max=1, protocol=[{"duration": 1}])
+
+
+def test_simulate_through_a_protocol_equals_cli(cli, tmp_path):
+    """simulate(protocol=...) with trajectories: the CLI's simulate --protocol rows (same
+    seed), its grid, its resolved segments; auto takes the exact protocol solver when cheap."""
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(CHARGE_PULSE_STORE))
+    frame, summary, _ = run_cli(cli, ["simulate", "--nb", "2", "--nc", "4", "--nbar", "0.2",
+                                      "--protocol", str(path), "--points", "5",
+                                      "--trajectories", "300", "--seed", "7",
+                                      "--sampling", "trajectories"], tmp_path)
+    r = dc.simulate(nb=2, nc=4, nbar=0.2, protocol=CHARGE_PULSE_STORE, points=5, trajectories=300,
+                    seed=7, sampling="trajectories")
+    assert list(frame.columns) == r.keys()
+    for name in r.columns:
+        np.testing.assert_allclose(frame[name], r[name], rtol=VALUE_RTOL, atol=1e-300,
+                                   equal_nan=True, err_msg=name)
+    assert 0.5 in list(r.times) and 0.55 in list(r.times) and len(r.times) == 7
+    assert r.protocol == summary["parameters"]["protocol"]["segments"]
+    assert r.summary["sampling"] == "trajectories"
+    exact = dc.simulate(nb=2, nc=4, nbar=0.2, protocol=CHARGE_PULSE_STORE, points=5)
+    assert exact.summary["sampling"] == "exact"
+    reference = dc.exact(nb=2, nc=4, nbar=0.2, protocol=CHARGE_PULSE_STORE, points=5)
+    np.testing.assert_array_equal(exact["E_B"], reference["E_B"])
+
+
+@pytest.mark.parametrize("keywords, match", [
+    ({"sampling": "cascade"}, "cascade"),
+    ({"state_times": [0.5]}, "state_times"),
+    ({"t_max": 2.0}, "t_max"),
+    ({"observables": ["S_B"]}, "S_B"),
+])
+def test_simulate_through_a_protocol_refuses_by_name(keywords, match):
+    with pytest.raises(ValueError, match=match):
+        dc.simulate(nb=2, nc=4, protocol=CHARGE_PULSE_STORE, points=5, trajectories=10, **keywords)
+
+
+def test_simulate_through_a_protocol_refuses_a_checkpoint(tmp_path):
+    path = tmp_path / "run.ck"
+    with pytest.raises(ValueError, match="checkpoint"):
+        dc.simulate(nb=2, nc=4, protocol=CHARGE_PULSE_STORE, points=5, trajectories=10,
+                    sampling="trajectories", checkpoint=str(path))
+    assert not path.exists()

@@ -219,8 +219,9 @@ void add_model_options(CLI::App& app, Options& o) {
                  "local_pumping, local_dephasing, charger_decay, ..., battery_dephasing; a key "
                  "left out takes this command line's value. The total duration is t_max "
                  "(--t-max is refused); the boundaries are added to the output times (--points "
-                 "over [0, total] or --times). Runs with `exact` (reduced Dicke-basis solver); "
-                 "simulate runs only one segment with reservoir both (see docs/cli.md)")
+                 "over [0, total] or --times). exact runs it with the reduced Dicke-basis "
+                 "solver, simulate with local-noise trajectories (--sampling auto: that solver "
+                 "when cheap; see docs/cli.md)")
       ->excludes(t_max);
   app.add_option("--output,-o", o.output,
                  "CSV file to write ('-' or default: standard output; a device or FIFO is "
@@ -461,12 +462,7 @@ void apply_protocol(Options& o) {
     o.model = o.protocol->segments[0].model;
     return;
   }
-  if (o.command == "simulate")
-    throw InvalidArgument(fmt::format(
-        "--protocol file '{}': simulate runs a protocol of one segment with reservoir 'both' "
-        "only (trajectories through protocols are not implemented yet); run this protocol "
-        "with `darkcharge exact --protocol {}` (the reduced Dicke-basis solver)",
-        o.protocol_file, o.protocol_file));
+  if (o.command == "simulate") return;  // finalize() checks the request as with local noise
   if (o.exact_method == "product")
     throw InvalidArgument(fmt::format(
         "--method product: the product-basis solver does not run protocols (--protocol file "
@@ -508,7 +504,9 @@ void finalize(Options& o) {
   o.ensemble.sampling = parse_sampling(o.sampling);
   if (o.max_memory_gib) o.ensemble.cascade_max_memory_gib = *o.max_memory_gib;
   if (runs_protocol(o)) {
-    // apply_protocol() checked the columns against the reduced Dicke solver's.
+    // exact: apply_protocol() checked the columns against the reduced Dicke solver's;
+    // simulate runs the local-noise trajectories (or that solver when cheap).
+    if (o.command == "simulate") check_local_noise_request(o);
   } else if (o.model.local.any()) check_local_noise_request(o);
   else if (o.command == "exact") check_exact_columns(o.observables, o.exact_method, "--observables");
   if (o.ensemble.sampling == Sampling::cascade && o.model.nbar != 0.0)

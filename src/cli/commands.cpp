@@ -181,7 +181,8 @@ int run(Options& o) {
     notes = plan_simulation(o);
     check_rate_scale(o);      // before the library's checks: errors name the CLI option
     check_output_options(o);
-    plan = plan_ensemble(o.model, o.grid, o.ensemble);
+    plan = runs_protocol(o) ? plan_ensemble(*o.protocol, o.grid, o.ensemble)
+                            : plan_ensemble(o.model, o.grid, o.ensemble);
   }
   // Before any allocation or long work; names the option to change.
   const ResourceEstimate cost = check_resources(o, plan ? &*plan : nullptr);

@@ -17,8 +17,11 @@ namespace darkcharge::cli {
 // local_noise_requestable_columns(), without side outputs.
 void check_local_noise_request(Options& o) {
   if (o.command == "simulate") {
-    const char* because = "--local-*/--charger-*/--battery-* rates > 0: simulate (local-noise trajectories)";
+    const char* because = runs_protocol(o)
+                              ? "--protocol: simulate (local-noise trajectories through the segments)"
+                              : "--local-*/--charger-*/--battery-* rates > 0: simulate (local-noise trajectories)";
     const std::pair<const char*, bool> unsupported[] = {
+        {"--checkpoint", runs_protocol(o) && !o.checkpoint.empty()},
         {"--state-output", !o.state_output.empty()},
         {"--joint-state-output", !o.joint_state_output.empty()},
         {"--sectors-output", !o.sectors_output.empty()},

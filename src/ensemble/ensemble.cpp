@@ -11,7 +11,7 @@ namespace darkcharge {
 
 EnsembleResult run_ensemble(const EnsemblePlan& plan, const ProgressCallback& progress) {
   const ScopedThreads threads(plan.options.threads);  // the estimators' and solver's loops too
-  if (plan.model.local.any())
+  if (plan.model.local.any() || plan.protocol)
     return plan.sampling.sampling == Sampling::exact ? ReducedDickeSampler().run(plan, progress)
                                                      : LocalNoiseSampler().run(plan, progress);
   if (plan.sampling.sampling == Sampling::cascade) return CascadeSampler().run(plan, progress);
@@ -28,6 +28,9 @@ std::map<long, std::string> run_work_units(const EnsemblePlan& plan,
                                            const ProgressCallback& progress) {
   if (plan.sampling.sampling == Sampling::cascade || plan.sampling.sampling == Sampling::exact)
     return {};  // nothing is sampled: run_ensemble() computes everything
+  if (plan.protocol)
+    throw InvalidArgument("work units (checkpoints, MPI) are not available through a protocol yet: "
+                          "its trajectories run in one call of run_ensemble()");
   if (plan.model.local.any()) return LocalNoiseSampler().run_units(plan, select, progress);
   return TrajectorySampler().run_units(plan, select, progress);
 }

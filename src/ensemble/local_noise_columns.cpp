@@ -23,9 +23,16 @@ namespace {
 /// without single-spin pumping nothing raises M, which starts at j_C - j_B (battery in its
 /// ground level) and ends >= -(N_C + N_B)/2, and every emission lowers it by 1: at most N_C.
 /// Otherwise unbounded. Absorptions: none at nbar = 0.
-double local_emitted_range(const Model& model) {
-  const bool pumped = model.local.charger.pumping > 0 || model.local.battery.pumping > 0;
-  return model.nbar == 0.0 && !pumped ? double(model.n_charger) : std::numeric_limits<double>::infinity();
+/// Through a protocol: bounded when every segment's is (the battery starts at the first
+/// segment's nbar, and M's range is the same in every segment).
+double local_emitted_range(const std::vector<const Model*>& models) {
+  double range = 0;
+  for (const Model* model : models) {
+    const bool pumped = model->local.charger.pumping > 0 || model->local.battery.pumping > 0;
+    range = std::max(range, model->nbar == 0.0 && !pumped ? double(model->n_charger)
+                                                          : std::numeric_limits<double>::infinity());
+  }
+  return range;
 }
 
 /// Whether the battery starts outside j_B = N_B/2 (a thermal battery).
@@ -40,7 +47,8 @@ std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& 
                                             const std::vector<LevelSums>& levels,
                                             const std::vector<long>& sizes,
                                             const std::atomic<bool>* stop,
-                                            const ProgressCallback& progress) {
+                                            const ProgressCallback& progress,
+                                            const std::vector<bool>& battery_noise_before) {
   const int points = grid.points, blocks = static_cast<int>(sizes.size());
   std::atomic<long> done{0};
   Column w{"W_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
@@ -57,7 +65,7 @@ std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& 
     const auto [a, s] = battery_ergotropies(per_block, sizes, model.n_battery);
     w.value[g] = a.value, w.error[g] = a.error;
     w_sym.value[g] = s.value, w_sym.error[g] = s.error;
-    if (outside_from_start || (model.local.battery.any() && grid.time(g) > 0))
+    if (outside_from_start || battery_noise_before[g])
       w_sym.value[g] = w_sym.error[g] = std::nan("");
     const long now = ++done;
     if (progress && omp_get_thread_num() == 0) progress(now, points);
@@ -66,8 +74,8 @@ std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& 
   const bool undefined = std::any_of(w_sym.value.begin(), w_sym.value.end(), [](double v) { return std::isnan(v); });
   if (undefined)
     w_sym.note = "NaN where the battery can have left j_B = N_B/2 (single-spin noise on the "
-                 "battery at t > 0, or a thermal battery; W_B_sym is defined on the symmetric "
-                 "subspace only).";
+                 "battery has acted -- at t > 0, or through a protocol after a segment with it "
+                 "began -- or a thermal battery; W_B_sym is defined on the symmetric subspace only).";
   // Rare-event floor (rare_event_floor.hpp). Ergotropy is convex and its estimate is biased
   // upward where a population that decides the passive order is carried by a few
   // trajectories or by none: at N_B = 2, N_C = 3, t = 0.2 the singlet (p ~ 0.002) is missed
@@ -109,9 +117,30 @@ bool wanted(const std::vector<std::string>& observables, const char* name) {
 
 std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
                              const EnsembleOptions& options, bool targets_only,
-                             const ProgressCallback& progress) {
+                             const ProgressCallback& progress, const Protocol* protocol) {
   const int blocks = static_cast<int>(totals.count.size()), points = grid.points;
   const int sectors = model.n_battery / 2 + 1, slots = kSectors + sectors;
+  // The model at each grid time (a protocol's segment there), and whether single-spin noise
+  // on the battery has acted before it (some segment with it began earlier).
+  std::vector<const Model*> at(points, &model), models{&model};
+  std::vector<bool> battery_noise_before(points);
+  for (int g = 0; g < points; ++g) battery_noise_before[g] = model.local.battery.any() && grid.time(g) > 0;
+  if (protocol) {
+    models.clear();
+    for (const ProtocolSegment& s : protocol->segments) models.push_back(&s.model);
+    const std::vector<int> segment = segment_at_points(*protocol, grid);
+    for (int g = 0; g < points; ++g) {
+      at[g] = &protocol->segments[segment[g]].model;
+      battery_noise_before[g] = false;
+      for (const ProtocolSegment& s : protocol->segments)
+        if (s.start < grid.time(g) && s.model.local.battery.any()) battery_noise_before[g] = true;
+    }
+  }
+  auto per_time = [&](auto f) {
+    std::vector<double> v(points);
+    for (int g = 0; g < points; ++g) v[g] = f(*at[g]);
+    return v;
+  };
   const long n = totals.trajectories();
   auto include = [&](const std::string& name) {
     if (targets_only)
@@ -122,7 +151,8 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
   auto sum = [&](int b, int g, int slot) { return totals.sums[(std::size_t(b) * points + g) * slots + slot]; };
   // mean over all trajectories, and the standard error from the spread of block means
   // (blocks of unequal size weighted by their counts).
-  auto linear = [&](int slot, double scale, double offset, const std::string& name) {
+  auto linear = [&](int slot, const std::vector<double>& scale, const std::vector<double>& offset,
+                    const std::string& name) {
     Column column{name, std::vector<double>(points), std::vector<double>(points), "standard-error", ""};
     for (int g = 0; g < points; ++g) {
       double mean = 0;
@@ -134,25 +164,28 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
         var += count * count * d * d;
       }
       var *= double(blocks) / (blocks - 1) / (double(n) * n);
-      column.value[g] = scale * mean + offset;
-      column.error[g] = std::fabs(scale) * std::sqrt(var);
+      column.value[g] = scale[g] * mean + offset[g];
+      column.error[g] = std::fabs(scale[g]) * std::sqrt(var);
     }
     return column;
   };
   const double nb = model.n_battery, nc = model.n_charger;
-  const LocalRates& lc = model.local.charger;
-  const LocalRates& lb = model.local.battery;
+  const std::vector<double> one(points, 1.0), zero(points, 0.0);
+  auto constant = [&](double x) { return std::vector<double>(points, x); };
   std::vector<Column> all;
-  auto add_linear = [&](int slot, double scale, double offset, const std::string& name) {
+  auto add_linear = [&](int slot, const std::vector<double>& scale, const std::vector<double>& offset,
+                        const std::string& name) {
     if (include(name)) all.push_back(linear(slot, scale, offset, name));
   };
-  add_linear(kJzB, 1 / nb, 0.5, "E_B");
-  add_linear(kJzC, 1 / nc, 0.5, "E_C");
-  add_linear(kPower, 1 / nb, 0.0, "P_B");
-  add_linear(kJzB, 1 / nb, 0.5 - model.thermal_up_probability(), "W_open");
-  add_linear(kDark, 1, 0, "dark");
+  add_linear(kJzB, constant(1 / nb), constant(0.5), "E_B");
+  add_linear(kJzC, constant(1 / nc), constant(0.5), "E_C");
+  add_linear(kPower, constant(1 / nb), zero, "P_B");
+  add_linear(kJzB, constant(1 / nb), per_time([](const Model& m) { return 0.5 - m.thermal_up_probability(); }),
+             "W_open");
+  add_linear(kDark, one, zero, "dark");
   if (!totals.levels.empty() && (include("W_B") || include("W_B_sym"))) {
-    auto [w, w_sym] = ergotropy_columns(model, grid, totals.levels, totals.count, options.stop, progress);
+    auto [w, w_sym] = ergotropy_columns(model, grid, totals.levels, totals.count, options.stop, progress,
+                                        battery_noise_before);
     if (include("W_B")) all.push_back(std::move(w));
     if (include("W_B_sym")) all.push_back(std::move(w_sym));
   }
@@ -182,19 +215,21 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
     }
     all.push_back(std::move(column));
   }
-  add_linear(kEmission, model.emission_rate(), 0, "I_em");
-  add_linear(kAbsorption, model.absorption_rate(), 0, "I_abs");
+  // <K^+K^-> was observed with each time's model: the rate of that time's segment.
+  add_linear(kEmission, per_time([](const Model& m) { return m.emission_rate(); }), zero, "I_em");
+  add_linear(kAbsorption, per_time([](const Model& m) { return m.absorption_rate(); }), zero, "I_abs");
   // The reservoir's record: collective jumps only (a single-spin jump exchanges its quantum
   // with the spin's own bath). Errors as on the collective path (emitted_quanta.cpp,
   // absorbed_quanta.cpp, emission_fano_factor.cpp): standard errors with the rare-event
   // floor where the count is bounded; F_em a delete-one-block jackknife, clamped at 0, with
   // the variance floor.
-  const double emitted_range = local_emitted_range(model);
-  const double absorbed_range = model.nbar == 0.0 ? 0.0 : std::numeric_limits<double>::infinity();
+  const double emitted_range = local_emitted_range(models);
+  const bool warm = std::any_of(models.begin(), models.end(), [](const Model* m) { return m->nbar != 0.0; });
+  const double absorbed_range = warm ? std::numeric_limits<double>::infinity() : 0.0;
   for (const auto& [slot, name, range] : {std::tuple{kEmitted, "N_em", emitted_range},
                                           std::tuple{kAbsorbed, "N_abs", absorbed_range}})
     if (include(name)) {
-      Column column = linear(slot, 1, 0, name);
+      Column column = linear(slot, one, zero, name);
       if (std::isfinite(range)) apply_rare_event_floor(column, range, n);
       all.push_back(std::move(column));
     }
@@ -227,11 +262,15 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
     all.push_back(std::move(column));
   }
   // Single-spin currents: g_down <N_X/2 + J_z^X>, g_up <N_X/2 - J_z^X>.
-  add_linear(kJzC, lc.decay, lc.decay * nc / 2, "I_loc_em_C");
-  add_linear(kJzC, -lc.pumping, lc.pumping * nc / 2, "I_loc_abs_C");
-  add_linear(kJzB, lb.decay, lb.decay * nb / 2, "I_loc_em_B");
-  add_linear(kJzB, -lb.pumping, lb.pumping * nb / 2, "I_loc_abs_B");
-  for (int i = 0; i < sectors; ++i) add_linear(kSectors + i, 1, 0, sector_name(model.j_battery() - i));
+  add_linear(kJzC, per_time([](const Model& m) { return m.local.charger.decay; }),
+             per_time([&](const Model& m) { return m.local.charger.decay * nc / 2; }), "I_loc_em_C");
+  add_linear(kJzC, per_time([](const Model& m) { return -m.local.charger.pumping; }),
+             per_time([&](const Model& m) { return m.local.charger.pumping * nc / 2; }), "I_loc_abs_C");
+  add_linear(kJzB, per_time([](const Model& m) { return m.local.battery.decay; }),
+             per_time([&](const Model& m) { return m.local.battery.decay * nb / 2; }), "I_loc_em_B");
+  add_linear(kJzB, per_time([](const Model& m) { return -m.local.battery.pumping; }),
+             per_time([&](const Model& m) { return m.local.battery.pumping * nb / 2; }), "I_loc_abs_B");
+  for (int i = 0; i < sectors; ++i) add_linear(kSectors + i, one, zero, sector_name(model.j_battery() - i));
   // Populations (dark, jB=*) lie in [0, 1]: where a sector is reached by too few trajectories
   // (N_B = 10, N_C = 40: j_B <= 3 before t = 0.5, p ~ 1e-4) a sample that met none reports
   // 0 +- 0; the rare-event floor 1.5 / n keeps the 2-error interval honest (95%) there, as

@@ -10,6 +10,7 @@
 #include "darkcharge/core/progress.hpp"
 #include "darkcharge/core/time_grid.hpp"
 #include "darkcharge/physics/model.hpp"
+#include "darkcharge/physics/protocol.hpp"
 #include "darkcharge/run/ensemble_result.hpp"
 #include "darkcharge/run/run_options.hpp"
 #include "ensemble/local_noise_entanglement.hpp"
@@ -53,9 +54,13 @@ struct BlockTotals {
 /// The columns from the blocks' totals: every column the options ask for, or with
 /// `targets_only` those the target errors name (the check after a round). W_B and W_B_sym,
 /// the costly part, report (times done, grid points) to `progress` and throw Interrupted
-/// when options.stop is set.
+/// when options.stop is set. With a `protocol` (`model` its first segment's), the rates in
+/// I_em, I_abs, I_loc_* and nbar in W_open are those of each time's segment
+/// (segment_at_points(): a boundary takes the segment that starts there), W_B_sym is NaN
+/// after any segment with single-spin noise on the battery has begun, and the counts'
+/// rare-event floors hold only when they hold in every segment.
 std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
                              const EnsembleOptions& options, bool targets_only,
-                             const ProgressCallback& progress = {});
+                             const ProgressCallback& progress = {}, const Protocol* protocol = nullptr);
 
 }  // namespace darkcharge::local_noise

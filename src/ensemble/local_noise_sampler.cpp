@@ -70,10 +70,12 @@ bool check_request(const Model& model, const EnsembleOptions& options) {
 /// into its own sums; the per-thread no-jump caches live as long as the runner.
 class UnitRunner {
  public:
-  UnitRunner(const UnitPlan& plan, const EnsembleOptions& options)
-      : plan_(plan), options_(options),
+  /// `protocol`: run its segments (run_local_protocol) instead of plan.model alone.
+  UnitRunner(const UnitPlan& plan, const EnsembleOptions& options, const Protocol* protocol = nullptr)
+      : plan_(plan), options_(options), protocol_(protocol),
         threads_(options.threads > 0 ? options.threads : std::max(1, omp_get_max_threads())),
-        caches_(threads_) {}
+        caches_(threads_), segment_caches_(protocol ? threads_ : 0),
+        segment_at_(protocol ? segment_at_points(*protocol, plan.grid) : std::vector<int>{}) {}
 
   /// `done(u, sums)` is called once per finished unit, one call at a time, in any order.
   /// `keep_going()` is asked before each unit; a unit it refuses is skipped. Throws
@@ -91,22 +93,25 @@ class UnitRunner {
     const long count = static_cast<long>(units.size());
 #pragma omp parallel num_threads(threads_)
     {
-      auto& slot = caches_[std::min<std::size_t>(omp_get_thread_num(), caches_.size() - 1)];
+      const std::size_t thread = std::min<std::size_t>(omp_get_thread_num(), caches_.size() - 1);
+      auto& slot = caches_[thread];
 #pragma omp for schedule(dynamic, 1)
       for (long i = 0; i < count; ++i) {
         try {
           if (failed.load() || (keep_going && !keep_going())) continue;
           if (!slot) slot = std::make_unique<NoJumpCache>(model);
+          // A protocol: one cache per segment per thread, and each grid time's segment model.
+          if (protocol_ && segment_caches_[thread].empty()) segment_caches_[thread] = protocol_caches(*protocol_);
           const long u = units[i];
           UnitSums unit = plan_.new_unit();
           for (long k = layout.first(u); k < layout.end(u); ++k) {
             if (options_.stop && options_.stop->load())
               throw Interrupted("local-noise trajectories stopped");
             Rng rng = trajectory_rng(options_.seed, static_cast<std::uint64_t>(k));
-            const LocalTrajectoryStats stats = run_local_trajectory(
-                model, grid, rng, *slot,
+            const LocalRecord record =
                 [&](int point, const LocalJumpState& psi, const LocalTrajectoryStats& so_far) {
-                  const LocalSnapshot s = observe(model, psi);
+                  const LocalSnapshot s =
+                      observe(protocol_ ? protocol_->segments[segment_at_[point]].model : model, psi);
                   double* row = unit.sums.data() + std::size_t(point) * slots;
                   row[local_noise::kJzB] += s.jz_battery;
                   row[local_noise::kJzC] += s.jz_charger;
@@ -126,8 +131,10 @@ class UnitRunner {
                     for (int a = 0; a < psi.size(); ++a) v[level + a] += psi.amp[a] * psi.amp[a];
                   }
                   if (unit.states.keeping()) unit.states.add(0, point, psi);
-                },
-                options_.stop);
+                };
+            const LocalTrajectoryStats stats =
+                protocol_ ? run_local_protocol(*protocol_, grid, rng, segment_caches_[thread], record, options_.stop)
+                          : run_local_trajectory(model, grid, rng, *slot, record, options_.stop);
             unit.jumps += stats.jumps;
             unit.local_jumps += stats.local_jumps;
             ++unit.trajectories;
@@ -168,14 +175,17 @@ class UnitRunner {
  private:
   const UnitPlan& plan_;
   const EnsembleOptions& options_;
+  const Protocol* protocol_;
   int threads_;
   std::vector<std::unique_ptr<NoJumpCache>> caches_;
+  std::vector<std::vector<NoJumpCache>> segment_caches_;
+  std::vector<int> segment_at_;
 };
 
 /// Whether every target error holds on the folded blocks (rounds 0..r).
 bool targets_met(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
-                 const EnsembleOptions& options) {
-  const std::vector<Column> partial = local_noise::estimate(model, grid, totals, options, true);
+                 const EnsembleOptions& options, const Protocol* protocol) {
+  const std::vector<Column> partial = local_noise::estimate(model, grid, totals, options, true, {}, protocol);
   bool met = true;
   for (const auto& [name, bound] : options.target_errors) {
     double largest = -1;
@@ -193,7 +203,7 @@ bool targets_met(const Model& model, const TimeGrid& grid, const BlockTotals& to
 /// 0..r alone, as on the collective path: a target-error stop is the same for any threads
 /// and ranks; a time limit starts no unit after it and keeps the units done.
 std::string run_and_fold(const UnitPlan& plan, const EnsembleOptions& o, UnitFolder& folder,
-                         BlockTotals& totals, const ProgressCallback& progress) {
+                         BlockTotals& totals, const ProgressCallback& progress, const Protocol* protocol) {
   const WorkLayout& layout = plan.layout;
   for (const auto& [u, bytes] : o.completed_units) {
     if (u < 0 || u >= layout.units())
@@ -205,7 +215,7 @@ std::string run_and_fold(const UnitPlan& plan, const EnsembleOptions& o, UnitFol
       throw InvalidArgument(fmt::format("completed_units: unit {}: {}", u, e.what()));
     }
   }
-  UnitRunner runner(plan, o);
+  UnitRunner runner(plan, o, protocol);
   const auto start = std::chrono::steady_clock::now();
   std::atomic<bool> timed_out{false};
   const std::function<bool()> keep_going = [&] {
@@ -253,7 +263,7 @@ std::string run_and_fold(const UnitPlan& plan, const EnsembleOptions& o, UnitFol
       folder.finish();
       return "time-limit";
     }
-    if (targets_met(plan.model, plan.grid, totals, o)) return "target-error";
+    if (targets_met(plan.model, plan.grid, totals, o, protocol)) return "target-error";
   }
   folder.finish();
   return "completed";
@@ -267,7 +277,8 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
   const EnsembleOptions& options = plan.options;
   const bool ergotropy = check_request(model, options);
   refuse_side_outputs(options, "local-noise trajectories");
-  const UnitPlan units(model, grid, options, ergotropy);
+  const Protocol* protocol = plan.protocol ? &*plan.protocol : nullptr;
+  const UnitPlan units(model, grid, options, ergotropy, protocol ? protocol_json(*protocol) : "");
   const int blocks = units.layout.blocks;
   local_noise::EntanglementSums states(model, blocks, grid.points, units.entanglement);
   if (states.keeping())
@@ -275,7 +286,7 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                                                  omp_get_max_threads(), options.entanglement_max_memory_gib);
   BlockTotals totals(blocks, grid.points, units.slots, ergotropy, std::move(states));
   UnitFolder folder(units, totals);
-  const std::string stop_reason = run_and_fold(units, options, folder, totals, progress);
+  const std::string stop_reason = run_and_fold(units, options, folder, totals, progress, protocol);
   const long n = options.trajectories;
   const long run = totals.trajectories();
   if (run == 0) {
@@ -306,7 +317,7 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                                        run, n));
   TimeSeries& out = result.series;
   for (int g = 0; g < grid.points; ++g) out.time.push_back(grid.time(g));
-  out.columns = local_noise::estimate(model, grid, totals, options, false, progress);
+  out.columns = local_noise::estimate(model, grid, totals, options, false, progress, protocol);
   leave_out_peaks(result);
   return result;
 }

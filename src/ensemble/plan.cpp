@@ -11,14 +11,10 @@
 
 namespace darkcharge {
 
-void check_request(const Model& model, const TimeGrid& grid, const EnsembleOptions& options) {
-  validate(model);
-  if (model.reservoir != ReservoirCoupling::both)
-    throw InvalidArgument(fmt::format(
-        "reservoir = '{}': the trajectory engines and the cascade have the shared reservoir "
-        "(J = J_C + J_B) only; protocols and other couplings run with the reduced Dicke-basis "
-        "exact solver (`darkcharge exact --protocol`, solve_exact_protocol)",
-        to_string(model.reservoir)));
+namespace {
+
+/// check_request() but for the reservoir: the options against the model and the grid.
+void check_options(const Model& model, const TimeGrid& grid, const EnsembleOptions& options) {
   validate(grid);
   validate(model, grid);
   validate(options);
@@ -37,6 +33,20 @@ void check_request(const Model& model, const TimeGrid& grid, const EnsembleOptio
     if (!(bound > 0))
       throw InvalidArgument(fmt::format("target_errors: {} = {} must be > 0", name, bound));
   }
+}
+
+}  // namespace
+
+void check_request(const Model& model, const TimeGrid& grid, const EnsembleOptions& options) {
+  validate(model);
+  if (model.reservoir != ReservoirCoupling::both)
+    throw InvalidArgument(fmt::format(
+        "reservoir = '{}': a plain run has the shared reservoir (J = J_C + J_B); other "
+        "couplings are protocol segments: run them as a protocol (simulate --protocol, "
+        "plan_ensemble(protocol, ...)), which the local-noise trajectories and the reduced "
+        "Dicke-basis exact solver run",
+        to_string(model.reservoir)));
+  check_options(model, grid, options);
 }
 
 SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
@@ -104,7 +114,54 @@ SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
 EnsemblePlan plan_ensemble(const Model& model, const TimeGrid& grid,
                            const EnsembleOptions& options) {
   check_request(model, grid, options);
-  return {model, grid, options, choose_sampling(model, grid, options)};
+  return {model, grid, options, choose_sampling(model, grid, options), std::nullopt};
+}
+
+SamplingChoice choose_protocol_sampling(const Protocol& protocol, const TimeGrid& grid,
+                                        const EnsembleOptions& options) {
+  const std::string sampled = fmt::format(
+      "sampling=trajectories: local-noise trajectories (reduced Dicke basis) through the "
+      "protocol's {} segments", protocol.segments.size());
+  if (options.sampling == Sampling::cascade)
+    throw InvalidArgument("sampling: cascade does not run protocols (its closed forms assume "
+                          "one shared reservoir and no single-spin noise); use trajectories or "
+                          "auto (local-noise trajectories, or the exact reduced Dicke-basis "
+                          "solver when cheap)");
+  if (options.sampling == Sampling::trajectories) return {Sampling::trajectories, sampled};
+  // Sampling::automatic: the exact protocol solver under the cascade's budget, when it gives
+  // every requested column, as for a plain model with local noise.
+  const Model& first = protocol.segments[0].model;
+  const std::vector<std::string> exact_columns = reduced_dicke_columns(first, first.local);
+  for (const std::string& name : options.observables)
+    if (std::find(exact_columns.begin(), exact_columns.end(), name) == exact_columns.end())
+      return {Sampling::trajectories,
+              fmt::format("{}; the exact reduced Dicke-basis solver does not give column {}",
+                          sampled, name)};
+  const ReducedDickeCost cost = estimate_protocol_cost(protocol, grid);
+  if (cost.seconds <= options.cascade_budget_seconds && cost.memory_gib <= options.cascade_max_memory_gib)
+    return {Sampling::exact,
+            fmt::format("sampling=exact: the reduced Dicke-basis protocol solver (no sampling, "
+                        "errors 0) was estimated at {:.3g} s and {:.3g} GiB, within the automatic "
+                        "budget of {:g} s and {:g} GiB ({}); --sampling trajectories samples instead",
+                        cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
+                        options.cascade_max_memory_gib, cost.size),
+            cost.seconds, cost.memory_gib};
+  return {Sampling::trajectories,
+          fmt::format("{}: the exact reduced Dicke-basis protocol solver (darkcharge exact "
+                      "--protocol) was estimated at {:.3g} s and {:.3g} GiB, beyond the automatic "
+                      "budget of {:g} s and {:g} GiB ({})",
+                      sampled, cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
+                      options.cascade_max_memory_gib, cost.size)};
+}
+
+EnsemblePlan plan_ensemble(const Protocol& protocol, const TimeGrid& grid,
+                           const EnsembleOptions& options) {
+  validate(protocol);
+  check_protocol_grid(protocol, grid);
+  if (is_plain_model(protocol)) return plan_ensemble(protocol.segments[0].model, grid, options);
+  const Model& first = protocol.segments[0].model;
+  check_options(first, grid, options);
+  return {first, grid, options, choose_protocol_sampling(protocol, grid, options), protocol};
 }
 
 }  // namespace darkcharge

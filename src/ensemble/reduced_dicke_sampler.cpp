@@ -29,7 +29,9 @@ EnsembleResult ReducedDickeSampler::run(const EnsemblePlan& plan, const Progress
   exact.max_memory_gib = options.cascade_max_memory_gib;
   exact.max_seconds = std::numeric_limits<double>::infinity();  // the plan chose it within budget
   exact.stop = options.stop;
-  const TimeSeries solved = solve_exact_local(model, model.local, plan.grid, exact, progress);
+  const TimeSeries solved = plan.protocol
+                                ? solve_exact_protocol(*plan.protocol, plan.grid, exact, progress)
+                                : solve_exact_local(model, model.local, plan.grid, exact, progress);
 
   EnsembleResult result;
   result.sampling = Sampling::exact;

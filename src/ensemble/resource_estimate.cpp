@@ -149,7 +149,9 @@ void add_output_cost(const RunRequest& o, ResourceEstimate& r) {
   r.cpu_seconds += output_values(o) * kSecondsPerOutputValue;
 }
 
-ResourceEstimate simulate_estimate(const RunRequest& o) {
+/// `local_engine`: the local-noise trajectories run it even without single-spin rates (a
+/// protocol's segment).
+ResourceEstimate simulate_estimate(const RunRequest& o, bool local_engine = false) {
   const Model& m = o.model;
   const EnsembleOptions& e = o.ensemble;
   const double n = static_cast<double>(e.trajectories), points = o.grid.points;
@@ -163,7 +165,7 @@ ResourceEstimate simulate_estimate(const RunRequest& o) {
   r.bytes = blocks * points * sampled * 32;  // block statistics (32 B cells)
   r.bytes += 3 * columns * 2 * points * 8;   // result columns, selection, output
   if (e.sector_populations) r.bytes += blocks * points * (0.5 * (m.n_battery + m.n_charger) + 1) * 32;
-  const bool local = m.local.any();
+  const bool local = local_engine || m.local.any();
   const double jumps_each =
       local ? local_jumps_per_trajectory(m, o.grid.t_max) : jumps_per_trajectory(m, o.grid.t_max);
   // P(n, t) at the count times: per block, one cell per emitted count n <= N + jumps.
@@ -254,7 +256,9 @@ ResourceEstimate simulate_estimate(const RunRequest& o) {
     // N_B = 1000, N_C = 10000 (load ~6), ~4x the coupled basis's per-jump cost.
     const LocalRates& lc = o.model.local.charger;
     const LocalRates& lb = o.model.local.battery;
-    const double lanczos = lc.decay - lc.pumping == lb.decay - lb.pumping ? 1.0 : 4.0;
+    // With the reservoir on one ensemble or none G is diagonal in the product basis: O(L).
+    const bool coupled = lc.decay - lc.pumping == lb.decay - lb.pumping;
+    const double lanczos = coupled || o.model.reservoir != ReservoirCoupling::both ? 1.0 : 4.0;
     r.cpu_seconds = jumps * (kLocalSecondsPerJump + lanczos * kLocalSecondsPerJumpWidth * width) +
                     n * points * (kLocalSecondsPerObservation + kLocalSecondsPerObservationWidth * width) +
                     (e.entanglement ? kSecondsPerFlop * local_noise::EntanglementSums::estimated_flops(
@@ -458,10 +462,35 @@ double physical_memory_gib() {
 }
 
 /// estimate_resources() without the process's own memory.
+/// Local-noise trajectories through a protocol: each segment as a run of its model over its
+/// duration and output times, the times summed, the memory the largest.
+static ResourceEstimate protocol_trajectory_estimate(const RunRequest& o, const Protocol& protocol) {
+  ResourceEstimate total;
+  total.trajectories = true;
+  double jumps = 0;
+  for (const ProtocolSegment& s : protocol.segments) {
+    RunRequest part = o;
+    part.model = s.model;
+    const int first = o.grid.first_index_not_before(s.start);
+    const int last = o.grid.first_index_not_before(s.start + s.duration);
+    part.grid = TimeGrid{s.duration, std::max(2, std::min(last, o.grid.points - 1) - first + 1)};
+    const ResourceEstimate r = simulate_estimate(part, true);
+    total.cpu_seconds += r.cpu_seconds;
+    total.bytes = std::max(total.bytes, r.bytes);
+    jumps += local_jumps_per_trajectory(s.model, s.duration);
+  }
+  const double n = static_cast<double>(o.ensemble.trajectories);
+  total.work = fmt::format("{:.2g} quantum jumps ({:.2g} per trajectory) through {} segments",
+                           n * jumps, jumps, protocol.segments.size());
+  return total;
+}
+
 static ResourceEstimate estimate_run(const RunRequest& o, const EnsemblePlan* plan) {
   if (o.command == "simulate") {
     const SamplingChoice choice =
         plan ? plan->sampling : choose_sampling(o.model, o.grid, o.ensemble);
+    if (choice.sampling == Sampling::trajectories && plan && plan->protocol)
+      return protocol_trajectory_estimate(o, *plan->protocol);
     if (choice.sampling == Sampling::trajectories) {
       ResourceEstimate r = simulate_estimate(o);
       r.trajectories = true;
@@ -470,7 +499,8 @@ static ResourceEstimate estimate_run(const RunRequest& o, const EnsemblePlan* pl
     ResourceEstimate r;
     r.bytes = choice.memory_gib * kGiB;
     r.cpu_seconds = choice.seconds;
-    r.work = choice.sampling == Sampling::exact ? "the exact reduced Dicke-basis solver"
+    r.work = choice.sampling == Sampling::exact ? (plan && plan->protocol ? "the exact reduced Dicke-basis protocol solver"
+                                                                           : "the exact reduced Dicke-basis solver")
                                                 : "the exact zero-temperature cascade";
     add_output_cost(o, r);
     return r;

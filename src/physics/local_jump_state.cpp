@@ -36,7 +36,9 @@ std::vector<JumpChannel> jump_channels(const Model& model) {
 
 namespace {
 
-/// sqrt(r) J^-+ psi, J^-+ = J_C^-+ + J_B^-+: each product state feeds two states of block M -+ 1.
+/// sqrt(r) J_X^-+ psi on the ensembles the process acts on (p.on): through the shared
+/// reservoir J^-+ = J_C^-+ + J_B^-+, each product state feeds two states of block M -+ 1;
+/// with the reservoir on one ensemble, one.
 void apply_collective(const Process& p, const LocalJumpState& psi, LocalJumpState& out) {
   const double first = psi.first_mb(), scale = std::sqrt(p.rate);
   const int step = p.m_step();
@@ -45,7 +47,8 @@ void apply_collective(const Process& p, const LocalJumpState& psi, LocalJumpStat
   for (int i = 0; i < psi.size(); ++i) {
     if (psi.amp[i] == 0) continue;
     const double mb = first + i, mc = psi.M - mb;
-    const double charger = ladder_squared(p, psi.jc, mc), battery = ladder_squared(p, psi.jb, mb);
+    const double charger = p.on != Ensemble::battery ? ladder_squared(p, psi.jc, mc) : 0.0;
+    const double battery = p.on != Ensemble::charger ? ladder_squared(p, psi.jb, mb) : 0.0;
     if (charger > 0) out.amp[count(mb - out_first)] += scale * std::sqrt(charger) * psi.amp[i];
     if (battery > 0) out.amp[count(mb + step - out_first)] += scale * std::sqrt(battery) * psi.amp[i];
   }
@@ -98,12 +101,17 @@ LocalSnapshot observe(const Model& model, const LocalJumpState& psi) {
   LocalSnapshot s;
   const double first = psi.first_mb(), jc = psi.jc, jb = psi.jb, M = psi.M;
   const int n = psi.size();
+  // <K^+K^-> and <K^-K^+> of the reservoir's collective operator K^- = J^-, J_B^- or J_C^-
+  // (model.reservoir); J_X^-J_X^+ = J_X^+J_X^- - 2 J_X^z.
+  const ReservoirCoupling reservoir = model.reservoir;
+  const bool charger = reservoir == ReservoirCoupling::both || reservoir == ReservoirCoupling::charger;
+  const bool battery = reservoir == ReservoirCoupling::both || reservoir == ReservoirCoupling::battery;
   for (int i = 0; i < n; ++i) {
     const double mb = first + i, mc = M - mb, a = psi.amp[i], p = a * a;
     s.jz_battery += mb * p;
     s.jz_battery_squared += mb * mb * p;
-    s.emission += (lowering_squared(jc, mc) + lowering_squared(jb, mb)) * p;
-    if (i + 1 < n) {
+    s.emission += ((charger ? lowering_squared(jc, mc) : 0.0) + (battery ? lowering_squared(jb, mb) : 0.0)) * p;
+    if (i + 1 < n && reservoir == ReservoirCoupling::both) {
       const double link = std::sqrt(lowering_squared(jc, mc) * raising_squared(jb, mb)) * a * psi.amp[i + 1];
       s.emission += 2 * link;
     }
@@ -111,7 +119,9 @@ LocalSnapshot observe(const Model& model, const LocalJumpState& psi) {
   double norm = 0;
   for (double a : psi.amp) norm += a * a;
   s.jz_charger = M * norm - s.jz_battery;
-  s.absorption = s.emission - 2 * M * norm;
+  const double jz = reservoir == ReservoirCoupling::both ? M * norm
+                   : (charger ? s.jz_charger : 0.0) + (battery ? s.jz_battery : 0.0);
+  s.absorption = s.emission - 2 * jz;
   s.power = expectation(battery_power_operator(model, jc, jb, M), psi.amp);
   // The kernel of J^- at this M is |J = -M, M> (when that J exists); the all-down state of
   // the fully symmetric sector is not dark.

@@ -217,6 +217,41 @@ TimeGrid protocol_time_grid(const Protocol& protocol, const std::vector<double>&
   return grid;
 }
 
+std::vector<int> segment_at_points(const Protocol& protocol, const TimeGrid& grid) {
+  std::vector<int> out(grid.points, 0);
+  const int last = static_cast<int>(protocol.segments.size()) - 1;
+  int k = 0;
+  for (int g = 0; g < grid.points; ++g) {
+    while (k < last && grid.time(g) >= protocol.segments[k + 1].start) ++k;
+    out[g] = k;
+  }
+  return out;
+}
+
+void validate(const Protocol& protocol) {
+  if (protocol.segments.empty()) throw InvalidArgument("protocol: no segments");
+  const Model& first = protocol.segments[0].model;
+  double start = 0;
+  for (std::size_t k = 0; k < protocol.segments.size(); ++k) {
+    const ProtocolSegment& s = protocol.segments[k];
+    try {
+      validate(s.model);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(fmt::format("protocol: segment {}: {}", k + 1, e.what()));
+    }
+    if (!(s.duration > 0 && std::isfinite(s.duration)) || s.start != start)
+      throw InvalidArgument(fmt::format("protocol: segment {}: start {} and duration {} (the "
+                                        "duration must be > 0 and the start the sum of the "
+                                        "earlier durations, {})", k + 1, s.start, s.duration, start));
+    start += s.duration;
+    if (s.model.n_battery != first.n_battery || s.model.n_charger != first.n_charger ||
+        s.model.omega != first.omega || s.model.battery_init != first.battery_init)
+      throw InvalidArgument(fmt::format(
+          "protocol: segment {} changes N_B, N_C, omega or the battery's initial state (only "
+          "the reservoir, nbar, gamma and the local rates change between segments)", k + 1));
+  }
+}
+
 void check_protocol_grid(const Protocol& protocol, const TimeGrid& grid) {
   validate(grid);
   const std::vector<double> boundaries = protocol.boundaries();

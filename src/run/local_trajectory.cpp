@@ -19,10 +19,13 @@ namespace {
 
 long twice(double x) { return std::lround(2 * x); }
 
-/// G commutes with J^2 exactly when g_down^C - g_up^C = g_down^B - g_up^B (physics.md).
+/// G commutes with J^2 exactly when g_down^C - g_up^C = g_down^B - g_up^B (physics.md) and
+/// the reservoir acts on J = J_C + J_B. With the reservoir on one ensemble or none, G is
+/// diagonal in the product basis instead (NoJumpCache keeps only its diagonal).
 bool diagonal_in_coupled_basis(const Model& model) {
-  return model.local.charger.decay - model.local.charger.pumping ==
-         model.local.battery.decay - model.local.battery.pumping;
+  return model.reservoir == ReservoirCoupling::both &&
+         model.local.charger.decay - model.local.charger.pumping ==
+             model.local.battery.decay - model.local.battery.pumping;
 }
 
 /// ||exp(-G t) psi||^2 / r - 1 on the log scale and its derivative, with the smallest rate
@@ -156,7 +159,9 @@ const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
   const std::vector<double>& link = g.link;
   const int n = static_cast<int>(diagonal.size());
   auto block = std::make_unique<Block>();
-  if (n == 1) {
+  if (diagonal_ && n > 1) {  // no exchange term (reservoir on one ensemble or none): O(L)
+    block->lambda = Eigen::Map<const Eigen::VectorXd>(diagonal.data(), n).cwiseMax(0.0);
+  } else if (n == 1) {
     block->lambda = Eigen::VectorXd::Constant(1, diagonal[0]);
     block->vectors = Eigen::MatrixXd::Identity(1, 1);
   } else {
@@ -170,7 +175,7 @@ const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
     block->lambda = eig.eigenvalues().cwiseMax(0.0);  // G >= 0; clip rounding
     block->vectors = eig.eigenvectors();
   }
-  make_room(8.0 * n * (n + 1));
+  make_room(8.0 * (block->vectors.size() + n));
   return *blocks_.emplace(key, std::move(block)).first->second;
 }
 
@@ -235,50 +240,100 @@ std::size_t pick(const std::vector<double>& weights, double u) {
 constexpr int kLanczosDimension = 8, kLanczosLargestDimension = 96;
 constexpr double kLanczosTolerance = 1e-10;
 
-/// G general: the state lives in the product basis. Short blocks are diagonalised (cached);
-/// long ones are propagated by Lanczos.
-LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng& rng,
-                                  NoJumpCache& cache, const LocalRecord& record,
-                                  const std::atomic<bool>* stop) {
-  const std::vector<JumpChannel> channels = jump_channels(model);
-  LocalJumpState psi = initial_jump_state(model, rng), out;
+/// A trajectory on its way through the segments of a protocol: the normalized state at time
+/// t, the next grid point to record, and the waiting-time target: the jump comes when the
+/// no-jump norm ||exp(-G s) psi||^2, integrated from t on, falls to `target` (0: none drawn
+/// yet; one uniform r is drawn after each jump and carried over the boundaries it outlives,
+/// divided there by the norm it has lost, so the jump times are exact across segments).
+struct Walk {
+  LocalJumpState psi;
+  double t = 0;
+  int point = 0;
+  double target = 0;
   LocalTrajectoryStats stats;
+};
+
+/// Where a segment ends: at `end`, the boundary whose grid time the next segment records
+/// (`last`: the run's end, recorded here).
+struct SegmentEnd {
+  double end;
+  bool last;
+  /// Whether grid time `time` is recorded in this segment.
+  bool records(double time) const { return last || time < end; }
+};
+
+/// The carried target after a stretch that lost the no-jump norm `survived` (in (0, 1]):
+/// the jump time is unchanged by stopping at a boundary and going on from the renormalized
+/// state. At most 1 (rounding), which jumps at once.
+double carry_target(double target, double survived) { return std::min(1.0, target / survived); }
+
+/// Draws the waiting-time target when none is carried.
+double take_target(Walk& w, Rng& rng) {
+  if (w.target == 0) w.target = 1.0 - uniform01(rng);  // in (0, 1]
+  return w.target;
+}
+
+/// G general: the state lives in the product basis. Short blocks are diagonalised (cached);
+/// long ones are propagated by Lanczos; G diagonal in the product basis (the reservoir on one
+/// ensemble or none) decays each amplitude alone.
+void product_path(const Model& model, const SegmentEnd& segment, const TimeGrid& grid, Rng& rng,
+                  NoJumpCache& cache, const LocalRecord& record, const std::atomic<bool>* stop, Walk& w) {
+  const std::vector<JumpChannel> channels = jump_channels(model);
+  LocalJumpState& psi = w.psi;
+  LocalJumpState out;
+  LocalTrajectoryStats& stats = w.stats;
   std::vector<double> weights(channels.size());
   Eigen::VectorXd c, p, decayed;
   LocalJumpState at_point;
   KrylovNoJump krylov;
-  double t = 0;
-  int point = 0;
+  double& t = w.t;
+  int& point = w.point;
+  // What a stretch of no-jump evolution ended in: a jump, the end of the grid, or the end of
+  // the segment (the target carried in w.target).
+  enum class Ended { jump, grid, segment };
   // Evolves psi without a jump through the grid times before the next jump (recording them)
-  // and to the jump; false when the grid ends first.
+  // and to the jump or the segment's end.
   auto evolve_by_eigenvectors = [&](double r) {
     const NoJumpCache::Block& g = cache.at(psi.jc, psi.jb, psi.M);
+    const bool diagonal = g.vectors.size() == 0;
     const Eigen::Map<const Eigen::VectorXd> a(psi.amp.data(), psi.size());
-    c.noalias() = g.vectors.transpose() * a;
+    if (diagonal) c = a;
+    else c.noalias() = g.vectors.transpose() * a;
     p = c.cwiseAbs2();
     const double tau = waiting_time(p, g.lambda, r);
-    // Grid times before the jump see the no-jump evolution, renormalized.
+    // Grid times before the jump see the no-jump evolution, renormalized; returns the norm
+    // left, ||exp(-G dt) psi||^2.
     auto evolved = [&](double dt, LocalJumpState& into) {
       decayed = (c.array() * (-g.lambda.array() * dt).exp()).matrix();
+      const double survived = decayed.squaredNorm();
       into.jc = psi.jc;
       into.jb = psi.jb;
       into.M = psi.M;
       into.amp.resize(psi.size());
-      Eigen::Map<Eigen::VectorXd>(into.amp.data(), psi.size()).noalias() = g.vectors * decayed;
+      if (diagonal) Eigen::Map<Eigen::VectorXd>(into.amp.data(), psi.size()) = decayed;
+      else Eigen::Map<Eigen::VectorXd>(into.amp.data(), psi.size()).noalias() = g.vectors * decayed;
       normalize(into);
+      return survived;
     };
-    while (point < grid.points && grid.time(point) <= t + tau) {
+    while (point < grid.points && grid.time(point) <= t + tau && segment.records(grid.time(point))) {
       evolved(grid.time(point) - t, at_point);
       record(point, at_point, stats);
       ++point;
     }
-    if (point == grid.points) return false;
+    if (point == grid.points) return Ended::grid;
+    if (!segment.last && t + tau >= segment.end) {  // the segment ends first: carry the target
+      const double survived = evolved(segment.end - t, at_point);
+      std::swap(psi, at_point);
+      w.target = carry_target(r, survived);
+      t = segment.end;
+      return Ended::segment;
+    }
     evolved(tau, psi);
     t += tau;
-    return true;
+    return Ended::jump;
   };
   auto evolve_by_lanczos = [&](double r) {
-    const double last = grid.time(grid.points - 1);
+    const double last = segment.last ? grid.time(grid.points - 1) : segment.end;
     int dimension = kLanczosDimension;
     for (;;) {
       krylov.build(cache.generator(psi.jc, psi.jb, psi.M), psi.amp, dimension);
@@ -290,8 +345,10 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
         continue;
       }
       const bool jumps = h >= tau;
-      const double step = jumps ? tau : h;
-      while (point < grid.points && grid.time(point) <= t + step) {
+      // Reaching the segment's end (not the run's) before the jump: stop exactly there.
+      const bool ends = !segment.last && !jumps && h >= last - t;
+      const double step = jumps ? tau : ends ? last - t : h;
+      while (point < grid.points && grid.time(point) <= t + step && segment.records(grid.time(point))) {
         at_point.jc = psi.jc;
         at_point.jb = psi.jb;
         at_point.M = psi.M;
@@ -300,23 +357,28 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
         record(point, at_point, stats);
         ++point;
       }
-      if (point == grid.points) return false;
+      if (point == grid.points) return Ended::grid;
       // The survival to `step` is used up: the jump comes when the rest falls to r / it.
       const Survival survival{krylov.weights(), krylov.rates(), krylov.rates().minCoeff()};
       const double log_survived = survival.log_norm(step).first;
       krylov.evolve(step, out.amp);
       std::swap(psi.amp, out.amp);
       normalize(psi);
-      t += step;
-      if (jumps) return true;
+      t = ends ? last : t + step;
+      if (jumps) return Ended::jump;
       r = std::min(1.0, std::exp(std::log(r) - log_survived));
+      if (ends) {
+        w.target = r;
+        return Ended::segment;
+      }
       dimension = kLanczosDimension;
     }
   };
   while (point < grid.points) {
-    const double r = 1.0 - uniform01(rng);  // in (0, 1]
-    const bool jumped = cache.propagates_by_lanczos(psi.size()) ? evolve_by_lanczos(r) : evolve_by_eigenvectors(r);
-    if (!jumped) break;
+    const double r = take_target(w, rng);
+    const Ended ended = cache.propagates_by_lanczos(psi.size()) ? evolve_by_lanczos(r) : evolve_by_eigenvectors(r);
+    if (ended != Ended::jump) return;
+    w.target = 0;
     // Channel k with probability ||K_k psi||^2 / sum. The local channels' sum is known in
     // closed form (local_total_rate), so their ~18 weights are formed only for a local jump.
     double collective = 0;
@@ -344,7 +406,6 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
     if (channels[chosen].process.kind == ProcessKind::emission) ++stats.emissions;
     if (channels[chosen].process.kind == ProcessKind::absorption) ++stats.absorptions;
   }
-  return stats;
 }
 
 
@@ -353,10 +414,10 @@ LocalTrajectoryStats product_path(const Model& model, const TimeGrid& grid, Rng&
 /// the collective jumps act on each J alone (J^-+ |J M> = sqrt(a_J(M), b_J(M)) |J M-+1>,
 /// Condon-Shortley phases), and the total local rate is sum_X [(g_down + g_up + g_phi) N_X/2]
 /// + delta M. Local jumps act in this basis too (coupled_local_jump.hpp, O(L)), so product
-/// amplitudes (an O(L^2) Clebsch-Gordan block) are formed only at grid times.
-LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng& rng,
-                                  const LocalRecord& record,
-                                  const std::atomic<bool>* stop) {
+/// amplitudes (an O(L^2) Clebsch-Gordan block) are formed only at grid times and at the
+/// segment's ends.
+void coupled_path(const Model& model, const SegmentEnd& segment, const TimeGrid& grid, Rng& rng,
+                  const LocalRecord& record, const std::atomic<bool>* stop, Walk& w) {
   std::vector<JumpChannel> local;
   for (const JumpChannel& k : jump_channels(model))
     if (k.local()) local.push_back(k);
@@ -367,18 +428,18 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
                                        (lb.decay + lb.pumping + lb.dephasing) * model.n_battery);
   const double down = model.emission_rate() / 2, up = model.absorption_rate() / 2;
 
-  LocalJumpState psi = initial_jump_state(model, rng), at_point;
-  double jc = psi.jc, jb = psi.jb, M = psi.M;
+  LocalJumpState at_point;
+  double jc = w.psi.jc, jb = w.psi.jb, M = w.psi.M;
   std::vector<double> cg_work;  // Clebsch-Gordan columns one at a time: no n x n block kept
-  Eigen::VectorXd c(psi.size());
-  product_to_coupled(jc, jb, M, psi.amp.data(), c.data(), cg_work);
+  Eigen::VectorXd c(w.psi.size());
+  product_to_coupled(jc, jb, M, w.psi.amp.data(), c.data(), cg_work);
   Eigen::VectorXd lambda, p, decayed, next, factors;
   std::vector<double> weights(local.size());
   CoupledJumpState now;
   std::vector<CoupledJumpState> jumped(local.size());  // one per channel, capacity kept
-  LocalTrajectoryStats stats;
-  double t = 0;
-  int point = 0;
+  LocalTrajectoryStats& stats = w.stats;
+  double& t = w.t;
+  int& point = w.point;
   auto to_product = [&](const Eigen::VectorXd& coefficients, LocalJumpState& into) {
     into.jc = jc;
     into.jb = jb;
@@ -407,8 +468,9 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
     // lambda_k = lambda_0 + a k^2 + b k: (down + up)(J^2 + J) plus terms constant at fixed M.
     const double a = down + up, b = (down + up) * (2 * j_lo + 1);
     p = c.segment(lo, len).cwiseAbs2();
-    const double tau = quadratic_waiting_time(p, lambda, a, b, 1.0 - uniform01(rng), factors);
-    while (point < grid.points && grid.time(point) <= t + tau) {
+    const double r = take_target(w, rng);
+    const double tau = quadratic_waiting_time(p, lambda, a, b, r, factors);
+    while (point < grid.points && grid.time(point) <= t + tau && segment.records(grid.time(point))) {
       quadratic_decay_factors(a, b, grid.time(point) - t, factors);  // exp(-lambda_0 dt) cancels
       decayed.setZero(n);
       decayed.segment(lo, len) = c.segment(lo, len).cwiseProduct(factors);
@@ -417,6 +479,19 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
       ++point;
     }
     if (point == grid.points) break;
+    if (!segment.last && t + tau >= segment.end) {  // the segment ends first: carry the target
+      const double dt = segment.end - t;
+      quadratic_decay_factors(a, b, dt, factors);
+      decayed.setZero(n);
+      decayed.segment(lo, len) = c.segment(lo, len).cwiseProduct(factors);
+      // The norm lost, with the factor exp(-2 lambda_0 dt) the decay factors leave out.
+      const double survived = decayed.squaredNorm() * std::exp(-2 * lambda[0] * dt);
+      to_product(decayed, w.psi);
+      w.target = carry_target(r, survived);
+      t = segment.end;
+      return;
+    }
+    w.target = 0;
     quadratic_decay_factors(a, b, tau, factors);
     c.segment(lo, len) = c.segment(lo, len).cwiseProduct(factors);
     c /= c.norm();
@@ -475,7 +550,15 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
     c /= c.norm();
     ++stats.local_jumps;
   }
-  return stats;
+}
+
+/// One segment of the walk with the engine its model allows.
+void run_segment(const Model& model, const SegmentEnd& segment, const TimeGrid& grid, Rng& rng,
+                 NoJumpCache& cache, const LocalRecord& record, const std::atomic<bool>* stop, Walk& w) {
+  if (diagonal_in_coupled_basis(model))
+    coupled_path(model, segment, grid, rng, record, stop, w);
+  else
+    product_path(model, segment, grid, rng, cache, record, stop, w);
 }
 
 }  // namespace
@@ -483,8 +566,34 @@ LocalTrajectoryStats coupled_path(const Model& model, const TimeGrid& grid, Rng&
 LocalTrajectoryStats run_local_trajectory(const Model& model, const TimeGrid& grid, Rng& rng,
                                           NoJumpCache& cache, const LocalRecord& record,
                                           const std::atomic<bool>* stop) {
-  return diagonal_in_coupled_basis(model) ? coupled_path(model, grid, rng, record, stop)
-                                          : product_path(model, grid, rng, cache, record, stop);
+  Walk w;
+  w.psi = initial_jump_state(model, rng);
+  run_segment(model, SegmentEnd{grid.t_max, true}, grid, rng, cache, record, stop, w);
+  return w.stats;
+}
+
+std::vector<NoJumpCache> protocol_caches(const Protocol& protocol, double max_bytes) {
+  std::vector<NoJumpCache> out;
+  const double share = max_bytes / std::max<std::size_t>(1, protocol.segments.size());
+  for (const ProtocolSegment& s : protocol.segments) out.emplace_back(s.model, share);
+  return out;
+}
+
+LocalTrajectoryStats run_local_protocol(const Protocol& protocol, const TimeGrid& grid, Rng& rng,
+                                        std::vector<NoJumpCache>& caches, const LocalRecord& record,
+                                        const std::atomic<bool>* stop) {
+  const std::size_t n = protocol.segments.size();
+  if (caches.size() != n)
+    throw InvalidArgument(fmt::format("caches: {} given for a protocol of {} segments (protocol_caches)",
+                                      caches.size(), n));
+  Walk w;
+  w.psi = initial_jump_state(protocol.segments[0].model, rng);
+  for (std::size_t k = 0; k < n; ++k) {
+    const bool last = k + 1 == n;
+    const SegmentEnd end{last ? grid.t_max : protocol.segments[k + 1].start, last};
+    run_segment(protocol.segments[k].model, end, grid, rng, caches[k], record, stop, w);
+  }
+  return w.stats;
 }
 
 }  // namespace darkcharge

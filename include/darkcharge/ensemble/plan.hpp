@@ -4,10 +4,12 @@
 /// estimate that decided it), before anything expensive starts. The front ends show the plan
 /// (notes, resource estimates) and run_ensemble() consumes it, so nothing is validated or
 /// estimated twice.
+#include <optional>
 #include <string>
 
 #include "darkcharge/core/time_grid.hpp"
 #include "darkcharge/physics/model.hpp"
+#include "darkcharge/physics/protocol.hpp"
 #include "darkcharge/run/run_options.hpp"
 
 namespace darkcharge {
@@ -27,17 +29,32 @@ struct SamplingChoice {
 SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
                                const EnsembleOptions& options);
 
+/// The same for a protocol of more than one plain segment: cascade refused; automatic gives
+/// Sampling::exact (solve_exact_protocol) under the same budget and columns rule, else
+/// trajectories (the local-noise trajectories through the segments, run_local_protocol).
+SamplingChoice choose_protocol_sampling(const Protocol& protocol, const TimeGrid& grid,
+                                        const EnsembleOptions& options);
+
 /// Validated inputs and the chosen method: everything run_ensemble() needs.
 struct EnsemblePlan {
-  Model model;
+  Model model;  ///< with a protocol: its first segment's model (initial state, N_B, N_C)
   TimeGrid grid;
   EnsembleOptions options;
   SamplingChoice sampling;
+  /// Set for a protocol that is not a plain model (is_plain_model()): run_ensemble() runs
+  /// it with the local-noise trajectories or the reduced Dicke-basis protocol solver.
+  std::optional<Protocol> protocol;
 };
 
 /// Validates model, grid and options (InvalidArgument naming the option, before any work)
 /// and chooses the sampling method.
 EnsemblePlan plan_ensemble(const Model& model, const TimeGrid& grid,
+                           const EnsembleOptions& options);
+
+/// A protocol's run (protocol.hpp): validated (validate(protocol), the grid holds every
+/// boundary: protocol_time_grid()), the options checked against its first segment's model.
+/// A plain one (is_plain_model()) is planned as its model.
+EnsemblePlan plan_ensemble(const Protocol& protocol, const TimeGrid& grid,
                            const EnsembleOptions& options);
 
 /// Throws InvalidArgument (naming the option) unless the request can run: the model, the

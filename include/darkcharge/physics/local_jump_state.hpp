@@ -42,8 +42,8 @@ struct LocalSnapshot {
   double jz_battery = 0, jz_charger = 0, jz_battery_squared = 0;
   double power = 0;       ///< <L^dag(J_B^z)> of every process (d<J_B^z>/dt)
   double dark = 0;        ///< |<J = -M, M|psi>|^2 when that state is dark, else 0
-  double emission = 0;    ///< <J^+J^->
-  double absorption = 0;  ///< <J^-J^+>
+  double emission = 0;    ///< <K^+K^->, K^- = J^-, J_B^- or J_C^- (model.reservoir; 0 for none)
+  double absorption = 0;  ///< <K^-K^+>
 };
 LocalSnapshot observe(const Model& model, const LocalJumpState& psi);
 

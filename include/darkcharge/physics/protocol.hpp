@@ -68,6 +68,18 @@ TimeGrid protocol_time_grid(const Protocol& protocol, int points);
 /// every boundary. Throws InvalidArgument naming `times` otherwise.
 TimeGrid protocol_time_grid(const Protocol& protocol, const std::vector<double>& times);
 
+/// For each time of `grid` (built by protocol_time_grid()), the index of the segment whose
+/// model holds there: a boundary belongs to the segment that starts at it (its right-hand
+/// limit, as solve_exact_protocol()), the end to the last segment.
+std::vector<int> segment_at_points(const Protocol& protocol, const TimeGrid& grid);
+
+/// Throws InvalidArgument (naming `protocol`) for a protocol no engine can run: no
+/// segments, a segment whose model validate() refuses, a duration not > 0 or a start not the
+/// sum of the earlier durations, or segments that differ in N_B, N_C, omega or the battery's
+/// initial state (only the reservoir, nbar, gamma and the local rates change between
+/// segments). parse_protocol() returns protocols that pass.
+void validate(const Protocol& protocol);
+
 /// Throws InvalidArgument unless `grid` ends at the total duration and holds every boundary
 /// (as protocol_time_grid() builds it).
 void check_protocol_grid(const Protocol& protocol, const TimeGrid& grid);
