@@ -172,7 +172,6 @@ TEST(CliProtocol, SimulateRefusesWhatTrajectoriesThroughAProtocolCannotDo) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--sampling", "cascade"}, "cascade"},
       {{"--checkpoint", "c.bin"}, "--checkpoint"},
-      {{"--observables", "E_B,S_B"}, "S_B"},
   };
   for (const auto& [extra, named] : cases) {
     std::vector<std::string> args = {"simulate", "--nb", "2", "--nc", "4", "--protocol", "p.json", "-o", "out.csv"};

@@ -97,7 +97,6 @@ def test_simulate_through_a_protocol_equals_cli(cli, tmp_path):
     ({"sampling": "cascade"}, "cascade"),
     ({"state_times": [0.5]}, "state_times"),
     ({"t_max": 2.0}, "t_max"),
-    ({"observables": ["S_B"]}, "S_B"),
 ])
 def test_simulate_through_a_protocol_refuses_by_name(keywords, match):
     with pytest.raises(ValueError, match=match):
