@@ -521,6 +521,9 @@ def _simulate(args, completed_units=None):
                   "time_limit": limit, "count_times": counted,
                   "record_trajectories": recorded, "checkpoint_every": every}
         stored.update({k: args.get(k) for k in _LOCAL_KEYS if args.get(k) is not None})
+        if protocol is not None:
+            # The segments themselves (their duration is t_max): resume runs these, not a file.
+            stored.update({"protocol": json.loads(text), "t_max": None, "points": n_points})
 
         def save_units(units):
             _checkpoint.write(path, stored, units)

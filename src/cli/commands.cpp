@@ -154,8 +154,14 @@ int run_resume(const Options& o) {
     // The library names the unit and what does not fit; the user needs the file too.
     const std::string what = e.what();
     if (what.rfind("completed_units:", 0) == 0)
-      throw InvalidArgument(fmt::format("resume: checkpoint '{}' is damaged or of another run ({})",
-                                        o.resume_file, what));
+      throw InvalidArgument(fmt::format(
+          "resume: checkpoint '{}' is damaged or of another run ({}){}", o.resume_file, what,
+          // The command line reads its --protocol file again: a changed file is refused here.
+          r.protocol_file.empty() || (what.find("protocol segment") == std::string::npos &&
+                                      what.find("run through") == std::string::npos)
+              ? ""
+              : fmt::format("; resume reads the --protocol file '{}' again: it has changed since "
+                            "the checkpoint was written, restore it to resume", r.protocol_file)));
     throw;
   }
 }
