@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -418,6 +419,53 @@ TEST(LocalProtocol, ThreadCountDoesNotChangeColumns) {
     ASSERT_EQ(a.name, b.name);
     EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << a.name;
     EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << a.name;
+  }
+}
+
+// Work units through a protocol: run over two run_work_units() calls (MPI ranks, a
+// checkpoint) and folded, they give the uninterrupted run's bytes; units of another protocol
+// (or of none) are refused naming the segment and the key that differ.
+TEST(LocalProtocol, UnitsSpreadOverCallsGiveTheSameBytesAndOtherProtocolsAreRefused) {
+  const Protocol protocol = parse_protocol(kChargePulseStore, base_model(3, 5, 0.2));
+  const TimeGrid grid = protocol_time_grid(protocol, 11);
+  const EnsemblePlan plan = plan_ensemble(protocol, grid, trajectory_options(300, 5, 10));
+  const EnsembleResult whole = run_ensemble(plan);
+  std::map<long, std::string> units = run_work_units(plan, [](long u) { return u % 2 == 0; });
+  const std::map<long, std::string> odd = run_work_units(plan, [](long u) { return u % 2 == 1; });
+  units.insert(odd.begin(), odd.end());
+  EnsemblePlan reduce = plan;
+  reduce.options.completed_units = units;
+  reduce.options.run_unit = [](long) { return false; };
+  const EnsembleResult reduced = run_ensemble(reduce);
+  EXPECT_EQ(reduced.stop_reason, "completed");
+  EXPECT_EQ(reduced.trajectories_run, 300);
+  ASSERT_EQ(whole.series.columns.size(), reduced.series.columns.size());
+  for (std::size_t c = 0; c < whole.series.columns.size(); ++c) {
+    const auto& a = whole.series.columns[c];
+    const auto& b = reduced.series.columns[c];
+    EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << a.name;
+    EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << a.name;
+  }
+
+  Protocol other = protocol;
+  other.segments[2].model.local.battery.decay = 0.4;
+  EnsemblePlan resumed = plan_ensemble(other, grid, trajectory_options(300, 5, 10));
+  resumed.options.completed_units = {{0, units.at(0)}};
+  try {
+    run_ensemble(resumed);
+    ADD_FAILURE() << "a unit of another protocol was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("protocol segment 3: it was run with battery/decay 0.3, this run has 0.4"),
+              std::string::npos) << e.what();
+  }
+  EnsemblePlan plain = plan_ensemble(protocol.segments[0].model, grid, trajectory_options(300, 5, 10));
+  plain.model.local.battery.dephasing = 1e-9;  // local noise: the local-noise units, without a protocol
+  plain.options.completed_units = {{0, units.at(0)}};
+  try {
+    run_ensemble(plain);
+    ADD_FAILURE() << "a unit run through a protocol was accepted by a run without one";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("completed_units: unit 0"), std::string::npos) << e.what();
   }
 }
 
