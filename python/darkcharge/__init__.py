@@ -454,7 +454,8 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     the output times. More than one segment, or a reservoir on one ensemble, runs the
     local-noise trajectories through the segments (sampling "auto": the exact reduced
     Dicke-basis protocol solver when cheap; "cascade" is refused), with their columns and
-    refusals. The result's ``protocol`` holds the resolved segments.
+    refusals; checkpoint and resume() work as without one (the checkpoint keeps the
+    segments). The result's ``protocol`` holds the resolved segments.
     """
     return _simulate(dict(locals()))
 
