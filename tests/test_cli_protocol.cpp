@@ -6,6 +6,7 @@
 // a protocol run cut by its time limit resumes from its checkpoint to the same rows, and a
 // resume whose protocol file has changed since is refused naming the file.
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -212,6 +213,16 @@ TEST(CliProtocol, CheckpointedRunResumesToTheSameBytesAndRefusesAChangedFile) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("--protocol file 'p.json'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("protocol segment 3: it was run with battery/decay 0.1, this run has 0.2"),
+            std::string::npos) << r.err;
+  EXPECT_FALSE(file_exists(dir / "res.csv"));
+  EXPECT_EQ(read_file(dir / "ck"), checkpoint);
+
+  // The file deleted: refused naming it, nothing written.
+  std::remove((dir / "p.json").c_str());
+  r = run_darkcharge({"resume", "ck", "-q", "--time-limit", "0", "-o", "res.csv"}, dir.path(), 120);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("resume: checkpoint 'ck' reads its --protocol file again: --protocol: cannot read "
+                      "the protocol file 'p.json'"),
             std::string::npos) << r.err;
   EXPECT_FALSE(file_exists(dir / "res.csv"));
   EXPECT_EQ(read_file(dir / "ck"), checkpoint);
