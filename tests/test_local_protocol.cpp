@@ -469,6 +469,28 @@ TEST(LocalProtocol, UnitsSpreadOverCallsGiveTheSameBytesAndOtherProtocolsAreRefu
   }
 }
 
+// A checkpoint of units through a protocol fits the size `resume` accepts before reading
+// it: every unit records the protocol's text, which checkpoint_max_bytes() must count (here
+// a command-line charger dephasing and 2 output times, where that text outweighs the sums).
+TEST(LocalProtocol, CheckpointBoundCountsTheProtocolText) {
+  Model base = base_model(3, 5, 0.2);
+  base.local.charger.dephasing = 0.1;
+  const Protocol protocol = parse_protocol(kChargePulseStore, base);
+  const TimeGrid grid = protocol_time_grid(protocol, 2);
+  const EnsemblePlan plan = plan_ensemble(protocol, grid, trajectory_options(2000, 5, 10));
+  const std::map<long, std::string> units = run_work_units(plan, [](long) { return true; });
+  double bytes = 0;
+  for (const auto& [u, unit] : units) bytes += 16 + double(unit.size());  // index, length, data
+  RunRequest request;
+  request.command = "simulate";
+  request.model = base;
+  request.grid = grid;
+  request.ensemble = plan.options;
+  request.protocol_bytes = protocol_json(protocol).size();
+  // checkpoint_max_bytes(): 8 MiB for the command line and framing, then the units.
+  EXPECT_LE(bytes, checkpoint_max_bytes(request) - double(8 << 20)) << units.size() << " units";
+}
+
 // Planning: cascade refused, auto takes the exact protocol solver when cheap (and its numbers),
 // a grid without the boundaries refused naming it, a hand-made protocol that changes N_B refused.
 TEST(LocalProtocol, PlanChoosesAndRefuses) {
