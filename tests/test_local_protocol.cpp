@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -419,6 +420,75 @@ TEST(LocalProtocol, ThreadCountDoesNotChangeColumns) {
     EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << a.name;
     EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << a.name;
   }
+}
+
+// Work units through a protocol: run over two run_work_units() calls (MPI ranks, a
+// checkpoint) and folded, they give the uninterrupted run's bytes; units of another protocol
+// (or of none) are refused naming the segment and the key that differ.
+TEST(LocalProtocol, UnitsSpreadOverCallsGiveTheSameBytesAndOtherProtocolsAreRefused) {
+  const Protocol protocol = parse_protocol(kChargePulseStore, base_model(3, 5, 0.2));
+  const TimeGrid grid = protocol_time_grid(protocol, 11);
+  const EnsemblePlan plan = plan_ensemble(protocol, grid, trajectory_options(300, 5, 10));
+  const EnsembleResult whole = run_ensemble(plan);
+  std::map<long, std::string> units = run_work_units(plan, [](long u) { return u % 2 == 0; });
+  const std::map<long, std::string> odd = run_work_units(plan, [](long u) { return u % 2 == 1; });
+  units.insert(odd.begin(), odd.end());
+  EnsemblePlan reduce = plan;
+  reduce.options.completed_units = units;
+  reduce.options.run_unit = [](long) { return false; };
+  const EnsembleResult reduced = run_ensemble(reduce);
+  EXPECT_EQ(reduced.stop_reason, "completed");
+  EXPECT_EQ(reduced.trajectories_run, 300);
+  ASSERT_EQ(whole.series.columns.size(), reduced.series.columns.size());
+  for (std::size_t c = 0; c < whole.series.columns.size(); ++c) {
+    const auto& a = whole.series.columns[c];
+    const auto& b = reduced.series.columns[c];
+    EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << a.name;
+    EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << a.name;
+  }
+
+  Protocol other = protocol;
+  other.segments[2].model.local.battery.decay = 0.4;
+  EnsemblePlan resumed = plan_ensemble(other, grid, trajectory_options(300, 5, 10));
+  resumed.options.completed_units = {{0, units.at(0)}};
+  try {
+    run_ensemble(resumed);
+    ADD_FAILURE() << "a unit of another protocol was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("protocol segment 3: it was run with battery/decay 0.3, this run has 0.4"),
+              std::string::npos) << e.what();
+  }
+  EnsemblePlan plain = plan_ensemble(protocol.segments[0].model, grid, trajectory_options(300, 5, 10));
+  plain.model.local.battery.dephasing = 1e-9;  // local noise: the local-noise units, without a protocol
+  plain.options.completed_units = {{0, units.at(0)}};
+  try {
+    run_ensemble(plain);
+    ADD_FAILURE() << "a unit run through a protocol was accepted by a run without one";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("completed_units: unit 0"), std::string::npos) << e.what();
+  }
+}
+
+// A checkpoint of units through a protocol fits the size `resume` accepts before reading
+// it: every unit records the protocol's text, which checkpoint_max_bytes() must count (here
+// a command-line charger dephasing and 2 output times, where that text outweighs the sums).
+TEST(LocalProtocol, CheckpointBoundCountsTheProtocolText) {
+  Model base = base_model(3, 5, 0.2);
+  base.local.charger.dephasing = 0.1;
+  const Protocol protocol = parse_protocol(kChargePulseStore, base);
+  const TimeGrid grid = protocol_time_grid(protocol, 2);
+  const EnsemblePlan plan = plan_ensemble(protocol, grid, trajectory_options(2000, 5, 10));
+  const std::map<long, std::string> units = run_work_units(plan, [](long) { return true; });
+  double bytes = 0;
+  for (const auto& [u, unit] : units) bytes += 16 + double(unit.size());  // index, length, data
+  RunRequest request;
+  request.command = "simulate";
+  request.model = base;
+  request.grid = grid;
+  request.ensemble = plan.options;
+  request.protocol_bytes = protocol_json(protocol).size();
+  // checkpoint_max_bytes(): 8 MiB for the command line and framing, then the units.
+  EXPECT_LE(bytes, checkpoint_max_bytes(request) - double(8 << 20)) << units.size() << " units";
 }
 
 // Planning: cascade refused, auto takes the exact protocol solver when cheap (and its numbers),
