@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <random>
@@ -528,6 +529,73 @@ TEST(LocalProtocol, PlanChoosesAndRefuses) {
     ADD_FAILURE() << "reservoir battery accepted for a plain run";
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("reservoir"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace darkcharge
+
+namespace darkcharge {
+namespace {
+
+// Coverage of the error bars through a protocol over 100 seeds (DARKCHARGE_LOCAL_COVERAGE=1
+// to run): the charge-pulse-store protocol at N_B = 3, N_C = 6, nbar = 0.2 and N_B = 4,
+// N_C = 8, nbar = 0, 500 trajectories in 50 blocks per seed, every column the exact protocol
+// solver gives, at every output time t > 0 (13 times, the boundaries among them). Per column:
+// |z| <= 2 in >= 92% of the (seed, time) pairs pooled and >= 80% at every time, mean z
+// (clipped to +-10) within +-0.3, as for the plain local-noise panel. Prints the table.
+TEST(LocalProtocolCoverage, ChargePulseStoreManySeeds) {
+  if (!std::getenv("DARKCHARGE_LOCAL_COVERAGE")) GTEST_SKIP() << "set DARKCHARGE_LOCAL_COVERAGE=1";
+  struct Case {
+    int nb, nc;
+    double nbar;
+  };
+  for (const Case& c : {Case{3, 6, 0.2}, Case{4, 8, 0.0}}) {
+    const Protocol protocol = parse_protocol(kChargePulseStore, base_model(c.nb, c.nc, c.nbar));
+    const TimeGrid grid = protocol_time_grid(protocol, 12);
+    const TimeSeries exact = solve_exact_protocol(protocol, grid);
+    struct Tally {
+      std::vector<long> count, within;
+      std::vector<double> sum;
+    };
+    std::map<std::string, Tally> tally;
+    for (std::uint64_t seed = 9000; seed < 9100; ++seed) {
+      const TimeSeries sampled = run_ensemble(plan_ensemble(protocol, grid, trajectory_options(500, seed, 50))).series;
+      for (const Column& s : sampled.columns) {
+        if (!exact.has(s.name)) continue;
+        const Column& e = exact.column(s.name);
+        Tally& t = tally[s.name];
+        t.count.resize(grid.points), t.within.resize(grid.points), t.sum.resize(grid.points);
+        for (int g = 0; g < grid.points; ++g) {
+          if (std::isnan(e.value[g]) || std::isnan(s.value[g])) continue;
+          const double diff = s.value[g] - e.value[g];
+          double z;
+          if (s.error[g] <= 1e-12 * std::max(1.0, std::fabs(e.value[g]))) {  // zero to rounding
+            if (std::fabs(diff) <= 1e-9) continue;
+            z = std::copysign(1e9, diff);
+          } else {
+            z = diff / s.error[g];
+          }
+          ++t.count[g];
+          t.within[g] += std::fabs(z) <= 2;
+          t.sum[g] += std::max(-10.0, std::min(10.0, z));
+        }
+      }
+    }
+    std::printf("  N_B = %d, N_C = %d, nbar = %g: column, pooled |z|<=2, worst time, mean z, pairs\n", c.nb, c.nc, c.nbar);
+    for (const auto& [name, t] : tally) {
+      long count = 0, within = 0;
+      double sum = 0, worst = 1;
+      for (int g = 0; g < grid.points; ++g) {
+        count += t.count[g], within += t.within[g], sum += t.sum[g];
+        if (t.count[g]) worst = std::min(worst, double(t.within[g]) / t.count[g]);
+      }
+      if (count == 0) continue;
+      std::printf("  %-12s %.3f  %.2f  %+.3f  %ld\n", name.c_str(), double(within) / count, worst, sum / count, count);
+      EXPECT_GE(double(within) / count, 0.92) << name;
+      EXPECT_GE(worst, 0.80) << name;
+      EXPECT_LE(std::fabs(sum / count), 0.3) << name;
+    }
   }
 }
 
