@@ -6,6 +6,10 @@
 # Then the sanitizer build below (CLI and bad-input tests under ASan/UBSan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Passive OpenMP waiting for every test process (the gtest binaries set it through ctest too;
+# this reaches pytest, the notebook and the CLI processes the tests start): on a machine with
+# few cores ctest -j runs tests side by side, and spinning threads make each one many times slower.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 # The options are set explicitly: scripts/install-and-run.sh configures the same `build`
 # directory with tests, benchmarks and examples off, and CMake would keep those values.
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DDARKCHARGE_BUILD_TESTS=ON \

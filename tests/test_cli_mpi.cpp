@@ -110,4 +110,21 @@ TEST(CliMpi, LocalNoiseRanksGiveTheSameBytes) {
   EXPECT_NE(read_file(dir + "dc_ml2.csv").find("stop=target-error"), std::string::npos);
 }
 
+// Through a protocol's segments the ranks share the same units: 2 ranks write the bytes of 1.
+TEST(CliMpi, ProtocolRanksGiveTheSameBytes) {
+  if (run("command -v mpirun > /dev/null") != 0) GTEST_SKIP() << "mpirun not found";
+  const std::string dir = ::testing::TempDir(), binary = DARKCHARGE_BINARY;
+  ASSERT_EQ(run(binary + " --version > " + dir + "dc_version4.txt"), 0);
+  if (read_file(dir + "dc_version4.txt").find("not built in") != std::string::npos)
+    GTEST_SKIP() << "darkcharge built without MPI";
+  std::ofstream(dir + "dc_mp.json") << R"([{"duration": 0.5}, {"duration": 0.05, "battery_dephasing": 20},
+      {"duration": 1.0, "reservoir": "battery", "battery_decay": 0.1}])";
+  const std::string args = " simulate --nb 4 --nc 20 --nbar 0.5 --protocol " + dir +
+                           "dc_mp.json --sampling trajectories --points 11 -n 3001 --seed 5 -q";
+  ASSERT_EQ(run(binary + args + " --threads 2 -o " + dir + "dc_mp1.csv"), 0);
+  ASSERT_EQ(run(mpirun() + " -np 2 " + binary + args + " --threads 1 -o " + dir + "dc_mp2.csv"), 0);
+  EXPECT_NE(read_file(dir + "dc_mp2.csv").find("through the protocol's 3 segments"), std::string::npos);
+  EXPECT_EQ(data_rows(dir + "dc_mp2.csv"), data_rows(dir + "dc_mp1.csv"));
+}
+
 }  // namespace

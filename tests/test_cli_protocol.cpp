@@ -2,8 +2,11 @@
 // summary, the boundaries among the output times, a one-segment protocol equal to the
 // command line giving today's rows byte for byte, every bad protocol refused with the
 // file, the segment and the key named, a non-zero exit and no output file; simulate through
-// a protocol (trajectories, the same rows for any thread count; auto: the exact solver).
+// a protocol (trajectories, the same rows for any thread count; auto: the exact solver);
+// a protocol run cut by its time limit resumes from its checkpoint to the same rows, and a
+// resume whose protocol file has changed since is refused naming the file.
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -171,7 +174,6 @@ TEST(CliProtocol, SimulateRefusesWhatTrajectoriesThroughAProtocolCannotDo) {
   write(dir / "p.json", kChargePulseStore);
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--sampling", "cascade"}, "cascade"},
-      {{"--checkpoint", "c.bin"}, "--checkpoint"},
   };
   for (const auto& [extra, named] : cases) {
     std::vector<std::string> args = {"simulate", "--nb", "2", "--nc", "4", "--protocol", "p.json", "-o", "out.csv"};
@@ -181,6 +183,55 @@ TEST(CliProtocol, SimulateRefusesWhatTrajectoriesThroughAProtocolCannotDo) {
     EXPECT_NE(r.err.find(named), std::string::npos) << r.err;
     EXPECT_FALSE(file_exists(dir / "out.csv")) << named;
   }
+}
+
+TEST(CliProtocol, CheckpointedRunResumesToTheSameBytesAndRefusesAChangedFile) {
+  TemporaryDirectory dir;
+  write(dir / "p.json", kChargePulseStore);
+  // ~1-2 s of trajectories on one core: a 0.05 s time limit stops it after its first units.
+  const std::vector<std::string> args = {"simulate", "--nb", "4", "--nc", "20", "--nbar", "0.5",
+                                         "--protocol", "p.json", "--points", "5", "-n", "20000",
+                                         "--seed", "7", "--sampling", "trajectories", "-q"};
+  auto with = [&args](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), args.begin(), args.end());
+    return extra;
+  };
+  auto r = run_darkcharge(with({"--threads", "2", "-o", "full.csv"}), dir.path(), 120);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_darkcharge(with({"--threads", "1", "--time-limit", "0.05", "--checkpoint", "ck", "-o", "cut.csv"}),
+                     dir.path(), 120);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_file(dir / "cut.csv").find("stop=time-limit"), std::string::npos);
+  ASSERT_TRUE(file_exists(dir / "ck"));
+  const std::string checkpoint = read_file(dir / "ck");
+
+  // Another battery_decay in the last segment: the saved units are refused, nothing written.
+  write(dir / "p.json", R"([{"duration": 0.5}, {"duration": 0.05, "battery_dephasing": 20},
+        {"duration": 1.0, "reservoir": "battery", "battery_decay": 0.2}])");
+  r = run_darkcharge({"resume", "ck", "-q", "--time-limit", "0", "-o", "res.csv"}, dir.path(), 120);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--protocol file 'p.json'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("protocol segment 3: it was run with battery/decay 0.1, this run has 0.2"),
+            std::string::npos) << r.err;
+  EXPECT_FALSE(file_exists(dir / "res.csv"));
+  EXPECT_EQ(read_file(dir / "ck"), checkpoint);
+
+  // The file deleted: refused naming it, nothing written.
+  std::remove((dir / "p.json").c_str());
+  r = run_darkcharge({"resume", "ck", "-q", "--time-limit", "0", "-o", "res.csv"}, dir.path(), 120);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("resume: checkpoint 'ck' reads its --protocol file again: --protocol: cannot read "
+                      "the protocol file 'p.json'"),
+            std::string::npos) << r.err;
+  EXPECT_FALSE(file_exists(dir / "res.csv"));
+  EXPECT_EQ(read_file(dir / "ck"), checkpoint);
+
+  // The file restored: the resumed rows are the uninterrupted run's, byte for byte.
+  write(dir / "p.json", kChargePulseStore);
+  r = run_darkcharge({"resume", "ck", "-q", "--time-limit", "0", "-o", "res.csv"}, dir.path(), 120);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_file(dir / "res.csv").find("stop=completed"), std::string::npos);
+  EXPECT_EQ(data_rows(read_file(dir / "res.csv")), data_rows(read_file(dir / "full.csv")));
 }
 
 TEST(CliProtocol, ExactRefusesStateOutputsOfAProtocol) {

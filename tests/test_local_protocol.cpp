@@ -15,7 +15,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -421,6 +423,75 @@ TEST(LocalProtocol, ThreadCountDoesNotChangeColumns) {
   }
 }
 
+// Work units through a protocol: run over two run_work_units() calls (MPI ranks, a
+// checkpoint) and folded, they give the uninterrupted run's bytes; units of another protocol
+// (or of none) are refused naming the segment and the key that differ.
+TEST(LocalProtocol, UnitsSpreadOverCallsGiveTheSameBytesAndOtherProtocolsAreRefused) {
+  const Protocol protocol = parse_protocol(kChargePulseStore, base_model(3, 5, 0.2));
+  const TimeGrid grid = protocol_time_grid(protocol, 11);
+  const EnsemblePlan plan = plan_ensemble(protocol, grid, trajectory_options(300, 5, 10));
+  const EnsembleResult whole = run_ensemble(plan);
+  std::map<long, std::string> units = run_work_units(plan, [](long u) { return u % 2 == 0; });
+  const std::map<long, std::string> odd = run_work_units(plan, [](long u) { return u % 2 == 1; });
+  units.insert(odd.begin(), odd.end());
+  EnsemblePlan reduce = plan;
+  reduce.options.completed_units = units;
+  reduce.options.run_unit = [](long) { return false; };
+  const EnsembleResult reduced = run_ensemble(reduce);
+  EXPECT_EQ(reduced.stop_reason, "completed");
+  EXPECT_EQ(reduced.trajectories_run, 300);
+  ASSERT_EQ(whole.series.columns.size(), reduced.series.columns.size());
+  for (std::size_t c = 0; c < whole.series.columns.size(); ++c) {
+    const auto& a = whole.series.columns[c];
+    const auto& b = reduced.series.columns[c];
+    EXPECT_EQ(0, std::memcmp(a.value.data(), b.value.data(), a.value.size() * sizeof(double))) << a.name;
+    EXPECT_EQ(0, std::memcmp(a.error.data(), b.error.data(), a.error.size() * sizeof(double))) << a.name;
+  }
+
+  Protocol other = protocol;
+  other.segments[2].model.local.battery.decay = 0.4;
+  EnsemblePlan resumed = plan_ensemble(other, grid, trajectory_options(300, 5, 10));
+  resumed.options.completed_units = {{0, units.at(0)}};
+  try {
+    run_ensemble(resumed);
+    ADD_FAILURE() << "a unit of another protocol was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("protocol segment 3: it was run with battery/decay 0.3, this run has 0.4"),
+              std::string::npos) << e.what();
+  }
+  EnsemblePlan plain = plan_ensemble(protocol.segments[0].model, grid, trajectory_options(300, 5, 10));
+  plain.model.local.battery.dephasing = 1e-9;  // local noise: the local-noise units, without a protocol
+  plain.options.completed_units = {{0, units.at(0)}};
+  try {
+    run_ensemble(plain);
+    ADD_FAILURE() << "a unit run through a protocol was accepted by a run without one";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("completed_units: unit 0"), std::string::npos) << e.what();
+  }
+}
+
+// A checkpoint of units through a protocol fits the size `resume` accepts before reading
+// it: every unit records the protocol's text, which checkpoint_max_bytes() must count (here
+// a command-line charger dephasing and 2 output times, where that text outweighs the sums).
+TEST(LocalProtocol, CheckpointBoundCountsTheProtocolText) {
+  Model base = base_model(3, 5, 0.2);
+  base.local.charger.dephasing = 0.1;
+  const Protocol protocol = parse_protocol(kChargePulseStore, base);
+  const TimeGrid grid = protocol_time_grid(protocol, 2);
+  const EnsemblePlan plan = plan_ensemble(protocol, grid, trajectory_options(2000, 5, 10));
+  const std::map<long, std::string> units = run_work_units(plan, [](long) { return true; });
+  double bytes = 0;
+  for (const auto& [u, unit] : units) bytes += 16 + double(unit.size());  // index, length, data
+  RunRequest request;
+  request.command = "simulate";
+  request.model = base;
+  request.grid = grid;
+  request.ensemble = plan.options;
+  request.protocol_bytes = protocol_json(protocol).size();
+  // checkpoint_max_bytes(): 8 MiB for the command line and framing, then the units.
+  EXPECT_LE(bytes, checkpoint_max_bytes(request) - double(8 << 20)) << units.size() << " units";
+}
+
 // Planning: cascade refused, auto takes the exact protocol solver when cheap (and its numbers),
 // a grid without the boundaries refused naming it, a hand-made protocol that changes N_B refused.
 TEST(LocalProtocol, PlanChoosesAndRefuses) {
@@ -458,6 +529,73 @@ TEST(LocalProtocol, PlanChoosesAndRefuses) {
     ADD_FAILURE() << "reservoir battery accepted for a plain run";
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("reservoir"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace darkcharge
+
+namespace darkcharge {
+namespace {
+
+// Coverage of the error bars through a protocol over 100 seeds (DARKCHARGE_LOCAL_COVERAGE=1
+// to run): the charge-pulse-store protocol at N_B = 3, N_C = 6, nbar = 0.2 and N_B = 4,
+// N_C = 8, nbar = 0, 500 trajectories in 50 blocks per seed, every column the exact protocol
+// solver gives, at every output time t > 0 (13 times, the boundaries among them). Per column:
+// |z| <= 2 in >= 92% of the (seed, time) pairs pooled and >= 80% at every time, mean z
+// (clipped to +-10) within +-0.3, as for the plain local-noise panel. Prints the table.
+TEST(LocalProtocolCoverage, ChargePulseStoreManySeeds) {
+  if (!std::getenv("DARKCHARGE_LOCAL_COVERAGE")) GTEST_SKIP() << "set DARKCHARGE_LOCAL_COVERAGE=1";
+  struct Case {
+    int nb, nc;
+    double nbar;
+  };
+  for (const Case& c : {Case{3, 6, 0.2}, Case{4, 8, 0.0}}) {
+    const Protocol protocol = parse_protocol(kChargePulseStore, base_model(c.nb, c.nc, c.nbar));
+    const TimeGrid grid = protocol_time_grid(protocol, 12);
+    const TimeSeries exact = solve_exact_protocol(protocol, grid);
+    struct Tally {
+      std::vector<long> count, within;
+      std::vector<double> sum;
+    };
+    std::map<std::string, Tally> tally;
+    for (std::uint64_t seed = 9000; seed < 9100; ++seed) {
+      const TimeSeries sampled = run_ensemble(plan_ensemble(protocol, grid, trajectory_options(500, seed, 50))).series;
+      for (const Column& s : sampled.columns) {
+        if (!exact.has(s.name)) continue;
+        const Column& e = exact.column(s.name);
+        Tally& t = tally[s.name];
+        t.count.resize(grid.points), t.within.resize(grid.points), t.sum.resize(grid.points);
+        for (int g = 0; g < grid.points; ++g) {
+          if (std::isnan(e.value[g]) || std::isnan(s.value[g])) continue;
+          const double diff = s.value[g] - e.value[g];
+          double z;
+          if (s.error[g] <= 1e-12 * std::max(1.0, std::fabs(e.value[g]))) {  // zero to rounding
+            if (std::fabs(diff) <= 1e-9) continue;
+            z = std::copysign(1e9, diff);
+          } else {
+            z = diff / s.error[g];
+          }
+          ++t.count[g];
+          t.within[g] += std::fabs(z) <= 2;
+          t.sum[g] += std::max(-10.0, std::min(10.0, z));
+        }
+      }
+    }
+    std::printf("  N_B = %d, N_C = %d, nbar = %g: column, pooled |z|<=2, worst time, mean z, pairs\n", c.nb, c.nc, c.nbar);
+    for (const auto& [name, t] : tally) {
+      long count = 0, within = 0;
+      double sum = 0, worst = 1;
+      for (int g = 0; g < grid.points; ++g) {
+        count += t.count[g], within += t.within[g], sum += t.sum[g];
+        if (t.count[g]) worst = std::min(worst, double(t.within[g]) / t.count[g]);
+      }
+      if (count == 0) continue;
+      std::printf("  %-12s %.3f  %.2f  %+.3f  %ld\n", name.c_str(), double(within) / count, worst, sum / count, count);
+      EXPECT_GE(double(within) / count, 0.92) << name;
+      EXPECT_GE(worst, 0.80) << name;
+      EXPECT_LE(std::fabs(sum / count), 0.3) << name;
+    }
   }
 }
 

@@ -455,7 +455,8 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     the output times. More than one segment, or a reservoir on one ensemble, runs the
     local-noise trajectories through the segments (sampling "auto": the exact reduced
     Dicke-basis protocol solver when cheap; "cascade" is refused), with their columns and
-    refusals. The result's ``protocol`` holds the resolved segments.
+    refusals; checkpoint and resume() work as without one (the checkpoint keeps the
+    segments). The result's ``protocol`` holds the resolved segments.
     """
     return _simulate(dict(locals()))
 
@@ -522,6 +523,9 @@ def _simulate(args, completed_units=None):
                   "time_limit": limit, "count_times": counted,
                   "record_trajectories": recorded, "checkpoint_every": every}
         stored.update({k: args.get(k) for k in _LOCAL_KEYS if args.get(k) is not None})
+        if protocol is not None:
+            # The segments themselves (their duration is t_max): resume runs these, not a file.
+            stored.update({"protocol": json.loads(text), "t_max": None, "points": n_points})
 
         def save_units(units):
             _checkpoint.write(path, stored, units)

@@ -207,11 +207,10 @@ TimeGrid output_grid(double t_max, int points, const std::vector<double>& times)
 std::vector<std::string> local_noise_request(
     const std::vector<std::string>& requested, const std::vector<double>& state_times,
     bool sectors, const std::vector<double>& count_times, long record_trajectories,
-    bool protocol, bool checkpoint) {
+    bool protocol) {
   const char* because = protocol ? "protocol: simulate (local-noise trajectories through the segments)"
                                  : "local rates > 0: simulate (local-noise trajectories)";
   const std::pair<const char*, bool> unsupported[] = {
-      {"checkpoint", protocol && checkpoint},
       {"state_times", !state_times.empty()},
       {"sectors", sectors},
       {"count_times", !count_times.empty()},
@@ -291,7 +290,7 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
   const std::vector<std::string> observables =
       model.local.any() || through
           ? local_noise_request(requested, state_times, sectors, count_times, record_trajectories,
-                                through, !save_units.is_none() || !completed_units.empty())
+                                through)
           : requested;
   validate(model);
   validate(grid);

@@ -103,9 +103,23 @@ def test_simulate_through_a_protocol_refuses_by_name(keywords, match):
         dc.simulate(nb=2, nc=4, protocol=CHARGE_PULSE_STORE, points=5, trajectories=10, **keywords)
 
 
-def test_simulate_through_a_protocol_refuses_a_checkpoint(tmp_path):
-    path = tmp_path / "run.ck"
-    with pytest.raises(ValueError, match="checkpoint"):
-        dc.simulate(nb=2, nc=4, protocol=CHARGE_PULSE_STORE, points=5, trajectories=10,
-                    sampling="trajectories", checkpoint=str(path))
+def test_simulate_through_a_protocol_resumes_to_an_uninterrupted_run(tmp_path):
+    # ~1-2 s of trajectories on one core: a 0.1 s time limit stops it after its first units.
+    run = dict(nb=4, nc=20, nbar=0.5, protocol=CHARGE_PULSE_STORE, points=5, trajectories=20000,
+               seed=7, sampling="trajectories", observables=["E_B", "P_B"])
+    uninterrupted = dc.simulate(**run, threads=2)
+    path = tmp_path / "run.ckpt"
+    first = dc.simulate(**run, checkpoint=str(path), time_limit=0.1, threads=1)
+    assert first.summary["stop_reason"] == "time-limit"
+    assert first.summary["trajectories_run"] < run["trajectories"]
+    assert path.exists()
+    # The checkpoint holds the segments: resume runs them, whatever the caller's list is now.
+    done = dc.resume(path, threads=2, time_limit=0)
+    assert done.summary["stop_reason"] == "completed"
+    assert done.summary["trajectories_run"] == run["trajectories"]
+    assert done.protocol == uninterrupted.protocol
+    assert list(done.times) == list(uninterrupted.times)
+    for name in uninterrupted.columns:
+        np.testing.assert_array_equal(done[name], uninterrupted[name], err_msg=name)
+        np.testing.assert_array_equal(done[name + "_err"], uninterrupted[name + "_err"], err_msg=name)
     assert not path.exists()

@@ -130,7 +130,23 @@ Options parse_checkpoint_run(const std::string& file, const std::vector<std::str
   return r;
 }
 
+int resume_checkpoint(const Options& o);
+
+/// resume: the checkpoint's command line reads its --protocol file again; its refusals name
+/// the checkpoint too.
 int run_resume(const Options& o) {
+  try {
+    return resume_checkpoint(o);
+  } catch (const InvalidArgument& e) {
+    const std::string what = e.what();
+    if (what.rfind("--protocol", 0) == 0)
+      throw InvalidArgument(fmt::format("resume: checkpoint '{}' reads its --protocol file again: {}",
+                                        o.resume_file, what));
+    throw;
+  }
+}
+
+int resume_checkpoint(const Options& o) {
   // The file's size is checked against what its run can write before the units are read.
   Checkpoint checkpoint = read_checkpoint(o.resume_file, [&o](const std::vector<std::string>& a) {
     Options probe = parse_checkpoint_run(o.resume_file, a);
@@ -154,8 +170,14 @@ int run_resume(const Options& o) {
     // The library names the unit and what does not fit; the user needs the file too.
     const std::string what = e.what();
     if (what.rfind("completed_units:", 0) == 0)
-      throw InvalidArgument(fmt::format("resume: checkpoint '{}' is damaged or of another run ({})",
-                                        o.resume_file, what));
+      throw InvalidArgument(fmt::format(
+          "resume: checkpoint '{}' is damaged or of another run ({}){}", o.resume_file, what,
+          // The command line reads its --protocol file again: a changed file is refused here.
+          r.protocol_file.empty() || (what.find("protocol segment") == std::string::npos &&
+                                      what.find("run through") == std::string::npos)
+              ? ""
+              : fmt::format("; resume reads the --protocol file '{}' again: it has changed since "
+                            "the checkpoint was written, restore it to resume", r.protocol_file)));
     throw;
   }
 }

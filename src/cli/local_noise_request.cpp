@@ -21,7 +21,6 @@ void check_local_noise_request(Options& o) {
                               ? "--protocol: simulate (local-noise trajectories through the segments)"
                               : "--local-*/--charger-*/--battery-* rates > 0: simulate (local-noise trajectories)";
     const std::pair<const char*, bool> unsupported[] = {
-        {"--checkpoint", runs_protocol(o) && !o.checkpoint.empty()},
         {"--state-output", !o.state_output.empty()},
         {"--joint-state-output", !o.joint_state_output.empty()},
         {"--sectors-output", !o.sectors_output.empty()},

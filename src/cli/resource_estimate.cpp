@@ -14,6 +14,7 @@ RunRequest run_request(const Options& o) {
   r.exact_method = o.exact_method;
   r.max_dimension = o.max_dimension;
   r.checkpoint = !o.checkpoint.empty();
+  if (o.command == "simulate" && runs_protocol(o)) r.protocol_bytes = protocol_json(*o.protocol).size();
   r.max_memory_gib = o.max_memory_gib;
   r.max_cpu_hours = o.max_cpu_hours;
   r.names = OptionStyle::cli;

@@ -28,10 +28,7 @@ std::map<long, std::string> run_work_units(const EnsemblePlan& plan,
                                            const ProgressCallback& progress) {
   if (plan.sampling.sampling == Sampling::cascade || plan.sampling.sampling == Sampling::exact)
     return {};  // nothing is sampled: run_ensemble() computes everything
-  if (plan.protocol)
-    throw InvalidArgument("work units (checkpoints, MPI) are not available through a protocol yet: "
-                          "its trajectories run in one call of run_ensemble()");
-  if (plan.model.local.any()) return LocalNoiseSampler().run_units(plan, select, progress);
+  if (plan.model.local.any() || plan.protocol) return LocalNoiseSampler().run_units(plan, select, progress);
   return TrajectorySampler().run_units(plan, select, progress);
 }
 

@@ -327,12 +327,13 @@ std::map<long, std::string> LocalNoiseSampler::run_units(const EnsemblePlan& pla
                                                          const ProgressCallback& progress) const {
   const EnsembleOptions& options = plan.options;
   const bool ergotropy = check_request(plan.model, options);
-  const UnitPlan units(plan.model, plan.grid, options, ergotropy);
+  const Protocol* protocol = plan.protocol ? &*plan.protocol : nullptr;
+  const UnitPlan units(plan.model, plan.grid, options, ergotropy, protocol ? protocol_json(*protocol) : "");
   std::vector<long> todo;
   for (long u = 0; u < units.layout.units(); ++u)
     if (select(u)) todo.push_back(u);
   std::map<long, std::string> out;
-  UnitRunner(units, options).run(todo, {}, [&](long u, UnitSums&& unit) {
+  UnitRunner(units, options, protocol).run(todo, {}, [&](long u, UnitSums&& unit) {
     std::string bytes = local_noise::save_unit(units, u, unit);
     if (options.on_unit_done) options.on_unit_done(u, bytes);
     out[u] = std::move(bytes);

@@ -4,10 +4,10 @@
 #include <string>
 #include <utility>
 #include <vector>
-#include <utility>
 
 #include <boost/crc.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "darkcharge/core/byte_stream.hpp"
 #include "darkcharge/core/errors.hpp"
@@ -87,6 +87,29 @@ InvalidArgument refused(long u, const std::string& why) {
   return InvalidArgument(fmt::format("work-unit data: unit {}: {}", u, why));
 }
 
+/// What differs between the protocol a unit was run through (`stored`) and this run's, both
+/// protocol_json() texts (empty: none): the segment count, or the first segment and key.
+std::string protocol_difference(const std::string& stored, const std::string& mine) {
+  if (stored.empty() || mine.empty())
+    return fmt::format("it was run {} a protocol, this run {}", stored.empty() ? "without" : "through",
+                       mine.empty() ? "has none" : "has one");
+  const auto a = nlohmann::json::parse(stored, nullptr, false), b = nlohmann::json::parse(mine, nullptr, false);
+  if (a.is_array() && b.is_array()) {
+    if (a.size() != b.size())
+      return fmt::format("it was run through a protocol of {} segments, this run's has {}", a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const auto fa = a[i].flatten(), fb = b[i].flatten();
+      for (const auto& [key, value] : fa.items()) {
+        const auto other = fb.find(key);
+        if (other == fb.end() || *other != value)
+          return fmt::format("protocol segment {}: it was run with {} {}, this run has {}", i + 1,
+                             key.substr(1), value.dump(), other == fb.end() ? "none" : other->dump());
+      }
+    }
+  }
+  return "it was run through another protocol";
+}
+
 }  // namespace
 
 UnitPlan::UnitPlan(const Model& model_, const TimeGrid& grid_, const EnsembleOptions& options,
@@ -157,9 +180,8 @@ UnitSums load_unit(const UnitPlan& plan, long u, const std::string& bytes) {
   }
   const auto seed = in.get<std::uint64_t>();
   if (seed != plan.seed) throw refused(u, fmt::format("it was run with seed {}, this run has {}", seed, plan.seed));
-  if (in.get_string() != plan.protocol)
-    throw refused(u, plan.protocol.empty() ? "it was run with a protocol, this run has none"
-                                           : "it was run with another protocol (or none)");
+  if (const std::string stored = in.get_string(); stored != plan.protocol)
+    throw refused(u, protocol_difference(stored, plan.protocol));
   const auto key = in.get<std::uint64_t>();
   if (key != plan.key)
     throw refused(u, fmt::format("it belongs to another run (run key {:016x}, this run's is "

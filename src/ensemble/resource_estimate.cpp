@@ -439,11 +439,13 @@ double checkpoint_max_bytes(const RunRequest& o) {
     blocks += 2 * (jc + jb) + 1;
     block_doubles += (2 * d + 1) * w * w + (w - 1) * w * (2 * w - 1) / 3;  // sum of n(M)^2
   }
-  if (m.local.any()) {  // local-noise units (local_noise_units.cpp): sums, level populations
+  if (m.local.any() || o.protocol_bytes > 0) {
+    // Local-noise units (local_noise_units.cpp): sums, level populations and the protocol's text.
     const double slots = 11 + m.n_battery / 2;
     // and with S_B the summed states (at most every (j_C, j_B, M) block at every time)
     const double states = e.entanglement ? local_noise::EntanglementSums::serialized_bytes(m, o.grid.points) : 0;
-    return (8 << 20) + layout.units() * (512 + points * (8 * slots + 8 + levels) + states + 16);
+    return (8 << 20) +
+           layout.units() * (512 + double(o.protocol_bytes) + points * (8 * slots + 8 + levels) + states + 16);
   }
   if (e.ergotropy) per_unit += points * (8 + levels);
   if (e.entanglement) per_unit += points * (8 + 32 * blocks + 8 * block_doubles);

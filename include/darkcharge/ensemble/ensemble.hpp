@@ -39,8 +39,8 @@ EnsembleResult run_ensemble(const Model& model, const TimeGrid& grid,
 /// Runs only the work units u with select(u) and returns their serialized results, without
 /// estimating anything: for spreading one run over processes (MPI), where one process then
 /// passes every unit's result to run_ensemble() as EnsembleOptions::completed_units. The
-/// options must be the same in every process. With local noise the local-noise trajectories'
-/// units (their own format); with the cascade or the exact reduced Dicke-basis solver
+/// options must be the same in every process. With local noise or through a protocol the
+/// local-noise trajectories' units (their own format); with the cascade or the exact reduced Dicke-basis solver
 /// nothing is sampled and the map is empty.
 std::map<long, std::string> run_work_units(const EnsemblePlan& plan,
                                            const std::function<bool(long unit)>& select,

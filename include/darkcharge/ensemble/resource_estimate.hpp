@@ -11,6 +11,7 @@
 /// the exact solver); they are upper-bound-like (every total M assumed visited by a block's
 /// trajectories). CPU time is rough: counts of jumps, observations and matrix operations
 /// times per-operation costs calibrated on one machine (see resource_estimate.cpp).
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,7 @@ struct RunRequest {
   std::string exact_method = "coupled";  ///< exact: "coupled" or "product"
   long max_dimension = 2000;             ///< exact, method product
   bool checkpoint = false;               ///< simulate writes a checkpoint
+  std::size_t protocol_bytes = 0;        ///< simulate through a protocol: its protocol_json() length
   std::optional<double> max_memory_gib;  ///< unset: the machine's physical memory
   double max_cpu_hours = 24;
   OptionStyle names = OptionStyle::cli;  ///< how refusals spell the options
