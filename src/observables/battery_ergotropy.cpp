@@ -160,7 +160,8 @@ class BatteryErgotropy : public Observable {
 }  // namespace
 
 std::pair<RootNEstimate, RootNEstimate> battery_ergotropies(
-    const std::vector<const LevelSums*>& per_block, const std::vector<long>& sizes, int n_battery) {
+    const std::vector<const LevelSums*>& per_block, const std::vector<long>& sizes, int n_battery,
+    int order) {
   const FlatBlocks<double> levels(per_block);
   // Both estimates visit the same block subsets: compute (W_B, W_B_sym) once per subset.
   std::map<std::vector<bool>, std::pair<double, double>> known;
@@ -173,7 +174,7 @@ std::pair<RootNEstimate, RootNEstimate> battery_ergotropies(
       return symmetric ? it->second.second : it->second.first;
     };
   };
-  return {root_n_corrected(sizes, work(false)), root_n_corrected(sizes, work(true))};
+  return {root_n_corrected(sizes, work(false), 2, order), root_n_corrected(sizes, work(true), 2, order)};
 }
 
 std::unique_ptr<Observable> make_battery_ergotropy(const ObservableContext& context) {

@@ -19,9 +19,10 @@ using LevelSums = std::map<double, Eigen::VectorXd>;
 
 /// (W_B, W_B_sym) from the blocks' level sums (`per_block[b]`, `block_sizes[b]` trajectories):
 /// root-n corrected (nonsmooth_estimate.hpp) with delete-one-block jackknife errors,
-/// unclamped. W_B_sym is NaN when any block holds a sector other than j_B = N_B/2.
+/// unclamped, `order` of the correction as in root_n_corrected. W_B_sym is NaN when any
+/// block holds a sector other than j_B = N_B/2.
 std::pair<RootNEstimate, RootNEstimate> battery_ergotropies(
     const std::vector<const LevelSums*>& per_block, const std::vector<long>& block_sizes,
-    int n_battery);
+    int n_battery, int order = 1);
 
 }  // namespace darkcharge

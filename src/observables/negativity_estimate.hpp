@@ -21,9 +21,11 @@
 namespace darkcharge {
 
 /// Root-n corrected log2 ||rho^{T_B}||_1 at one time: `transposes` holds each block's summed
-/// (not averaged) partial transpose, every flat slot one square symmetric block of it.
+/// (not averaged) partial transpose, every flat slot one square symmetric block of it;
+/// `order` of the correction as in root_n_corrected.
 template <class Key>
-RootNEstimate log_negativity_estimate(const std::vector<long>& sizes, const FlatBlocks<Key>& transposes) {
+RootNEstimate log_negativity_estimate(const std::vector<long>& sizes, const FlatBlocks<Key>& transposes,
+                                      int order = 1) {
   return root_n_corrected(sizes, [&](const std::vector<bool>& included) {
     const Eigen::VectorXd subset = transposes.subset(included);
     double trace_norm = 0;
@@ -32,7 +34,7 @@ RootNEstimate log_negativity_estimate(const std::vector<long>& sizes, const Flat
       trace_norm += trace_norm_symmetric(Eigen::Map<const Eigen::MatrixXd>(subset.data() + slot.offset, n, n));
     }
     return std::log2(trace_norm) - std::log2(double(subset_trajectories(sizes, included)));
-  });
+  }, 2, order);
 }
 
 /// S_B and dS_B_dt from the per-time estimates, and dS_B_dt's replicate curves.

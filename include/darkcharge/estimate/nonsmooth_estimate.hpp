@@ -26,11 +26,18 @@
 /// whose bias falls faster than n^-1/2 with n), k [f(all) - mean f(halves)] over-corrects
 /// as well. Measured mean z (100 seeds): W_B of a local-noise thermal battery (N_B = 3,
 /// N_C = 6, 500 trajectories) -0.19 against -0.02 for the plug-in; S_B at N_B = 2 -0.16 and
-/// -0.08 (plug-in +0.13, 0.00). A second-order extrapolation over n, n/2 and n/4 (weights
-/// 6.83, -8.24, 2.41, from E f(m) = f + a m^-1/2 + b/m) brings these to -0.02 to -0.06 but
-/// about doubles the noise at zero eigenvalues (S_B errors 1.65-1.9x in the N_B = 20 burst),
-/// raises error/scatter 0-30% at N_B <= 10 and costs 1.7x the evaluations of f: T stays first
-/// order (pooled coverage of W_B, W_B_sym, S_B >= 0.929 in every measured case).
+/// -0.08 (plug-in +0.13, 0.00).
+///
+/// Second order (order = 2, from 8 blocks on): with f(m) = f + a m^-1/2 + b/m, the
+/// size-weighted means M_K of f over a split into K parts (halves K = 2, quarters K = 4) have
+/// expectation f + a r_K / sqrt(n) + b K / n, r_K = sum_i sqrt(n_i / n), so
+///   T2 = w_1 f(all) + w_2 M_2 + w_4 M_4,  sum w = 1, sum w r = 0, sum w K = 0
+/// (w = (6.83, -8.24, 2.41) for equal parts) cancels both terms: the S_B examples above come
+/// to -0.02 to -0.06, but the noise at zero eigenvalues about doubles (S_B errors 1.7-1.9x
+/// in the N_B = 20 burst), the bars widen 5-20% at N_B <= 10 and f is evaluated 1.7x as often.
+/// Order 1 is the default; callers choose order 2 where the 1/n bias is measured to matter.
+/// With fewer than 8 blocks a quarter would lose its only block in a jackknife replicate:
+/// order 2 then falls back to order 1.
 ///
 /// Error: delete-one-block jackknife of T itself (the same partitions minus the deleted
 /// block). Cost: (1 + 2P) + B (1 + P) evaluations of f for B blocks and P partitions.
@@ -51,12 +58,13 @@ struct RootNEstimate {
   std::vector<double> leave_one_out;  ///< T without block b (for functions of the curve)
 };
 
-/// `block_sizes[b]` = trajectories in block b (>= 1 each); `partitions` >= 1 balanced
-/// half-splits (block index bit p, p < partitions; fewer if the blocks run out). One block
+/// `block_sizes[b]` = trajectories in block b (>= 1 each); `partitions` >= 1 balanced splits
+/// per level: halves on block index bit p, with order 2 also quarters on bits (p, p + 1),
+/// p < partitions (fewer if the blocks run out); `order` 1 or 2 (above). One block
 /// (a run of one trajectory): the plug-in value with a NaN error. Throws InvalidArgument for
 /// no blocks or partitions < 1.
 RootNEstimate root_n_corrected(const std::vector<long>& block_sizes, const SubsetValue& f,
-                               int partitions = 2);
+                               int partitions = 2, int order = 1);
 
 /// Trajectories in the blocks b with included[b] true.
 long subset_trajectories(const std::vector<long>& block_sizes, const std::vector<bool>& included);
