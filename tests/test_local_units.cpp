@@ -112,6 +112,7 @@ TEST(LocalNoiseUnits, ResumedAndSpreadRunsEqualTheUninterruptedRun) {
 TEST(LocalNoiseUnits, ErgotropyEstimateReportsProgressAndStops) {
   EnsembleOptions options = small_run();
   options.threads = 1;  // the calling thread reports progress; with one, every time
+  options.observables = {"E_B", "W_B"};  // W_B's progress last (S_B's would follow it)
   options.completed_units = units_where(options, [](long) { return true; });
   options.run_unit = [](long) { return false; };
   std::vector<std::pair<long, long>> calls;
@@ -128,6 +129,34 @@ TEST(LocalNoiseUnits, ErgotropyEstimateReportsProgressAndStops) {
   options.stop = nullptr;
   options.observables = {"E_B"};
   EXPECT_THROW(run_ensemble(noisy_model(), kGrid, options), InvalidArgument);
+}
+
+// S_B's estimate after the trajectories: progress (times done, points) after W_B's, and the
+// stop flag honoured there too.
+TEST(LocalNoiseUnits, EntanglementEstimateReportsProgressAndStops) {
+  EnsembleOptions options = small_run();
+  options.threads = 1;
+  options.observables = {"E_B", "S_B"};
+  options.completed_units = {};
+  std::vector<std::pair<long, long>> calls;
+  const EnsembleResult r =
+      run_ensemble(noisy_model(), kGrid, options, [&](long done, long total) { calls.emplace_back(done, total); });
+  ASSERT_EQ(r.stop_reason, "completed");
+  ASSERT_GE(calls.size(), std::size_t(kGrid.points));
+  // The last calls: S_B's times 1 .. points (one thread reports every time).
+  const std::vector<std::pair<long, long>> tail(calls.end() - kGrid.points, calls.end());
+  for (int g = 1; g <= kGrid.points; ++g) EXPECT_EQ(tail[g - 1], std::make_pair(long(g), long(kGrid.points)));
+  // Stopped while estimating: the flag set by the progress callback once S_B reports.
+  std::atomic<bool> stop{false};
+  options.stop = &stop;
+  bool trajectories_done = false;
+  EXPECT_THROW(run_ensemble(noisy_model(), kGrid, options,
+                            [&](long done, long total) {
+                              if (total == 300 && done == 300) trajectories_done = true;
+                              if (trajectories_done && total == kGrid.points) stop = true;
+                            }),
+               Interrupted);
+  EXPECT_TRUE(trajectories_done);
 }
 
 TEST(LocalNoiseUnits, TargetErrorsStopAtTheSameRoundWhenResumed) {

@@ -197,7 +197,7 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
     if (include("W_B_sym")) all.push_back(std::move(w_sym));
   }
   if (totals.states.wanted() && (include("S_B") || include("dS_B_dt"))) {
-    auto [s_b, rate] = totals.states.columns(grid, totals.count);
+    auto [s_b, rate] = totals.states.columns(grid, totals.count, options.stop, progress);
     if (include("S_B")) all.push_back(std::move(s_b));
     if (include("dS_B_dt")) all.push_back(std::move(rate));
   }

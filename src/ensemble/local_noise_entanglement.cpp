@@ -1,11 +1,13 @@
 #include "ensemble/local_noise_entanglement.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <tuple>
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/physics/angular_momentum.hpp"
@@ -138,7 +140,9 @@ void EntanglementSums::load(ByteReader& in, long trajectories) {
   }
 }
 
-std::pair<Column, Column> EntanglementSums::columns(const TimeGrid& grid, const std::vector<long>& sizes) const {
+std::pair<Column, Column> EntanglementSums::columns(const TimeGrid& grid, const std::vector<long>& sizes,
+                                                    const std::atomic<bool>* stop,
+                                                    const ProgressCallback& progress) const {
   const int points = grid.points, blocks = static_cast<int>(sizes.size());
   long n = 0;
   for (long s : sizes) n += s;
@@ -151,8 +155,10 @@ std::pair<Column, Column> EntanglementSums::columns(const TimeGrid& grid, const 
   // entropy[0]: all trajectories; entropy[b + 1]: all but block b (root-n corrected both).
   std::vector<std::vector<double>> entropy(blocks + 1, std::vector<double>(points));
   std::vector<double> entropy_error(points);
+  std::atomic<long> done{0};
 #pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < points; ++g) {  // each time on its own: the same for any thread count
+    if (stop && stop->load()) continue;  // Ctrl-C: thrown below, after the loop
     // rho^{T_B} is linear in rho and block diagonal in (j_C, j_B, Q): transpose each block's
     // sectors once; a subset's transpose is the sum of its blocks'.
     std::vector<std::map<Key, Eigen::MatrixXd>> parts(blocks);
@@ -168,7 +174,10 @@ std::pair<Column, Column> EntanglementSums::columns(const TimeGrid& grid, const 
     entropy[0][g] = e.value;
     entropy_error[g] = e.error;
     for (int b = 0; b < blocks; ++b) entropy[b + 1][g] = e.leave_one_out[b];
+    const long now = ++done;
+    if (progress && omp_get_thread_num() == 0) progress(now, points);
   }
+  if (stop && stop->load()) throw Interrupted("local-noise trajectories stopped while estimating S_B");
   NegativityColumns c = negativity_columns(
       model_, grid, n, entropy, entropy_error, true, floor_times(model_, grid),
       "classes of trajectories with probability < 3/n, such as a sector (j_C, j_B) few "

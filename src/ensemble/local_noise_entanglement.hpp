@@ -8,12 +8,14 @@
 // some trajectory of the block visited (allocated on the first visit), and estimates S_B
 // with the collective path's estimator (observables/negativity_estimate.hpp: root-n
 // corrected, jackknife errors, clamp, floors, validated width), summed over the sectors.
+#include <atomic>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "darkcharge/core/byte_stream.hpp"
+#include "darkcharge/core/progress.hpp"
 #include "darkcharge/core/time_grid.hpp"
 #include "darkcharge/estimate/time_series.hpp"
 #include "darkcharge/physics/density_matrix.hpp"
@@ -46,8 +48,11 @@ class EntanglementSums {
   /// its trace, the sum of the blocks' diagonals, is that count (to 1e-6 relative).
   void load(ByteReader& in, long trajectories = -1);
 
-  /// S_B and dS_B_dt from the blocks' sums; `sizes[b]` = trajectories in block b.
-  std::pair<Column, Column> columns(const TimeGrid& grid, const std::vector<long>& sizes) const;
+  /// S_B and dS_B_dt from the blocks' sums; `sizes[b]` = trajectories in block b. Reports
+  /// (times done, points) to `progress`; once `stop` is set, throws Interrupted.
+  std::pair<Column, Column> columns(const TimeGrid& grid, const std::vector<long>& sizes,
+                                    const std::atomic<bool>* stop = nullptr,
+                                    const ProgressCallback& progress = {}) const;
 
   /// Bytes the sums and the estimator's working arrays can take for this run (an upper
   /// estimate: every block visits min(trajectories per block, (j_C, j_B, M) blocks the model
