@@ -3,6 +3,7 @@
 // (what MPI does) and reduced, equal the uninterrupted run byte for byte; damaged or foreign
 // units are refused by name. Every check here is exact (fixed seeds, bitwise comparisons).
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -157,6 +158,29 @@ TEST(LocalNoiseUnits, EntanglementEstimateReportsProgressAndStops) {
                             }),
                Interrupted);
   EXPECT_TRUE(trajectories_done);
+}
+
+// The time limit bounds the estimate after the trajectories as a phase of its own: every unit
+// given (no trajectory to run), a limit of 1 ns ends W_B's and S_B's estimate before its first
+// time: NaN with the note, stop reason "time-limit", the linear columns those of the run
+// without a limit.
+TEST(LocalNoiseUnits, TimeLimitEndsTheEstimateToo) {
+  EnsembleOptions options = small_run();
+  options.observables = {"E_B", "W_B", "S_B"};
+  const EnsembleResult whole = run_ensemble(noisy_model(), kGrid, options);
+  options.completed_units = units_where(options, [](long) { return true; });
+  options.run_unit = [](long) { return false; };
+  options.time_limit = 1e-9;
+  const EnsembleResult cut = run_ensemble(noisy_model(), kGrid, options);
+  EXPECT_EQ(cut.stop_reason, "time-limit");
+  EXPECT_EQ(cut.trajectories_run, whole.trajectories_run);
+  EXPECT_EQ(cut.series.column("E_B").value, whole.series.column("E_B").value);
+  for (const char* name : {"W_B", "S_B"}) {
+    const Column& c = cut.series.column(name);
+    for (int g = 0; g < kGrid.points; ++g) EXPECT_TRUE(std::isnan(c.value[g])) << name << " " << g;
+    EXPECT_NE(c.note.find("The time limit ended this estimate"), std::string::npos) << c.note;
+    for (double v : whole.series.column(name).value) EXPECT_FALSE(std::isnan(v)) << name;
+  }
 }
 
 TEST(LocalNoiseUnits, TargetErrorsStopAtTheSameRoundWhenResumed) {

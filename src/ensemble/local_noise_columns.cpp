@@ -49,13 +49,21 @@ bool battery_starts_outside_symmetric(const Model& model) {
   return false;
 }
 
+/// Says in `column`'s note at how many times the time limit left it unestimated (NaN).
+void note_time_limit(Column& column, long estimated, int points) {
+  if (estimated >= points) return;
+  column.note += fmt::format("{}The time limit ended this estimate: NaN at the {} of {} times not "
+                             "estimated.", column.note.empty() ? "" : " ", points - estimated, points);
+}
+
 /// W_B and W_B_sym from the blocks' level sums (`levels[b * points + g]`).
 std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& grid,
                                             const std::vector<LevelSums>& levels,
                                             const std::vector<long>& sizes,
                                             const std::atomic<bool>* stop,
                                             const ProgressCallback& progress,
-                                            const std::vector<bool>& battery_noise_before) {
+                                            const std::vector<bool>& battery_noise_before,
+                                            const std::function<bool()>& out_of_time) {
   const int points = grid.points, blocks = static_cast<int>(sizes.size());
   std::atomic<long> done{0};
   Column w{"W_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
@@ -67,6 +75,10 @@ std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& 
 #pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < points; ++g) {  // each time on its own: the same for any thread count
     if (stop && stop->load()) continue;  // Ctrl-C: thrown below, after the loop
+    if (out_of_time && out_of_time()) {  // the time limit: this time is not estimated
+      w.value[g] = w.error[g] = w_sym.value[g] = w_sym.error[g] = std::nan("");
+      continue;
+    }
     std::vector<const LevelSums*> per_block;
     for (int b = 0; b < blocks; ++b) per_block.push_back(&levels[std::size_t(b) * points + g]);
     const auto [a, s] = battery_ergotropies(per_block, sizes, model.n_battery, kErgotropyRootNOrder);
@@ -78,6 +90,8 @@ std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& 
     if (progress && omp_get_thread_num() == 0) progress(now, points);
   }
   if (stop && stop->load()) throw Interrupted("local-noise trajectories stopped while estimating W_B");
+  note_time_limit(w, done, points);
+  note_time_limit(w_sym, done, points);
   const bool undefined = std::any_of(w_sym.value.begin(), w_sym.value.end(), [](double v) { return std::isnan(v); });
   if (undefined)
     w_sym.note = "NaN where the battery can have left j_B = N_B/2 (single-spin noise on the "
@@ -124,7 +138,8 @@ bool wanted(const std::vector<std::string>& observables, const char* name) {
 
 std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
                              const EnsembleOptions& options, bool targets_only,
-                             const ProgressCallback& progress, const Protocol* protocol) {
+                             const ProgressCallback& progress, const Protocol* protocol,
+                             const std::function<bool()>& out_of_time) {
   const int blocks = static_cast<int>(totals.count.size()), points = grid.points;
   const int sectors = model.n_battery / 2 + 1, slots = kSectors + sectors;
   // The model at each grid time (a protocol's segment there), and whether single-spin noise
@@ -192,12 +207,12 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
   add_linear(kDark, one, zero, "dark");
   if (!totals.levels.empty() && (include("W_B") || include("W_B_sym"))) {
     auto [w, w_sym] = ergotropy_columns(model, grid, totals.levels, totals.count, options.stop, progress,
-                                        battery_noise_before);
+                                        battery_noise_before, out_of_time);
     if (include("W_B")) all.push_back(std::move(w));
     if (include("W_B_sym")) all.push_back(std::move(w_sym));
   }
   if (totals.states.wanted() && (include("S_B") || include("dS_B_dt"))) {
-    auto [s_b, rate] = totals.states.columns(grid, totals.count, options.stop, progress);
+    auto [s_b, rate] = totals.states.columns(grid, totals.count, options.stop, progress, out_of_time);
     if (include("S_B")) all.push_back(std::move(s_b));
     if (include("dS_B_dt")) all.push_back(std::move(rate));
   }

@@ -4,6 +4,7 @@
 // jackknife, W_B and W_B_sym from the battery level populations per sector j_B, S_B and
 // dS_B_dt from the summed states (local_noise_entanglement.hpp), and the rare-event floors
 // (local_noise_sampler.cpp runs the trajectories and fills the sums).
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -59,8 +60,11 @@ struct BlockTotals {
 /// (segment_at_points(): a boundary takes the segment that starts there), W_B_sym is NaN
 /// after any segment with single-spin noise on the battery has begun, and the counts'
 /// rare-event floors hold only when they hold in every segment.
+/// Once `out_of_time` returns true (the run's time limit), W_B, W_B_sym, S_B and dS_B_dt are
+/// estimated at no further time: NaN there, with a note.
 std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
                              const EnsembleOptions& options, bool targets_only,
-                             const ProgressCallback& progress = {}, const Protocol* protocol = nullptr);
+                             const ProgressCallback& progress = {}, const Protocol* protocol = nullptr,
+                             const std::function<bool()>& out_of_time = {});
 
 }  // namespace darkcharge::local_noise

@@ -142,7 +142,8 @@ void EntanglementSums::load(ByteReader& in, long trajectories) {
 
 std::pair<Column, Column> EntanglementSums::columns(const TimeGrid& grid, const std::vector<long>& sizes,
                                                     const std::atomic<bool>* stop,
-                                                    const ProgressCallback& progress) const {
+                                                    const ProgressCallback& progress,
+                                                    const std::function<bool()>& out_of_time) const {
   const int points = grid.points, blocks = static_cast<int>(sizes.size());
   long n = 0;
   for (long s : sizes) n += s;
@@ -159,6 +160,11 @@ std::pair<Column, Column> EntanglementSums::columns(const TimeGrid& grid, const 
 #pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < points; ++g) {  // each time on its own: the same for any thread count
     if (stop && stop->load()) continue;  // Ctrl-C: thrown below, after the loop
+    if (out_of_time && out_of_time()) {  // the time limit: this time is not estimated
+      entropy_error[g] = std::numeric_limits<double>::quiet_NaN();
+      for (auto& curve : entropy) curve[g] = std::numeric_limits<double>::quiet_NaN();
+      continue;
+    }
     // rho^{T_B} is linear in rho and block diagonal in (j_C, j_B, Q): transpose each block's
     // sectors once; a subset's transpose is the sum of its blocks'.
     std::vector<std::map<Key, Eigen::MatrixXd>> parts(blocks);
@@ -178,10 +184,15 @@ std::pair<Column, Column> EntanglementSums::columns(const TimeGrid& grid, const 
     if (progress && omp_get_thread_num() == 0) progress(now, points);
   }
   if (stop && stop->load()) throw Interrupted("local-noise trajectories stopped while estimating S_B");
+  const long estimated = done;
   NegativityColumns c = negativity_columns(
       model_, grid, n, entropy, entropy_error, true, floor_times(model_, grid),
       "classes of trajectories with probability < 3/n, such as a sector (j_C, j_B) few "
       "trajectories reach, may be missing from the sample");
+  if (estimated < points)
+    for (Column* column : {&c.s_b, &c.rate})
+      column->note += fmt::format("{}The time limit ended this estimate: NaN at the {} of {} times "
+                                  "not estimated.", column->note.empty() ? "" : " ", points - estimated, points);
   return {std::move(c.s_b), std::move(c.rate)};
 }
 

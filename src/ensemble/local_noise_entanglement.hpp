@@ -9,6 +9,7 @@
 // with the collective path's estimator (observables/negativity_estimate.hpp: root-n
 // corrected, jackknife errors, clamp, floors, validated width), summed over the sectors.
 #include <atomic>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -49,10 +50,12 @@ class EntanglementSums {
   void load(ByteReader& in, long trajectories = -1);
 
   /// S_B and dS_B_dt from the blocks' sums; `sizes[b]` = trajectories in block b. Reports
-  /// (times done, points) to `progress`; once `stop` is set, throws Interrupted.
+  /// (times done, points) to `progress`; once `stop` is set, throws Interrupted; once
+  /// `out_of_time` returns true, estimates no further time (NaN there, with a note).
   std::pair<Column, Column> columns(const TimeGrid& grid, const std::vector<long>& sizes,
                                     const std::atomic<bool>* stop = nullptr,
-                                    const ProgressCallback& progress = {}) const;
+                                    const ProgressCallback& progress = {},
+                                    const std::function<bool()>& out_of_time = {}) const;
 
   /// Bytes the sums and the estimator's working arrays can take for this run (an upper
   /// estimate: every block visits min(trajectories per block, (j_C, j_B, M) blocks the model

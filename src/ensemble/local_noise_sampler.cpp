@@ -317,7 +317,23 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                                        run, n));
   TimeSeries& out = result.series;
   for (int g = 0; g < grid.points; ++g) out.time.push_back(grid.time(g));
-  out.columns = local_noise::estimate(model, grid, totals, options, false, progress, protocol);
+  // The time limit bounds the estimate too (W_B, S_B: the costly part), as a phase of its
+  // own: counted from its start, it leaves the times not yet estimated NaN. (Counted from the
+  // run's start it would leave every time NaN after trajectories cut by the limit.)
+  const auto started = std::chrono::steady_clock::now();
+  std::atomic<bool> cut{false};  // some time was left unestimated
+  const std::function<bool()> out_of_time = [&] {
+    if (options.time_limit > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() > options.time_limit)
+      cut = true;
+    return cut.load();
+  };
+  out.columns = local_noise::estimate(model, grid, totals, options, false, progress, protocol, out_of_time);
+  if (cut) {
+    result.stop_reason = "time-limit";
+    result.notes.push_back("the time limit ended the estimate after the trajectories: W_B, W_B_sym, S_B "
+                           "and dS_B_dt are NaN at the times it did not reach (their notes say how many)");
+  }
   leave_out_peaks(result);
   return result;
 }
