@@ -13,11 +13,10 @@
 #include "darkcharge/physics/initial_state.hpp"
 #include "darkcharge/run/trajectory.hpp"
 #include "run/krylov_no_jump.hpp"
+#include "run/waiting_time.hpp"
 
 namespace darkcharge {
 namespace {
-
-long twice(double x) { return std::lround(2 * x); }
 
 /// G commutes with J^2 exactly when g_down^C - g_up^C = g_down^B - g_up^B (physics.md) and
 /// the reservoir acts on J = J_C + J_B. With the reservoir on one ensemble or none, G is
@@ -26,98 +25,6 @@ bool diagonal_in_coupled_basis(const Model& model) {
   return model.reservoir == ReservoirCoupling::both &&
          model.local.charger.decay - model.local.charger.pumping ==
              model.local.battery.decay - model.local.battery.pumping;
-}
-
-/// ||exp(-G t) psi||^2 / r - 1 on the log scale and its derivative, with the smallest rate
-/// factored out so that nothing underflows at long times.
-struct Survival {
-  const Eigen::VectorXd& p;       // c_k^2
-  const Eigen::VectorXd& lambda;  // >= 0
-  double lambda_min;
-
-  /// log ||exp(-G t) psi||^2 and its t-derivative.
-  std::pair<double, double> log_norm(double t) const {
-    double sum = 0, slope = 0;
-    for (Eigen::Index k = 0; k < p.size(); ++k) {
-      const double e = p[k] * std::exp(-2 * (lambda[k] - lambda_min) * t);
-      sum += e;
-      slope += lambda[k] * e;
-    }
-    return {std::log(sum) - 2 * lambda_min * t, -2 * slope / sum};
-  }
-};
-
-/// Newton's method for log ||exp(-G t) psi||^2 = log r, given that log-norm and its slope
-/// as a function of t (convex and decreasing).
-template <class LogNorm>
-double solve_waiting_time(const LogNorm& log_norm, double r) {
-  const double target = std::log(r);
-  // log-norm is convex and decreasing: Newton from t = 0 (above the root) stays left of the
-  // root and increases monotonically to it.
-  double t = 0;
-  for (int it = 0; it < 1000; ++it) {
-    const auto [h, slope] = log_norm(t);
-    const double excess = h - target;
-    if (excess <= 1e-15 * std::max(1.0, std::fabs(target))) return t;
-    if (!(slope < 0) || !std::isfinite(excess))
-      throw NumericalError(fmt::format("local trajectory: jump time not bracketed (r = {}, t = {}, "
-                                       "slope = {})", r, t, slope));
-    const double next = t - excess / slope;
-    if (!(next > t)) return t;
-    if (next - t <= 1e-15 * next) return next;
-    t = next;
-  }
-  throw NumericalError(fmt::format("local trajectory: jump time did not converge (r = {})", r));
-}
-
-/// Weight >= r on eigenvalues that are zero (a dark state of every channel): no jump ever.
-bool never_jumps(const Eigen::VectorXd& p, const Eigen::VectorXd& lambda, double r) {
-  const double top = lambda.size() ? lambda.maxCoeff() : 0.0;
-  const double zero = 1e-12 * std::max(1.0, top);
-  double stuck = 0;
-  for (Eigen::Index k = 0; k < p.size(); ++k)
-    if (lambda[k] <= zero) stuck += p[k];
-  return stuck >= r;
-}
-
-/// The time at which ||exp(-G t) psi||^2 falls to r in (0, 1], or +inf if it never does.
-double waiting_time(const Eigen::VectorXd& p, const Eigen::VectorXd& lambda, double r) {
-  if (never_jumps(p, lambda, r)) return std::numeric_limits<double>::infinity();
-  const Survival s{p, lambda, lambda.minCoeff()};
-  return solve_waiting_time([&](double t) { return s.log_norm(t); }, r);
-}
-
-/// exp(-(lambda_k - lambda_0) s) for eigenvalues quadratic in k, lambda_k = lambda_0 + a k^2 +
-/// b k with a, b >= 0 (G on the coupled basis at fixed M): two multiplications per k instead
-/// of an exponential, which made the waiting times most of a trajectory's cost. The factors
-/// decrease with k, so rounding stays relative (about k ulps) and underflow ends at 0.
-void quadratic_decay_factors(double a, double b, double s, Eigen::VectorXd& f) {
-  double factor = 1, ratio = std::exp(-(a + b) * s);  // lambda_1 - lambda_0 = a + b
-  const double step = std::exp(-2 * a * s);           // lambda_{k+1} - lambda_k = a (2k + 1) + b
-  for (Eigen::Index k = 0; k < f.size(); ++k) {
-    f[k] = factor;
-    factor *= ratio;
-    ratio *= step;
-  }
-}
-
-/// waiting_time() for eigenvalues lambda_k = lambda[0] + a k^2 + b k; f is scratch.
-double quadratic_waiting_time(const Eigen::VectorXd& p, const Eigen::VectorXd& lambda, double a,
-                              double b, double r, Eigen::VectorXd& f) {
-  if (never_jumps(p, lambda, r)) return std::numeric_limits<double>::infinity();
-  f.resize(p.size());
-  return solve_waiting_time(
-      [&](double t) {
-        quadratic_decay_factors(a, b, 2 * t, f);
-        double sum = 0, slope = 0;
-        for (Eigen::Index k = 0; k < p.size(); ++k) {
-          const double e = p[k] * f[k];
-          sum += e;
-          slope += lambda[k] * e;
-        }
-        return std::make_pair(std::log(sum) - 2 * lambda[0] * t, -2 * slope / sum);
-      },
-      r);
 }
 
 /// sum over the local channels of ||K psi||^2: per ensemble X, g_down (N_X/2 + <J_z^X>) +
@@ -149,53 +56,6 @@ double normalize(LocalJumpState& psi) {
 }
 
 }  // namespace
-
-const NoJumpCache::Block& NoJumpCache::at(double jc, double jb, double M) {
-  const auto key = std::make_tuple(twice(jc), twice(jb), twice(M));
-  auto it = blocks_.find(key);
-  if (it != blocks_.end()) return *it->second;
-  const BlockTridiagonal g = no_jump_generator(model_, jc, jb, M);
-  const std::vector<double>& diagonal = g.diagonal;
-  const std::vector<double>& link = g.link;
-  const int n = static_cast<int>(diagonal.size());
-  auto block = std::make_unique<Block>();
-  if (diagonal_ && n > 1) {  // no exchange term (reservoir on one ensemble or none): O(L)
-    block->lambda = Eigen::Map<const Eigen::VectorXd>(diagonal.data(), n).cwiseMax(0.0);
-  } else if (n == 1) {
-    block->lambda = Eigen::VectorXd::Constant(1, diagonal[0]);
-    block->vectors = Eigen::MatrixXd::Identity(1, 1);
-  } else {
-    Eigen::VectorXd d = Eigen::Map<const Eigen::VectorXd>(diagonal.data(), n);
-    Eigen::VectorXd e = Eigen::Map<const Eigen::VectorXd>(link.data(), n - 1);
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig;
-    eig.computeFromTridiagonal(d, e, Eigen::ComputeEigenvectors);
-    if (eig.info() != Eigen::Success)
-      throw NumericalError(fmt::format("local trajectory: eigendecomposition of G failed at "
-                                       "(j_C, j_B, M) = ({}, {}, {})", jc, jb, M));
-    block->lambda = eig.eigenvalues().cwiseMax(0.0);  // G >= 0; clip rounding
-    block->vectors = eig.eigenvectors();
-  }
-  make_room(8.0 * (block->vectors.size() + n));
-  return *blocks_.emplace(key, std::move(block)).first->second;
-}
-
-const BlockTridiagonal& NoJumpCache::generator(double jc, double jb, double M) {
-  const auto key = std::make_tuple(twice(jc), twice(jb), twice(M));
-  auto it = generators_.find(key);
-  if (it != generators_.end()) return it->second;
-  BlockTridiagonal g = no_jump_generator(model_, jc, jb, M);
-  make_room(16.0 * g.diagonal.size() + 64);
-  return generators_.emplace(key, std::move(g)).first->second;
-}
-
-void NoJumpCache::make_room(double bytes) {
-  if (bytes_ + bytes > max_bytes_) {  // a bounded cache: forget everything, start again
-    blocks_.clear();
-    generators_.clear();
-    bytes_ = 0;
-  }
-  bytes_ += bytes;
-}
 
 namespace {
 
