@@ -21,6 +21,7 @@
 
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/estimate/curve_features.hpp"
 #include "darkcharge/exact/exact_solver.hpp"
 #include "test_models.hpp"
 
@@ -202,6 +203,31 @@ TEST(TrajectoryEntanglement, WithdrawnBeyondTheValidatedWidth) {
   EXPECT_TRUE(std::isfinite(wide.column("E_B").value.back()));
   const TimeSeries edge = run_ensemble(testing::make_model(20, 20, 0.1, BatteryInit::ground), grid, options).series;
   EXPECT_TRUE(std::isfinite(edge.column("S_B").value.back()));
+}
+
+// dS_B_dt is the derivative of the S_B that is printed (clamped at 0), not of the unclamped
+// estimate: a thermal battery at T = 2 charged by its thermal reservoir stays unentangled
+// (the exact S_B is 0 throughout, below 1e-10 from the coupled solver), so most of the
+// unclamped root-n estimates sit below 0 and their derivative would be a spurious rate.
+TEST(TrajectoryEntanglement, RateOfAnUnentangledStateIsTheDerivativeOfThePrintedCurve) {
+  EnsembleOptions options;
+  options.sampling = Sampling::trajectories;
+  options.trajectories = 400;
+  options.seed = 11;
+  options.observables = {"S_B", "dS_B_dt"};
+  const TimeGrid grid{0.3, 31};
+  const Model model = testing::make_model(4, 40, nbar_from_temperature(2.0), BatteryInit::thermal);
+  const TimeSeries s = run_ensemble(model, grid, options).series;
+  const Column &sb = s.column("S_B"), &rate = s.column("dS_B_dt");
+  // The clamp is exercised: S_B printed as 0 at some times (the note says how many).
+  EXPECT_NE(sb.note.find("below the physical bound"), std::string::npos) << sb.note;
+  const std::vector<double> expected = time_derivative(sb.value, grid);
+  for (int g = 0; g < grid.points; ++g) {
+    EXPECT_NEAR(rate.value[g], expected[g], 1e-12 * (1 + std::fabs(expected[g]))) << "t = " << grid.time(g);
+    // Against the exact rate 0: within 4 errors (a false failure at any of the 31 times
+    // with honest Gaussian errors ~0.2%); a rate of exactly 0 has error 0.
+    EXPECT_LE(std::fabs(rate.value[g]), 4 * rate.error[g] + 1e-12) << "t = " << grid.time(g);
+  }
 }
 
 }  // namespace

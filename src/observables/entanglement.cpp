@@ -3,7 +3,7 @@
 // The negativity is nonlinear and not smooth at the many near-zero eigenvalues of
 // rho^{T_B}: root-n corrected (nonsmooth_estimate.hpp) with jackknife errors, clamped at
 // S_B >= 0 (bounded_estimate.hpp). dS_B_dt is the time derivative of the corrected curve
-// (before the clamp), its error the jackknife spread of the replicates' derivatives, which
+// (clamped as S_B is), its error the jackknife spread of the replicates' derivatives, which
 // also feed the peak summary. At nbar = 0 both errors are at least a rare-event floor
 // (rare_event_floor.hpp). Also hands back the averaged state per grid time.
 #include <algorithm>
@@ -125,10 +125,15 @@ class Entanglement : public Observable {
     std::vector<std::vector<double>> entropy(blocks + 1, std::vector<double>(points));
     std::vector<double> entropy_error(points);
     out.result.density.assign(points, DensityMatrix());
+    // Beyond the validated width the columns are withdrawn: only the averaged states.
+    const bool withdrawn = !negativity_withdrawn_reason(sums.model()).empty();
 #pragma omp parallel for schedule(dynamic, 1)
     for (int g = 0; g < points; ++g) {
       DensityMatrix total;
       for (int b = 0; b < blocks; ++b) total.add(rho(sums, b, g), 1.0);
+      total.scale(1.0 / n);
+      out.result.density[g] = std::move(total);
+      if (withdrawn) continue;
       // rho^{T_B} is linear in rho: transpose each block once; a subset's is a sum.
       std::vector<PartialTranspose> parts;
       for (int b = 0; b < blocks; ++b) parts.push_back(partial_transpose(rho(sums, b, g), jc));
@@ -139,14 +144,13 @@ class Entanglement : public Observable {
       entropy[0][g] = e.value;
       entropy_error[g] = e.error;
       for (int b = 0; b < blocks; ++b) entropy[b + 1][g] = e.leave_one_out[b];
-      total.scale(1.0 / n);
-      out.result.density[g] = std::move(total);
     }
     NegativityColumns c = negativity_columns(
         sums.model(), sums.grid(), n, entropy, entropy_error, sums.model().nbar == 0.0, {},
         "lingering trajectories with probability < 3/n may be missing at nbar = 0");
     out.result.series.columns.push_back(std::move(c.s_b));
     out.result.series.columns.push_back(std::move(c.rate));
+    if (c.rate_full.empty()) return;  // withdrawn
     Replicates& curve = out.curves["dS_B_dt"];
     curve.full = std::move(c.rate_full);
     curve.leave_one_out = std::move(c.rate_leave_one_out);
