@@ -80,7 +80,7 @@ std::string undersampled_note(const std::vector<bool>& undersampled, const std::
       "Not estimated (nan) at {} of {} times: there the trajectories visited more than {:g} "
       "product levels of (j_B, M) blocks per trajectory (up to {:.3g}), too few to average "
       "each block's coherences, and the trace norm of rho^T_B runs high (measured at "
-      "N_B = 20, N_C = 200, nbar = 0.1: S_B 0.18-0.27 against the exact 0-0.06 at the burst's "
+      "N_B = 20, N_C = 200, nbar = 0.1: S_B 0.14-0.30 against the exact 0-0.06 at the burst's "
       "onset); dS_B_dt is nan where its stencil reaches such a time. More trajectories, or "
       "`darkcharge exact`, give them.",
       count, undersampled.size(), kMaxLevelsPerTrajectory, largest);

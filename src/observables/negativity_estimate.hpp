@@ -60,8 +60,8 @@ NegativityColumns negativity_columns(const Model& model, const TimeGrid& grid, l
 /// coherences of each trajectory's entangled pure state are not averaged away, and the trace
 /// norm of rho^T_B runs high by more than the root-n correction removes. Measured (collective
 /// path, nbar = 0.1, thermal battery, 2000 trajectories, second order): N_B = 20, N_C = 200 at
-/// the burst's onset has 2.4-6.1 levels per trajectory and S_B 0.18-0.27 against the exact
-/// 0-0.06 (coverage 0.20-0.86 over seeds), while the times and cases with <= 1.35 covered
+/// the burst's onset has 2.4-6.1 levels per trajectory and S_B 0.14-0.30 against the exact
+/// 0-0.06 (coverage 0.20-0.90, 10 seeds), while the times and cases with <= 1.35 covered
 /// (bench/README.md). It grows with the width (the levels of a block) and falls with n.
 constexpr double kMaxLevelsPerTrajectory = 2.0;
 
