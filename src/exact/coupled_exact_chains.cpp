@@ -13,6 +13,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
+
+#include <omp.h>
 
 #include "darkcharge/physics/initial_state.hpp"
 #include "exact/coupled_exact_internal.hpp"
@@ -293,6 +296,8 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
   CoupledExactResult result;
   result.density.assign(options.state_times.empty() ? 0 : grid.points, DensityMatrix());
 
+  std::vector<std::shared_ptr<NonlinearScratch>> scratch(omp_get_max_threads());
+  for (auto& s : scratch) s = make_nonlinear_scratch();
   std::vector<Snapshot> snapshots(grid.points);
   for (int g = 0; g < grid.points; ++g) {
     if (g > 0) {
@@ -317,7 +322,8 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
       for (long i = 0; i < n_sectors; ++i)
         parts[i] = sector_nonlinear(model.j_charger(), sectors[i].j_battery, views(sectors[i]),
                                     options.nonlinear && options.negativity,
-                                    parallel && !across, keep_state[g] ? &states[i] : nullptr);
+                                    parallel && !across, *scratch[omp_get_thread_num()],
+                                    keep_state[g] ? &states[i] : nullptr);
       for (auto& state : states) result.density[g].blocks.merge(state.blocks);
       for (long i = 0; options.nonlinear && i < n_sectors; ++i) {
         for (const double p : parts[i].level_populations)
