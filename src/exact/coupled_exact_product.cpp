@@ -42,6 +42,18 @@ std::shared_ptr<NonlinearScratch> make_nonlinear_scratch() {
 
 namespace {
 
+/// Whether every diagonal entry of the symmetric `b` is at least the sum of its row's other
+/// entries' magnitudes: then all its eigenvalues are >= 0 (Gershgorin).
+bool diagonally_dominant(const Eigen::MatrixXd& b) {
+  for (Eigen::Index a = 0; a < b.cols(); ++a) {
+    const double diagonal = b(a, a);
+    double off = -std::fabs(diagonal);
+    for (Eigen::Index c = 0; c < b.rows(); ++c) off += std::fabs(b(c, a));
+    if (!(diagonal >= off)) return false;
+  }
+  return true;
+}
+
 /// Per-thread buffers of one M block's transform.
 struct BlockScratch {
   std::vector<int> held, slot;
@@ -169,9 +181,12 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     kept.resize(k, k);
     for (int a = 0; a < k; ++a)
       for (int b = 0; b < k; ++b) kept(a, b) = block(rows[a], rows[b]);
-    // A positive definite block (most of them) has ||B||_1 = tr B: a Cholesky factorisation
-    // (n^3 / 3) settles it before the eigenvalues (~10 n^3) are needed.
-    if (k > 2 && Eigen::LLT<Eigen::MatrixXd>(kept).info() == Eigen::Success)
+    // A positive semidefinite block (most of them) has ||B||_1 = tr B: diagonal dominance
+    // (n^2, Gershgorin) or else a Cholesky factorisation (n^3 / 3) settles it before the
+    // eigenvalues (~10 n^3) are needed.
+    if (diagonally_dominant(kept))
+      norm[q] = kept.trace() + dropped;
+    else if (k > 2 && Eigen::LLT<Eigen::MatrixXd>(kept).info() == Eigen::Success)
       norm[q] = kept.trace() + dropped;
     else
       norm[q] = trace_norm_symmetric(kept) + dropped;
