@@ -17,6 +17,10 @@ class CoupledExactSampler : public Sampler {
   /// The solver's estimate for the columns these options ask for.
   static CoupledExactCost cost(const Model& model, const TimeGrid& grid,
                                const EnsembleOptions& options);
+  /// Whether estimating the cost would itself take seconds (the pairs of total J that the
+  /// estimate enumerates, ~ N_B^4 / 16 for a thermal battery): such sizes are far beyond
+  /// any automatic budget, so the estimate is not attempted.
+  static bool too_large_to_estimate(const Model& model);
   /// The first requested column or side output the solver does not give ("" if none).
   static std::string missing_output(const EnsembleOptions& options);
   EnsembleResult run(const EnsemblePlan& plan, const ProgressCallback& progress) const override;

@@ -48,6 +48,12 @@ SamplingChoice choose_coupled_exact(const Model& model, const TimeGrid& grid,
     return {Sampling::trajectories,
             fmt::format("sampling=trajectories: the exact coupled-basis solver does not give {}",
                         missing)};
+  if (CoupledExactSampler::too_large_to_estimate(model))
+    return {Sampling::trajectories,
+            fmt::format("sampling=trajectories: N_B = {}, N_C = {} is far beyond what the exact "
+                        "coupled-basis solver (darkcharge exact) does within the automatic "
+                        "budget of {:g} s",
+                        model.n_battery, model.n_charger, options.cascade_budget_seconds)};
   const CoupledExactCost cost = CoupledExactSampler::cost(model, grid, options);
   if (cost.seconds <= options.cascade_budget_seconds && cost.memory_gib <= options.cascade_max_memory_gib)
     return {Sampling::exact,
