@@ -53,6 +53,12 @@ TEST(CoupledExactSampling, AutomaticTakesTheSolverWhenItGivesEverythingWithinBud
   jumps.record_trajectories = 3;
   EXPECT_EQ(choose_sampling(model, grid, jumps).sampling, Sampling::trajectories);
 
+  // Far too large even to estimate (the estimate alone took 60 s here): trajectories, said so.
+  const SamplingChoice huge =
+      choose_sampling(make_model(1000, 10000, 0.5, BatteryInit::thermal), grid, options);
+  EXPECT_EQ(huge.sampling, Sampling::trajectories);
+  EXPECT_TRUE(mentions(huge.reason, "far beyond")) << huge.reason;
+
   EnsembleOptions resumed = options;  // units of a trajectory checkpoint are resumed
   resumed.completed_units[0] = "";
   EXPECT_EQ(choose_sampling(model, grid, resumed).sampling, Sampling::trajectories);
