@@ -424,9 +424,9 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     dS_B_dt is faster); state_times: times at which to keep the averaged state
     (battery_state, joint_state, state); sectors: keep total-J sector populations
     (r.sectors); progress: a tqdm bar, or a callable(done, total); sampling: "auto" (at
-    nbar = 0 the exact cascade when cheap, with local noise the exact reduced Dicke-basis
-    solver when cheap and every column asked for is its own, else trajectories; a note says
-    which and why), "trajectories", or "cascade"
+    nbar = 0 the exact cascade when cheap, at nbar > 0 the exact coupled-basis solver and with
+    local noise the exact reduced Dicke-basis solver when cheap and every column asked for is
+    theirs, else trajectories; a note says which and why), "trajectories", or "cascade"
     (nbar = 0 only: the distribution of the emitted count integrated instead of sampled;
     every column exact, errors 0), as the CLI's --sampling. local_decay, local_pumping,
     local_dephasing (both ensembles) and charger_*/battery_* (one ensemble, overriding):
