@@ -7,10 +7,21 @@
 namespace darkcharge::cli {
 
 ProgressBar::ProgressBar(std::string label, bool enabled)
-    : label_(std::move(label)), enabled_(enabled), start_(Clock::now()), last_(start_) {}
+    : base_(label), label_(std::move(label)), enabled_(enabled), run_start_(Clock::now()), start_(run_start_), last_(start_) {}
 
 ProgressBar::~ProgressBar() {
   if (drawn_) std::fputc('\n', stderr);
+}
+
+void ProgressBar::phase(const std::string& name) {
+  if (!enabled_) return;
+  if (drawn_) std::fputc('\n', stderr);
+  drawn_ = false;
+  // Back to the trajectories (after a target check), their own start keeps the estimate of
+  // time left right.
+  label_ = name == "trajectories" ? base_ : base_ + ": " + name;
+  start_ = name == "trajectories" ? run_start_ : Clock::now();
+  last_ = Clock::now();
 }
 
 void ProgressBar::update(long done, long total) {

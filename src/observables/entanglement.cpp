@@ -125,10 +125,14 @@ class Entanglement : public Observable {
     std::vector<std::vector<double>> entropy(blocks + 1, std::vector<double>(points));
     std::vector<double> entropy_error(points);
     out.result.density.assign(points, DensityMatrix());
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int g = 0; g < points; ++g) {
+    // The averaged state at time g (cheap: kept even where the time limit leaves S_B NaN).
+    auto average = [&](int g) {
       DensityMatrix total;
       for (int b = 0; b < blocks; ++b) total.add(rho(sums, b, g), 1.0);
+      total.scale(1.0 / n);
+      out.result.density[g] = std::move(total);
+    };
+    const long done = for_each_time(points, out.bounds, "estimate S_B", [&](int g) {
       // rho^{T_B} is linear in rho: transpose each block once; a subset's is a sum.
       std::vector<PartialTranspose> parts;
       for (int b = 0; b < blocks; ++b) parts.push_back(partial_transpose(rho(sums, b, g), jc));
@@ -139,12 +143,17 @@ class Entanglement : public Observable {
       entropy[0][g] = e.value;
       entropy_error[g] = e.error;
       for (int b = 0; b < blocks; ++b) entropy[b + 1][g] = e.leave_one_out[b];
-      total.scale(1.0 / n);
-      out.result.density[g] = std::move(total);
-    }
+      average(g);
+    }, [&](int g) {  // the time limit: S_B is not estimated at this time
+      entropy_error[g] = std::nan("");
+      for (auto& curve : entropy) curve[g] = std::nan("");
+      average(g);
+    });
     NegativityColumns c = negativity_columns(
         sums.model(), sums.grid(), n, entropy, entropy_error, sums.model().nbar == 0.0, {},
         "lingering trajectories with probability < 3/n may be missing at nbar = 0");
+    note_time_limit(c.s_b, done, points);
+    note_time_limit(c.rate, done, points);
     out.result.series.columns.push_back(std::move(c.s_b));
     out.result.series.columns.push_back(std::move(c.rate));
     Replicates& curve = out.curves["dS_B_dt"];
