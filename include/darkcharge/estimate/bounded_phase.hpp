@@ -62,7 +62,7 @@ template <class Body, class Skip>
 long for_each_time(int points, const PhaseBounds& bounds, const std::string& phase, Body body,
                    Skip skip) {
   bounds.begin(phase);
-  std::atomic<long> done{0};
+  std::atomic<long> done{0}, reported{-1};
 #pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < points; ++g) {
     if (bounds.stopped()) continue;  // thrown below, after the loop
@@ -72,9 +72,15 @@ long for_each_time(int points, const PhaseBounds& bounds, const std::string& pha
     }
     body(g);
     const long now = ++done;
-    if (omp_get_thread_num() == 0) bounds.report(now, points);
+    if (omp_get_thread_num() == 0) {  // one thread at a time reports
+      bounds.report(now, points);
+      reported = now;
+    }
   }
   bounds.check_stop(phase);
+  // The phase's last count, when thread 0 did not report it (other threads took the last
+  // times, or all of them).
+  if (reported.load() != done.load()) bounds.report(done.load(), points);
   return done.load();
 }
 
