@@ -15,11 +15,6 @@
 
 namespace darkcharge::coupled_exact {
 
-/// Nearest integer of x, which is always within rounding of one (quantum numbers and their
-/// differences): an inline cast instead of a call to lround (10% of a default run's
-/// instructions went there, from the inner loops of the negativity).
-inline int count(double x) { return static_cast<int>(x >= 0 ? x + 0.5 : x - 0.5); }
-
 /// Everything measured at one grid time, summed over sectors and blocks. jz_battery_squared,
 /// emission, absorption: <(J_B^z)^2>, <J^+ J^->, <J^- J^+> (sigma_B, I_em, I_abs).
 struct Snapshot {
