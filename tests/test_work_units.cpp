@@ -3,9 +3,12 @@
 // target error happens at the same point for any thread count.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -155,6 +158,74 @@ TEST(WorkUnits, BadInputsAreRefused) {
   EXPECT_THROW(run_ensemble(c.model, c.grid, c.options), InvalidArgument);
   c.options.target_errors = {{"E_B", -1.0}};
   EXPECT_THROW(run_ensemble(c.model, c.grid, c.options), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace darkcharge
+
+namespace darkcharge {
+namespace {
+
+// The estimate after the trajectories is a phase of its own: the phase callback names each
+// costly estimate, the progress counts its times (1 .. points, one thread), and the stop
+// flag set while it runs ends it with Interrupted.
+TEST(WorkUnits, EstimateIsAPhaseThatReportsProgressAndStops) {
+  Case c;
+  c.options.threads = 1;
+  c.options.observables = {"E_B", "W_B", "S_B"};
+  std::vector<std::string> phases;
+  c.options.on_phase = [&](const std::string& phase) { phases.push_back(phase); };
+  std::vector<std::pair<long, long>> calls;
+  const EnsembleResult r =
+      run_ensemble(c.model, c.grid, c.options, [&](long done, long total) { calls.emplace_back(done, total); });
+  ASSERT_EQ(r.stop_reason, "completed");
+  std::sort(phases.begin(), phases.end());
+  EXPECT_EQ(phases, (std::vector<std::string>{"estimate S_B", "estimate W_B"}));
+  const int points = c.grid.points;
+  ASSERT_GE(calls.size(), std::size_t(points));
+  const std::vector<std::pair<long, long>> tail(calls.end() - points, calls.end());
+  for (int g = 1; g <= points; ++g) EXPECT_EQ(tail[g - 1], std::make_pair(long(g), long(points)));
+  std::atomic<bool> stop{false};
+  c.options.stop = &stop;
+  bool trajectories_done = false;
+  EXPECT_THROW(run_ensemble(c.model, c.grid, c.options,
+                            [&](long done, long total) {
+                              if (total == 1000 && done == 1000) trajectories_done = true;
+                              if (trajectories_done && total == points) stop = true;
+                            }),
+               Interrupted);
+  EXPECT_TRUE(trajectories_done);
+}
+
+// The time limit covers the estimate too: every unit given and a 1 ns limit leave W_B,
+// W_B_sym, S_B and dS_B_dt NaN at every time with the note, stop reason "time-limit", the
+// linear columns those of the unlimited run; a limit not reached changes no bit.
+TEST(WorkUnits, TimeLimitEndsTheEstimateAndChangesNothingWhenNotReached) {
+  Case c;
+  c.options.observables = {"E_B", "P_B", "W_B", "W_B_sym", "S_B", "dS_B_dt"};
+  std::map<long, std::string> units;
+  c.options.on_unit_done = [&](long u, const std::string& bytes) { units[u] = bytes; };
+  const EnsembleResult whole = run_ensemble(c.model, c.grid, c.options);
+  c.options.on_unit_done = nullptr;
+  c.options.time_limit = 1e6;
+  expect_same(whole, run_ensemble(c.model, c.grid, c.options));
+  c.options.completed_units = units;
+  c.options.run_unit = [](long) { return false; };
+  c.options.time_limit = 1e-9;
+  const EnsembleResult cut = run_ensemble(c.model, c.grid, c.options);
+  EXPECT_EQ(cut.stop_reason, "time-limit");
+  EXPECT_EQ(cut.trajectories_run, whole.trajectories_run);
+  EXPECT_EQ(cut.series.column("E_B").value, whole.series.column("E_B").value);
+  EXPECT_EQ(cut.series.column("P_B").error, whole.series.column("P_B").error);
+  for (const char* name : {"W_B", "W_B_sym", "S_B", "dS_B_dt"}) {
+    const Column& column = cut.series.column(name);
+    for (int g = 0; g < c.grid.points; ++g) EXPECT_TRUE(std::isnan(column.value[g])) << name << " " << g;
+    EXPECT_NE(column.note.find("The time limit ended this estimate: NaN at the 11 of 11 times"),
+              std::string::npos) << column.note;
+  }
+  for (double v : whole.series.column("S_B").value) EXPECT_FALSE(std::isnan(v));
+  EXPECT_EQ(cut.peaks.entanglement_note, "the time limit ended the S_B estimate");
+  EXPECT_EQ(cut.peaks.power_max.value, whole.peaks.power_max.value);
 }
 
 }  // namespace

@@ -389,17 +389,25 @@ def _final(raw):
 
 
 def _tqdm_progress(total, desc):
+    """A tqdm bar: (bars, update, phase). A new phase of the run (the estimate after the
+    trajectories, e.g. "estimate S_B") closes the bar and opens one named after it."""
     from tqdm.auto import tqdm
-    bar = tqdm(total=total, desc=desc, unit="traj")
+    bars = [tqdm(total=total, desc=desc, unit="traj")]
 
     def update(done, _total):
+        bar = bars[-1]
         if _total != bar.total:  # the exact cascade counts solver steps, not trajectories
-            bar.total, bar.unit = _total, "step"
+            bar.total, bar.unit = _total, "step" if len(bars) == 1 else "time"
             bar.refresh()
         bar.update(done - bar.n)
         if done >= _total:
             bar.close()
-    return bar, update
+
+    def phase(name):
+        bars[-1].close()
+        bars.append(tqdm(total=None, desc=desc if name == "trajectories" else f"{desc}: {name}",
+                         unit="traj" if name == "trajectories" else "time"))
+    return bars, update, phase
 
 
 def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamma=1.0,
@@ -423,7 +431,9 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     sigma_B, I_em, I_abs, N_em, N_abs, F_em only on request; leaving out W_B, W_B_sym, S_B,
     dS_B_dt is faster); state_times: times at which to keep the averaged state
     (battery_state, joint_state, state); sectors: keep total-J sector populations
-    (r.sectors); progress: a tqdm bar, or a callable(done, total); sampling: "auto" (at
+    (r.sectors); progress: a tqdm bar (one per phase: the trajectories, then each costly
+    estimate, e.g. "simulate: estimate S_B"), or a callable(done, total) (total: the
+    trajectories, then each estimate's output times); sampling: "auto" (at
     nbar = 0 the exact cascade when cheap, at nbar > 0 the exact coupled-basis solver and with
     local noise the exact reduced Dicke-basis solver when cheap and every column asked for is
     theirs, else trajectories; a note says which and why), "trajectories", or "cascade"
@@ -520,9 +530,9 @@ def _simulate(args, completed_units=None):
 
         def save_units(units):
             _checkpoint.write(path, stored, units)
-    bar, callback = None, None
+    bars, callback, phase = None, None, None
     if progress is True:
-        bar, callback = _tqdm_progress(n_trajectories, "simulate")
+        bars, callback, phase = _tqdm_progress(n_trajectories, "simulate")
     elif callable(progress):
         callback = progress
     try:
@@ -531,9 +541,9 @@ def _simulate(args, completed_units=None):
                                  n_threads, names, times, keep_sectors, how, callback,
                                  model.local, model.max_memory, model.max_cpu_hours, targets,
                                  limit or 0.0, counted, recorded, completed_units or {},
-                                 save_units, every, output_times, text)
+                                 save_units, every, output_times, text, phase)
     finally:
-        if bar is not None:
+        for bar in bars or []:
             bar.close()
     # A finished run needs no checkpoint; one stopped by its time limit keeps it to resume.
     if path is not None and raw["stop_reason"] != "time-limit" and os.path.exists(path):

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <tuple>
 #include <optional>
 #include <string>
 #include <thread>
@@ -265,7 +266,8 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
                       double time_limit, const std::vector<double>& count_times,
                       long record_trajectories, const std::map<long, std::string>& completed_units,
                       const py::object& save_units, double checkpoint_every,
-                      const std::vector<double>& times, const std::string& protocol_text) {
+                      const std::vector<double>& times, const std::string& protocol_text,
+                      const py::object& phase) {
   Model model = make_model(nb, nc, nbar, battery_init, gamma, omega, local);
   // A protocol: the library's parser and grid, as exact(protocol=...) and the CLI's
   // simulate --protocol; more than a plain model runs the local-noise trajectories through
@@ -366,6 +368,31 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
       if (due && (final || since >= checkpoint_every)) save();
     };
   }
+  // The phases after the trajectories (the costly estimates): each switch is handed to
+  // Python on its next wake, after the (done, total) the previous phase ended with, and
+  // before the new phase's progress.
+  std::mutex phase_mutex;
+  std::vector<std::tuple<std::string, long, long>> switches;
+  running.options.on_phase = [&](const std::string& name) {
+    std::lock_guard<std::mutex> lock(phase_mutex);
+    switches.emplace_back(name, done.load(), total.load());
+    done = 0;
+    total = 0;  // nothing to show until the phase reports
+  };
+  py::object report = progress;
+  if (!progress.is_none())
+    report = py::cpp_function([&](long d, long n) {
+      std::vector<std::tuple<std::string, long, long>> pending;
+      {
+        std::lock_guard<std::mutex> lock(phase_mutex);
+        pending.swap(switches);
+      }
+      for (const auto& [name, before, before_total] : pending) {
+        if (before_total > 0) progress(before, before_total);
+        if (!phase.is_none()) phase(name);
+      }
+      progress(d, n);
+    });
   const auto start = std::chrono::steady_clock::now();
   const EnsembleResult r = run_interruptible<EnsembleResult>(
       [&] {
@@ -374,7 +401,7 @@ py::dict run_simulate(int nb, int nc, double nbar, const std::string& battery_in
           total = n;
         });
       },
-      &stop, done, total, progress, tick);
+      &stop, done, total, report, tick);
   if (!save_units.is_none() && r.stop_reason == "time-limit") save();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -659,7 +686,8 @@ PYBIND11_MODULE(_core, m) {
         py::arg("record_trajectories") = 0L,
         py::arg("completed_units") = std::map<long, std::string>{},
         py::arg("save_units") = py::none(), py::arg("checkpoint_every") = 60.0,
-        py::arg("times") = std::vector<double>{}, py::arg("protocol") = std::string());
+        py::arg("times") = std::vector<double>{}, py::arg("protocol") = std::string(),
+        py::arg("phase") = py::none());
   m.def("run_exact", &run_exact, py::arg("nb"), py::arg("nc"), py::arg("nbar"),
         py::arg("battery_init"), py::arg("gamma"), py::arg("omega"), py::arg("t_max"),
         py::arg("points"), py::arg("observables"), py::arg("max_dimension"),

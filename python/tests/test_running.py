@@ -107,3 +107,21 @@ def test_progress_callback_counts_to_the_total():
 def test_progress_bar_with_tqdm(capsys):
     dc.simulate(nb=2, nc=10, trajectories=2000, points=11, sampling="trajectories", progress=True)
     assert "2000/2000" in capsys.readouterr().err
+
+
+def test_progress_names_the_estimate_after_the_trajectories(capsys):
+    # The estimate of S_B after the trajectories is a phase of its own: a callable sees the
+    # trajectories end (2000, 2000), then that phase's output times end (11, 11); a tqdm bar
+    # per phase names it. Both are delivered whatever the timing (phase switches are queued).
+    seen = []
+    dc.simulate(nb=2, nc=10, nbar=0.5, trajectories=2000, points=11, threads=1,
+                observables=["E_B", "S_B"], sampling="trajectories",
+                progress=lambda done, total: seen.append((done, total)))
+    assert (2000, 2000) in seen
+    assert seen.index((2000, 2000)) < len(seen) - 1
+    assert seen[-1] == (11, 11)
+    dc.simulate(nb=2, nc=10, nbar=0.5, trajectories=2000, points=11, threads=1,
+                observables=["E_B", "S_B"], sampling="trajectories", progress=True)
+    err = capsys.readouterr().err
+    assert "2000/2000" in err
+    assert "simulate: estimate S_B" in err

@@ -87,6 +87,7 @@ EnsembleResult run_simulation(const Options& o, EnsemblePlan plan) {
   ProgressBar bar("simulate", !o.quiet && mpi_rank() == 0);
   plan.options.on_unit_done = o.ensemble.on_unit_done;  // set by start_checkpoint()
   plan.options.stop = &stop_requested();
+  plan.options.on_phase = [&bar](const std::string& phase) { bar.phase(phase); };
   EnsembleResult result;
   {
     const GracefulStop graceful;  // the first signal now only asks the runner to stop

@@ -1,5 +1,6 @@
 #include "mpi_run.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -210,6 +211,9 @@ EnsembleResult run_distributed(const EnsemblePlan& plan, const ProgressCallback&
   }
   if (rank != 0) return {};
   const auto reduce_start = std::chrono::steady_clock::now();
+  if (options.time_limit > 0)  // what is left of it bounds the estimate (1 ns if nothing)
+    all.time_limit = std::max(1e-9, options.time_limit - std::chrono::duration<double>(
+                                                             reduce_start - start).count());
   EnsembleResult result = run_ensemble(with_options(plan, all), progress);  // folds in unit order
   g_reduction_seconds =
       reduction +

@@ -8,7 +8,6 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <omp.h>
 
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/estimate/bounded_estimate.hpp"
@@ -49,36 +48,20 @@ bool battery_starts_outside_symmetric(const Model& model) {
   return false;
 }
 
-/// Says in `column`'s note at how many times the time limit left it unestimated (NaN).
-void note_time_limit(Column& column, long estimated, int points) {
-  if (estimated >= points) return;
-  column.note += fmt::format("{}The time limit ended this estimate: NaN at the {} of {} times not "
-                             "estimated.", column.note.empty() ? "" : " ", points - estimated, points);
-}
-
 /// W_B and W_B_sym from the blocks' level sums (`levels[b * points + g]`).
 std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& grid,
                                             const std::vector<LevelSums>& levels,
                                             const std::vector<long>& sizes,
-                                            const std::atomic<bool>* stop,
-                                            const ProgressCallback& progress,
-                                            const std::vector<bool>& battery_noise_before,
-                                            const std::function<bool()>& out_of_time) {
+                                            const PhaseBounds& bounds,
+                                            const std::vector<bool>& battery_noise_before) {
   const int points = grid.points, blocks = static_cast<int>(sizes.size());
-  std::atomic<long> done{0};
   Column w{"W_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
   Column w_sym{"W_B_sym", w.value, w.error, "jackknife", ""};
   // W_B_sym is undefined where the battery can be outside j_B = N_B/2, as in the exact
   // solver: from the start (a thermal battery), or once single-spin noise on the battery
   // can have moved it there (t > 0), whether or not a sampled trajectory went.
   const bool outside_from_start = battery_starts_outside_symmetric(model);
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int g = 0; g < points; ++g) {  // each time on its own: the same for any thread count
-    if (stop && stop->load()) continue;  // Ctrl-C: thrown below, after the loop
-    if (out_of_time && out_of_time()) {  // the time limit: this time is not estimated
-      w.value[g] = w.error[g] = w_sym.value[g] = w_sym.error[g] = std::nan("");
-      continue;
-    }
+  const long done = for_each_time(points, bounds, "estimate W_B", [&](int g) {
     std::vector<const LevelSums*> per_block;
     for (int b = 0; b < blocks; ++b) per_block.push_back(&levels[std::size_t(b) * points + g]);
     const auto [a, s] = battery_ergotropies(per_block, sizes, model.n_battery, kErgotropyRootNOrder);
@@ -86,10 +69,7 @@ std::pair<Column, Column> ergotropy_columns(const Model& model, const TimeGrid& 
     w_sym.value[g] = s.value, w_sym.error[g] = s.error;
     if (outside_from_start || battery_noise_before[g])
       w_sym.value[g] = w_sym.error[g] = std::nan("");
-    const long now = ++done;
-    if (progress && omp_get_thread_num() == 0) progress(now, points);
-  }
-  if (stop && stop->load()) throw Interrupted("local-noise trajectories stopped while estimating W_B");
+  }, [&](int g) { w.value[g] = w.error[g] = w_sym.value[g] = w_sym.error[g] = std::nan(""); });
   note_time_limit(w, done, points);
   note_time_limit(w_sym, done, points);
   const bool undefined = std::any_of(w_sym.value.begin(), w_sym.value.end(), [](double v) { return std::isnan(v); });
@@ -138,8 +118,7 @@ bool wanted(const std::vector<std::string>& observables, const char* name) {
 
 std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
                              const EnsembleOptions& options, bool targets_only,
-                             const ProgressCallback& progress, const Protocol* protocol,
-                             const std::function<bool()>& out_of_time) {
+                             const PhaseBounds& bounds, const Protocol* protocol) {
   const int blocks = static_cast<int>(totals.count.size()), points = grid.points;
   const int sectors = model.n_battery / 2 + 1, slots = kSectors + sectors;
   // The model at each grid time (a protocol's segment there), and whether single-spin noise
@@ -206,13 +185,13 @@ std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const Blo
              "W_open");
   add_linear(kDark, one, zero, "dark");
   if (!totals.levels.empty() && (include("W_B") || include("W_B_sym"))) {
-    auto [w, w_sym] = ergotropy_columns(model, grid, totals.levels, totals.count, options.stop, progress,
-                                        battery_noise_before, out_of_time);
+    auto [w, w_sym] = ergotropy_columns(model, grid, totals.levels, totals.count, bounds,
+                                        battery_noise_before);
     if (include("W_B")) all.push_back(std::move(w));
     if (include("W_B_sym")) all.push_back(std::move(w_sym));
   }
   if (totals.states.wanted() && (include("S_B") || include("dS_B_dt"))) {
-    auto [s_b, rate] = totals.states.columns(grid, totals.count, options.stop, progress, out_of_time);
+    auto [s_b, rate] = totals.states.columns(grid, totals.count, bounds);
     if (include("S_B")) all.push_back(std::move(s_b));
     if (include("dS_B_dt")) all.push_back(std::move(rate));
   }

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "darkcharge/core/progress.hpp"
+#include "darkcharge/estimate/bounded_phase.hpp"
 #include "darkcharge/core/time_grid.hpp"
 #include "darkcharge/physics/model.hpp"
 #include "darkcharge/physics/protocol.hpp"
@@ -54,17 +54,15 @@ struct BlockTotals {
 
 /// The columns from the blocks' totals: every column the options ask for, or with
 /// `targets_only` those the target errors name (the check after a round). W_B and W_B_sym,
-/// the costly part, report (times done, grid points) to `progress` and throw Interrupted
-/// when options.stop is set. With a `protocol` (`model` its first segment's), the rates in
+/// the costly part, run as phases of `bounds` (bounded_phase.hpp): they report (times done,
+/// grid points), throw Interrupted once its stop flag is set, and once its time limit has
+/// passed are estimated at no further time (NaN there, with a note); so do S_B and dS_B_dt. With a `protocol` (`model` its first segment's), the rates in
 /// I_em, I_abs, I_loc_* and nbar in W_open are those of each time's segment
 /// (segment_at_points(): a boundary takes the segment that starts there), W_B_sym is NaN
 /// after any segment with single-spin noise on the battery has begun, and the counts'
 /// rare-event floors hold only when they hold in every segment.
-/// Once `out_of_time` returns true (the run's time limit), W_B, W_B_sym, S_B and dS_B_dt are
-/// estimated at no further time: NaN there, with a note.
 std::vector<Column> estimate(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
                              const EnsembleOptions& options, bool targets_only,
-                             const ProgressCallback& progress = {}, const Protocol* protocol = nullptr,
-                             const std::function<bool()>& out_of_time = {});
+                             const PhaseBounds& bounds = PhaseBounds(), const Protocol* protocol = nullptr);
 
 }  // namespace darkcharge::local_noise

@@ -7,7 +7,6 @@
 #include <tuple>
 
 #include <fmt/format.h>
-#include <omp.h>
 
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/physics/angular_momentum.hpp"
@@ -141,9 +140,7 @@ void EntanglementSums::load(ByteReader& in, long trajectories) {
 }
 
 std::pair<Column, Column> EntanglementSums::columns(const TimeGrid& grid, const std::vector<long>& sizes,
-                                                    const std::atomic<bool>* stop,
-                                                    const ProgressCallback& progress,
-                                                    const std::function<bool()>& out_of_time) const {
+                                                    const PhaseBounds& bounds) const {
   const int points = grid.points, blocks = static_cast<int>(sizes.size());
   long n = 0;
   for (long s : sizes) n += s;
@@ -156,15 +153,7 @@ std::pair<Column, Column> EntanglementSums::columns(const TimeGrid& grid, const 
   // entropy[0]: all trajectories; entropy[b + 1]: all but block b (root-n corrected both).
   std::vector<std::vector<double>> entropy(blocks + 1, std::vector<double>(points));
   std::vector<double> entropy_error(points);
-  std::atomic<long> done{0};
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int g = 0; g < points; ++g) {  // each time on its own: the same for any thread count
-    if (stop && stop->load()) continue;  // Ctrl-C: thrown below, after the loop
-    if (out_of_time && out_of_time()) {  // the time limit: this time is not estimated
-      entropy_error[g] = std::numeric_limits<double>::quiet_NaN();
-      for (auto& curve : entropy) curve[g] = std::numeric_limits<double>::quiet_NaN();
-      continue;
-    }
+  const long estimated = for_each_time(points, bounds, "estimate S_B", [&](int g) {
     // rho^{T_B} is linear in rho and block diagonal in (j_C, j_B, Q): transpose each block's
     // sectors once; a subset's transpose is the sum of its blocks'.
     std::vector<std::map<Key, Eigen::MatrixXd>> parts(blocks);
@@ -180,19 +169,16 @@ std::pair<Column, Column> EntanglementSums::columns(const TimeGrid& grid, const 
     entropy[0][g] = e.value;
     entropy_error[g] = e.error;
     for (int b = 0; b < blocks; ++b) entropy[b + 1][g] = e.leave_one_out[b];
-    const long now = ++done;
-    if (progress && omp_get_thread_num() == 0) progress(now, points);
-  }
-  if (stop && stop->load()) throw Interrupted("local-noise trajectories stopped while estimating S_B");
-  const long estimated = done;
+  }, [&](int g) {  // the time limit: this time is not estimated
+    entropy_error[g] = std::numeric_limits<double>::quiet_NaN();
+    for (auto& curve : entropy) curve[g] = std::numeric_limits<double>::quiet_NaN();
+  });
   NegativityColumns c = negativity_columns(
       model_, grid, n, entropy, entropy_error, true, floor_times(model_, grid),
       "classes of trajectories with probability < 3/n, such as a sector (j_C, j_B) few "
       "trajectories reach, may be missing from the sample");
-  if (estimated < points)
-    for (Column* column : {&c.s_b, &c.rate})
-      column->note += fmt::format("{}The time limit ended this estimate: NaN at the {} of {} times "
-                                  "not estimated.", column->note.empty() ? "" : " ", points - estimated, points);
+  note_time_limit(c.s_b, estimated, points);
+  note_time_limit(c.rate, estimated, points);
   return {std::move(c.s_b), std::move(c.rate)};
 }
 

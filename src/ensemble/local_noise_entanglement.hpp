@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "darkcharge/core/byte_stream.hpp"
-#include "darkcharge/core/progress.hpp"
+#include "darkcharge/estimate/bounded_phase.hpp"
 #include "darkcharge/core/time_grid.hpp"
 #include "darkcharge/estimate/time_series.hpp"
 #include "darkcharge/physics/density_matrix.hpp"
@@ -49,13 +49,12 @@ class EntanglementSums {
   /// its trace, the sum of the blocks' diagonals, is that count (to 1e-6 relative).
   void load(ByteReader& in, long trajectories = -1);
 
-  /// S_B and dS_B_dt from the blocks' sums; `sizes[b]` = trajectories in block b. Reports
-  /// (times done, points) to `progress`; once `stop` is set, throws Interrupted; once
-  /// `out_of_time` returns true, estimates no further time (NaN there, with a note).
+  /// S_B and dS_B_dt from the blocks' sums; `sizes[b]` = trajectories in block b. A phase
+  /// of `bounds` (bounded_phase.hpp): reports (times done, points); once its stop flag is
+  /// set, throws Interrupted; once its time limit has passed, estimates no further time (NaN
+  /// there, with a note).
   std::pair<Column, Column> columns(const TimeGrid& grid, const std::vector<long>& sizes,
-                                    const std::atomic<bool>* stop = nullptr,
-                                    const ProgressCallback& progress = {},
-                                    const std::function<bool()>& out_of_time = {}) const;
+                                    const PhaseBounds& bounds = PhaseBounds()) const;
 
   /// Bytes the sums and the estimator's working arrays can take for this run (an upper
   /// estimate: every block visits min(trajectories per block, (j_C, j_B, M) blocks the model

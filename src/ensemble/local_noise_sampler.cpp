@@ -185,7 +185,9 @@ class UnitRunner {
 /// Whether every target error holds on the folded blocks (rounds 0..r).
 bool targets_met(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
                  const EnsembleOptions& options, const Protocol* protocol) {
-  const std::vector<Column> partial = local_noise::estimate(model, grid, totals, options, true, {}, protocol);
+  // Ctrl-C reaches the check (its W_B, S_B can be costly); the time limit is the caller's.
+  const PhaseBounds bounds(options.stop, 0, PhaseBounds::Clock::now());
+  const std::vector<Column> partial = local_noise::estimate(model, grid, totals, options, true, bounds, protocol);
   bool met = true;
   for (const auto& [name, bound] : options.target_errors) {
     double largest = -1;
@@ -320,16 +322,10 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
   // The time limit bounds the estimate too (W_B, S_B: the costly part), as a phase of its
   // own: counted from its start, it leaves the times not yet estimated NaN. (Counted from the
   // run's start it would leave every time NaN after trajectories cut by the limit.)
-  const auto started = std::chrono::steady_clock::now();
-  std::atomic<bool> cut{false};  // some time was left unestimated
-  const std::function<bool()> out_of_time = [&] {
-    if (options.time_limit > 0 &&
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() > options.time_limit)
-      cut = true;
-    return cut.load();
-  };
-  out.columns = local_noise::estimate(model, grid, totals, options, false, progress, protocol, out_of_time);
-  if (cut) {
+  const PhaseBounds bounds(options.stop, options.time_limit, PhaseBounds::Clock::now(), progress,
+                           options.on_phase);
+  out.columns = local_noise::estimate(model, grid, totals, options, false, bounds, protocol);
+  if (bounds.cut()) {
     result.stop_reason = "time-limit";
     result.notes.push_back("the time limit ended the estimate after the trajectories: W_B, W_B_sym, S_B "
                            "and dS_B_dt are NaN at the times it did not reach (their notes say how many)");

@@ -27,6 +27,12 @@ constexpr double kSecondsPerObservation = 5e-8;
 constexpr double kSecondsPerClebschGordan = 1e-7;
 constexpr double kSecondsPerFlop = 1e-9;
 constexpr double kSecondsPerSubsetEstimate = 3.6e-6;
+// The S_B estimate after the trajectories: the trace norm of a symmetric n x n block (its
+// eigenvalues: Eigen's tridiagonalization and QR) ~kTraceNormFlops n^3, a block subset's sum
+// ~kSubsetSumFlops per double and block; fitted to the estimate's CPU time at N_B = 8-20,
+// 16-6400 trajectories (bench/estimate_cost.py: estimate / measured 0.56-1.33).
+constexpr double kTraceNormFlops = 1.2;
+constexpr double kSubsetSumFlops = 1.25;
 // The process before any work: the program, its libraries and the C++ runtime (peak RSS of
 // the smallest runs, 7.5-11 MB).
 constexpr double kProcessBytes = 8.0 * 1024 * 1024;
@@ -182,7 +188,7 @@ ResourceEstimate simulate_estimate(const RunRequest& o, bool local_engine = fals
     pairs += s.m_count;  // (j_B, M) blocks
     largest_sector = std::max(largest_sector, 2 * s.j_battery + 1);
   }
-  double state_work = 0;
+  double state_work = 0, estimate_work = 0;  // flops: the trajectories', the estimate's after them
   if (e.ergotropy) {  // per block and time: level sums of the sectors its trajectories visit
     // Single-spin noise on the battery lets a trajectory reach every sector j_B; with a time
     // limit the local-noise sampler keeps a copy of its block sums (restored if the limit
@@ -208,8 +214,18 @@ ResourceEstimate simulate_estimate(const RunRequest& o, bool local_engine = fals
     const double mean_square = table / pairs;
     const double visited = std::min(per_block, pairs), visited_all = std::min(n, pairs);
     r.bytes += (blocks * visited + visited_all) * points * (mean_square * 8 + kMapNodeBytes);
-    // Jackknife of S_B: blocks + 1 partial-transpose spectra per time, ~10 n^3 flops each.
-    state_work += (blocks + 1) * points * visited_all * 10 * mean_square * std::sqrt(mean_square);
+    // The estimate after the trajectories (entanglement.cpp): per output time the root-n
+    // corrected S_B evaluates 3 B + 5 block subsets (nonsmooth_estimate.hpp: the full set,
+    // two half-splits, and per left-out block the rest and its two halves), each the sum of
+    // the blocks' partial transposes (~kSubsetSumFlops B per double of the visited blocks)
+    // and the trace norm of every visited block (~kTraceNormFlops n^3). The partial
+    // transpose of one (j_B, M) block of n levels reaches ~2 n blocks (j_B, Q = m_C - m_B):
+    // a few trajectories already reach most of them.
+    double cubes = 0;
+    for (const auto& sector : sectors) cubes += sector.cube_sum;
+    const double reached = std::min(1.0, 2 * n * sectors.front().width / pairs);
+    estimate_work += points * (3 * blocks + 5) * reached *
+                     (kSubsetSumFlops * blocks * table + kTraceNormFlops * cubes);
   }
   const double levels = thermal_levels(sectors);
   const double threads = e.threads > 0 ? e.threads : 2;  // ~ a laptop's worth when unset
@@ -243,13 +259,14 @@ ResourceEstimate simulate_estimate(const RunRequest& o, bool local_engine = fals
     observed = std::min(observed, layout.units() * points *
                                       std::min<double>(layout.unit_size, m.n_battery + m.n_charger + 1));
   }
+  // The root-n corrected W_B/S_B estimates evaluate 3 B + 5 block subsets per output time
+  // (~100 at B = 32), whatever the trajectory count: measured ~0.11 s for 301 times (3.6 us
+  // a subset) at N_B = 2, N_C = 10, and 8.9 s CPU for 1000 trajectories at 10^4 times (1.1 s
+  // estimated without this term).
+  r.estimate_seconds = estimate_work * kSecondsPerFlop +
+                       (product ? points * (3 * blocks + 5) * kSecondsPerSubsetEstimate : 0.0);
   r.cpu_seconds = jumps * kSecondsPerJump + observed * observation * column_factor +
-                  state_work * kSecondsPerFlop;
-  // The root-n corrected W_B/S_B estimates evaluate ~100 block subsets per output time,
-  // whatever the trajectory count: measured ~0.11 s for 301 times (3.6 us a subset) at
-  // N_B = 2, N_C = 10, and 8.9 s CPU for 1000 trajectories at 10^4 times (1.1 s estimated
-  // without this term).
-  if (product) r.cpu_seconds += points * 100 * kSecondsPerSubsetEstimate;
+                  state_work * kSecondsPerFlop + r.estimate_seconds;
   if (local) {  // its own engine: exact jump times, O(L) per jump (coupled basis) or O(k L)
     // With G not diagonal in the coupled basis (g_down - g_up differ between the ensembles)
     // each jump builds a Lanczos basis of the tridiagonal G: measured 8.3e-5 s per jump at
@@ -259,13 +276,15 @@ ResourceEstimate simulate_estimate(const RunRequest& o, bool local_engine = fals
     // With the reservoir on one ensemble or none G is diagonal in the product basis: O(L).
     const bool coupled = lc.decay - lc.pumping == lb.decay - lb.pumping;
     const double lanczos = coupled || o.model.reservoir != ReservoirCoupling::both ? 1.0 : 4.0;
+    r.estimate_seconds = e.entanglement ? kSecondsPerFlop * local_noise::EntanglementSums::estimated_flops(
+                                                                m, o.grid.points, static_cast<int>(blocks), e.trajectories)
+                                        : 0.0;
     r.cpu_seconds = jumps * (kLocalSecondsPerJump + lanczos * kLocalSecondsPerJumpWidth * width) +
                     n * points * (kLocalSecondsPerObservation + kLocalSecondsPerObservationWidth * width) +
-                    (e.entanglement ? kSecondsPerFlop * local_noise::EntanglementSums::estimated_flops(
-                                                            m, o.grid.points, static_cast<int>(blocks), e.trajectories)
-                                    : 0.0);
+                    r.estimate_seconds;
   }
   r.work = fmt::format("{:.2g} quantum jumps ({:.2g} per trajectory)", jumps, jumps / n);
+  if (r.estimate_seconds > 0) r.work += fmt::format("; the estimate after them ~{:.2g} s", r.estimate_seconds);
   add_output_cost(o, r);
   return r;
 }

@@ -17,8 +17,10 @@ namespace darkcharge {
 namespace {
 
 /// Runs what is not in options.completed_units and folds everything; returns the stop reason.
+/// `bounds` (the run's: its time limit counts from the run's start) bound the target checks.
 std::string run_and_fold(const TrajectorySetup& setup, const WorkLayout& layout,
-                         BlockFolder& folder, const ProgressCallback& progress) {
+                         BlockFolder& folder, const ProgressCallback& progress,
+                         const PhaseBounds& bounds) {
   const RunPlan& plan = setup.plan;
   const EnsembleOptions& o = plan.options;
   for (const auto& [u, bytes] : o.completed_units) {
@@ -32,12 +34,9 @@ std::string run_and_fold(const TrajectorySetup& setup, const WorkLayout& layout,
       throw InvalidArgument(fmt::format("completed_units: unit {}: {}", u, e.what()));
     }
   }
-  const auto start = std::chrono::steady_clock::now();
   std::atomic<bool> timed_out{false};
   const std::function<bool()> keep_going = [&] {
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (o.time_limit > 0 && elapsed > o.time_limit) timed_out = true;
+    if (bounds.out_of_time()) timed_out = true;
     return !timed_out.load();
   };
   const std::function<void(long, UnitResult&&)> done = [&](long u, UnitResult&& unit) {
@@ -82,7 +81,13 @@ std::string run_and_fold(const TrajectorySetup& setup, const WorkLayout& layout,
       folder.finish();
       return "time-limit";
     }
-    if (targets_met(setup, folder)) return "target-error";
+    const bool met = targets_met(setup, folder, bounds);
+    if (bounds.cut()) {  // the check itself was cut: its errors are not all known
+      folder.finish();
+      return "time-limit";
+    }
+    if (met) return "target-error";
+    bounds.begin("trajectories");
   }
   folder.finish();
   return "completed";
@@ -96,12 +101,22 @@ EnsembleResult TrajectorySampler::run(const EnsemblePlan& ensemble_plan,
                                            ensemble_plan.options);
   const WorkLayout layout = work_layout(ensemble_plan.options);
   BlockFolder folder(layout);
-  const std::string stop_reason = run_and_fold(*setup, layout, folder, progress);
+  // The time limit covers the whole run: the trajectories, the target checks and the
+  // estimate after them (W_B, S_B: the costly part, NaN at the times it did not reach).
+  const EnsembleOptions& o = ensemble_plan.options;
+  const PhaseBounds bounds(o.stop, o.time_limit, PhaseBounds::Clock::now(), progress, o.on_phase);
+  const std::string stop_reason = run_and_fold(*setup, layout, folder, progress, bounds);
   if (progress) progress(folder.trajectories(), layout.trajectories);
-  EnsembleResult result = estimate_all(*setup, folder);
+  EnsembleResult result = estimate_all(*setup, folder, bounds);
   result.trajectories_run = folder.trajectories();
   result.stop_reason = stop_reason;
   if (!ensemble_plan.sampling.reason.empty()) result.notes.push_back(ensemble_plan.sampling.reason);
+  if (bounds.cut() && stop_reason != "time-limit") {  // the limit passed during the estimate
+    result.stop_reason = "time-limit";
+    result.notes.push_back("the time limit ended the estimate after the trajectories: the columns it "
+                           "bounds (W_B, W_B_sym, S_B, dS_B_dt) are NaN at the times it did not reach "
+                           "(their notes say how many)");
+  }
   return result;
 }
 

@@ -5,6 +5,7 @@
 // corrected (nonsmooth_estimate.hpp) with jackknife errors, clamped at the bound W >= 0
 // (bounded_estimate.hpp).
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 
@@ -136,14 +137,15 @@ class BatteryErgotropy : public Observable {
     const int n_battery = sums.model().n_battery;
     Column w{"W_B", std::vector<double>(points), std::vector<double>(points), "jackknife", ""};
     Column w_sym{"W_B_sym", w.value, w.error, "jackknife", ""};
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int g = 0; g < points; ++g) {
+    const long done = for_each_time(points, out.bounds, "estimate W_B", [&](int g) {
       std::vector<const LevelSums*> per_block;
       for (int b = 0; b < blocks; ++b) per_block.push_back(&level_sums(sums, b, g));
       const auto [a, s] = battery_ergotropies(per_block, sizes, n_battery);
       w.value[g] = a.value, w.error[g] = a.error;
       w_sym.value[g] = s.value, w_sym.error[g] = s.error;
-    }
+    }, [&](int g) { w.value[g] = w.error[g] = w_sym.value[g] = w_sym.error[g] = std::nan(""); });
+    note_time_limit(w, done, points);
+    note_time_limit(w_sym, done, points);
     enforce_lower_bound(w);
     enforce_lower_bound(w_sym);
     out.result.series.columns.push_back(std::move(w));

@@ -139,19 +139,22 @@ class Entanglement : public Observable {
     const bool withdrawn = !negativity_withdrawn_reason(sums.model()).empty();
     std::vector<bool> undersampled(points, false);
     std::vector<double> levels(points, 0.0);
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int g = 0; g < points; ++g) {
+    // The averaged state at time g (cheap: kept even where the time limit leaves S_B NaN).
+    auto average = [&](int g) {
       DensityMatrix total;
       for (int b = 0; b < blocks; ++b) total.add(rho(sums, b, g), 1.0);
       levels[g] = levels_per_trajectory(total, n);
       total.scale(1.0 / n);
       out.result.density[g] = std::move(total);
-      if (withdrawn) continue;
+    };
+    const long done = for_each_time(points, out.bounds, "estimate S_B", [&](int g) {
+      average(g);
+      if (withdrawn) return;
       if (levels[g] > kMaxLevelsPerTrajectory) {
         undersampled[g] = true;
         entropy_error[g] = std::numeric_limits<double>::quiet_NaN();
         for (auto& curve : entropy) curve[g] = std::numeric_limits<double>::quiet_NaN();
-        continue;
+        return;
       }
       // rho^{T_B} is linear in rho: transpose each block once; a subset's is a sum.
       std::vector<PartialTranspose> parts;
@@ -163,13 +166,21 @@ class Entanglement : public Observable {
       entropy[0][g] = e.value;
       entropy_error[g] = e.error;
       for (int b = 0; b < blocks; ++b) entropy[b + 1][g] = e.leave_one_out[b];
-    }
+    }, [&](int g) {  // the time limit: S_B is not estimated at this time
+      average(g);
+      entropy_error[g] = std::nan("");
+      for (auto& curve : entropy) curve[g] = std::nan("");
+    });
     NegativityColumns c = negativity_columns(
         sums.model(), sums.grid(), n, entropy, entropy_error, sums.model().nbar == 0.0, {},
         "lingering trajectories with probability < 3/n may be missing at nbar = 0");
     const std::string thin = undersampled_note(undersampled, levels);
     if (!thin.empty())
       for (Column* column : {&c.s_b, &c.rate}) column->note += (column->note.empty() ? "" : " ") + thin;
+    if (!withdrawn) {
+      note_time_limit(c.s_b, done, points);
+      note_time_limit(c.rate, done, points);
+    }
     out.result.series.columns.push_back(std::move(c.s_b));
     out.result.series.columns.push_back(std::move(c.rate));
     if (c.rate_full.empty()) return;  // withdrawn

@@ -50,6 +50,9 @@ struct RunRequest {
 struct ResourceEstimate {
   double bytes = 0;          ///< peak memory
   double cpu_seconds = 0;    ///< summed over threads
+  /// Of cpu_seconds, the estimate after the trajectories (W_B, S_B and their jackknives
+  /// over blocks), which the time limit and Ctrl-C bound as a phase of its own.
+  double estimate_seconds = 0;
   std::string work;          ///< what dominates the time, e.g. "2.1e+12 quantum jumps"
   bool trajectories = false; ///< simulate draws trajectories (not the exact cascade)
 };

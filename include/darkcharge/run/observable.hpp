@@ -15,6 +15,7 @@
 
 #include "darkcharge/physics/angular_momentum.hpp"
 #include "darkcharge/estimate/block_statistics.hpp"
+#include "darkcharge/estimate/bounded_phase.hpp"
 #include "darkcharge/core/byte_stream.hpp"
 #include "darkcharge/physics/coupled_state.hpp"
 #include "darkcharge/physics/density_matrix.hpp"
@@ -207,6 +208,9 @@ class BlockSums {
 struct Estimates {
   EnsembleResult& result;                       ///< side outputs: density, sectors, counts, jumps
   std::map<std::string, Replicates> curves;     ///< e.g. "P_B", "dS_B_dt" for the peaks
+  /// Ctrl-C, the time limit and progress: costly estimates run their output times through
+  /// for_each_time() under these bounds (bounded_phase.hpp).
+  const PhaseBounds& bounds;
 };
 
 /// Where an observable runs: shared, read-only, for the whole ensemble.

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "darkcharge/core/progress.hpp"
+
 namespace darkcharge {
 
 /// How run_ensemble() samples the master equation's unravelling.
@@ -99,6 +101,8 @@ struct EnsembleOptions {
   /// for any cap.
   std::vector<std::pair<std::string, double>> target_errors;
   /// Start no unit after this many seconds (0: no limit); the result holds the units done.
+  /// The estimate after the trajectories is bounded too (bounded_phase.hpp): the times it
+  /// did not reach are NaN with a note, and the stop reason is "time-limit".
   double time_limit = 0;
   /// When set, a unit not in completed_units is run only if run_unit(u) is true; otherwise
   /// it is missing and the result holds what there is, with stop_reason "incomplete" (with
@@ -116,6 +120,9 @@ struct EnsembleOptions {
   /// When non-null and set (from any thread or a signal handler), no further trajectory is
   /// started and run_ensemble throws Interrupted. Owned by the caller.
   const std::atomic<bool>* stop = nullptr;
+  /// Called, when set, as the run enters a phase after its trajectories (the costly
+  /// estimates, e.g. "estimate S_B"); the progress callback then counts that phase's times.
+  PhaseCallback on_phase;
 };
 
 /// How trajectories are split (see EnsembleOptions::unit_trajectories). Unit u belongs to
