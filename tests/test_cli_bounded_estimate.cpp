@@ -23,7 +23,8 @@ using namespace darkcharge::testing;
 /// per time.
 const std::vector<std::string> kRun = {"simulate", "--nb", "12", "--nc", "24", "--nbar", "0.2",
                                        "-n", "640", "--points", "51", "--seed", "3",
-                                       "--threads", "1", "--observables", "E_B,W_B,S_B,dS_B_dt"};
+                                       "--sampling", "trajectories", "--threads", "1",
+                                       "--observables", "E_B,W_B,S_B,dS_B_dt"};
 
 /// Whether the child `pid` has exited (a zombie until run_darkcharge reaps it).
 bool exited(pid_t pid) {
