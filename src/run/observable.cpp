@@ -59,12 +59,20 @@ Column BlockSums::linear_column(const std::string& name, int i, double range) co
     by_time.push_back(block_dominance(block_means, counts));
   }
   apply_dominance_bound(column, by_time);
-  if (std::isfinite(range))
-    apply_rare_event_floor(column, range, trajectories());
-  else
-    column.note += std::string(column.note.empty() ? "" : " ") +
-                   "No rare-event floor: one trajectory's value is unbounded here.";
+  std::vector<SampleTail> tails(grid_.points);
+  for (int g = 0; g < grid_.points; ++g) tails[g] = tail(i, g);
+  apply_sample_rare_event_floor(column, tails, range);
   return column;
+}
+
+SampleTail BlockSums::tail(int i, int g) const {
+  SampleTail t;
+  double se = 0;
+  BlockStatistics::combine(means_, g, offset_ + i, t.mean, se);
+  for (const auto& block : means_) t.n += block.count(g, offset_ + i);
+  t.squares = se * se * double(t.n) * double(t.n - 1);  // combine's se^2 = squares / (n-1) / n
+  BlockStatistics::extremes(means_, g, offset_ + i, t.lowest, t.highest);
+  return t;
 }
 
 std::vector<std::vector<double>> BlockSums::leave_one_out_means(
