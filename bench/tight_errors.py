@@ -109,6 +109,8 @@ def main():
                     f"{z:+.2f}", f"{np.nanmin(ratio):.2f}-{np.nanmax(ratio):.2f}")
 
         new, before = stats(e), stats(old)
+        if os.environ.get("TIGHT_VERBOSE"):
+            print(c, "error/scatter per time:", np.round(np.nanmean(e, axis=0) / scatter, 2))
         print(f"| {c} | {new[0]} | {new[1]} | {new[2]} | {new[3]} | {before[0]} | {before[3]} |")
 
 

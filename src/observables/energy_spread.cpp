@@ -36,9 +36,13 @@ class EnergySpread : public Observable {
         });
     enforce_lower_bound(spread);
     std::vector<double> floor;
+    // Judged from the sample only at nbar > 0 (nothing absorbs; BlockSums::linear_column).
     for (int g = 0; g < sums.grid().points; ++g)
-      floor.push_back(energy_spread_floor(spread.value[g], sums.trajectories(), sums.tail(2, g),
-                                          sums.tail(0, g), sums.model().n_battery));
+      floor.push_back(sums.model().nbar == 0.0
+                          ? energy_spread_floor(spread.value[g], sums.trajectories())
+                          : energy_spread_floor(spread.value[g], sums.trajectories(),
+                                                sums.tail(2, g), sums.tail(0, g),
+                                                sums.model().n_battery));
     apply_floor(spread, floor);
     out.result.series.columns.push_back(std::move(spread));
   }
