@@ -42,7 +42,9 @@ double largest_deviation_share(const SampleTail& s);
 /// of rare trajectories, and their neighbours of still lower probability went unseen.
 constexpr double kResolvedTailShare = 1.0 / 20;
 
-/// The rare-event floor judged from the sample (BlockSums::linear_column).
+/// The rare-event floor judged from the sample (BlockSums::linear_column, at nbar > 0 only:
+/// at nbar = 0 the dark states absorb, and a sample that missed the class not yet absorbed
+/// can look resolved, so the theoretical floor stays there).
 ///  - Tail not resolved (no spread at all, or largest_deviation_share > kResolvedTailShare):
 ///    rare_event_floor(range, n), the theoretical bound above. This is where rare
 ///    trajectories carry the mean (nbar = 0 after the burst: a sample that met none of the
