@@ -52,8 +52,10 @@ std::string data_rows(const std::string& text);
 /// trajectories): anything refused "before running" must come back in seconds.
 /// --t-max 2: the default grid follows the system's time scale (time_scale.hpp), which at
 /// nbar = 50 would make this run short; the tests need a run that is long if it starts.
-inline const std::vector<std::string> kLongRun = {"simulate", "--nbar", "50", "-n", "1000000",
-                                                  "-q", "--max-cpu-hours", "1000", "--t-max", "2"};
+/// --sampling trajectories: --sampling auto computes this small system exactly, at once.
+inline const std::vector<std::string> kLongRun = {
+    "simulate", "--nbar", "50", "-n", "1000000", "-q", "--max-cpu-hours", "1000",
+    "--t-max", "2", "--sampling", "trajectories"};
 
 /// `base` followed by `more` (argument vectors built from a common prefix).
 std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more);

@@ -180,8 +180,9 @@ TEST(CascadeEnsemble, AutomaticChoosesByTemperatureAndCost) {
   EnsembleOptions options;
   EXPECT_EQ(choose_sampling(make_model(4, 20, 0.0, BatteryInit::ground), grid, options).sampling,
             Sampling::cascade);
+  // nbar > 0: the coupled-basis solver when cheap (test_coupled_exact_sampling.cpp).
   EXPECT_EQ(choose_sampling(make_model(4, 20, 0.2, BatteryInit::ground), grid, options).sampling,
-            Sampling::trajectories);
+            Sampling::exact);
   options.cascade_budget_seconds = 0;  // nothing fits: trajectories, and the note says why
   const SamplingChoice over = choose_sampling(make_model(4, 20, 0.0, BatteryInit::ground), grid, options);
   EXPECT_EQ(over.sampling, Sampling::trajectories);

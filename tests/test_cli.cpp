@@ -68,7 +68,8 @@ TEST(Cli, DefaultSimulationRunsAndWritesCsvAndSummary) {
 
 // Without --quiet, a run that wrote its CSV to a file says on standard error what it found:
 // the model, the method, the last-time values with their units and errors, P_B^max, and the
-// files. The default case is the exact cascade, so its values carry "(exact)".
+// files. The default case is the exact cascade, so its values carry "(exact)"; at nbar > 0
+// the default is the coupled-basis exact solver, with a note naming the estimate and budget.
 TEST(Cli, RunToFileReportsHeadlineNumbersWithUnits) {
   const std::string csv = ::testing::TempDir() + "dc_report.csv";
   const Result exact = run("simulate -o " + csv);
@@ -77,7 +78,14 @@ TEST(Cli, RunToFileReportsHeadlineNumbersWithUnits) {
                                "[hbar omega]", "(exact)", "P_B^max", "wrote " })
     EXPECT_NE(exact.err.find(expected), std::string::npos) << expected << "\n" << exact.err;
   EXPECT_NE(exact.err.find(csv), std::string::npos) << exact.err;
-  const Result sampled = run("simulate --nbar 0.5 --trajectories 500 --seed 2 -o " + csv);
+  const Result warm = run("simulate --nbar 0.5 -o " + csv);
+  ASSERT_EQ(warm.exit_code, 0) << warm.err;
+  for (const char* expected : {"exact coupled-basis solver", "(exact)",
+                               "sampling=exact: the coupled-basis exact solver",
+                               "within the automatic budget of 120 s"})
+    EXPECT_NE(warm.err.find(expected), std::string::npos) << expected << "\n" << warm.err;
+  const Result sampled =
+      run("simulate --nbar 0.5 --sampling trajectories --trajectories 500 --seed 2 -o " + csv);
   ASSERT_EQ(sampled.exit_code, 0) << sampled.err;
   EXPECT_NE(sampled.err.find("500 quantum trajectories, seed 2"), std::string::npos) << sampled.err;
   EXPECT_NE(sampled.err.find(" +- "), std::string::npos) << sampled.err;

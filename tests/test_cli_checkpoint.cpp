@@ -98,7 +98,8 @@ TEST(CliCheckpoint, ResumedFilesNameTheOriginalCommandAndTheResume) {
 
 TEST(CliCheckpoint, TargetErrorStopsAtTheSamePointForAnyThreadCount) {
   const std::string dir = ::testing::TempDir();
-  const std::string args = "simulate --nb 4 --nc 20 --nbar 0.5 -n 100000 --points 51 -q "
+  const std::string args = "simulate --sampling trajectories --nb 4 --nc 20 --nbar 0.5 "
+                           "-n 100000 --points 51 -q "
                            "--observables E_B,sigma_B --target-error E_B=0.002,sigma_B=0.003";
   ASSERT_EQ(run(args + " --threads 1 -o " + dir + "dc_t1.csv --summary " + dir + "dc_t1.json"), 0);
   ASSERT_EQ(run(args + " --threads 2 -o " + dir + "dc_t2.csv"), 0);

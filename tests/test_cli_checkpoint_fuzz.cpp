@@ -30,11 +30,12 @@ using darkcharge::testing::TemporaryDirectory;
 using darkcharge::testing::with;
 
 // A short run whose checkpoint holds every kind of unit record: W_B and S_B (default
-// columns), sector populations, P(n, t) and jump records. nbar > 0: trajectories, not the
-// cascade. ~0.5 s in a Release build; --time-limit stops it after its first units.
+// columns), sector populations, P(n, t) and jump records; --sampling trajectories (small
+// runs are otherwise computed exactly, with no units). ~0.5 s in a Release build;
+// --time-limit stops it after its first units.
 std::vector<std::string> run_args(const std::string& nb, const std::string& seed,
                                   const std::string& points = "21") {
-  return {"simulate", "--nb", nb, "--nc", "4", "--nbar", "0.5", "-n", "50000", "--points",
+  return {"simulate", "--sampling", "trajectories", "--nb", nb, "--nc", "4", "--nbar", "0.5", "-n", "50000", "--points",
           points, "--seed", seed, "-q", "--threads", "1", "--state-times", "0.5,1",
           "--counts-output", "counts.csv", "--sectors-output", "sectors.csv",
           "--record-trajectories", "30", "--jumps-output", "jumps.csv"};

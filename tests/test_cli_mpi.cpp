@@ -74,7 +74,8 @@ TEST(CliMpi, TargetErrorAndCheckpointWorkAcrossRanks) {
   ASSERT_EQ(run(binary + " --version > " + dir + "dc_version2.txt"), 0);
   if (read_file(dir + "dc_version2.txt").find("not built in") != std::string::npos)
     GTEST_SKIP() << "darkcharge built without MPI";
-  const std::string args = " simulate --nb 4 --nc 20 --nbar 0.5 -n 100000 --points 51 -q "
+  const std::string args = " simulate --sampling trajectories --nb 4 --nc 20 --nbar 0.5 "
+                           "-n 100000 --points 51 -q "
                            "--observables E_B,sigma_B --target-error E_B=0.002,sigma_B=0.003";
   ASSERT_EQ(run(binary + args + " --threads 2 -o " + dir + "dc_mt1.csv"), 0);
   ASSERT_EQ(run(mpirun() + " -np 2 " + binary + args + " --threads 1 -o " + dir + "dc_mt2.csv"), 0);

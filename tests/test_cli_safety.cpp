@@ -359,8 +359,10 @@ TEST(CliSafety, AuditCasesAreRefusedNamingTheOption) {
         "st.csv", "--max-memory", "2", "--sampling", "trajectories"},
        "--max-memory"},
       {{"simulate", "--nb", "20000", "--nc", "1", "--nbar", "1"}, "--observables"},
-      // Time: ~1.7e12 jumps (nbar = 1e6, 10^4 trajectories); exact over t = 1e9.
-      {{"simulate", "--nbar", "1e6", "--t-max", "2"}, "--max-cpu-hours"},
+      // Time: ~1.7e12 jumps (nbar = 1e6, 10^4 trajectories; --sampling auto solves this
+      // small case exactly instead, in milliseconds); exact over t = 1e9.
+      {{"simulate", "--nbar", "1e6", "--t-max", "2", "--sampling", "trajectories"},
+       "--max-cpu-hours"},
       {{"exact", "--method", "product", "--t-max", "1e9"}, "--max-cpu-hours"},
       {{"exact", "--method", "product", "--nb", "100", "--nc", "100"}, "--max-dimension"},
       {{"exact", "--max-dimension", "99999999999999999999"}, "--max-dimension"},

@@ -18,6 +18,7 @@ Model reference_model() { return testing::make_model(2, 10, 0.3, BatteryInit::gr
 
 EnsembleOptions target_options(long cap, std::uint64_t seed) {
   EnsembleOptions o;
+  o.sampling = Sampling::trajectories;  // auto would solve this small case exactly
   o.trajectories = cap;
   o.seed = seed;
   o.observables = {"E_B", "E_C", "P_B"};

@@ -21,6 +21,7 @@
 
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "darkcharge/ensemble/ensemble.hpp"
+#include "darkcharge/estimate/curve_features.hpp"
 #include "darkcharge/exact/exact_solver.hpp"
 #include "test_models.hpp"
 
@@ -200,8 +201,71 @@ TEST(TrajectoryEntanglement, WithdrawnBeyondTheValidatedWidth) {
     EXPECT_NE(c.note.find("Withdrawn"), std::string::npos) << c.note;
   }
   EXPECT_TRUE(std::isfinite(wide.column("E_B").value.back()));
+  // At the edge, with enough trajectories for the blocks they visit (40 visit more than
+  // kMaxLevelsPerTrajectory = 2 product levels per trajectory there, 400 do not).
+  options.trajectories = 400;
   const TimeSeries edge = run_ensemble(testing::make_model(20, 20, 0.1, BatteryInit::ground), grid, options).series;
   EXPECT_TRUE(std::isfinite(edge.column("S_B").value.back()));
+}
+
+// Where the trajectories visit more product levels of (j_B, M) blocks than 2 per trajectory,
+// the averaged blocks are rank-deficient and S_B runs high: those times are NaN, value and
+// error, with the reason in the note, and so is dS_B_dt wherever its stencil reaches one.
+// N_B = 6, N_C = 60, nbar = 0.1 through the burst: 40 trajectories leave 7 of 16 times
+// undersampled (t = 0.02-0.08), 2000 none (bench/sb_coverage_nbar.py burst6: coverage there).
+TEST(TrajectoryEntanglement, NotEstimatedWhereTheSampleCoversTheVisitedBlocksTooThinly) {
+  EnsembleOptions options;
+  options.sampling = Sampling::trajectories;
+  options.observables = {"E_B", "S_B", "dS_B_dt"};
+  const TimeGrid grid{0.15, 16};
+  const Model model = testing::make_model(6, 60, 0.1, BatteryInit::thermal);
+  options.trajectories = 40;
+  const TimeSeries thin = run_ensemble(model, grid, options).series;
+  const Column &sb = thin.column("S_B"), &rate = thin.column("dS_B_dt");
+  int missing = 0;
+  for (int g = 0; g < grid.points; ++g) {
+    EXPECT_EQ(std::isnan(sb.value[g]), std::isnan(sb.error[g])) << "t = " << grid.time(g);
+    if (!std::isnan(sb.value[g])) continue;
+    ++missing;
+    for (int k = std::max(0, g - 1); k <= std::min(grid.points - 1, g + 1); ++k)
+      EXPECT_TRUE(std::isnan(rate.value[k])) << "dS_B_dt next to an undersampled time " << grid.time(g);
+  }
+  EXPECT_GE(missing, 1);
+  EXPECT_LT(missing, grid.points);  // t = 0 (one block per initial state) is estimated
+  EXPECT_TRUE(std::isfinite(sb.value[0]));
+  for (const Column* c : {&sb, &rate})
+    EXPECT_NE(c->note.find("Not estimated (nan) at " + std::to_string(missing) + " of 16 times"),
+              std::string::npos) << c->note;
+  for (double v : thin.column("E_B").value) EXPECT_TRUE(std::isfinite(v));  // linear columns unaffected
+  options.trajectories = 2000;
+  const TimeSeries enough = run_ensemble(model, grid, options).series;
+  for (int g = 0; g < grid.points; ++g) EXPECT_TRUE(std::isfinite(enough.column("S_B").value[g])) << g;
+  EXPECT_EQ(enough.column("S_B").note.find("Not estimated"), std::string::npos);
+}
+
+// dS_B_dt is the derivative of the S_B that is printed (clamped at 0), not of the unclamped
+// estimate: a thermal battery at T = 2 charged by its thermal reservoir stays unentangled
+// (the exact S_B is 0 throughout, below 1e-10 from the coupled solver), so most of the
+// unclamped root-n estimates sit below 0 and their derivative would be a spurious rate.
+TEST(TrajectoryEntanglement, RateOfAnUnentangledStateIsTheDerivativeOfThePrintedCurve) {
+  EnsembleOptions options;
+  options.sampling = Sampling::trajectories;
+  options.trajectories = 400;
+  options.seed = 11;
+  options.observables = {"S_B", "dS_B_dt"};
+  const TimeGrid grid{0.3, 31};
+  const Model model = testing::make_model(4, 40, nbar_from_temperature(2.0), BatteryInit::thermal);
+  const TimeSeries s = run_ensemble(model, grid, options).series;
+  const Column &sb = s.column("S_B"), &rate = s.column("dS_B_dt");
+  // The clamp is exercised: S_B printed as 0 at some times (the note says how many).
+  EXPECT_NE(sb.note.find("below the physical bound"), std::string::npos) << sb.note;
+  const std::vector<double> expected = time_derivative(sb.value, grid);
+  for (int g = 0; g < grid.points; ++g) {
+    EXPECT_NEAR(rate.value[g], expected[g], 1e-12 * (1 + std::fabs(expected[g]))) << "t = " << grid.time(g);
+    // Against the exact rate 0: within 4 errors (a false failure at any of the 31 times
+    // with honest Gaussian errors ~0.2%); a rate of exactly 0 has error 0.
+    EXPECT_LE(std::fabs(rate.value[g]), 4 * rate.error[g] + 1e-12) << "t = " << grid.time(g);
+  }
 }
 
 }  // namespace

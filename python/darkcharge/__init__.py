@@ -424,9 +424,9 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     dS_B_dt is faster); state_times: times at which to keep the averaged state
     (battery_state, joint_state, state); sectors: keep total-J sector populations
     (r.sectors); progress: a tqdm bar, or a callable(done, total); sampling: "auto" (at
-    nbar = 0 the exact cascade when cheap, with local noise the exact reduced Dicke-basis
-    solver when cheap and every column asked for is its own, else trajectories; a note says
-    which and why), "trajectories", or "cascade"
+    nbar = 0 the exact cascade when cheap, at nbar > 0 the exact coupled-basis solver and with
+    local noise the exact reduced Dicke-basis solver when cheap and every column asked for is
+    theirs, else trajectories; a note says which and why), "trajectories", or "cascade"
     (nbar = 0 only: the distribution of the emitted count integrated instead of sampled;
     every column exact, errors 0), as the CLI's --sampling. local_decay, local_pumping,
     local_dephasing (both ensembles) and charger_*/battery_* (one ensemble, overriding):
@@ -472,18 +472,9 @@ def _simulate(args, completed_units=None):
     time_limit, count_times = args["time_limit"], args["count_times"]
     record_trajectories = args["record_trajectories"]
     n = _nbar(nbar, temperature, model.omega)
-    protocol, text = args.get("protocol"), ""
-    if protocol is not None:
-        if t_max is not None:
-            raise ValueError(f"t_max: a protocol's total duration is t_max; give t_max or "
-                             f"protocol, not both (got t_max={_checks.shown(t_max)})")
-        text = _protocol_text(protocol)
-        output_times = list(_output_times(args.get("times"), None, points))
-        grid_t_max = 0.0
-        n_points = _checks.integer("points", points, 2, _core.max_points)
-    else:
-        output_times = _output_times(args.get("times"), t_max, points)
-        grid_t_max, n_points = _grid(output_times, t_max, points, model, n)
+    protocol = args.get("protocol")
+    text, output_times, grid_t_max, n_points = _requested_grid(
+        protocol, args.get("times"), t_max, points, model, n)
     n_trajectories = _checks.integer("trajectories", trajectories, 1, _core.max_trajectories)
     exact_seed = _checks.integer("seed", seed, 0, 2**64 - 1)
     n_threads = 0 if threads is None else _checks.integer("threads", threads, 1,
@@ -548,16 +539,8 @@ def _simulate(args, completed_units=None):
     if path is not None and raw["stop_reason"] != "time-limit" and os.path.exists(path):
         os.remove(path)
     call = _call_line("simulate", {k: v for k, v in args.items() if k != "progress"})
-    if protocol is not None:
-        # The protocol's grid and segments, as exact(protocol=...) records them.
-        grid_times = [float(t) for t in raw["grid_times"]]
-        grid_t_max, n_points = float(raw["t"][-1]), len(raw["t"])
-        parameters = model.parameters(n, None if temperature is None else float(temperature),
-                                      (grid_t_max, n_points), grid_times)
-        parameters["protocol"] = {"segments": json.loads(raw["protocol"])}
-    else:
-        parameters = model.parameters(n, None if temperature is None else float(temperature),
-                                      (grid_t_max, n_points), output_times)
+    parameters = _run_parameters(model, n, temperature, raw, protocol, (grid_t_max, n_points),
+                                 output_times)
     summary = _header("simulate", call, parameters)
     summary.update({"seed": exact_seed, "trajectories": n_trajectories,
                     "threads": raw["threads"],
@@ -632,18 +615,8 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     args = dict(locals())
     model = _Model(args)
     n = _nbar(nbar, temperature, model.omega)
-    text = ""
-    if protocol is not None:
-        if t_max is not None:
-            raise ValueError(f"t_max: a protocol's total duration is t_max; give t_max or "
-                             f"protocol, not both (got t_max={_checks.shown(t_max)})")
-        text = _protocol_text(protocol)
-        output_times = list(_output_times(times, None, points))
-        grid_t_max = 0.0
-        n_points = _checks.integer("points", points, 2, _core.max_points)
-    else:
-        output_times = _output_times(times, t_max, points)
-        grid_t_max, n_points = _grid(output_times, t_max, points, model, n)
+    text, output_times, grid_t_max, n_points = _requested_grid(protocol, times, t_max, points,
+                                                               model, n)
     names = _checks.names("observables", observables)
     dimension = _checks.integer("max_dimension", max_dimension, 1, 2**63 - 1)
     how = _checks.choice("method", method, ("coupled", "product"))
@@ -652,18 +625,8 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     raw = _core.run_exact(model.nb, model.nc, n, model.battery_init, model.gamma, model.omega,
                           grid_t_max, n_points, names, dimension, how, model.local,
                           model.max_memory, model.max_cpu_hours, seconds, output_times, text, kept)
-    parameters = None
-    if protocol is not None:
-        # The protocol's grid: its total duration, its points and (when more than the
-        # equally spaced ones) its times, as the CLI's header records them.
-        grid_times = [float(t) for t in raw["grid_times"]]
-        grid_t_max, n_points = float(raw["t"][-1]), len(raw["t"])
-        parameters = model.parameters(n, None if temperature is None else float(temperature),
-                                      (grid_t_max, n_points), grid_times)
-        parameters["protocol"] = {"segments": json.loads(raw["protocol"])}
-    else:
-        parameters = model.parameters(n, None if temperature is None else float(temperature),
-                                      (grid_t_max, n_points), output_times)
+    parameters = _run_parameters(model, n, temperature, raw, protocol, (grid_t_max, n_points),
+                                 output_times)
     summary = _header("exact", _call_line("exact", args), parameters)
     summary.update({"error_methods": {c["name"]: c["error_method"] for c in raw["columns"]},
                     "wall_time_seconds": raw["wall_time_seconds"],
@@ -673,6 +636,33 @@ def exact(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", gamm
     if protocol is not None:
         result.protocol = parameters["protocol"]["segments"]
     return result
+
+
+def _requested_grid(protocol, times, t_max, points, model, n):
+    """The protocol's JSON text ("" without one) and the requested grid: (text, output times,
+    t_max, points). A protocol's total duration is t_max, so the two are not given together;
+    its boundaries join the output times inside the library."""
+    if protocol is None:
+        output_times = _output_times(times, t_max, points)
+        return ("", output_times) + tuple(_grid(output_times, t_max, points, model, n))
+    if t_max is not None:
+        raise ValueError(f"t_max: a protocol's total duration is t_max; give t_max or "
+                         f"protocol, not both (got t_max={_checks.shown(t_max)})")
+    return (_protocol_text(protocol), list(_output_times(times, None, points)), 0.0,
+            _checks.integer("points", points, 2, _core.max_points))
+
+
+def _run_parameters(model, n, temperature, raw, protocol, grid, output_times):
+    """The summary's parameters; with a protocol its resolved segments and the grid the run
+    used (total duration, points and, when more than the equally spaced ones, its times, as
+    the CLI's header records them)."""
+    kelvin = None if temperature is None else float(temperature)
+    if protocol is None:
+        return model.parameters(n, kelvin, grid, output_times)
+    grid_times = [float(t) for t in raw["grid_times"]]
+    parameters = model.parameters(n, kelvin, (float(raw["t"][-1]), len(raw["t"])), grid_times)
+    parameters["protocol"] = {"segments": json.loads(raw["protocol"])}
+    return parameters
 
 
 def _protocol_text(protocol):

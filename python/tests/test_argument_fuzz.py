@@ -174,7 +174,7 @@ def test_every_generated_bad_call_is_refused_at_once_naming_keyword_and_value():
     ("simulate", dict(nb=200, nc=1000, nbar=1, trajectories=10**9), "max_cpu_hours"),
     ("exact", dict(nb=30, nc=300, method="product"), "max_dimension"),
     # The CLI's own list (tests/test_cli_safety.cpp), spelled the Python way.
-    ("simulate", dict(nbar=1e6, t_max=2), "max_cpu_hours"),
+    ("simulate", dict(nbar=1e6, t_max=2, sampling="trajectories"), "max_cpu_hours"),
     ("exact", dict(method="product", t_max=1e9), "max_cpu_hours"),
     ("simulate", dict(gamma=1e300), "gamma 1e+300"),
     ("simulate", dict(temperature=1e308), "nbar/temperature"),

@@ -12,9 +12,10 @@ import pytest
 
 import darkcharge as dc
 
-# ~2-4 s of trajectories on one core: a 0.3 s time limit stops it early.
+# ~2-4 s of trajectories on one core: a 0.3 s time limit stops it early (sampling "auto"
+# would solve this small case exactly, with no units to checkpoint).
 RUN = dict(nb=4, nc=20, nbar=1, t_max=1, points=5, trajectories=100000, seed=5,
-           observables=["E_B", "P_B"])
+           observables=["E_B", "P_B"], sampling="trajectories")
 
 
 @pytest.fixture(scope="module")

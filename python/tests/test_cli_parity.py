@@ -54,29 +54,30 @@ def test_jump_records_equal_the_cli_jumps_output(cli, tmp_path):
 def test_target_error_stops_where_the_cli_stops(cli, tmp_path):
     args = ["--nb", "2", "--nc", "4", "--nbar", "0.5", "--t-max", "1", "--points", "5",
             "--trajectories", "100000", "--seed", "3", "--observables", "E_B",
-            "--target-error", "E_B=0.02"]
+            "--target-error", "E_B=0.02", "--sampling", "trajectories"]
     frame, summary, _ = run_cli(cli, ["simulate"] + args, tmp_path)
     r = dc.simulate(nb=2, nc=4, nbar=0.5, t_max=1, points=5, trajectories=100000, seed=3,
-                    observables=["E_B"], target_error={"E_B": 0.02})
+                    observables=["E_B"], target_error={"E_B": 0.02}, sampling="trajectories")
     assert r.summary["stop_reason"] == summary["stop_reason"] == "target-error"
     assert r.summary["trajectories_run"] == summary["trajectories_run"] < 100000
     np.testing.assert_allclose(frame.E_B, r["E_B"], rtol=1e-9)
     # The CLI's spelling works too.
     same = dc.simulate(nb=2, nc=4, nbar=0.5, t_max=1, points=5, trajectories=100000, seed=3,
-                       observables=["E_B"], target_error="E_B=0.02")
+                       observables=["E_B"], target_error="E_B=0.02", sampling="trajectories")
     np.testing.assert_array_equal(same["E_B"], r["E_B"])
 
 
 def test_time_limit_stops_early():
     r = dc.simulate(nb=4, nc=20, nbar=1, t_max=1, points=5, trajectories=10**7,
-                    observables=["E_B"], time_limit=0.5, max_cpu_hours=1e6)
+                    observables=["E_B"], time_limit=0.5, max_cpu_hours=1e6,
+                    sampling="trajectories")
     assert r.summary["stop_reason"] == "time-limit"
     assert 0 < r.summary["trajectories_run"] < 10**7
 
 
 def test_seeds_are_exact_64_bit_integers(cli, tmp_path):
     kwargs = dict(nb=1, nc=2, nbar=0.5, t_max=1, points=3, trajectories=200,
-                  observables=["E_B"])
+                  observables=["E_B"], sampling="trajectories")
     a = dc.simulate(**kwargs, seed=2**53)
     b = dc.simulate(**kwargs, seed=2**53 + 1)
     assert b.summary["seed"] == 2**53 + 1 and a.summary["seed"] == 2**53
@@ -85,7 +86,8 @@ def test_seeds_are_exact_64_bit_integers(cli, tmp_path):
     assert top.summary["seed"] == 2**64 - 1
     _, summary, _ = run_cli(cli, ["simulate", "--nb", "1", "--nc", "2", "--nbar", "0.5",
                                   "--t-max", "1", "--points", "3", "--trajectories", "200",
-                                  "--observables", "E_B", "--seed", str(2**53 + 1)], tmp_path)
+                                  "--observables", "E_B", "--seed", str(2**53 + 1),
+                                  "--sampling", "trajectories"], tmp_path)
     assert summary["seed"] == 2**53 + 1
     np.testing.assert_array_equal(summary["final"]["E_B"]["value"], b["E_B"][-1])
 

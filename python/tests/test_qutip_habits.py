@@ -10,7 +10,7 @@ import darkcharge as dc
 
 def test_times_expect_and_stderr_are_the_columns():
     r = dc.simulate(nb=2, nc=4, nbar=0.5, t_max=1, points=5, trajectories=500, seed=2,
-                    observables=["E_B", "W_B"])
+                    observables=["E_B", "W_B"], sampling="trajectories")
     np.testing.assert_array_equal(r.times, r.t)
     assert list(r.expect) == list(r.stderr) == ["E_B", "W_B"]
     np.testing.assert_array_equal(r.expect["E_B"], r["E_B"])

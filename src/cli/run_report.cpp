@@ -42,7 +42,9 @@ std::vector<std::string> run_report(const Options& o, const EnsembleResult& resu
   else if (result.sampling == Sampling::cascade)
     method = "exact zero-temperature cascade (no sampling error)";
   else if (result.sampling == Sampling::exact)
-    method = "exact reduced Dicke-basis solver (no sampling error)";
+    method = m.local.any() || runs_protocol(o)
+                 ? "exact reduced Dicke-basis solver (no sampling error)"
+                 : "exact coupled-basis solver (no sampling error)";
   else
     method = fmt::format("{} quantum trajectories, seed {}", result.trajectories_run,
                          o.ensemble.seed);

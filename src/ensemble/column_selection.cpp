@@ -11,15 +11,18 @@ namespace darkcharge {
 
 namespace {
 
-/// Whether the default columns, S_B included, would be computed by the exact cascade.
-bool cascade_gives_default_negativity(const Model& model, const TimeGrid& grid,
-                                      const EnsembleOptions& options) {
+/// Whether the default columns, S_B included, would be computed exactly: by the nbar = 0
+/// cascade or, at nbar > 0, by the coupled-basis solver.
+bool exact_gives_default_negativity(const Model& model, const TimeGrid& grid,
+                                    const EnsembleOptions& options) {
   EnsembleOptions probe;
   probe.sampling = options.sampling;
   probe.cascade_budget_seconds = options.cascade_budget_seconds;
+  probe.cascade_max_memory_gib = options.cascade_max_memory_gib;
   for (const auto& info : observable_registry())
     if (info.in_default) probe.observables.push_back(info.name);
-  return choose_sampling(model, grid, probe).sampling == Sampling::cascade;
+  const Sampling chosen = choose_sampling(model, grid, probe).sampling;
+  return chosen == Sampling::cascade || (chosen == Sampling::exact && !model.local.any());
 }
 
 }  // namespace
@@ -50,12 +53,12 @@ ObservablePlan plan_observables(const Model& model, const TimeGrid& grid,
   const int width = std::min(model.n_charger, model.n_battery) + 1;  // 2 min(j_C,j_B)+1
   const bool drop_entanglement = requested.empty() && !need_density &&
                                  width > kValidatedEntanglementWidth &&
-                                 !cascade_gives_default_negativity(model, grid, options);
+                                 !exact_gives_default_negativity(model, grid, options);
   if (drop_entanglement)
     plan.notes.push_back(fmt::format(
         "S_B and dS_B_dt left out by default for 2 min(j_C, j_B) + 1 = {} > {}, the largest "
-        "width where trajectory estimates of them are validated (and no exact nbar = 0 cascade "
-        "within budget); `darkcharge exact` gives them exactly",
+        "width where trajectory estimates of them are validated (and no exact solver within "
+        "budget); `darkcharge exact` gives them exactly",
         width, kValidatedEntanglementWidth));
   options.observables.clear();
   for (const auto& info : observable_registry()) {

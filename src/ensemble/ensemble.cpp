@@ -2,6 +2,7 @@
 
 #include "darkcharge/core/errors.hpp"
 #include "ensemble/cascade_sampler.hpp"
+#include "ensemble/coupled_exact_sampler.hpp"
 #include "ensemble/local_noise_sampler.hpp"
 #include "ensemble/reduced_dicke_sampler.hpp"
 #include "ensemble/trajectory_sampler.hpp"
@@ -15,6 +16,7 @@ EnsembleResult run_ensemble(const EnsemblePlan& plan, const ProgressCallback& pr
     return plan.sampling.sampling == Sampling::exact ? ReducedDickeSampler().run(plan, progress)
                                                      : LocalNoiseSampler().run(plan, progress);
   if (plan.sampling.sampling == Sampling::cascade) return CascadeSampler().run(plan, progress);
+  if (plan.sampling.sampling == Sampling::exact) return CoupledExactSampler().run(plan, progress);
   return TrajectorySampler().run(plan, progress);
 }
 

@@ -8,6 +8,7 @@
 #include "darkcharge/exact/reduced_dicke_solver.hpp"
 #include "darkcharge/observables/registry.hpp"
 #include "ensemble/cascade_sampler.hpp"
+#include "ensemble/coupled_exact_sampler.hpp"
 
 namespace darkcharge {
 
@@ -33,6 +34,42 @@ void check_options(const Model& model, const TimeGrid& grid, const EnsembleOptio
     if (!(bound > 0))
       throw InvalidArgument(fmt::format("target_errors: {} = {} must be > 0", name, bound));
   }
+}
+
+/// Sampling::automatic at nbar > 0 without local noise: the coupled-basis exact solver (its
+/// birth-death chains) under the cascade's budget, when it gives everything asked for.
+SamplingChoice choose_coupled_exact(const Model& model, const TimeGrid& grid,
+                                    const EnsembleOptions& options) {
+  if (!options.completed_units.empty())
+    return {Sampling::trajectories,
+            "sampling=trajectories: resuming trajectory work units (a checkpoint)"};
+  const std::string missing = CoupledExactSampler::missing_output(options);
+  if (!missing.empty())
+    return {Sampling::trajectories,
+            fmt::format("sampling=trajectories: the exact coupled-basis solver does not give {}",
+                        missing)};
+  if (CoupledExactSampler::too_large_to_estimate(model))
+    return {Sampling::trajectories,
+            fmt::format("sampling=trajectories: N_B = {}, N_C = {} is far beyond what the exact "
+                        "coupled-basis solver (darkcharge exact) does within the automatic "
+                        "budget of {:g} s",
+                        model.n_battery, model.n_charger, options.cascade_budget_seconds)};
+  const CoupledExactCost cost = CoupledExactSampler::cost(model, grid, options);
+  if (cost.seconds <= options.cascade_budget_seconds && cost.memory_gib <= options.cascade_max_memory_gib)
+    return {Sampling::exact,
+            fmt::format("sampling=exact: the coupled-basis exact solver (no sampling, errors 0) "
+                        "was estimated at {:.3g} s on one core and {:.3g} GiB, within the "
+                        "automatic budget of {:g} s and {:g} GiB ({}); --sampling trajectories "
+                        "samples instead",
+                        cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
+                        options.cascade_max_memory_gib, cost.size),
+            cost.seconds, cost.memory_gib};
+  return {Sampling::trajectories,
+          fmt::format("sampling=trajectories: the exact coupled-basis solver (darkcharge exact) "
+                      "was estimated at {:.3g} s on one core and {:.3g} GiB, beyond the automatic "
+                      "budget of {:g} s and {:g} GiB ({})",
+                      cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
+                      options.cascade_max_memory_gib, cost.size)};
 }
 
 }  // namespace
@@ -93,7 +130,7 @@ SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
       throw InvalidArgument(fmt::format(
           "sampling: cascade needs nbar = 0 (got nbar = {:g}); use trajectories or auto",
           model.nbar));
-    return {Sampling::trajectories, ""};
+    return choose_coupled_exact(model, grid, options);
   }
   if (options.sampling == Sampling::automatic && !options.completed_units.empty())
     return {Sampling::trajectories,

@@ -501,9 +501,11 @@ static ResourceEstimate estimate_run(const RunRequest& o, const EnsemblePlan* pl
     ResourceEstimate r;
     r.bytes = choice.memory_gib * kGiB;
     r.cpu_seconds = choice.seconds;
-    r.work = choice.sampling == Sampling::exact ? (plan && plan->protocol ? "the exact reduced Dicke-basis protocol solver"
-                                                                           : "the exact reduced Dicke-basis solver")
-                                                : "the exact zero-temperature cascade";
+    const bool reduced = o.model.local.any() || (plan && plan->protocol);
+    r.work = choice.sampling == Sampling::cascade ? "the exact zero-temperature cascade"
+             : !reduced                           ? "the exact coupled-basis solver"
+             : plan && plan->protocol             ? "the exact reduced Dicke-basis protocol solver"
+                                                  : "the exact reduced Dicke-basis solver";
     add_output_cost(o, r);
     return r;
   }

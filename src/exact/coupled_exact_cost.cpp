@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -22,6 +23,16 @@ constexpr double kSecondsPerUnit = 2e-9;
 /// chain entry over one grid step, and one unit of the nonlinear columns.
 constexpr double kSecondsPerChainEntry = 1.5e-7;
 constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
+/// At nbar > 0 (calibration in estimate_coupled_exact_cost): one held chain over one grid step
+/// (one rational exponential on its window, whose width is set by the negligible level, not
+/// by the chain's length); one populated M x n h of the product blocks (W_B) and one
+/// populated M x n^2 h of the Q blocks (S_B).
+constexpr double kSecondsPerChainStep = 5e-6;
+constexpr double kSecondsPerProductUnit = 6.5e-8;
+constexpr double kSecondsPerNegativityUnit = 3e-9;
+/// Entries of a window: the M a sector populates at one time are its ladder bottoms (one per
+/// J) plus about this many levels above them.
+constexpr double kWindowLevels = 50;
 
 }  // namespace
 
@@ -73,35 +84,50 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     }
   } else {
     // Only the pairs whose chain starts above the negligible level are built (held_pairs;
-    // ~0.1 s at N_B = 100), and every grid step costs each of them a time proportional to its
-    // length: the windows and the substeps (h |A_ii| <= 3) average out to a fixed number of
-    // rational exponentials per entry over the default grid. Measured on thermal batteries,
-    // nbar = 0.5, R = 10, 201 points, one thread: 0.135-0.155 us per chain entry and grid step
-    // (N_B = 10, 20, 30), so kSecondsPerChainEntry is a little above.
+    // ~0.1 s at N_B = 100). At nbar > 0 each costs one rational exponential on its window per
+    // grid step, and each sector's nonlinear columns cost per grid time and populated M a
+    // product block P^M (~ n h, h <= n the J held in any pair) and, for S_B, Q blocks
+    // (Cholesky, ~ n^2 h: the blocks are as wide as n, their rank follows h), with
+    // n = 2 min(j_C, j_B) + 1 and the populated M the ladder bottoms plus a window. Measured
+    // on thermal batteries (h ~ n), nbar = 0.5, R = 10, 201 points, one thread
+    // (bench/README.md): 4.0-6.8 us per held chain and grid step, 0.12-0.16 us per W_B unit
+    // and 5-8 ns per S_B unit at N_B = 20, 30, 40; a ground battery (h ~ n / 3) at
+    // N_B = 100, N_C = 1000 within 1.3x. At nbar = 0 (the cascade turned off) the pure-death chains
+    // take substeps (h |A_ii| <= 3) that average out to a fixed cost per chain entry and grid
+    // step, and every M is counted.
     cost.method = "birth-death chains";
     double chains = 0, longest = 0, entries = 0, largest_sector = 0, nonlinear = 0;
     for (const auto& [j2, levels] : levels_by_sector(model)) {
       const double j_low = std::fabs(j1 - j2);
       double sector_entries = 0;
+      std::vector<char> held_j;  // the J held in some pair: the rank of each P^M at most
       for (const auto& [a, b] : coupled_exact::held_pairs(model, j2, levels)) {
         const double length = 2 * (j_low + a) + 1;
         chains += 1;
         longest = std::max(longest, length);
         sector_entries += length;
+        if (held_j.size() <= static_cast<std::size_t>(b)) held_j.resize(b + 1, 0);
+        held_j[a] = held_j[b] = 1;
       }
+      const double held = static_cast<double>(std::count(held_j.begin(), held_j.end(), 1));
       entries += sector_entries;
       if (options.nonlinear) {
-        // Per grid time and populated M: the held J's Clebsch-Gordan columns and P^M, then
-        // the Q blocks (Cholesky, rarely eigenvalues), ~ n^2 each for the few J held
-        // (n = 2 min(j_C, j_B) + 1); measured 0.040-0.044 us per unit (N_B = 10, 20).
         const double n = 2 * std::min(j1, j2) + 1, m_count = 2 * (j1 + j2) + 1;
-        nonlinear += points * m_count * n * n * (options.negativity ? 1.0 : 0.5);
         largest_sector = std::max(largest_sector, m_count * n * n + 2 * sector_entries);
+        if (model.nbar == 0) {
+          nonlinear += kSecondsPerNonlinearUnit * points * m_count * n * n *
+                       (options.negativity ? 1.0 : 0.5);
+          continue;
+        }
+        const double populated = std::min(m_count, n + kWindowLevels);
+        nonlinear += kSecondsPerProductUnit * points * populated * n * held;
+        if (options.negativity) nonlinear += kSecondsPerNegativityUnit * points * populated * n * n * held;
       }
     }
     doubles = entries + largest_sector + 64 * longest;  // states, one sector's blocks, scratch
-    seconds_direct = kSecondsPerChainEntry * entries * (points - 1) +
-                     kSecondsPerNonlinearUnit * nonlinear;
+    const double propagation = model.nbar > 0 ? kSecondsPerChainStep * chains * (points - 1)
+                                              : kSecondsPerChainEntry * entries * (points - 1);
+    seconds_direct = propagation + nonlinear;
     cost.size = fmt::format("{} chains of length <= {}", chains, longest);
   }
   cost.memory_gib = 8 * doubles / kGiB;

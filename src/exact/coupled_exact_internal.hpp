@@ -5,6 +5,7 @@
 // (coupled_exact_chains.cpp for nbar > 0, coupled_exact_cascade.cpp for nbar = 0 from one
 // level), whose snapshots coupled_exact_columns.cpp turns into the output columns.
 #include <map>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -14,11 +15,6 @@
 #include "darkcharge/physics/ergotropy.hpp"
 
 namespace darkcharge::coupled_exact {
-
-/// Nearest integer of x, which is always within rounding of one (quantum numbers and their
-/// differences): an inline cast instead of a call to lround (10% of a default run's
-/// instructions went there, from the inner loops of the negativity).
-inline int count(double x) { return static_cast<int>(x >= 0 ? x + 0.5 : x - 0.5); }
 
 /// Everything measured at one grid time, summed over sectors and blocks. jz_battery_squared,
 /// emission, absorption: <(J_B^z)^2>, <J^+ J^->, <J^- J^+> (sigma_B, I_em, I_abs).
@@ -75,11 +71,16 @@ struct SectorNonlinear {
   double trace_norm = 0;
 };
 
+/// Buffers that sector_nonlinear() keeps between calls (one per calling thread).
+struct NonlinearScratch;
+std::shared_ptr<NonlinearScratch> make_nonlinear_scratch();
+
 /// The sector's product-basis blocks from its chains (coupled_exact_product.cpp); `parallel`:
 /// its M and Q blocks on all threads. `state` (optional) receives the blocks (j_B, M) of rho.
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
                                  const std::vector<ChainView>& chains, bool negativity,
-                                 bool parallel, DensityMatrix* state = nullptr);
+                                 bool parallel, NonlinearScratch& scratch,
+                                 DensityMatrix* state = nullptr);
 
 /// The pairs (J, J') = (|j_C - j_B| + a, |j_C - j_B| + b), a <= b, of a battery sector whose
 /// chain starts above the solver's negligible level (the only ones it builds; a chain's l1

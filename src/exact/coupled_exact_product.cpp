@@ -6,6 +6,7 @@
 // something, and its eigenproblem is solved on the rows that hold something.
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include <Eigen/Dense>
 
@@ -26,12 +27,76 @@ struct Entry {
 
 }  // namespace
 
+/// Buffers of sector_nonlinear() kept from one call to the next (one per calling thread):
+/// allocating them afresh for every sector and grid time cost ~30% of a thermal run in
+/// malloc and page faults.
+struct NonlinearScratch {
+  std::vector<std::vector<Entry>> by_m;  // chain entries by M index (capacity kept)
+  std::vector<Eigen::MatrixXd> product;  // P^M by M index
+  std::vector<char> populated;           // whether product[k] holds this call's P^M
+};
+
+std::shared_ptr<NonlinearScratch> make_nonlinear_scratch() {
+  return std::make_shared<NonlinearScratch>();
+}
+
+namespace {
+
+/// Whether every diagonal entry of the symmetric `b` is at least the sum of its row's other
+/// entries' magnitudes: then all its eigenvalues are >= 0 (Gershgorin).
+bool diagonally_dominant(const Eigen::MatrixXd& b) {
+  for (Eigen::Index a = 0; a < b.cols(); ++a) {
+    const double diagonal = b(a, a);
+    double off = -std::fabs(diagonal);
+    for (Eigen::Index c = 0; c < b.rows(); ++c) off += std::fabs(b(c, a));
+    if (!(diagonal >= off)) return false;
+  }
+  return true;
+}
+
+/// Per-thread buffers of one M block's transform.
+struct BlockScratch {
+  std::vector<int> held, slot;
+  std::vector<double> work;
+  Eigen::MatrixXd r, u, ur;
+};
+
+/// P^M = U_S R_S U_S^T into `product` (rows m_B ascending), S: the J held at this M.
+void product_block(double j1, double j2, double M, const std::vector<Entry>& entries,
+                   Eigen::MatrixXd& product, BlockScratch& b) {
+  const int n = count(j1 + j2 - first_total_j(j1, j2, M)) + 1;
+  b.held.clear();
+  for (const auto& e : entries) {
+    b.held.push_back(e.row);
+    b.held.push_back(e.col);
+  }
+  std::sort(b.held.begin(), b.held.end());
+  b.held.erase(std::unique(b.held.begin(), b.held.end()), b.held.end());
+  b.slot.assign(n, -1);
+  for (std::size_t s = 0; s < b.held.size(); ++s) b.slot[b.held[s]] = static_cast<int>(s);
+  const int h = static_cast<int>(b.held.size());
+  b.r.setZero(h, h);
+  b.u.resize(n, h);
+  for (const auto& e : entries) b.r(b.slot[e.row], b.slot[e.col]) = b.r(b.slot[e.col], b.slot[e.row]) = e.value;
+  b.work.resize(n);
+  const double j_first = first_total_j(j1, j2, M);
+  const ClebschGordanRecursion recursion(j1, j2, M);
+  for (int s = 0; s < h; ++s) recursion.column(j_first + b.held[s], &b.u(0, s), b.work.data());
+  b.ur.noalias() = b.u * b.r;
+  product.resize(n, n);
+  product.noalias() = b.ur * b.u.transpose();
+}
+
+}  // namespace
+
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
                                  const std::vector<ChainView>& chains, bool negativity,
-                                 bool parallel, DensityMatrix* state) {
+                                 bool parallel, NonlinearScratch& scratch, DensityMatrix* state) {
   const double j1 = j_charger, j2 = j_battery, top = j1 + j2;
   const int m_count = count(2 * top) + 1;  // index k = M + top
-  std::vector<std::vector<Entry>> by_m(m_count);
+  auto& by_m = scratch.by_m;
+  if (static_cast<int>(by_m.size()) < m_count) by_m.resize(m_count);
+  for (int k = 0; k < m_count; ++k) by_m[k].clear();
   for (const auto& c : chains)
     for (int i = c.lo; i <= c.hi; ++i) {
       if (c.r[i] == 0.0) continue;
@@ -49,35 +114,22 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   if (k_hi < 0) return out;
 
   // P^M for the populated M (full symmetric n x n, rows m_B ascending).
-  std::vector<Eigen::MatrixXd> product(m_count);
+  auto& product = scratch.product;
+  if (static_cast<int>(product.size()) < m_count) product.resize(m_count);
+  scratch.populated.assign(m_count, 0);
   const int populated = k_hi - k_lo + 1;
-#pragma omp parallel for schedule(dynamic) if (parallel && populated * (2 * j2 + 1) > 2000)
-  for (int k = k_lo; k <= k_hi; ++k) {
-    auto& entries = by_m[k];
-    if (entries.empty()) continue;
-    const double M = k - top;
-    const int n = count(top - first_total_j(j1, j2, M)) + 1;
-    std::vector<int> held;  // J indices with an entry
-    for (const auto& e : entries) {
-      held.push_back(e.row);
-      held.push_back(e.col);
+#pragma omp parallel if (parallel && populated * (2 * j2 + 1) > 2000)
+  {
+    BlockScratch block;
+#pragma omp for schedule(dynamic)
+    for (int k = k_lo; k <= k_hi; ++k) {
+      if (by_m[k].empty()) continue;
+      product_block(j1, j2, k - top, by_m[k], product[k], block);
+      scratch.populated[k] = 1;
     }
-    std::sort(held.begin(), held.end());
-    held.erase(std::unique(held.begin(), held.end()), held.end());
-    std::vector<int> slot(n, -1);
-    for (std::size_t s = 0; s < held.size(); ++s) slot[held[s]] = static_cast<int>(s);
-    const int h = static_cast<int>(held.size());
-    Eigen::MatrixXd r = Eigen::MatrixXd::Zero(h, h), u(n, h);
-    for (const auto& e : entries) r(slot[e.row], slot[e.col]) = r(slot[e.col], slot[e.row]) = e.value;
-    std::vector<double> work(n);
-    const double j_first = first_total_j(j1, j2, M);
-    const ClebschGordanRecursion recursion(j1, j2, M);
-    for (int s = 0; s < h; ++s) recursion.column(j_first + held[s], &u(0, s), work.data());
-    const Eigen::MatrixXd ur = u * r;
-    product[k].noalias() = ur * u.transpose();
   }
   for (int k = k_lo; k <= k_hi; ++k) {
-    if (product[k].size() == 0) continue;
+    if (!scratch.populated[k]) continue;
     if (state != nullptr) state->blocks[{j2, k - top}] = product[k];
     const int offset = count(first_battery_level(j1, j2, k - top) + j2);
     for (int i = 0; i < product[k].rows(); ++i) out.level_populations[offset + i] += product[k](i, i);
@@ -107,7 +159,7 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
       for (int b = 0; b <= a; ++b) {
         const double x_b = x_first + a, y_b = x_first + b, M = Q + x_b + y_b;
         const int k = count(M + top);
-        if (k < k_lo || k > k_hi || product[k].size() == 0) continue;
+        if (k < k_lo || k > k_hi || !scratch.populated[k]) continue;
         const double m_first = first_battery_level(j1, j2, M);
         const double v = product[k](count(y_b - m_first), count(x_b - m_first));
         block(a, b) = block(b, a) = v;
@@ -129,9 +181,12 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     kept.resize(k, k);
     for (int a = 0; a < k; ++a)
       for (int b = 0; b < k; ++b) kept(a, b) = block(rows[a], rows[b]);
-    // A positive definite block (most of them) has ||B||_1 = tr B: a Cholesky factorisation
-    // (n^3 / 3) settles it before the eigenvalues (~10 n^3) are needed.
-    if (k > 2 && Eigen::LLT<Eigen::MatrixXd>(kept).info() == Eigen::Success)
+    // A positive semidefinite block (most of them) has ||B||_1 = tr B: diagonal dominance
+    // (n^2, Gershgorin) or else a Cholesky factorisation (n^3 / 3) settles it before the
+    // eigenvalues (~10 n^3) are needed.
+    if (diagonally_dominant(kept))
+      norm[q] = kept.trace() + dropped;
+    else if (k > 2 && Eigen::LLT<Eigen::MatrixXd>(kept).info() == Eigen::Success)
       norm[q] = kept.trace() + dropped;
     else
       norm[q] = trace_norm_symmetric(kept) + dropped;

@@ -9,6 +9,7 @@
 #include <Eigen/Dense>
 
 #include "darkcharge/exact/reduced_dicke_solver.hpp"
+#include "darkcharge/physics/angular_momentum.hpp"
 #include "darkcharge/physics/ergotropy.hpp"
 #include "darkcharge/physics/initial_state.hpp"
 #include "darkcharge/physics/model.hpp"
@@ -29,9 +30,6 @@ constexpr double kSecondsPerTouchCached = 0.55e-9, kSecondsPerTouchStreamed = 1.
 constexpr double kWallPerCpuSecond = 2.5;
 /// Battery sectors with more weight than this outside j_B = N_B/2 make W_B_sym undefined.
 constexpr double kSymmetricWeightFloor = 1e-12;
-
-/// Nearest integer of x, always within rounding of one (quantum numbers and differences).
-inline int count(double x) { return static_cast<int>(x >= 0 ? x + 0.5 : x - 0.5); }
 
 // ---------------------------------------------------------------------------------------
 // Layout: which (j_C, j_B) sectors and M blocks the state holds, and where.

@@ -1,13 +1,16 @@
 // S_B and dS_B_dt: logarithmic negativity of the averaged joint state (paper Eq. 12) and its
 // rate. Each block keeps its trajectories' summed |psi><psi| (block diagonal in (j_B, M)).
 // The negativity is nonlinear and not smooth at the many near-zero eigenvalues of
-// rho^{T_B}: root-n corrected (nonsmooth_estimate.hpp) with jackknife errors, clamped at
+// rho^{T_B}: root-n corrected to second order (nonsmooth_estimate.hpp) with jackknife
+// errors, NaN at times whose visited blocks the sample covers too thinly
+// (kMaxLevelsPerTrajectory), clamped at
 // S_B >= 0 (bounded_estimate.hpp). dS_B_dt is the time derivative of the corrected curve
-// (before the clamp), its error the jackknife spread of the replicates' derivatives, which
+// (clamped as S_B is), its error the jackknife spread of the replicates' derivatives, which
 // also feed the peak summary. At nbar = 0 both errors are at least a rare-event floor
 // (rare_event_floor.hpp). Also hands back the averaged state per grid time.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include <fmt/format.h>
@@ -21,6 +24,12 @@
 
 namespace darkcharge {
 namespace {
+
+/// The root-n correction's order (nonsmooth_estimate.hpp). The first order ran high at the
+/// burst's onset (N_B = 10, N_C = 100, nbar = 0.1, 2000 trajectories: coverage 0.65-0.70 at
+/// t = 0.02-0.04, mean z +1.26, 20 seeds); the second brings it to 0.90-1.00 (mean z +0.41),
+/// and N_B = 6, N_C = 60 from 0.956 (worst 0.88) to 0.977 (worst 0.93); bench/README.md.
+constexpr int kRootNOrder = 2;
 
 struct JointStateRecord : BlockRecord {
   JointStateRecord(int points, const Model& model) : rho(points), last(points), model(model) {}
@@ -125,28 +134,45 @@ class Entanglement : public Observable {
     std::vector<std::vector<double>> entropy(blocks + 1, std::vector<double>(points));
     std::vector<double> entropy_error(points);
     out.result.density.assign(points, DensityMatrix());
+    // Beyond the validated width the columns are withdrawn: only the averaged states. Times
+    // whose visited blocks the sample covers too thinly (kMaxLevelsPerTrajectory) are NaN.
+    const bool withdrawn = !negativity_withdrawn_reason(sums.model()).empty();
+    std::vector<bool> undersampled(points, false);
+    std::vector<double> levels(points, 0.0);
 #pragma omp parallel for schedule(dynamic, 1)
     for (int g = 0; g < points; ++g) {
       DensityMatrix total;
       for (int b = 0; b < blocks; ++b) total.add(rho(sums, b, g), 1.0);
+      levels[g] = levels_per_trajectory(total, n);
+      total.scale(1.0 / n);
+      out.result.density[g] = std::move(total);
+      if (withdrawn) continue;
+      if (levels[g] > kMaxLevelsPerTrajectory) {
+        undersampled[g] = true;
+        entropy_error[g] = std::numeric_limits<double>::quiet_NaN();
+        for (auto& curve : entropy) curve[g] = std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
       // rho^{T_B} is linear in rho: transpose each block once; a subset's is a sum.
       std::vector<PartialTranspose> parts;
       for (int b = 0; b < blocks; ++b) parts.push_back(partial_transpose(rho(sums, b, g), jc));
       std::vector<const std::map<PartialTranspose::Key, Eigen::MatrixXd>*> per_block;
       for (const auto& part : parts) per_block.push_back(&part.blocks);
       const FlatBlocks<PartialTranspose::Key> transposes(per_block);
-      const RootNEstimate e = log_negativity_estimate(sizes, transposes);
+      const RootNEstimate e = log_negativity_estimate(sizes, transposes, kRootNOrder);
       entropy[0][g] = e.value;
       entropy_error[g] = e.error;
       for (int b = 0; b < blocks; ++b) entropy[b + 1][g] = e.leave_one_out[b];
-      total.scale(1.0 / n);
-      out.result.density[g] = std::move(total);
     }
     NegativityColumns c = negativity_columns(
         sums.model(), sums.grid(), n, entropy, entropy_error, sums.model().nbar == 0.0, {},
         "lingering trajectories with probability < 3/n may be missing at nbar = 0");
+    const std::string thin = undersampled_note(undersampled, levels);
+    if (!thin.empty())
+      for (Column* column : {&c.s_b, &c.rate}) column->note += (column->note.empty() ? "" : " ") + thin;
     out.result.series.columns.push_back(std::move(c.s_b));
     out.result.series.columns.push_back(std::move(c.rate));
+    if (c.rate_full.empty()) return;  // withdrawn
     Replicates& curve = out.curves["dS_B_dt"];
     curve.full = std::move(c.rate_full);
     curve.leave_one_out = std::move(c.rate_leave_one_out);

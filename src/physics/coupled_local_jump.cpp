@@ -8,9 +8,6 @@
 namespace darkcharge {
 namespace {
 
-/// Nearest integer of a quantum-number difference.
-int count(double x) { return static_cast<int>(x >= 0 ? x + 0.5 : x - 0.5); }
-
 bool triad(double a, double b, double c) {
   return c >= std::fabs(a - b) - 0.25 && c <= a + b + 0.25 && a >= 0 && b >= 0 && c >= 0;
 }

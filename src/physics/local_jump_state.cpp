@@ -8,9 +8,6 @@
 namespace darkcharge {
 namespace {
 
-/// Nearest integer of a quantum-number difference.
-int count(double x) { return static_cast<int>(x >= 0 ? x + 0.5 : x - 0.5); }
-
 void resize_block(LocalJumpState& out, double jc, double jb, double M) {
   out.jc = jc;
   out.jb = jb;

@@ -8,9 +8,6 @@
 namespace darkcharge {
 namespace {
 
-/// Nearest integer of a quantum-number difference.
-int count(double x) { return static_cast<int>(x >= 0 ? x + 0.5 : x - 0.5); }
-
 const LocalRates& rates_of(const Model& model, Ensemble on) {
   return on == Ensemble::battery ? model.local.battery : model.local.charger;
 }

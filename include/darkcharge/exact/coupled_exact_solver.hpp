@@ -5,9 +5,11 @@
 /// (J, J') form a birth-death chain in M, never mixed with other pairs. So the solver
 /// - at nbar > 0 (or from several initial levels) advances each chain by a type (14, 14)
 ///   rational approximation of exp(A h) (7 complex tridiagonal solves, O(length), uniformly
-///   accurate on the negative axis, substeps with h |A_ii| <= 3 because A is far from
-///   normal), only on the window of entries above 1e-24 and only for the pairs (J, J') that
-///   start above it: memory ~ chains x (N + 1) doubles, not (N + 1)^2 per chain;
+///   accurate on the negative axis; one per grid interval at nbar > 0, where A is similar to
+///   a symmetric matrix; substeps with h |A_ii| <= 3 for the far-from-normal pure-death
+///   chains at nbar = 0, which only the cross-check with the cascade turned off runs), only
+///   on the window of entries above 1e-24 and only for the pairs (J, J') that start above
+///   it: memory ~ chains x (N + 1) doubles, not (N + 1)^2 per chain;
 /// - at nbar = 0 from one level uses the rank-one cascade of zero_temperature_cascade.hpp:
 ///   one chain of N + 1 populations instead of (2 min + 1)^2 chains.
 /// W_B, W_B_sym and S_B need the product basis |m_C> (x) |m_B>: each M block is turned over

@@ -36,7 +36,9 @@ std::string nan_reason(const std::string& name);
 /// were validated (coverage, bench/README.md): beyond it sampling noise biases the trace norm
 /// of rho^{T_B} upward by more than the jackknife removes, so trajectory runs withdraw them
 /// (NaN with the reason) and leave them out of the default columns (the exact nbar = 0
-/// cascade gives them exactly at any width).
+/// cascade gives them exactly at any width). Within it the collective path also leaves out
+/// the times whose visited blocks the sample covers too thinly (more than 2 product levels
+/// per trajectory; src/observables/negativity_estimate.hpp).
 constexpr int kValidatedEntanglementWidth = 21;
 
 /// All columns, in output order.

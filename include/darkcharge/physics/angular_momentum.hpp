@@ -6,6 +6,11 @@
 
 namespace darkcharge {
 
+/// Nearest integer of x, which is always within rounding of one (quantum numbers, held
+/// exactly in doubles, and their differences): an inline cast instead of a call to lround
+/// (10% of a default run's instructions went there, from the inner loops of the negativity).
+inline int count(double x) { return static_cast<int>(x >= 0 ? x + 0.5 : x - 0.5); }
+
 /// log(n!) for n >= 0, from a table (exact summation) for the sizes this engine uses.
 double log_factorial(int n);
 /// log of the binomial coefficient C(n, k); -inf outside 0 <= k <= n.
