@@ -239,6 +239,9 @@ TEST_F(CheckpointFuzz, DamagedCraftedAndForeignCheckpointsAreRefusedIntactOnesRe
   crafted("cell count 2^62", [&](std::string& b) { set<std::int64_t>(b, unit0 + 32, 1LL << 62); });
   crafted("cell count -1", [&](std::string& b) { set<std::int64_t>(b, unit0 + 32, -1); });
   crafted("cell sum nan", [&](std::string& b) { set<double>(b, unit0 + 48, std::nan("")); });
+  crafted("cell lowest above its first value", [&](std::string& b) {
+    set<double>(b, unit0 + 64, get<double>(b, unit0 + 40) + 1);
+  });
   if (l.units.size() >= 2) {
     crafted("unit index repeated", [&](std::string& b) {
       set<std::int64_t>(b, l.units[1].index, get<std::int64_t>(b, l.units[0].index));
@@ -274,7 +277,8 @@ TEST_F(CheckpointFuzz, DamagedCraftedAndForeignCheckpointsAreRefusedIntactOnesRe
     const Layout w = layout_of(wb);
     const std::string u = unit_bytes(wb, w.units[0]);
     const std::size_t points = get<std::int32_t>(u, 24), width = get<std::int32_t>(u, 28);
-    const std::size_t record = 32 + points * width * 32;  // first time's sector count
+    // A statistics cell is (n, shift, s1, s2, lowest, highest): 48 bytes.
+    const std::size_t record = 32 + points * width * 48;  // first time's sector count
     ASSERT_GE(get<std::uint64_t>(u, record), 1u);
     const std::size_t jb = record + 8, n = jb + 8, values = n + 8;
     const auto levels = get<std::uint64_t>(u, n);

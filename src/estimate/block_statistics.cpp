@@ -13,7 +13,9 @@ BlockStatistics::BlockStatistics(int points, int observables)
 
 void BlockStatistics::add(int g, int o, double x) {
   Cell& c = cell(g, o);
-  if (c.n == 0) c.shift = x;
+  if (c.n == 0) c.shift = c.lo = c.hi = x;
+  c.lo = std::fmin(c.lo, x);
+  c.hi = std::fmax(c.hi, x);
   const double d = x - c.shift;
   ++c.n;
   c.s1 += d;
@@ -25,7 +27,9 @@ void BlockStatistics::add_rows(int begin, int end, const double* values, long we
   if (weight == 1) {  // the hot path: one trajectory, one row
     for (int g = begin; g < end; ++g)
       for (int o = 0; o < observables_; ++o, ++row) {
-        if (row->n == 0) row->shift = values[o];
+        if (row->n == 0) row->shift = row->lo = row->hi = values[o];
+        row->lo = std::fmin(row->lo, values[o]);
+        row->hi = std::fmax(row->hi, values[o]);
         const double d = values[o] - row->shift;
         ++row->n;
         row->s1 += d;
@@ -35,7 +39,9 @@ void BlockStatistics::add_rows(int begin, int end, const double* values, long we
   }
   for (int g = begin; g < end; ++g)
     for (int o = 0; o < observables_; ++o, ++row) {
-      if (row->n == 0) row->shift = values[o];
+      if (row->n == 0) row->shift = row->lo = row->hi = values[o];
+      row->lo = std::fmin(row->lo, values[o]);
+      row->hi = std::fmax(row->hi, values[o]);
       const double d = values[o] - row->shift;
       row->n += weight;
       row->s1 += weight * d;
@@ -64,6 +70,8 @@ void BlockStatistics::merge(const BlockStatistics& other) {
     c.s2 += u.s2 + 2 * d * u.s1 + nu * d * d;
     c.s1 += u.s1 + nu * d;
     c.n += u.n;
+    c.lo = std::fmin(c.lo, u.lo);
+    c.hi = std::fmax(c.hi, u.hi);
   }
 }
 
@@ -91,6 +99,12 @@ BlockStatistics BlockStatistics::load(ByteReader& in, int points, int observable
                                         c.n, max_count));
     if (!std::isfinite(c.shift) || !std::isfinite(c.s1) || !std::isfinite(c.s2) || c.s2 < 0)
       throw InvalidArgument("work-unit data: statistics sums not finite or negative");
+    // The extremes bound every value added, the first one (shift) among them.
+    if (!std::isfinite(c.lo) || !std::isfinite(c.hi) ||
+        (c.n > 0 && !(c.lo <= c.shift && c.shift <= c.hi)) ||
+        (c.n == 0 && (c.lo != 0 || c.hi != 0)))
+      throw InvalidArgument(fmt::format("work-unit data: statistics extremes [{}, {}] do not "
+                                        "bound the first value {}", c.lo, c.hi, c.shift));
   }
   return s;
 }
@@ -115,6 +129,19 @@ void BlockStatistics::combine(const std::vector<BlockStatistics>& blocks, int g,
   }
   mean = m;
   standard_error = n > 1 ? std::sqrt(m2 / (n - 1) / n) : 0.0;
+}
+
+void BlockStatistics::extremes(const std::vector<BlockStatistics>& blocks, int g, int o,
+                               double& lowest, double& highest) {
+  bool any = false;
+  lowest = highest = 0;
+  for (const auto& block : blocks) {
+    const Cell& c = block.cell(g, o);
+    if (c.n == 0) continue;
+    lowest = any ? std::fmin(lowest, c.lo) : c.lo;
+    highest = any ? std::fmax(highest, c.hi) : c.hi;
+    any = true;
+  }
 }
 
 }  // namespace darkcharge

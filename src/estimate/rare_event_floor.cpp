@@ -29,6 +29,56 @@ void apply_rare_event_floor(Column& column, double range, long trajectories) {
       raised, floor, range);
 }
 
+double largest_deviation_share(const SampleTail& s) {
+  const double far = std::fmax(s.highest - s.mean, s.mean - s.lowest);
+  if (!(s.squares > 0) || !(s.highest > s.lowest)) return 1.0;
+  return std::fmin(1.0, far * far / s.squares);
+}
+
+namespace {
+bool tail_resolved(const SampleTail& s) {
+  return s.n > 1 && largest_deviation_share(s) <= kResolvedTailShare;
+}
+}  // namespace
+
+double sample_rare_event_floor(const SampleTail& s, double range) {
+  if (s.n <= 0) return 0.0;
+  const double theory = rare_event_floor(range, s.n);  // infinite for an unbounded value
+  const double observed = rare_event_floor(s.highest - s.lowest, s.n);
+  if (tail_resolved(s)) return std::fmin(observed, theory);
+  return std::isfinite(theory) ? theory : observed;
+}
+
+void apply_sample_rare_event_floor(Column& column, const std::vector<SampleTail>& tails,
+                                   double range) {
+  int theory = 0, observed = 0;
+  double largest_observed = 0, theory_floor = 0;
+  for (std::size_t g = 0; g < column.error.size() && g < tails.size(); ++g) {
+    const double floor = sample_rare_event_floor(tails[g], range);
+    if (!(column.error[g] < floor)) continue;  // also NaN
+    column.error[g] = floor;
+    if (tail_resolved(tails[g]) || !std::isfinite(range)) {
+      ++observed;
+      largest_observed = std::fmax(largest_observed, floor);
+    } else {
+      ++theory;
+      theory_floor = floor;
+    }
+  }
+  if (theory > 0)
+    column.note += fmt::format(
+        "{}At {} time(s) the sample had not resolved its tail (no spread, or one trajectory "
+        "held more than 1/20 of it): the error is the rare-event floor {:.3g} = 1.5 x (range of "
+        "one trajectory's value {:.3g}) / n, as events with probability < 3/n may be missing "
+        "from the sample (95%).",
+        column.note.empty() ? "" : " ", theory, theory_floor, range);
+  if (observed > 0)
+    column.note += fmt::format(
+        "{}At {} time(s) the error is the observed-range floor 1.5 x (largest - smallest "
+        "value seen) / n (up to {:.3g}), larger than the standard error.",
+        column.note.empty() ? "" : " ", observed, largest_observed);
+}
+
 double power_range(const Model& model) {
   const double total_j = 0.5 * (model.n_battery + model.n_charger);
   const double bound = 2 * model.gamma * (2 * model.nbar + 1) * (total_j + 0.5) *
@@ -97,6 +147,19 @@ void apply_dominance_bound(Column& column, const std::vector<BlockDominance>& by
 double energy_spread_floor(double sigma, long trajectories) {
   const double p = 1.5 / static_cast<double>(trajectories);
   return std::sqrt(sigma * sigma + 1.25 * p + p * p) - sigma;
+}
+
+double energy_spread_floor(double sigma, long trajectories, const SampleTail& v,
+                           const SampleTail& b, double n_battery) {
+  const double theory = energy_spread_floor(sigma, trajectories);
+  if (!tail_resolved(v) || !tail_resolved(b) || !(sigma >= 0)) return theory;
+  const double p = 1.5 / static_cast<double>(trajectories);
+  const double far = std::fmax(b.highest - b.mean, b.mean - b.lowest) / n_battery;
+  const double up =
+      std::fmax(0.0, v.highest / (n_battery * n_battery) + far * far - sigma * sigma);
+  const double rise = std::sqrt(sigma * sigma + p * up) - sigma;
+  const double fall = sigma * (1 - std::sqrt(1 - p));
+  return std::fmin(theory, std::fmax(rise, fall));
 }
 
 double fano_factor_floor(double mean, double variance, double range, long trajectories) {

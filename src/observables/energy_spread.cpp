@@ -5,7 +5,8 @@
 // O(1/n)): delete-one-block jackknife, no root-n correction. Where the variance is exactly
 // 0 (the ground start) every replicate gives 0. A standard deviation is >= 0: clamped at 0
 // (bounded_estimate.hpp) where the bias correction undershoots. Its error is at least the
-// rare-event floor of a standard deviation (rare_event_floor.hpp).
+// rare-event floor of a standard deviation (rare_event_floor.hpp), judged from the values seen
+// (each trajectory's own variance and <J_B^z>) where their tails are resolved.
 #include <cmath>
 #include <vector>
 #include <memory>
@@ -20,10 +21,12 @@ namespace {
 
 class EnergySpread : public Observable {
  public:
-  int sample_width() const override { return 2; }
+  int sample_width() const override { return 3; }
   void sample(const Sample& s, double* out) const override {
     out[0] = s.linear().battery_jz;
     out[1] = s.battery_jz_squared();
+    // The trajectory's own variance: only its largest value and tail are used (the floor).
+    out[2] = std::fmax(0.0, out[1] - out[0] * out[0]);
   }
   void estimate(const BlockSums& sums, Estimates& out) const override {
     Column spread =
@@ -33,8 +36,13 @@ class EnergySpread : public Observable {
         });
     enforce_lower_bound(spread);
     std::vector<double> floor;
-    for (double sigma : spread.value)
-      floor.push_back(energy_spread_floor(sigma, sums.trajectories()));
+    // Judged from the sample only at nbar > 0 (nothing absorbs; BlockSums::linear_column).
+    for (int g = 0; g < sums.grid().points; ++g)
+      floor.push_back(sums.model().nbar == 0.0
+                          ? energy_spread_floor(spread.value[g], sums.trajectories())
+                          : energy_spread_floor(spread.value[g], sums.trajectories(),
+                                                sums.tail(2, g), sums.tail(0, g),
+                                                sums.model().n_battery));
     apply_floor(spread, floor);
     out.result.series.columns.push_back(std::move(spread));
   }

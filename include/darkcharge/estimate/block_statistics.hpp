@@ -25,6 +25,10 @@ class BlockStatistics {
   int observables() const { return observables_; }
   long count(int g, int o) const { return cell(g, o).n; }
   double mean(int g, int o) const;
+  /// Smallest and largest single value added at (g, o) (0 while count is 0): the sample's own
+  /// view of its tails (rare_event_floor.hpp). Exact under merge, so the same for any split.
+  double lowest(int g, int o) const { return cell(g, o).lo; }
+  double highest(int g, int o) const { return cell(g, o).hi; }
 
   /// Adds `other`'s sums (same shape): the sums of both trajectory sets. Used to fold work
   /// units into blocks in a fixed order.
@@ -39,13 +43,17 @@ class BlockStatistics {
   /// (sample variance over trajectories / n). Chan et al.'s pairwise update keeps it stable.
   static void combine(const std::vector<BlockStatistics>& blocks, int g, int o,
                       double& mean, double& standard_error);
+  /// Smallest and largest value over all blocks at (g, o) (0, 0 if none).
+  static void extremes(const std::vector<BlockStatistics>& blocks, int g, int o,
+                       double& lowest, double& highest);
 
  private:
   // Sums of x - shift, with shift = the block's first value: no cancellation when the
-  // spread is far smaller than the mean (e.g. at t = 0 every trajectory agrees).
+  // spread is far smaller than the mean (e.g. at t = 0 every trajectory agrees). lo, hi: the
+  // smallest and largest value added.
   struct Cell {
     long n = 0;
-    double shift = 0, s1 = 0, s2 = 0;
+    double shift = 0, s1 = 0, s2 = 0, lo = 0, hi = 0;
   };
   Cell& cell(int g, int o) { return cells_[g * observables_ + o]; }
   const Cell& cell(int g, int o) const { return cells_[g * observables_ + o]; }

@@ -23,6 +23,51 @@ namespace darkcharge {
 /// 1.5 (b - a) / n for a quantity confined to an interval of width `range`.
 double rare_event_floor(double range, long trajectories);
 
+/// What a sample of one trajectory value at one time says about its own tails.
+struct SampleTail {
+  long n = 0;                ///< trajectories
+  double mean = 0;           ///< their mean
+  double squares = 0;        ///< sum of squared deviations from the mean
+  double lowest = 0, highest = 0;  ///< smallest and largest value seen
+};
+
+/// Share of the squared spread held by the farthest single trajectory,
+/// max(highest - mean, mean - lowest)^2 / squares: ~ 2 ln(n) / n for a Gaussian-like sample
+/// (0.008 at n = 2000), about 1/k where k trajectories of a rare class carry the spread; 1 if
+/// the sample has no spread.
+double largest_deviation_share(const SampleTail& s);
+
+/// Above this share the sample has not resolved its tail: fewer than ~20 trajectories carry
+/// its spread in one direction, so the variance (hence the standard error) rests on a handful
+/// of rare trajectories, and their neighbours of still lower probability went unseen.
+constexpr double kResolvedTailShare = 1.0 / 20;
+
+/// The rare-event floor judged from the sample (BlockSums::linear_column, at nbar > 0 only:
+/// at nbar = 0 the dark states absorb, and a sample that missed the class not yet absorbed
+/// can look resolved, so the theoretical floor stays there).
+///  - Tail not resolved (no spread at all, or largest_deviation_share > kResolvedTailShare):
+///    rare_event_floor(range, n), the theoretical bound above. This is where rare
+///    trajectories carry the mean (nbar = 0 after the burst: a sample that met none of the
+///    lingering trajectories has no spread; one that met a few is dominated by them).
+///  - Tail resolved: 1.5 (highest - lowest) / n (capped by the theoretical floor), the
+///    rule of three for a missed class lying within the range the sample spans. A missed
+///    class of probability p < 3/n at distance d from the mean moves it by p d; to exceed a
+///    standard error s / sqrt(n) it must lie at d > s sqrt(n) / 3 (15 s at n = 2000), about
+///    four times farther than the farthest of the n trajectories seen, with nothing seen in
+///    between. The rule assumes no such isolated class behind a light, well-sampled tail --
+///    the assumption under every standard error; the classes that do carry the mean here show
+///    themselves as an unresolved tail (above), and the dominance bound catches a block that
+///    holds one.
+/// `range` may be infinite (the count columns at nbar > 0): the unresolved case then has no
+/// floor beyond the observed one.
+double sample_rare_event_floor(const SampleTail& s, double range);
+
+/// error = max(error, sample_rare_event_floor(tails[g], range)) at every time; where the floor
+/// is the larger, a sentence saying which of the two floors acted (and how often) is
+/// appended to column.note.
+void apply_sample_rare_event_floor(Column& column, const std::vector<SampleTail>& tails,
+                                   double range);
+
 /// The same rule for the variance-type columns. A missed class of probability p moves a
 /// variance far more than a mean where the class lies far from the rest: after the nbar = 0
 /// burst, the few trajectories still lingering carry the whole spread of n_em and of the
@@ -43,6 +88,17 @@ double rare_event_floor(double range, long trajectories);
 ///  bounds the upward move, and the downward one follows from the law of total variance,
 ///  sigma_t^2 >= (1 - p) sigma_s^2.)
 double energy_spread_floor(double sigma, long trajectories);
+/// The same judged from the sample (as sample_rare_event_floor), from the tails of two
+/// per-trajectory values: v = <(J_B^z)^2> - <J_B^z>^2 (the trajectory's own variance) and
+/// b = <J_B^z>. A missed class of weight p with values (v', b') moves
+/// sigma^2 = E[v] + Var(b) (per spin) by p (v' + (b' - B)^2 - sigma^2) - p^2 (b' - B)^2:
+/// up by at most p U, U = max(0, v_max + d_max^2 - sigma^2), d_max the largest distance of a
+/// seen b from the mean B, for a class within the values seen; down by at most p sigma^2
+/// (law of total variance). Where both tails are resolved the floor is the larger move of
+/// sigma at p = 1.5/n, capped by energy_spread_floor above -- which is also what an
+/// unresolved tail gets. `v`, `b` in units of J_B^z (divided by N_B here).
+double energy_spread_floor(double sigma, long trajectories, const SampleTail& v,
+                           const SampleTail& b, double n_battery);
 double fano_factor_floor(double mean, double variance, double range, long trajectories);
 
 /// error = max(error, floor[g]) at every time g; a NaN floor makes the error NaN (the bound

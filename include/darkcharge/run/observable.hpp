@@ -20,6 +20,7 @@
 #include "darkcharge/physics/coupled_state.hpp"
 #include "darkcharge/physics/density_matrix.hpp"
 #include "darkcharge/estimate/jackknife.hpp"
+#include "darkcharge/estimate/rare_event_floor.hpp"
 #include "darkcharge/physics/model.hpp"
 #include "darkcharge/core/time_grid.hpp"
 #include "darkcharge/estimate/time_series.hpp"
@@ -179,10 +180,14 @@ class BlockSums {
   /// Mean over trajectories of sampled value i and its standard error, at every grid time.
   Column mean_column(const std::string& name, int i) const;
   /// mean_column with the error bounds of rare_event_floor.hpp: where one block dominates
-  /// the spread, the dominance bound; everywhere at least the rare-event floor for a value
-  /// confined to an interval of width `range` (no floor when `range` is infinite: a note
-  /// says so). What every linear column reports.
+  /// the spread, the dominance bound; everywhere at least a rare-event floor: at nbar = 0
+  /// (absorbing dark states) the theoretical one for a value confined to an interval of width
+  /// `range`; at nbar > 0 the one judged from the sample (sample_rare_event_floor): the
+  /// theoretical one where the sample has not resolved its tail, else the one from the range
+  /// of values seen. What every linear column reports.
   Column linear_column(const std::string& name, int i, double range) const;
+  /// What the sample of value i at grid time g says about its tails (rare_event_floor.hpp).
+  SampleTail tail(int i, int g) const;
   /// Delete-one-block means of value i, given the full means (Column::value).
   std::vector<std::vector<double>> leave_one_out_means(int i,
                                                        const std::vector<double>& full) const;
