@@ -27,22 +27,10 @@
 #include "darkcharge/observables/registry.hpp"
 #include "darkcharge/run/trajectory.hpp"
 #include "darkcharge/exact/zero_temperature_cascade.hpp"
+#include "ensemble/coupled_exact_sampler.hpp"
 
 namespace darkcharge {
 namespace {
-
-/// Whether the run computes observable unit `unit` (the trajectory path's rule).
-bool wants_unit(const EnsembleOptions& options, const std::string& unit) {
-  const std::vector<std::string> units = units_to_run(options);
-  return std::find(units.begin(), units.end(), unit) != units.end();
-}
-
-CoupledExactOptions exact_options(const EnsembleOptions& options) {
-  CoupledExactOptions exact;
-  exact.nonlinear = wants_unit(options, "W_B") || wants_unit(options, "S_B");
-  exact.negativity = wants_unit(options, "S_B");
-  return exact;
-}
 
 /// N_em, N_abs and F_em from P(k, t): the mean, zero (nothing is absorbed at nbar = 0), and
 /// Var(k)/<k> (NaN before the first emission, as for trajectories).
@@ -124,7 +112,7 @@ std::vector<EnsembleResult::RecordedJump> record_jumps(const Model& model, const
 
 CoupledExactCost CascadeSampler::cost(const Model& model, const TimeGrid& grid,
                                       const EnsembleOptions& options) {
-  return estimate_coupled_exact_cost(model, grid, exact_options(options));
+  return CoupledExactSampler::cost(model, grid, options);
 }
 
 EnsembleResult CascadeSampler::run(const EnsemblePlan& plan,
@@ -135,29 +123,14 @@ EnsembleResult CascadeSampler::run(const EnsemblePlan& plan,
   if (model.nbar != 0.0)
     throw InvalidArgument(fmt::format(
         "sampling: cascade needs nbar = 0 (got nbar = {}); use trajectories", model.nbar));
-  CoupledExactOptions exact = exact_options(options);
-  exact.max_seconds = std::numeric_limits<double>::infinity();
-  exact.max_memory_gib = options.cascade_max_memory_gib;
-  exact.state_times = options.state_times;
-  // options.stop is looked at after every solver step reported (one per grid time or
-  // population step, well under a second each): the solver itself knows no stop flag.
-  const ProgressCallback watch = [&](long done, long total) {
-    throw_if_stopped(options);
-    if (progress) progress(done, total);
-  };
-  throw_if_stopped(options);
-  const CoupledExactResult solved = solve_exact_coupled_detailed(model, grid, exact, watch);
+  const CoupledExactResult solved = solve_coupled_for_plan(plan, progress, "exact cascade");
 
   EnsembleResult result;
   result.sampling = Sampling::cascade;
   result.stop_reason = "exact";
   result.series.time = solved.series.time;
-  std::map<std::string, Column> by_name;
-  for (const Column& c : solved.series.columns) by_name[c.name] = c;
-  for (Column& c : emission_record_columns(solved.emitted)) by_name[c.name] = std::move(c);
-  for (const auto& info : observable_registry())
-    if (wants_unit(options, info.unit) && by_name.count(info.name))
-      result.series.columns.push_back(by_name[info.name]);
+  result.series.columns = requested_columns(options, solved.series.columns,
+                                            emission_record_columns(solved.emitted));
   result.peaks = peak_summary(result.series, grid);
 
   const InitialState level = initial_mixture(model).front().state;

@@ -34,12 +34,40 @@ CoupledExactOptions exact_options(const EnsembleOptions& options) {
   return exact;
 }
 
-void throw_if_stopped(const EnsembleOptions& options) {
-  if (options.stop && options.stop->load(std::memory_order_relaxed))
-    throw Interrupted("run interrupted before the exact coupled-basis solver finished");
+}  // namespace
+
+CoupledExactResult solve_coupled_for_plan(const EnsemblePlan& plan,
+                                          const ProgressCallback& progress, const char* solver) {
+  const EnsembleOptions& options = plan.options;
+  CoupledExactOptions exact = exact_options(options);
+  exact.max_seconds = std::numeric_limits<double>::infinity();  // the plan chose it within budget
+  exact.max_memory_gib = options.cascade_max_memory_gib;
+  exact.state_times = options.state_times;
+  const auto throw_if_stopped = [&] {
+    if (options.stop && options.stop->load(std::memory_order_relaxed))
+      throw Interrupted(fmt::format("run interrupted before the {} finished", solver));
+  };
+  // The solver itself knows no stop flag: it is looked at every step reported.
+  const ProgressCallback watch = [&](long done, long total) {
+    throw_if_stopped();
+    if (progress) progress(done, total);
+  };
+  throw_if_stopped();
+  return solve_exact_coupled_detailed(plan.model, plan.grid, exact, watch);
 }
 
-}  // namespace
+std::vector<Column> requested_columns(const EnsembleOptions& options,
+                                      const std::vector<Column>& solved,
+                                      const std::vector<Column>& extra) {
+  std::map<std::string, const Column*> by_name;
+  for (const Column& c : solved) by_name[c.name] = &c;
+  for (const Column& c : extra) by_name[c.name] = &c;
+  std::vector<Column> columns;
+  for (const auto& info : observable_registry())
+    if (wants_unit(options, info.unit) && by_name.count(info.name))
+      columns.push_back(*by_name[info.name]);
+  return columns;
+}
 
 CoupledExactCost CoupledExactSampler::cost(const Model& model, const TimeGrid& grid,
                                            const EnsembleOptions& options) {
@@ -89,28 +117,14 @@ EnsembleResult CoupledExactSampler::run(const EnsemblePlan& plan,
   if (!options.completed_units.empty())
     throw InvalidArgument("completed_units: the exact coupled-basis solver runs no work units; "
                           "resume with sampling = trajectories");
-  CoupledExactOptions exact = exact_options(options);
-  exact.max_seconds = std::numeric_limits<double>::infinity();  // the plan chose it within budget
-  exact.max_memory_gib = options.cascade_max_memory_gib;
-  exact.state_times = options.state_times;
-  // The solver reports every grid time (one chain step and the columns there); the stop
-  // flag is looked at then.
-  const ProgressCallback watch = [&](long done, long total) {
-    throw_if_stopped(options);
-    if (progress) progress(done, total);
-  };
-  throw_if_stopped(options);
-  const CoupledExactResult solved = solve_exact_coupled_detailed(plan.model, plan.grid, exact, watch);
+  const CoupledExactResult solved =
+      solve_coupled_for_plan(plan, progress, "exact coupled-basis solver");
 
   EnsembleResult result;
   result.sampling = Sampling::exact;
   result.stop_reason = "exact";
   result.series.time = solved.series.time;
-  std::map<std::string, const Column*> by_name;
-  for (const Column& c : solved.series.columns) by_name[c.name] = &c;
-  for (const auto& info : observable_registry())
-    if (wants_unit(options, info.unit) && by_name.count(info.name))
-      result.series.columns.push_back(*by_name[info.name]);
+  result.series.columns = requested_columns(options, solved.series.columns);
   result.peaks = peak_summary(result.series, plan.grid);
   result.density = solved.density;
   result.notes.push_back(plan.sampling.reason);

@@ -6,6 +6,7 @@
 // records) and the sector populations are not functions of the averaged state, so runs that
 // ask for them stay on trajectories.
 #include <string>
+#include <vector>
 
 #include "darkcharge/exact/coupled_exact_solver.hpp"
 #include "ensemble/sampler.hpp"
@@ -25,5 +26,18 @@ class CoupledExactSampler : public Sampler {
   static std::string missing_output(const EnsembleOptions& options);
   EnsembleResult run(const EnsemblePlan& plan, const ProgressCallback& progress) const override;
 };
+
+/// The coupled-basis solver run for a plan (shared with the nbar = 0 cascade): the columns
+/// its options ask for, their memory limit and state times, no time budget (the plan chose it
+/// within one); options.stop is looked at every step the solver reports (one per grid time
+/// or population step), and `solver` names it in the Interrupted message.
+CoupledExactResult solve_coupled_for_plan(const EnsemblePlan& plan,
+                                          const ProgressCallback& progress, const char* solver);
+
+/// The columns of `solved` the options ask for, in the registry's order; a column of `extra`
+/// replaces the solved one of its name.
+std::vector<Column> requested_columns(const EnsembleOptions& options,
+                                      const std::vector<Column>& solved,
+                                      const std::vector<Column>& extra = {});
 
 }  // namespace darkcharge
