@@ -1,6 +1,7 @@
 #include "darkcharge/ensemble/plan.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -36,6 +37,51 @@ void check_options(const Model& model, const TimeGrid& grid, const EnsembleOptio
   }
 }
 
+/// How auto's notes name an exact solver: when chosen, when passed over for trajectories,
+/// and where its estimate's seconds run (" on one core", or "" for the reduced solvers).
+struct ExactSolverNames {
+  const char* chosen;
+  const char* passed_over;
+  const char* seconds_on;
+};
+
+/// Auto's choice once an exact solver gives everything asked for: the solver when its
+/// estimate fits the cascade's budget (time and memory), else trajectories (`sampled` names
+/// them); the note says which and why.
+SamplingChoice exact_if_within_budget(double seconds, double memory_gib, const std::string& size,
+                                      const EnsembleOptions& options,
+                                      const ExactSolverNames& names, const std::string& sampled) {
+  if (seconds <= options.cascade_budget_seconds && memory_gib <= options.cascade_max_memory_gib)
+    return {Sampling::exact,
+            fmt::format("sampling=exact: the {} (no sampling, errors 0) was estimated at {:.3g} "
+                        "s{} and {:.3g} GiB, within the automatic budget of {:g} s and {:g} GiB "
+                        "({}); --sampling trajectories samples instead",
+                        names.chosen, seconds, names.seconds_on, memory_gib,
+                        options.cascade_budget_seconds, options.cascade_max_memory_gib, size),
+            seconds, memory_gib};
+  return {Sampling::trajectories,
+          fmt::format("{}: the exact {} was estimated at {:.3g} s{} and {:.3g} GiB, beyond the "
+                      "automatic budget of {:g} s and {:g} GiB ({})",
+                      sampled, names.passed_over, seconds, names.seconds_on, memory_gib,
+                      options.cascade_budget_seconds, options.cascade_max_memory_gib, size)};
+}
+
+/// The first requested column the reduced Dicke-basis solver does not give for `model`
+/// (N_em, N_abs, F_em are statistics of the jump record, not of rho), as auto's note for
+/// trajectories; nullopt when it gives them all.
+std::optional<SamplingChoice> reduced_dicke_lacks_column(const Model& model,
+                                                         const EnsembleOptions& options,
+                                                         const std::string& sampled) {
+  const std::vector<std::string> exact_columns = reduced_dicke_columns(model, model.local);
+  for (const std::string& name : options.observables)
+    if (std::find(exact_columns.begin(), exact_columns.end(), name) == exact_columns.end())
+      return SamplingChoice{
+          Sampling::trajectories,
+          fmt::format("{}; the exact reduced Dicke-basis solver does not give column {}",
+                      sampled, name)};
+  return std::nullopt;
+}
+
 /// Sampling::automatic at nbar > 0 without local noise: the coupled-basis exact solver (its
 /// birth-death chains) under the cascade's budget, when it gives everything asked for.
 SamplingChoice choose_coupled_exact(const Model& model, const TimeGrid& grid,
@@ -55,21 +101,10 @@ SamplingChoice choose_coupled_exact(const Model& model, const TimeGrid& grid,
                         "budget of {:g} s",
                         model.n_battery, model.n_charger, options.cascade_budget_seconds)};
   const CoupledExactCost cost = CoupledExactSampler::cost(model, grid, options);
-  if (cost.seconds <= options.cascade_budget_seconds && cost.memory_gib <= options.cascade_max_memory_gib)
-    return {Sampling::exact,
-            fmt::format("sampling=exact: the coupled-basis exact solver (no sampling, errors 0) "
-                        "was estimated at {:.3g} s on one core and {:.3g} GiB, within the "
-                        "automatic budget of {:g} s and {:g} GiB ({}); --sampling trajectories "
-                        "samples instead",
-                        cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
-                        options.cascade_max_memory_gib, cost.size),
-            cost.seconds, cost.memory_gib};
-  return {Sampling::trajectories,
-          fmt::format("sampling=trajectories: the exact coupled-basis solver (darkcharge exact) "
-                      "was estimated at {:.3g} s on one core and {:.3g} GiB, beyond the automatic "
-                      "budget of {:g} s and {:g} GiB ({})",
-                      cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
-                      options.cascade_max_memory_gib, cost.size)};
+  return exact_if_within_budget(
+      cost.seconds, cost.memory_gib, cost.size, options,
+      {"coupled-basis exact solver", "coupled-basis solver (darkcharge exact)", " on one core"},
+      "sampling=trajectories");
 }
 
 }  // namespace
@@ -101,28 +136,13 @@ SamplingChoice choose_sampling(const Model& model, const TimeGrid& grid,
       return {Sampling::trajectories,
               "sampling=trajectories: resuming local-noise trajectory work units (a checkpoint)"};
     // Sampling::automatic: the exact solver under the cascade's budget, when it gives every
-    // requested column (N_em, N_abs, F_em are statistics of the jump record, not of rho).
-    const std::vector<std::string> exact_columns = reduced_dicke_columns(model, model.local);
-    for (const std::string& name : options.observables)
-      if (std::find(exact_columns.begin(), exact_columns.end(), name) == exact_columns.end())
-        return {Sampling::trajectories,
-                fmt::format("{}; the exact reduced Dicke-basis solver does not give column {}",
-                            sampled, name)};
+    // requested column.
+    if (auto lacking = reduced_dicke_lacks_column(model, options, sampled)) return *lacking;
     const ReducedDickeCost cost = estimate_reduced_dicke_cost(model, model.local, grid);
-    if (cost.seconds <= options.cascade_budget_seconds && cost.memory_gib <= options.cascade_max_memory_gib)
-      return {Sampling::exact,
-              fmt::format("sampling=exact: the reduced Dicke-basis solver (no sampling, errors 0) "
-                          "was estimated at {:.3g} s and {:.3g} GiB, within the automatic budget "
-                          "of {:g} s and {:g} GiB ({}); --sampling trajectories samples instead",
-                          cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
-                          options.cascade_max_memory_gib, cost.size),
-              cost.seconds, cost.memory_gib};
-    return {Sampling::trajectories,
-            fmt::format("{}: the exact reduced Dicke-basis solver (darkcharge exact) was estimated "
-                        "at {:.3g} s and {:.3g} GiB, beyond the automatic budget of {:g} s and "
-                        "{:g} GiB ({})",
-                        sampled, cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
-                        options.cascade_max_memory_gib, cost.size)};
+    return exact_if_within_budget(
+        cost.seconds, cost.memory_gib, cost.size, options,
+        {"reduced Dicke-basis solver", "reduced Dicke-basis solver (darkcharge exact)", ""},
+        sampled);
   }
   if (options.sampling == Sampling::trajectories) return {Sampling::trajectories, ""};
   if (model.nbar != 0.0) {
@@ -167,28 +187,15 @@ SamplingChoice choose_protocol_sampling(const Protocol& protocol, const TimeGrid
   if (options.sampling == Sampling::trajectories) return {Sampling::trajectories, sampled};
   // Sampling::automatic: the exact protocol solver under the cascade's budget, when it gives
   // every requested column, as for a plain model with local noise.
-  const Model& first = protocol.segments[0].model;
-  const std::vector<std::string> exact_columns = reduced_dicke_columns(first, first.local);
-  for (const std::string& name : options.observables)
-    if (std::find(exact_columns.begin(), exact_columns.end(), name) == exact_columns.end())
-      return {Sampling::trajectories,
-              fmt::format("{}; the exact reduced Dicke-basis solver does not give column {}",
-                          sampled, name)};
+  if (auto lacking = reduced_dicke_lacks_column(protocol.segments[0].model, options, sampled))
+    return *lacking;
   const ReducedDickeCost cost = estimate_protocol_cost(protocol, grid);
-  if (cost.seconds <= options.cascade_budget_seconds && cost.memory_gib <= options.cascade_max_memory_gib)
-    return {Sampling::exact,
-            fmt::format("sampling=exact: the reduced Dicke-basis protocol solver (no sampling, "
-                        "errors 0) was estimated at {:.3g} s and {:.3g} GiB, within the automatic "
-                        "budget of {:g} s and {:g} GiB ({}); --sampling trajectories samples instead",
-                        cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
-                        options.cascade_max_memory_gib, cost.size),
-            cost.seconds, cost.memory_gib};
-  return {Sampling::trajectories,
-          fmt::format("{}: the exact reduced Dicke-basis protocol solver (darkcharge exact "
-                      "--protocol) was estimated at {:.3g} s and {:.3g} GiB, beyond the automatic "
-                      "budget of {:g} s and {:g} GiB ({})",
-                      sampled, cost.seconds, cost.memory_gib, options.cascade_budget_seconds,
-                      options.cascade_max_memory_gib, cost.size)};
+  return exact_if_within_budget(cost.seconds, cost.memory_gib, cost.size, options,
+                                {"reduced Dicke-basis protocol solver",
+                                 "reduced Dicke-basis protocol solver (darkcharge exact "
+                                 "--protocol)",
+                                 ""},
+                                sampled);
 }
 
 EnsemblePlan plan_ensemble(const Protocol& protocol, const TimeGrid& grid,
