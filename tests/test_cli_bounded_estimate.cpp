@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,35 @@ const std::vector<std::string> kRun = {"simulate", "--nb", "12", "--nc", "24", "
 /// Whether every value is NaN (a column the time limit left unestimated).
 bool all_nan(const std::vector<double>& values) {
   return std::all_of(values.begin(), values.end(), [](double v) { return std::isnan(v); });
+}
+
+/// The column note of an estimate the time limit ended before the first of its `points` times.
+std::string cut_note(int points) {
+  return "The time limit ended this estimate: NaN at the " + std::to_string(points) + " of " +
+         std::to_string(points) + " times not estimated.";
+}
+
+/// A run's CSV `text` whose estimate the time limit ended before the first of its `points`
+/// times: stop=time-limit, the note, every one of `columns` NaN.
+void expect_estimate_cut(const std::string& text, std::initializer_list<const char*> columns, int points) {
+  EXPECT_NE(text.find("stop=time-limit"), std::string::npos) << text;
+  EXPECT_NE(text.find(cut_note(points)), std::string::npos) << text;
+  for (const char* name : columns) {
+    const auto values = csv_column(text, name);
+    ASSERT_EQ(values.size(), std::size_t(points)) << name;
+    EXPECT_TRUE(all_nan(values)) << name;
+  }
+}
+
+/// The run in `dir` stopped by its time limit kept its checkpoint run.ck; resuming it without
+/// a limit writes part.csv with the data rows of the uninterrupted full.csv, and removes it.
+void expect_resume_completes(const TemporaryDirectory& dir) {
+  EXPECT_TRUE(file_exists(dir / "run.ck")) << "a run stopped by its time limit keeps its checkpoint";
+  const ProcessResult resumed =
+      run_darkcharge({"resume", "run.ck", "--time-limit", "0", "-q"}, dir.path(), 300);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(data_rows(read_file(dir / "part.csv")), data_rows(read_file(dir / "full.csv")));
+  EXPECT_FALSE(file_exists(dir / "run.ck"));
 }
 
 // Ctrl-C once the progress bar shows the S_B estimate: exit 130 within a small part of what
@@ -69,22 +99,9 @@ TEST(CliBoundedEstimate, CtrlCAndTheTimeLimitStopTheEstimateWithTheCheckpoint) {
       run_darkcharge({"resume", "run.ck", "--time-limit", "1e-9", "-q"}, dir.path(), 300);
   ASSERT_EQ(cut.exit_code, 0) << cut.err;
   const std::string text = read_file(dir / "part.csv");
-  EXPECT_NE(text.find("stop=time-limit"), std::string::npos) << text;
-  EXPECT_NE(text.find("The time limit ended this estimate: NaN at the 51 of 51 times not estimated."),
-            std::string::npos) << text;
-  for (const char* name : {"W_B", "S_B", "dS_B_dt"}) {
-    const auto values = csv_column(text, name);
-    ASSERT_EQ(values.size(), 51u) << name;
-    EXPECT_TRUE(all_nan(values)) << name;
-  }
+  expect_estimate_cut(text, {"W_B", "S_B", "dS_B_dt"}, 51);
   EXPECT_EQ(csv_column(text, "E_B"), csv_column(read_file(dir / "full.csv"), "E_B"));
-  EXPECT_TRUE(file_exists(dir / "run.ck")) << "a run stopped by its time limit keeps its checkpoint";
-
-  const ProcessResult resumed =
-      run_darkcharge({"resume", "run.ck", "--time-limit", "0", "-q"}, dir.path(), 300);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_EQ(data_rows(read_file(dir / "part.csv")), data_rows(read_file(dir / "full.csv")));
-  EXPECT_FALSE(file_exists(dir / "run.ck"));
+  expect_resume_completes(dir);
 }
 
 // Local noise: a time limit the trajectories use up (0.3 s of the ~1 s of one core that the
@@ -105,24 +122,11 @@ TEST(CliBoundedEstimate, LocalNoiseTimeLimitCoversTheEstimateAndResumes) {
       with(run, {"-o", "part.csv", "--time-limit", "0.3", "--checkpoint", "run.ck"}), dir.path(), 300);
   ASSERT_EQ(cut.exit_code, 0) << cut.err;
   const std::string text = read_file(dir / "part.csv");
-  EXPECT_NE(text.find("stop=time-limit"), std::string::npos) << text;
-  EXPECT_NE(text.find("The time limit ended this estimate: NaN at the 21 of 21 times not estimated."),
-            std::string::npos) << text;
-  for (const char* name : {"W_B", "S_B"}) {
-    const auto values = csv_column(text, name);
-    ASSERT_EQ(values.size(), 21u) << name;
-    EXPECT_TRUE(all_nan(values)) << name;
-  }
+  expect_estimate_cut(text, {"W_B", "S_B"}, 21);
   const auto energy = csv_column(text, "E_B");
   ASSERT_EQ(energy.size(), 21u);
   EXPECT_FALSE(std::any_of(energy.begin(), energy.end(), [](double v) { return std::isnan(v); }));
-  EXPECT_TRUE(file_exists(dir / "run.ck")) << "a run stopped by its time limit keeps its checkpoint";
-
-  const ProcessResult resumed =
-      run_darkcharge({"resume", "run.ck", "--time-limit", "0", "-q"}, dir.path(), 300);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_EQ(data_rows(read_file(dir / "part.csv")), data_rows(read_file(dir / "full.csv")));
-  EXPECT_FALSE(file_exists(dir / "run.ck"));
+  expect_resume_completes(dir);
 }
 
 }  // namespace
