@@ -1,7 +1,8 @@
 #pragma once
 // The terms of the resource estimates (resource_estimate.hpp) shared between their files:
-// one file per engine estimated -- trajectory_estimate.cpp (simulate's trajectories, also
-// through a protocol), checkpoint_estimate.cpp (a checkpoint's largest size),
+// one file per engine estimated -- trajectory_estimate.cpp (simulate's trajectories),
+// local_noise_estimate.cpp (the local-noise trajectories' own terms: their jumps, the W_B
+// estimate after them, a protocol's segments), checkpoint_estimate.cpp (a checkpoint's largest size),
 // exact_estimate.cpp (the exact solvers), steady_estimate.cpp (steady's table) -- and
 // resource_estimate.cpp (the battery sectors, the output's cost, the dispatch and the checks
 // every front end calls).
@@ -42,8 +43,11 @@ void add_output_cost(const RunRequest& o, ResourceEstimate& r);
 double simulate_table_doubles(const Model& m);
 /// Collective jumps of one trajectory through t_max (trajectory_estimate.cpp).
 double jumps_per_trajectory(const Model& m, double t_max);
-/// With single-spin noise: the collective jumps, and the local ones.
+/// With single-spin noise: the collective jumps, and the local ones (local_noise_estimate.cpp).
 double local_jumps_per_trajectory(const Model& m, double t_max);
+/// CPU seconds of the W_B (and W_B_sym) estimate after n local-noise trajectories in
+/// `blocks` blocks (local_noise_estimate.cpp).
+double local_ergotropy_estimate_seconds(const Model& m, const TimeGrid& grid, double blocks, double n);
 /// simulate's trajectories; `local_engine`: the local-noise trajectories run it even without
 /// single-spin rates (a protocol's segment).
 ResourceEstimate simulate_estimate(const RunRequest& o, bool local_engine = false);

@@ -53,20 +53,6 @@ double jumps_per_trajectory(const Model& m, double t_max) {
          2 * m.gamma * t_max * (2 * m.nbar + 1) * (2.0 / 3.0) * mean_total_casimir(m) * x;
 }
 
-/// Jumps of one trajectory with single-spin noise: the collective ones above, plus every
-/// spin's pumping and dephasing at its rate through t_max; a decay needs an excitation (the
-/// initial ones, those pumped in and those absorbed from the reservoir); and every pumped
-/// excitation or dephasing event can make one more quantum bright, emitted collectively.
-double local_jumps_per_trajectory(const Model& m, double t_max) {
-  const LocalRates &c = m.local.charger, &b = m.local.battery;
-  const double collective = jumps_per_trajectory(m, t_max);
-  const double pumped = t_max * (m.n_charger * c.pumping + m.n_battery * b.pumping);
-  const double dephased = t_max * (m.n_charger * c.dephasing + m.n_battery * b.dephasing);
-  const double decayed = std::min(t_max * (m.n_charger * c.decay + m.n_battery * b.decay),
-                                  m.n_battery + m.n_charger + pumped + collective);
-  return collective + decayed + 2 * (pumped + dephased);
-}
-
 double simulate_table_doubles(const Model& m) {
   std::vector<double> battery_sectors;
   for (const auto& s : populated_sectors(m)) battery_sectors.push_back(s.j_battery);
@@ -195,6 +181,7 @@ ResourceEstimate simulate_estimate(const RunRequest& o, bool local_engine) {
     r.estimate_seconds = e.entanglement ? kSecondsPerFlop * local_noise::EntanglementSums::estimated_flops(
                                                                 m, o.grid.points, static_cast<int>(blocks), e.trajectories)
                                         : 0.0;
+    if (e.ergotropy) r.estimate_seconds += local_ergotropy_estimate_seconds(m, o.grid, blocks, n);
     r.cpu_seconds = jumps * (kLocalSecondsPerJump + lanczos * kLocalSecondsPerJumpWidth * width) +
                     n * points * (kLocalSecondsPerObservation + kLocalSecondsPerObservationWidth * width) +
                     r.estimate_seconds;
@@ -203,29 +190,6 @@ ResourceEstimate simulate_estimate(const RunRequest& o, bool local_engine) {
   if (r.estimate_seconds > 0) r.work += fmt::format("; the estimate after them ~{:.2g} s", r.estimate_seconds);
   add_output_cost(o, r);
   return r;
-}
-
-/// Local-noise trajectories through a protocol: each segment as a run of its model over its
-/// duration and output times, the times summed, the memory the largest.
-ResourceEstimate protocol_trajectory_estimate(const RunRequest& o, const Protocol& protocol) {
-  ResourceEstimate total;
-  total.trajectories = true;
-  double jumps = 0;
-  for (const ProtocolSegment& s : protocol.segments) {
-    RunRequest part = o;
-    part.model = s.model;
-    const int first = o.grid.first_index_not_before(s.start);
-    const int last = o.grid.first_index_not_before(s.start + s.duration);
-    part.grid = TimeGrid{s.duration, std::max(2, std::min(last, o.grid.points - 1) - first + 1)};
-    const ResourceEstimate r = simulate_estimate(part, true);
-    total.cpu_seconds += r.cpu_seconds;
-    total.bytes = std::max(total.bytes, r.bytes);
-    jumps += local_jumps_per_trajectory(s.model, s.duration);
-  }
-  const double n = static_cast<double>(o.ensemble.trajectories);
-  total.work = fmt::format("{:.2g} quantum jumps ({:.2g} per trajectory) through {} segments",
-                           n * jumps, jumps, protocol.segments.size());
-  return total;
 }
 
 }  // namespace darkcharge::resource_terms
