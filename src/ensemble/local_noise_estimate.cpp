@@ -15,8 +15,9 @@ namespace {
 // on, else 3 B + 5): each subset sums the B blocks' level populations over the battery
 // levels the trajectories visit (~kErgotropySecondsPerLevelBlock per level and block) and
 // sorts them into the passive state for W_B and W_B_sym (~kErgotropySecondsPerLevel per
-// level). Fitted to bench/local_estimate_cost.cpp (one thread, N_B = N_C = 50-500, thermal and
-// ground battery, dephasing 0.01-1, 16-1024 trajectories, 21-81 times; bench/README.md).
+// level). Fitted to bench/local_estimate_cost.cpp (one thread, N_B = N_C = 50-2000, thermal
+// and ground battery, dephasing 0.01-1, 16-1024 trajectories, 21-81 times: estimated /
+// measured 0.76-1.83; bench/README.md).
 constexpr double kErgotropySecondsPerLevelBlock = 4.3e-9;
 constexpr double kErgotropySecondsPerLevel = 2.5e-8;
 
