@@ -2,7 +2,8 @@
 // root-n corrected ergotropy of the battery's level populations per sector j_B, with its
 // jackknife over blocks) against the resource estimate's share for it (bench/README.md,
 // "The estimate after the local-noise trajectories").
-// Usage: darkcharge_local_estimate_cost [N_B ...]; run with OMP_NUM_THREADS=1. The measured
+// Usage: darkcharge_local_estimate_cost [N_B ...], or one case: --case N_B N_C nbar
+// ground|thermal decay dephasing t_max points trajectories; run with OMP_NUM_THREADS=1. The measured
 // time is the process's CPU time from the start of the phase "estimate W_B" to the end of
 // run_ensemble() (the linear columns before it take microseconds); one thread, nbar = 0.2,
 // thermal battery, N_C = N_B, single-spin dephasing on both ensembles.
@@ -33,14 +34,18 @@ struct Case {
   int points;
   long trajectories;
   bool thermal = true;  // else the battery starts in its ground level (one sector)
+  int nc = 0;           // 0: N_B
+  double nbar = 0.2, decay = 0;
 };
 
 void run(const Case& c) {
   Model m;
-  m.n_battery = m.n_charger = c.nb;
-  m.nbar = 0.2;
+  m.n_battery = c.nb;
+  m.n_charger = c.nc > 0 ? c.nc : c.nb;
+  m.nbar = c.nbar;
   m.battery_init = c.thermal ? BatteryInit::thermal : BatteryInit::ground;
   m.local.charger.dephasing = m.local.battery.dephasing = c.dephasing;
+  m.local.charger.decay = m.local.battery.decay = c.decay;
   const TimeGrid grid{c.t_max, c.points};
   EnsembleOptions options;
   options.sampling = Sampling::trajectories;
@@ -77,6 +82,12 @@ void run(const Case& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 11 && std::string(argv[1]) == "--case") {  // N_B N_C nbar ground|thermal decay dephasing t_max points n
+    Case c{std::atoi(argv[2]), std::atof(argv[7]), std::atof(argv[8]), std::atoi(argv[9]), std::atol(argv[10]),
+           std::string(argv[5]) == "thermal", std::atoi(argv[3]), std::atof(argv[4]), std::atof(argv[6])};
+    run(c);
+    return 0;
+  }
   std::vector<int> sizes;
   for (int i = 1; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
   if (sizes.empty()) sizes = {50, 200, 500, 1000, 2000};
