@@ -144,10 +144,10 @@ def estimate(path, cmd, tmp):
     return cpu, mem
 
 
-def measure(cmd, tmp, wall):
+def measure(cmd, wall, env=None):
     """CPU seconds (user + system) and peak RSS bytes, or None when killed at the wall limit."""
     full = ["/usr/bin/time", "-v", "timeout", str(wall)] + cmd
-    r = subprocess.run(full, capture_output=True, text=True)
+    r = subprocess.run(full, capture_output=True, text=True, env=env)
     if r.returncode == 124:
         return None, None, "killed at %d s" % wall
     if r.returncode != 0:
@@ -156,6 +156,22 @@ def measure(cmd, tmp, wall):
     system = float(re.search(r"System time \(seconds\): ([0-9.]+)", r.stderr).group(1))
     rss = float(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
     return user + system, rss * 1024, ""
+
+
+def selected_cases(a, tmp):
+    """(path, size, CLI command to estimate or None, command to measure, its environment) of
+    every case --only selects: the CLI's, then with --python the Python ones (whose
+    estimates are the CLI's: the same library call)."""
+    cases = [(path, size, [a.darkcharge] + expand(args)) for path, size, args in CASES]
+    for path, size, cli in cases:
+        if not a.only or a.only in path + " " + size:
+            yield path, size, cli, cli + ["-q", "-o", os.path.join(tmp, "out.csv")], None
+    if a.python:
+        build = os.path.dirname(os.path.abspath(a.darkcharge))
+        env = dict(os.environ, PYTHONPATH=os.path.join(build, "python"))
+        for path, size, call in PYTHON_CASES:
+            if not a.only or a.only in path + " " + size:
+                yield path, size, None, [a.python_exe, "-c", f"import darkcharge; {call}"], env
 
 
 def fmt_s(x):
@@ -182,33 +198,13 @@ def main():
     print("| path | size | est. CPU s | measured CPU s | ratio | est. memory | peak RSS | ratio | note |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory() as tmp:
-        for path, size, args in CASES:
-            if a.only and a.only not in path + " " + size:
-                continue
-            cmd = [a.darkcharge] + expand(args)
-            cpu_est, mem_est = estimate(path, cmd, tmp)
+        for path, size, cli, run, env in selected_cases(a, tmp):
+            cpu_est, mem_est = estimate(path, cli, tmp) if cli else (None, None)
             cpu, rss, note = (None, None, "not run") if a.estimates_only else \
-                measure(cmd + ["-q", "-o", os.path.join(tmp, "out.csv")], tmp, a.wall)
-            print(f"| {path} | {size} | {fmt_s(cpu_est)} | {fmt_s(cpu)} | {ratio(cpu, cpu_est)} | "
+                measure(run, a.wall, env)
+            shown = fmt_s(cpu_est) if cli else "(as CLI)"
+            print(f"| {path} | {size} | {shown} | {fmt_s(cpu)} | {ratio(cpu, cpu_est)} | "
                   f"{fmt_b(mem_est)} | {fmt_b(rss)} | {ratio(rss, mem_est)} | {note} |", flush=True)
-        if a.python:
-            build = os.path.dirname(os.path.abspath(a.darkcharge))
-            env = dict(os.environ, PYTHONPATH=os.path.join(build, "python"))
-            for path, size, call in PYTHON_CASES:
-                if a.only and a.only not in path + " " + size:
-                    continue
-                code = f"import darkcharge; {call}"
-                r = subprocess.run(["/usr/bin/time", "-v", "timeout", str(a.wall), a.python_exe,
-                                    "-c", code], capture_output=True, text=True, env=env)
-                if r.returncode != 0:
-                    print(f"| {path} | {size} | | | | | | | exit {r.returncode} |", flush=True)
-                    continue
-                user = float(re.search(r"User time \(seconds\): ([0-9.]+)", r.stderr).group(1))
-                system = float(re.search(r"System time \(seconds\): ([0-9.]+)", r.stderr).group(1))
-                rss = float(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
-                print(f"| {path} | {size} | (as CLI) | {fmt_s(user + system)} | | | "
-                      f"{fmt_b(rss * 1024)} | | |", flush=True)
-
 
 if __name__ == "__main__":
     main()

@@ -37,6 +37,48 @@ std::string data_rows(const std::string& text) {
   return out;
 }
 
+std::vector<double> csv_column(const std::string& text, const std::string& name) {
+  std::istringstream in(data_rows(text));
+  std::string line, cell;
+  std::getline(in, line);
+  std::istringstream header(line);
+  int index = -1;
+  for (int i = 0; std::getline(header, cell, ','); ++i)
+    if (cell == name) index = i;
+  std::vector<double> out;
+  while (index >= 0 && std::getline(in, line)) {
+    std::istringstream row(line);
+    for (int i = 0; i <= index; ++i) std::getline(row, cell, ',');
+    out.push_back(std::strtod(cell.c_str(), nullptr));
+  }
+  return out;
+}
+
+namespace {
+
+/// Whether the child `pid` has exited (a zombie until run_darkcharge reaps it).
+bool exited(pid_t pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  return close == std::string::npos || stat.compare(close, 4, ") Z ") == 0;
+}
+
+}  // namespace
+
+bool wait_for_stderr(pid_t pid, const std::string& directory, const std::string& text, double seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until && !exited(pid)) {
+    for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(".process", 0) == 0 && name.find(".stderr") != std::string::npos &&
+          read_file(entry.path().string()).find(text) != std::string::npos)
+        return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
 std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more) {
   base.insert(base.end(), more.begin(), more.end());
   return base;

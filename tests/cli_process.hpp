@@ -48,6 +48,13 @@ std::string read_file(const std::string& path);
 /// The header and data rows of a darkcharge CSV's text, without its '#' metadata lines
 /// (they name the command line, time, threads and ranks, which legitimately differ).
 std::string data_rows(const std::string& text);
+/// Column `name` of a darkcharge CSV's data rows (the text after its '#' lines), parsed as
+/// numbers ("nan" gives NaN); empty when there is no such column.
+std::vector<double> csv_column(const std::string& text, const std::string& name);
+/// Whether the error stream of a run_darkcharge child running in `directory` (its
+/// ".process*.stderr" file) holds `text`: polled while the child `pid` lives, for up to
+/// `seconds` (for a `during` callback that waits for a progress line).
+bool wait_for_stderr(pid_t pid, const std::string& directory, const std::string& text, double seconds);
 /// A run that would take about half an hour (~8e3 jumps per trajectory at nbar = 50, 1e6
 /// trajectories): anything refused "before running" must come back in seconds.
 /// --t-max 2: the default grid follows the system's time scale (time_scale.hpp), which at

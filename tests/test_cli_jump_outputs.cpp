@@ -63,23 +63,7 @@ TEST(CliJumpOutputs, HelpListsEveryRegisteredColumn) {
 
 namespace {
 
-/// Column `name` of a darkcharge CSV's data rows (the text after its '#' lines).
-std::vector<double> csv_column(const std::string& text, const std::string& name) {
-  std::istringstream in(darkcharge::testing::data_rows(text));
-  std::string line, cell;
-  std::getline(in, line);
-  std::istringstream header(line);
-  int index = -1;
-  for (int i = 0; std::getline(header, cell, ','); ++i)
-    if (cell == name) index = i;
-  std::vector<double> out;
-  while (index >= 0 && std::getline(in, line)) {
-    std::istringstream row(line);
-    for (int i = 0; i <= index; ++i) std::getline(row, cell, ',');
-    out.push_back(std::strtod(cell.c_str(), nullptr));
-  }
-  return out;
-}
+using darkcharge::testing::csv_column;
 
 // `exact --method product` computes the jump record's moments by full counting statistics
 // (ExactOptions::counting). Against a fixed-seed simulate run of the same model: within 6

@@ -160,10 +160,10 @@ TEST(LocalNoiseUnits, EntanglementEstimateReportsProgressAndStops) {
   EXPECT_TRUE(trajectories_done);
 }
 
-// The time limit bounds the estimate after the trajectories as a phase of its own: every unit
-// given (no trajectory to run), a limit of 1 ns ends W_B's and S_B's estimate before its first
-// time: NaN with the note, stop reason "time-limit", the linear columns those of the run
-// without a limit.
+// The time limit bounds the estimate after the trajectories too: every unit given (no
+// trajectory to run), a limit of 1 ns ends W_B's and S_B's estimate before its first time:
+// NaN with the note, stop reason "time-limit", the linear columns those of the run without a
+// limit.
 TEST(LocalNoiseUnits, TimeLimitEndsTheEstimateToo) {
   EnsembleOptions options = small_run();
   options.observables = {"E_B", "W_B", "S_B"};
@@ -180,6 +180,28 @@ TEST(LocalNoiseUnits, TimeLimitEndsTheEstimateToo) {
     for (int g = 0; g < kGrid.points; ++g) EXPECT_TRUE(std::isnan(c.value[g])) << name << " " << g;
     EXPECT_NE(c.note.find("The time limit ended this estimate"), std::string::npos) << c.note;
     for (double v : whole.series.column(name).value) EXPECT_FALSE(std::isnan(v)) << name;
+  }
+}
+
+// The time limit covers the whole run (counted from its start, as on the collective path): a
+// limit the trajectories use up (10^6 of them, far more than 0.2 s of work: the 300 of
+// small_run take ~5 ms) leaves no time for the estimate after them: W_B and S_B NaN at every
+// time with the note, stop reason "time-limit", E_B that of the units done.
+TEST(LocalNoiseUnits, ATimeLimitUsedUpByTheTrajectoriesLeavesTheEstimateNaN) {
+  EnsembleOptions options = small_run();
+  options.observables = {"E_B", "W_B", "S_B"};
+  options.trajectories = 1000000;
+  options.time_limit = 0.2;
+  const EnsembleResult cut = run_ensemble(noisy_model(), kGrid, options);
+  EXPECT_EQ(cut.stop_reason, "time-limit");
+  EXPECT_GT(cut.trajectories_run, 0);
+  EXPECT_LT(cut.trajectories_run, options.trajectories);
+  for (double v : cut.series.column("E_B").value) EXPECT_FALSE(std::isnan(v));
+  for (const char* name : {"W_B", "S_B"}) {
+    const Column& c = cut.series.column(name);
+    for (int g = 0; g < kGrid.points; ++g) EXPECT_TRUE(std::isnan(c.value[g])) << name << " " << g;
+    EXPECT_NE(c.note.find("The time limit ended this estimate: NaN at the 7 of 7 times"), std::string::npos)
+        << c.note;
   }
 }
 

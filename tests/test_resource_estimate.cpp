@@ -192,6 +192,33 @@ TEST(ResourceEstimate, LocalNoiseEntanglement) {
   EXPECT_EQ(refusal(b).rfind("--max-memory:", 0), 0u) << refusal(b);
 }
 
+// The W_B estimate after the local-noise trajectories (root-n corrected ergotropy per block
+// subset over the battery levels visited) is counted: measured CPU with one thread
+// (bench/local_estimate_cost.cpp, bench/README.md) 8.7 s at N_B = N_C = 500 (thermal battery,
+// nbar 0.2, dephasing 0.1, t = 1, 21 times, 256 trajectories: 38 sectors visited) and 2.7 s
+// at N_B = N_C = 200 (ground battery, dephasing 1: the noise spreads j_B); nothing without W_B.
+TEST(ResourceEstimate, LocalNoiseErgotropyEstimate) {
+  Model m;
+  m.n_battery = m.n_charger = 500;
+  m.nbar = 0.2;
+  m.local.charger.dephasing = m.local.battery.dephasing = 0.1;
+  RunRequest r = simulate_request(m, TimeGrid(1, 21), 256, {"E_B", "W_B"});
+  r.ensemble.sampling = Sampling::trajectories;
+  const ResourceEstimate e = estimate_resources(r);
+  expect_within(e.estimate_seconds, 8.7, "N_B = 500 thermal W_B estimate");
+  EXPECT_NE(e.work.find("the estimate after them"), std::string::npos) << e.work;
+  Model ground = m;
+  ground.n_battery = ground.n_charger = 200;
+  ground.battery_init = BatteryInit::ground;
+  ground.local.charger.dephasing = ground.local.battery.dephasing = 1;
+  RunRequest g = simulate_request(ground, TimeGrid(1, 21), 256, {"E_B", "W_B"});
+  g.ensemble.sampling = Sampling::trajectories;
+  expect_within(estimate_resources(g).estimate_seconds, 2.7, "N_B = 200 ground W_B estimate");
+  RunRequest linear = simulate_request(m, TimeGrid(1, 21), 256, {"E_B"});
+  linear.ensemble.sampling = Sampling::trajectories;
+  EXPECT_EQ(estimate_resources(linear).estimate_seconds, 0.0);
+}
+
 // exact --method coupled is estimated (and limited) by check_resources too: 10^5 points at
 // the default model measured 3.3 s and 65 MB.
 TEST(ResourceEstimate, ExactCoupledIsEstimatedAndLimited) {

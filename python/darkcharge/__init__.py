@@ -450,7 +450,9 @@ def simulate(nb=2, nc=10, nbar=None, temperature=None, battery_init="thermal", g
     Limits and stopping rules (the CLI's): max_memory (GiB; None: the machine's memory) and
     max_cpu_hours refuse, before any work, a run whose estimate exceeds them; target_error
     {column: bound} stops once every named column's largest error is <= its bound
-    (trajectories is then the cap); time_limit (seconds) starts no work unit after it.
+    (trajectories is then the cap); time_limit (seconds) covers the whole run: it starts no
+    work unit after it, and the estimate after the trajectories (W_B, W_B_sym, S_B, dS_B_dt)
+    leaves the times it did not reach NaN with a note (stop_reason "time-limit").
     count_times: times at which to keep P(n, t), the distribution of the emitted count
     (r.counts, the CLI's --counts-output); record_trajectories: keep the jumps of the first
     so many trajectories (r.col_times, r.col_which, r.jumps; the CLI's --jumps-output).

@@ -85,7 +85,8 @@ def test_a_damaged_checkpoint_is_refused_by_name(tmp_path):
 def test_local_noise_time_limit_then_resume_equals_an_uninterrupted_run(tmp_path):
     # Single-spin rates: the local-noise trajectories run in the same work units, so the
     # same long-run keywords hold (checkpoint, time_limit, target_error, resume). ~1 s of
-    # trajectories on one core; a 0.1 s limit stops it early.
+    # trajectories on one core; a 0.1 s limit stops it early. The limit covers the whole run,
+    # so the W_B estimate after the trajectories gets no time: NaN at every time, with a note.
     local = dict(nb=4, nc=20, nbar=0.5, t_max=1, points=5, trajectories=20000, seed=5,
                  sampling="trajectories", observables=["E_B", "W_B"], battery_decay=0.2,
                  charger_dephasing=0.3)
@@ -94,6 +95,8 @@ def test_local_noise_time_limit_then_resume_equals_an_uninterrupted_run(tmp_path
     first = dc.simulate(**local, checkpoint=str(path), time_limit=0.1, threads=2)
     assert first.summary["stop_reason"] == "time-limit"
     assert first.summary["trajectories_run"] < local["trajectories"]
+    assert np.isnan(first["W_B"]).all() and not np.isnan(first["E_B"]).any()
+    assert "The time limit ended this estimate" in first.column_notes["W_B"]
     done = dc.resume(path, threads=1, time_limit=0)
     assert done.summary["stop_reason"] == "completed"
     assert done.summary["trajectories_run"] == local["trajectories"]

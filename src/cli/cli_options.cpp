@@ -290,9 +290,10 @@ void add_run_control(CLI::App& app, Options& o) {
                  "round of 32 work units, so the stopping point does not depend on threads")
       ->delimiter(',');
   app.add_option("--time-limit", o.time_limit,
-                 "Start no work unit after this many seconds, and end the estimate after the "
-                 "trajectories then too (times it did not reach: NaN, with a note); write what "
-                 "was done (with --checkpoint, the rest can be resumed)")
+                 "The whole run's limit, counted from its start (collective and local-noise "
+                 "trajectories alike): start no work unit after this many seconds, and end the "
+                 "estimate after the trajectories then too (times it did not reach: NaN, with a "
+                 "note); write what was done (with --checkpoint, the rest can be resumed)")
       ->check(kFinitePositive);
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <exception>
 #include <functional>
@@ -17,6 +16,7 @@
 #include "darkcharge/run/local_trajectory.hpp"
 #include "ensemble/local_noise_columns.hpp"
 #include "ensemble/local_noise_units.hpp"
+#include "ensemble/run_bounds.hpp"
 
 namespace darkcharge {
 
@@ -182,11 +182,10 @@ class UnitRunner {
   std::vector<int> segment_at_;
 };
 
-/// Whether every target error holds on the folded blocks (rounds 0..r).
+/// Whether every target error holds on the folded blocks (rounds 0..r). The check (its W_B,
+/// S_B can be costly) is bounded by the run's `bounds`; once bounds.cut() its answer is moot.
 bool targets_met(const Model& model, const TimeGrid& grid, const BlockTotals& totals,
-                 const EnsembleOptions& options, const Protocol* protocol) {
-  // Ctrl-C reaches the check (its W_B, S_B can be costly); the time limit is the caller's.
-  const PhaseBounds bounds(options.stop, 0, PhaseBounds::Clock::now());
+                 const EnsembleOptions& options, const PhaseBounds& bounds, const Protocol* protocol) {
   const std::vector<Column> partial = local_noise::estimate(model, grid, totals, options, true, bounds, protocol);
   bool met = true;
   for (const auto& [name, bound] : options.target_errors) {
@@ -203,9 +202,11 @@ bool targets_met(const Model& model, const TimeGrid& grid, const BlockTotals& to
 /// Runs what is not in options.completed_units and folds everything in unit order; returns
 /// the stop reason. Stopping rules are decided after whole rounds of B units, from rounds
 /// 0..r alone, as on the collective path: a target-error stop is the same for any threads
-/// and ranks; a time limit starts no unit after it and keeps the units done.
+/// and ranks; a time limit starts no unit after it and keeps the units done. `bounds` (the
+/// run's: its time limit counts from the run's start) bound the units and the target checks.
 std::string run_and_fold(const UnitPlan& plan, const EnsembleOptions& o, UnitFolder& folder,
-                         BlockTotals& totals, const ProgressCallback& progress, const Protocol* protocol) {
+                         BlockTotals& totals, const ProgressCallback& progress, const PhaseBounds& bounds,
+                         const Protocol* protocol) {
   const WorkLayout& layout = plan.layout;
   for (const auto& [u, bytes] : o.completed_units) {
     if (u < 0 || u >= layout.units())
@@ -218,11 +219,9 @@ std::string run_and_fold(const UnitPlan& plan, const EnsembleOptions& o, UnitFol
     }
   }
   UnitRunner runner(plan, o, protocol);
-  const auto start = std::chrono::steady_clock::now();
   std::atomic<bool> timed_out{false};
   const std::function<bool()> keep_going = [&] {
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (o.time_limit > 0 && elapsed > o.time_limit) timed_out = true;
+    if (bounds.out_of_time()) timed_out = true;
     return !timed_out.load();
   };
   const std::function<void(long, UnitSums&&)> done = [&](long u, UnitSums&& unit) {
@@ -265,7 +264,13 @@ std::string run_and_fold(const UnitPlan& plan, const EnsembleOptions& o, UnitFol
       folder.finish();
       return "time-limit";
     }
-    if (targets_met(plan.model, plan.grid, totals, o, protocol)) return "target-error";
+    const bool met = targets_met(plan.model, plan.grid, totals, o, bounds, protocol);
+    if (bounds.cut()) {  // the check itself was cut: its errors are not all known
+      folder.finish();
+      return "time-limit";
+    }
+    if (met) return "target-error";
+    bounds.begin("trajectories");
   }
   folder.finish();
   return "completed";
@@ -288,7 +293,8 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                                                  omp_get_max_threads(), options.entanglement_max_memory_gib);
   BlockTotals totals(blocks, grid.points, units.slots, ergotropy, std::move(states));
   UnitFolder folder(units, totals);
-  const std::string stop_reason = run_and_fold(units, options, folder, totals, progress, protocol);
+  const PhaseBounds bounds = run_bounds(options, progress);
+  const std::string stop_reason = run_and_fold(units, options, folder, totals, progress, bounds, protocol);
   const long n = options.trajectories;
   const long run = totals.trajectories();
   if (run == 0) {
@@ -319,17 +325,10 @@ EnsembleResult LocalNoiseSampler::run(const EnsemblePlan& plan, const ProgressCa
                                        run, n));
   TimeSeries& out = result.series;
   for (int g = 0; g < grid.points; ++g) out.time.push_back(grid.time(g));
-  // The time limit bounds the estimate too (W_B, S_B: the costly part), as a phase of its
-  // own: counted from its start, it leaves the times not yet estimated NaN. (Counted from the
-  // run's start it would leave every time NaN after trajectories cut by the limit.)
-  const PhaseBounds bounds(options.stop, options.time_limit, PhaseBounds::Clock::now(), progress,
-                           options.on_phase);
+  // The run's bounds: what is left of its time limit after the trajectories bounds the
+  // estimate (the times it did not reach are NaN, with a note).
   out.columns = local_noise::estimate(model, grid, totals, options, false, bounds, protocol);
-  if (bounds.cut()) {
-    result.stop_reason = "time-limit";
-    result.notes.push_back("the time limit ended the estimate after the trajectories: W_B, W_B_sym, S_B "
-                           "and dS_B_dt are NaN at the times it did not reach (their notes say how many)");
-  }
+  note_estimate_cut(bounds, result);
   leave_out_peaks(result);
   return result;
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <functional>
 
 #include <fmt/format.h>
@@ -10,6 +9,7 @@
 #include "darkcharge/core/errors.hpp"
 #include "ensemble/block_folder.hpp"
 #include "ensemble/estimate_all.hpp"
+#include "ensemble/run_bounds.hpp"
 #include "ensemble/trajectory_setup.hpp"
 #include "run/ensemble_runner.hpp"
 
@@ -103,20 +103,14 @@ EnsembleResult TrajectorySampler::run(const EnsemblePlan& ensemble_plan,
   BlockFolder folder(layout);
   // The time limit covers the whole run: the trajectories, the target checks and the
   // estimate after them (W_B, S_B: the costly part, NaN at the times it did not reach).
-  const EnsembleOptions& o = ensemble_plan.options;
-  const PhaseBounds bounds(o.stop, o.time_limit, PhaseBounds::Clock::now(), progress, o.on_phase);
+  const PhaseBounds bounds = run_bounds(ensemble_plan.options, progress);
   const std::string stop_reason = run_and_fold(*setup, layout, folder, progress, bounds);
   if (progress) progress(folder.trajectories(), layout.trajectories);
   EnsembleResult result = estimate_all(*setup, folder, bounds);
   result.trajectories_run = folder.trajectories();
   result.stop_reason = stop_reason;
   if (!ensemble_plan.sampling.reason.empty()) result.notes.push_back(ensemble_plan.sampling.reason);
-  if (bounds.cut() && stop_reason != "time-limit") {  // the limit passed during the estimate
-    result.stop_reason = "time-limit";
-    result.notes.push_back("the time limit ended the estimate after the trajectories: the columns it "
-                           "bounds (W_B, W_B_sym, S_B, dS_B_dt) are NaN at the times it did not reach "
-                           "(their notes say how many)");
-  }
+  note_estimate_cut(bounds, result);
   return result;
 }
 
