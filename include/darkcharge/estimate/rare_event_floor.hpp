@@ -59,7 +59,7 @@ double farthest_pull(const SampleTail& s);
 ///    what it contributed (Poisson, 95%); a 2-error interval of +-4 pulls covers that. With k
 ///    such trajectories the standard error (~ sqrt(k) pulls) takes over.
 ///  The share of the squared spread the farthest trajectory holds does not switch the floor
-///  back to the theoretical range: on the nbar > 0 plateaus one trajectory holds 0.03-0.04 of
+///  back to the theoretical range: on the nbar > 0 plateaus one trajectory holds 0.03-0.07 of
 ///  it at n = 2000 (a skewed but well-sampled distribution), and that theoretical floor was
 ///  2-30 times the seed-to-seed scatter (bench/tight_errors.py).
 /// `range` may be infinite (the count columns at nbar > 0): a sample with no spread then has
