@@ -23,6 +23,7 @@
 #include "darkcharge/ensemble/ensemble.hpp"
 #include "darkcharge/estimate/curve_features.hpp"
 #include "darkcharge/exact/exact_solver.hpp"
+#include "observables/negativity_estimate.hpp"
 #include "test_models.hpp"
 
 namespace darkcharge {
@@ -241,6 +242,23 @@ TEST(TrajectoryEntanglement, NotEstimatedWhereTheSampleCoversTheVisitedBlocksToo
   const TimeSeries enough = run_ensemble(model, grid, options).series;
   for (int g = 0; g < grid.points; ++g) EXPECT_TRUE(std::isfinite(enough.column("S_B").value[g])) << g;
   EXPECT_EQ(enough.column("S_B").note.find("Not estimated"), std::string::npos);
+}
+
+// The edges of an undersampled stretch are not estimated either while their blocks still hold
+// more than kEdgeLevelsPerTrajectory = 1 level per trajectory. The levels are those measured
+// in one N_B = 20, N_C = 200, nbar = 0.1 run (2000 trajectories, t = 0..0.04 in steps of
+// 0.005): the stretch t = 0.01-0.025 (> 2) grows to t = 0.005 (1.35) and t = 0.03 (1.15),
+// where S_B ran +0.54 errors high on average over 40 seeds; t = 0.035 (0.57) stays. The
+// N_B = 10, N_C = 100 run (up to 1.31, no time above 2) keeps every time.
+TEST(TrajectoryEntanglement, EdgesOfAnUndersampledStretchAreNotEstimated) {
+  const std::vector<double> n20{0.141, 1.354, 3.91, 6.078, 4.63, 2.40, 1.15, 0.57, 0.367};
+  const std::vector<bool> expected{false, true, true, true, true, true, true, false, false};
+  EXPECT_EQ(undersampled_times(n20), expected);
+  const std::vector<double> n10{0.041, 0.473, 1.081, 1.307, 0.933, 0.492, 0.235};
+  EXPECT_EQ(undersampled_times(n10), std::vector<bool>(n10.size(), false));
+  // The edge grows through consecutive times above 1 only, on both sides.
+  EXPECT_EQ(undersampled_times({1.5, 1.2, 2.5, 0.9, 1.5}),
+            (std::vector<bool>{true, true, true, false, false}));
 }
 
 // dS_B_dt is the derivative of the S_B that is printed (clamped at 0), not of the unclamped

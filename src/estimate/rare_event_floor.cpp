@@ -36,40 +36,63 @@ double largest_deviation_share(const SampleTail& s) {
 }
 
 namespace {
-bool tail_resolved(const SampleTail& s) {
-  return s.n > 1 && largest_deviation_share(s) <= kResolvedTailShare;
+/// The sample has a spread to judge its tail by.
+bool has_spread(const SampleTail& s) {
+  return s.n > 1 && s.squares > 0 && s.highest > s.lowest;
+}
+
+enum class FloorKind { theory, observed_range, one_trajectory };
+
+FloorKind floor_kind(const SampleTail& s, double range) {
+  if (!has_spread(s)) return std::isfinite(range) ? FloorKind::theory : FloorKind::observed_range;
+  const double observed = rare_event_floor(s.highest - s.lowest, s.n);
+  const double single = 2 * farthest_pull(s);
+  if (rare_event_floor(range, s.n) <= std::fmax(observed, single)) return FloorKind::theory;
+  return single > observed ? FloorKind::one_trajectory : FloorKind::observed_range;
 }
 }  // namespace
+
+double farthest_pull(const SampleTail& s) {
+  if (s.n <= 1) return 0.0;
+  return std::fmax(s.highest - s.mean, s.mean - s.lowest) / static_cast<double>(s.n - 1);
+}
 
 double sample_rare_event_floor(const SampleTail& s, double range) {
   if (s.n <= 0) return 0.0;
   const double theory = rare_event_floor(range, s.n);  // infinite for an unbounded value
+  if (!has_spread(s)) return std::isfinite(theory) ? theory : 0.0;
   const double observed = rare_event_floor(s.highest - s.lowest, s.n);
-  if (tail_resolved(s)) return std::fmin(observed, theory);
-  return std::isfinite(theory) ? theory : observed;
+  return std::fmin(theory, std::fmax(observed, 2 * farthest_pull(s)));
 }
 
 void apply_sample_rare_event_floor(Column& column, const std::vector<SampleTail>& tails,
                                    double range) {
-  int theory = 0, observed = 0;
-  double largest_observed = 0, theory_floor = 0;
+  int theory = 0, observed = 0, single = 0;
+  double largest_observed = 0, largest_single = 0, theory_floor = 0;
   for (std::size_t g = 0; g < column.error.size() && g < tails.size(); ++g) {
     const double floor = sample_rare_event_floor(tails[g], range);
     if (!(column.error[g] < floor)) continue;  // also NaN
     column.error[g] = floor;
-    if (tail_resolved(tails[g]) || !std::isfinite(range)) {
-      ++observed;
-      largest_observed = std::fmax(largest_observed, floor);
-    } else {
-      ++theory;
-      theory_floor = floor;
+    switch (floor_kind(tails[g], range)) {
+      case FloorKind::theory:
+        ++theory;
+        theory_floor = floor;
+        break;
+      case FloorKind::observed_range:
+        ++observed;
+        largest_observed = std::fmax(largest_observed, floor);
+        break;
+      case FloorKind::one_trajectory:
+        ++single;
+        largest_single = std::fmax(largest_single, floor);
+        break;
     }
   }
   if (theory > 0)
     column.note += fmt::format(
-        "{}At {} time(s) the sample had not resolved its tail (no spread, or one trajectory "
-        "held more than 1/20 of it): the error is the rare-event floor {:.3g} = 1.5 x (range of "
-        "one trajectory's value {:.3g}) / n, as events with probability < 3/n may be missing "
+        "{}At {} time(s) the error is the rare-event floor {:.3g} = 1.5 x (range of one "
+        "trajectory's value {:.3g}) / n (the sample had no spread to judge its tail by, or the "
+        "range it spans reaches that bound), as events with probability < 3/n may be missing "
         "from the sample (95%).",
         column.note.empty() ? "" : " ", theory, theory_floor, range);
   if (observed > 0)
@@ -77,6 +100,12 @@ void apply_sample_rare_event_floor(Column& column, const std::vector<SampleTail>
         "{}At {} time(s) the error is the observed-range floor 1.5 x (largest - smallest "
         "value seen) / n (up to {:.3g}), larger than the standard error.",
         column.note.empty() ? "" : " ", observed, largest_observed);
+  if (single > 0)
+    column.note += fmt::format(
+        "{}At {} time(s) the error is twice the pull of the farthest trajectory on the mean "
+        "(up to {:.3g}), larger than the standard error: a class of trajectories seen once may "
+        "weigh up to 4.7 times what it contributed (95%).",
+        column.note.empty() ? "" : " ", single, largest_single);
 }
 
 double power_range(const Model& model) {
@@ -152,7 +181,7 @@ double energy_spread_floor(double sigma, long trajectories) {
 double energy_spread_floor(double sigma, long trajectories, const SampleTail& v,
                            const SampleTail& b, double n_battery) {
   const double theory = energy_spread_floor(sigma, trajectories);
-  if (!tail_resolved(v) || !tail_resolved(b) || !(sigma >= 0)) return theory;
+  if (!has_spread(v) || !has_spread(b) || !(sigma >= 0)) return theory;
   const double p = 1.5 / static_cast<double>(trajectories);
   const double far = std::fmax(b.highest - b.mean, b.mean - b.lowest) / n_battery;
   const double up =

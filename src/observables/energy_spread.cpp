@@ -6,7 +6,7 @@
 // 0 (the ground start) every replicate gives 0. A standard deviation is >= 0: clamped at 0
 // (bounded_estimate.hpp) where the bias correction undershoots. Its error is at least the
 // rare-event floor of a standard deviation (rare_event_floor.hpp), judged from the values seen
-// (each trajectory's own variance and <J_B^z>) where their tails are resolved.
+// (each trajectory's own variance and <J_B^z>) where both have a spread.
 #include <cmath>
 #include <vector>
 #include <memory>

@@ -3,7 +3,7 @@
 // The negativity is nonlinear and not smooth at the many near-zero eigenvalues of
 // rho^{T_B}: root-n corrected to second order (nonsmooth_estimate.hpp) with jackknife
 // errors, NaN at times whose visited blocks the sample covers too thinly
-// (kMaxLevelsPerTrajectory), clamped at
+// (kMaxLevelsPerTrajectory, and the edges of such stretches), clamped at
 // S_B >= 0 (bounded_estimate.hpp). dS_B_dt is the time derivative of the corrected curve
 // (clamped as S_B is), its error the jackknife spread of the replicates' derivatives, which
 // also feed the peak summary. At nbar = 0 both errors are at least a rare-event floor
@@ -171,6 +171,15 @@ class Entanglement : public Observable {
       entropy_error[g] = std::nan("");
       for (auto& curve : entropy) curve[g] = std::nan("");
     });
+    if (!withdrawn) {  // the stretches' edges (kEdgeLevelsPerTrajectory)
+      const std::vector<bool> thin = undersampled_times(levels);
+      for (int g = 0; g < points; ++g)
+        if (thin[g] && !undersampled[g]) {
+          undersampled[g] = true;
+          entropy_error[g] = std::numeric_limits<double>::quiet_NaN();
+          for (auto& curve : entropy) curve[g] = std::numeric_limits<double>::quiet_NaN();
+        }
+    }
     NegativityColumns c = negativity_columns(
         sums.model(), sums.grid(), n, entropy, entropy_error, sums.model().nbar == 0.0, {},
         "lingering trajectories with probability < 3/n may be missing at nbar = 0");

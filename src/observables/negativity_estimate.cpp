@@ -70,6 +70,18 @@ double levels_per_trajectory(const DensityMatrix& rho, long trajectories) {
   return levels / double(std::max(1L, trajectories));
 }
 
+std::vector<bool> undersampled_times(const std::vector<double>& levels) {
+  const int points = static_cast<int>(levels.size());
+  std::vector<bool> out(points, false);
+  for (int g = 0; g < points; ++g) out[g] = levels[g] > kMaxLevelsPerTrajectory;
+  // Grow each stretch outwards through the times still above the edge level.
+  for (int g = 1; g < points; ++g)
+    if (out[g - 1] && !out[g] && levels[g] > kEdgeLevelsPerTrajectory) out[g] = true;
+  for (int g = points - 2; g >= 0; --g)
+    if (out[g + 1] && !out[g] && levels[g] > kEdgeLevelsPerTrajectory) out[g] = true;
+  return out;
+}
+
 std::string undersampled_note(const std::vector<bool>& undersampled, const std::vector<double>& levels) {
   int count = 0;
   double largest = 0;
@@ -78,12 +90,13 @@ std::string undersampled_note(const std::vector<bool>& undersampled, const std::
   if (count == 0) return "";
   return fmt::format(
       "Not estimated (nan) at {} of {} times: there the trajectories visited more than {:g} "
-      "product levels of (j_B, M) blocks per trajectory (up to {:.3g}), too few to average "
+      "product levels of (j_B, M) blocks per trajectory (up to {:.3g}; next to such times, "
+      "more than {:g}), too few to average "
       "each block's coherences, and the trace norm of rho^T_B runs high (measured at "
       "N_B = 20, N_C = 200, nbar = 0.1: S_B 0.14-0.30 against the exact 0-0.06 at the burst's "
       "onset); dS_B_dt is nan where its stencil reaches such a time. More trajectories, or "
       "`darkcharge exact`, give them.",
-      count, undersampled.size(), kMaxLevelsPerTrajectory, largest);
+      count, undersampled.size(), kMaxLevelsPerTrajectory, largest, kEdgeLevelsPerTrajectory);
 }
 
 NegativityColumns negativity_columns(const Model& model, const TimeGrid& grid, long trajectories,

@@ -34,32 +34,36 @@ struct SampleTail {
 /// Share of the squared spread held by the farthest single trajectory,
 /// max(highest - mean, mean - lowest)^2 / squares: ~ 2 ln(n) / n for a Gaussian-like sample
 /// (0.008 at n = 2000), about 1/k where k trajectories of a rare class carry the spread; 1 if
-/// the sample has no spread.
+/// the sample has no spread. A diagnostic: the floors below do not switch on it.
 double largest_deviation_share(const SampleTail& s);
 
-/// Above this share the sample has not resolved its tail: fewer than ~20 trajectories carry
-/// its spread in one direction, so the variance (hence the standard error) rests on a handful
-/// of rare trajectories, and their neighbours of still lower probability went unseen.
-constexpr double kResolvedTailShare = 1.0 / 20;
+/// The pull of the farthest trajectory on the mean: x_far - (mean of the others), over n,
+/// = max(highest - mean, mean - lowest) / (n - 1). 0 for n <= 1.
+double farthest_pull(const SampleTail& s);
 
 /// The rare-event floor judged from the sample (BlockSums::linear_column, at nbar > 0 only:
 /// at nbar = 0 the dark states absorb, and a sample that missed the class not yet absorbed
 /// can look resolved, so the theoretical floor stays there).
-///  - Tail not resolved (no spread at all, or largest_deviation_share > kResolvedTailShare):
-///    rare_event_floor(range, n), the theoretical bound above. This is where rare
-///    trajectories carry the mean (nbar = 0 after the burst: a sample that met none of the
-///    lingering trajectories has no spread; one that met a few is dominated by them).
-///  - Tail resolved: 1.5 (highest - lowest) / n (capped by the theoretical floor), the
-///    rule of three for a missed class lying within the range the sample spans. A missed
-///    class of probability p < 3/n at distance d from the mean moves it by p d; to exceed a
-///    standard error s / sqrt(n) it must lie at d > s sqrt(n) / 3 (15 s at n = 2000), about
-///    four times farther than the farthest of the n trajectories seen, with nothing seen in
-///    between. The rule assumes no such isolated class behind a light, well-sampled tail --
-///    the assumption under every standard error; the classes that do carry the mean here show
-///    themselves as an unresolved tail (above), and the dominance bound catches a block that
-///    holds one.
-/// `range` may be infinite (the count columns at nbar > 0): the unresolved case then has no
-/// floor beyond the observed one.
+///  - No spread at all (every trajectory the same): nothing to judge the tail by, the
+///    theoretical rare_event_floor(range, n).
+///  - Otherwise the larger of two bounds read off the sample, capped by the theoretical one:
+///    (a) 1.5 (highest - lowest) / n, the rule of three for a missed class lying within the
+///    range the sample spans. A missed class of probability p < 3/n at distance d from the
+///    mean moves it by p d; to exceed a standard error s / sqrt(n) it must lie at
+///    d > s sqrt(n) / 3 (15 s at n = 2000), several times farther than the farthest of the n
+///    trajectories seen, with nothing seen in between -- the assumption under every standard
+///    error.
+///    (b) 2 farthest_pull(s): where a handful of rare trajectories carry the spread (the end
+///    of the burst at nbar > 0, one trajectory holding up to ~1/2 of the squared spread),
+///    the farthest one stands for a class seen once, whose true weight is 0.05 to 4.7 times
+///    what it contributed (Poisson, 95%); a 2-error interval of +-4 pulls covers that. With k
+///    such trajectories the standard error (~ sqrt(k) pulls) takes over.
+///  The share of the squared spread the farthest trajectory holds does not switch the floor
+///  back to the theoretical range: on the nbar > 0 plateaus one trajectory holds 0.03-0.07 of
+///  it at n = 2000 (a skewed but well-sampled distribution), and that theoretical floor was
+///  2-30 times the seed-to-seed scatter (bench/tight_errors.py).
+/// `range` may be infinite (the count columns at nbar > 0): a sample with no spread then has
+/// no floor.
 double sample_rare_event_floor(const SampleTail& s, double range);
 
 /// error = max(error, sample_rare_event_floor(tails[g], range)) at every time; where the floor
@@ -94,9 +98,9 @@ double energy_spread_floor(double sigma, long trajectories);
 /// sigma^2 = E[v] + Var(b) (per spin) by p (v' + (b' - B)^2 - sigma^2) - p^2 (b' - B)^2:
 /// up by at most p U, U = max(0, v_max + d_max^2 - sigma^2), d_max the largest distance of a
 /// seen b from the mean B, for a class within the values seen; down by at most p sigma^2
-/// (law of total variance). Where both tails are resolved the floor is the larger move of
-/// sigma at p = 1.5/n, capped by energy_spread_floor above -- which is also what an
-/// unresolved tail gets. `v`, `b` in units of J_B^z (divided by N_B here).
+/// (law of total variance). Where both samples have a spread the floor is the larger move of
+/// sigma at p = 1.5/n, capped by energy_spread_floor above -- which is also what a sample
+/// without spread gets. `v`, `b` in units of J_B^z (divided by N_B here).
 double energy_spread_floor(double sigma, long trajectories, const SampleTail& v,
                            const SampleTail& b, double n_battery);
 double fano_factor_floor(double mean, double variance, double range, long trajectories);
