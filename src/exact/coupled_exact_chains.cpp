@@ -296,6 +296,13 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
   CoupledExactResult result;
   result.density.assign(options.state_times.empty() ? 0 : grid.points, DensityMatrix());
 
+  // Q blocks of rho^{T_B} small enough to count as positive semidefinite: together they move
+  // ||rho^{T_B}||_1 by at most kBlockBudget at any time (twice the threshold per block, at
+  // most 2 (j_C + j_B) + 1 blocks per sector), S_B by at most 1.5 kBlockBudget.
+  constexpr double kBlockBudget = 1e-12;
+  double q_blocks = 0;
+  for (const auto& sector : sectors) q_blocks += 2 * (model.j_charger() + sector.j_battery) + 1;
+  const double negligible_block = kBlockBudget / (2 * q_blocks);
   std::vector<std::shared_ptr<NonlinearScratch>> scratch(omp_get_max_threads());
   for (auto& s : scratch) s = make_nonlinear_scratch();
   std::vector<Snapshot> snapshots(grid.points);
@@ -322,7 +329,7 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
       for (long i = 0; i < n_sectors; ++i)
         parts[i] = sector_nonlinear(model.j_charger(), sectors[i].j_battery, views(sectors[i]),
                                     options.nonlinear && options.negativity,
-                                    parallel && !across, *scratch[omp_get_thread_num()],
+                                    negligible_block, parallel && !across, *scratch[omp_get_thread_num()],
                                     keep_state[g] ? &states[i] : nullptr);
       for (auto& state : states) result.density[g].blocks.merge(state.blocks);
       for (long i = 0; options.nonlinear && i < n_sectors; ++i) {

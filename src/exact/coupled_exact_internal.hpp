@@ -77,10 +77,12 @@ std::shared_ptr<NonlinearScratch> make_nonlinear_scratch();
 
 /// The sector's product-basis blocks from its chains (coupled_exact_product.cpp); `parallel`:
 /// its M and Q blocks on all threads. `state` (optional) receives the blocks (j_B, M) of rho.
+/// `negligible_block`: a Q block of rho^{T_B} with sqrt(n) ||B||_F at most this counts as
+/// positive semidefinite (||B||_1 = tr B, off by at most twice this).
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
                                  const std::vector<ChainView>& chains, bool negativity,
-                                 bool parallel, NonlinearScratch& scratch,
-                                 DensityMatrix* state = nullptr);
+                                 double negligible_block, bool parallel,
+                                 NonlinearScratch& scratch, DensityMatrix* state = nullptr);
 
 /// The pairs (J, J') = (|j_C - j_B| + a, |j_C - j_B| + b), a <= b, of a battery sector whose
 /// chain starts above the solver's negligible level (the only ones it builds; a chain's l1
