@@ -303,6 +303,8 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
   double q_blocks = 0;
   for (const auto& sector : sectors) q_blocks += 2 * (model.j_charger() + sector.j_battery) + 1;
   const double negligible_block = kBlockBudget / (2 * q_blocks);
+  std::vector<std::shared_ptr<ColumnCache>> columns(sectors.size());
+  for (auto& c : columns) c = make_column_cache();
   std::vector<std::shared_ptr<NonlinearScratch>> scratch(omp_get_max_threads());
   for (auto& s : scratch) s = make_nonlinear_scratch();
   std::vector<Snapshot> snapshots(grid.points);
@@ -329,7 +331,8 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
       for (long i = 0; i < n_sectors; ++i)
         parts[i] = sector_nonlinear(model.j_charger(), sectors[i].j_battery, views(sectors[i]),
                                     options.nonlinear && options.negativity,
-                                    negligible_block, parallel && !across, *scratch[omp_get_thread_num()],
+                                    negligible_block, parallel && !across,
+                                    *scratch[omp_get_thread_num()], *columns[i],
                                     keep_state[g] ? &states[i] : nullptr);
       for (auto& state : states) result.density[g].blocks.merge(state.blocks);
       for (long i = 0; options.nonlinear && i < n_sectors; ++i) {

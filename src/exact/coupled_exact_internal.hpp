@@ -75,6 +75,11 @@ struct SectorNonlinear {
 struct NonlinearScratch;
 std::shared_ptr<NonlinearScratch> make_nonlinear_scratch();
 
+/// Clebsch-Gordan columns that sector_nonlinear() keeps from one grid time to the next (one
+/// per battery sector).
+struct ColumnCache;
+std::shared_ptr<ColumnCache> make_column_cache();
+
 /// The sector's product-basis blocks from its chains (coupled_exact_product.cpp); `parallel`:
 /// its M and Q blocks on all threads. `state` (optional) receives the blocks (j_B, M) of rho.
 /// `negligible_block`: a Q block of rho^{T_B} with sqrt(n) ||B||_F at most this counts as
@@ -82,7 +87,8 @@ std::shared_ptr<NonlinearScratch> make_nonlinear_scratch();
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
                                  const std::vector<ChainView>& chains, bool negativity,
                                  double negligible_block, bool parallel,
-                                 NonlinearScratch& scratch, DensityMatrix* state = nullptr);
+                                 NonlinearScratch& scratch, ColumnCache& cache,
+                                 DensityMatrix* state = nullptr);
 
 /// The pairs (J, J') = (|j_C - j_B| + a, |j_C - j_B| + b), a <= b, of a battery sector whose
 /// chain starts above the solver's negligible level (the only ones it builds; a chain's l1
