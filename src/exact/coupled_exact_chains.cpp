@@ -303,8 +303,11 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
   double q_blocks = 0;
   for (const auto& sector : sectors) q_blocks += 2 * (model.j_charger() + sector.j_battery) + 1;
   const double negligible_block = kBlockBudget / (2 * q_blocks);
+  std::vector<double> j_batteries;
+  for (const auto& sector : sectors) j_batteries.push_back(sector.j_battery);
+  const std::vector<char> cached = cached_sectors(model.j_charger(), j_batteries);
   std::vector<std::shared_ptr<ColumnCache>> columns(sectors.size());
-  for (auto& c : columns) c = make_column_cache();
+  for (std::size_t i = 0; i < sectors.size(); ++i) columns[i] = make_column_cache(cached[i]);
   std::vector<std::shared_ptr<NonlinearScratch>> scratch(omp_get_max_threads());
   for (auto& s : scratch) s = make_nonlinear_scratch();
   std::vector<Snapshot> snapshots(grid.points);

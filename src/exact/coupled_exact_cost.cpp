@@ -94,12 +94,18 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // (bench/README.md): 4.0-6.8 us per held chain and grid step at N_B = 20, 30, 40;
     // 45 ns per W_B unit and 1.5 ns per S_B unit at N_B = 30 and 40 (within 1.05x of both).
     // Memory: the Clebsch-Gordan columns each sector keeps for its populated M, at a thermal
-    // battery every M of the sector (m_count n^2; 1.5 GB at N_B = 100, N_C = 1000). At nbar = 0 (the cascade turned off) the pure-death chains
+    // battery every M of the sector (m_count n^2; 1.4 GiB at N_B = 100, N_C = 1000), within
+    // kColumnCacheDoubles (2 GiB) over all sectors. At nbar = 0 (the cascade turned off) the pure-death chains
     // take substeps (h |A_ii| <= 3) that average out to a fixed cost per chain entry and grid
     // step, and every M is counted.
     cost.method = "birth-death chains";
     double chains = 0, longest = 0, entries = 0, largest_sector = 0, nonlinear = 0;
     double cached_columns = 0;
+    if (options.nonlinear) {
+      std::vector<double> j_batteries;
+      for (const auto& sector : levels_by_sector(model)) j_batteries.push_back(sector.first);
+      coupled_exact::cached_sectors(j1, j_batteries, &cached_columns);
+    }
     for (const auto& [j2, levels] : levels_by_sector(model)) {
       const double j_low = std::fabs(j1 - j2);
       double sector_entries = 0;
@@ -117,7 +123,6 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       if (options.nonlinear) {
         const double n = 2 * std::min(j1, j2) + 1, m_count = 2 * (j1 + j2) + 1;
         largest_sector = std::max(largest_sector, m_count * n * n + 2 * sector_entries);
-        cached_columns += m_count * n * n;
         if (model.nbar == 0) {
           nonlinear += kSecondsPerNonlinearUnit * points * m_count * n * n *
                        (options.negativity ? 1.0 : 0.5);

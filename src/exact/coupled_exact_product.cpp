@@ -43,12 +43,32 @@ std::shared_ptr<NonlinearScratch> make_nonlinear_scratch() {
 /// The Clebsch-Gordan columns of one battery sector by M index (n x n, column J - first J
 /// filled when first needed), kept while the M stays populated: the populated M of a sector
 /// move slowly, and recomputing the held columns at every grid time was ~10% of a thermal run.
+/// Disabled: the columns are computed afresh at every call.
 struct ColumnCache {
+  bool enabled = true;
   std::vector<Eigen::MatrixXd> columns;
   std::vector<std::vector<char>> have;
 };
 
-std::shared_ptr<ColumnCache> make_column_cache() { return std::make_shared<ColumnCache>(); }
+std::vector<char> cached_sectors(double j_charger, const std::vector<double>& j_batteries,
+                                 double* doubles) {
+  std::vector<char> out;
+  double used = 0;
+  for (const double j2 : j_batteries) {
+    const double n = 2 * std::min(j_charger, j2) + 1, m_count = 2 * (j_charger + j2) + 1;
+    const bool fits = used + m_count * n * n <= kColumnCacheDoubles;
+    if (fits) used += m_count * n * n;
+    out.push_back(fits);
+  }
+  if (doubles != nullptr) *doubles = used;
+  return out;
+}
+
+std::shared_ptr<ColumnCache> make_column_cache(bool enabled) {
+  auto cache = std::make_shared<ColumnCache>();
+  cache->enabled = enabled;
+  return cache;
+}
 
 namespace {
 
@@ -87,9 +107,10 @@ struct BlockScratch {
 };
 
 /// P^M = U_S R_S U_S^T into the lower triangle of `product` (rows m_B ascending), S: the J
-/// held at this M; `columns`, `have`: this M's cached Clebsch-Gordan columns.
+/// held at this M; `columns`, `have` (both null: no cache): this M's cached Clebsch-Gordan
+/// columns.
 void product_block(double j1, double j2, double M, const std::vector<Entry>& entries,
-                   Eigen::MatrixXd& product, Eigen::MatrixXd& columns, std::vector<char>& have,
+                   Eigen::MatrixXd& product, Eigen::MatrixXd* columns, std::vector<char>* have,
                    BlockScratch& b) {
   const int n = count(j1 + j2 - first_total_j(j1, j2, M)) + 1;
   b.slot.assign(n, -1);
@@ -103,22 +124,27 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
   const int h = static_cast<int>(b.held.size());
   b.r.setZero(h, h);
   for (const auto& e : entries) b.r(b.slot[e.row], b.slot[e.col]) = b.r(b.slot[e.col], b.slot[e.row]) = e.value;
-  if (columns.rows() != n) {
-    columns.resize(n, n);
-    have.assign(n, 0);
-  }
   const double j_first = first_total_j(j1, j2, M);
-  std::unique_ptr<ClebschGordanRecursion> recursion;
   b.work.resize(n);
   b.u.resize(n, h);
-  for (int s = 0; s < h; ++s) {
-    const int a = b.held[s];
-    if (!have[a]) {
-      if (!recursion) recursion = std::make_unique<ClebschGordanRecursion>(j1, j2, M);
-      recursion->column(j_first + a, &columns(0, a), b.work.data());
-      have[a] = 1;
+  if (columns == nullptr) {
+    const ClebschGordanRecursion recursion(j1, j2, M);
+    for (int s = 0; s < h; ++s) recursion.column(j_first + b.held[s], &b.u(0, s), b.work.data());
+  } else {
+    if (columns->rows() != n) {
+      columns->resize(n, n);
+      have->assign(n, 0);
     }
-    b.u.col(s) = columns.col(a);
+    std::unique_ptr<ClebschGordanRecursion> recursion;
+    for (int s = 0; s < h; ++s) {
+      const int a = b.held[s];
+      if (!(*have)[a]) {
+        if (!recursion) recursion = std::make_unique<ClebschGordanRecursion>(j1, j2, M);
+        recursion->column(j_first + a, &(*columns)(0, a), b.work.data());
+        (*have)[a] = 1;
+      }
+      b.u.col(s) = columns->col(a);
+    }
   }
   b.ur.noalias() = b.u * b.r;
   product.resize(n, n);
@@ -151,11 +177,11 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     }
   SectorNonlinear out;
   out.level_populations.assign(count(2 * j2) + 1, 0.0);
-  if (static_cast<int>(cache.columns.size()) < m_count) {
+  if (cache.enabled && static_cast<int>(cache.columns.size()) < m_count) {
     cache.columns.resize(m_count);
     cache.have.resize(m_count);
   }
-  for (int k = 0; k < m_count; ++k)
+  for (int k = 0; cache.enabled && k < m_count; ++k)
     if ((k < k_lo || k > k_hi) && cache.columns[k].size() > 0) {  // no longer populated
       cache.columns[k] = Eigen::MatrixXd();
       cache.have[k] = std::vector<char>();
@@ -173,7 +199,9 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
 #pragma omp for schedule(dynamic)
     for (int k = k_lo; k <= k_hi; ++k) {
       if (by_m[k].empty()) continue;
-      product_block(j1, j2, k - top, by_m[k], product[k], cache.columns[k], cache.have[k], block);
+      product_block(j1, j2, k - top, by_m[k], product[k],
+                    cache.enabled ? &cache.columns[k] : nullptr,
+                    cache.enabled ? &cache.have[k] : nullptr, block);
       scratch.populated[k] = 1;
     }
   }
