@@ -330,13 +330,17 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
       std::vector<SectorNonlinear> parts(n_sectors);
       std::vector<DensityMatrix> states(keep_state[g] ? n_sectors : 0);
       const bool across = parallel && n_sectors > 1;
+      // Widest sectors (largest j_B, last) first: started last, the widest held the other
+      // thread idle at every grid time.
 #pragma omp parallel for schedule(dynamic) if (across)
-      for (long i = 0; i < n_sectors; ++i)
+      for (long first = 0; first < n_sectors; ++first) {
+        const long i = n_sectors - 1 - first;
         parts[i] = sector_nonlinear(model.j_charger(), sectors[i].j_battery, views(sectors[i]),
                                     options.nonlinear && options.negativity,
                                     negligible_block, parallel && !across,
                                     *scratch[omp_get_thread_num()], *columns[i],
                                     keep_state[g] ? &states[i] : nullptr);
+      }
       for (auto& state : states) result.density[g].blocks.merge(state.blocks);
       for (long i = 0; options.nonlinear && i < n_sectors; ++i) {
         for (const double p : parts[i].level_populations)

@@ -134,8 +134,10 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       }
     }
     // States, the cached Clebsch-Gordan columns, one sector's blocks per thread (each keeps
-    // its buffers), scratch.
-    doubles = entries + cached_columns + omp_get_max_threads() * largest_sector + 64 * longest;
+    // its buffers), scratch; x 1.3 for what the allocator holds beyond them (measured at
+    // N_B = 100, N_C = 1000 thermal, 2 threads: peak RSS 2.28 GiB against 1.84 GiB counted).
+    doubles = 1.3 * (entries + cached_columns + omp_get_max_threads() * largest_sector +
+                     64 * longest);
     const double propagation = model.nbar > 0 ? kSecondsPerChainStep * chains * (points - 1)
                                               : kSecondsPerChainEntry * entries * (points - 1);
     seconds_direct = propagation + nonlinear;
