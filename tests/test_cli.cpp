@@ -120,7 +120,7 @@ TEST(Cli, ExactRuns) {
 }
 
 // Oversized exact runs are refused at once, with the size, the estimate and the option. The
-// birth-death chains keep only their held pairs (~1.9 GiB here), so the memory refusal is
+// birth-death chains keep only their held pairs (~5 GiB here), so the memory refusal is
 // asked for with a small --max-memory (the default run is refused on its time instead).
 TEST(Cli, OversizedExactRunsAreRefusedBeforeWork) {
   const Result coupled = run("exact --nb 400 --nc 600 --nbar 0.1 --max-memory 1 -q");

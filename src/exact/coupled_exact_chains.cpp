@@ -296,6 +296,18 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
   CoupledExactResult result;
   result.density.assign(options.state_times.empty() ? 0 : grid.points, DensityMatrix());
 
+  // Q blocks of rho^{T_B} small enough to count as positive semidefinite: together they move
+  // ||rho^{T_B}||_1 by at most kBlockBudget at any time (twice the threshold per block, at
+  // most 2 (j_C + j_B) + 1 blocks per sector), S_B by at most 1.5 kBlockBudget.
+  constexpr double kBlockBudget = 1e-12;
+  double q_blocks = 0;
+  for (const auto& sector : sectors) q_blocks += 2 * (model.j_charger() + sector.j_battery) + 1;
+  const double negligible_block = kBlockBudget / (2 * q_blocks);
+  std::vector<double> j_batteries;
+  for (const auto& sector : sectors) j_batteries.push_back(sector.j_battery);
+  const std::vector<char> cached = cached_sectors(model.j_charger(), j_batteries);
+  std::vector<std::shared_ptr<ColumnCache>> columns(sectors.size());
+  for (std::size_t i = 0; i < sectors.size(); ++i) columns[i] = make_column_cache(cached[i]);
   std::vector<std::shared_ptr<NonlinearScratch>> scratch(omp_get_max_threads());
   for (auto& s : scratch) s = make_nonlinear_scratch();
   std::vector<Snapshot> snapshots(grid.points);
@@ -318,12 +330,17 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
       std::vector<SectorNonlinear> parts(n_sectors);
       std::vector<DensityMatrix> states(keep_state[g] ? n_sectors : 0);
       const bool across = parallel && n_sectors > 1;
+      // Widest sectors (largest j_B, last) first: started last, the widest held the other
+      // thread idle at every grid time.
 #pragma omp parallel for schedule(dynamic) if (across)
-      for (long i = 0; i < n_sectors; ++i)
+      for (long first = 0; first < n_sectors; ++first) {
+        const long i = n_sectors - 1 - first;
         parts[i] = sector_nonlinear(model.j_charger(), sectors[i].j_battery, views(sectors[i]),
                                     options.nonlinear && options.negativity,
-                                    parallel && !across, *scratch[omp_get_thread_num()],
+                                    negligible_block, parallel && !across,
+                                    *scratch[omp_get_thread_num()], *columns[i],
                                     keep_state[g] ? &states[i] : nullptr);
+      }
       for (auto& state : states) result.density[g].blocks.merge(state.blocks);
       for (long i = 0; options.nonlinear && i < n_sectors; ++i) {
         for (const double p : parts[i].level_populations)

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include "darkcharge/physics/initial_state.hpp"
 #include "exact/coupled_exact_internal.hpp"
@@ -28,8 +29,8 @@ constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 /// by the chain's length); one populated M x n h of the product blocks (W_B) and one
 /// populated M x n^2 h of the Q blocks (S_B).
 constexpr double kSecondsPerChainStep = 5e-6;
-constexpr double kSecondsPerProductUnit = 6.5e-8;
-constexpr double kSecondsPerNegativityUnit = 3e-9;
+constexpr double kSecondsPerProductUnit = 4.5e-8;
+constexpr double kSecondsPerNegativityUnit = 1.5e-9;
 /// Entries of a window: the M a sector populates at one time are its ladder bottoms (one per
 /// J) plus about this many levels above them.
 constexpr double kWindowLevels = 50;
@@ -90,13 +91,21 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // (Cholesky, ~ n^2 h: the blocks are as wide as n, their rank follows h), with
     // n = 2 min(j_C, j_B) + 1 and the populated M the ladder bottoms plus a window. Measured
     // on thermal batteries (h ~ n), nbar = 0.5, R = 10, 201 points, one thread
-    // (bench/README.md): 4.0-6.8 us per held chain and grid step, 0.12-0.16 us per W_B unit
-    // and 5-8 ns per S_B unit at N_B = 20, 30, 40; a ground battery (h ~ n / 3) at
-    // N_B = 100, N_C = 1000 within 1.3x. At nbar = 0 (the cascade turned off) the pure-death chains
+    // (bench/README.md): 4.0-6.8 us per held chain and grid step at N_B = 20, 30, 40;
+    // 45 ns per W_B unit and 1.5 ns per S_B unit at N_B = 30 and 40 (within 1.05x of both).
+    // Memory: the Clebsch-Gordan columns each sector keeps for its populated M, at a thermal
+    // battery every M of the sector (m_count n^2; 1.4 GiB at N_B = 100, N_C = 1000), within
+    // kColumnCacheDoubles (2 GiB) over all sectors. At nbar = 0 (the cascade turned off) the pure-death chains
     // take substeps (h |A_ii| <= 3) that average out to a fixed cost per chain entry and grid
     // step, and every M is counted.
     cost.method = "birth-death chains";
     double chains = 0, longest = 0, entries = 0, largest_sector = 0, nonlinear = 0;
+    double cached_columns = 0;
+    if (options.nonlinear) {
+      std::vector<double> j_batteries;
+      for (const auto& sector : levels_by_sector(model)) j_batteries.push_back(sector.first);
+      coupled_exact::cached_sectors(j1, j_batteries, &cached_columns);
+    }
     for (const auto& [j2, levels] : levels_by_sector(model)) {
       const double j_low = std::fabs(j1 - j2);
       double sector_entries = 0;
@@ -124,7 +133,11 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
         if (options.negativity) nonlinear += kSecondsPerNegativityUnit * points * populated * n * n * held;
       }
     }
-    doubles = entries + largest_sector + 64 * longest;  // states, one sector's blocks, scratch
+    // States, the cached Clebsch-Gordan columns, one sector's blocks per thread (each keeps
+    // its buffers), scratch; x 1.3 for what the allocator holds beyond them (measured at
+    // N_B = 100, N_C = 1000 thermal, 2 threads: peak RSS 2.28 GiB against 1.84 GiB counted).
+    doubles = 1.3 * (entries + cached_columns + omp_get_max_threads() * largest_sector +
+                     64 * longest);
     const double propagation = model.nbar > 0 ? kSecondsPerChainStep * chains * (points - 1)
                                               : kSecondsPerChainEntry * entries * (points - 1);
     seconds_direct = propagation + nonlinear;

@@ -40,18 +40,63 @@ std::shared_ptr<NonlinearScratch> make_nonlinear_scratch() {
   return std::make_shared<NonlinearScratch>();
 }
 
+/// The Clebsch-Gordan columns of one battery sector by M index (n x n, column J - first J
+/// filled when first needed), kept while the M stays populated: the populated M of a sector
+/// move slowly, and recomputing the held columns at every grid time was ~10% of a thermal run.
+/// Disabled: the columns are computed afresh at every call.
+struct ColumnCache {
+  bool enabled = true;
+  std::vector<Eigen::MatrixXd> columns;
+  std::vector<std::vector<char>> have;
+};
+
+std::vector<char> cached_sectors(double j_charger, const std::vector<double>& j_batteries,
+                                 double* doubles) {
+  std::vector<char> out;
+  double used = 0;
+  for (const double j2 : j_batteries) {
+    const double n = 2 * std::min(j_charger, j2) + 1, m_count = 2 * (j_charger + j2) + 1;
+    const bool fits = used + m_count * n * n <= kColumnCacheDoubles;
+    if (fits) used += m_count * n * n;
+    out.push_back(fits);
+  }
+  if (doubles != nullptr) *doubles = used;
+  return out;
+}
+
+std::shared_ptr<ColumnCache> make_column_cache(bool enabled) {
+  auto cache = std::make_shared<ColumnCache>();
+  cache->enabled = enabled;
+  return cache;
+}
+
 namespace {
 
-/// Whether every diagonal entry of the symmetric `b` is at least the sum of its row's other
-/// entries' magnitudes: then all its eigenvalues are >= 0 (Gershgorin).
-bool diagonally_dominant(const Eigen::MatrixXd& b) {
-  for (Eigen::Index a = 0; a < b.cols(); ++a) {
-    const double diagonal = b(a, a);
-    double off = -std::fabs(diagonal);
-    for (Eigen::Index c = 0; c < b.rows(); ++c) off += std::fabs(b(c, a));
-    if (!(diagonal >= off)) return false;
-  }
+/// Whether every diagonal entry of the symmetric `b` (lower triangle read) is at least the
+/// sum of its row's other entries' magnitudes: then all its eigenvalues are >= 0
+/// (Gershgorin). `off`: scratch.
+bool diagonally_dominant(const Eigen::MatrixXd& b, std::vector<double>& off) {
+  const Eigen::Index n = b.rows();
+  off.assign(n, 0.0);
+  for (Eigen::Index c = 0; c < n; ++c)
+    for (Eigen::Index a = c + 1; a < n; ++a) {
+      const double v = std::fabs(b(a, c));
+      off[a] += v;
+      off[c] += v;
+    }
+  for (Eigen::Index a = 0; a < n; ++a)
+    if (!(b(a, a) >= off[a])) return false;
   return true;
+}
+
+/// ||b||_F^2 of the symmetric `b` from its lower triangle.
+double frobenius_squared(const Eigen::MatrixXd& b) {
+  double diagonal = 0, off = 0;
+  for (Eigen::Index c = 0; c < b.cols(); ++c) {
+    diagonal += b(c, c) * b(c, c);
+    for (Eigen::Index a = c + 1; a < b.rows(); ++a) off += b(a, c) * b(a, c);
+  }
+  return diagonal + 2 * off;
 }
 
 /// Per-thread buffers of one M block's transform.
@@ -61,37 +106,58 @@ struct BlockScratch {
   Eigen::MatrixXd r, u, ur;
 };
 
-/// P^M = U_S R_S U_S^T into `product` (rows m_B ascending), S: the J held at this M.
+/// P^M = U_S R_S U_S^T into the lower triangle of `product` (rows m_B ascending), S: the J
+/// held at this M; `columns`, `have` (both null: no cache): this M's cached Clebsch-Gordan
+/// columns.
 void product_block(double j1, double j2, double M, const std::vector<Entry>& entries,
-                   Eigen::MatrixXd& product, BlockScratch& b) {
+                   Eigen::MatrixXd& product, Eigen::MatrixXd* columns, std::vector<char>* have,
+                   BlockScratch& b) {
   const int n = count(j1 + j2 - first_total_j(j1, j2, M)) + 1;
-  b.held.clear();
-  for (const auto& e : entries) {
-    b.held.push_back(e.row);
-    b.held.push_back(e.col);
-  }
-  std::sort(b.held.begin(), b.held.end());
-  b.held.erase(std::unique(b.held.begin(), b.held.end()), b.held.end());
   b.slot.assign(n, -1);
-  for (std::size_t s = 0; s < b.held.size(); ++s) b.slot[b.held[s]] = static_cast<int>(s);
+  for (const auto& e : entries) b.slot[e.row] = b.slot[e.col] = 0;
+  b.held.clear();
+  for (int a = 0; a < n; ++a)
+    if (b.slot[a] == 0) {
+      b.slot[a] = static_cast<int>(b.held.size());
+      b.held.push_back(a);
+    }
   const int h = static_cast<int>(b.held.size());
   b.r.setZero(h, h);
-  b.u.resize(n, h);
   for (const auto& e : entries) b.r(b.slot[e.row], b.slot[e.col]) = b.r(b.slot[e.col], b.slot[e.row]) = e.value;
-  b.work.resize(n);
   const double j_first = first_total_j(j1, j2, M);
-  const ClebschGordanRecursion recursion(j1, j2, M);
-  for (int s = 0; s < h; ++s) recursion.column(j_first + b.held[s], &b.u(0, s), b.work.data());
+  b.work.resize(n);
+  b.u.resize(n, h);
+  if (columns == nullptr) {
+    const ClebschGordanRecursion recursion(j1, j2, M);
+    for (int s = 0; s < h; ++s) recursion.column(j_first + b.held[s], &b.u(0, s), b.work.data());
+  } else {
+    if (columns->rows() != n) {
+      columns->resize(n, n);
+      have->assign(n, 0);
+    }
+    std::unique_ptr<ClebschGordanRecursion> recursion;
+    for (int s = 0; s < h; ++s) {
+      const int a = b.held[s];
+      if (!(*have)[a]) {
+        if (!recursion) recursion = std::make_unique<ClebschGordanRecursion>(j1, j2, M);
+        recursion->column(j_first + a, &(*columns)(0, a), b.work.data());
+        (*have)[a] = 1;
+      }
+      b.u.col(s) = columns->col(a);
+    }
+  }
   b.ur.noalias() = b.u * b.r;
   product.resize(n, n);
-  product.noalias() = b.ur * b.u.transpose();
+  product.triangularView<Eigen::Lower>() = b.ur * b.u.transpose();  // symmetric: n^2 h, not 2 n^2 h
 }
 
 }  // namespace
 
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
                                  const std::vector<ChainView>& chains, bool negativity,
-                                 bool parallel, NonlinearScratch& scratch, DensityMatrix* state) {
+                                 double negligible_block, bool parallel,
+                                 NonlinearScratch& scratch, ColumnCache& cache,
+                                 DensityMatrix* state) {
   const double j1 = j_charger, j2 = j_battery, top = j1 + j2;
   const int m_count = count(2 * top) + 1;  // index k = M + top
   auto& by_m = scratch.by_m;
@@ -111,6 +177,15 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     }
   SectorNonlinear out;
   out.level_populations.assign(count(2 * j2) + 1, 0.0);
+  if (cache.enabled && static_cast<int>(cache.columns.size()) < m_count) {
+    cache.columns.resize(m_count);
+    cache.have.resize(m_count);
+  }
+  for (int k = 0; cache.enabled && k < m_count; ++k)
+    if ((k < k_lo || k > k_hi) && cache.columns[k].size() > 0) {  // no longer populated
+      cache.columns[k] = Eigen::MatrixXd();
+      cache.have[k] = std::vector<char>();
+    }
   if (k_hi < 0) return out;
 
   // P^M for the populated M (full symmetric n x n, rows m_B ascending).
@@ -124,49 +199,56 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
 #pragma omp for schedule(dynamic)
     for (int k = k_lo; k <= k_hi; ++k) {
       if (by_m[k].empty()) continue;
-      product_block(j1, j2, k - top, by_m[k], product[k], block);
+      product_block(j1, j2, k - top, by_m[k], product[k],
+                    cache.enabled ? &cache.columns[k] : nullptr,
+                    cache.enabled ? &cache.have[k] : nullptr, block);
       scratch.populated[k] = 1;
     }
   }
   for (int k = k_lo; k <= k_hi; ++k) {
     if (!scratch.populated[k]) continue;
-    if (state != nullptr) state->blocks[{j2, k - top}] = product[k];
+    if (state != nullptr)
+      state->blocks[{j2, k - top}] = product[k].selfadjointView<Eigen::Lower>();
     const int offset = count(first_battery_level(j1, j2, k - top) + j2);
     for (int i = 0; i < product[k].rows(); ++i) out.level_populations[offset + i] += product[k](i, i);
   }
   if (!negativity) return out;
 
-  // Q blocks: element (x_B, y_B) = <Q + x_B, y_B|rho|Q + y_B, x_B> = P^M[y_B, x_B] with
-  // M = Q + x_B + y_B; only Q that reach a populated M.
-  const int q_count = m_count;
-  const double M_lo = k_lo - top, M_hi = k_hi - top;
+  // Q blocks: element (a, b), a >= b, x_B = x_first + a, y_B = x_first + b, is
+  // <Q + x_B, y_B|rho|Q + y_B, x_B> = P^M[x_B, y_B] (lower triangle) with M = Q + x_B + y_B.
+  // In integers: battery index i = m_B + j_B, M index k = M + top = q + i_x + i_y - 2 j_B,
+  // and P^M's row of battery index i is i - first[k].
+  const int q_count = m_count, width = count(2 * j2);
+  std::vector<int> first(m_count, 0);
+  for (int k = k_lo; k <= k_hi; ++k) first[k] = count(first_battery_level(j1, j2, k - top) + j2);
   std::vector<double> norm(q_count, 0.0);
 #pragma omp parallel if (parallel && q_count * (2 * j2 + 1) > 2000)
   {
   Eigen::MatrixXd block, kept;
+  Eigen::LLT<Eigen::MatrixXd> cholesky;
   std::vector<char> keep;
   std::vector<int> rows;
+  std::vector<double> off;
 #pragma omp for schedule(dynamic)
   for (int q = 0; q < q_count; ++q) {
     const double Q = q - top;
-    if (Q + 2 * j2 < M_lo - 0.5 || Q - 2 * j2 > M_hi + 0.5) continue;
-    const double x_first = std::max(-j2, -j1 - Q), x_last = std::min(j2, j1 - Q);
-    const int n = count(x_last - x_first) + 1;
+    const int i_first = std::max(0, count(-j1 - Q + j2)), i_last = std::min(width, count(j1 - Q + j2));
+    const int base = q + 2 * i_first - width;  // k of element (0, 0)
+    if (base > k_hi || base + 2 * (i_last - i_first) < k_lo) continue;
+    const int n = i_last - i_first + 1;
     block.setZero(n, n);
     keep.assign(n, 0);
-    bool any = false;
-    for (int a = 0; a < n; ++a)
-      for (int b = 0; b <= a; ++b) {
-        const double x_b = x_first + a, y_b = x_first + b, M = Q + x_b + y_b;
-        const int k = count(M + top);
-        if (k < k_lo || k > k_hi || !scratch.populated[k]) continue;
-        const double m_first = first_battery_level(j1, j2, M);
-        const double v = product[k](count(y_b - m_first), count(x_b - m_first));
-        block(a, b) = block(b, a) = v;
+    for (int a = 0; a < n; ++a) {
+      const int b_lo = std::max(0, k_lo - base - a), b_hi = std::min(a, k_hi - base - a);
+      const int i_x = i_first + a;
+      for (int b = b_lo; b <= b_hi; ++b) {
+        const int k = base + a + b;
+        if (!scratch.populated[k]) continue;
+        const double v = product[k](i_x - first[k], i_first + b - first[k]);
+        block(a, b) = v;
         if (std::fabs(v) > kNegligibleRow) keep[a] = keep[b] = 1;
-        any = true;
       }
-    if (!any) continue;
+    }
     rows.clear();
     double dropped = 0;
     for (int a = 0; a < n; ++a) {
@@ -178,18 +260,27 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
       continue;
     }
     const int k = static_cast<int>(rows.size());
-    kept.resize(k, k);
-    for (int a = 0; a < k; ++a)
-      for (int b = 0; b < k; ++b) kept(a, b) = block(rows[a], rows[b]);
+    const Eigen::MatrixXd* held = &block;
+    if (k < n) {  // rows ascending: the lower triangle maps to the lower triangle
+      kept.resize(k, k);
+      for (int b = 0; b < k; ++b)
+        for (int a = b; a < k; ++a) kept(a, b) = block(rows[a], rows[b]);
+      held = &kept;
+    }
     // A positive semidefinite block (most of them) has ||B||_1 = tr B: diagonal dominance
     // (n^2, Gershgorin) or else a Cholesky factorisation (n^3 / 3) settles it before the
-    // eigenvalues (~10 n^3) are needed.
-    if (diagonally_dominant(kept))
-      norm[q] = kept.trace() + dropped;
-    else if (k > 2 && Eigen::LLT<Eigen::MatrixXd>(kept).info() == Eigen::Success)
-      norm[q] = kept.trace() + dropped;
-    else
-      norm[q] = trace_norm_symmetric(kept) + dropped;
+    // eigenvalues are needed; of those only the few negative ones (trace_norm_few_negative).
+    // A block as small as `negligible_block` has tr B <= ||B||_1 <= sqrt(k) ||B||_F <= that:
+    // taking tr B is off by at most twice it (the caller's budget).
+    if (diagonally_dominant(*held, off)) {
+      norm[q] = held->trace() + dropped;
+    } else if (std::sqrt(k * frobenius_squared(*held)) <= negligible_block) {
+      norm[q] = held->trace() + dropped;
+    } else if (k > 2 && cholesky.compute(*held).info() == Eigen::Success) {
+      norm[q] = held->trace() + dropped;
+    } else {
+      norm[q] = trace_norm_few_negative(*held) + dropped;
+    }
   }
   }
   for (double x : norm) out.trace_norm += x;  // fixed order: identical for any thread count
