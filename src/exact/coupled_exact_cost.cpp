@@ -138,7 +138,10 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // N_B = 100, N_C = 1000 thermal, 2 threads: peak RSS 2.28 GiB against 1.84 GiB counted).
     doubles = 1.3 * (entries + cached_columns + omp_get_max_threads() * largest_sector +
                      64 * longest);
-    const double propagation = model.nbar > 0 ? kSecondsPerChainStep * chains * (points - 1)
+    // At nbar > 0 a grid step is one rational exponential checked against two half steps
+    // (coupled_exact_chains.cpp, advance()): 2.5x one step, measured at N_B = 30, N_C = 300 on
+    // the default grid; coarse grids whose steps fail the check take substeps and cost more.
+    const double propagation = model.nbar > 0 ? 2.5 * kSecondsPerChainStep * chains * (points - 1)
                                               : kSecondsPerChainEntry * entries * (points - 1);
     seconds_direct = propagation + nonlinear;
     cost.size = fmt::format("{} chains of length <= {}", chains, longest);
