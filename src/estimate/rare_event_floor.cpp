@@ -43,12 +43,23 @@ bool has_spread(const SampleTail& s) {
 
 enum class FloorKind { theory, observed_range, one_trajectory };
 
-FloorKind floor_kind(const SampleTail& s, double range) {
-  if (!has_spread(s)) return std::isfinite(range) ? FloorKind::theory : FloorKind::observed_range;
+/// The floor the sample calls for, and which bound set it.
+struct JudgedFloor {
+  double value;
+  FloorKind kind;
+};
+
+JudgedFloor judged_floor(const SampleTail& s, double range) {
+  if (s.n <= 0) return {0.0, FloorKind::theory};
+  const double theory = rare_event_floor(range, s.n);  // infinite for an unbounded value
+  if (!has_spread(s))
+    return std::isfinite(theory) ? JudgedFloor{theory, FloorKind::theory}
+                                 : JudgedFloor{0.0, FloorKind::observed_range};
   const double observed = rare_event_floor(s.highest - s.lowest, s.n);
   const double single = 2 * farthest_pull(s);
-  if (rare_event_floor(range, s.n) <= std::fmax(observed, single)) return FloorKind::theory;
-  return single > observed ? FloorKind::one_trajectory : FloorKind::observed_range;
+  if (theory <= std::fmax(observed, single)) return {theory, FloorKind::theory};
+  return single > observed ? JudgedFloor{single, FloorKind::one_trajectory}
+                           : JudgedFloor{observed, FloorKind::observed_range};
 }
 }  // namespace
 
@@ -57,23 +68,17 @@ double farthest_pull(const SampleTail& s) {
   return std::fmax(s.highest - s.mean, s.mean - s.lowest) / static_cast<double>(s.n - 1);
 }
 
-double sample_rare_event_floor(const SampleTail& s, double range) {
-  if (s.n <= 0) return 0.0;
-  const double theory = rare_event_floor(range, s.n);  // infinite for an unbounded value
-  if (!has_spread(s)) return std::isfinite(theory) ? theory : 0.0;
-  const double observed = rare_event_floor(s.highest - s.lowest, s.n);
-  return std::fmin(theory, std::fmax(observed, 2 * farthest_pull(s)));
-}
+double sample_rare_event_floor(const SampleTail& s, double range) { return judged_floor(s, range).value; }
 
 void apply_sample_rare_event_floor(Column& column, const std::vector<SampleTail>& tails,
                                    double range) {
   int theory = 0, observed = 0, single = 0;
   double largest_observed = 0, largest_single = 0, theory_floor = 0;
   for (std::size_t g = 0; g < column.error.size() && g < tails.size(); ++g) {
-    const double floor = sample_rare_event_floor(tails[g], range);
+    const auto [floor, kind] = judged_floor(tails[g], range);
     if (!(column.error[g] < floor)) continue;  // also NaN
     column.error[g] = floor;
-    switch (floor_kind(tails[g], range)) {
+    switch (kind) {
       case FloorKind::theory:
         ++theory;
         theory_floor = floor;
