@@ -79,13 +79,13 @@ struct Rates {
   }
 };
 
-/// Per-thread scratch of one chain step.
 /// A chain's window and its entries (every entry outside the window is 0).
 struct ChainSnapshot {
   int lo = 0, hi = -1, margin_low = kMinMargin, margin_high = kMinMargin;
   std::vector<double> window;
 };
 
+/// Per-thread scratch of one chain step.
 struct StepScratch {
   std::vector<double> diagonal, above, below, out;
   detail::TridiagonalScratch solve;
