@@ -89,11 +89,12 @@ std::vector<char> cached_sectors(double j_charger, const std::vector<double>& j_
 
 /// The sector's product-basis blocks from its chains (coupled_exact_product.cpp); `parallel`:
 /// its M and Q blocks on all threads. `state` (optional) receives the blocks (j_B, M) of rho.
-/// `negligible_block`: a Q block of rho^{T_B} with sqrt(n) ||B||_F at most this counts as
-/// positive semidefinite (||B||_1 = tr B, off by at most twice this).
+/// `eigenvalue_slack`: a Q block B (k x k) of rho^{T_B} counts as positive semidefinite
+/// (||B||_1 = tr B) when B + slack 1 is positive definite: its eigenvalues are >= -slack, so
+/// tr B is off by at most 2 k slack.
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
                                  const std::vector<ChainView>& chains, bool negativity,
-                                 double negligible_block, bool parallel,
+                                 double eigenvalue_slack, bool parallel,
                                  NonlinearScratch& scratch, ColumnCache& cache,
                                  DensityMatrix* state = nullptr);
 
