@@ -24,16 +24,124 @@ constexpr double kSecondsPerUnit = 2e-9;
 /// chain entry over one grid step, and one unit of the nonlinear columns.
 constexpr double kSecondsPerChainEntry = 1.5e-7;
 constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
-/// At nbar > 0 (calibration in estimate_coupled_exact_cost): one held chain over one grid step
-/// (one rational exponential on its window, whose width is set by the negligible level, not
-/// by the chain's length); one populated M x n h of the product blocks (W_B) and one
-/// populated M x n^2 h of the Q blocks (S_B).
-constexpr double kSecondsPerChainStep = 5e-6;
-constexpr double kSecondsPerProductUnit = 4.5e-8;
-constexpr double kSecondsPerNegativityUnit = 1.5e-9;
-/// Entries of a window: the M a sector populates at one time are its ladder bottoms (one per
-/// J) plus about this many levels above them.
-constexpr double kWindowLevels = 50;
+/// At nbar > 0 (calibration in bench/README.md, "Cost estimate of the chains"): one row of
+/// the rational exponential (one tridiagonal row of 7 complex poles, with its rates), one
+/// populated M x n h of the product blocks (W_B) and one populated M x n^2 h of the Q blocks
+/// (S_B). Fitted to one-thread CPU time against the rows counted in the solver and the units
+/// below, N_B/N_C = 20/200 and 30/300, nbar 0.1 and 0.5, every grid of the table.
+constexpr double kSecondsPerRow = 4e-8;
+constexpr double kSecondsPerProductUnit = 2e-8;
+constexpr double kSecondsPerNegativityUnit = 1.5e-10;
+/// The time profile of the chains' work (chain_rows), fitted to the rows of the rational
+/// exponential counted in the solver at N_B/N_C = 10/100, 20/200, 30/300, nbar 0.1 and 0.5,
+/// on the default grid, 9, 51 and 1001 points, 10x the default t_max and explicit times
+/// (within 0.68-1.41x of every count). T = ln N / (gamma (nbar + 1) N) is the superradiant
+/// time. A window spans its whole chain until kBurstEnd T, then shrinks to the thermal tail
+/// (the levels down to kNegligible at (nbar + 1) / nbar per level) over kWindowDecay T.
+constexpr double kBurstEnd = 2;
+constexpr double kWindowDecay = 4;
+/// An interval fails the one-step check (and is redone in k = h |A_ii| / 3 substeps) for a
+/// fraction kFailing exp(-t / settle) of the chains at its start t, settle =
+/// kSettle (2 nbar + 1) / (gamma (nbar + 1) N) (counted: the failing fraction falls 2x in
+/// 0.3-0.8 T, faster at lower nbar and larger N); only chains heavier than kFailingWeight
+/// fail (the check's 1e-13 against a 2e-14 error times the chain's weight: lighter chains
+/// never did), and few substeps rarely (x k^4 / (k^4 + kFewSubsteps^4): about 1% of the
+/// chains fail on the default grid, where k ~ 4-7).
+constexpr double kFailing = 0.8;
+constexpr double kSettle = 1.8;
+constexpr double kFailingWeight = 1e-12;
+constexpr double kFewSubsteps = 10;
+/// A coherence chain (J != J') dies when its entries fall below the solver's negligible
+/// level (coupled_exact_chains.cpp, kNegligible) from its initial weight, at the rate gap
+/// of its two ladders at the bottom, kDeathRate gamma (2 nbar + 1) (J + J' + 1) (J' - J).
+constexpr double kNegligible = 1e-24;
+constexpr double kDeathRate = 1;
+
+/// head (1 + q + ... + q^(n - 1)), q = exp(-x), exact also for x -> 0.
+double geometric(double head, double x, int n) {
+  return x > 0 ? head * std::expm1(-n * x) / std::expm1(-x) : head * n;
+}
+
+/// Sums over the grid's interval starts (propagation) or points (nonlinear columns) of the
+/// time profiles of chain_rows: how many fall in [a, b), and the sum over those after `from`
+/// of exp(-(t - from) / tau). Closed forms on an equally spaced grid (up to 1e8 points),
+/// prefix sums of the explicit times otherwise.
+class GridSums {
+ public:
+  GridSums(const TimeGrid& grid, bool intervals, double from, double tau)
+      : grid_(grid), n_(intervals ? grid.points - 1 : grid.points), from_(from), tau_(tau) {
+    if (grid.equally_spaced()) return;
+    prefix_.assign(n_ + 1, 0.0);
+    for (int i = 0; i < n_; ++i)
+      prefix_[i + 1] = prefix_[i] + (grid.times[i] >= from ? std::exp(-(grid.times[i] - from) / tau) : 0);
+  }
+  int size() const { return n_; }
+  bool uniform() const { return grid_.equally_spaced(); }
+  double time(int i) const { return grid_.time(i); }
+  double step(int i) const { return grid_.time(i + 1) - grid_.time(i); }
+  /// First index whose time is >= t (size() if none).
+  int first(double t) const {
+    if (t <= 0) return 0;
+    if (grid_.equally_spaced())
+      return static_cast<int>(std::min<double>(n_, std::ceil(t / grid_.step() - 1e-9)));
+    const auto it = std::lower_bound(grid_.times.begin(), grid_.times.begin() + n_, t);
+    return static_cast<int>(it - grid_.times.begin());
+  }
+  double count(double a, double b) const { return std::max(0, first(b) - first(a)); }
+  /// Sum of exp(-(t - from) / tau) over the indices with from <= t < b.
+  double decay(double b) const {
+    const int i0 = first(from_), i1 = first(b);
+    if (i1 <= i0) return 0.0;
+    if (!grid_.equally_spaced()) return prefix_[i1] - prefix_[i0];
+    return geometric(std::exp(-(i0 * grid_.step() - from_) / tau_), grid_.step() / tau_, i1 - i0);
+  }
+
+ private:
+  const TimeGrid& grid_;
+  int n_;
+  double from_, tau_;
+  std::vector<double> prefix_;
+};
+
+/// Substeps of one interval whose one-step check fails (k = h |A_ii| / 3 rounded up),
+/// times the fraction of chains that fail it at the start of the burst.
+double failing_substeps(double k_exact) {
+  const double k = std::ceil(k_exact), k4 = k * k * k * k;
+  const double few4 = kFewSubsteps * kFewSubsteps * kFewSubsteps * kFewSubsteps;
+  return kFailing * k * k4 / (k4 + few4);
+}
+
+/// Rows of the rational exponential one held chain costs over the grid (advance() in
+/// coupled_exact_chains.cpp: one step and two half steps per interval, plus the substeps of
+/// the intervals that fail the check). Until `burst` its window spans the chain (length
+/// 2J + 1), then the thermal tail (window_late levels) plus what is left of the spread,
+/// decaying over tau (`intervals` sums from the burst's end); a coherence chain stops at its
+/// death time. fastest_start, fastest: -A_ii at the top of the chain's start and in the
+/// middle of its ladder.
+double chain_rows(const GridSums& intervals, double length, double window_late, double burst,
+                  double settle, double death, double weight, double fastest_start,
+                  double fastest) {
+  const double tail = std::min(length, window_late);
+  double rows = 3 * length * intervals.count(0, std::min(burst, death));
+  rows += 3 * tail * intervals.count(burst, death);
+  rows += 3 * (length - tail) * intervals.decay(death);
+  if (weight < kFailingWeight || intervals.size() == 0) return rows;
+  // Substeps of the intervals that fail the check: the first starts with the window at the
+  // top of the ladder, later ones reach its middle; the failing fraction falls as
+  // exp(-t / settle) (from 30 settle on, below 1e-13).
+  rows += length * failing_substeps(fastest_start * intervals.step(0) / 3);
+  const int last = intervals.first(std::min(death, 30 * settle));
+  if (intervals.uniform() && last > 1) {
+    const double h = intervals.step(1);
+    rows += length * geometric(std::exp(-h / settle), h / settle, last - 1) *
+            failing_substeps(fastest * h / 3);
+  } else {
+    for (int i = 1; i < last; ++i)
+      rows += length * std::exp(-intervals.time(i) / settle) *
+              failing_substeps(fastest * intervals.step(i) / 3);
+  }
+  return rows;
+}
 
 }  // namespace
 
@@ -100,23 +208,50 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // step, and every M is counted.
     cost.method = "birth-death chains";
     double chains = 0, longest = 0, entries = 0, largest_sector = 0, nonlinear = 0;
-    double cached_columns = 0;
+    double cached_columns = 0, rows = 0;
     if (options.nonlinear) {
       std::vector<double> j_batteries;
       for (const auto& sector : levels_by_sector(model)) j_batteries.push_back(sector.first);
       coupled_exact::cached_sectors(j1, j_batteries, &cached_columns);
     }
+    // The time profile of the chains' work at nbar > 0 (chain_rows): T the superradiant time,
+    // the thermal tail's levels ((nbar + 1) / nbar per level down to kNegligible).
+    const double n_spins = model.n_charger + model.n_battery;
+    const double down = model.emission_rate() / 2, up = model.absorption_rate() / 2;
+    const double superradiant = std::log(n_spins) / (model.gamma * (model.nbar + 1) * n_spins);
+    const double burst = kBurstEnd * superradiant, tau = kWindowDecay * superradiant;
+    const double settle = kSettle * (2 * model.nbar + 1) / (model.gamma * (model.nbar + 1) * n_spins);
+    const double window_late =
+        model.nbar > 0 ? std::log(1 / kNegligible) / std::log((model.nbar + 1) / model.nbar) : 0;
+    const GridSums intervals(grid, true, burst, tau), grid_points(grid, false, burst, tau);
     for (const auto& [j2, levels] : levels_by_sector(model)) {
       const double j_low = std::fabs(j1 - j2);
       double sector_entries = 0;
       std::vector<char> held_j;  // the J held in some pair: the rank of each P^M at most
-      for (const auto& [a, b] : coupled_exact::held_pairs(model, j2, levels)) {
-        const double length = 2 * (j_low + a) + 1;
+      std::vector<std::vector<double>> weighted;
+      for (const auto& [a, b] : coupled_exact::held_pairs(model, j2, levels, &weighted)) {
+        const double J = j_low + a, Jp = j_low + b, length = 2 * J + 1;
         chains += 1;
         longest = std::max(longest, length);
         sector_entries += length;
         if (held_j.size() <= static_cast<std::size_t>(b)) held_j.resize(b + 1, 0);
         held_j[a] = held_j[b] = 1;
+        if (model.nbar == 0) continue;
+        // The chain's decay rate -A_ii (Rates::diagonal in coupled_exact_chains.cpp) in the
+        // middle of its ladder and at the lowest start (j_C - j_B, 8 margin levels below).
+        const auto fastest_at = [&](double M) {
+          const double m = std::max(-J, M);
+          return down * (lowering_squared(J, m) + lowering_squared(Jp, m)) +
+                 up * (raising_squared(J, m) + raising_squared(Jp, m));
+        };
+        double weight = 0;
+        for (const auto& w : weighted) weight += std::fabs(w[a] * w[b]);
+        const double death =
+            b == a ? 1e300
+                   : std::log(std::max(1.0, weight / kNegligible)) /
+                         (kDeathRate * model.gamma * (2 * model.nbar + 1) * (J + Jp + 1) * (b - a));
+        rows += chain_rows(intervals, length, window_late, burst, settle, death, weight,
+                           fastest_at(j1 - j2 - 8), std::max(fastest_at(0), fastest_at(0.5)));
       }
       const double held = static_cast<double>(std::count(held_j.begin(), held_j.end(), 1));
       entries += sector_entries;
@@ -128,9 +263,14 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
                        (options.negativity ? 1.0 : 0.5);
           continue;
         }
-        const double populated = std::min(m_count, n + kWindowLevels);
-        nonlinear += kSecondsPerProductUnit * points * populated * n * held;
-        if (options.negativity) nonlinear += kSecondsPerNegativityUnit * points * populated * n * n * held;
+        // Populated M per grid time: every M of the sector through the burst, then the ladder
+        // bottoms plus the thermal tail, the spread decaying like the chains' windows.
+        const double late = std::min(m_count, n + window_late);
+        const double populated = m_count * grid_points.count(0, burst) +
+                                 late * grid_points.count(burst, 1e300) +
+                                 (m_count - late) * grid_points.decay(1e300);
+        nonlinear += kSecondsPerProductUnit * populated * n * held;
+        if (options.negativity) nonlinear += kSecondsPerNegativityUnit * populated * n * n * held;
       }
     }
     // States, the cached Clebsch-Gordan columns, one sector's blocks per thread (each keeps
@@ -138,10 +278,7 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // N_B = 100, N_C = 1000 thermal, 2 threads: peak RSS 2.28 GiB against 1.84 GiB counted).
     doubles = 1.3 * (entries + cached_columns + omp_get_max_threads() * largest_sector +
                      64 * longest);
-    // At nbar > 0 a grid step is one rational exponential checked against two half steps
-    // (coupled_exact_chains.cpp, advance()): 2.5x one step, measured at N_B = 30, N_C = 300 on
-    // the default grid; coarse grids whose steps fail the check take substeps and cost more.
-    const double propagation = model.nbar > 0 ? 2.5 * kSecondsPerChainStep * chains * (points - 1)
+    const double propagation = model.nbar > 0 ? kSecondsPerRow * rows
                                               : kSecondsPerChainEntry * entries * (points - 1);
     seconds_direct = propagation + nonlinear;
     cost.size = fmt::format("{} chains of length <= {}", chains, longest);
