@@ -32,12 +32,17 @@ constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 constexpr double kSecondsPerRow = 4e-8;
 constexpr double kSecondsPerProductUnit = 2e-8;
 constexpr double kSecondsPerNegativityUnit = 1.5e-10;
-/// The time profile of the chains' work (chain_rows), fitted to the rows of the rational
+/// Each of W_B and S_B also costs this per sector and grid time whatever its size (N_B = 2,
+/// N_C = 10, 10^5 points: E_B 1.22 s, + W_B 2.45 s, + S_B 3.73 s, two sectors).
+constexpr double kSecondsPerSectorTime = 6e-6;
+/// The time profile of the chains' work (chain_work), fitted to the rows of the rational
 /// exponential counted in the solver at N_B/N_C = 10/100, 20/200, 30/300, nbar 0.1 and 0.5,
 /// on the default grid, 9, 51 and 1001 points, 10x the default t_max and explicit times
-/// (within 0.68-1.41x of every count). T = ln N / (gamma (nbar + 1) N) is the superradiant
-/// time. A window spans its whole chain until kBurstEnd T, then shrinks to the thermal tail
-/// (the levels down to kNegligible at (nbar + 1) / nbar per level) over kWindowDecay T.
+/// (within 0.68-1.41x of every count; held out, N_B = 50, N_C = 500: 1.58x on 9 points, 1.76x
+/// on the default grid). T = ln N / (gamma (nbar + 1) N) is the superradiant time. A window
+/// spans its whole chain until kBurstEnd T, then shrinks over kWindowDecay T to the chain's
+/// thermal tail (the levels above its bottom until its weight, falling by (nbar + 1) / nbar
+/// per level, reaches kNegligible).
 constexpr double kBurstEnd = 2;
 constexpr double kWindowDecay = 4;
 /// An interval fails the one-step check (and is redone in k = h |A_ii| / 3 substeps) for a
@@ -63,7 +68,7 @@ double geometric(double head, double x, int n) {
 }
 
 /// Sums over the grid's interval starts (propagation) or points (nonlinear columns) of the
-/// time profiles of chain_rows: how many fall in [a, b), and the sum over those after `from`
+/// time profiles of chain_work: how many fall in [a, b), and the sum over those after `from`
 /// of exp(-(t - from) / tau). Closed forms on an equally spaced grid (up to 1e8 points),
 /// prefix sums of the explicit times otherwise.
 class GridSums {
@@ -111,17 +116,18 @@ double failing_substeps(double k_exact) {
   return kFailing * k * k4 / (k4 + few4);
 }
 
-/// Rows of the rational exponential one held chain costs over the grid (advance() in
-/// coupled_exact_chains.cpp: one step and two half steps per interval, plus the substeps of
-/// the intervals that fail the check). Until `burst` its window spans the chain (length
-/// 2J + 1), then the thermal tail (window_late levels) plus what is left of the spread,
-/// decaying over tau (`intervals` sums from the burst's end); a coherence chain stops at its
-/// death time. fastest_start, fastest: -A_ii at the top of the chain's start and in the
-/// middle of its ladder.
-double chain_rows(const GridSums& intervals, double length, double window_late, double burst,
-                  double settle, double death, double weight, double fastest_start,
-                  double fastest) {
-  const double tail = std::min(length, window_late);
+/// The work one held chain costs over the grid (advance() in coupled_exact_chains.cpp: one
+/// step and two half steps per interval, plus the substeps of the intervals that fail the
+/// check): the rows the rational exponential solves (its cost per call is linear in them;
+/// a fixed cost per call made the fit worse). Until `burst` its
+/// window spans the chain (length 2J + 1), then its thermal tail (`tail` levels) plus what
+/// is left of the spread, decaying over tau (`intervals` sums from the burst's end); a
+/// coherence chain stops at its death time. fastest_start, fastest: -A_ii at the top of the
+/// chain's start and in the middle of its ladder.
+double chain_work(const GridSums& intervals, double length, double tail, double burst,
+                     double settle, double death, double weight, double fastest_start,
+                     double fastest) {
+  tail = std::min(length, tail);
   double rows = 3 * length * intervals.count(0, std::min(burst, death));
   rows += 3 * tail * intervals.count(burst, death);
   rows += 3 * (length - tail) * intervals.decay(death);
@@ -129,18 +135,18 @@ double chain_rows(const GridSums& intervals, double length, double window_late, 
   // Substeps of the intervals that fail the check: the first starts with the window at the
   // top of the ladder, later ones reach its middle; the failing fraction falls as
   // exp(-t / settle) (from 30 settle on, below 1e-13).
-  rows += length * failing_substeps(fastest_start * intervals.step(0) / 3);
+  double substeps = failing_substeps(fastest_start * intervals.step(0) / 3);
   const int last = intervals.first(std::min(death, 30 * settle));
   if (intervals.uniform() && last > 1) {
     const double h = intervals.step(1);
-    rows += length * geometric(std::exp(-h / settle), h / settle, last - 1) *
-            failing_substeps(fastest * h / 3);
+    substeps += geometric(std::exp(-h / settle), h / settle, last - 1) *
+                failing_substeps(fastest * h / 3);
   } else {
     for (int i = 1; i < last; ++i)
-      rows += length * std::exp(-intervals.time(i) / settle) *
-              failing_substeps(fastest * intervals.step(i) / 3);
+      substeps += std::exp(-intervals.time(i) / settle) *
+                  failing_substeps(fastest * intervals.step(i) / 3);
   }
-  return rows;
+  return rows + length * substeps;
 }
 
 }  // namespace
@@ -193,19 +199,19 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     }
   } else {
     // Only the pairs whose chain starts above the negligible level are built (held_pairs;
-    // ~0.1 s at N_B = 100). At nbar > 0 each costs one rational exponential on its window per
-    // grid step, and each sector's nonlinear columns cost per grid time and populated M a
-    // product block P^M (~ n h, h <= n the J held in any pair) and, for S_B, Q blocks
-    // (Cholesky, ~ n^2 h: the blocks are as wide as n, their rank follows h), with
-    // n = 2 min(j_C, j_B) + 1 and the populated M the ladder bottoms plus a window. Measured
-    // on thermal batteries (h ~ n), nbar = 0.5, R = 10, 201 points, one thread
-    // (bench/README.md): 4.0-6.8 us per held chain and grid step at N_B = 20, 30, 40;
-    // 45 ns per W_B unit and 1.5 ns per S_B unit at N_B = 30 and 40 (within 1.05x of both).
+    // ~0.1 s at N_B = 100). At nbar > 0 each costs the rows of its rational exponentials
+    // (chain_work: its windows through and after the burst, the substeps of the intervals that
+    // fail the one-step check, its death if a coherence), and each sector's nonlinear columns
+    // cost per grid time and populated M a product block P^M (~ n h, h <= n the J held in any
+    // pair) and, for S_B, Q blocks (Cholesky, ~ n^2 h), with n = 2 min(j_C, j_B) + 1 and the
+    // populated M every M of the sector through the burst, then the ladder bottoms plus the
+    // thermal tail. Measured (one thread, bench/README.md, "Cost estimate of the chains"):
+    // 0.54-1.88x of the CPU time over 82 runs of 0.2-56 s, N_B = 2-50, nbar 0.1 and 0.5.
     // Memory: the Clebsch-Gordan columns each sector keeps for its populated M, at a thermal
     // battery every M of the sector (m_count n^2; 1.4 GiB at N_B = 100, N_C = 1000), within
-    // kColumnCacheDoubles (2 GiB) over all sectors. At nbar = 0 (the cascade turned off) the pure-death chains
-    // take substeps (h |A_ii| <= 3) that average out to a fixed cost per chain entry and grid
-    // step, and every M is counted.
+    // kColumnCacheDoubles (2 GiB) over all sectors. At nbar = 0 (the cascade turned off) the
+    // pure-death chains take substeps (h |A_ii| <= 3) that average out to a fixed cost per
+    // chain entry and grid step, and every M is counted.
     cost.method = "birth-death chains";
     double chains = 0, longest = 0, entries = 0, largest_sector = 0, nonlinear = 0;
     double cached_columns = 0, rows = 0;
@@ -214,7 +220,7 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       for (const auto& sector : levels_by_sector(model)) j_batteries.push_back(sector.first);
       coupled_exact::cached_sectors(j1, j_batteries, &cached_columns);
     }
-    // The time profile of the chains' work at nbar > 0 (chain_rows): T the superradiant time,
+    // The time profile of the chains' work at nbar > 0 (chain_work): T the superradiant time,
     // the thermal tail's levels ((nbar + 1) / nbar per level down to kNegligible).
     const double n_spins = model.n_charger + model.n_battery;
     const double down = model.emission_rate() / 2, up = model.absorption_rate() / 2;
@@ -250,7 +256,11 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
             b == a ? 1e300
                    : std::log(std::max(1.0, weight / kNegligible)) /
                          (kDeathRate * model.gamma * (2 * model.nbar + 1) * (J + Jp + 1) * (b - a));
-        rows += chain_rows(intervals, length, window_late, burst, settle, death, weight,
+        // The chain's thermal tail: the levels above the bottom until its weight falls below
+        // kNegligible.
+        const double tail =
+            std::log(std::max(1.0, weight / kNegligible)) / std::log((model.nbar + 1) / model.nbar);
+        rows += chain_work(intervals, length, tail, burst, settle, death, weight,
                            fastest_at(j1 - j2 - 8), std::max(fastest_at(0), fastest_at(0.5)));
       }
       const double held = static_cast<double>(std::count(held_j.begin(), held_j.end(), 1));
@@ -269,8 +279,9 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
         const double populated = m_count * grid_points.count(0, burst) +
                                  late * grid_points.count(burst, 1e300) +
                                  (m_count - late) * grid_points.decay(1e300);
-        nonlinear += kSecondsPerProductUnit * populated * n * held;
-        if (options.negativity) nonlinear += kSecondsPerNegativityUnit * populated * n * n * held;
+        nonlinear += kSecondsPerProductUnit * populated * n * held + kSecondsPerSectorTime * points;
+        if (options.negativity)
+          nonlinear += kSecondsPerNegativityUnit * populated * n * n * held + kSecondsPerSectorTime * points;
       }
     }
     // States, the cached Clebsch-Gordan columns, one sector's blocks per thread (each keeps
