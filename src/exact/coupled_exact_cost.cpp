@@ -111,9 +111,8 @@ class GridSums {
 /// Substeps of one interval whose one-step check fails (k = h |A_ii| / 3 rounded up),
 /// times the fraction of chains that fail it at the start of the burst.
 double failing_substeps(double k_exact) {
-  const double k = std::ceil(k_exact), k4 = k * k * k * k;
-  const double few4 = kFewSubsteps * kFewSubsteps * kFewSubsteps * kFewSubsteps;
-  return kFailing * k * k4 / (k4 + few4);
+  const double k = std::ceil(k_exact);
+  return kFailing * k / (1 + std::pow(kFewSubsteps / k, 4));  // finite for k = 0 and k = inf
 }
 
 /// The work one held chain costs over the grid (advance() in coupled_exact_chains.cpp: one
