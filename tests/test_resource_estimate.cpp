@@ -261,7 +261,8 @@ TEST(ResourceEstimate, ExactChainsFollowTheGrid) {
     const char* what;
   } cases[] = {
       {TimeGrid(0.1, 9), 2.26, "9 points"},
-      {TimeGrid::at_times({0, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 1}), 6.65, "explicit times"},
+      {TimeGrid::at_times({0, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 1}), 6.65,
+       "explicit times"},
       {TimeGrid(1.0, 201), 6.10, "10x t_max"},
   };
   for (const auto& c : cases) {

@@ -78,7 +78,8 @@ class GridSums {
     if (grid.equally_spaced()) return;
     prefix_.assign(n_ + 1, 0.0);
     for (int i = 0; i < n_; ++i)
-      prefix_[i + 1] = prefix_[i] + (grid.times[i] >= from ? std::exp(-(grid.times[i] - from) / tau) : 0);
+      prefix_[i + 1] =
+          prefix_[i] + (grid.times[i] >= from ? std::exp(-(grid.times[i] - from) / tau) : 0);
   }
   int size() const { return n_; }
   bool uniform() const { return grid_.equally_spaced(); }
@@ -118,14 +119,14 @@ double failing_substeps(double k_exact) {
 /// The work one held chain costs over the grid (advance() in coupled_exact_chains.cpp: one
 /// step and two half steps per interval, plus the substeps of the intervals that fail the
 /// check): the rows the rational exponential solves (its cost per call is linear in them;
-/// a fixed cost per call made the fit worse). Until `burst` its
-/// window spans the chain (length 2J + 1), then its thermal tail (`tail` levels) plus what
-/// is left of the spread, decaying over tau (`intervals` sums from the burst's end); a
-/// coherence chain stops at its death time. fastest_start, fastest: -A_ii at the top of the
+/// a fixed cost per call made the fit worse). Until `burst` its window spans the chain
+/// (length 2J + 1), then its thermal tail (`tail` levels) plus what is left of the spread,
+/// decaying over tau (`intervals` sums from the burst's end); a coherence chain stops at its
+/// death time. fastest_start, fastest: -A_ii at the top of the
 /// chain's start and in the middle of its ladder.
 double chain_work(const GridSums& intervals, double length, double tail, double burst,
-                     double settle, double death, double weight, double fastest_start,
-                     double fastest) {
+                  double settle, double death, double weight, double fastest_start,
+                  double fastest) {
   tail = std::min(length, tail);
   double rows = 3 * length * intervals.count(0, std::min(burst, death));
   rows += 3 * tail * intervals.count(burst, death);
@@ -220,12 +221,13 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       coupled_exact::cached_sectors(j1, j_batteries, &cached_columns);
     }
     // The time profile of the chains' work at nbar > 0 (chain_work): T the superradiant time,
-    // the thermal tail's levels ((nbar + 1) / nbar per level down to kNegligible).
+    // window_late: the thermal tail of unit weight, for the populated M of the nonlinear columns.
     const double n_spins = model.n_charger + model.n_battery;
     const double down = model.emission_rate() / 2, up = model.absorption_rate() / 2;
     const double superradiant = std::log(n_spins) / (model.gamma * (model.nbar + 1) * n_spins);
     const double burst = kBurstEnd * superradiant, tau = kWindowDecay * superradiant;
-    const double settle = kSettle * (2 * model.nbar + 1) / (model.gamma * (model.nbar + 1) * n_spins);
+    const double settle =
+        kSettle * (2 * model.nbar + 1) / (model.gamma * (model.nbar + 1) * n_spins);
     const double window_late =
         model.nbar > 0 ? std::log(1 / kNegligible) / std::log((model.nbar + 1) / model.nbar) : 0;
     const GridSums intervals(grid, true, burst, tau), grid_points(grid, false, burst, tau);
@@ -280,7 +282,8 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
                                  (m_count - late) * grid_points.decay(1e300);
         nonlinear += kSecondsPerProductUnit * populated * n * held + kSecondsPerSectorTime * points;
         if (options.negativity)
-          nonlinear += kSecondsPerNegativityUnit * populated * n * n * held + kSecondsPerSectorTime * points;
+          nonlinear +=
+              kSecondsPerNegativityUnit * populated * n * n * held + kSecondsPerSectorTime * points;
       }
     }
     // States, the cached Clebsch-Gordan columns, one sector's blocks per thread (each keeps
