@@ -110,7 +110,7 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       const double j_low = std::fabs(j1 - j2);
       double sector_entries = 0;
       std::vector<char> held_j;  // the J held in some pair: the rank of each P^M at most
-      for (const auto& [a, b] : coupled_exact::held_pairs(model, j2, levels)) {
+      for (const auto& [a, b] : coupled_exact::held_pairs(model, j2, levels, coupled_exact::widest_gap(options))) {
         const double length = 2 * (j_low + a) + 1;
         chains += 1;
         longest = std::max(longest, length);
