@@ -13,6 +13,7 @@
 // so most steps touch a few dozen entries of each chain, not 2J + 1.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 
@@ -220,8 +221,13 @@ struct Sector {
 
 }  // namespace
 
+int widest_gap(const CoupledExactOptions& options) {
+  return options.nonlinear || !options.state_times.empty() ? std::numeric_limits<int>::max() : 2;
+}
+
 std::vector<std::pair<int, int>> held_pairs(const Model& model, double j_battery,
                                             const std::vector<std::pair<double, double>>& levels,
+                                            int widest_gap,
                                             std::vector<std::vector<double>>* weighted_out) {
   const double j1 = model.j_charger(), j_low = std::fabs(j1 - j_battery);
   const int n = count(j1 + j_battery - j_low) + 1;
@@ -240,7 +246,7 @@ std::vector<std::pair<int, int>> held_pairs(const Model& model, double j_battery
   std::vector<std::pair<int, int>> out;
   for (int a = 0; a < n; ++a) {
     if (largest[a] * largest[a] <= kNegligible && largest[a] <= kNegligible) continue;
-    for (int b = a; b < n; ++b) {
+    for (int b = a; b < n && b - a <= widest_gap; ++b) {
       if (largest[a] * largest[b] <= kNegligible) continue;
       for (const auto& w : weighted)
         if (std::fabs(w[a] * w[b]) > kNegligible) {
@@ -257,12 +263,13 @@ namespace {
 
 /// The chains of one battery sector with their initial values
 /// r_JJ'(M0) = sum_levels p c_J c_J', c_J = <j_C j_C; j_B m_B|J M0>; pairs whose every
-/// initial value is negligible are left out (they stay negligible).
+/// initial value is negligible are left out (they stay negligible), and those wider than
+/// `widest_gap` (the run reads none of them).
 Sector sector_chains(const Model& model, double j_battery,
-                     const std::vector<std::pair<double, double>>& levels) {
+                     const std::vector<std::pair<double, double>>& levels, int widest_gap) {
   const double j1 = model.j_charger(), j_low = std::fabs(j1 - j_battery);
   std::vector<std::vector<double>> weighted;
-  const auto pairs = held_pairs(model, j_battery, levels, &weighted);
+  const auto pairs = held_pairs(model, j_battery, levels, widest_gap, &weighted);
   Sector sector{j_battery, {}};
   std::vector<double> start(levels.size());
   for (const auto& [a, b] : pairs) {
@@ -334,7 +341,7 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
                                      const ProgressCallback& progress) {
   std::vector<Sector> sectors;
   for (const auto& [j_battery, levels] : levels_by_sector(model))
-    sectors.push_back(sector_chains(model, j_battery, levels));
+    sectors.push_back(sector_chains(model, j_battery, levels, widest_gap(options)));
   std::vector<PairChain*> all;
   for (auto& s : sectors)
     for (auto& c : s.chains) all.push_back(&c);

@@ -236,7 +236,9 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       double sector_entries = 0;
       std::vector<char> held_j;  // the J held in some pair: the rank of each P^M at most
       std::vector<std::vector<double>> weighted;
-      for (const auto& [a, b] : coupled_exact::held_pairs(model, j2, levels, &weighted)) {
+      const int widest = coupled_exact::widest_gap(options);
+      for (const auto& [a, b] :
+           coupled_exact::held_pairs(model, j2, levels, widest, &weighted)) {
         const double J = j_low + a, Jp = j_low + b, length = 2 * J + 1;
         chains += 1;
         longest = std::max(longest, length);

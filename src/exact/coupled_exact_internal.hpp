@@ -98,12 +98,18 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
                                  NonlinearScratch& scratch, ColumnCache& cache,
                                  DensityMatrix* state = nullptr);
 
-/// The pairs (J, J') = (|j_C - j_B| + a, |j_C - j_B| + b), a <= b, of a battery sector whose
-/// chain starts above the solver's negligible level (the only ones it builds; a chain's l1
-/// norm never grows). `weighted` (optional) receives sqrt(p) c_J by level and J index.
+/// The pairs (J, J') = (|j_C - j_B| + a, |j_C - j_B| + b), a <= b <= a + widest_gap, of a
+/// battery sector whose chain starts above the solver's negligible level (the only ones it
+/// builds; a chain's l1 norm never grows). `weighted` (optional) receives sqrt(p) c_J by
+/// level and J index.
 std::vector<std::pair<int, int>> held_pairs(const Model& model, double j_battery,
                                             const std::vector<std::pair<double, double>>& levels,
+                                            int widest_gap,
                                             std::vector<std::vector<double>>* weighted = nullptr);
+
+/// The widest J' - J of a pair the run needs: the linear columns read J' - J <= 2 only
+/// (J_B^z links J to J +- 1, (J_B^z)^2 to J +- 2); W_B, S_B and states need every pair.
+int widest_gap(const CoupledExactOptions& options);
 
 /// nbar > 0 or several initial levels: every birth-death chain propagated exactly.
 CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,

@@ -3,7 +3,8 @@
 // of the J it holds, P^M = U_S R_S U_S^T (S: the J with a non-negligible entry at this M,
 // usually far fewer than the block's width), rho_B is its diagonal, and rho^{T_B} is block
 // diagonal in Q = m_C - m_B (Eq. 12). A Q block only draws on the M blocks that hold
-// something, and its eigenproblem is solved on the rows that hold something.
+// something, is assembled only when its norm is above the eigenvalue slack, and needs its
+// eigenvalues only when a Cholesky factorisation cannot show it positive semidefinite.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -15,10 +16,6 @@
 
 namespace darkcharge::coupled_exact {
 namespace {
-
-/// Rows of a Q block whose entries are all below this add at most n x 1e-24 each to
-/// ||rho^{T_B}||_1 and are left out of its eigenproblem.
-constexpr double kNegligibleRow = 1e-24;
 
 struct Entry {
   int row, col;  // J - first_total_j(M), J' - first_total_j(M)
@@ -33,6 +30,9 @@ struct AntiDiagonals {
   int n = 0;
   std::vector<int> start;  // offset of anti-diagonal s, s = 0..2n - 1 (the last: the size)
   std::vector<double> values;
+  /// Per anti-diagonal, the sum of its squares over the whole symmetric matrix (twice each
+  /// off-diagonal element): a Q block's ||B||_F^2 without assembling it.
+  std::vector<double> squares;
 
   void reshape(int size) {
     if (size == n) return;
@@ -49,10 +49,16 @@ struct AntiDiagonals {
   }
   void assign_lower(const Eigen::MatrixXd& m) {
     reshape(static_cast<int>(m.rows()));
+    squares.resize(std::max(0, 2 * n - 1));
     for (int d = 0; d + 1 < 2 * n; ++d) {
       double* out = values.data() + start[d];
-      for (int row = first_row(d), last = std::min(d, n - 1); row <= last; ++row)
-        *out++ = m(row, d - row);
+      double sum = 0;
+      for (int row = first_row(d), last = std::min(d, n - 1); row <= last; ++row) {
+        const double v = m(row, d - row);
+        *out++ = v;
+        sum += (row == d - row ? 1 : 2) * v * v;
+      }
+      squares[d] = sum;
     }
   }
 };
@@ -103,33 +109,6 @@ std::shared_ptr<ColumnCache> make_column_cache(bool enabled) {
 }
 
 namespace {
-
-/// Whether every diagonal entry of the symmetric `b` (lower triangle read) is at least the
-/// sum of its row's other entries' magnitudes: then all its eigenvalues are >= 0
-/// (Gershgorin). `off`: scratch.
-bool diagonally_dominant(const Eigen::MatrixXd& b, std::vector<double>& off) {
-  const Eigen::Index n = b.rows();
-  off.assign(n, 0.0);
-  for (Eigen::Index c = 0; c < n; ++c)
-    for (Eigen::Index a = c + 1; a < n; ++a) {
-      const double v = std::fabs(b(a, c));
-      off[a] += v;
-      off[c] += v;
-    }
-  for (Eigen::Index a = 0; a < n; ++a)
-    if (!(b(a, a) >= off[a])) return false;
-  return true;
-}
-
-/// ||b||_F^2 of the symmetric `b` from its lower triangle.
-double frobenius_squared(const Eigen::MatrixXd& b) {
-  double diagonal = 0, off = 0;
-  for (Eigen::Index c = 0; c < b.cols(); ++c) {
-    diagonal += b(c, c) * b(c, c);
-    for (Eigen::Index a = c + 1; a < b.rows(); ++a) off += b(a, c) * b(a, c);
-  }
-  return diagonal + 2 * off;
-}
 
 /// Per-thread buffers of one M block's transform.
 struct BlockScratch {
@@ -262,11 +241,8 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   std::vector<double> norm(q_count, 0.0);
 #pragma omp parallel if (parallel && q_count * (2 * j2 + 1) > 2000)
   {
-  Eigen::MatrixXd block, kept;
+  Eigen::MatrixXd block;
   Eigen::LLT<Eigen::MatrixXd> cholesky;
-  std::vector<char> keep;
-  std::vector<int> rows;
-  std::vector<double> off;
 #pragma omp for schedule(dynamic)
   for (int q = 0; q < q_count; ++q) {
     const double Q = q - top;
@@ -274,52 +250,38 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     const int base = q + 2 * i_first - width;  // k of element (0, 0)
     if (base > k_hi || base + 2 * (i_last - i_first) < k_lo) continue;
     const int n = i_last - i_first + 1;
-    block.setZero(n, n);
-    keep.assign(n, 0);
-    // Anti-diagonal t = a + b of this block is anti-diagonal 2 (i_first - first[k]) + t of
-    // P^k, k = base + t, from its first row on.
-    for (int t = std::max(0, k_lo - base); t <= std::min(2 * n - 2, k_hi - base); ++t) {
-      const int k = base + t;
-      if (!scratch.populated[k]) continue;
-      const double* v = product[k].diagonal(2 * (i_first - first[k]) + t);
-      for (int a = (t + 1) / 2, last = std::min(t, n - 1); a <= last; ++a, ++v) {
-        block(a, t - a) = *v;
-        if (std::fabs(*v) > kNegligibleRow) keep[a] = keep[t - a] = 1;
-      }
+    // Anti-diagonal t = a + b of this block is the whole anti-diagonal
+    // 2 (i_first - first[k]) + t of P^k, k = base + t (first row: the diagonal when t is even).
+    const int t_lo = std::max(0, k_lo - base), t_hi = std::min(2 * n - 2, k_hi - base);
+    auto source = [&](int t) { return 2 * (i_first - first[base + t]) + t; };
+    double squares = 0, trace = 0;
+    for (int t = t_lo; t <= t_hi; ++t) {
+      if (!scratch.populated[base + t]) continue;
+      squares += product[base + t].squares[source(t)];
+      if (t % 2 == 0) trace += *product[base + t].diagonal(source(t));
     }
-    rows.clear();
-    double dropped = 0;
-    for (int a = 0; a < n; ++a) {
-      if (keep[a]) rows.push_back(a);
-      else dropped += std::fabs(block(a, a));
-    }
-    if (rows.empty()) {
-      norm[q] = dropped;
+    // A positive semidefinite block (most of them) has ||B||_1 = tr B: ||B||_F <= slack
+    // (without assembling it) or a Cholesky factorisation of B + slack 1 (k^3 / 3) settles
+    // it to within 2 k slack (the caller's budget) before any eigenvalue is needed; of the
+    // rest only the few negative ones (trace_norm_few_negative). Without the slack, blocks
+    // that are PSD but for eigenvalues of -1e-24 (the size of the chain entries left out as
+    // negligible) failed the Cholesky test and took the eigenvalue path: 29% of the Q blocks
+    // tested at N_B = 30, N_C = 300, nbar 0.5, 80% of their k^3.
+    if (squares <= eigenvalue_slack * eigenvalue_slack) {
+      norm[q] = trace;
       continue;
     }
-    const int k = static_cast<int>(rows.size());
-    const Eigen::MatrixXd* held = &block;
-    if (k < n) {  // rows ascending: the lower triangle maps to the lower triangle
-      kept.resize(k, k);
-      for (int b = 0; b < k; ++b)
-        for (int a = b; a < k; ++a) kept(a, b) = block(rows[a], rows[b]);
-      held = &kept;
+    block.setZero(n, n);  // the lower triangle is read
+    for (int t = t_lo; t <= t_hi; ++t) {
+      if (!scratch.populated[base + t]) continue;
+      const double* v = product[base + t].diagonal(source(t));
+      for (int a = (t + 1) / 2, last = std::min(t, n - 1); a <= last; ++a) block(a, t - a) = *v++;
     }
-    // A positive semidefinite block (most of them) has ||B||_1 = tr B: diagonal dominance
-    // (k^2, Gershgorin), ||B||_F <= slack, or a Cholesky factorisation of B + slack 1
-    // (k^3 / 3) settles it to within 2 k slack (the caller's budget) before any eigenvalue
-    // is needed; of the rest only the few negative ones (trace_norm_few_negative). Without
-    // the slack, blocks that are PSD but for eigenvalues of -1e-24 (the size of the chain
-    // entries left out as negligible) failed the Cholesky test and took the eigenvalue path:
-    // 29% of the Q blocks tested at N_B = 30, N_C = 300, nbar 0.5, 80% of their k^3.
-    if (diagonally_dominant(*held, off) ||
-        frobenius_squared(*held) <= eigenvalue_slack * eigenvalue_slack ||
-        (k > 2 && cholesky.compute(*held + eigenvalue_slack * Eigen::MatrixXd::Identity(k, k))
-                          .info() == Eigen::Success)) {
-      norm[q] = held->trace() + dropped;
-    } else {
-      norm[q] = trace_norm_few_negative(*held) + dropped;
-    }
+    if (n > 2 && cholesky.compute(block + eigenvalue_slack * Eigen::MatrixXd::Identity(n, n))
+                         .info() == Eigen::Success)
+      norm[q] = trace;
+    else
+      norm[q] = trace_norm_few_negative(block);
   }
   }
   for (double x : norm) out.trace_norm += x;  // fixed order: identical for any thread count
