@@ -36,13 +36,15 @@ constexpr double kSecondsPerNegativityUnit = 1.5e-10;
 /// N_C = 10, 10^5 points: E_B 1.22 s, + W_B 2.45 s, + S_B 3.73 s, two sectors).
 constexpr double kSecondsPerSectorTime = 6e-6;
 /// The time profile of the chains' work (chain_work), fitted to the rows of the rational
-/// exponential counted in the solver at N_B/N_C = 10/100, 20/200, 30/300, nbar 0.1 and 0.5,
-/// on the default grid, 9, 51 and 1001 points, 10x the default t_max and explicit times
-/// (within 0.68-1.41x of every count; held out, N_B = 50, N_C = 500: 1.58x on 9 points, 1.76x
-/// on the default grid). T = ln N / (gamma (nbar + 1) N) is the superradiant time. A window
-/// spans its whole chain until kBurstEnd T, then shrinks over kWindowDecay T to the chain's
-/// thermal tail (the levels above its bottom until its weight, falling by (nbar + 1) / nbar
-/// per level, reaches kNegligible).
+/// exponential counted in the solver (every pair built) at N_B/N_C = 10/100, 20/200, 30/300,
+/// nbar 0.1 and 0.5, on the default grid, 9, 51 and 1001 points, 10x the default t_max and
+/// explicit times: within 0.68-1.41x of every count, 1.58-1.76x at 50/500 (held out), before
+/// the factor s below. T = ln N / (gamma (nbar + 1) N) is the superradiant time. A window
+/// spans its whole chain until kBurstEnd T s, then shrinks over kWindowDecay T s to the
+/// chain's thermal tail (the levels above its bottom until its weight, falling by
+/// (nbar + 1) / nbar per level, reaches kNegligible), s = (ln 110 / ln N)^2: the windows'
+/// decay time counted in the solver was 3.6, 3.0, 2.5, 2.05 T at N = 110, 220, 330, 550, and
+/// kWindowDecay s gives 4, 3.0, 2.6, 2.2 T.
 constexpr double kBurstEnd = 2;
 constexpr double kWindowDecay = 4;
 /// An interval fails the one-step check (and is redone in k = h |A_ii| / 3 substeps) for a
@@ -225,7 +227,9 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     const double n_spins = model.n_charger + model.n_battery;
     const double down = model.emission_rate() / 2, up = model.absorption_rate() / 2;
     const double superradiant = std::log(n_spins) / (model.gamma * (model.nbar + 1) * n_spins);
-    const double burst = kBurstEnd * superradiant, tau = kWindowDecay * superradiant;
+    const double shrink = std::pow(std::log(110.0) / std::log(n_spins), 2);
+    const double burst = kBurstEnd * superradiant * shrink;
+    const double tau = kWindowDecay * superradiant * shrink;
     const double settle =
         kSettle * (2 * model.nbar + 1) / (model.gamma * (model.nbar + 1) * n_spins);
     const double window_late =
@@ -276,16 +280,19 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
                        (options.negativity ? 1.0 : 0.5);
           continue;
         }
-        // Populated M per grid time: every M of the sector through the burst, then the ladder
-        // bottoms plus the thermal tail, the spread decaying like the chains' windows.
-        const double late = std::min(m_count, n + window_late);
-        const double populated = m_count * grid_points.count(0, burst) +
-                                 late * grid_points.count(burst, 1e300) +
-                                 (m_count - late) * grid_points.decay(1e300);
-        nonlinear += kSecondsPerProductUnit * populated * n * held + kSecondsPerSectorTime * points;
+        // Populated M x the J populated at each, per grid time: every M of the sector and
+        // every held J through the burst; at t = 0 and after it the ladder bottoms (or the
+        // starting levels) plus the thermal tail, where an M holds only the J whose bottoms lie
+        // within a tail of it, the spread decaying like the chains' windows.
+        const double late =
+            std::min(m_count, n + window_late) * std::min(held, std::max(1.0, window_late));
+        const double populated = m_count * held * (grid_points.count(0, burst) - 1) +
+                                 late * (grid_points.count(burst, 1e300) + 1) +
+                                 (m_count * held - late) * grid_points.decay(1e300);
+        nonlinear += kSecondsPerProductUnit * populated * n + kSecondsPerSectorTime * points;
         if (options.negativity)
           nonlinear +=
-              kSecondsPerNegativityUnit * populated * n * n * held + kSecondsPerSectorTime * points;
+              kSecondsPerNegativityUnit * populated * n * n + kSecondsPerSectorTime * points;
       }
     }
     // States, the cached Clebsch-Gordan columns, one sector's blocks per thread (each keeps
