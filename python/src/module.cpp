@@ -557,6 +557,7 @@ py::dict run_exact_model(const Model& model, const TimeGrid& grid,
   request.observables = observables;
   request.exact_method = method;
   request.max_dimension = max_dimension;
+  request.state_times = state_times;
   if (model.local.any()) {
     check_rate_scale(request);
     if (method == "coupled") check_resources(request);  // the reduced Dicke solver's estimate

@@ -12,6 +12,7 @@ RunRequest run_request(const Options& o) {
   r.temperatures = o.temperatures;
   r.nbar_values = o.nbar_values;
   r.exact_method = o.exact_method;
+  r.state_times = o.state_times;
   r.max_dimension = o.max_dimension;
   r.checkpoint = !o.checkpoint.empty();
   if (o.command == "simulate" && runs_protocol(o)) r.protocol_bytes = protocol_json(*o.protocol).size();

@@ -31,6 +31,7 @@ CoupledExactOptions exact_options(const EnsembleOptions& options) {
   CoupledExactOptions exact;
   exact.nonlinear = wants_unit(options, "W_B") || wants_unit(options, "S_B");
   exact.negativity = wants_unit(options, "S_B");
+  exact.state_times = options.state_times;  // states need every pair of chains (and cost them)
   return exact;
 }
 
@@ -42,7 +43,6 @@ CoupledExactResult solve_coupled_for_plan(const EnsemblePlan& plan,
   CoupledExactOptions exact = exact_options(options);
   exact.max_seconds = std::numeric_limits<double>::infinity();  // the plan chose it within budget
   exact.max_memory_gib = options.cascade_max_memory_gib;
-  exact.state_times = options.state_times;
   const auto throw_if_stopped = [&] {
     if (options.stop && options.stop->load(std::memory_order_relaxed))
       throw Interrupted(fmt::format("run interrupted before the {} finished", solver));

@@ -53,6 +53,7 @@ ResourceEstimate exact_coupled_estimate(const RunRequest& o) {
   } else {
     CoupledExactOptions options;
     plan_exact(o.observables, options);
+    options.state_times = o.state_times;
     const CoupledExactCost cost = estimate_coupled_exact_cost(o.model, o.grid, options);
     r.bytes = cost.memory_gib * kGiB;
     r.cpu_seconds = cost.seconds;

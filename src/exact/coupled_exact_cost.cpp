@@ -63,6 +63,9 @@ constexpr double kFewSubsteps = 10;
 /// of its two ladders at the bottom, kDeathRate gamma (2 nbar + 1) (J + J' + 1) (J' - J).
 constexpr double kNegligible = 1e-24;
 constexpr double kDeathRate = 1;
+/// The most runs of intervals an explicit time list's substeps are summed over per chain
+/// (chain_work): ~10 us per chain, 0.3 s for the 32,000 chains of N_B = 100, N_C = 1000.
+constexpr int kSubstepGroups = 256;
 
 /// head (1 + q + ... + q^(n - 1)), q = exp(-x), exact also for x -> 0.
 double geometric(double head, double x, int n) {
@@ -144,9 +147,17 @@ double chain_work(const GridSums& intervals, double length, double tail, double 
     substeps += geometric(std::exp(-h / settle), h / settle, last - 1) *
                 failing_substeps(fastest * h / 3);
   } else {
-    for (int i = 1; i < last; ++i)
-      substeps += std::exp(-intervals.time(i) / settle) *
-                  failing_substeps(fastest * intervals.step(i) / 3);
+    // An explicit list may hold millions of times: at most kSubstepGroups runs of
+    // consecutive intervals, each counted as its size times its middle interval's failing
+    // fraction at its mean step (this runs once per held chain, before any refusal).
+    const int runs = std::min(last - 1, kSubstepGroups);
+    for (int g = 0; g < runs; ++g) {
+      const int i = 1 + static_cast<int>(static_cast<long long>(last - 1) * g / runs);
+      const int end = 1 + static_cast<int>(static_cast<long long>(last - 1) * (g + 1) / runs);
+      const double mean_step = (intervals.time(end) - intervals.time(i)) / (end - i);
+      substeps += (end - i) * std::exp(-intervals.time((i + end) / 2) / settle) *
+                  failing_substeps(fastest * mean_step / 3);
+    }
   }
   return rows + length * substeps;
 }

@@ -39,6 +39,8 @@ struct RunRequest {
   std::vector<double> temperatures;      ///< steady: one row each
   std::vector<double> nbar_values;       ///< steady: one row each
   std::string exact_method = "coupled";  ///< exact: "coupled" or "product"
+  std::vector<double> state_times;       ///< exact: times whose state is written (the coupled
+                                         ///< solver then builds every pair of chains)
   long max_dimension = 2000;             ///< exact, method product
   bool checkpoint = false;               ///< simulate writes a checkpoint
   std::size_t protocol_bytes = 0;        ///< simulate through a protocol: its protocol_json() length
