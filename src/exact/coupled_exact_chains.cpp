@@ -26,9 +26,6 @@
 namespace darkcharge::coupled_exact {
 namespace {
 
-/// Entries below this (absolute; Tr rho = 1) are zero: below every column's accuracy by
-/// > 10 orders even after multiplying by (J^+ J^-) ~ N^2 and summing over all chains.
-constexpr double kNegligible = 1e-24;
 /// Smallest margin of entries solved for beyond a window's edge, on each side.
 constexpr int kMinMargin = 8;
 /// Largest h |A(i, i)| of one rational-exponential substep (see advance()).

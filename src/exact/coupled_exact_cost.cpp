@@ -59,9 +59,8 @@ constexpr double kSettle = 1.8;
 constexpr double kFailingWeight = 1e-12;
 constexpr double kFewSubsteps = 10;
 /// A coherence chain (J != J') dies when its entries fall below the solver's negligible
-/// level (coupled_exact_chains.cpp, kNegligible) from its initial weight, at the rate gap
-/// of its two ladders at the bottom, kDeathRate gamma (2 nbar + 1) (J + J' + 1) (J' - J).
-constexpr double kNegligible = 1e-24;
+/// level (kNegligible) from its initial weight, at the rate gap of its two
+/// ladders at the bottom, kDeathRate gamma (2 nbar + 1) (J + J' + 1) (J' - J).
 constexpr double kDeathRate = 1;
 /// The most runs of intervals an explicit time list's substeps are summed over per chain
 /// (chain_work): ~10 us per chain, 0.3 s for the 32,000 chains of N_B = 100, N_C = 1000.
@@ -164,6 +163,7 @@ double chain_work(const GridSums& intervals, double length, double tail, double 
 
 }  // namespace
 
+using coupled_exact::kNegligible;
 using coupled_exact::levels_by_sector;
 using coupled_exact::uses_cascade;
 

@@ -16,6 +16,12 @@
 
 namespace darkcharge::coupled_exact {
 
+/// Chain entries below this (absolute; Tr rho = 1) are zero: below every column's accuracy
+/// by > 10 orders even after multiplying by (J^+ J^-) ~ N^2 and summing over all chains.
+/// The chains drop them (coupled_exact_chains.cpp) and the cost estimate counts the windows
+/// and chain lifetimes this leaves (coupled_exact_cost.cpp).
+inline constexpr double kNegligible = 1e-24;
+
 /// Everything measured at one grid time, summed over sectors and blocks. jz_battery_squared,
 /// emission, absorption: <(J_B^z)^2>, <J^+ J^->, <J^- J^+> (sigma_B, I_em, I_abs).
 struct Snapshot {
