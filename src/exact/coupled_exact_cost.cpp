@@ -246,12 +246,12 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     const double window_late =
         model.nbar > 0 ? std::log(1 / kNegligible) / std::log((model.nbar + 1) / model.nbar) : 0;
     const GridSums intervals(grid, true, burst, tau), grid_points(grid, false, burst, tau);
+    const int widest = coupled_exact::widest_gap(options);
     for (const auto& [j2, levels] : levels_by_sector(model)) {
       const double j_low = std::fabs(j1 - j2);
       double sector_entries = 0;
       std::vector<char> held_j;  // the J held in some pair: the rank of each P^M at most
       std::vector<std::vector<double>> weighted;
-      const int widest = coupled_exact::widest_gap(options);
       for (const auto& [a, b] :
            coupled_exact::held_pairs(model, j2, levels, widest, &weighted)) {
         const double J = j_low + a, Jp = j_low + b, length = 2 * J + 1;
