@@ -3,8 +3,9 @@
 // advanced over a grid step by the rational approximation of exp(A dt) in
 // rational_exponential.hpp (7 complex tridiagonal solves, uniformly accurate to ~2e-14 for
 // any dt and any rate on a normal matrix), on the window of entries that are not negligible,
-// in steps checked against half steps or short substeps, so that the chain's non-normality
-// cannot magnify that error (see advance()).
+// in steps checked against a step twice as long (two grid intervals at a time) or half as
+// long, or in short substeps, so that the chain's non-normality cannot magnify that error
+// (see advance() and advance_pair()).
 //
 // Why windows: a chain's l1 norm never grows (a level loses at least what it passes on), so
 // a pair that starts negligible stays negligible and is never built, and an entry below
@@ -156,6 +157,8 @@ void advance_once(PairChain& c, const Rates& rates, double dt, StepScratch& s);
 /// interval is redone in substeps. On the default grid (201 points) nearly every interval
 /// passes (2.5x the cost of one step); at output times 0.02 apart in the burst of N_B = 4,
 /// N_C = 40, nbar 0.1 every column is within 3e-12 of the product solver (one step: 2.5e-7).
+/// The grid's intervals are taken two at a time where they can be (advance_pair), which
+/// checks the same way at half the cost and falls back on this for each interval.
 void advance(PairChain& c, const Rates& rates, double dt, StepScratch& s) {
   if (!c.alive()) return;
   if (rates.up > 0) {
@@ -175,6 +178,37 @@ void advance(PairChain& c, const Rates& rates, double dt, StepScratch& s) {
   for (int i = first; i <= last; ++i) fastest = std::max(fastest, -rates.diagonal(c, i));
   const int k = std::max(1, static_cast<int>(std::ceil(fastest * dt / kLargestDecay)));
   for (int j = 0; j < k && c.alive(); ++j) advance_once(c, rates, dt / k, s);
+}
+
+/// r <- exp(A dt2) exp(A dt1) r, with `middle` receiving exp(A dt1) r, for two grid
+/// intervals at once. Checked like advance(), one step against shorter ones, but over the
+/// pair: one step of dt1 + dt2 against the two steps dt1, dt2 that are kept. Where they agree
+/// each interval's step moves weight half as far as the checked one, the same margin as
+/// advance()'s half steps, at 3 rational exponentials per two intervals instead of 6. Where
+/// they do not, each interval is advanced on its own.
+void advance_pair(PairChain& c, const Rates& rates, double dt1, double dt2, StepScratch& s,
+                  ChainSnapshot& middle) {
+  if (c.alive() && rates.up > 0) {
+    save(c, s.start);
+    advance_once(c, rates, dt1 + dt2, s);
+    save(c, s.one_step);
+    restore(s.start, c);
+    advance_once(c, rates, dt1, s);
+    save(c, middle);
+    if (c.alive()) advance_once(c, rates, dt2, s);
+    if (l1_distance(c, s.one_step) <= kStepAgreement) return;
+    restore(s.start, c);
+  }
+  advance(c, rates, dt1, s);
+  save(c, middle);
+  advance(c, rates, dt2, s);
+}
+
+/// Exchanges the chain's window and entries with the snapshot's.
+void exchange(PairChain& c, ChainSnapshot& snapshot, StepScratch& s) {
+  save(c, s.start);
+  restore(snapshot, c);
+  std::swap(snapshot, s.start);
 }
 
 void advance_once(PairChain& c, const Rates& rates, double dt, StepScratch& s) {
@@ -331,6 +365,67 @@ std::vector<ChainView> views(const Sector& sector) {
   return out;
 }
 
+/// The nonlinear columns (W_B, S_B) and states of every sector at one grid time, with the
+/// buffers and Clebsch-Gordan columns kept from one time to the next.
+class NonlinearObserver {
+ public:
+  NonlinearObserver(const Model& model, const std::vector<Sector>& sectors,
+                    const CoupledExactOptions& options, bool parallel)
+      : model_(model), sectors_(sectors), options_(options), parallel_(parallel) {
+    // A Q block of rho^{T_B} whose eigenvalues are all >= -slack counts as positive
+    // semidefinite (sector_nonlinear): off by at most 2 slack per row, and the blocks of a
+    // sector have (2 j_C + 1)(2 j_B + 1) rows together, so ||rho^{T_B}||_1 moves by at most
+    // kBlockBudget at any time, S_B by at most 1.5 kBlockBudget. The slack (~1e-19 at
+    // N_B = 100, N_C = 1000) is far above the ~1e-24 negative eigenvalues that the negligible
+    // chain entries leave in PSD blocks, which failed an exact Cholesky test.
+    constexpr double kBlockBudget = 1e-12;
+    double rows = 0;
+    for (const auto& sector : sectors)
+      rows += (2 * model.j_charger() + 1) * (2 * sector.j_battery + 1);
+    eigenvalue_slack_ = kBlockBudget / (2 * rows);
+    std::vector<double> j_batteries;
+    for (const auto& sector : sectors) j_batteries.push_back(sector.j_battery);
+    const std::vector<char> cached = cached_sectors(model.j_charger(), j_batteries);
+    for (std::size_t i = 0; i < sectors.size(); ++i) columns_.push_back(make_column_cache(cached[i]));
+    for (int t = 0; t < omp_get_max_threads(); ++t) scratch_.push_back(make_nonlinear_scratch());
+  }
+
+  /// Adds W_B's and S_B's terms to `s`; `state` (optional) receives rho.
+  void observe(Snapshot& s, DensityMatrix* state) {
+    // Several sectors: one sector per thread (few barriers); one sector: its M and Q
+    // blocks across threads. Summed in sector order either way.
+    const long n_sectors = static_cast<long>(sectors_.size());
+    std::vector<SectorNonlinear> parts(n_sectors);
+    std::vector<DensityMatrix> states(state != nullptr ? n_sectors : 0);
+    const bool across = parallel_ && n_sectors > 1;
+    // Widest sectors (largest j_B, last) first: started last, the widest held the other
+    // thread idle at every grid time.
+#pragma omp parallel for schedule(dynamic) if (across)
+    for (long first = 0; first < n_sectors; ++first) {
+      const long i = n_sectors - 1 - first;
+      parts[i] = sector_nonlinear(model_.j_charger(), sectors_[i].j_battery, views(sectors_[i]),
+                                  options_.nonlinear && options_.negativity, eigenvalue_slack_,
+                                  parallel_ && !across, *scratch_[omp_get_thread_num()],
+                                  *columns_[i], state != nullptr ? &states[i] : nullptr);
+    }
+    for (auto& part : states) state->blocks.merge(part.blocks);
+    for (long i = 0; options_.nonlinear && i < n_sectors; ++i) {
+      for (const double p : parts[i].level_populations)
+        s.battery_spectrum.push_back({sectors_[i].j_battery, p});
+      s.trace_norm += parts[i].trace_norm;
+    }
+  }
+
+ private:
+  const Model& model_;
+  const std::vector<Sector>& sectors_;
+  const CoupledExactOptions& options_;
+  bool parallel_;
+  double eigenvalue_slack_ = 0;
+  std::vector<std::shared_ptr<ColumnCache>> columns_;
+  std::vector<std::shared_ptr<NonlinearScratch>> scratch_;
+};
+
 }  // namespace
 
 CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
@@ -343,7 +438,6 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
   for (auto& s : sectors)
     for (auto& c : s.chains) all.push_back(&c);
   const long n_chains = static_cast<long>(all.size());
-  const long total = grid.points;
   const Rates rates{model.emission_rate() / 2, model.absorption_rate() / 2};
   double work = 0;  // entries; small problems stay on one thread (no barriers)
   for (const PairChain* c : all) work += c->length();
@@ -351,64 +445,50 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
   const std::vector<char> keep_state = marked_indices(grid, options.state_times, "state_times");
   CoupledExactResult result;
   result.density.assign(options.state_times.empty() ? 0 : grid.points, DensityMatrix());
-
-  // A Q block of rho^{T_B} whose eigenvalues are all >= -slack counts as positive
-  // semidefinite (sector_nonlinear): off by at most 2 slack per row, and the blocks of a
-  // sector have (2 j_C + 1)(2 j_B + 1) rows together, so ||rho^{T_B}||_1 moves by at most
-  // kBlockBudget at any time, S_B by at most 1.5 kBlockBudget. The slack (~1e-19 at
-  // N_B = 100, N_C = 1000) is far above the ~1e-24 negative eigenvalues that the negligible
-  // chain entries leave in PSD blocks, which failed an exact Cholesky test.
-  constexpr double kBlockBudget = 1e-12;
-  double rows = 0;
-  for (const auto& sector : sectors)
-    rows += (2 * model.j_charger() + 1) * (2 * sector.j_battery + 1);
-  const double eigenvalue_slack = kBlockBudget / (2 * rows);
-  std::vector<double> j_batteries;
-  for (const auto& sector : sectors) j_batteries.push_back(sector.j_battery);
-  const std::vector<char> cached = cached_sectors(model.j_charger(), j_batteries);
-  std::vector<std::shared_ptr<ColumnCache>> columns(sectors.size());
-  for (std::size_t i = 0; i < sectors.size(); ++i) columns[i] = make_column_cache(cached[i]);
-  std::vector<std::shared_ptr<NonlinearScratch>> scratch(omp_get_max_threads());
-  for (auto& s : scratch) s = make_nonlinear_scratch();
+  NonlinearObserver nonlinear(model, sectors, options, parallel);
   std::vector<Snapshot> snapshots(grid.points);
-  for (int g = 0; g < grid.points; ++g) {
-    if (g > 0) {
-      const double dt = grid.time(g) - grid.time(g - 1);
+  auto observe = [&](int g) {
+    for (const auto& sector : sectors) observe_linear(model, rates, sector, snapshots[g]);
+    if (options.nonlinear || keep_state[g])
+      nonlinear.observe(snapshots[g], keep_state[g] ? &result.density[g] : nullptr);
+    if (progress) progress(g + 1, grid.points);
+  };
+  // Every chain advanced by one interval (dt2 = 0), or by two with `middle` receiving the
+  // chains at the first one's end (advance_pair: at nbar > 0, where the steps are checked).
+  std::vector<ChainSnapshot> middle(rates.up > 0 ? n_chains : 0);
+  auto advance_all = [&](double dt1, double dt2) {
 #pragma omp parallel if (parallel)
-      {
-        StepScratch scratch;
+    {
+      StepScratch step;
 #pragma omp for schedule(dynamic, 16)
-        for (long i = 0; i < n_chains; ++i) advance(*all[i], rates, dt, scratch);
+      for (long i = 0; i < n_chains; ++i) {
+        if (dt2 > 0) advance_pair(*all[i], rates, dt1, dt2, step, middle[i]);
+        else advance(*all[i], rates, dt1, step);
       }
     }
-    Snapshot& s = snapshots[g];
-    for (const auto& sector : sectors) observe_linear(model, rates, sector, s);
-    if (options.nonlinear || keep_state[g]) {
-      // Several sectors: one sector per thread (few barriers); one sector: its M and Q
-      // blocks across threads. Summed in sector order either way.
-      const long n_sectors = static_cast<long>(sectors.size());
-      std::vector<SectorNonlinear> parts(n_sectors);
-      std::vector<DensityMatrix> states(keep_state[g] ? n_sectors : 0);
-      const bool across = parallel && n_sectors > 1;
-      // Widest sectors (largest j_B, last) first: started last, the widest held the other
-      // thread idle at every grid time.
-#pragma omp parallel for schedule(dynamic) if (across)
-      for (long first = 0; first < n_sectors; ++first) {
-        const long i = n_sectors - 1 - first;
-        parts[i] = sector_nonlinear(model.j_charger(), sectors[i].j_battery, views(sectors[i]),
-                                    options.nonlinear && options.negativity,
-                                    eigenvalue_slack, parallel && !across,
-                                    *scratch[omp_get_thread_num()], *columns[i],
-                                    keep_state[g] ? &states[i] : nullptr);
-      }
-      for (auto& state : states) result.density[g].blocks.merge(state.blocks);
-      for (long i = 0; options.nonlinear && i < n_sectors; ++i) {
-        for (const double p : parts[i].level_populations)
-          s.battery_spectrum.push_back({sectors[i].j_battery, p});
-        s.trace_norm += parts[i].trace_norm;
-      }
+  };
+  auto exchange_all = [&] {
+#pragma omp parallel if (parallel)
+    {
+      StepScratch step;
+#pragma omp for schedule(dynamic, 16)
+      for (long i = 0; i < n_chains; ++i) exchange(*all[i], middle[i], step);
     }
-    if (progress) progress(g + 1, total);
+  };
+  observe(0);
+  for (int g = 1; g < grid.points;) {
+    const double dt1 = grid.time(g) - grid.time(g - 1);
+    if (middle.empty() || g + 1 == grid.points) {
+      advance_all(dt1, 0);
+      observe(g++);
+      continue;
+    }
+    advance_all(dt1, grid.time(g + 1) - grid.time(g));
+    exchange_all();  // the chains at time g, `middle` at g + 1
+    observe(g);
+    exchange_all();
+    observe(g + 1);
+    g += 2;
   }
   result.series = to_series(model, grid, snapshots, options);
   return result;

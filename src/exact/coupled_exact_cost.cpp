@@ -25,12 +25,13 @@ constexpr double kSecondsPerUnit = 2e-9;
 constexpr double kSecondsPerChainEntry = 1.5e-7;
 constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 /// At nbar > 0 (calibration in bench/README.md, "Cost estimate of the chains"): one row of
-/// the rational exponential (one tridiagonal row of 7 complex poles, with its rates), one
+/// the rational exponential (one tridiagonal row of 7 complex poles, with its rates; 25 ns
+/// counted since the poles are solved in SIMD lanes, 40 ns before), one
 /// populated M x n h of the product blocks (W_B) and one populated M x n^2 h of the Q blocks
 /// (S_B). Fitted to one-thread CPU time against the rows counted in the solver and the units
 /// below, N_B/N_C = 20/200 and 30/300, nbar 0.1 and 0.5, every grid of the table.
-constexpr double kSecondsPerRow = 4e-8;
-constexpr double kSecondsPerProductUnit = 2e-8;
+constexpr double kSecondsPerRow = 2.5e-8;
+constexpr double kSecondsPerProductUnit = 1.5e-8;
 constexpr double kSecondsPerNegativityUnit = 1.5e-10;
 /// Each of W_B and S_B also costs this per sector and grid time whatever its size (N_B = 2,
 /// N_C = 10, 10^5 points: E_B 1.22 s, + W_B 2.45 s, + S_B 3.73 s, two sectors).
@@ -62,6 +63,13 @@ constexpr double kFewSubsteps = 10;
 /// level (kNegligible) from its initial weight, at the rate gap of its two
 /// ladders at the bottom, kDeathRate gamma (2 nbar + 1) (J + J' + 1) (J' - J).
 constexpr double kDeathRate = 1;
+/// Rows per grid interval and window entry, in rows of a substep (advance_pair in
+/// coupled_exact_chains.cpp): 1.5 rational exponentials (one step over two intervals checked
+/// against the two steps kept), and with them the copies of the check and the rates of each
+/// step: counted at one thread, E_B alone, nbar 0.5, 42 ns per row of a pair's three
+/// exponentials (20/200, 1001 points: 79.9 M rows in 3.40 s), 25 ns per row of the
+/// intervals redone after a failed check (50/500 and 30/300, 9 points: 75 and 24 M rows).
+constexpr double kStepsPerInterval = 1.5 * 42.0 / 25.0;
 /// The most runs of intervals an explicit time list's substeps are summed over per chain
 /// (chain_work): ~10 us per chain, 0.3 s for the 32,000 chains of N_B = 100, N_C = 1000.
 constexpr int kSubstepGroups = 256;
@@ -120,9 +128,9 @@ double failing_substeps(double k_exact) {
   return kFailing * k / (1 + std::pow(kFewSubsteps / k, 4));  // finite for k = 0 and k = inf
 }
 
-/// The work one held chain costs over the grid (advance() in coupled_exact_chains.cpp: one
-/// step and two half steps per interval, plus the substeps of the intervals that fail the
-/// check): the rows the rational exponential solves (its cost per call is linear in them;
+/// The work one held chain costs over the grid (advance_pair() in coupled_exact_chains.cpp:
+/// one step over two intervals and one step per interval, plus the substeps of the intervals
+/// that fail the check): the rows the rational exponential solves (its cost per call is linear in them;
 /// a fixed cost per call made the fit worse). Until `burst` its window spans the chain
 /// (length 2J + 1), then its thermal tail (`tail` levels) plus what is left of the spread,
 /// decaying over tau (`intervals` sums from the burst's end); a coherence chain stops at its
@@ -132,9 +140,9 @@ double chain_work(const GridSums& intervals, double length, double tail, double 
                   double settle, double death, double weight, double fastest_start,
                   double fastest) {
   tail = std::min(length, tail);
-  double rows = 3 * length * intervals.count(0, std::min(burst, death));
-  rows += 3 * tail * intervals.count(burst, death);
-  rows += 3 * (length - tail) * intervals.decay(death);
+  double rows = kStepsPerInterval * length * intervals.count(0, std::min(burst, death));
+  rows += kStepsPerInterval * tail * intervals.count(burst, death);
+  rows += kStepsPerInterval * (length - tail) * intervals.decay(death);
   if (weight < kFailingWeight || intervals.size() == 0) return rows;
   // Substeps of the intervals that fail the check: the first starts with the window at the
   // top of the ladder, later ones reach its middle; the failing fraction falls as
@@ -309,7 +317,10 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // States, the cached Clebsch-Gordan columns, one sector's blocks per thread (each keeps
     // its buffers), scratch; x 1.3 for what the allocator holds beyond them (measured at
     // N_B = 100, N_C = 1000 thermal, 2 threads: peak RSS 2.28 GiB against 1.84 GiB counted).
-    doubles = 1.3 * (entries + cached_columns + omp_get_max_threads() * largest_sector +
+    // At nbar > 0 the chains at the middle time of each pair of intervals (advance_pair) are
+    // kept as well: at most every entry again.
+    const double chain_copies = model.nbar > 0 ? 2 : 1;
+    doubles = 1.3 * (chain_copies * entries + cached_columns + omp_get_max_threads() * largest_sector +
                      64 * longest);
     const double propagation = model.nbar > 0 ? kSecondsPerRow * rows
                                               : kSecondsPerChainEntry * entries * (points - 1);
