@@ -157,7 +157,18 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
       b.u.col(s) = columns->col(a);
     }
   }
-  b.ur.noalias() = b.u * b.r;
+  // U_S R_S: R_S is sparse once the coherences between distant J have died (the chains of
+  // J' - J > 2 die soon after the burst); column by column from its entries when they are few
+  // (2 n flops per entry against a dense product's 2 n h^2, at ~3x the cost per flop).
+  if (6 * static_cast<double>(entries.size()) < static_cast<double>(h) * h) {
+    b.ur.setZero(n, h);
+    for (const auto& e : entries) {
+      b.ur.col(b.slot[e.col]) += e.value * b.u.col(b.slot[e.row]);
+      if (e.row != e.col) b.ur.col(b.slot[e.row]) += e.value * b.u.col(b.slot[e.col]);
+    }
+  } else {
+    b.ur.noalias() = b.u * b.r;
+  }
   b.product.resize(n, n);
   b.product.triangularView<Eigen::Lower>() = b.ur * b.u.transpose();  // symmetric: n^2 h, not 2 n^2 h
   product.assign_lower(b.product);
