@@ -133,8 +133,6 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
       b.held.push_back(a);
     }
   const int h = static_cast<int>(b.held.size());
-  b.r.setZero(h, h);
-  for (const auto& e : entries) b.r(b.slot[e.row], b.slot[e.col]) = b.r(b.slot[e.col], b.slot[e.row]) = e.value;
   const double j_first = first_total_j(j1, j2, M);
   b.work.resize(n);
   b.u.resize(n, h);
@@ -167,6 +165,8 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
       if (e.row != e.col) b.ur.col(b.slot[e.row]) += e.value * b.u.col(b.slot[e.col]);
     }
   } else {
+    b.r.setZero(h, h);
+    for (const auto& e : entries) b.r(b.slot[e.row], b.slot[e.col]) = b.r(b.slot[e.col], b.slot[e.row]) = e.value;
     b.ur.noalias() = b.u * b.r;
   }
   b.product.resize(n, n);
