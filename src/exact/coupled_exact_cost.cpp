@@ -64,7 +64,7 @@ constexpr double kFewSubsteps = 10;
 /// ladders at the bottom, kDeathRate gamma (2 nbar + 1) (J + J' + 1) (J' - J).
 constexpr double kDeathRate = 1;
 /// Rows per grid interval and window entry, in rows of a substep (advance_pair in
-/// coupled_exact_chains.cpp): 1.5 rational exponentials (one step over two intervals checked
+/// coupled_exact_steps.cpp): 1.5 rational exponentials (one step over two intervals checked
 /// against the two steps kept), and with them the copies of the check and the rates of each
 /// step: counted at one thread, E_B alone, nbar 0.5, 42 ns per row of a pair's three
 /// exponentials (20/200, 1001 points: 79.9 M rows in 3.40 s), 25 ns per row of the
@@ -128,10 +128,10 @@ double failing_substeps(double k_exact) {
   return kFailing * k / (1 + std::pow(kFewSubsteps / k, 4));  // finite for k = 0 and k = inf
 }
 
-/// The work one held chain costs over the grid (advance_pair() in coupled_exact_chains.cpp:
-/// one step over two intervals and one step per interval, plus the substeps of the intervals
-/// that fail the check): the rows the rational exponential solves (its cost per call is linear in them;
-/// a fixed cost per call made the fit worse). Until `burst` its window spans the chain
+/// The work one held chain costs over the grid (advance_pair() in coupled_exact_steps.cpp:
+/// one step over two intervals and one step per interval, plus the substeps of the
+/// intervals that fail the check): the rows the rational exponential solves (its cost per
+/// call is linear in them; a fixed cost per call made the fit worse). Until `burst` its window spans the chain
 /// (length 2J + 1), then its thermal tail (`tail` levels) plus what is left of the spread,
 /// decaying over tau (`intervals` sums from the burst's end); a coherence chain stops at its
 /// death time. fastest_start, fastest: -A_ii at the top of the
@@ -269,7 +269,7 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
         if (held_j.size() <= static_cast<std::size_t>(b)) held_j.resize(b + 1, 0);
         held_j[a] = held_j[b] = 1;
         if (model.nbar == 0) continue;
-        // The chain's decay rate -A_ii (Rates::diagonal in coupled_exact_chains.cpp) in the
+        // The chain's decay rate -A_ii (Rates::diagonal in coupled_exact_steps.hpp) in the
         // middle of its ladder and at the lowest start (j_C - j_B, 8 margin levels below).
         const auto fastest_at = [&](double M) {
           const double m = std::max(-J, M);

@@ -18,7 +18,7 @@ namespace darkcharge::coupled_exact {
 
 /// Chain entries below this (absolute; Tr rho = 1) are zero: below every column's accuracy
 /// by > 10 orders even after multiplying by (J^+ J^-) ~ N^2 and summing over all chains.
-/// The chains drop them (coupled_exact_chains.cpp) and the cost estimate counts the windows
+/// The chains drop them (coupled_exact_steps.cpp) and the cost estimate counts the windows
 /// and chain lifetimes this leaves (coupled_exact_cost.cpp).
 inline constexpr double kNegligible = 1e-24;
 

@@ -1,0 +1,86 @@
+#pragma once
+// One birth-death chain of the coupled-basis solver at nbar > 0 (or several initial levels)
+// and its steps in time: the chain's window of non-negligible entries, its generator, and
+// the rational-exponential steps with their checks (coupled_exact_steps.cpp). Private to
+// src/exact/; coupled_exact_chains.cpp builds the chains and observes them.
+#include <cmath>
+#include <vector>
+
+#include "darkcharge/physics/angular_momentum.hpp"
+#include "exact/rational_exponential.hpp"
+
+namespace darkcharge::coupled_exact {
+/// Smallest margin of entries solved for beyond a window's edge, on each side.
+constexpr int kMinMargin = 8;
+/// The chain of r_JJ'(M) = <J M|rho|J' M>, J <= J', M = -J..J (index i = M + J).
+struct PairChain {
+  double J, Jp;
+  int lo = 0, hi = -1;  // window [lo, hi] of non-negligible entries; empty: negligible
+  int margin_low = kMinMargin, margin_high = kMinMargin;
+  std::vector<double> r;
+
+  int length() const { return static_cast<int>(r.size()); }
+  double m(int i) const { return i - J; }
+  bool alive() const { return lo <= hi; }
+};
+
+/// The generator at index i (physics.md, "Facts"): d r(M)/dt = diagonal r(M) +
+/// from_above r(M + 1) + from_below r(M - 1).
+struct Rates {
+  double down, up;  // gamma (nbar + 1), gamma nbar
+  double diagonal(const PairChain& c, int i) const {
+    const double M = c.m(i);
+    return -down * (lowering_squared(c.J, M) + lowering_squared(c.Jp, M)) -
+           up * (raising_squared(c.J, M) + raising_squared(c.Jp, M));
+  }
+  double from_above(const PairChain& c, int i) const {
+    if (i + 1 >= c.length()) return 0.0;
+    const double M = c.m(i) + 1;
+    return 2 * down * std::sqrt(lowering_squared(c.J, M) * lowering_squared(c.Jp, M));
+  }
+  double from_below(const PairChain& c, int i) const {
+    if (i <= 0) return 0.0;
+    const double M = c.m(i) - 1;
+    return 2 * up * std::sqrt(raising_squared(c.J, M) * raising_squared(c.Jp, M));
+  }
+  /// (A^T x)(i) for an observable x given by index: d/dt sum_i x(i) r(i) = sum_i r(i)
+  /// (A^T x)(i). P_B is taken in this form: A^T x is exact and of the size of the power,
+  /// where A r would cancel terms ~ N^2 larger and amplify r's rounding by that much.
+  template <class X>
+  double adjoint(const PairChain& c, int i, const X& x) const {
+    double d = diagonal(c, i) * x(i);
+    if (i > 0) d += from_above(c, i - 1) * x(i - 1);
+    if (i + 1 < c.length()) d += from_below(c, i + 1) * x(i + 1);
+    return d;
+  }
+};
+
+/// A chain's window and its entries (every entry outside the window is 0).
+struct ChainSnapshot {
+  int lo = 0, hi = -1, margin_low = kMinMargin, margin_high = kMinMargin;
+  std::vector<double> window;
+};
+
+/// Per-thread scratch of one chain step.
+struct StepScratch {
+  std::vector<double> diagonal, above, below, out;
+  detail::TridiagonalScratch solve;
+  ChainSnapshot start, one_step;
+};
+
+/// Zeroes the negligible entries at both ends of [first, last] and sets the window to what
+/// is left (empty if nothing).
+void trim_window(PairChain& c, int first, int last);
+
+/// r <- exp(A dt) r, checked against two half steps at nbar > 0, else in substeps.
+void advance(PairChain& c, const Rates& rates, double dt, StepScratch& s);
+
+/// r <- exp(A dt2) exp(A dt1) r with `middle` receiving exp(A dt1) r: one step over both
+/// intervals checked against the two kept; where they disagree, advance() for each.
+void advance_pair(PairChain& c, const Rates& rates, double dt1, double dt2, StepScratch& s,
+                  ChainSnapshot& middle);
+
+/// Exchanges the chain's window and entries with the snapshot's.
+void exchange(PairChain& c, ChainSnapshot& snapshot, StepScratch& s);
+
+}  // namespace darkcharge::coupled_exact
