@@ -226,8 +226,17 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
   result.density.assign(options.state_times.empty() ? 0 : grid.points, DensityMatrix());
   NonlinearObserver nonlinear(model, sectors, options, parallel);
   std::vector<Snapshot> snapshots(grid.points);
+  // Each sector's linear terms on its own (in parallel: serial, they were 12% of the wall
+  // time at N_B = 50, N_C = 500 on two threads), summed in sector order.
+  std::vector<Snapshot> linear(sectors.size());
   auto observe = [&](int g) {
-    for (const auto& sector : sectors) observe_linear(model, rates, sector, snapshots[g]);
+    const long n_sectors = static_cast<long>(sectors.size());
+#pragma omp parallel for schedule(dynamic) if (parallel && n_sectors > 1)
+    for (long i = 0; i < n_sectors; ++i) {
+      linear[i] = Snapshot();
+      observe_linear(model, rates, sectors[i], linear[i]);
+    }
+    for (const auto& part : linear) snapshots[g].add_linear(part);
     if (options.nonlinear || keep_state[g])
       nonlinear.observe(snapshots[g], keep_state[g] ? &result.density[g] : nullptr);
     if (progress) progress(g + 1, grid.points);

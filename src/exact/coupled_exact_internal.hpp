@@ -28,6 +28,17 @@ struct Snapshot {
   double jz_total = 0, jz_battery = 0, power = 0, dark = 0, trace_norm = 0;
   double jz_battery_squared = 0, emission = 0, absorption = 0;
   std::vector<SectorEigenvalue> battery_spectrum;
+
+  /// Adds another snapshot's linear terms (every number but the spectrum and trace norm).
+  void add_linear(const Snapshot& o) {
+    jz_total += o.jz_total;
+    jz_battery += o.jz_battery;
+    power += o.power;
+    dark += o.dark;
+    jz_battery_squared += o.jz_battery_squared;
+    emission += o.emission;
+    absorption += o.absorption;
+  }
 };
 
 /// <J M|J_B^z|J-1 M> where both states exist (J - 1 >= first_total_j, J <= j1 + j2), else 0.

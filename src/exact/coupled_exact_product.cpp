@@ -47,7 +47,8 @@ struct AntiDiagonals {
   double operator()(int row, int col) const {  // row >= col
     return values[start[row + col] + row - first_row(row + col)];
   }
-  void assign_lower(const Eigen::MatrixXd& m) {
+  template <class Matrix>
+  void assign_lower(const Matrix& m) {
     reshape(static_cast<int>(m.rows()));
     squares.resize(std::max(0, 2 * n - 1));
     for (int d = 0; d + 1 < 2 * n; ++d) {
@@ -110,12 +111,53 @@ std::shared_ptr<ColumnCache> make_column_cache(bool enabled) {
 
 namespace {
 
-/// Per-thread buffers of one M block's transform.
+/// Per-thread buffers of one M block's transform. The matrices keep the largest size seen
+/// and each block uses their top left corner: resized to every block's n and h they were
+/// reallocated at nearly every block.
 struct BlockScratch {
   std::vector<int> held, slot;
   std::vector<double> work;
   Eigen::MatrixXd r, u, ur, product;
+
+  static void reserve(Eigen::MatrixXd& m, int rows, int cols) {
+    if (m.rows() < rows || m.cols() < cols)
+      m.resize(std::max<Eigen::Index>(m.rows(), rows), std::max<Eigen::Index>(m.cols(), cols));
+  }
 };
+
+using Columns = Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>>;
+
+/// U_S: the Clebsch-Gordan columns of the J held at this M (b.held), from the cache
+/// (`columns`, `have`; both null: no cache) or computed into b.u. Where the held J are
+/// consecutive (nearly always) the cached columns are used where they are.
+Columns held_columns(double j1, double j2, double M, int n, Eigen::MatrixXd* columns,
+                     std::vector<char>* have, BlockScratch& b) {
+  const int h = static_cast<int>(b.held.size());
+  const double j_first = first_total_j(j1, j2, M);
+  b.work.resize(n);
+  if (columns == nullptr) {
+    BlockScratch::reserve(b.u, n, h);
+    const ClebschGordanRecursion recursion(j1, j2, M);
+    for (int s = 0; s < h; ++s) recursion.column(j_first + b.held[s], &b.u(0, s), b.work.data());
+    return Columns(b.u.data(), n, h, Eigen::OuterStride<>(b.u.rows()));
+  }
+  if (columns->rows() != n) {
+    columns->resize(n, n);
+    have->assign(n, 0);
+  }
+  std::unique_ptr<ClebschGordanRecursion> recursion;
+  for (const int a : b.held)
+    if (!(*have)[a]) {
+      if (!recursion) recursion = std::make_unique<ClebschGordanRecursion>(j1, j2, M);
+      recursion->column(j_first + a, &(*columns)(0, a), b.work.data());
+      (*have)[a] = 1;
+    }
+  if (b.held.back() - b.held.front() + 1 == h)
+    return Columns(&(*columns)(0, b.held.front()), n, h, Eigen::OuterStride<>(n));
+  BlockScratch::reserve(b.u, n, h);
+  for (int s = 0; s < h; ++s) b.u.col(s).head(n) = columns->col(b.held[s]);
+  return Columns(b.u.data(), n, h, Eigen::OuterStride<>(b.u.rows()));
+}
 
 /// P^M = U_S R_S U_S^T into `product` (rows m_B ascending), S: the J
 /// held at this M; `columns`, `have` (both null: no cache): this M's cached Clebsch-Gordan
@@ -133,45 +175,29 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
       b.held.push_back(a);
     }
   const int h = static_cast<int>(b.held.size());
-  const double j_first = first_total_j(j1, j2, M);
-  b.work.resize(n);
-  b.u.resize(n, h);
-  if (columns == nullptr) {
-    const ClebschGordanRecursion recursion(j1, j2, M);
-    for (int s = 0; s < h; ++s) recursion.column(j_first + b.held[s], &b.u(0, s), b.work.data());
-  } else {
-    if (columns->rows() != n) {
-      columns->resize(n, n);
-      have->assign(n, 0);
-    }
-    std::unique_ptr<ClebschGordanRecursion> recursion;
-    for (int s = 0; s < h; ++s) {
-      const int a = b.held[s];
-      if (!(*have)[a]) {
-        if (!recursion) recursion = std::make_unique<ClebschGordanRecursion>(j1, j2, M);
-        recursion->column(j_first + a, &(*columns)(0, a), b.work.data());
-        (*have)[a] = 1;
-      }
-      b.u.col(s) = columns->col(a);
-    }
-  }
+  const Columns u = held_columns(j1, j2, M, n, columns, have, b);
   // U_S R_S: R_S is sparse once the coherences between distant J have died (the chains of
   // J' - J > 2 die soon after the burst); column by column from its entries when they are few
   // (2 n flops per entry against a dense product's 2 n h^2, at ~3x the cost per flop).
+  BlockScratch::reserve(b.ur, n, h);
+  auto ur = b.ur.topLeftCorner(n, h);
   if (6 * static_cast<double>(entries.size()) < static_cast<double>(h) * h) {
-    b.ur.setZero(n, h);
+    ur.setZero();
     for (const auto& e : entries) {
-      b.ur.col(b.slot[e.col]) += e.value * b.u.col(b.slot[e.row]);
-      if (e.row != e.col) b.ur.col(b.slot[e.row]) += e.value * b.u.col(b.slot[e.col]);
+      ur.col(b.slot[e.col]) += e.value * u.col(b.slot[e.row]);
+      if (e.row != e.col) ur.col(b.slot[e.row]) += e.value * u.col(b.slot[e.col]);
     }
   } else {
-    b.r.setZero(h, h);
-    for (const auto& e : entries) b.r(b.slot[e.row], b.slot[e.col]) = b.r(b.slot[e.col], b.slot[e.row]) = e.value;
-    b.ur.noalias() = b.u * b.r;
+    BlockScratch::reserve(b.r, h, h);
+    auto r = b.r.topLeftCorner(h, h);
+    r.setZero();
+    for (const auto& e : entries) r(b.slot[e.row], b.slot[e.col]) = r(b.slot[e.col], b.slot[e.row]) = e.value;
+    ur.noalias() = u * r;
   }
-  b.product.resize(n, n);
-  b.product.triangularView<Eigen::Lower>() = b.ur * b.u.transpose();  // symmetric: n^2 h, not 2 n^2 h
-  product.assign_lower(b.product);
+  BlockScratch::reserve(b.product, n, n);
+  auto p = b.product.topLeftCorner(n, n);
+  p.triangularView<Eigen::Lower>() = ur * u.transpose();  // symmetric: n^2 h, not 2 n^2 h
+  product.assign_lower(p);
 }
 
 }  // namespace
@@ -252,8 +278,9 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   std::vector<double> norm(q_count, 0.0);
 #pragma omp parallel if (parallel && q_count * (2 * j2 + 1) > 2000)
   {
-  Eigen::MatrixXd block;
-  Eigen::LLT<Eigen::MatrixXd> cholesky;
+  // The block in a buffer of the largest size (a matrix resized to every block's n was
+  // reallocated at nearly every block), factorised in place.
+  std::vector<double> buffer(static_cast<std::size_t>(width + 1) * (width + 1));
 #pragma omp for schedule(dynamic)
   for (int q = 0; q < q_count; ++q) {
     const double Q = q - top;
@@ -282,17 +309,26 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
       norm[q] = trace;
       continue;
     }
-    block.setZero(n, n);  // the lower triangle is read
-    for (int t = t_lo; t <= t_hi; ++t) {
-      if (!scratch.populated[base + t]) continue;
-      const double* v = product[base + t].diagonal(source(t));
-      for (int a = (t + 1) / 2, last = std::min(t, n - 1); a <= last; ++a) block(a, t - a) = *v++;
+    Eigen::Map<Eigen::MatrixXd> block(buffer.data(), n, n);
+    auto assemble = [&] {  // the lower triangle (what is read)
+      block.setZero();
+      for (int t = t_lo; t <= t_hi; ++t) {
+        if (!scratch.populated[base + t]) continue;
+        const double* v = product[base + t].diagonal(source(t));
+        for (int a = (t + 1) / 2, last = std::min(t, n - 1); a <= last; ++a) block(a, t - a) = *v++;
+      }
+    };
+    assemble();
+    if (n > 2) {
+      block.diagonal().array() += eigenvalue_slack;
+      const Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> cholesky(block);
+      if (cholesky.info() == Eigen::Success) {
+        norm[q] = trace;
+        continue;
+      }
+      assemble();  // factorised in place: again, without the slack
     }
-    if (n > 2 && cholesky.compute(block + eigenvalue_slack * Eigen::MatrixXd::Identity(n, n))
-                         .info() == Eigen::Success)
-      norm[q] = trace;
-    else
-      norm[q] = trace_norm_few_negative(block);
+    norm[q] = trace_norm_few_negative(block);
   }
   }
   for (double x : norm) out.trace_norm += x;  // fixed order: identical for any thread count
