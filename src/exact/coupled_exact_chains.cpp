@@ -24,9 +24,23 @@
 namespace darkcharge::coupled_exact {
 namespace {
 
+/// What entry i of a chain with J' - J <= 2 adds to the linear columns, per unit of r(i),
+/// by kind (LinearWeights::kinds(gap) numbers per entry): they depend on (J, J', M) only,
+/// and evaluated afresh at every grid time (square roots and quotients of the Clebsch-Gordan
+/// algebra) they were 8% of a thermal run's CPU time at N_B = 50, N_C = 500.
+struct LinearWeights {
+  int gap = 0;
+  std::vector<double> w;  // entry i's kinds at w[kinds(gap) i ..]
+  // gap 0: M, <J_B^z>, d<J_B^z>/dt, <J^+ J^->, <J^- J^+>, <(J_B^z)^2>; gap 1: <J_B^z>,
+  // d<J_B^z>/dt, <(J_B^z)^2>; gap 2: <(J_B^z)^2>.
+  static int kinds(int gap) { return gap == 0 ? 6 : gap == 1 ? 3 : 1; }
+};
+
 struct Sector {
   double j_battery;
   std::vector<PairChain> chains;  // the non-negligible pairs only
+  std::vector<LinearWeights> linear;  // by chain; empty for J' - J > 2
+  std::size_t first = 0;              // index of chains[0] among all sectors' chains
 };
 
 }  // namespace
@@ -80,7 +94,7 @@ Sector sector_chains(const Model& model, double j_battery,
   const double j1 = model.j_charger(), j_low = std::fabs(j1 - j_battery);
   std::vector<std::vector<double>> weighted;
   const auto pairs = held_pairs(model, j_battery, levels, widest_gap, &weighted);
-  Sector sector{j_battery, {}};
+  Sector sector{j_battery, {}, {}};
   std::vector<double> start(levels.size());
   for (const auto& [a, b] : pairs) {
     for (std::size_t l = 0; l < levels.size(); ++l) start[l] = weighted[l][a] * weighted[l][b];
@@ -99,49 +113,106 @@ Sector sector_chains(const Model& model, double j_battery,
   return sector;
 }
 
-/// Linear observables of one sector from its chains.
-void observe_linear(const Model& model, const Rates& rates, const Sector& sector, Snapshot& s) {
-  const double j1 = model.j_charger(), j_battery = sector.j_battery;
-  const bool symmetric = j_battery == model.j_battery();
-  for (const auto& c : sector.chains) {
-    if (!c.alive()) continue;
-    const int gap = count(c.Jp - c.J);
-    // (J_B^z)^2 links J to J, J +- 1, J +- 2: pairs off the diagonal count twice (r is
-    // symmetric).
-    if (gap <= 2) {
-      const double twice = gap == 0 ? 1.0 : 2.0;
-      for (int i = c.lo; i <= c.hi; ++i)
-        s.jz_battery_squared +=
-            twice * battery_jz_squared_element(j1, j_battery, c.J, c.Jp, c.m(i)) * c.r[i];
-    }
-    if (gap == 0) {
-      auto x = [&](int i) { return battery_jz_diagonal(j1, j_battery, c.J, c.m(i)); };
-      for (int i = c.lo; i <= c.hi; ++i) {
-        s.jz_total += c.m(i) * c.r[i];
-        s.jz_battery += x(i) * c.r[i];
-        s.power += rates.adjoint(c, i, x) * c.r[i];
-        s.emission += lowering_squared(c.J, c.m(i)) * c.r[i];
-        s.absorption += raising_squared(c.J, c.m(i)) * c.r[i];
-      }
-      // |J, -J> is dark; the all-down state (J = j_C + j_B of the symmetric sector) is not.
-      if (!(symmetric && c.Jp == j1 + j_battery)) s.dark += c.r[0];
-    } else if (gap == 1) {
-      // J_B^z links J and J + 1 (both >= |M| here).
-      auto x = [&](int i) { return 2 * battery_jz_offdiagonal(j1, j_battery, c.Jp, c.m(i)); };
-      for (int i = c.lo; i <= c.hi; ++i) {
-        s.jz_battery += x(i) * c.r[i];
-        s.power += rates.adjoint(c, i, x) * c.r[i];
-      }
+/// The linear weights of a chain (empty for J' - J > 2: the linear columns read none).
+LinearWeights linear_weights(const Model& model, const Rates& rates, double j_battery,
+                             const PairChain& c) {
+  const double j1 = model.j_charger(), j2 = j_battery;
+  LinearWeights out;
+  out.gap = count(c.Jp - c.J);
+  if (out.gap > 2) return out;
+  const int kinds = LinearWeights::kinds(out.gap);
+  out.w.resize(static_cast<std::size_t>(c.length()) * kinds);
+  // (J_B^z)^2 links J to J, J +- 1, J +- 2: pairs off the diagonal count twice (r is
+  // symmetric).
+  const double twice = out.gap == 0 ? 1.0 : 2.0;
+  auto x_diagonal = [&](int i) { return battery_jz_diagonal(j1, j2, c.J, c.m(i)); };
+  // J_B^z links J and J + 1 (both >= |M| here).
+  auto x_link = [&](int i) { return 2 * battery_jz_offdiagonal(j1, j2, c.Jp, c.m(i)); };
+  for (int i = 0; i < c.length(); ++i) {
+    double* w = out.w.data() + static_cast<std::size_t>(i) * kinds;
+    const double M = c.m(i), squared = twice * battery_jz_squared_element(j1, j2, c.J, c.Jp, M);
+    if (out.gap == 0) {
+      w[0] = M;
+      w[1] = x_diagonal(i);
+      w[2] = rates.adjoint(c, i, x_diagonal);
+      w[3] = lowering_squared(c.J, M);
+      w[4] = raising_squared(c.J, M);
+      w[5] = squared;
+    } else if (out.gap == 1) {
+      w[0] = x_link(i);
+      w[1] = rates.adjoint(c, i, x_link);
+      w[2] = squared;
+    } else {
+      w[0] = squared;
     }
   }
+  return out;
 }
 
-std::vector<ChainView> views(const Sector& sector) {
+/// The sector's chains as the observers read them: their own entries, or (`middle` not
+/// null) those kept aside for the middle time of a pair of intervals (by chain index among
+/// all sectors' chains). Chains that are negligible are left out; chain k's view is at
+/// index[k] (-1: left out).
+std::vector<ChainView> views(const Sector& sector, const std::vector<ChainSnapshot>* middle,
+                             std::vector<int>* index = nullptr) {
   std::vector<ChainView> out;
   out.reserve(sector.chains.size());
-  for (const auto& c : sector.chains)
-    if (c.alive()) out.push_back({c.J, c.Jp, c.lo, c.hi, c.r.data()});
+  if (index != nullptr) index->assign(sector.chains.size(), -1);
+  for (std::size_t k = 0; k < sector.chains.size(); ++k) {
+    const PairChain& c = sector.chains[k];
+    ChainView v{c.J, c.Jp, c.lo, c.hi, c.r.data() + c.lo};
+    if (middle != nullptr) {
+      const ChainSnapshot& m = (*middle)[sector.first + k];
+      v = {c.J, c.Jp, m.lo, m.hi, m.window.data()};
+    }
+    if (v.lo > v.hi) continue;
+    if (index != nullptr) (*index)[k] = static_cast<int>(out.size());
+    out.push_back(v);
+  }
   return out;
+}
+
+/// Linear observables of one sector from its chains (`middle`: see views()).
+void observe_linear(const Model& model, const Sector& sector,
+                    const std::vector<ChainSnapshot>* middle, Snapshot& s) {
+  const bool symmetric = sector.j_battery == model.j_battery();
+  const double j_top = model.j_charger() + sector.j_battery;
+  std::vector<int> index;
+  const std::vector<ChainView> chains = views(sector, middle, &index);
+  for (std::size_t k = 0; k < sector.chains.size(); ++k) {
+    const LinearWeights& weights = sector.linear[k];
+    if (index[k] < 0 || weights.w.empty()) continue;
+    const ChainView& c = chains[index[k]];
+    const int kinds = LinearWeights::kinds(weights.gap);
+    const double* w = weights.w.data() + static_cast<std::size_t>(c.lo) * kinds;
+    const double* r = c.window;
+    const int n = c.hi - c.lo + 1;
+    if (weights.gap == 0) {
+      double sums[6] = {0, 0, 0, 0, 0, 0};
+      for (int i = 0; i < n; ++i, w += 6)
+        for (int kind = 0; kind < 6; ++kind) sums[kind] += w[kind] * r[i];
+      s.jz_total += sums[0];
+      s.jz_battery += sums[1];
+      s.power += sums[2];
+      s.emission += sums[3];
+      s.absorption += sums[4];
+      s.jz_battery_squared += sums[5];
+      // |J, -J> (index 0) is dark; the all-down state (J = j_C + j_B of the symmetric
+      // sector) is not.
+      if (c.lo == 0 && !(symmetric && c.Jp == j_top)) s.dark += r[0];
+    } else if (weights.gap == 1) {
+      double sums[3] = {0, 0, 0};
+      for (int i = 0; i < n; ++i, w += 3)
+        for (int kind = 0; kind < 3; ++kind) sums[kind] += w[kind] * r[i];
+      s.jz_battery += sums[0];
+      s.power += sums[1];
+      s.jz_battery_squared += sums[2];
+    } else {
+      double sum = 0;
+      for (int i = 0; i < n; ++i) sum += w[i] * r[i];
+      s.jz_battery_squared += sum;
+    }
+  }
 }
 
 /// The nonlinear columns (W_B, S_B) and states of every sector at one grid time, with the
@@ -169,8 +240,9 @@ class NonlinearObserver {
     for (int t = 0; t < omp_get_max_threads(); ++t) scratch_.push_back(make_nonlinear_scratch());
   }
 
-  /// Adds W_B's and S_B's terms to `s`; `state` (optional) receives rho.
-  void observe(Snapshot& s, DensityMatrix* state) {
+  /// Adds W_B's and S_B's terms to `s`; `state` (optional) receives rho; `middle`: see
+  /// views().
+  void observe(Snapshot& s, DensityMatrix* state, const std::vector<ChainSnapshot>* middle) {
     // Several sectors: one sector per thread (few barriers); one sector: its M and Q
     // blocks across threads. Summed in sector order either way.
     const long n_sectors = static_cast<long>(sectors_.size());
@@ -182,7 +254,7 @@ class NonlinearObserver {
 #pragma omp parallel for schedule(dynamic) if (across)
     for (long first = 0; first < n_sectors; ++first) {
       const long i = n_sectors - 1 - first;
-      parts[i] = sector_nonlinear(model_.j_charger(), sectors_[i].j_battery, views(sectors_[i]),
+      parts[i] = sector_nonlinear(model_.j_charger(), sectors_[i].j_battery, views(sectors_[i], middle),
                                   options_.nonlinear && options_.negativity, eigenvalue_slack_,
                                   parallel_ && !across, *scratch_[omp_get_thread_num()],
                                   *columns_[i], state != nullptr ? &states[i] : nullptr);
@@ -210,14 +282,19 @@ class NonlinearObserver {
 CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
                                      const CoupledExactOptions& options,
                                      const ProgressCallback& progress) {
-  std::vector<Sector> sectors;
-  for (const auto& [j_battery, levels] : levels_by_sector(model))
-    sectors.push_back(sector_chains(model, j_battery, levels, widest_gap(options)));
-  std::vector<PairChain*> all;
-  for (auto& s : sectors)
-    for (auto& c : s.chains) all.push_back(&c);
-  const long n_chains = static_cast<long>(all.size());
   const Rates rates{model.emission_rate() / 2, model.absorption_rate() / 2};
+  std::vector<Sector> sectors;
+  for (const auto& [j_battery, levels] : levels_by_sector(model)) {
+    sectors.push_back(sector_chains(model, j_battery, levels, widest_gap(options)));
+    for (const auto& c : sectors.back().chains)
+      sectors.back().linear.push_back(linear_weights(model, rates, j_battery, c));
+  }
+  std::vector<PairChain*> all;
+  for (auto& s : sectors) {
+    s.first = all.size();
+    for (auto& c : s.chains) all.push_back(&c);
+  }
+  const long n_chains = static_cast<long>(all.size());
   double work = 0;  // entries; small problems stay on one thread (no barriers)
   for (const PairChain* c : all) work += c->length();
   const bool parallel = work > 2e4;
@@ -226,23 +303,9 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
   result.density.assign(options.state_times.empty() ? 0 : grid.points, DensityMatrix());
   NonlinearObserver nonlinear(model, sectors, options, parallel);
   std::vector<Snapshot> snapshots(grid.points);
-  // Each sector's linear terms on its own (in parallel: serial, they were 12% of the wall
-  // time at N_B = 50, N_C = 500 on two threads), summed in sector order.
-  std::vector<Snapshot> linear(sectors.size());
-  auto observe = [&](int g) {
-    const long n_sectors = static_cast<long>(sectors.size());
-#pragma omp parallel for schedule(dynamic) if (parallel && n_sectors > 1)
-    for (long i = 0; i < n_sectors; ++i) {
-      linear[i] = Snapshot();
-      observe_linear(model, rates, sectors[i], linear[i]);
-    }
-    for (const auto& part : linear) snapshots[g].add_linear(part);
-    if (options.nonlinear || keep_state[g])
-      nonlinear.observe(snapshots[g], keep_state[g] ? &result.density[g] : nullptr);
-    if (progress) progress(g + 1, grid.points);
-  };
   // Every chain advanced by one interval (dt2 = 0), or by two with `middle` receiving the
-  // chains at the first one's end (advance_pair: at nbar > 0, where the steps are checked).
+  // chains at the first one's end (advance_pair: at nbar > 0, where the steps are checked);
+  // the observers read them there.
   std::vector<ChainSnapshot> middle(rates.up > 0 ? n_chains : 0);
   auto advance_all = [&](double dt1, double dt2) {
 #pragma omp parallel if (parallel)
@@ -255,13 +318,20 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
       }
     }
   };
-  auto exchange_all = [&] {
-#pragma omp parallel if (parallel)
-    {
-      StepScratch step;
-#pragma omp for schedule(dynamic, 16)
-      for (long i = 0; i < n_chains; ++i) exchange(*all[i], middle[i], step);
+  // Each sector's linear terms on its own (in parallel: serial, they were 12% of the wall
+  // time at N_B = 50, N_C = 500 on two threads), summed in sector order.
+  std::vector<Snapshot> linear(sectors.size());
+  auto observe = [&](int g, const std::vector<ChainSnapshot>* at) {
+    const long n_sectors = static_cast<long>(sectors.size());
+#pragma omp parallel for schedule(dynamic) if (parallel && n_sectors > 1)
+    for (long i = 0; i < n_sectors; ++i) {
+      linear[i] = Snapshot();
+      observe_linear(model, sectors[i], at, linear[i]);
     }
+    for (const auto& part : linear) snapshots[g].add_linear(part);
+    if (options.nonlinear || keep_state[g])
+      nonlinear.observe(snapshots[g], keep_state[g] ? &result.density[g] : nullptr, at);
+    if (progress) progress(g + 1, grid.points);
   };
   // Two intervals are checked together only when neither is longer than kPairRatio times the
   // other: each kept step then moves weight at most 5/9 as far as the checked one (1/2 for
@@ -275,19 +345,17 @@ CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
     const double dt1 = grid.time(g) - grid.time(g - 1), dt2 = grid.time(g + 1) - grid.time(g);
     return std::max(dt1, dt2) <= kPairRatio * std::min(dt1, dt2);
   };
-  observe(0);
+  observe(0, nullptr);
   for (int g = 1; g < grid.points;) {
     const double dt1 = grid.time(g) - grid.time(g - 1);
     if (!pairs(g)) {
       advance_all(dt1, 0);
-      observe(g++);
+      observe(g++, nullptr);
       continue;
     }
-    advance_all(dt1, grid.time(g + 1) - grid.time(g));
-    exchange_all();  // the chains at time g, `middle` at g + 1
-    observe(g);
-    exchange_all();
-    observe(g + 1);
+    advance_all(dt1, grid.time(g + 1) - grid.time(g));  // the chains at g + 1, `middle` at g
+    observe(g, &middle);
+    observe(g + 1, nullptr);
     g += 2;
   }
   result.series = to_series(model, grid, snapshots, options);

@@ -73,12 +73,14 @@ std::map<double, std::vector<std::pair<double, double>>> levels_by_sector(const 
 /// initial level.
 bool uses_cascade(const Model& model, const CoupledExactOptions& options);
 
-/// One birth-death chain of a battery sector as the nonlinear columns read it:
-/// r_JJ'(M) = r[M + J] for J <= J', nonzero only for indices lo..hi.
+/// One birth-death chain of a battery sector as the observers read it, at one time:
+/// r_JJ'(M) = window[M + J - lo] for J <= J', nonzero only for M + J in lo..hi (the chain's
+/// own entries, or those kept aside for the middle time of a pair of grid intervals).
 struct ChainView {
   double J, Jp;
   int lo, hi;
-  const double* r;
+  const double* window;
+  double r(int i) const { return window[i - lo]; }  // i = M + J in lo..hi
 };
 
 /// What one battery sector adds to the nonlinear columns at one time: the populations of

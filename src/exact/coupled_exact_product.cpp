@@ -214,9 +214,10 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   for (int k = 0; k < m_count; ++k) by_m[k].clear();
   for (const auto& c : chains)
     for (int i = c.lo; i <= c.hi; ++i) {
-      if (c.r[i] == 0.0) continue;
+      const double r = c.r(i);
+      if (r == 0.0) continue;
       const double M = i - c.J, j_first = first_total_j(j1, j2, M);
-      by_m[count(M + top)].push_back({count(c.J - j_first), count(c.Jp - j_first), c.r[i]});
+      by_m[count(M + top)].push_back({count(c.J - j_first), count(c.Jp - j_first), r});
     }
   int k_lo = m_count, k_hi = -1;
   for (int k = 0; k < m_count; ++k)

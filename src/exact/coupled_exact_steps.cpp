@@ -133,13 +133,6 @@ void advance_pair(PairChain& c, const Rates& rates, double dt1, double dt2, Step
   advance(c, rates, dt2, s);
 }
 
-/// Exchanges the chain's window and entries with the snapshot's.
-void exchange(PairChain& c, ChainSnapshot& snapshot, StepScratch& s) {
-  save(c, s.start);
-  restore(snapshot, c);
-  std::swap(snapshot, s.start);
-}
-
 namespace {
 
 void advance_once(PairChain& c, const Rates& rates, double dt, StepScratch& s) {

@@ -80,7 +80,4 @@ void advance(PairChain& c, const Rates& rates, double dt, StepScratch& s);
 void advance_pair(PairChain& c, const Rates& rates, double dt1, double dt2, StepScratch& s,
                   ChainSnapshot& middle);
 
-/// Exchanges the chain's window and entries with the snapshot's.
-void exchange(PairChain& c, ChainSnapshot& snapshot, StepScratch& s);
-
 }  // namespace darkcharge::coupled_exact
