@@ -13,6 +13,7 @@
 
 #include "darkcharge/physics/clebsch_gordan_recursion.hpp"
 #include "exact/coupled_exact_internal.hpp"
+#include "exact/small_dense.hpp"
 
 namespace darkcharge::coupled_exact {
 namespace {
@@ -179,8 +180,12 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
   // U_S R_S: R_S is sparse once the coherences between distant J have died (the chains of
   // J' - J > 2 die soon after the burst); column by column from its entries when they are few
   // (2 n flops per entry against a dense product's 2 n h^2, at ~3x the cost per flop).
-  BlockScratch::reserve(b.ur, n, h);
+  // U R's rows padded to whole blocks of lower_product's rows, the padding zero.
+  constexpr int kRows = detail::kLowerProductRows;
+  const int padded = (n + kRows - 1) / kRows * kRows;
+  BlockScratch::reserve(b.ur, padded, h);
   auto ur = b.ur.topLeftCorner(n, h);
+  b.ur.block(n, 0, padded - n, h).setZero();
   if (6 * static_cast<double>(entries.size()) < static_cast<double>(h) * h) {
     ur.setZero();
     for (const auto& e : entries) {
@@ -196,7 +201,10 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
   }
   BlockScratch::reserve(b.product, n, n);
   auto p = b.product.topLeftCorner(n, n);
-  p.triangularView<Eigen::Lower>() = ur * u.transpose();  // symmetric: n^2 h, not 2 n^2 h
+  // Symmetric: its lower triangle, n^2 h multiplications, not 2 n^2 h.
+  detail::lower_product(b.ur.data(), static_cast<int>(b.ur.rows()), u.data(),
+                        static_cast<int>(u.outerStride()), n, h, b.product.data(),
+                        static_cast<int>(b.product.rows()));
   product.assign_lower(p);
 }
 
@@ -322,8 +330,7 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     assemble();
     if (n > 2) {
       block.diagonal().array() += eigenvalue_slack;
-      const Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> cholesky(block);
-      if (cholesky.info() == Eigen::Success) {
+      if (detail::cholesky_in_place(block.data(), n, n)) {
         norm[q] = trace;
         continue;
       }

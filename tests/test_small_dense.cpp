@@ -1,0 +1,91 @@
+// The small dense kernels of the coupled-basis solver (src/exact/small_dense.hpp) against
+// Eigen's general product and Cholesky factorisation: every size class of the kernels' blocks
+// (rows below, at and above multiples of 8 and 4, one inner index), the padding rows not
+// read into what is written, the upper triangle not written.
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <Eigen/Dense>
+
+#include "exact/small_dense.hpp"
+
+namespace darkcharge {
+namespace {
+
+Eigen::MatrixXd random_matrix(int rows, int cols, std::mt19937& rng) {
+  std::normal_distribution<double> normal;
+  Eigen::MatrixXd m(rows, cols);
+  for (int j = 0; j < cols; ++j)
+    for (int i = 0; i < rows; ++i) m(i, j) = normal(rng);
+  return m;
+}
+
+TEST(SmallDense, LowerProductIsTheLowerTriangleOfABTranspose) {
+  std::mt19937 rng(7);
+  constexpr int kRows = detail::kLowerProductRows;
+  const double nan = std::numeric_limits<double>::quiet_NaN(), untouched = 12345.0;
+  for (const int n : {1, 3, 4, 5, 8, 9, 16, 17, 51}) {
+    for (const int h : {1, 2, 5, 13, 40}) {
+      const Eigen::MatrixXd a = random_matrix(n, h, rng), b = random_matrix(n, h, rng);
+      // a with its rows padded to a multiple of kRows by NaN (read, never written out); b
+      // and p with leading dimensions larger than n.
+      const int lda = (n + kRows - 1) / kRows * kRows, ldb = n + 3, ldp = n + 2;
+      std::vector<double> a_store(static_cast<std::size_t>(lda) * h, nan);
+      std::vector<double> b_store(static_cast<std::size_t>(ldb) * h, nan);
+      std::vector<double> p(static_cast<std::size_t>(ldp) * n, untouched);
+      for (int s = 0; s < h; ++s)
+        for (int x = 0; x < n; ++x) {
+          a_store[s * lda + x] = a(x, s);
+          b_store[s * ldb + x] = b(x, s);
+        }
+      detail::lower_product(a_store.data(), lda, b_store.data(), ldb, n, h, p.data(), ldp);
+      const Eigen::MatrixXd expected = a * b.transpose();
+      for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x) {
+          const double got = p[y * ldp + x];
+          if (x >= y)  // sums of h products of N(0, 1) numbers: rounding ~1e-16 h
+            EXPECT_NEAR(got, expected(x, y), 1e-14 * h) << "n " << n << " h " << h << " (" << x << ", " << y << ")";
+          else
+            EXPECT_EQ(got, untouched) << "upper triangle written: n " << n << " (" << x << ", " << y << ")";
+        }
+      for (int y = 0; y < n; ++y)  // beyond row n of each column: not written
+        for (int x = n; x < ldp; ++x) EXPECT_EQ(p[y * ldp + x], untouched);
+    }
+  }
+}
+
+TEST(SmallDense, CholeskyFactorsPositiveDefiniteMatricesAndRefusesTheRest) {
+  std::mt19937 rng(11);
+  for (const int k : {1, 2, 3, 4, 5, 7, 8, 31, 33, 64}) {
+    const Eigen::MatrixXd m = random_matrix(k, k, rng);
+    const Eigen::MatrixXd spd = m * m.transpose() + 0.1 * Eigen::MatrixXd::Identity(k, k);
+    const int lda = k + 1;
+    std::vector<double> store(static_cast<std::size_t>(lda) * k, 0.0);
+    for (int j = 0; j < k; ++j)
+      for (int i = j; i < k; ++i) store[j * lda + i] = spd(i, j);  // the lower triangle only
+    ASSERT_TRUE(detail::cholesky_in_place(store.data(), lda, k)) << k;
+    const Eigen::MatrixXd l = Eigen::LLT<Eigen::MatrixXd>(spd).matrixL();
+    for (int j = 0; j < k; ++j)
+      for (int i = j; i < k; ++i) EXPECT_NEAR(store[j * lda + i], l(i, j), 1e-11) << k;
+
+    // One eigenvalue moved below zero (at -1e-3 of the spectrum's scale): not positive.
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(spd);
+    Eigen::VectorXd values = eigen.eigenvalues();
+    values(k / 2) = -1e-3 * values(k - 1);
+    const Eigen::MatrixXd indefinite =
+        eigen.eigenvectors() * values.asDiagonal() * eigen.eigenvectors().transpose();
+    for (int j = 0; j < k; ++j)
+      for (int i = j; i < k; ++i) store[j * lda + i] = indefinite(i, j);
+    EXPECT_FALSE(detail::cholesky_in_place(store.data(), lda, k)) << k;
+  }
+  // A zero pivot (positive semidefinite, not definite) is refused too.
+  std::vector<double> zero{1.0, 1.0, 0.0, 1.0};  // [[1, 1], [1, 1]], lower triangle
+  EXPECT_FALSE(detail::cholesky_in_place(zero.data(), 2, 2));
+}
+
+}  // namespace
+}  // namespace darkcharge
