@@ -5,12 +5,7 @@
 // without FMA: every lane does the same multiplications and additions in the same order in
 // both clones, so their results are bit-identical.
 #include "exact/rational_exponential.hpp"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DARKCHARGE_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define DARKCHARGE_SIMD_CLONES
-#endif
+#include "exact/simd_clones.hpp"
 
 namespace darkcharge::detail {
 

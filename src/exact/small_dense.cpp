@@ -1,15 +1,9 @@
 // Kernels for the small dense blocks of the coupled-basis solver (small_dense.hpp).
 #include "exact/small_dense.hpp"
-
+#include "exact/simd_clones.hpp"
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DARKCHARGE_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define DARKCHARGE_SIMD_CLONES
-#endif
 
 namespace darkcharge::detail {
 namespace {
