@@ -1,6 +1,7 @@
 // Kernels for the small dense blocks of the coupled-basis solver (small_dense.hpp).
 #include "exact/small_dense.hpp"
 #include "exact/simd_clones.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
