@@ -1,7 +1,7 @@
 // The small dense kernels of the coupled-basis solver (src/exact/small_dense.hpp) against
 // Eigen's general product and Cholesky factorisation: every size class of the kernels' blocks
-// (rows below, at and above multiples of 8 and 4, one inner index), the padding rows not
-// read into what is written, the upper triangle not written.
+// (rows below, at and above multiples of 8 and 4, one inner index), the rows between a
+// matrix's last and its leading dimension never read, the upper triangle not written.
 #include <cmath>
 #include <limits>
 #include <random>
@@ -24,36 +24,36 @@ Eigen::MatrixXd random_matrix(int rows, int cols, std::mt19937& rng) {
   return m;
 }
 
-TEST(SmallDense, LowerProductIsTheLowerTriangleOfABTranspose) {
+TEST(SmallDense, ProductTransposedIsABTransposeOrItsLowerTriangle) {
   std::mt19937 rng(7);
-  constexpr int kRows = detail::kLowerProductRows;
   const double nan = std::numeric_limits<double>::quiet_NaN(), untouched = 12345.0;
-  for (const int n : {1, 3, 4, 5, 8, 9, 16, 17, 51}) {
-    for (const int h : {1, 2, 5, 13, 40}) {
-      const Eigen::MatrixXd a = random_matrix(n, h, rng), b = random_matrix(n, h, rng);
-      // a with its rows padded to a multiple of kRows by NaN (read, never written out); b
-      // and p with leading dimensions larger than n.
-      const int lda = (n + kRows - 1) / kRows * kRows, ldb = n + 3, ldp = n + 2;
-      std::vector<double> a_store(static_cast<std::size_t>(lda) * h, nan);
-      std::vector<double> b_store(static_cast<std::size_t>(ldb) * h, nan);
-      std::vector<double> p(static_cast<std::size_t>(ldp) * n, untouched);
-      for (int s = 0; s < h; ++s)
-        for (int x = 0; x < n; ++x) {
-          a_store[s * lda + x] = a(x, s);
-          b_store[s * ldb + x] = b(x, s);
+  for (const bool lower : {true, false}) {
+    for (const int rows : {1, 3, 4, 5, 8, 9, 16, 17, 51}) {
+      for (const int inner : {1, 2, 5, 13, 40}) {
+        const int cols = lower ? rows : (rows * 7) % 11 + 1;  // 1..11, any remainder mod 4
+        const Eigen::MatrixXd a = random_matrix(rows, inner, rng), b = random_matrix(cols, inner, rng);
+        // Leading dimensions larger than the rows, the rows in between NaN (never read).
+        const int lda = rows + 5, ldb = cols + 3, ldp = rows + 2;
+        std::vector<double> a_store(static_cast<std::size_t>(lda) * inner, nan);
+        std::vector<double> b_store(static_cast<std::size_t>(ldb) * inner, nan);
+        std::vector<double> p(static_cast<std::size_t>(ldp) * cols, untouched);
+        for (int s = 0; s < inner; ++s) {
+          for (int x = 0; x < rows; ++x) a_store[s * lda + x] = a(x, s);
+          for (int y = 0; y < cols; ++y) b_store[s * ldb + y] = b(y, s);
         }
-      detail::lower_product(a_store.data(), lda, b_store.data(), ldb, n, h, p.data(), ldp);
-      const Eigen::MatrixXd expected = a * b.transpose();
-      for (int y = 0; y < n; ++y)
-        for (int x = 0; x < n; ++x) {
-          const double got = p[y * ldp + x];
-          if (x >= y)  // sums of h products of N(0, 1) numbers: rounding ~1e-16 h
-            EXPECT_NEAR(got, expected(x, y), 1e-14 * h) << "n " << n << " h " << h << " (" << x << ", " << y << ")";
-          else
-            EXPECT_EQ(got, untouched) << "upper triangle written: n " << n << " (" << x << ", " << y << ")";
-        }
-      for (int y = 0; y < n; ++y)  // beyond row n of each column: not written
-        for (int x = n; x < ldp; ++x) EXPECT_EQ(p[y * ldp + x], untouched);
+        detail::product_transposed(a_store.data(), lda, b_store.data(), ldb, rows, cols, inner,
+                                   p.data(), ldp, lower);
+        const Eigen::MatrixXd expected = a * b.transpose();
+        for (int y = 0; y < cols; ++y)
+          for (int x = 0; x < ldp; ++x) {
+            const double got = p[y * ldp + x];
+            if (x < rows && (!lower || x >= y))  // sums of `inner` products of N(0, 1) numbers
+              EXPECT_NEAR(got, expected(x, y), 1e-14 * inner)
+                  << "rows " << rows << " inner " << inner << " (" << x << ", " << y << ")";
+            else  // the upper triangle (lower) and the rows beyond `rows`: not written
+              EXPECT_EQ(got, untouched) << "rows " << rows << " (" << x << ", " << y << ")";
+          }
+      }
     }
   }
 }

@@ -180,12 +180,9 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
   // U_S R_S: R_S is sparse once the coherences between distant J have died (the chains of
   // J' - J > 2 die soon after the burst); column by column from its entries when they are few
   // (2 n flops per entry against a dense product's 2 n h^2, at ~3x the cost per flop).
-  // U R's rows padded to whole blocks of lower_product's rows, the padding zero.
-  constexpr int kRows = detail::kLowerProductRows;
-  const int padded = (n + kRows - 1) / kRows * kRows;
-  BlockScratch::reserve(b.ur, padded, h);
+  BlockScratch::reserve(b.ur, n, h);
   auto ur = b.ur.topLeftCorner(n, h);
-  b.ur.block(n, 0, padded - n, h).setZero();
+  const int ld_ur = static_cast<int>(b.ur.rows());
   if (6 * static_cast<double>(entries.size()) < static_cast<double>(h) * h) {
     ur.setZero();
     for (const auto& e : entries) {
@@ -197,14 +194,15 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
     auto r = b.r.topLeftCorner(h, h);
     r.setZero();
     for (const auto& e : entries) r(b.slot[e.row], b.slot[e.col]) = r(b.slot[e.col], b.slot[e.row]) = e.value;
-    ur.noalias() = u * r;
+    // U R = U R^T (R is symmetric): A B^T with A = U, B = R.
+    detail::product_transposed(u.data(), static_cast<int>(u.outerStride()), r.data(),
+                               static_cast<int>(b.r.rows()), n, h, h, ur.data(), ld_ur, false);
   }
   BlockScratch::reserve(b.product, n, n);
   auto p = b.product.topLeftCorner(n, n);
   // Symmetric: its lower triangle, n^2 h multiplications, not 2 n^2 h.
-  detail::lower_product(b.ur.data(), static_cast<int>(b.ur.rows()), u.data(),
-                        static_cast<int>(u.outerStride()), n, h, b.product.data(),
-                        static_cast<int>(b.product.rows()));
+  detail::product_transposed(ur.data(), ld_ur, u.data(), static_cast<int>(u.outerStride()), n,
+                             n, h, p.data(), static_cast<int>(b.product.rows()), true);
   product.assign_lower(p);
 }
 

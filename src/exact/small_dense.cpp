@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 namespace darkcharge::detail {
 namespace {
@@ -17,19 +18,32 @@ typedef double Unaligned __attribute__((vector_size(32), aligned(8), may_alias))
 }  // namespace
 
 DARKCHARGE_SIMD_CLONES
-void lower_product(const double* a, int lda, const double* b, int ldb, int n, int h, double* p,
-                   int ldp) {
-  constexpr int kRows = kLowerProductRows, kCols = 4;
-  for (int x0 = 0; x0 < n; x0 += kRows) {
-    for (int y0 = 0; y0 < n && y0 < x0 + kRows; y0 += kCols) {
+void product_transposed(const double* a, int lda, const double* b, int ldb, int rows, int cols,
+                        int inner, double* p, int ldp, bool lower) {
+  constexpr int kRows = 8, kCols = 4;
+  // The last block of rows, when it is partial, from a copy padded with zeros (8 rows by
+  // `inner`), so that every block reads whole quads.
+  thread_local std::vector<double> tail;
+  for (int x0 = 0; x0 < rows; x0 += kRows) {
+    const double* a_block = a + x0;
+    std::ptrdiff_t a_stride = lda;
+    if (x0 + kRows > rows) {
+      tail.assign(static_cast<std::size_t>(kRows) * inner, 0.0);
+      for (int s = 0; s < inner; ++s)
+        for (int x = x0; x < rows; ++x) tail[static_cast<std::size_t>(s) * kRows + x - x0] = a[static_cast<std::ptrdiff_t>(s) * lda + x];
+      a_block = tail.data();
+      a_stride = kRows;
+    }
+    const int y_end = lower ? std::min(cols, x0 + kRows) : cols;
+    for (int y0 = 0; y0 < y_end; y0 += kCols) {
       // Columns past the last read the last one's numbers (not written).
-      const int y1 = std::min(y0 + 1, n - 1), y2 = std::min(y0 + 2, n - 1),
-                y3 = std::min(y0 + 3, n - 1);
+      const int y1 = std::min(y0 + 1, cols - 1), y2 = std::min(y0 + 2, cols - 1),
+                y3 = std::min(y0 + 3, cols - 1);
       // Eight accumulators, named so that they stay in registers (an array of them was
       // zeroed and indexed in memory).
       Quad s00 = {}, s01 = {}, s10 = {}, s11 = {}, s20 = {}, s21 = {}, s30 = {}, s31 = {};
-      for (int s = 0; s < h; ++s) {
-        const double* as = a + static_cast<std::ptrdiff_t>(s) * lda + x0;
+      for (int s = 0; s < inner; ++s) {
+        const double* as = a_block + s * a_stride;
         const double* bs = b + static_cast<std::ptrdiff_t>(s) * ldb;
         const Quad a0 = *reinterpret_cast<const Unaligned*>(as);
         const Quad a1 = *reinterpret_cast<const Unaligned*>(as + 4);
@@ -53,9 +67,9 @@ void lower_product(const double* a, int lda, const double* b, int ldb, int n, in
       *reinterpret_cast<Unaligned*>(&block[2][4]) = s21;
       *reinterpret_cast<Unaligned*>(&block[3][0]) = s30;
       *reinterpret_cast<Unaligned*>(&block[3][4]) = s31;
-      for (int j = 0; j < kCols && y0 + j < n; ++j) {
+      for (int j = 0; j < kCols && y0 + j < cols; ++j) {
         double* column = p + static_cast<std::ptrdiff_t>(y0 + j) * ldp;
-        for (int i = std::max(0, y0 + j - x0); i < kRows && x0 + i < n; ++i)
+        for (int i = lower ? std::max(0, y0 + j - x0) : 0; i < kRows && x0 + i < rows; ++i)
           column[x0 + i] = block[j][i];
       }
     }

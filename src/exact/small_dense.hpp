@@ -1,6 +1,6 @@
 #pragma once
 // Kernels for the small dense blocks (10-100 rows) of the coupled-basis solver
-// (coupled_exact_product.cpp): the lower triangle of A B^T (P^M = (U R) U^T) and the
+// (coupled_exact_product.cpp): products A B^T (U R and the lower triangle of P^M = (U R) U^T) and the
 // Cholesky test of the Q blocks. Eigen's general product and Cholesky spent as much time
 // packing and dispatching as computing at these sizes. Both are compiled for AVX2 and for
 // the baseline x86-64 (GCC's target_clones, chosen at load time by the CPU); without FMA both
@@ -9,18 +9,11 @@
 
 namespace darkcharge::detail {
 
-/// Rows of A the kernel reads at a time: A's leading dimension must be a multiple of this and
-/// its rows from n up to that multiple readable (their products are not written).
-inline constexpr int kLowerProductRows = 8;
-
-/// p(x, y) = sum_s a(x, s) b(y, s) for n >= x >= y >= 0, s < h: a, b, p column-major with
-/// leading dimensions lda (a multiple of kLowerProductRows), ldb, ldp; the upper triangle of p
-/// is not written. Blocks of 8 x 4 entries summed in registers over s (no packing, which cost
-/// Eigen's general product as much as its kernel on these 10-100 row blocks), compiled for
-/// AVX2 and for the baseline x86-64 (chosen at load time): without FMA both do the same
-/// multiplications and additions in the same order, so their results are bit-identical.
-void lower_product(const double* a, int lda, const double* b, int ldb, int n, int h, double* p,
-                   int ldp);
+/// p(x, y) = sum_s a(x, s) b(y, s) for x < rows, y < cols, s < inner (A B^T), with a, b, p
+/// column-major of leading dimensions lda, ldb, ldp; `lower` (rows = cols): only x >= y, the
+/// upper triangle of p not written. Blocks of 8 x 4 entries summed in registers over s.
+void product_transposed(const double* a, int lda, const double* b, int ldb, int rows, int cols,
+                        int inner, double* p, int ldp, bool lower);
 
 /// Whether the symmetric k x k matrix whose lower triangle is in a (column-major, leading
 /// dimension lda) is positive definite: its Cholesky factorisation L L^T, left-looking (each
