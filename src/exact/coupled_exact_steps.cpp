@@ -56,16 +56,17 @@ double l1_distance(const PairChain& c, const ChainSnapshot& snapshot) {
 /// nothing above kNegligible; then they follow how far the window moved.
 void advance_once(PairChain& c, const Rates& rates, double dt, StepScratch& s);
 
+/// s.one_step <- exp(A dt_a) r and r <- exp(A dt_b) r, from the same start on the same
+/// window (grown until both are negligible at its cut edges), solved side by side.
+void advance_both(PairChain& c, const Rates& rates, double dt_a, double dt_b, StepScratch& s);
+
 /// One step of dt1 + dt2 against the steps dt1, dt2 (`middle`, if given, receives the chain
 /// after dt1): true where they agree within kStepAgreement, the two steps kept; else false,
 /// the chain back at its start.
 bool two_steps_agree(PairChain& c, const Rates& rates, double dt1, double dt2, StepScratch& s,
                      ChainSnapshot* middle) {
   save(c, s.start);
-  advance_once(c, rates, dt1 + dt2, s);
-  save(c, s.one_step);
-  restore(s.start, c);
-  advance_once(c, rates, dt1, s);
+  advance_both(c, rates, dt1 + dt2, dt1, s);  // s.one_step: over both; c: over dt1
   if (middle != nullptr) save(c, *middle);
   if (c.alive()) advance_once(c, rates, dt2, s);
   if (l1_distance(c, s.one_step) <= kStepAgreement) return true;
@@ -135,38 +136,99 @@ void advance_pair(PairChain& c, const Rates& rates, double dt1, double dt2, Step
 
 namespace {
 
-void advance_once(PairChain& c, const Rates& rates, double dt, StepScratch& s) {
-  const int n = c.length();
-  int first = 0, last = 0, m = 0;
-  for (;;) {
-    first = std::max(0, c.lo - c.margin_low);
-    last = std::min(n - 1, c.hi + c.margin_high);
-    m = last - first + 1;
-    s.diagonal.resize(m);
-    s.above.resize(m);
-    s.below.resize(m);
-    s.out.resize(m);
-    for (int j = 0; j < m; ++j) {
-      const int i = first + j;
-      s.diagonal[j] = dt * rates.diagonal(c, i);
-      s.above[j] = j + 1 < m ? dt * rates.from_above(c, i) : 0.0;
-      s.below[j] = j > 0 ? dt * rates.from_below(c, i) : 0.0;
-    }
-    detail::tridiagonal_exponential(s.diagonal.data(), s.above.data(), s.below.data(), m,
-                                    c.r.data() + first, s.out.data(), s.solve);
-    auto large = [&](int j) { return j >= 0 && j < m && std::fabs(s.out[j]) > kNegligible; };
-    const bool grow_low = first > 0 && (large(0) || large(1));
-    const bool grow_high = last < n - 1 && (large(m - 1) || large(m - 2));
-    if (!grow_low && !grow_high) break;
-    if (grow_low) c.margin_low *= 4;
-    if (grow_high) c.margin_high *= 4;
+/// The generator's entries on [first, first + m) unscaled: diagonal, above, below.
+void generator(const PairChain& c, const Rates& rates, int first, int m, StepScratch& s) {
+  s.diagonal.resize(m);
+  s.above.resize(m);
+  s.below.resize(m);
+  for (int j = 0; j < m; ++j) {
+    const int i = first + j;
+    s.diagonal[j] = rates.diagonal(c, i);
+    s.above[j] = j + 1 < m ? rates.from_above(c, i) : 0.0;
+    s.below[j] = j > 0 ? rates.from_below(c, i) : 0.0;
   }
-  std::copy(s.out.begin(), s.out.end(), c.r.begin() + first);
+}
+
+/// `out` = dt times s's unscaled generator (m entries each).
+void scale(const StepScratch& s, double dt, int m, std::vector<double> (&out)[3]) {
+  for (auto& v : out) v.resize(m);
+  for (int j = 0; j < m; ++j) {
+    out[0][j] = dt * s.diagonal[j];
+    out[1][j] = dt * s.above[j];
+    out[2][j] = dt * s.below[j];
+  }
+}
+
+/// Copies a step's result on [first, last] into the chain and trims its window; the margins
+/// follow how far the window moved.
+void take(PairChain& c, const std::vector<double>& result, int first, int last) {
+  std::copy(result.begin(), result.end(), c.r.begin() + first);
   const int old_lo = c.lo, old_hi = c.hi;
   trim_window(c, first, last);
   if (!c.alive()) return;
   c.margin_low = std::max(kMinMargin, 2 * (old_lo - c.lo));
   c.margin_high = std::max(kMinMargin, 2 * (c.hi - old_hi));
+}
+
+/// exp(A dt_a) r into s.out and, where dt_b > 0, exp(A dt_b) r into s.out_b (the two solved
+/// side by side), on the chain's window plus margins, [first, last]. The margins grow (and
+/// the step is redone) until every result is negligible at both cut edges, so cutting the
+/// chain there changes nothing above kNegligible.
+void solve_on_window(PairChain& c, const Rates& rates, double dt_a, double dt_b, StepScratch& s,
+                     int& first, int& last) {
+  const int n = c.length();
+  for (;;) {
+    first = std::max(0, c.lo - c.margin_low);
+    last = std::min(n - 1, c.hi + c.margin_high);
+    const int m = last - first + 1;
+    generator(c, rates, first, m, s);
+    scale(s, dt_a, m, s.scaled_a);
+    const detail::Tridiagonal a{s.scaled_a[0].data(), s.scaled_a[1].data(), s.scaled_a[2].data()};
+    s.out.resize(m);
+    if (dt_b > 0) {
+      scale(s, dt_b, m, s.scaled_b);
+      s.out_b.resize(m);
+      detail::tridiagonal_exponentials(
+          a, {s.scaled_b[0].data(), s.scaled_b[1].data(), s.scaled_b[2].data()}, m,
+          c.r.data() + first, s.out.data(), s.out_b.data(), s.solve);
+    } else {
+      detail::tridiagonal_exponential(a.d, a.up, a.low, m, c.r.data() + first, s.out.data(),
+                                      s.solve);
+    }
+    auto large = [&](const std::vector<double>& out, int j) {
+      return j >= 0 && j < m && std::fabs(out[j]) > kNegligible;
+    };
+    auto edge_low = [&](const std::vector<double>& out) { return large(out, 0) || large(out, 1); };
+    auto edge_high = [&](const std::vector<double>& out) {
+      return large(out, m - 1) || large(out, m - 2);
+    };
+    const bool grow_low = first > 0 && (edge_low(s.out) || (dt_b > 0 && edge_low(s.out_b)));
+    const bool grow_high = last < n - 1 && (edge_high(s.out) || (dt_b > 0 && edge_high(s.out_b)));
+    if (!grow_low && !grow_high) return;
+    if (grow_low) c.margin_low *= 4;
+    if (grow_high) c.margin_high *= 4;
+  }
+}
+
+void advance_both(PairChain& c, const Rates& rates, double dt_a, double dt_b, StepScratch& s) {
+  int first = 0, last = 0;
+  solve_on_window(c, rates, dt_a, dt_b, s, first, last);
+  const int lo = c.lo, hi = c.hi, margin_low = c.margin_low, margin_high = c.margin_high;
+  take(c, s.out, first, last);
+  save(c, s.one_step);
+  // Back to the start's window (with the margins as grown), then the dt_b step's result.
+  if (c.alive()) std::fill(c.r.begin() + c.lo, c.r.begin() + c.hi + 1, 0.0);
+  c.lo = lo;
+  c.hi = hi;
+  c.margin_low = margin_low;
+  c.margin_high = margin_high;
+  take(c, s.out_b, first, last);
+}
+
+void advance_once(PairChain& c, const Rates& rates, double dt, StepScratch& s) {
+  int first = 0, last = 0;
+  solve_on_window(c, rates, dt, 0, s, first, last);
+  take(c, s.out, first, last);
 }
 
 }  // namespace

@@ -89,4 +89,17 @@ struct RationalLanes {
 void tridiagonal_exponential(const double* d, const double* up, const double* low, int n,
                              const double* in, double* out, TridiagonalScratch& scratch);
 
+/// A tridiagonal matrix as tridiagonal_exponential() reads it.
+struct Tridiagonal {
+  const double* d;
+  const double* up;
+  const double* low;
+};
+
+/// out_a = exp(A) in and out_b = exp(B) in together (each bit-identical to
+/// tridiagonal_exponential()), in about 0.7 of the time of the two apart.
+void tridiagonal_exponentials(const Tridiagonal& a, const Tridiagonal& b, int n,
+                              const double* in, double* out_a, double* out_b,
+                              TridiagonalScratch& scratch);
+
 }  // namespace darkcharge::detail
