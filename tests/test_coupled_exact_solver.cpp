@@ -450,5 +450,33 @@ TEST(RationalExponential, ScalarErrorAndChainStep) {
   for (int i = 0; i < n; ++i) EXPECT_NEAR(out[i], expected(i), 3e-13) << i;
 }
 
+// Two systems solved side by side (the pair's checking step and first kept step) give each
+// exactly what one solve gives: the same operations per lane, in the same order.
+TEST(RationalExponential, TwoSystemsSideBySideAreEachBitIdenticalToOne) {
+  const int n = 37;
+  std::vector<double> d(n), above(n), below(n), d2(n), above2(n), below2(n), in(n);
+  for (int i = 0; i < n; ++i) {
+    d[i] = -0.7 * (i % 9 + 1);
+    above[i] = 0.3 + 0.01 * i;
+    below[i] = 0.2 + 0.02 * (n - i);
+    d2[i] = 2 * d[i];  // the same generator over twice the time
+    above2[i] = 2 * above[i];
+    below2[i] = 2 * below[i];
+    in[i] = std::exp(-0.2 * i);
+  }
+  detail::TridiagonalScratch scratch;
+  std::vector<double> one_a(n), one_b(n), two_a(n), two_b(n);
+  detail::tridiagonal_exponential(d.data(), above.data(), below.data(), n, in.data(), one_a.data(), scratch);
+  detail::tridiagonal_exponential(d2.data(), above2.data(), below2.data(), n, in.data(), one_b.data(), scratch);
+  detail::tridiagonal_exponentials({d.data(), above.data(), below.data()},
+                                   {d2.data(), above2.data(), below2.data()}, n, in.data(),
+                                   two_a.data(), two_b.data(), scratch);
+  for (int i = 0; i < n; ++i) {
+    EXPECT_EQ(two_a[i], one_a[i]) << i;
+    EXPECT_EQ(two_b[i], one_b[i]) << i;
+  }
+  EXPECT_NE(one_a[n / 2], one_b[n / 2]);  // two different systems
+}
+
 }  // namespace
 }  // namespace darkcharge
