@@ -30,13 +30,16 @@ constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 /// populated M x n h of the product blocks (W_B) and one populated M x n^2 h of the Q blocks
 /// (S_B). Fitted to one-thread CPU time against the rows counted in the solver and the units
 /// below, N_B/N_C = 20/200 and 30/300, nbar 0.1 and 0.5, every grid of the table; then
-/// scaled by 0.8 (rows: the AVX2 clone, a pair's two steps from one start solved side by
+/// scaled by 0.78 (rows: the AVX2 clone, a pair's two steps from one start solved side by
 /// side, the linear weights computed once) and 0.7 (product and Q blocks: their own kernels)
 /// from the 23-run panel of bench/README.md, where the old constants had come to estimate
-/// 0.67-2.44x the CPU time.
-constexpr double kSecondsPerRow = 2.0e-8;
+/// 0.67-2.44x the CPU time; the Q-block unit then raised to 1.25e-10 so that N_B = 100,
+/// N_C = 1000 (477 s on one thread) stays within 2x: its blocks of ~100 rows outgrow the L1
+/// cache, and its nonlinear work grows faster than these units between N_B = 70 and 100
+/// (measured 9x against 2.7x), so the estimate falls towards 0.5x there.
+constexpr double kSecondsPerRow = 1.95e-8;
 constexpr double kSecondsPerProductUnit = 1.05e-8;
-constexpr double kSecondsPerNegativityUnit = 1.05e-10;
+constexpr double kSecondsPerNegativityUnit = 1.25e-10;
 /// Each of W_B and S_B also costs this per sector and grid time whatever its size (N_B = 2,
 /// N_C = 10, 10^5 points: E_B 1.22 s, + W_B 2.45 s, + S_B 3.73 s, two sectors).
 constexpr double kSecondsPerSectorTime = 6e-6;
