@@ -29,7 +29,6 @@ namespace {
 /// and evaluated afresh at every grid time (square roots and quotients of the Clebsch-Gordan
 /// algebra) they were 8% of a thermal run's CPU time at N_B = 50, N_C = 500.
 struct LinearWeights {
-  int gap = 0;
   std::vector<double> w;  // entry i's kinds at w[kinds(gap) i ..]
   // gap 0: M, <J_B^z>, d<J_B^z>/dt, <J^+ J^->, <J^- J^+>, <(J_B^z)^2>; gap 1: <J_B^z>,
   // d<J_B^z>/dt, <(J_B^z)^2>; gap 2: <(J_B^z)^2>.
@@ -118,27 +117,27 @@ LinearWeights linear_weights(const Model& model, const Rates& rates, double j_ba
                              const PairChain& c) {
   const double j1 = model.j_charger(), j2 = j_battery;
   LinearWeights out;
-  out.gap = count(c.Jp - c.J);
-  if (out.gap > 2) return out;
-  const int kinds = LinearWeights::kinds(out.gap);
+  const int gap = count(c.Jp - c.J);
+  if (gap > 2) return out;
+  const int kinds = LinearWeights::kinds(gap);
   out.w.resize(static_cast<std::size_t>(c.length()) * kinds);
   // (J_B^z)^2 links J to J, J +- 1, J +- 2: pairs off the diagonal count twice (r is
   // symmetric).
-  const double twice = out.gap == 0 ? 1.0 : 2.0;
+  const double twice = gap == 0 ? 1.0 : 2.0;
   auto x_diagonal = [&](int i) { return battery_jz_diagonal(j1, j2, c.J, c.m(i)); };
   // J_B^z links J and J + 1 (both >= |M| here).
   auto x_link = [&](int i) { return 2 * battery_jz_offdiagonal(j1, j2, c.Jp, c.m(i)); };
   for (int i = 0; i < c.length(); ++i) {
     double* w = out.w.data() + static_cast<std::size_t>(i) * kinds;
     const double M = c.m(i), squared = twice * battery_jz_squared_element(j1, j2, c.J, c.Jp, M);
-    if (out.gap == 0) {
+    if (gap == 0) {
       w[0] = M;
       w[1] = x_diagonal(i);
       w[2] = rates.adjoint(c, i, x_diagonal);
       w[3] = lowering_squared(c.J, M);
       w[4] = raising_squared(c.J, M);
       w[5] = squared;
-    } else if (out.gap == 1) {
+    } else if (gap == 1) {
       w[0] = x_link(i);
       w[1] = rates.adjoint(c, i, x_link);
       w[2] = squared;
@@ -149,45 +148,42 @@ LinearWeights linear_weights(const Model& model, const Rates& rates, double j_ba
   return out;
 }
 
-/// The sector's chains as the observers read them: their own entries, or (`middle` not
-/// null) those kept aside for the middle time of a pair of intervals (by chain index among
-/// all sectors' chains). Chains that are negligible are left out; chain k's view is at
-/// index[k] (-1: left out).
-std::vector<ChainView> views(const Sector& sector, const std::vector<ChainSnapshot>* middle,
-                             std::vector<int>* index = nullptr) {
+/// Chain k of the sector as the observers read it: its own entries, or (`middle` not null)
+/// those kept aside for the middle time of a pair of intervals (by chain index among all
+/// sectors' chains).
+ChainView view(const Sector& sector, std::size_t k, const std::vector<ChainSnapshot>* middle) {
+  const PairChain& c = sector.chains[k];
+  if (middle == nullptr) return {c.J, c.Jp, c.lo, c.hi, c.r.data() + c.lo};
+  const ChainSnapshot& m = (*middle)[sector.first + k];
+  return {c.J, c.Jp, m.lo, m.hi, m.window.data()};
+}
+
+/// The sector's chains that are not negligible, as view() reads them.
+std::vector<ChainView> views(const Sector& sector, const std::vector<ChainSnapshot>* middle) {
   std::vector<ChainView> out;
   out.reserve(sector.chains.size());
-  if (index != nullptr) index->assign(sector.chains.size(), -1);
   for (std::size_t k = 0; k < sector.chains.size(); ++k) {
-    const PairChain& c = sector.chains[k];
-    ChainView v{c.J, c.Jp, c.lo, c.hi, c.r.data() + c.lo};
-    if (middle != nullptr) {
-      const ChainSnapshot& m = (*middle)[sector.first + k];
-      v = {c.J, c.Jp, m.lo, m.hi, m.window.data()};
-    }
-    if (v.lo > v.hi) continue;
-    if (index != nullptr) (*index)[k] = static_cast<int>(out.size());
-    out.push_back(v);
+    const ChainView v = view(sector, k, middle);
+    if (v.lo <= v.hi) out.push_back(v);
   }
   return out;
 }
 
-/// Linear observables of one sector from its chains (`middle`: see views()).
+/// Linear observables of one sector from its chains (`middle`: see view()).
 void observe_linear(const Model& model, const Sector& sector,
                     const std::vector<ChainSnapshot>* middle, Snapshot& s) {
   const bool symmetric = sector.j_battery == model.j_battery();
   const double j_top = model.j_charger() + sector.j_battery;
-  std::vector<int> index;
-  const std::vector<ChainView> chains = views(sector, middle, &index);
   for (std::size_t k = 0; k < sector.chains.size(); ++k) {
     const LinearWeights& weights = sector.linear[k];
-    if (index[k] < 0 || weights.w.empty()) continue;
-    const ChainView& c = chains[index[k]];
-    const int kinds = LinearWeights::kinds(weights.gap);
+    const ChainView c = view(sector, k, middle);
+    if (c.lo > c.hi || weights.w.empty()) continue;
+    const int gap = count(c.Jp - c.J);
+    const int kinds = LinearWeights::kinds(gap);
     const double* w = weights.w.data() + static_cast<std::size_t>(c.lo) * kinds;
     const double* r = c.window;
     const int n = c.hi - c.lo + 1;
-    if (weights.gap == 0) {
+    if (gap == 0) {
       double sums[6] = {0, 0, 0, 0, 0, 0};
       for (int i = 0; i < n; ++i, w += 6)
         for (int kind = 0; kind < 6; ++kind) sums[kind] += w[kind] * r[i];
@@ -200,7 +196,7 @@ void observe_linear(const Model& model, const Sector& sector,
       // |J, -J> (index 0) is dark; the all-down state (J = j_C + j_B of the symmetric
       // sector) is not.
       if (c.lo == 0 && !(symmetric && c.Jp == j_top)) s.dark += r[0];
-    } else if (weights.gap == 1) {
+    } else if (gap == 1) {
       double sums[3] = {0, 0, 0};
       for (int i = 0; i < n; ++i, w += 3)
         for (int kind = 0; kind < 3; ++kind) sums[kind] += w[kind] * r[i];
@@ -241,7 +237,7 @@ class NonlinearObserver {
   }
 
   /// Adds W_B's and S_B's terms to `s`; `state` (optional) receives rho; `middle`: see
-  /// views().
+  /// view().
   void observe(Snapshot& s, DensityMatrix* state, const std::vector<ChainSnapshot>* middle) {
     // Several sectors: one sector per thread (few barriers); one sector: its M and Q
     // blocks across threads. Summed in sector order either way.
