@@ -153,6 +153,33 @@ TEST(CoupledExactSolver, LinearColumnsAloneEqualThoseOfTheFullRun) {
   }
 }
 
+// Without S_B and states only the diagonal of each P^M is formed (the battery's level
+// populations, from the chain entries directly): W_B and W_B_sym must equal those of the run
+// that forms every P^M whole, to rounding (the sums run in another order), at nbar > 0 and
+// at nbar = 0 through the general chains (W_B_sym is NaN in both at nbar > 0: the thermal
+// battery leaves the symmetric sector); a level missed or counted twice moves W_B by O(1e-2).
+TEST(CoupledExactSolver, ErgotropyWithoutNegativityEqualsTheFullRun) {
+  for (const double nbar : {0.0, 0.3}) {
+    const Model model = make_model(6, 30, nbar, BatteryInit::thermal);
+    const TimeGrid grid{0.3, 31};
+    CoupledExactOptions diagonal;
+    diagonal.negativity = false;
+    diagonal.zero_temperature_cascade = false;
+    CoupledExactOptions full = diagonal;
+    full.negativity = true;
+    const TimeSeries a = solve_exact_coupled(model, grid, diagonal);
+    const TimeSeries b = solve_exact_coupled(model, grid, full);
+    for (const char* name : {"W_B", "W_B_sym"})  // W_B_sym: NaN in both where undefined
+      for (std::size_t g = 0; g < a.time.size(); ++g) {
+        const double x = a.column(name).value[g], y = b.column(name).value[g];
+        EXPECT_EQ(std::isnan(x), std::isnan(y)) << name << " at t = " << a.time[g];
+        if (!std::isnan(y)) EXPECT_NEAR(x, y, 1e-13) << name << " at t = " << a.time[g] << ", nbar " << nbar;
+      }
+    EXPECT_FALSE(std::isnan(a.column("W_B").value.back()));
+    EXPECT_TRUE(std::isnan(a.column("S_B").value.back()));
+  }
+}
+
 // The cascade (rank one per M) and the general chains at nbar = 0, beyond the product
 // solver's reach: two different algorithms for the same state.
 TEST(CoupledExactSolver, CascadeEqualsChainsAtZeroTemperature) {

@@ -72,7 +72,8 @@ struct AntiDiagonals {
 /// malloc and page faults.
 struct NonlinearScratch {
   std::vector<std::vector<Entry>> by_m;  // chain entries by M index (capacity kept)
-  std::vector<AntiDiagonals> product;    // P^M by M index
+  std::vector<AntiDiagonals> product;    // P^M by M index (when the whole block is needed)
+  std::vector<std::vector<double>> levels;  // diag P^M by M index
   std::vector<char> populated;           // whether product[k] holds this call's P^M
 };
 
@@ -160,12 +161,12 @@ Columns held_columns(double j1, double j2, double M, int n, Eigen::MatrixXd* col
   return Columns(b.u.data(), n, h, Eigen::OuterStride<>(b.u.rows()));
 }
 
-/// P^M = U_S R_S U_S^T into `product` (rows m_B ascending), S: the J
-/// held at this M; `columns`, `have` (both null: no cache): this M's cached Clebsch-Gordan
-/// columns.
+/// P^M = U_S R_S U_S^T into `product` (rows m_B ascending), S: the J held at this M, and its
+/// diagonal (the battery levels' populations) into `levels`; `whole` false: only the
+/// diagonal. `columns`, `have` (both null: no cache): this M's cached Clebsch-Gordan columns.
 void product_block(double j1, double j2, double M, const std::vector<Entry>& entries,
-                   AntiDiagonals& product, Eigen::MatrixXd* columns, std::vector<char>* have,
-                   BlockScratch& b) {
+                   bool whole, AntiDiagonals& product, std::vector<double>& levels,
+                   Eigen::MatrixXd* columns, std::vector<char>* have, BlockScratch& b) {
   const int n = count(j1 + j2 - first_total_j(j1, j2, M)) + 1;
   b.slot.assign(n, -1);
   for (const auto& e : entries) b.slot[e.row] = b.slot[e.col] = 0;
@@ -177,6 +178,17 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
     }
   const int h = static_cast<int>(b.held.size());
   const Columns u = held_columns(j1, j2, M, n, columns, have, b);
+  if (!whole) {
+    // W_B alone needs only diag(U R U^T)_i = sum over entries of (2 -) r u_iJ u_iJ': n flops
+    // per entry, against n h^2 + n^2 h / 2 for the whole block.
+    levels.assign(n, 0.0);
+    for (const auto& e : entries) {
+      const double w = e.row == e.col ? e.value : 2 * e.value;
+      const auto row = u.col(b.slot[e.row]), col = u.col(b.slot[e.col]);
+      for (int i = 0; i < n; ++i) levels[i] += w * row[i] * col[i];
+    }
+    return;
+  }
   // U_S R_S: R_S is sparse once the coherences between distant J have died (the chains of
   // J' - J > 2 die soon after the burst); column by column from its entries when they are few
   // (2 n flops per entry against a dense product's 2 n h^2, at ~3x the cost per flop).
@@ -204,6 +216,8 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
   detail::product_transposed(ur.data(), ld_ur, u.data(), static_cast<int>(u.outerStride()), n,
                              n, h, p.data(), static_cast<int>(b.product.rows()), true);
   product.assign_lower(p);
+  levels.resize(n);
+  for (int i = 0; i < n; ++i) levels[i] = p(i, i);
 }
 
 }  // namespace
@@ -244,9 +258,12 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     }
   if (k_hi < 0) return out;
 
-  // P^M for the populated M (full symmetric n x n, rows m_B ascending).
+  // P^M for the populated M (full symmetric n x n, rows m_B ascending), or only its diagonal
+  // when neither rho^{T_B} nor the state is asked for.
+  const bool whole = negativity || state != nullptr;
   auto& product = scratch.product;
   if (static_cast<int>(product.size()) < m_count) product.resize(m_count);
+  if (static_cast<int>(scratch.levels.size()) < m_count) scratch.levels.resize(m_count);
   scratch.populated.assign(m_count, 0);
   const int populated = k_hi - k_lo + 1;
 #pragma omp parallel if (parallel && populated * (2 * j2 + 1) > 2000)
@@ -255,7 +272,7 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
 #pragma omp for schedule(dynamic)
     for (int k = k_lo; k <= k_hi; ++k) {
       if (by_m[k].empty()) continue;
-      product_block(j1, j2, k - top, by_m[k], product[k],
+      product_block(j1, j2, k - top, by_m[k], whole, product[k], scratch.levels[k],
                     cache.enabled ? &cache.columns[k] : nullptr,
                     cache.enabled ? &cache.have[k] : nullptr, block);
       scratch.populated[k] = 1;
@@ -263,15 +280,16 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   }
   for (int k = k_lo; k <= k_hi; ++k) {
     if (!scratch.populated[k]) continue;
-    const AntiDiagonals& p = product[k];
     if (state != nullptr) {
+      const AntiDiagonals& p = product[k];
       Eigen::MatrixXd& block = state->blocks[{j2, k - top}];
       block.resize(p.n, p.n);
       for (int a = 0; a < p.n; ++a)
         for (int b = 0; b <= a; ++b) block(a, b) = block(b, a) = p(a, b);
     }
+    const auto& levels = scratch.levels[k];
     const int offset = count(first_battery_level(j1, j2, k - top) + j2);
-    for (int i = 0; i < p.n; ++i) out.level_populations[offset + i] += p(i, i);
+    for (std::size_t i = 0; i < levels.size(); ++i) out.level_populations[offset + i] += levels[i];
   }
   if (!negativity) return out;
 
