@@ -25,24 +25,27 @@ constexpr double kSecondsPerUnit = 2e-9;
 constexpr double kSecondsPerChainEntry = 1.5e-7;
 constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 /// At nbar > 0 (calibration in bench/README.md, "Cost estimate of the chains"): one row of
-/// the rational exponential (one tridiagonal row of 7 complex poles, with its rates; 25 ns
-/// counted since the poles are solved in SIMD lanes, 40 ns before), one
-/// populated M x n h of the product blocks (W_B) and one populated M x n^2 h of the Q blocks
-/// (S_B). Fitted to one-thread CPU time against the rows counted in the solver and the units
-/// below, N_B/N_C = 20/200 and 30/300, nbar 0.1 and 0.5, every grid of the table; then
-/// scaled by 0.78 (rows: the AVX2 clone, a pair's two steps from one start solved side by
-/// side, the linear weights computed once) and 0.7 (product and Q blocks: their own kernels)
-/// from the 23-run panel of bench/README.md, where the old constants had come to estimate
-/// 0.67-2.44x the CPU time; the Q-block unit then raised to 1.25e-10 so that N_B = 100,
-/// N_C = 1000 (477 s on one thread) stays within 2x: its blocks of ~100 rows outgrow the L1
-/// cache, and its nonlinear work grows faster than these units between N_B = 70 and 100
-/// (measured 9x against 2.7x), so the estimate falls towards 0.5x there.
-constexpr double kSecondsPerRow = 1.95e-8;
-constexpr double kSecondsPerProductUnit = 1.05e-8;
-constexpr double kSecondsPerNegativityUnit = 1.25e-10;
+/// the rational exponential (one tridiagonal row of 7 complex poles, with its rates), and the
+/// rows of the intervals that fail the one-step check (halved until they agree: a failing
+/// interval's rows grow like k^0.75 with the k = h |A_ii| / 3 substeps the cruder fallback
+/// took, and each counts kFailedShare rows); one populated M x n h of the whole product
+/// blocks and one populated M x n^2 h of the Q blocks (S_B); with W_B alone, one n h^2 / 2
+/// per populated M (the diagonal of P^M from h^2 / 2 entries). Fitted by least squares in the
+/// relative error to the one-thread CPU time of 23 runs (bench/README.md: N_B/N_C = 2/10 to
+/// 100/1000, nbar 0.1 and 0.5, default, 9, 1001 and 10^5 points, explicit times, W_B alone,
+/// the ground battery; measured beside another run on the second core), then x 1.1: on a
+/// quiet machine 0.58-1.73x of the CPU time (0.55-1.44x of the CPU times of the fit).
+/// (The forms n^2 h / 2 + n h^2 per M for the whole product and n^3 / 3 per Q block were
+/// tried: the fit gave them no weight beside these.)
+constexpr double kSecondsPerRow = 1.83e-8;
+constexpr double kFailedShare = 1.69;
+constexpr double kFailingExponent = 0.75;
+constexpr double kSecondsPerProductUnit = 1.07e-8;
+constexpr double kSecondsPerNegativityUnit = 7.7e-11;
+constexpr double kSecondsPerDiagonalUnit = 7.2e-11;
 /// Each of W_B and S_B also costs this per sector and grid time whatever its size (N_B = 2,
 /// N_C = 10, 10^5 points: E_B 1.22 s, + W_B 2.45 s, + S_B 3.73 s, two sectors).
-constexpr double kSecondsPerSectorTime = 6e-6;
+constexpr double kSecondsPerSectorTime = 8.8e-6;
 /// The time profile of the chains' work (chain_work), fitted to the rows of the rational
 /// exponential counted in the solver (every pair built) at N_B/N_C = 10/100, 20/200, 30/300,
 /// nbar 0.1 and 0.5, on the default grid, 9, 51 and 1001 points, 10x the default t_max and
@@ -128,11 +131,13 @@ class GridSums {
   std::vector<double> prefix_;
 };
 
-/// Substeps of one interval whose one-step check fails (k = h |A_ii| / 3 rounded up),
-/// times the fraction of chains that fail it at the start of the burst.
+/// Rows per window entry of one interval whose one-step check fails (k = h |A_ii| / 3 rounded
+/// up: the substeps short enough to need no check), times the fraction of chains that fail
+/// it at the start of the burst.
 double failing_substeps(double k_exact) {
   const double k = std::ceil(k_exact);
-  return kFailing * k / (1 + std::pow(kFewSubsteps / k, 4));  // finite for k = 0 and k = inf
+  // finite for k = 0 and k = inf
+  return kFailing * kFailedShare * std::pow(k, kFailingExponent) / (1 + std::pow(kFewSubsteps / k, 4));
 }
 
 /// The work one held chain costs over the grid (advance_pair() in coupled_exact_steps.cpp:
@@ -233,8 +238,8 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // cost per grid time and populated M a product block P^M (~ n h, h <= n the J held in any
     // pair) and, for S_B, Q blocks (Cholesky, ~ n^2 h), with n = 2 min(j_C, j_B) + 1 and the
     // populated M every M of the sector through the burst, then the ladder bottoms plus the
-    // thermal tail. Measured (one thread, bench/README.md, "Cost estimate of the chains"):
-    // 0.54-1.88x of the CPU time over 82 runs of 0.2-56 s, N_B = 2-50, nbar 0.1 and 0.5.
+    // thermal tail; W_B alone only the diagonal of each P^M. Measured (one thread, bench/
+    // README.md, "nbar > 0: failing intervals halved"): 23 runs of 0.3-244 s, N_B = 2-100.
     // Memory: the Clebsch-Gordan columns each sector keeps for its populated M, at a thermal
     // battery every M of the sector (m_count n^2; 1.4 GiB at N_B = 100, N_C = 1000), within
     // kColumnCacheDoubles (2 GiB) over all sectors. At nbar = 0 (the cascade turned off) the
@@ -310,15 +315,22 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
         // every held J through the burst; at t = 0 and after it the ladder bottoms (or the
         // starting levels) plus the thermal tail, where an M holds only the J whose bottoms lie
         // within a tail of it, the spread decaying like the chains' windows.
-        const double late =
-            std::min(m_count, n + window_late) * std::min(held, std::max(1.0, window_late));
-        const double populated = m_count * held * (grid_points.count(0, burst) - 1) +
-                                 late * (grid_points.count(burst, 1e300) + 1) +
-                                 (m_count * held - late) * grid_points.decay(1e300);
-        nonlinear += kSecondsPerProductUnit * populated * n + kSecondsPerSectorTime * points;
-        if (options.negativity)
-          nonlinear +=
-              kSecondsPerNegativityUnit * populated * n * n + kSecondsPerSectorTime * points;
+        const double late_m = std::min(m_count, n + window_late);
+        const double late_h = std::min(held, std::max(1.0, window_late));
+        const auto over_grid = [&](double burst_value, double late_value) {
+          return burst_value * (grid_points.count(0, burst) - 1) +
+                 late_value * (grid_points.count(burst, 1e300) + 1) +
+                 (burst_value - late_value) * grid_points.decay(1e300);
+        };
+        nonlinear += kSecondsPerSectorTime * points;
+        if (!options.negativity) {  // W_B alone: the diagonal of each P^M
+          nonlinear += kSecondsPerDiagonalUnit *
+                       over_grid(m_count * n * held * held / 2, late_m * n * late_h * late_h / 2);
+          continue;
+        }
+        const double populated = over_grid(m_count * held, late_m * late_h);
+        nonlinear += kSecondsPerProductUnit * populated * n +
+                     kSecondsPerNegativityUnit * populated * n * n + kSecondsPerSectorTime * points;
       }
     }
     // States, the cached Clebsch-Gordan columns, one sector's blocks per thread (each keeps
