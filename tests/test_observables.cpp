@@ -144,6 +144,32 @@ TEST(LogNegativity, TraceNormFewNegativeMatchesTheSpectrum) {
     }
 }
 
+// With a slack, eigenvalues in [-slack, 0) count with their sign (as in the trace) and only
+// those below -slack are found: a block of low rank with half its eigenvalues in
+// [-1e-13, 0) (which without the slack take the implicit QR path) and two at -1e-10 and
+// -2e-9 gives tr A + 2 (1e-10 + 2e-9) to rounding (counting the small ones' |l| would add
+// ~1e-12); without the slack, every |eigenvalue|.
+TEST(LogNegativity, TraceNormFewNegativeIgnoresEigenvaluesWithinTheSlack) {
+  std::mt19937 rng(12);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  for (int n : {8, 30})
+    for (int trial = 0; trial < 20; ++trial) {
+      Eigen::MatrixXd g(n, n);
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) g(i, j) = uniform(rng);
+      const Eigen::MatrixXd o = Eigen::HouseholderQR<Eigen::MatrixXd>(g).householderQ();
+      Eigen::VectorXd l = Eigen::VectorXd::Zero(n);
+      for (int i = 0; i < n; ++i) l(i) = i % 2 == 0 ? -5e-14 * (1 + uniform(rng)) : 1e-16;
+      l(0) = 0.6, l(1) = 0.3, l(2) = -1e-10, l(3) = -2e-9;
+      const Eigen::MatrixXd a = o * l.asDiagonal() * o.transpose();
+      const double slack = 1e-13;
+      double expected = 0;
+      for (int i = 0; i < n; ++i) expected += l(i) < -slack ? -l(i) : l(i);
+      EXPECT_NEAR(trace_norm_few_negative(a, slack), expected, 1e-14) << n << " " << trial;
+      EXPECT_NEAR(trace_norm_few_negative(a), l.cwiseAbs().sum(), 1e-14) << n << " " << trial;
+    }
+}
+
 TEST(ProductBasis, CoupledSingletIsTheSinglet) {
   const ProductBasis basis(0.5, {0.5});
   const double c[2] = {1.0, 0.0};  // J = 0, 1 at M = 0

@@ -352,7 +352,7 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
       }
       assemble();  // factorised in place: again, without the slack
     }
-    norm[q] = trace_norm_few_negative(block);
+    norm[q] = trace_norm_few_negative(block, eigenvalue_slack);
   }
   }
   for (double x : norm) out.trace_norm += x;  // fixed order: identical for any thread count

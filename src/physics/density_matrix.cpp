@@ -94,7 +94,7 @@ void count_below(const Eigen::VectorXd& d, const Eigen::VectorXd& e2, const doub
 }
 }  // namespace
 
-double trace_norm_few_negative(const Eigen::Ref<const Eigen::MatrixXd>& a) {
+double trace_norm_few_negative(const Eigen::Ref<const Eigen::MatrixXd>& a, double slack) {
   const Eigen::Index n = a.rows();
   if (n <= 2) return trace_norm_symmetric(Eigen::MatrixXd(a.selfadjointView<Eigen::Lower>()));
   const Eigen::Tridiagonalization<Eigen::MatrixXd> tri(a);
@@ -110,10 +110,12 @@ double trace_norm_few_negative(const Eigen::Ref<const Eigen::MatrixXd>& a) {
   if (norm == 0) return 0.0;
   constexpr double eps = std::numeric_limits<double>::epsilon();
   const double tiny = std::numeric_limits<double>::min() / eps;
-  // How many eigenvalues are negative, and below which of -1e-12, -1e-8, -1e-4 (times the
+  // How many eigenvalues lie below -slack, and below which of -1e-12, -1e-8, -1e-4 (times the
   // norm) none lies: the blocks this is for have a few negative eigenvalues near rounding
-  // level, and that bracket saves ~40 of the ~52 halvings from the Gershgorin bound.
-  std::vector<double> x = {0.0, -1e-12 * norm, -1e-8 * norm, -1e-4 * norm};
+  // level, and that bracket saves ~40 of the ~52 halvings from the Gershgorin bound. Blocks
+  // of low rank hold many eigenvalues at rounding level, about half of them negative: with a
+  // slack those are not counted, and do not send the block to implicit QR.
+  std::vector<double> x = {-slack, -1e-12 * norm, -1e-8 * norm, -1e-4 * norm};
   std::vector<double> pivot(std::max<Eigen::Index>(n, 4));
   std::vector<int> below(pivot.size());
   count_below(d, e2, x.data(), 4, tiny, pivot.data(), below.data());
@@ -122,7 +124,9 @@ double trace_norm_few_negative(const Eigen::Ref<const Eigen::MatrixXd>& a) {
   if (4 * negative > n) {  // many: implicit QR on T is cheaper than bisecting each
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig;
     eig.computeFromTridiagonal(d, tri.subDiagonal(), Eigen::EigenvaluesOnly);
-    return eig.eigenvalues().cwiseAbs().sum();
+    double sum = 0;  // those in [-slack, 0) with their sign, as in the trace
+    for (const double l : eig.eigenvalues()) sum += l < -slack ? -l : l;
+    return sum;
   }
   double start = lowest;
   for (int s = 3; s >= 1; --s)
@@ -132,7 +136,7 @@ double trace_norm_few_negative(const Eigen::Ref<const Eigen::MatrixXd>& a) {
   // and the Sturm counts are backward stable, so the eigenvalues are those of a matrix within
   // ~n eps ||A|| of A, as with implicit QR.
   const double tolerance = eps * norm;
-  std::vector<double> lo(negative, start), hi(negative, 0.0);
+  std::vector<double> lo(negative, start), hi(negative, x[0]);
   std::vector<int> which;
   for (;;) {
     x.clear();
