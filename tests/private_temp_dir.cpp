@@ -26,7 +26,8 @@ class PrivateTemporaryDirectory : public ::testing::Environment {
     const char* previous = std::getenv("TEST_TMPDIR");
     had_previous_ = previous != nullptr;
     if (had_previous_) previous_ = previous;
-    ::setenv("TEST_TMPDIR", path_.c_str(), 1);
+    // With its '/': GoogleTest 1.12 adds one if missing, older versions return it as is.
+    ::setenv("TEST_TMPDIR", (path_ + "/").c_str(), 1);
   }
   void TearDown() override {
     if (had_previous_)
@@ -55,4 +56,5 @@ TEST(PrivateTemporaryDirectory, TempDirIsAFreshDirectoryOfThisProcess) {
   EXPECT_NE(dir.find("darkcharge_tests."), std::string::npos) << dir;
   EXPECT_TRUE(std::filesystem::is_directory(dir)) << dir;
   EXPECT_NE(dir, "/tmp/");
+  EXPECT_EQ(dir.back(), '/');
 }

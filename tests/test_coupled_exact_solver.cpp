@@ -249,6 +249,17 @@ TEST(CoupledExactSolver, StatesEqualTheProductSolvers) {
       EXPECT_NEAR(trace, 1.0, 1e-12);
     }
     EXPECT_TRUE(a.density[5].blocks.empty());  // not asked for
+    // Without S_B the chains form only P^M's diagonal, except at the state times.
+    if (c.cascade) continue;
+    CoupledExactOptions no_negativity = coupled;
+    no_negativity.negativity = false;
+    const CoupledExactResult d = solve_exact_coupled_detailed(c.model, grid, no_negativity);
+    for (const int g : {0, 3, 12}) {
+      double largest = 0;
+      EXPECT_LT(state_difference(d.density[g], b.density[g], &largest), 1e-10)
+          << "without S_B, nbar " << c.model.nbar << " t " << grid.time(g);
+      EXPECT_GT(largest, 0.01);
+    }
   }
 }
 

@@ -146,9 +146,10 @@ TEST(LogNegativity, TraceNormFewNegativeMatchesTheSpectrum) {
 
 // With a slack, eigenvalues in [-slack, 0) count with their sign (as in the trace) and only
 // those below -slack are found: a block of low rank with half its eigenvalues in
-// [-1e-13, 0) (which without the slack take the implicit QR path) and two at -1e-10 and
+// (-5e-14, 0) (which without the slack take the implicit QR path) and two at -1e-10 and
 // -2e-9 gives tr A + 2 (1e-10 + 2e-9) to rounding (counting the small ones' |l| would add
-// ~1e-12); without the slack, every |eigenvalue|.
+// 2e-13 to 8e-13); with n / 3 more at ~-2e-11 the implicit QR path, the same rule; without
+// the slack, every |eigenvalue|.
 TEST(LogNegativity, TraceNormFewNegativeIgnoresEigenvaluesWithinTheSlack) {
   std::mt19937 rng(12);
   std::uniform_real_distribution<double> uniform(-1.0, 1.0);
@@ -159,8 +160,12 @@ TEST(LogNegativity, TraceNormFewNegativeIgnoresEigenvaluesWithinTheSlack) {
         for (int j = 0; j < n; ++j) g(i, j) = uniform(rng);
       const Eigen::MatrixXd o = Eigen::HouseholderQR<Eigen::MatrixXd>(g).householderQ();
       Eigen::VectorXd l = Eigen::VectorXd::Zero(n);
-      for (int i = 0; i < n; ++i) l(i) = i % 2 == 0 ? -5e-14 * (1 + uniform(rng)) : 1e-16;
+      // The small ones in (-5e-14, 0): rounding (~1e-15) keeps them on their side of -slack.
+      for (int i = 0; i < n; ++i) l(i) = i % 2 == 0 ? -2.5e-14 * (1 + uniform(rng)) : 1e-16;
       l(0) = 0.6, l(1) = 0.3, l(2) = -1e-10, l(3) = -2e-9;
+      // Odd trials: more than n / 4 below -slack, so that the implicit QR path is taken.
+      if (trial % 2 == 1)
+        for (int i = 4; i < 4 + n / 3; ++i) l(i) = -1e-11 * (2 + uniform(rng));
       const Eigen::MatrixXd a = o * l.asDiagonal() * o.transpose();
       const double slack = 1e-13;
       double expected = 0;

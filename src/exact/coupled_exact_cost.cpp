@@ -58,7 +58,8 @@ constexpr double kSecondsPerSectorTime = 8.8e-6;
 /// kWindowDecay s gives 4, 3.0, 2.6, 2.2 T.
 constexpr double kBurstEnd = 2;
 constexpr double kWindowDecay = 4;
-/// An interval fails the one-step check (and is redone in k = h |A_ii| / 3 substeps) for a
+/// An interval fails the one-step check (and is halved until its halves agree; the cruder
+/// fallback took k = h |A_ii| / 3 substeps, which failing_substeps counts from) for a
 /// fraction kFailing exp(-t / settle) of the chains at its start t, settle =
 /// kSettle (2 nbar + 1) / (gamma (nbar + 1) N) (counted: the failing fraction falls 2x in
 /// 0.3-0.8 T, faster at lower nbar and larger N); only chains heavier than kFailingWeight

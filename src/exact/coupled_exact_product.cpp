@@ -74,7 +74,7 @@ struct NonlinearScratch {
   std::vector<std::vector<Entry>> by_m;  // chain entries by M index (capacity kept)
   std::vector<AntiDiagonals> product;    // P^M by M index (when the whole block is needed)
   std::vector<std::vector<double>> levels;  // diag P^M by M index
-  std::vector<char> populated;           // whether product[k] holds this call's P^M
+  std::vector<char> populated;           // whether levels[k] (and product[k]) are this call's
 };
 
 std::shared_ptr<NonlinearScratch> make_nonlinear_scratch() {

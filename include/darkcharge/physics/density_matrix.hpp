@@ -66,8 +66,9 @@ double trace_norm_symmetric(const Eigen::Ref<const Eigen::MatrixXd>& a);
 /// a Householder tridiagonalisation (4 n^3 / 3) and Sturm bisection for each negative
 /// eigenvalue (O(n) per step), instead of all eigenvalues by implicit QR (~3x the work).
 /// For blocks that are positive semidefinite up to a few small negative eigenvalues. Reads
-/// the lower triangle of `a` only. `slack` >= 0: eigenvalues in [-slack, 0) count as 0 (the
-/// result is then off by at most 2 n slack), and only those below -slack are found.
+/// the lower triangle of `a` only. `slack` >= 0: eigenvalues in [-slack, 0) count with their
+/// sign, as in tr A (the result is then off by at most 2 n slack), and only those below
+/// -slack are found; n <= 2: every |eigenvalue|, whatever the slack.
 double trace_norm_few_negative(const Eigen::Ref<const Eigen::MatrixXd>& a, double slack = 0);
 
 /// Logarithmic negativity log2 ||rho^{T_B}||_1 (Eq. 12). rho^{T_B} is block diagonal in
