@@ -131,21 +131,25 @@ TEST(CoupledExactSolver, UnequalIntervalsInTheBurstAgreeWithProduct) {
   }
 }
 
+/// N_B = 6, N_C = 30, thermal battery (several initial levels), 31 points to t = 0.3,
+/// through the general chains also at nbar = 0: the case on which a run that builds or forms
+/// less is compared with the full run.
+TimeSeries chains_run(double nbar, CoupledExactOptions options) {
+  options.zero_temperature_cascade = false;
+  return solve_exact_coupled(make_model(6, 30, nbar, BatteryInit::thermal), TimeGrid{0.3, 31},
+                             options);
+}
+
 // Without W_B, S_B or states the chains of pairs J' - J > 2 are not built (the linear
 // columns never read them): the linear columns must come out the same as when every pair is
 // evolved, at nbar > 0 and at nbar = 0 with several initial levels (a thermal battery); a
 // filter one pair too narrow (J' - J <= 1) moves sigma_B by O(1e-2) here.
 TEST(CoupledExactSolver, LinearColumnsAloneEqualThoseOfTheFullRun) {
   for (const double nbar : {0.0, 0.3}) {
-    const Model model = make_model(6, 30, nbar, BatteryInit::thermal);
-    const TimeGrid grid{0.3, 31};
     CoupledExactOptions linear;
     linear.nonlinear = false;
-    linear.zero_temperature_cascade = false;
-    CoupledExactOptions full = linear;
-    full.nonlinear = true;
-    const TimeSeries a = solve_exact_coupled(model, grid, linear);
-    const TimeSeries b = solve_exact_coupled(model, grid, full);
+    const TimeSeries a = chains_run(nbar, linear);
+    const TimeSeries b = chains_run(nbar, CoupledExactOptions{});
     for (const auto& column : a.columns)
       for (std::size_t g = 0; g < column.value.size(); ++g)
         EXPECT_NEAR(column.value[g], b.column(column.name).value[g], 1e-13)
@@ -160,15 +164,10 @@ TEST(CoupledExactSolver, LinearColumnsAloneEqualThoseOfTheFullRun) {
 // battery leaves the symmetric sector); a level missed or counted twice moves W_B by O(1e-2).
 TEST(CoupledExactSolver, ErgotropyWithoutNegativityEqualsTheFullRun) {
   for (const double nbar : {0.0, 0.3}) {
-    const Model model = make_model(6, 30, nbar, BatteryInit::thermal);
-    const TimeGrid grid{0.3, 31};
     CoupledExactOptions diagonal;
     diagonal.negativity = false;
-    diagonal.zero_temperature_cascade = false;
-    CoupledExactOptions full = diagonal;
-    full.negativity = true;
-    const TimeSeries a = solve_exact_coupled(model, grid, diagonal);
-    const TimeSeries b = solve_exact_coupled(model, grid, full);
+    const TimeSeries a = chains_run(nbar, diagonal);
+    const TimeSeries b = chains_run(nbar, CoupledExactOptions{});
     for (const char* name : {"W_B", "W_B_sym"})  // W_B_sym: NaN in both where undefined
       for (std::size_t g = 0; g < a.time.size(); ++g) {
         const double x = a.column(name).value[g], y = b.column(name).value[g];
