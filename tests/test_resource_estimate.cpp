@@ -291,6 +291,36 @@ TEST(ResourceEstimate, ExactLinearColumnsWithStatesCountEveryPair) {
   EXPECT_GT(every_pair, 1.3 * narrow);
 }
 
+// The states kept at --state-times are the solver's largest arrays beside the chains (12.6 MB
+// each at 30/300 thermal, 62 MB at 100/1000 ground; 1.5 GB at 100/1000 thermal): the memory
+// estimate grows by at least what the solver keeps, on both paths (chains: thermal battery;
+// cascade: nbar = 0, one level), with and without the nonlinear columns. Before, it did not
+// count them at all.
+TEST(ResourceEstimate, ExactCountsTheKeptStates) {
+  const auto kept_bytes = [](const CoupledExactResult& result) {
+    double bytes = 0;
+    for (const auto& state : result.density)
+      for (const auto& [key, block] : state.blocks) bytes += 8.0 * block.size();
+    return bytes;
+  };
+  for (const double nbar : {0.5, 0.0}) {
+    const Model model = testing::make_model(4, 12, nbar,
+                                            nbar > 0 ? BatteryInit::thermal : BatteryInit::ground);
+    const TimeGrid grid(0.5, 11);
+    for (const bool nonlinear : {true, false}) {
+      CoupledExactOptions options;
+      options.nonlinear = nonlinear;
+      const double without = estimate_coupled_exact_cost(model, grid, options).memory_gib;
+      options.state_times = {0.1, 0.2, 0.3};
+      const double with = estimate_coupled_exact_cost(model, grid, options).memory_gib;
+      const double kept = kept_bytes(solve_exact_coupled_detailed(model, grid, options));
+      EXPECT_GT(kept, 0) << nbar;
+      EXPECT_GE((with - without) * kGiB, kept) << "nbar " << nbar << " nonlinear " << nonlinear;
+      EXPECT_LE((with - without) * kGiB, 4 * kept) << "nbar " << nbar << " nonlinear " << nonlinear;
+    }
+  }
+}
+
 // exact with local noise (the reduced Dicke-basis solver), local decay 0.1, t_max 2: N_B = 6,
 // N_C = 12 at 2001 points measured 8.85 s (1.15 s at 201 points; each output time restarts the
 // Krylov exponential).

@@ -182,6 +182,27 @@ double chain_work(const GridSums& intervals, double length, double tail, double 
   return rows + length * substeps;
 }
 
+/// Doubles of one state kept at --state-times (CoupledExactResult::density): each battery
+/// sector's blocks (j_B, M) in the product basis, n_M x n_M with n_M <= n = 2 min(j_C, j_B) +
+/// 1, at most (2 (j_C + j_B) + 1) n^2 a sector (measured: 11-13 MB a state at N_B = 30,
+/// N_C = 300, nbar 0.5 thermal, and 62 MB at N_B = 100, N_C = 1000 ground).
+double state_doubles(const Model& model) {
+  double out = 0;
+  for (const auto& sector : coupled_exact::levels_by_sector(model)) {
+    const double j2 = sector.first, j1 = model.j_charger();
+    const double n = 2 * std::min(j1, j2) + 1;
+    out += (2 * (j1 + j2) + 1) * n * n;
+  }
+  return out;
+}
+
+/// How many grid times keep their state, at most (times that share their nearest grid time
+/// keep one; the times are checked where they are used, naming the option as each front end
+/// spells it).
+double kept_states(const TimeGrid& grid, const CoupledExactOptions& options) {
+  return std::min<double>(static_cast<double>(options.state_times.size()), grid.points);
+}
+
 }  // namespace
 
 using coupled_exact::kNegligible;
@@ -198,13 +219,19 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
   CoupledExactCost cost;
   double doubles = 0, flops = 0, units = 0;  // units: cascade rate terms, recursion steps
   double seconds_direct = 0;                 // terms measured in seconds directly
+  // The states kept at --state-times, and (cascade) their product-basis blocks: per M one
+  // Clebsch-Gordan transform, ~n^3 / 2 (0.4 s a state at N_B = 100, N_C = 1000 ground).
+  const double states = kept_states(grid, options);
+  doubles += states * state_doubles(model);
   if (uses_cascade(model, options)) {
     const InitialState level = initial_mixture(model).front().state;
     cost.method = "zero-temperature cascade";
     const double table = zero_temperature_cascade_doubles(model, level.j_battery, level.m_battery);
     const double levels = j1 + level.m_battery + j1 + level.j_battery + 1, n_j = table / levels;
     cost.size = fmt::format("{} levels M x {} total J", levels, n_j);
-    doubles = 1.1 * table + points * levels + 8 * n_j;  // weights, P(M, t), scratch
+    doubles += 1.1 * table + points * levels + 8 * n_j;  // weights, P(M, t), scratch
+    const double n_b = 2 * std::min(j1, level.j_battery) + 1;
+    flops += states * (2 * (j1 + level.j_battery) + 1) * n_b * n_b * n_b / 2;
     // ~1000 Radau steps x 8 stage times x levels rates, each over the few J that carry
     // weight (~4 sqrt(n_j)) plus the block bounds (n_j / 16); calibrated on N_B = 100 and
     // 1000 (R = 10): 1 s and 17 s of CPU time.
@@ -304,6 +331,9 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       }
       const double held = static_cast<double>(std::count(held_j.begin(), held_j.end(), 1));
       entries += sector_entries;
+      if (!options.nonlinear)  // whole P^M blocks at the state times only
+        nonlinear += kSecondsPerProductUnit * states * (2 * (j1 + j2) + 1) * held *
+                     (2 * std::min(j1, j2) + 1);
       if (options.nonlinear) {
         const double n = 2 * std::min(j1, j2) + 1, m_count = 2 * (j1 + j2) + 1;
         largest_sector = std::max(largest_sector, m_count * n * n + 2 * sector_entries);
@@ -340,8 +370,8 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // At nbar > 0 the chains at the middle time of each pair of intervals (advance_pair) are
     // kept as well: at most every entry again.
     const double chain_copies = model.nbar > 0 ? 2 : 1;
-    doubles = 1.3 * (chain_copies * entries + cached_columns + omp_get_max_threads() * largest_sector +
-                     64 * longest);
+    doubles += 1.3 * (chain_copies * entries + cached_columns + omp_get_max_threads() * largest_sector +
+                      64 * longest);
     const double propagation = model.nbar > 0 ? kSecondsPerRow * rows
                                               : kSecondsPerChainEntry * entries * (points - 1);
     seconds_direct = propagation + nonlinear;
