@@ -110,7 +110,9 @@ std::vector<char> cached_sectors(double j_charger, const std::vector<double>& j_
 /// its M and Q blocks on all threads. `state` (optional) receives the blocks (j_B, M) of rho.
 /// `eigenvalue_slack`: a Q block B (k x k) of rho^{T_B} counts as positive semidefinite
 /// (||B||_1 = tr B) when B + slack 1 is positive definite: its eigenvalues are >= -slack, so
-/// tr B is off by at most 2 k slack.
+/// tr B is off by at most 2 k slack. The blocks that fail are tried again with the slack that
+/// spreads the sector's budget (2 slack per row) over their rows alone, so the sector's
+/// ||rho^{T_B}||_1 is off by at most 4 slack per row.
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
                                  const std::vector<ChainView>& chains, bool negativity,
                                  double eigenvalue_slack, bool parallel,
