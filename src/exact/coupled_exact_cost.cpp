@@ -183,17 +183,12 @@ double chain_work(const GridSums& intervals, double length, double tail, double 
 }
 
 /// Doubles of one state kept at --state-times (CoupledExactResult::density): each battery
-/// sector's blocks (j_B, M) in the product basis, n_M x n_M with n_M <= n = 2 min(j_C, j_B) +
-/// 1, at most (2 (j_C + j_B) + 1) n^2 a sector (measured: 11-13 MB a state at N_B = 30,
-/// N_C = 300, nbar 0.5 thermal, and 62 MB at N_B = 100, N_C = 1000 ground).
+/// sector's blocks (j_B, M) in the product basis, n_M x n_M (measured: 12.6 MB a state at
+/// N_B = 30, N_C = 300, nbar 0.5 thermal, and 62 MB at N_B = 100, N_C = 1000 ground).
 double state_doubles(const Model& model) {
-  double out = 0;
-  for (const auto& sector : coupled_exact::levels_by_sector(model)) {
-    const double j2 = sector.first, j1 = model.j_charger();
-    const double n = 2 * std::min(j1, j2) + 1;
-    out += (2 * (j1 + j2) + 1) * n * n;
-  }
-  return out;
+  std::vector<double> j_batteries;
+  for (const auto& sector : coupled_exact::levels_by_sector(model)) j_batteries.push_back(sector.first);
+  return block_diagonal_size(model.j_charger(), j_batteries);
 }
 
 /// How many grid times keep their state, at most (times that share their nearest grid time
@@ -276,7 +271,10 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     cost.method = "birth-death chains";
     double chains = 0, longest = 0, entries = 0, largest_sector = 0, nonlinear = 0;
     double cached_columns = 0, rows = 0;
-    if (options.nonlinear) {
+    // The product-basis blocks are formed at every grid time for the nonlinear columns, and
+    // at the state times in any case (with the Clebsch-Gordan columns and buffers of each).
+    const bool blocks = options.nonlinear || states > 0;
+    if (blocks) {
       std::vector<double> j_batteries;
       for (const auto& sector : levels_by_sector(model)) j_batteries.push_back(sector.first);
       coupled_exact::cached_sectors(j1, j_batteries, &cached_columns);
@@ -331,12 +329,12 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       }
       const double held = static_cast<double>(std::count(held_j.begin(), held_j.end(), 1));
       entries += sector_entries;
-      if (!options.nonlinear)  // whole P^M blocks at the state times only
-        nonlinear += kSecondsPerProductUnit * states * (2 * (j1 + j2) + 1) * held *
-                     (2 * std::min(j1, j2) + 1);
+      const double n = 2 * std::min(j1, j2) + 1, m_count = 2 * (j1 + j2) + 1;
+      if (blocks) largest_sector = std::max(largest_sector, m_count * n * n + 2 * sector_entries);
+      // Whole P^M at the state times where the grid times form less (W_B alone: the diagonal).
+      if (!options.nonlinear || !options.negativity)
+        nonlinear += kSecondsPerProductUnit * states * m_count * held * n;
       if (options.nonlinear) {
-        const double n = 2 * std::min(j1, j2) + 1, m_count = 2 * (j1 + j2) + 1;
-        largest_sector = std::max(largest_sector, m_count * n * n + 2 * sector_entries);
         if (model.nbar == 0) {
           nonlinear += kSecondsPerNonlinearUnit * points * m_count * n * n *
                        (options.negativity ? 1.0 : 0.5);
@@ -364,8 +362,9 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
                      kSecondsPerNegativityUnit * populated * n * n + kSecondsPerSectorTime * points;
       }
     }
-    // States, the cached Clebsch-Gordan columns, one sector's blocks per thread (each keeps
-    // its buffers), scratch; x 1.3 for what the allocator holds beyond them (measured at
+    // The cached Clebsch-Gordan columns, one sector's blocks per thread (each keeps its
+    // buffers), scratch (the states are counted above); x 1.3 for what the allocator holds
+    // beyond them (measured at
     // N_B = 100, N_C = 1000 thermal, 2 threads: peak RSS 2.28 GiB against 1.84 GiB counted).
     // At nbar > 0 the chains at the middle time of each pair of intervals (advance_pair) are
     // kept as well: at most every entry again.
