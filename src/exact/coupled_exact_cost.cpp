@@ -182,13 +182,11 @@ double chain_work(const GridSums& intervals, double length, double tail, double 
   return rows + length * substeps;
 }
 
-/// Doubles of one state kept at --state-times (CoupledExactResult::density): each battery
-/// sector's blocks (j_B, M) in the product basis, n_M x n_M (measured: 12.6 MB a state at
-/// N_B = 30, N_C = 300, nbar 0.5 thermal, and 62 MB at N_B = 100, N_C = 1000 ground).
-double state_doubles(const Model& model) {
-  std::vector<double> j_batteries;
-  for (const auto& sector : coupled_exact::levels_by_sector(model)) j_batteries.push_back(sector.first);
-  return block_diagonal_size(model.j_charger(), j_batteries);
+/// The initial state's battery sectors j_B, ascending.
+std::vector<double> battery_sectors(const Model& model) {
+  std::vector<double> out;
+  for (const auto& sector : coupled_exact::levels_by_sector(model)) out.push_back(sector.first);
+  return out;
 }
 
 /// How many grid times keep their state, at most (times that share their nearest grid time
@@ -214,10 +212,13 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
   CoupledExactCost cost;
   double doubles = 0, flops = 0, units = 0;  // units: cascade rate terms, recursion steps
   double seconds_direct = 0;                 // terms measured in seconds directly
-  // The states kept at --state-times, and (cascade) their product-basis blocks: per M one
-  // Clebsch-Gordan transform, ~n^3 / 2 (0.4 s a state at N_B = 100, N_C = 1000 ground).
+  // The states kept at --state-times (CoupledExactResult::density): each battery sector's
+  // blocks (j_B, M) in the product basis, n_M x n_M (measured: 12.6 MB a state at N_B = 30,
+  // N_C = 300, nbar 0.5 thermal, and 62 MB at N_B = 100, N_C = 1000 ground); and (cascade)
+  // per M one Clebsch-Gordan transform, ~n^3 / 2 (0.4 s a state at 100/1000 ground).
+  const std::vector<double> j_batteries = battery_sectors(model);
   const double states = kept_states(grid, options);
-  doubles += states * state_doubles(model);
+  doubles += states * block_diagonal_size(j1, j_batteries);
   if (uses_cascade(model, options)) {
     const InitialState level = initial_mixture(model).front().state;
     cost.method = "zero-temperature cascade";
@@ -274,11 +275,7 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // The product-basis blocks are formed at every grid time for the nonlinear columns, and
     // at the state times in any case (with the Clebsch-Gordan columns and buffers of each).
     const bool blocks = options.nonlinear || states > 0;
-    if (blocks) {
-      std::vector<double> j_batteries;
-      for (const auto& sector : levels_by_sector(model)) j_batteries.push_back(sector.first);
-      coupled_exact::cached_sectors(j1, j_batteries, &cached_columns);
-    }
+    if (blocks) coupled_exact::cached_sectors(j1, j_batteries, &cached_columns);
     // The time profile of the chains' work at nbar > 0 (chain_work): T the superradiant time,
     // window_late: the thermal tail of unit weight, for the populated M of the nonlinear columns.
     const double n_spins = model.n_charger + model.n_battery;
@@ -364,13 +361,13 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     }
     // The cached Clebsch-Gordan columns, one sector's blocks per thread (each keeps its
     // buffers), scratch (the states are counted above); x 1.3 for what the allocator holds
-    // beyond them (measured at
-    // N_B = 100, N_C = 1000 thermal, 2 threads: peak RSS 2.28 GiB against 1.84 GiB counted).
+    // beyond them (measured at N_B = 100, N_C = 1000 thermal, 2 threads: peak RSS 2.28 GiB
+    // against 1.84 GiB counted).
     // At nbar > 0 the chains at the middle time of each pair of intervals (advance_pair) are
     // kept as well: at most every entry again.
     const double chain_copies = model.nbar > 0 ? 2 : 1;
-    doubles += 1.3 * (chain_copies * entries + cached_columns + omp_get_max_threads() * largest_sector +
-                      64 * longest);
+    doubles += 1.3 * (chain_copies * entries + cached_columns +
+                      omp_get_max_threads() * largest_sector + 64 * longest);
     const double propagation = model.nbar > 0 ? kSecondsPerRow * rows
                                               : kSecondsPerChainEntry * entries * (points - 1);
     seconds_direct = propagation + nonlinear;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <utility>
 
 #include <Eigen/Dense>
 
@@ -316,12 +317,16 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   }
   std::vector<double> norm(q_count, 0.0);
   std::vector<int> failed;  // Q blocks the first Cholesky test left open
+  auto battery_range = [&](int q) {  // the battery indices i_first..i_last of Q block q
+    const double Q = q - top;
+    return std::make_pair(std::max(0, count(-j1 - Q + j2)), std::min(width, count(j1 - Q + j2)));
+  };
   // Settles Q block q into norm[q] with the slack `slack`, or (eigenvalues false) leaves it
   // unsettled when the Cholesky test fails. `buffer`: the largest block's size (a matrix
   // resized to every block's n was reallocated at nearly every block), factorised in place.
   auto settle = [&](int q, double slack, bool eigenvalues, std::vector<double>& buffer) {
-    const double Q = q - top;
-    const int i_first = std::max(0, count(-j1 - Q + j2)), i_last = std::min(width, count(j1 - Q + j2));
+    const auto range = battery_range(q);  // plain ints: the lambdas below capture them
+    const int i_first = range.first, i_last = range.second;
     const int base = q + 2 * i_first - width;  // k of element (0, 0)
     if (base > k_hi || base + 2 * (i_last - i_first) < k_lo) return true;
     const int n = i_last - i_first + 1;
@@ -333,10 +338,10 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     // (without assembling it) or a Cholesky factorisation of B + slack 1 (k^3 / 3) settles
     // it to within 2 k slack (the budget's share of its rows: the caller's slack on the
     // first try, the failed blocks' on the second) before any eigenvalue is needed; of what
-    // the second try leaves only the few negative ones (trace_norm_few_negative). Without the slack, blocks
-    // that are PSD but for eigenvalues of -1e-24 (the size of the chain entries left out as
-    // negligible) failed the Cholesky test and took the eigenvalue path: 29% of the Q blocks
-    // tested at N_B = 30, N_C = 300, nbar 0.5, 80% of their k^3.
+    // the second try leaves only the few negative ones (trace_norm_few_negative). Without
+    // the slack, blocks that are PSD but for eigenvalues of -1e-24 (the size of the chain
+    // entries left out as negligible) failed the Cholesky test and took the eigenvalue path:
+    // 29% of the Q blocks tested at N_B = 30, N_C = 300, nbar 0.5, 80% of their k^3.
     if (squares[q] <= slack * slack) {
       norm[q] = trace[q];
       return true;
@@ -366,17 +371,21 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     norm[q] = trace_norm_few_negative(block, slack);
     return true;
   };
+  // body(i, buffer) for i = 0..blocks-1, on all threads when the sector is large enough.
   const bool threads = parallel && q_count * (2 * j2 + 1) > 2000;
-#pragma omp parallel if (threads)
-  {
-    std::vector<double> buffer(static_cast<std::size_t>(width + 1) * (width + 1));
+  auto for_blocks = [&](long blocks, const auto& body) {
+#pragma omp parallel if (threads && blocks > 1)
+    {
+      std::vector<double> buffer(static_cast<std::size_t>(width + 1) * (width + 1));
 #pragma omp for schedule(dynamic)
-    for (int q = 0; q < q_count; ++q)
-      if (!settle(q, eigenvalue_slack, false, buffer)) {
+      for (long i = 0; i < blocks; ++i) body(i, buffer);
+    }
+  };
+  for_blocks(q_count, [&](long q, std::vector<double>& buffer) {
+    if (settle(static_cast<int>(q), eigenvalue_slack, false, buffer)) return;
 #pragma omp critical(failed_q_blocks)
-        failed.push_back(q);
-      }
-  }
+    failed.push_back(static_cast<int>(q));
+  });
   // The blocks that failed the test are tried again with the slack the sector's budget
   // (2 slack per row of its (2 j_C + 1)(2 j_B + 1)) gives when spread over their rows alone,
   // and only what fails that takes the eigenvalue path (with that slack): their negative
@@ -387,18 +396,14 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   std::sort(failed.begin(), failed.end());  // the same slack and blocks on any thread count
   double failed_rows = 0;
   for (const int q : failed) {
-    const double Q = q - top;
-    failed_rows += std::min(width, count(j1 - Q + j2)) - std::max(0, count(-j1 - Q + j2)) + 1;
+    const auto [i_first, i_last] = battery_range(q);
+    failed_rows += i_last - i_first + 1;
   }
   const double second_slack =
       failed.empty() ? 0.0 : eigenvalue_slack * (2 * j1 + 1) * (2 * j2 + 1) / failed_rows;
-  const long n_failed = static_cast<long>(failed.size());
-#pragma omp parallel if (threads && n_failed > 1)
-  {
-    std::vector<double> buffer(static_cast<std::size_t>(width + 1) * (width + 1));
-#pragma omp for schedule(dynamic)
-    for (long i = 0; i < n_failed; ++i) settle(failed[i], second_slack, true, buffer);
-  }
+  for_blocks(static_cast<long>(failed.size()), [&](long i, std::vector<double>& buffer) {
+    settle(failed[i], second_slack, true, buffer);
+  });
   for (double x : norm) out.trace_norm += x;  // fixed order: identical for any thread count
   return out;
 }
