@@ -58,6 +58,27 @@ TEST(SmallDense, ProductTransposedIsABTransposeOrItsLowerTriangle) {
   }
 }
 
+// The AVX-512 version (8 x 8 blocks, taken on CPUs that have it) and the 4-wide one (8 x 4,
+// every other CPU) add the same products in the same order: bit-identical, so results do not
+// depend on the machine. On a CPU without AVX-512 both calls run the 4-wide kernel.
+TEST(SmallDense, ProductTransposedIsBitIdenticalOnEveryCpu) {
+  std::mt19937 rng(3);
+  for (const bool lower : {true, false})
+    for (const int rows : {1, 7, 8, 9, 23, 64, 101})
+      for (const int inner : {1, 3, 17, 101}) {
+        const int cols = lower ? rows : (rows * 5) % 13 + 1;
+        const Eigen::MatrixXd a = random_matrix(rows, inner, rng), b = random_matrix(cols, inner, rng);
+        Eigen::MatrixXd wide = Eigen::MatrixXd::Zero(rows, cols), quads = wide;
+        detail::product_transposed(a.data(), rows, b.data(), cols, rows, cols, inner,
+                                   wide.data(), rows, lower);
+        detail::product_transposed_quads(a.data(), rows, b.data(), cols, rows, cols, inner,
+                                         quads.data(), rows, lower);
+        for (int y = 0; y < cols; ++y)
+          for (int x = 0; x < rows; ++x)
+            ASSERT_EQ(wide(x, y), quads(x, y)) << "rows " << rows << " inner " << inner << " lower " << lower;
+      }
+}
+
 TEST(SmallDense, CholeskyFactorsPositiveDefiniteMatricesAndRefusesTheRest) {
   std::mt19937 rng(11);
   for (const int k : {1, 2, 3, 4, 5, 7, 8, 31, 33, 64}) {
