@@ -225,10 +225,11 @@ class NonlinearObserver {
     // spread over their rows alone (sector_nonlinear), so in all by at most 2 kBlockBudget,
     // S_B by at most 3 kBlockBudget (that second try: N_B = 100, N_C = 1000, 98.9 -> 91.9 s
     // wall on two threads, S_B moved by 7e-11; <= 1e-10 at 6/30 .. 30/300). The slack (~2e-16 at
-    // N_B = 100, N_C = 1000) is far above the ~1e-24 negative eigenvalues that the negligible
-    // chain entries leave in PSD blocks, which failed an exact Cholesky test. The budget is
-    // below the accuracy of the chains' steps (S_B at N_B = 100, N_C = 1000 on the default
-    // grid is within 1.6e-8 of a run on a grid twice as fine) and of the 1e-8 the solver is
+    // N_B = 100, N_C = 1000) is above the negative eigenvalues of the size of the negligible
+    // chain entries (kNegligible) that they leave in PSD blocks, which failed an exact
+    // Cholesky test. The budget is below the accuracy of the chains' steps (S_B at N_B = 100,
+    // N_C = 1000 on the default grid is within 5e-11 of a run on a grid twice as fine; 1.6e-8
+    // when entries down to 1e-24 were kept) and of the 1e-8 the solver is
     // held to against the product solver: with 1e-12 instead, the blocks whose rounding-level
     // negative eigenvalues the steps' errors had pushed below the slack took the eigenvalue
     // path, 26% of that run (127 s -> 102 s wall on two threads; S_B moved by <= 3e-12).

@@ -339,9 +339,10 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     // it to within 2 k slack (the budget's share of its rows: the caller's slack on the
     // first try, the failed blocks' on the second) before any eigenvalue is needed; of what
     // the second try leaves only the few negative ones (trace_norm_few_negative). Without
-    // the slack, blocks that are PSD but for eigenvalues of -1e-24 (the size of the chain
-    // entries left out as negligible) failed the Cholesky test and took the eigenvalue path:
-    // 29% of the Q blocks tested at N_B = 30, N_C = 300, nbar 0.5, 80% of their k^3.
+    // the slack, blocks that are PSD but for eigenvalues of the size of the chain entries
+    // left out as negligible (kNegligible, then 1e-24) failed the Cholesky test and took the
+    // eigenvalue path: 29% of the Q blocks tested at N_B = 30, N_C = 300, nbar 0.5, 80% of
+    // their k^3.
     if (squares[q] <= slack * slack) {
       norm[q] = trace[q];
       return true;

@@ -192,8 +192,8 @@ void scale(const StepScratch& s, double dt, int m, std::vector<double> (&out)[3]
 
 /// Copies a step's result on [first, last] into the chain and trims its window; the margins
 /// follow how far the window moved.
-void take(PairChain& c, const std::vector<double>& result, int first, int last) {
-  std::copy(result.begin(), result.end(), c.r.begin() + first);
+void take(PairChain& c, const double* result, int first, int last) {
+  std::copy(result, result + (last - first + 1), c.r.begin() + first);
   const int old_lo = c.lo, old_hi = c.hi;
   trim_window(c, first, last);
   if (!c.alive()) return;
@@ -202,36 +202,52 @@ void take(PairChain& c, const std::vector<double>& result, int first, int last) 
 }
 
 /// exp(A dt_a) r into s.out and, where dt_b > 0, exp(A dt_b) r into s.out_b (the two solved
-/// side by side), on the chain's window plus margins, [first, last]. The margins grow (and
-/// the step is redone) until every result is negligible at both cut edges, so cutting the
-/// chain there changes nothing above kNegligible.
+/// side by side), on the chain's window plus margins, [first, last]: entries 1..m of the
+/// outputs, m = last - first + 1. Entries 0 and m + 1 are sinks, rows of their own that
+/// collect what flows out across each cut edge and feed nothing back (the rows inside are
+/// the same numbers with or without them). The margins grow (and the step is redone) until
+/// every result is negligible at both cut edges and neither sink holds more than that, so
+/// cutting the chain there changes nothing above kNegligible. The edges alone were not
+/// enough: a step long against the chain's rates can drain the whole window across a cut
+/// edge, leaving negligible entries at the edge (and everywhere), and the chain was dropped
+/// as empty (a population of 4e-7 at N_B = 20, N_C = 60, nbar 0.5, J = 30, in the first grid
+/// interval, had kNegligible been 1e-18).
 void solve_on_window(PairChain& c, const Rates& rates, double dt_a, double dt_b, StepScratch& s,
                      int& first, int& last) {
   const int n = c.length();
   for (;;) {
     first = std::max(0, c.lo - c.margin_low);
     last = std::min(n - 1, c.hi + c.margin_high);
-    const int m = last - first + 1;
-    generator(c, rates, first, m, s);
-    scale(s, dt_a, m, s.scaled_a);
+    const int m = last - first + 1, rows = m + 2;
+    // The generator on [first - 1, last + 1], its two outer rows made sinks: no decay of
+    // their own and no rate from them into the window.
+    generator(c, rates, first - 1, rows, s);
+    s.diagonal[0] = s.diagonal[m + 1] = 0.0;
+    s.below[1] = s.above[m] = 0.0;
+    s.in.assign(rows, 0.0);
+    std::copy(c.r.begin() + first, c.r.begin() + last + 1, s.in.begin() + 1);
+    scale(s, dt_a, rows, s.scaled_a);
     const detail::Tridiagonal a{s.scaled_a[0].data(), s.scaled_a[1].data(), s.scaled_a[2].data()};
-    s.out.resize(m);
+    s.out.resize(rows);
     if (dt_b > 0) {
-      scale(s, dt_b, m, s.scaled_b);
-      s.out_b.resize(m);
+      scale(s, dt_b, rows, s.scaled_b);
+      s.out_b.resize(rows);
       detail::tridiagonal_exponentials(
-          a, {s.scaled_b[0].data(), s.scaled_b[1].data(), s.scaled_b[2].data()}, m,
-          c.r.data() + first, s.out.data(), s.out_b.data(), s.solve);
+          a, {s.scaled_b[0].data(), s.scaled_b[1].data(), s.scaled_b[2].data()}, rows,
+          s.in.data(), s.out.data(), s.out_b.data(), s.solve);
     } else {
-      detail::tridiagonal_exponential(a.d, a.up, a.low, m, c.r.data() + first, s.out.data(),
+      detail::tridiagonal_exponential(a.d, a.up, a.low, rows, s.in.data(), s.out.data(),
                                       s.solve);
     }
     auto large = [&](const std::vector<double>& out, int j) {
-      return j >= 0 && j < m && std::fabs(out[j]) > kNegligible;
+      return j >= 0 && j < rows && std::fabs(out[j]) > kNegligible;
     };
-    auto edge_low = [&](const std::vector<double>& out) { return large(out, 0) || large(out, 1); };
+    // The sink and the window's two entries at each cut edge.
+    auto edge_low = [&](const std::vector<double>& out) {
+      return large(out, 0) || large(out, 1) || large(out, 2);
+    };
     auto edge_high = [&](const std::vector<double>& out) {
-      return large(out, m - 1) || large(out, m - 2);
+      return large(out, m + 1) || large(out, m) || large(out, m - 1);
     };
     const bool grow_low = first > 0 && (edge_low(s.out) || (dt_b > 0 && edge_low(s.out_b)));
     const bool grow_high = last < n - 1 && (edge_high(s.out) || (dt_b > 0 && edge_high(s.out_b)));
@@ -245,7 +261,7 @@ void advance_both(PairChain& c, const Rates& rates, double dt_a, double dt_b, St
   int first = 0, last = 0;
   solve_on_window(c, rates, dt_a, dt_b, s, first, last);
   const int lo = c.lo, hi = c.hi, margin_low = c.margin_low, margin_high = c.margin_high;
-  take(c, s.out, first, last);
+  take(c, s.out.data() + 1, first, last);
   save(c, s.one_step);
   // Back to the start's window (with the margins as grown), then the dt_b step's result.
   if (c.alive()) std::fill(c.r.begin() + c.lo, c.r.begin() + c.hi + 1, 0.0);
@@ -253,13 +269,13 @@ void advance_both(PairChain& c, const Rates& rates, double dt_a, double dt_b, St
   c.hi = hi;
   c.margin_low = margin_low;
   c.margin_high = margin_high;
-  take(c, s.out_b, first, last);
+  take(c, s.out_b.data() + 1, first, last);
 }
 
 void advance_once(PairChain& c, const Rates& rates, double dt, StepScratch& s) {
   int first = 0, last = 0;
   solve_on_window(c, rates, dt, 0, s, first, last);
-  take(c, s.out, first, last);
+  take(c, s.out.data() + 1, first, last);
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ struct ChainSnapshot {
 
 /// Per-thread scratch of one chain step.
 struct StepScratch {
-  std::vector<double> diagonal, above, below, out, out_b;
+  std::vector<double> diagonal, above, below, in, out, out_b;
   std::vector<double> scaled_a[3], scaled_b[3];  // dt times diagonal, above, below
   detail::TridiagonalScratch solve;
   ChainSnapshot start, one_step;
