@@ -61,7 +61,8 @@ TEST(CoupledExactSteps, AStepThatDrainsTheWindowMatchesTheWholeChain) {
   advance_pair(whole, kRates, 0.1, 0.1, s, middle);
   ASSERT_TRUE(windowed.alive());
   for (int i = 0; i < whole.length(); ++i)
-    EXPECT_NEAR(windowed.r[i], whole.r[i], 1e-12 * weight) << "M = " << whole.m(i);
+    // The steps' accuracy, and the entries each run drops as negligible on its own.
+    EXPECT_NEAR(windowed.r[i], whole.r[i], 1e-12 * weight + kNegligible) << "M = " << whole.m(i);
 }
 
 }  // namespace

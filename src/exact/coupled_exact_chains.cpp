@@ -226,7 +226,9 @@ class NonlinearObserver {
     // S_B by at most 3 kBlockBudget (that second try: N_B = 100, N_C = 1000, 98.9 -> 91.9 s
     // wall on two threads, S_B moved by 7e-11; <= 1e-10 at 6/30 .. 30/300). The slack (~2e-16 at
     // N_B = 100, N_C = 1000) is above the negative eigenvalues of the size of the negligible
-    // chain entries (kNegligible) that they leave in PSD blocks, which failed an exact
+    // chain entries (kNegligible, 1e-18: 200x below it there, ~10x at N_B = 270, N_C = 2700,
+    // equal near N_B = 550, N_C = 5500, where blocks would take the exact eigenvalue path
+    // more often: slower, not wrong) that they leave in PSD blocks, which failed an exact
     // Cholesky test. The budget is below the accuracy of the chains' steps (S_B at N_B = 100,
     // N_C = 1000 on the default grid is within 5e-11 of a run on a grid twice as fine; 1.6e-8
     // when entries down to 1e-24 were kept) and of the 1e-8 the solver is

@@ -55,7 +55,9 @@ constexpr double kSecondsPerSectorTime = 8.8e-6;
 /// chain's thermal tail (the levels above its bottom until its weight, falling by
 /// (nbar + 1) / nbar per level, reaches kNegligible), s = (ln 110 / ln N)^2: the windows'
 /// decay time counted in the solver was 3.6, 3.0, 2.5, 2.05 T at N = 110, 220, 330, 550, and
-/// kWindowDecay s gives 4, 3.0, 2.6, 2.2 T.
+/// kWindowDecay s gives 4, 3.0, 2.6, 2.2 T. (Fitted when kNegligible was 1e-24; with 1e-18
+/// the estimates measured 1.26x the CPU time at N_B = 100, N_C = 1000 and 1.8x at 50/500,
+/// bench/README.md.)
 constexpr double kBurstEnd = 2;
 constexpr double kWindowDecay = 4;
 /// An interval fails the one-step check (and is halved until its halves agree; the cruder

@@ -56,12 +56,14 @@ double l1_distance(const PairChain& c, const ChainSnapshot& snapshot) {
 }
 
 /// r <- exp(A h) r on the window plus margins. The margins grow (and the step is redone)
-/// until the result is negligible at both cut edges, so cutting the chain there changes
-/// nothing above kNegligible; then they follow how far the window moved.
+/// until the result is negligible at both cut edges and in the sinks beyond them
+/// (solve_on_window), so cutting the chain there changes nothing above kNegligible; then
+/// they follow how far the window moved.
 void advance_once(PairChain& c, const Rates& rates, double dt, StepScratch& s);
 
 /// s.one_step <- exp(A dt_a) r and r <- exp(A dt_b) r, from the same start on the same
-/// window (grown until both are negligible at its cut edges), solved side by side.
+/// window (grown until both are negligible at its cut edges and in its sinks), solved side
+/// by side.
 void advance_both(PairChain& c, const Rates& rates, double dt_a, double dt_b, StepScratch& s);
 
 /// One step of dt1 + dt2 against the steps dt1, dt2 (`middle`, if given, receives the chain
@@ -157,8 +159,12 @@ namespace {
 /// without branches, which the compiler vectorises (its square roots too: this file is
 /// compiled with -fno-math-errno), 4-5% of a thermal run when it took them entry by entry:
 /// at the chain's ends lowering_squared(J, J + 1) and raising_squared(J, -J - 1) are 0, as
-/// Rates returns there, and every product under a root is of two factors >= 0. Compiled for
-/// AVX2 too (lane-wise, no FMA: the same numbers).
+/// Rates returns there, and inside the chain every product under a root is of two factors
+/// >= 0. [first, first + m) may reach one row beyond each end of the chain (the sinks of
+/// solve_on_window): there the diagonal is junk and the rate from beyond, below[0] or
+/// above[m - 1], can be NaN (J' >= J + 2); all three are overwritten before use (below[0]
+/// and above[m - 1] here, the sinks' diagonal by the caller). Compiled for AVX2 too
+/// (lane-wise, no FMA: the same numbers).
 DARKCHARGE_SIMD_CLONES
 void generator(const PairChain& c, const Rates& rates, int first, int m, StepScratch& s) {
   s.diagonal.resize(m);
@@ -205,9 +211,12 @@ void take(PairChain& c, const double* result, int first, int last) {
 /// side by side), on the chain's window plus margins, [first, last]: entries 1..m of the
 /// outputs, m = last - first + 1. Entries 0 and m + 1 are sinks, rows of their own that
 /// collect what flows out across each cut edge and feed nothing back (the rows inside are
-/// the same numbers with or without them). The margins grow (and the step is redone) until
-/// every result is negligible at both cut edges and neither sink holds more than that, so
-/// cutting the chain there changes nothing above kNegligible. The edges alone were not
+/// the same numbers with or without them, but for the sign of an exact zero). The margins
+/// grow (and the step is redone) until every result is negligible at both cut edges and
+/// neither sink holds more than that, so cutting the chain there changes nothing above
+/// kNegligible (a sink holds the net outflow: a coherence whose outflow changed sign within
+/// the step could cancel part of it there, which the edge entries still catch). The edges
+/// alone were not
 /// enough: a step long against the chain's rates can drain the whole window across a cut
 /// edge, leaving negligible entries at the edge (and everywhere), and the chain was dropped
 /// as empty (a population of 4e-7 at N_B = 20, N_C = 60, nbar 0.5, J = 30, in the first grid

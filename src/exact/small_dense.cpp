@@ -100,7 +100,8 @@ void product_quads(const double* a, int lda, const double* b, int ldb, int rows,
 /// (micro-benchmark, 101 x 101 lower triangle, inner 101: 39 -> 25 us). Each p(x, y) is the
 /// same sum, s ascending from +0, as in product_quads (this file is compiled without FMA
 /// contraction): the results are bit-identical.
-__attribute__((target("avx512f")))
+// fp-contract=off here too: the file's flag alone was undone by a precompiled header once.
+__attribute__((target("avx512f"), optimize("fp-contract=off")))
 void product_octets(const double* a, int lda, const double* b, int ldb, int rows, int cols,
                     int inner, double* p, int ldp, bool lower) {
   constexpr int kCols = 8;

@@ -8,7 +8,7 @@
 ///   accurate on the negative axis; one per grid interval at nbar > 0, where A is similar to
 ///   a symmetric matrix; substeps with h |A_ii| <= 3 for the far-from-normal pure-death
 ///   chains at nbar = 0, which only the cross-check with the cascade turned off runs), only
-///   on the window of entries above 1e-24 and only for the pairs (J, J') that start above
+///   on the window of entries above 1e-18 and only for the pairs (J, J') that start above
 ///   it: memory ~ chains x (N + 1) doubles, not (N + 1)^2 per chain;
 /// - at nbar = 0 from one level uses the rank-one cascade of zero_temperature_cascade.hpp:
 ///   one chain of N + 1 populations instead of (2 min + 1)^2 chains.
