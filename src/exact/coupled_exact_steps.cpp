@@ -216,11 +216,10 @@ void take(PairChain& c, const double* result, int first, int last) {
 /// neither sink holds more than that, so cutting the chain there changes nothing above
 /// kNegligible (a sink holds the net outflow: a coherence whose outflow changed sign within
 /// the step could cancel part of it there, which the edge entries still catch). The edges
-/// alone were not
-/// enough: a step long against the chain's rates can drain the whole window across a cut
-/// edge, leaving negligible entries at the edge (and everywhere), and the chain was dropped
-/// as empty (a population of 4e-7 at N_B = 20, N_C = 60, nbar 0.5, J = 30, in the first grid
-/// interval, had kNegligible been 1e-18).
+/// alone were not enough: a step long against the chain's rates can drain the whole window
+/// across a cut edge, leaving negligible entries at the edge (and everywhere), and the chain
+/// was dropped as empty (a population of 4e-7 at N_B = 20, N_C = 60, nbar 0.5, J = 30, in
+/// the first grid interval, once kNegligible was 1e-18).
 void solve_on_window(PairChain& c, const Rates& rates, double dt_a, double dt_b, StepScratch& s,
                      int& first, int& last) {
   const int n = c.length();
