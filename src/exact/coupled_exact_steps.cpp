@@ -155,12 +155,11 @@ void advance_pair(PairChain& c, const Rates& rates, double dt1, double dt2, Step
 namespace {
 
 /// The generator's entries on [first, first + m) unscaled: diagonal, above, below (the
-/// window's own ends cut: nothing enters from beyond them). Rates' formulas in one loop
+/// window's own ends cut: nothing enters from beyond them). Rates' formulas by M in one loop
 /// without branches, which the compiler vectorises (its square roots too: this file is
-/// compiled with -fno-math-errno), 4-5% of a thermal run when it took them entry by entry:
-/// at the chain's ends lowering_squared(J, J + 1) and raising_squared(J, -J - 1) are 0, as
-/// Rates returns there, and inside the chain every product under a root is of two factors
-/// >= 0. [first, first + m) may reach one row beyond each end of the chain (the sinks of
+/// compiled with -fno-math-errno), 4-5% of a thermal run when it took Rates::diagonal,
+/// from_above, from_below entry by entry: at the chain's ends the formulas give the 0 those
+/// return there, and inside the chain every product under a root is of two factors >= 0. [first, first + m) may reach one row beyond each end of the chain (the sinks of
 /// solve_on_window): there the diagonal is junk and the rate from beyond, below[0] or
 /// above[m - 1], can be NaN (J' >= J + 2); all three are overwritten before use (below[0]
 /// and above[m - 1] here, the sinks' diagonal by the caller). Compiled for AVX2 too
@@ -173,14 +172,13 @@ void generator(const PairChain& c, const Rates& rates, int first, int m, StepScr
   double* diagonal = s.diagonal.data();
   double* above = s.above.data();
   double* below = s.below.data();
-  const double J = c.J, Jp = c.Jp, down = rates.down, up = rates.up;
+  const double J = c.J, Jp = c.Jp;
+  const Rates r = rates;  // a local copy: the stores below cannot alias its rates
   for (int j = 0; j < m; ++j) {
     const double M = (first + j) - J;  // c.m(i)
-    diagonal[j] = -down * (lowering_squared(J, M) + lowering_squared(Jp, M)) -
-                  up * (raising_squared(J, M) + raising_squared(Jp, M));
-    const double Ma = M + 1, Mb = M - 1;
-    above[j] = 2 * down * std::sqrt(lowering_squared(J, Ma) * lowering_squared(Jp, Ma));
-    below[j] = 2 * up * std::sqrt(raising_squared(J, Mb) * raising_squared(Jp, Mb));
+    diagonal[j] = r.decay(J, Jp, M);
+    above[j] = r.down_from(J, Jp, M + 1);
+    below[j] = r.up_from(J, Jp, M - 1);
   }
   above[m - 1] = 0.0;
   below[0] = 0.0;

@@ -28,20 +28,26 @@ struct PairChain {
 /// from_above r(M + 1) + from_below r(M - 1).
 struct Rates {
   double down, up;  // gamma (nbar + 1), gamma nbar
-  double diagonal(const PairChain& c, int i) const {
-    const double M = c.m(i);
-    return -down * (lowering_squared(c.J, M) + lowering_squared(c.Jp, M)) -
-           up * (raising_squared(c.J, M) + raising_squared(c.Jp, M));
+  /// The formulas by M, without the chain's ends (the chains' generator takes them in one
+  /// vectorised loop): the rate out of M, and the rates into M - 1 from M (down) and into
+  /// M + 1 from M (up). 0 from beyond a chain's end: lowering_squared(J, J + 1) =
+  /// raising_squared(J, -J - 1) = 0.
+  double decay(double J, double Jp, double M) const {
+    return -down * (lowering_squared(J, M) + lowering_squared(Jp, M)) -
+           up * (raising_squared(J, M) + raising_squared(Jp, M));
   }
+  double down_from(double J, double Jp, double M) const {
+    return 2 * down * std::sqrt(lowering_squared(J, M) * lowering_squared(Jp, M));
+  }
+  double up_from(double J, double Jp, double M) const {
+    return 2 * up * std::sqrt(raising_squared(J, M) * raising_squared(Jp, M));
+  }
+  double diagonal(const PairChain& c, int i) const { return decay(c.J, c.Jp, c.m(i)); }
   double from_above(const PairChain& c, int i) const {
-    if (i + 1 >= c.length()) return 0.0;
-    const double M = c.m(i) + 1;
-    return 2 * down * std::sqrt(lowering_squared(c.J, M) * lowering_squared(c.Jp, M));
+    return i + 1 >= c.length() ? 0.0 : down_from(c.J, c.Jp, c.m(i) + 1);
   }
   double from_below(const PairChain& c, int i) const {
-    if (i <= 0) return 0.0;
-    const double M = c.m(i) - 1;
-    return 2 * up * std::sqrt(raising_squared(c.J, M) * raising_squared(c.Jp, M));
+    return i <= 0 ? 0.0 : up_from(c.J, c.Jp, c.m(i) - 1);
   }
   /// (A^T x)(i) for an observable x given by index: d/dt sum_i x(i) r(i) = sum_i r(i)
   /// (A^T x)(i). P_B is taken in this form: A^T x is exact and of the size of the power,
