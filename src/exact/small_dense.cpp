@@ -35,16 +35,28 @@ __attribute__((always_inline)) inline const double* row_block(const double* a, i
   return tail.data();
 }
 
-/// Writes block[j][i] = p(x0 + i, y0 + j) where it lies in p (and, `lower`, on or below the
-/// diagonal).
-template <int kCols>
-__attribute__((always_inline)) inline void write_block(const double (&block)[kCols][kRows],
-                                                       int x0, int y0, int rows, int cols,
-                                                       double* p, int ldp, bool lower) {
-  for (int j = 0; j < kCols && y0 + j < cols; ++j) {
-    double* column = p + static_cast<std::ptrdiff_t>(y0 + j) * ldp;
-    for (int i = lower ? std::max(0, y0 + j - x0) : 0; i < kRows && x0 + i < rows; ++i)
-      column[x0 + i] = block[j][i];
+/// p = A B^T (or its lower triangle) block by block, 8 rows x kCols columns: sum(a_block,
+/// a_stride, y0, block) fills block[j][i] = p(x0 + i, y0 + j) from rows x0.. of a (a_block,
+/// s-th at a_block + s a_stride: whole vectors, see row_block), and it is written where it
+/// lies in p (and, `lower`, on or below the diagonal). Inlined into each kernel, so that
+/// `sum` is compiled for the kernel's instruction set.
+template <int kCols, class Sum>
+__attribute__((always_inline)) inline void by_blocks(const double* a, int lda, int rows, int cols,
+                                                     int inner, double* p, int ldp, bool lower,
+                                                     const Sum& sum) {
+  for (int x0 = 0; x0 < rows; x0 += kRows) {
+    std::ptrdiff_t a_stride = 0;
+    const double* a_block = row_block(a, lda, rows, inner, x0, a_stride);
+    const int y_end = lower ? std::min(cols, x0 + kRows) : cols;
+    for (int y0 = 0; y0 < y_end; y0 += kCols) {
+      double block[kCols][kRows];
+      sum(a_block, a_stride, y0, block);
+      for (int j = 0; j < kCols && y0 + j < cols; ++j) {
+        double* column = p + static_cast<std::ptrdiff_t>(y0 + j) * ldp;
+        for (int i = lower ? std::max(0, y0 + j - x0) : 0; i < kRows && x0 + i < rows; ++i)
+          column[x0 + i] = block[j][i];
+      }
+    }
   }
 }
 
@@ -53,45 +65,40 @@ DARKCHARGE_SIMD_CLONES
 void product_quads(const double* a, int lda, const double* b, int ldb, int rows, int cols,
                    int inner, double* p, int ldp, bool lower) {
   constexpr int kCols = 4;
-  for (int x0 = 0; x0 < rows; x0 += kRows) {
-    std::ptrdiff_t a_stride = 0;
-    const double* a_block = row_block(a, lda, rows, inner, x0, a_stride);
-    const int y_end = lower ? std::min(cols, x0 + kRows) : cols;
-    for (int y0 = 0; y0 < y_end; y0 += kCols) {
-      // Columns past the last read the last one's numbers (not written).
-      const int y1 = std::min(y0 + 1, cols - 1), y2 = std::min(y0 + 2, cols - 1),
-                y3 = std::min(y0 + 3, cols - 1);
-      // Eight accumulators, named so that they stay in registers (an array of them was
-      // zeroed and indexed in memory).
-      Quad s00 = {}, s01 = {}, s10 = {}, s11 = {}, s20 = {}, s21 = {}, s30 = {}, s31 = {};
-      for (int s = 0; s < inner; ++s) {
-        const double* as = a_block + s * a_stride;
-        const double* bs = b + static_cast<std::ptrdiff_t>(s) * ldb;
-        const Quad a0 = *reinterpret_cast<const Unaligned*>(as);
-        const Quad a1 = *reinterpret_cast<const Unaligned*>(as + 4);
-        const Quad b0 = {bs[y0], bs[y0], bs[y0], bs[y0]}, b1 = {bs[y1], bs[y1], bs[y1], bs[y1]};
-        const Quad b2 = {bs[y2], bs[y2], bs[y2], bs[y2]}, b3 = {bs[y3], bs[y3], bs[y3], bs[y3]};
-        s00 += a0 * b0;
-        s01 += a1 * b0;
-        s10 += a0 * b1;
-        s11 += a1 * b1;
-        s20 += a0 * b2;
-        s21 += a1 * b2;
-        s30 += a0 * b3;
-        s31 += a1 * b3;
-      }
-      double block[kCols][kRows];
-      *reinterpret_cast<Unaligned*>(&block[0][0]) = s00;
-      *reinterpret_cast<Unaligned*>(&block[0][4]) = s01;
-      *reinterpret_cast<Unaligned*>(&block[1][0]) = s10;
-      *reinterpret_cast<Unaligned*>(&block[1][4]) = s11;
-      *reinterpret_cast<Unaligned*>(&block[2][0]) = s20;
-      *reinterpret_cast<Unaligned*>(&block[2][4]) = s21;
-      *reinterpret_cast<Unaligned*>(&block[3][0]) = s30;
-      *reinterpret_cast<Unaligned*>(&block[3][4]) = s31;
-      write_block<kCols>(block, x0, y0, rows, cols, p, ldp, lower);
+  auto sum = [&](const double* a_block, std::ptrdiff_t a_stride, int y0,
+                 double (&block)[kCols][kRows]) __attribute__((always_inline)) {
+    // Columns past the last read the last one's numbers (not written).
+    const int y1 = std::min(y0 + 1, cols - 1), y2 = std::min(y0 + 2, cols - 1),
+              y3 = std::min(y0 + 3, cols - 1);
+    // Eight accumulators, named so that they stay in registers (an array of them was
+    // zeroed and indexed in memory).
+    Quad s00 = {}, s01 = {}, s10 = {}, s11 = {}, s20 = {}, s21 = {}, s30 = {}, s31 = {};
+    for (int s = 0; s < inner; ++s) {
+      const double* as = a_block + s * a_stride;
+      const double* bs = b + static_cast<std::ptrdiff_t>(s) * ldb;
+      const Quad a0 = *reinterpret_cast<const Unaligned*>(as);
+      const Quad a1 = *reinterpret_cast<const Unaligned*>(as + 4);
+      const Quad b0 = {bs[y0], bs[y0], bs[y0], bs[y0]}, b1 = {bs[y1], bs[y1], bs[y1], bs[y1]};
+      const Quad b2 = {bs[y2], bs[y2], bs[y2], bs[y2]}, b3 = {bs[y3], bs[y3], bs[y3], bs[y3]};
+      s00 += a0 * b0;
+      s01 += a1 * b0;
+      s10 += a0 * b1;
+      s11 += a1 * b1;
+      s20 += a0 * b2;
+      s21 += a1 * b2;
+      s30 += a0 * b3;
+      s31 += a1 * b3;
     }
-  }
+    *reinterpret_cast<Unaligned*>(&block[0][0]) = s00;
+    *reinterpret_cast<Unaligned*>(&block[0][4]) = s01;
+    *reinterpret_cast<Unaligned*>(&block[1][0]) = s10;
+    *reinterpret_cast<Unaligned*>(&block[1][4]) = s11;
+    *reinterpret_cast<Unaligned*>(&block[2][0]) = s20;
+    *reinterpret_cast<Unaligned*>(&block[2][4]) = s21;
+    *reinterpret_cast<Unaligned*>(&block[3][0]) = s30;
+    *reinterpret_cast<Unaligned*>(&block[3][4]) = s31;
+  };
+  by_blocks<kCols>(a, lda, rows, cols, inner, p, ldp, lower, sum);
 }
 
 #if DARKCHARGE_HAS_AVX512_CLONE
@@ -105,28 +112,23 @@ __attribute__((target("avx512f"), optimize("fp-contract=off")))
 void product_octets(const double* a, int lda, const double* b, int ldb, int rows, int cols,
                     int inner, double* p, int ldp, bool lower) {
   constexpr int kCols = 8;
-  for (int x0 = 0; x0 < rows; x0 += kRows) {
-    std::ptrdiff_t a_stride = 0;
-    const double* a_block = row_block(a, lda, rows, inner, x0, a_stride);
-    const int y_end = lower ? std::min(cols, x0 + kRows) : cols;
-    for (int y0 = 0; y0 < y_end; y0 += kCols) {
-      int y[kCols];  // columns past the last read the last one's numbers (not written)
-      for (int j = 0; j < kCols; ++j) y[j] = std::min(y0 + j, cols - 1);
-      Octet sum[kCols] = {};
-      for (int s = 0; s < inner; ++s) {
-        const double* bs = b + static_cast<std::ptrdiff_t>(s) * ldb;
-        const Octet as = *reinterpret_cast<const UnalignedOctet*>(a_block + s * a_stride);
+  auto sum = [&](const double* a_block, std::ptrdiff_t a_stride, int y0,
+                 double (&block)[kCols][kRows]) __attribute__((always_inline)) {
+    int y[kCols];  // columns past the last read the last one's numbers (not written)
+    for (int j = 0; j < kCols; ++j) y[j] = std::min(y0 + j, cols - 1);
+    Octet sums[kCols] = {};
+    for (int s = 0; s < inner; ++s) {
+      const double* bs = b + static_cast<std::ptrdiff_t>(s) * ldb;
+      const Octet as = *reinterpret_cast<const UnalignedOctet*>(a_block + s * a_stride);
 #pragma GCC unroll 8
-        for (int j = 0; j < kCols; ++j) {
-          const double v = bs[y[j]];
-          sum[j] += as * Octet{v, v, v, v, v, v, v, v};
-        }
+      for (int j = 0; j < kCols; ++j) {
+        const double v = bs[y[j]];
+        sums[j] += as * Octet{v, v, v, v, v, v, v, v};
       }
-      double block[kCols][kRows];
-      for (int j = 0; j < kCols; ++j) *reinterpret_cast<UnalignedOctet*>(&block[j][0]) = sum[j];
-      write_block<kCols>(block, x0, y0, rows, cols, p, ldp, lower);
     }
-  }
+    for (int j = 0; j < kCols; ++j) *reinterpret_cast<UnalignedOctet*>(&block[j][0]) = sums[j];
+  };
+  by_blocks<kCols>(a, lda, rows, cols, inner, p, ldp, lower, sum);
 }
 #endif
 
