@@ -9,11 +9,13 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include "darkcharge/core/errors.hpp"
 #include "darkcharge/ensemble/column_selection.hpp"
 #include "darkcharge/ensemble/resource_estimate.hpp"
 #include "darkcharge/exact/coupled_exact_solver.hpp"
+#include "darkcharge/physics/time_scale.hpp"
 #include "test_models.hpp"
 
 namespace darkcharge {
@@ -274,6 +276,32 @@ TEST(ResourceEstimate, ExactChainsFollowTheGrid) {
   }
   const double per_step_coarse = seconds(TimeGrid(0.1, 9)) / 8;
   EXPECT_GT(per_step_coarse, 2 * at_default / 200);
+}
+
+// The memory estimate of the chains at nbar > 0 is an upper bound within 2x of the peak RSS
+// (issue 24), measured with /usr/bin/time (2 threads, nbar 0.5, thermal battery, default
+// grid; bench/README.md, "The memory estimate"): 100/1000 every column 945.5 MiB, E_B, E_C,
+// P_B, dark 169.8 MiB; 50/500 169.0 MiB; 30/300 49.2 MiB. Before the cached Clebsch-Gordan
+// columns were counted by the J held (and stored so), 100/1000 was estimated at 2.42 GiB.
+TEST(ResourceEstimate, ExactChainsMemoryWithinTwiceThePeak) {
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(2);  // the measurements' threads: each keeps one sector's blocks
+  const struct {
+    int n_battery;
+    bool nonlinear;
+    double measured_mib;
+  } cases[] = {{100, true, 945.5}, {100, false, 169.8}, {50, true, 169.0}, {30, true, 49.2}};
+  for (const auto& c : cases) {
+    RunRequest r;
+    r.command = "exact";
+    r.model = testing::make_model(c.n_battery, 10 * c.n_battery, 0.5, BatteryInit::thermal);
+    r.grid = TimeGrid(default_t_max(r.model), 201);
+    if (!c.nonlinear) r.observables = {"E_B", "E_C", "P_B", "dark"};
+    const double mib = estimate_resources(r).bytes / (1024.0 * 1024.0);
+    EXPECT_GE(mib, c.measured_mib) << c.n_battery << " nonlinear " << c.nonlinear;
+    EXPECT_LE(mib, 2 * c.measured_mib) << c.n_battery << " nonlinear " << c.nonlinear;
+  }
+  omp_set_num_threads(threads);
 }
 
 // Linear columns alone build only the chains J' - J <= 2, but with states asked for every

@@ -25,14 +25,11 @@ namespace darkcharge::coupled_exact {
 namespace {
 
 /// What entry i of a chain with J' - J <= 2 adds to the linear columns, per unit of r(i),
-/// by kind (LinearWeights::kinds(gap) numbers per entry): they depend on (J, J', M) only,
+/// by kind (linear_weight_kinds(gap) numbers per entry): they depend on (J, J', M) only,
 /// and evaluated afresh at every grid time (square roots and quotients of the Clebsch-Gordan
 /// algebra) they were 8% of a thermal run's CPU time at N_B = 50, N_C = 500.
 struct LinearWeights {
-  std::vector<double> w;  // entry i's kinds at w[kinds(gap) i ..]
-  // gap 0: M, <J_B^z>, d<J_B^z>/dt, <J^+ J^->, <J^- J^+>, <(J_B^z)^2>; gap 1: <J_B^z>,
-  // d<J_B^z>/dt, <(J_B^z)^2>; gap 2: <(J_B^z)^2>.
-  static int kinds(int gap) { return gap == 0 ? 6 : gap == 1 ? 3 : 1; }
+  std::vector<double> w;  // entry i's kinds at w[linear_weight_kinds(gap) i ..]
 };
 
 struct Sector {
@@ -119,7 +116,7 @@ LinearWeights linear_weights(const Model& model, const Rates& rates, double j_ba
   LinearWeights out;
   const int gap = count(c.Jp - c.J);
   if (gap > 2) return out;
-  const int kinds = LinearWeights::kinds(gap);
+  const int kinds = linear_weight_kinds(gap);
   out.w.resize(static_cast<std::size_t>(c.length()) * kinds);
   // (J_B^z)^2 links J to J, J +- 1, J +- 2: pairs off the diagonal count twice (r is
   // symmetric).
@@ -179,7 +176,7 @@ void observe_linear(const Model& model, const Sector& sector,
     const ChainView c = view(sector, k, middle);
     if (c.lo > c.hi || weights.w.empty()) continue;
     const int gap = count(c.Jp - c.J);
-    const int kinds = LinearWeights::kinds(gap);
+    const int kinds = linear_weight_kinds(gap);
     const double* w = weights.w.data() + static_cast<std::size_t>(c.lo) * kinds;
     const double* r = c.window;
     const int n = c.hi - c.lo + 1;

@@ -273,11 +273,13 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // chain entry and grid step, and every M is counted.
     cost.method = "birth-death chains";
     double chains = 0, longest = 0, entries = 0, largest_sector = 0, nonlinear = 0;
-    double cached_columns = 0, rows = 0;
+    double cached_columns = 0, rows = 0, weights = 0;
     // The product-basis blocks are formed at every grid time for the nonlinear columns, and
     // at the state times in any case (with the Clebsch-Gordan columns and buffers of each).
     const bool blocks = options.nonlinear || states > 0;
-    if (blocks) coupled_exact::cached_sectors(j1, j_batteries, &cached_columns);
+    const std::vector<char> cached =
+        blocks ? coupled_exact::cached_sectors(j1, j_batteries) : std::vector<char>();
+    std::size_t sector_index = 0;
     // The time profile of the chains' work at nbar > 0 (chain_work): T the superradiant time,
     // window_late: the thermal tail of unit weight, for the populated M of the nonlinear columns.
     const double n_spins = model.n_charger + model.n_battery;
@@ -303,6 +305,7 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
         chains += 1;
         longest = std::max(longest, length);
         sector_entries += length;
+        weights += length * coupled_exact::linear_weight_kinds(b - a);
         if (held_j.size() <= static_cast<std::size_t>(b)) held_j.resize(b + 1, 0);
         held_j[a] = held_j[b] = 1;
         if (model.nbar == 0) continue;
@@ -329,6 +332,13 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       const double held = static_cast<double>(std::count(held_j.begin(), held_j.end(), 1));
       entries += sector_entries;
       const double n = 2 * std::min(j1, j2) + 1, m_count = 2 * (j1 + j2) + 1;
+      // The cache holds, per populated M, the span of the J held there (HeldColumns): at
+      // most that of the J held in any pair, at every M at once.
+      if (blocks && cached[sector_index++]) {
+        const auto first = std::find(held_j.begin(), held_j.end(), 1);
+        const auto last = std::find(held_j.rbegin(), held_j.rend(), 1);
+        cached_columns += m_count * n * static_cast<double>(held_j.rend() - last - (first - held_j.begin()));
+      }
       if (blocks) largest_sector = std::max(largest_sector, m_count * n * n + 2 * sector_entries);
       // Whole P^M at the state times where the grid times form less (W_B alone: the diagonal).
       if (!options.nonlinear || !options.negativity)
@@ -361,14 +371,13 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
                      kSecondsPerNegativityUnit * populated * n * n + kSecondsPerSectorTime * points;
       }
     }
-    // The cached Clebsch-Gordan columns, one sector's blocks per thread (each keeps its
-    // buffers), scratch (the states are counted above); x 1.3 for what the allocator holds
-    // beyond them (measured at N_B = 100, N_C = 1000 thermal, 2 threads: peak RSS 2.28 GiB
-    // against 1.84 GiB counted).
-    // At nbar > 0 the chains at the middle time of each pair of intervals (advance_pair) are
-    // kept as well: at most every entry again.
+    // The chains and their linear weights, the cached Clebsch-Gordan columns, one sector's
+    // blocks per thread (each keeps its buffers), scratch (the states are counted above);
+    // x 1.3 for what the allocator holds beyond them. At nbar > 0 the chains at the middle
+    // time of each pair of intervals (advance_pair) are kept as well: at most every entry
+    // again. Measured against peak RSS in bench/README.md ("The memory estimate").
     const double chain_copies = model.nbar > 0 ? 2 : 1;
-    doubles += 1.3 * (chain_copies * entries + cached_columns +
+    doubles += 1.3 * (chain_copies * entries + weights + cached_columns +
                       omp_get_max_threads() * largest_sector + 64 * longest);
     const double propagation = model.nbar > 0 ? kSecondsPerRow * rows
                                               : kSecondsPerChainEntry * entries * (points - 1);

@@ -138,6 +138,11 @@ std::vector<std::pair<int, int>> held_pairs(const Model& model, double j_battery
 /// (J_B^z links J to J +- 1, (J_B^z)^2 to J +- 2); W_B, S_B and states need every pair.
 int widest_gap(const CoupledExactOptions& options);
 
+/// The linear columns' weights per entry of a chain with J' - J = gap (kept for every entry
+/// of the chain): gap 0: M, <J_B^z>, d<J_B^z>/dt, <J^+ J^->, <J^- J^+>, <(J_B^z)^2>; gap 1:
+/// <J_B^z>, d<J_B^z>/dt, <(J_B^z)^2>; gap 2: <(J_B^z)^2>; wider: none.
+inline int linear_weight_kinds(int gap) { return gap == 0 ? 6 : gap == 1 ? 3 : gap == 2 ? 1 : 0; }
+
 /// nbar > 0 or several initial levels: every birth-death chain propagated exactly.
 CoupledExactResult solve_with_chains(const Model& model, const TimeGrid& grid,
                                      const CoupledExactOptions& options,

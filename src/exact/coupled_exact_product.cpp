@@ -82,14 +82,24 @@ std::shared_ptr<NonlinearScratch> make_nonlinear_scratch() {
   return std::make_shared<NonlinearScratch>();
 }
 
-/// The Clebsch-Gordan columns of one battery sector by M index (n x n, column J - first J
-/// filled when first needed), kept while the M stays populated: the populated M of a sector
-/// move slowly, and recomputing the held columns at every grid time was ~10% of a thermal run.
-/// Disabled: the columns are computed afresh at every call.
+/// The Clebsch-Gordan columns of one M block that have been needed: the span of J indices
+/// first .. first + columns.cols() - 1 (column a - first: J = first J + a), each computed
+/// when first held (have[a]). Only the span held so far is allocated, widened as the held J
+/// spread: an n x n matrix per M, of which ~40% was ever written at N_B = 100, N_C = 1000
+/// (thermal, nbar 0.5), held 1.25 GiB at the peak for 0.47 GiB of columns.
+struct HeldColumns {
+  Eigen::MatrixXd columns;
+  int first = 0;
+  std::vector<char> have;
+};
+
+/// The Clebsch-Gordan columns of one battery sector by M index, kept while the M stays
+/// populated: the populated M of a sector move slowly, and recomputing the held columns at
+/// every grid time was ~10% of a thermal run. Disabled: the columns are computed afresh at
+/// every call.
 struct ColumnCache {
   bool enabled = true;
-  std::vector<Eigen::MatrixXd> columns;
-  std::vector<std::vector<char>> have;
+  std::vector<HeldColumns> by_m;
 };
 
 std::vector<char> cached_sectors(double j_charger, const std::vector<double>& j_batteries,
@@ -130,44 +140,62 @@ struct BlockScratch {
 
 using Columns = Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>>;
 
+/// Widens `c`'s span of columns to cover J indices lo..hi (the columns already computed are
+/// moved into place; a block's first call allocates it).
+void widen(HeldColumns& c, int n, int lo, int hi) {
+  if (c.columns.rows() != n) {
+    c.columns.resize(n, hi - lo + 1);
+    c.first = lo;
+    c.have.assign(n, 0);
+    return;
+  }
+  const int last = c.first + static_cast<int>(c.columns.cols()) - 1;
+  if (lo >= c.first && hi <= last) return;
+  const int new_first = std::min(lo, c.first), new_last = std::max(hi, last);
+  Eigen::MatrixXd wider(n, new_last - new_first + 1);
+  for (int a = c.first; a <= last; ++a)
+    if (c.have[a]) wider.col(a - new_first) = c.columns.col(a - c.first);
+  c.columns.swap(wider);
+  c.first = new_first;
+}
+
 /// U_S: the Clebsch-Gordan columns of the J held at this M (b.held), from the cache
-/// (`columns`, `have`; both null: no cache) or computed into b.u. Where the held J are
-/// consecutive (nearly always) the cached columns are used where they are.
-Columns held_columns(double j1, double j2, double M, int n, Eigen::MatrixXd* columns,
-                     std::vector<char>* have, BlockScratch& b) {
+/// (`cached`; null: no cache) or computed into b.u. Where the held J are consecutive (nearly
+/// always) the cached columns are used where they are.
+Columns held_columns(double j1, double j2, double M, int n, HeldColumns* cached,
+                     BlockScratch& b) {
   const int h = static_cast<int>(b.held.size());
   const double j_first = first_total_j(j1, j2, M);
   b.work.resize(n);
-  if (columns == nullptr) {
+  if (cached == nullptr) {
     BlockScratch::reserve(b.u, n, h);
     const ClebschGordanRecursion recursion(j1, j2, M);
     for (int s = 0; s < h; ++s) recursion.column(j_first + b.held[s], &b.u(0, s), b.work.data());
     return Columns(b.u.data(), n, h, Eigen::OuterStride<>(b.u.rows()));
   }
-  if (columns->rows() != n) {
-    columns->resize(n, n);
-    have->assign(n, 0);
-  }
+  widen(*cached, n, b.held.front(), b.held.back());
+  auto column = [&](int a) { return &cached->columns(0, a - cached->first); };
   std::unique_ptr<ClebschGordanRecursion> recursion;
   for (const int a : b.held)
-    if (!(*have)[a]) {
+    if (!cached->have[a]) {
       if (!recursion) recursion = std::make_unique<ClebschGordanRecursion>(j1, j2, M);
-      recursion->column(j_first + a, &(*columns)(0, a), b.work.data());
-      (*have)[a] = 1;
+      recursion->column(j_first + a, column(a), b.work.data());
+      cached->have[a] = 1;
     }
   if (b.held.back() - b.held.front() + 1 == h)
-    return Columns(&(*columns)(0, b.held.front()), n, h, Eigen::OuterStride<>(n));
+    return Columns(column(b.held.front()), n, h, Eigen::OuterStride<>(n));
   BlockScratch::reserve(b.u, n, h);
-  for (int s = 0; s < h; ++s) b.u.col(s).head(n) = columns->col(b.held[s]);
+  for (int s = 0; s < h; ++s)
+    b.u.col(s).head(n) = Eigen::Map<const Eigen::VectorXd>(column(b.held[s]), n);
   return Columns(b.u.data(), n, h, Eigen::OuterStride<>(b.u.rows()));
 }
 
 /// P^M = U_S R_S U_S^T into `product` (rows m_B ascending), S: the J held at this M, and its
 /// diagonal (the battery levels' populations) into `levels`; `whole` false: only the
-/// diagonal. `columns`, `have` (both null: no cache): this M's cached Clebsch-Gordan columns.
+/// diagonal. `cached` (null: no cache): this M's cached Clebsch-Gordan columns.
 void product_block(double j1, double j2, double M, const std::vector<Entry>& entries,
                    bool whole, AntiDiagonals& product, std::vector<double>& levels,
-                   Eigen::MatrixXd* columns, std::vector<char>* have, BlockScratch& b) {
+                   HeldColumns* cached, BlockScratch& b) {
   const int n = count(j1 + j2 - first_total_j(j1, j2, M)) + 1;
   b.slot.assign(n, -1);
   for (const auto& e : entries) b.slot[e.row] = b.slot[e.col] = 0;
@@ -178,7 +206,7 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
       b.held.push_back(a);
     }
   const int h = static_cast<int>(b.held.size());
-  const Columns u = held_columns(j1, j2, M, n, columns, have, b);
+  const Columns u = held_columns(j1, j2, M, n, cached, b);
   if (!whole) {
     // W_B alone needs only diag(U R U^T)_i = sum over entries of (2 -) r u_iJ u_iJ': n flops
     // per entry, against n h^2 + n^2 h / 2 for the whole block.
@@ -248,15 +276,10 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     }
   SectorNonlinear out;
   out.level_populations.assign(count(2 * j2) + 1, 0.0);
-  if (cache.enabled && static_cast<int>(cache.columns.size()) < m_count) {
-    cache.columns.resize(m_count);
-    cache.have.resize(m_count);
-  }
+  if (cache.enabled && static_cast<int>(cache.by_m.size()) < m_count) cache.by_m.resize(m_count);
   for (int k = 0; cache.enabled && k < m_count; ++k)
-    if ((k < k_lo || k > k_hi) && cache.columns[k].size() > 0) {  // no longer populated
-      cache.columns[k] = Eigen::MatrixXd();
-      cache.have[k] = std::vector<char>();
-    }
+    if ((k < k_lo || k > k_hi) && cache.by_m[k].columns.size() > 0)  // no longer populated
+      cache.by_m[k] = HeldColumns();
   if (k_hi < 0) return out;
 
   // P^M for the populated M (full symmetric n x n, rows m_B ascending), or only its diagonal
@@ -274,8 +297,7 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     for (int k = k_lo; k <= k_hi; ++k) {
       if (by_m[k].empty()) continue;
       product_block(j1, j2, k - top, by_m[k], whole, product[k], scratch.levels[k],
-                    cache.enabled ? &cache.columns[k] : nullptr,
-                    cache.enabled ? &cache.have[k] : nullptr, block);
+                    cache.enabled ? &cache.by_m[k] : nullptr, block);
       scratch.populated[k] = 1;
     }
   }
