@@ -266,9 +266,10 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // populated M every M of the sector through the burst, then the ladder bottoms plus the
     // thermal tail; W_B alone only the diagonal of each P^M. Measured (one thread, bench/
     // README.md, "nbar > 0: failing intervals halved"): 23 runs of 0.3-244 s, N_B = 2-100.
-    // Memory: the Clebsch-Gordan columns each sector keeps for its populated M, at a thermal
-    // battery every M of the sector (m_count n^2; 1.4 GiB at N_B = 100, N_C = 1000), within
-    // kColumnCacheDoubles (2 GiB) over all sectors. At nbar = 0 (the cascade turned off) the
+    // Memory: the Clebsch-Gordan columns each sector keeps for its populated M, the span of
+    // the J held there (counted as that of the J held in any pair, at every M of the sector:
+    // 1.53 GiB estimated in all at N_B = 100, N_C = 1000 thermal, 945 MiB peak RSS), in the
+    // sectors cached_sectors() grants a cache. At nbar = 0 (the cascade turned off) the
     // pure-death chains take substeps (h |A_ii| <= 3) that average out to a fixed cost per
     // chain entry and grid step, and every M is counted.
     cost.method = "birth-death chains";

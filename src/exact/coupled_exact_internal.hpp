@@ -101,16 +101,16 @@ struct NonlinearScratch;
 std::shared_ptr<NonlinearScratch> make_nonlinear_scratch();
 
 /// Clebsch-Gordan columns that sector_nonlinear() keeps from one grid time to the next (one
-/// per battery sector; at most m_count n^2 doubles, n = 2 min(j_C, j_B) + 1, m_count =
-/// 2 (j_C + j_B) + 1). `enabled` false: none kept.
+/// per battery sector; per populated M the span of the J held there, so at most m_count n^2
+/// doubles, n = 2 min(j_C, j_B) + 1, m_count = 2 (j_C + j_B) + 1). `enabled` false: none
+/// kept.
 struct ColumnCache;
 std::shared_ptr<ColumnCache> make_column_cache(bool enabled);
 /// Doubles of all sectors' column caches together at most (the rest go without).
 constexpr double kColumnCacheDoubles = 2.0 * (1 << 30) / 8;
-/// Whether each battery sector (ascending j_B) gets a column cache within
-/// kColumnCacheDoubles; `doubles` (optional) receives what they may hold together.
-std::vector<char> cached_sectors(double j_charger, const std::vector<double>& j_batteries,
-                                 double* doubles = nullptr);
+/// Whether each battery sector (ascending j_B) gets a column cache: in ascending j_B while
+/// their largest possible sizes (m_count n^2) sum to at most kColumnCacheDoubles.
+std::vector<char> cached_sectors(double j_charger, const std::vector<double>& j_batteries);
 
 /// The sector's product-basis blocks from its chains (coupled_exact_product.cpp); `parallel`:
 /// its M and Q blocks on all threads. `state` (optional) receives the blocks (j_B, M) of rho.

@@ -102,8 +102,7 @@ struct ColumnCache {
   std::vector<HeldColumns> by_m;
 };
 
-std::vector<char> cached_sectors(double j_charger, const std::vector<double>& j_batteries,
-                                 double* doubles) {
+std::vector<char> cached_sectors(double j_charger, const std::vector<double>& j_batteries) {
   std::vector<char> out;
   double used = 0;
   for (const double j2 : j_batteries) {
@@ -112,7 +111,6 @@ std::vector<char> cached_sectors(double j_charger, const std::vector<double>& j_
     if (fits) used += m_count * n * n;
     out.push_back(fits);
   }
-  if (doubles != nullptr) *doubles = used;
   return out;
 }
 
@@ -141,7 +139,7 @@ struct BlockScratch {
 using Columns = Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>>;
 
 /// Widens `c`'s span of columns to cover J indices lo..hi (the columns already computed are
-/// moved into place; a block's first call allocates it).
+/// copied into place; a block's first call allocates it).
 void widen(HeldColumns& c, int n, int lo, int hi) {
   if (c.columns.rows() != n) {
     c.columns.resize(n, hi - lo + 1);
