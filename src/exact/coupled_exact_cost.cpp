@@ -337,8 +337,8 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       // most that of the J held in any pair, at every M at once.
       if (blocks && cached[sector_index++]) {
         const auto first = std::find(held_j.begin(), held_j.end(), 1);
-        const auto last = std::find(held_j.rbegin(), held_j.rend(), 1);
-        cached_columns += m_count * n * static_cast<double>(held_j.rend() - last - (first - held_j.begin()));
+        const auto past_last = std::find(held_j.rbegin(), held_j.rend(), 1).base();
+        cached_columns += m_count * n * static_cast<double>(past_last - first);
       }
       if (blocks) largest_sector = std::max(largest_sector, m_count * n * n + 2 * sector_entries);
       // Whole P^M at the state times where the grid times form less (W_B alone: the diagonal).

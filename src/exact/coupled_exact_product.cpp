@@ -85,8 +85,8 @@ std::shared_ptr<NonlinearScratch> make_nonlinear_scratch() {
 /// The Clebsch-Gordan columns of one M block that have been needed: the span of J indices
 /// first .. first + columns.cols() - 1 (column a - first: J = first J + a), each computed
 /// when first held (have[a]). Only the span held so far is allocated, widened as the held J
-/// spread: an n x n matrix per M, of which ~40% was ever written at N_B = 100, N_C = 1000
-/// (thermal, nbar 0.5), held 1.25 GiB at the peak for 0.47 GiB of columns.
+/// spread (an n x n matrix per M, as the cache was before, held 1.25 GiB at its peak at
+/// N_B = 100, N_C = 1000, thermal, nbar 0.5, for 0.47 GiB of columns ever written).
 struct HeldColumns {
   Eigen::MatrixXd columns;
   int first = 0;

@@ -159,7 +159,8 @@ namespace {
 /// without branches, which the compiler vectorises (its square roots too: this file is
 /// compiled with -fno-math-errno), 4-5% of a thermal run when it took Rates::diagonal,
 /// from_above, from_below entry by entry: at the chain's ends the formulas give the 0 those
-/// return there, and inside the chain every product under a root is of two factors >= 0. [first, first + m) may reach one row beyond each end of the chain (the sinks of
+/// return there, and inside the chain every product under a root is of two factors >= 0.
+/// [first, first + m) may reach one row beyond each end of the chain (the sinks of
 /// solve_on_window): there the diagonal is junk and the rate from beyond, below[0] or
 /// above[m - 1], can be NaN (J' >= J + 2); all three are overwritten before use (below[0]
 /// and above[m - 1] here, the sinks' diagonal by the caller). Compiled for AVX2 too
