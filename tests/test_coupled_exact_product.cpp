@@ -1,9 +1,13 @@
-// The Clebsch-Gordan column cache of sector_nonlinear() (src/exact/coupled_exact_product.cpp):
+// sector_nonlinear() (src/exact/coupled_exact_product.cpp). The Clebsch-Gordan column cache:
 // each M keeps only the span of the J held there, widened as the held J spread. The cache
 // must change nothing: every call's battery level populations, ||rho^{T_B}||_1 and blocks of
 // rho equal those of a run without the cache, bit for bit (the same recursion computes every
 // column either way), through a sequence of calls whose held J grow to the left and to the
 // right, skip J (not consecutive), and whose M leave and come back (evicted and rebuilt).
+// The Q blocks settled by their norms alone (settled_by_norms): the smallest bounds first,
+// within the budget, and ||rho^{T_B}||_1 within the stated 6 slack per row of the dense
+// trace norm of the same state.
+#include <cmath>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -68,6 +72,58 @@ TEST(CoupledExactProduct, ColumnCacheChangesNothingAsTheHeldJSpread) {
     double total = 0;
     for (const double p : a.level_populations) total += p;
     EXPECT_GT(total, 0.1) << "call " << k;
+  }
+}
+
+// Bounds 2 sqrt(k ||B||_F^2): q 2: 2 sqrt(4 * 4e-20) = 8e-10, q 3: 2e-10, q 4: 6e-10; q 1 is
+// below the floor (1e-30 <= 1e-28) and q 5 empty (0 rows), so both are left to the tests.
+TEST(CoupledExactProduct, NormsSettleTheSmallestBoundsWithinTheBudget) {
+  const std::vector<double> squares{0, 1e-30, 4e-20, 1e-20, 9e-20, 1e-18};
+  const std::vector<int> rows{3, 3, 4, 1, 1, 0};
+  using Settled = std::vector<char>;
+  EXPECT_EQ(settled_by_norms(squares, rows, 1e-14, 1e-9), (Settled{0, 0, 0, 1, 1, 0}));
+  EXPECT_EQ(settled_by_norms(squares, rows, 1e-14, 1.7e-9), (Settled{0, 0, 1, 1, 1, 0}));
+  EXPECT_EQ(settled_by_norms(squares, rows, 1e-14, 2.1e-10), (Settled{0, 0, 0, 1, 0, 0}));
+  EXPECT_EQ(settled_by_norms(squares, rows, 1e-14, 1.9e-10), (Settled{0, 0, 0, 0, 0, 0}));
+  // A floor above ||B_3||_F = 1e-10 leaves q 3 to the slack test: the budget goes further.
+  EXPECT_EQ(settled_by_norms(squares, rows, 2e-10, 1e-9), (Settled{0, 0, 0, 0, 1, 0}));
+}
+
+// A state with one indefinite Q block far out: a coherence r between J = 6 and 7 at M = 3,
+// where nothing else is, gives the block Q = m_C - m_B = 6 (m_B = -2, -1; no other M reaches
+// it) only its off-diagonal P^3[-1, -2] = p, eigenvalues +-|p|: ||B||_1 - tr B = 2 |p|,
+// bound 2 sqrt(2) ||B||_F = 4 |p|. One share of the budget (2 slack per row) is 1.1e-10
+// here. r = 2e-10 (|p| ~ 1e-11, 10x the slack, so neither Cholesky test would count it as
+// semidefinite): settled by its norm, ||rho^{T_B}||_1 ~2 |p| below the dense trace norm. r = 2e-8 (|p| ~ 1e-9, bound ~4e-9): not settled so, and within 6 slack per row
+// (coupled_exact_internal.hpp) of the dense trace norm (partial_transpose, every eigenvalue)
+// of the same state; with the norms' budget 100x too large it would be settled by its
+// norm, off by 2 |p| ~ 6x that tolerance.
+TEST(CoupledExactProduct, TraceNormWithinItsBudgetOfTheDenseOne) {
+  constexpr double kSlack = 1e-12, kRows = (2 * kCharger + 1) * (2 * kBattery + 1);
+  for (const double far : {2e-8, 2e-10}) {
+    const std::vector<Chain> chains = {
+        {5, 5, {-1, 0, 1}, 0.3}, {6, 6, {0, 1}, 0.2}, {4, 4, {0}, 0.1}, {5, 6, {0, 1}, 0.05},
+        {6, 7, {3}, far}};
+    auto cache = make_column_cache(true);
+    auto scratch = make_nonlinear_scratch();
+    DensityMatrix state;
+    const auto a = sector_nonlinear(kCharger, kBattery, views(chains), true, kSlack, false,
+                                    *scratch, *cache, &state);
+    const PartialTranspose transposed = partial_transpose(state, kCharger);
+    const double dense = transposed.trace_norm();
+    const Eigen::MatrixXd& far_block = transposed.blocks.at({kBattery, 6});
+    ASSERT_EQ(far_block.rows(), 2);
+    const double p = far_block(1, 0);
+    ASSERT_EQ(far_block(0, 0), 0.0);
+    ASSERT_GT(std::fabs(p), 0.02 * far);  // not vacuous: the block is indefinite
+    if (far > 1e-9) {
+      EXPECT_NEAR(a.trace_norm, dense, 6 * kSlack * kRows);
+      EXPECT_GT(2 * std::fabs(p), 6 * kSlack * kRows);  // settling it would be seen
+    } else {
+      // Within 0.05 |p| ~ 5e-13: the rounding of trace norms near 3 (ulp 4.4e-16) and the
+      // slack's share of the other blocks' (indefinite too, they go to the eigenvalues).
+      EXPECT_NEAR(dense - a.trace_norm, 2 * std::fabs(p), 0.05 * std::fabs(p));
+    }
   }
 }
 

@@ -219,9 +219,11 @@ class NonlinearObserver {
     // semidefinite (sector_nonlinear): off by at most 2 slack per row, and the blocks of a
     // sector have (2 j_C + 1)(2 j_B + 1) rows together, so ||rho^{T_B}||_1 moves by at most
     // kBlockBudget at any time; the blocks that fail are tried once more with the same budget
-    // spread over their rows alone (sector_nonlinear), so in all by at most 2 kBlockBudget,
-    // S_B by at most 3 kBlockBudget (that second try: N_B = 100, N_C = 1000, 98.9 -> 91.9 s
-    // wall on two threads, S_B moved by 7e-11; <= 1e-10 at 6/30 .. 30/300). The slack (~2e-16 at
+    // spread over their rows alone (sector_nonlinear), and before either the blocks of smallest
+    // norm are settled by their norms alone within one more kBlockBudget, so in all by at
+    // most 3 kBlockBudget, S_B by at most 4.4 kBlockBudget (the second try: N_B = 100,
+    // N_C = 1000, 98.9 -> 91.9 s wall on two threads, S_B moved by 7e-11, <= 1e-10 at 6/30 ..
+    // 30/300; the norms: 61 -> 55 s, S_B moved by <= 4.6e-11). The slack (~2e-16 at
     // N_B = 100, N_C = 1000) is above the negative eigenvalues of the size of the negligible
     // chain entries (kNegligible, 1e-18: 200x below it there, ~10x at N_B = 270, N_C = 2700,
     // equal near N_B = 550, N_C = 5500, where blocks would take the exact eigenvalue path

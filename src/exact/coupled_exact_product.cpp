@@ -3,8 +3,9 @@
 // of the J it holds, P^M = U_S R_S U_S^T (S: the J with a non-negligible entry at this M,
 // usually far fewer than the block's width), rho_B is its diagonal, and rho^{T_B} is block
 // diagonal in Q = m_C - m_B (Eq. 12). A Q block only draws on the M blocks that hold
-// something, is assembled only when its norm is above the eigenvalue slack, and needs its
-// eigenvalues only when a Cholesky factorisation cannot show it positive semidefinite.
+// something, is assembled only when its norm is too large to settle it by that alone, and
+// needs its eigenvalues only when a Cholesky factorisation cannot show it positive
+// semidefinite.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <Eigen/Dense>
 
 #include "darkcharge/physics/clebsch_gordan_recursion.hpp"
+#include "exact/anti_diagonals.hpp"
 #include "exact/coupled_exact_internal.hpp"
 #include "exact/small_dense.hpp"
 
@@ -24,58 +26,25 @@ struct Entry {
   double value;
 };
 
-/// The lower triangle (row >= column) of a symmetric n x n matrix stored by anti-diagonals
-/// s = row + column, each from its row ceil(s / 2) down to min(s, n - 1): a Q block of
-/// rho^{T_B} takes each of its anti-diagonals from one P^M, where it is one run of
-/// consecutive numbers here (in column-major storage every element was another cache line).
-struct AntiDiagonals {
-  int n = 0;
-  std::vector<int> start;  // offset of anti-diagonal s, s = 0..2n - 1 (the last: the size)
-  std::vector<double> values;
-  /// Per anti-diagonal, the sum of its squares over the whole symmetric matrix (twice each
-  /// off-diagonal element): a Q block's ||B||_F^2 without assembling it.
-  std::vector<double> squares;
-
-  void reshape(int size) {
-    if (size == n) return;
-    n = size;
-    start.assign(std::max(1, 2 * n), 0);
-    for (int d = 0; d + 1 < 2 * n; ++d) start[d + 1] = start[d] + length(d);
-    values.resize(start.back());
-  }
-  static int first_row(int d) { return (d + 1) / 2; }
-  int length(int d) const { return std::min(d, n - 1) - first_row(d) + 1; }
-  const double* diagonal(int d) const { return values.data() + start[d]; }
-  double operator()(int row, int col) const {  // row >= col
-    return values[start[row + col] + row - first_row(row + col)];
-  }
-  template <class Matrix>
-  void assign_lower(const Matrix& m) {
-    reshape(static_cast<int>(m.rows()));
-    squares.resize(std::max(0, 2 * n - 1));
-    for (int d = 0; d + 1 < 2 * n; ++d) {
-      double* out = values.data() + start[d];
-      double sum = 0;
-      for (int row = first_row(d), last = std::min(d, n - 1); row <= last; ++row) {
-        const double v = m(row, d - row);
-        *out++ = v;
-        sum += (row == d - row ? 1 : 2) * v * v;
-      }
-      squares[d] = sum;
-    }
-  }
-};
-
 }  // namespace
 
 /// Buffers of sector_nonlinear() kept from one call to the next (one per calling thread):
 /// allocating them afresh for every sector and grid time cost ~30% of a thermal run in
-/// malloc and page faults.
+/// malloc and page faults. The diagonals and anti-diagonal squares of the P^M lie in one
+/// buffer each, M after M (a vector per M was a cache miss per M in the passes that sum
+/// them, ~4% of N_B = 100, N_C = 1000).
 struct NonlinearScratch {
   std::vector<std::vector<Entry>> by_m;  // chain entries by M index (capacity kept)
   std::vector<AntiDiagonals> product;    // P^M by M index (when the whole block is needed)
-  std::vector<std::vector<double>> levels;  // diag P^M by M index
-  std::vector<char> populated;           // whether levels[k] (and product[k]) are this call's
+  int stride = 0;                        // 2 j_B + 1: the largest n of a P^M
+  std::vector<double> levels;            // diag P^M of M index k at k stride
+  std::vector<double> squares;           // P^M's anti-diagonal squares at k (2 stride - 1)
+  std::vector<char> populated;           // whether levels (and product) of k are this call's
+
+  double* levels_of(int k) { return levels.data() + static_cast<std::size_t>(k) * stride; }
+  double* squares_of(int k) {
+    return squares.data() + static_cast<std::size_t>(k) * (2 * stride - 1);
+  }
 };
 
 std::shared_ptr<NonlinearScratch> make_nonlinear_scratch() {
@@ -188,13 +157,19 @@ Columns held_columns(double j1, double j2, double M, int n, HeldColumns* cached,
   return Columns(b.u.data(), n, h, Eigen::OuterStride<>(b.u.rows()));
 }
 
-/// P^M = U_S R_S U_S^T into `product` (rows m_B ascending), S: the J held at this M, and its
-/// diagonal (the battery levels' populations) into `levels`; `whole` false: only the
-/// diagonal. `cached` (null: no cache): this M's cached Clebsch-Gordan columns.
+/// The size n of the M block of sector (j1, j2): its J, and its battery levels.
+int block_size(double j1, double j2, double M) {
+  return count(j1 + j2 - first_total_j(j1, j2, M)) + 1;
+}
+
+/// P^M = U_S R_S U_S^T into `product` (rows m_B ascending) with its anti-diagonals' squares
+/// (AntiDiagonals::assign_lower), S: the J held at this M, and its diagonal (the battery
+/// levels' populations) into `levels` (n each); `whole` false: only the diagonal. `cached`
+/// (null: no cache): this M's cached Clebsch-Gordan columns.
 void product_block(double j1, double j2, double M, const std::vector<Entry>& entries,
-                   bool whole, AntiDiagonals& product, std::vector<double>& levels,
+                   bool whole, AntiDiagonals& product, double* levels, double* squares,
                    HeldColumns* cached, BlockScratch& b) {
-  const int n = count(j1 + j2 - first_total_j(j1, j2, M)) + 1;
+  const int n = block_size(j1, j2, M);
   b.slot.assign(n, -1);
   for (const auto& e : entries) b.slot[e.row] = b.slot[e.col] = 0;
   b.held.clear();
@@ -208,7 +183,7 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
   if (!whole) {
     // W_B alone needs only diag(U R U^T)_i = sum over entries of (2 -) r u_iJ u_iJ': n flops
     // per entry, against n h^2 + n^2 h / 2 for the whole block.
-    levels.assign(n, 0.0);
+    std::fill(levels, levels + n, 0.0);
     for (const auto& e : entries) {
       const double w = e.row == e.col ? e.value : 2 * e.value;
       const auto row = u.col(b.slot[e.row]), col = u.col(b.slot[e.col]);
@@ -242,12 +217,28 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
   // Symmetric: its lower triangle, n^2 h multiplications, not 2 n^2 h.
   detail::product_transposed(ur.data(), ld_ur, u.data(), static_cast<int>(u.outerStride()), n,
                              n, h, p.data(), static_cast<int>(b.product.rows()), true);
-  product.assign_lower(p);
-  levels.resize(n);
+  product.assign_lower(p, squares);
   for (int i = 0; i < n; ++i) levels[i] = p(i, i);
 }
 
 }  // namespace
+
+std::vector<char> settled_by_norms(const std::vector<double>& squares,
+                                   const std::vector<int>& rows, double floor, double budget) {
+  std::vector<std::pair<double, int>> bounds;  // sorted with q: the same on any thread count
+  for (int q = 0; q < static_cast<int>(squares.size()); ++q)
+    if (rows[q] > 0 && squares[q] > floor * floor)
+      bounds.push_back({2 * std::sqrt(rows[q] * squares[q]), q});
+  std::sort(bounds.begin(), bounds.end());
+  std::vector<char> settled(squares.size(), 0);
+  double used = 0;
+  for (const auto& [bound, q] : bounds) {
+    if (used + bound > budget) break;
+    used += bound;
+    settled[q] = 1;
+  }
+  return settled;
+}
 
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
                                  const std::vector<ChainView>& chains, bool negativity,
@@ -285,7 +276,9 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   const bool whole = negativity || state != nullptr;
   auto& product = scratch.product;
   if (static_cast<int>(product.size()) < m_count) product.resize(m_count);
-  if (static_cast<int>(scratch.levels.size()) < m_count) scratch.levels.resize(m_count);
+  scratch.stride = count(2 * j2) + 1;
+  scratch.levels.resize(static_cast<std::size_t>(m_count) * scratch.stride);
+  if (whole) scratch.squares.resize(static_cast<std::size_t>(m_count) * (2 * scratch.stride - 1));
   scratch.populated.assign(m_count, 0);
   const int populated = k_hi - k_lo + 1;
 #pragma omp parallel if (parallel && populated * (2 * j2 + 1) > 2000)
@@ -294,8 +287,8 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
 #pragma omp for schedule(dynamic)
     for (int k = k_lo; k <= k_hi; ++k) {
       if (by_m[k].empty()) continue;
-      product_block(j1, j2, k - top, by_m[k], whole, product[k], scratch.levels[k],
-                    cache.enabled ? &cache.by_m[k] : nullptr, block);
+      product_block(j1, j2, k - top, by_m[k], whole, product[k], scratch.levels_of(k),
+                    whole ? scratch.squares_of(k) : nullptr, cache.enabled ? &cache.by_m[k] : nullptr, block);
       scratch.populated[k] = 1;
     }
   }
@@ -308,9 +301,10 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
       for (int a = 0; a < p.n; ++a)
         for (int b = 0; b <= a; ++b) block(a, b) = block(b, a) = p(a, b);
     }
-    const auto& levels = scratch.levels[k];
+    const double* levels = scratch.levels_of(k);
     const int offset = count(first_battery_level(j1, j2, k - top) + j2);
-    for (std::size_t i = 0; i < levels.size(); ++i) out.level_populations[offset + i] += levels[i];
+    for (int i = 0, n = block_size(j1, j2, k - top); i < n; ++i)
+      out.level_populations[offset + i] += levels[i];
   }
   if (!negativity) return out;
 
@@ -324,15 +318,20 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   // Each Q block's ||B||_F^2 and tr B, summed over the anti-diagonals of the P^M in one
   // pass over them (anti-diagonal d of P^k lies in Q block k + 2 j_B - 2 first[k] - d), in
   // ascending k as the block's own loop took them (bit-identical): that loop chased 2n P^M
-  // per block, where perf put 3.5% of N_B = 100, N_C = 1000 (1-2% faster without it).
+  // per block, where perf put 3.5% of N_B = 100, N_C = 1000 (1-2% faster without it). The
+  // diagonal element that starts each even anti-diagonal is taken from `levels` (the same
+  // number, n of them side by side): read from the anti-diagonals it was a cache line each,
+  // ~5% of that run.
   std::vector<double> squares(q_count, 0.0), trace(q_count, 0.0);
   for (int k = k_lo; k <= k_hi; ++k) {
     if (!scratch.populated[k]) continue;
-    const AntiDiagonals& p = product[k];
+    const int n = product[k].n;
+    const double* levels = scratch.levels_of(k);
+    const double* p_squares = scratch.squares_of(k);
     const int q_of_first = k + width - 2 * first[k];
-    for (int d = 0; d + 1 < 2 * p.n; ++d) {
-      squares[q_of_first - d] += p.squares[d];
-      if (d % 2 == 0) trace[q_of_first - d] += *p.diagonal(d);
+    for (int d = 0; d + 1 < 2 * n; ++d) {
+      squares[q_of_first - d] += p_squares[d];
+      if (d % 2 == 0) trace[q_of_first - d] += levels[d / 2];
     }
   }
   std::vector<double> norm(q_count, 0.0);
@@ -402,7 +401,18 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
       for (long i = 0; i < blocks; ++i) body(i, buffer);
     }
   };
+  // Blocks of small norm settled by that alone, without assembling them (settled_by_norms).
+  std::vector<int> rows(q_count);
+  for (int q = 0; q < q_count; ++q) {
+    const auto [i_first, i_last] = battery_range(q);
+    rows[q] = std::max(0, i_last - i_first + 1);
+  }
+  const std::vector<char> by_norm = settled_by_norms(
+      squares, rows, eigenvalue_slack, 2 * eigenvalue_slack * (2 * j1 + 1) * (2 * j2 + 1));
+  for (int q = 0; q < q_count; ++q)
+    if (by_norm[q]) norm[q] = trace[q];
   for_blocks(q_count, [&](long q, std::vector<double>& buffer) {
+    if (by_norm[q]) return;
     if (settle(static_cast<int>(q), eigenvalue_slack, false, buffer)) return;
 #pragma omp critical(failed_q_blocks)
     failed.push_back(static_cast<int>(q));
