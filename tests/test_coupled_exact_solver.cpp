@@ -487,6 +487,30 @@ TEST(RationalExponential, ScalarErrorAndChainStep) {
   for (int i = 0; i < n; ++i) EXPECT_NEAR(out[i], expected(i), 3e-13) << i;
 }
 
+// The twisted factorisation (eliminated from both ends to the middle row) at every small
+// size, odd and even, where its sweeps are empty or one row long: against Eigen's matrix
+// exponential of a birth-death generator (a diagonal similarity of a symmetric one, as the
+// chains' are) with unequal rates up and down. Within 3e-14 (the approximation's 1.8e-14
+// plus rounding).
+TEST(RationalExponential, TwistedSolveAtEverySmallSize) {
+  for (int n = 1; n <= 7; ++n) {
+    std::vector<double> d(n), above(n, 0.0), below(n, 0.0), in(n), out(n);
+    Eigen::MatrixXd a = Eigen::MatrixXd::Zero(n, n);
+    for (int i = 0; i < n; ++i) {
+      if (i + 1 < n) above[i] = a(i, i + 1) = 0.9 + 0.3 * i;  // i + 1 -> i
+      if (i > 0) below[i] = a(i, i - 1) = 0.4 + 0.1 * i;      // i - 1 -> i
+      in[i] = 1.0 / (1 + i);
+    }
+    for (int i = 0; i < n; ++i)  // columns sum to -0.2: a loss besides the moves
+      d[i] = a(i, i) = -0.2 - (i > 0 ? above[i - 1] : 0.0) - (i + 1 < n ? below[i + 1] : 0.0);
+    detail::TridiagonalScratch scratch;
+    detail::tridiagonal_exponential(d.data(), above.data(), below.data(), n, in.data(),
+                                    out.data(), scratch);
+    const Eigen::VectorXd expected = a.exp() * Eigen::Map<const Eigen::VectorXd>(in.data(), n);
+    for (int i = 0; i < n; ++i) EXPECT_NEAR(out[i], expected(i), 3e-14) << "n " << n << " i " << i;
+  }
+}
+
 // Two systems solved side by side (the pair's checking step and first kept step) give each
 // exactly what one solve gives: the same operations per lane, in the same order.
 TEST(RationalExponential, TwoSystemsSideBySideAreEachBitIdenticalToOne) {
