@@ -36,10 +36,13 @@ __attribute__((always_inline)) inline const double* row_block(const double* a, i
 }
 
 /// p = A B^T (or its lower triangle) block by block, 8 rows x kCols columns: sum(a_block,
-/// a_stride, y0, block) fills block[j][i] = p(x0 + i, y0 + j) from rows x0.. of a (a_block,
-/// s-th at a_block + s a_stride: whole vectors, see row_block), and it is written where it
-/// lies in p (and, `lower`, on or below the diagonal). Inlined into each kernel, so that
-/// `sum` is compiled for the kernel's instruction set.
+/// a_stride, y0, out, out_stride) fills out[j out_stride + i] = p(x0 + i, y0 + j) from rows
+/// x0.. of a (a_block, s-th at a_block + s a_stride: whole vectors, see row_block). A block
+/// that lies whole in p (and, `lower`, wholly on or below the diagonal) is stored there
+/// directly; any other goes through `block` and only its elements in p (on or below the
+/// diagonal) are copied. The copy, element by element, cost more than the sums at the
+/// chains' inner sizes (h ~ 13 held J per M at N_B = 100, N_C = 1000). Inlined into each
+/// kernel, so that `sum` is compiled for the kernel's instruction set.
 template <int kCols, class Sum>
 __attribute__((always_inline)) inline void by_blocks(const double* a, int lda, int rows, int cols,
                                                      int inner, double* p, int ldp, bool lower,
@@ -49,8 +52,13 @@ __attribute__((always_inline)) inline void by_blocks(const double* a, int lda, i
     const double* a_block = row_block(a, lda, rows, inner, x0, a_stride);
     const int y_end = lower ? std::min(cols, x0 + kRows) : cols;
     for (int y0 = 0; y0 < y_end; y0 += kCols) {
+      const bool whole = x0 + kRows <= rows && y0 + kCols <= cols && (!lower || y0 + kCols - 1 <= x0);
+      if (whole) {
+        sum(a_block, a_stride, y0, p + static_cast<std::ptrdiff_t>(y0) * ldp + x0, ldp);
+        continue;
+      }
       double block[kCols][kRows];
-      sum(a_block, a_stride, y0, block);
+      sum(a_block, a_stride, y0, &block[0][0], kRows);
       for (int j = 0; j < kCols && y0 + j < cols; ++j) {
         double* column = p + static_cast<std::ptrdiff_t>(y0 + j) * ldp;
         for (int i = lower ? std::max(0, y0 + j - x0) : 0; i < kRows && x0 + i < rows; ++i)
@@ -65,8 +73,8 @@ DARKCHARGE_SIMD_CLONES
 void product_quads(const double* a, int lda, const double* b, int ldb, int rows, int cols,
                    int inner, double* p, int ldp, bool lower) {
   constexpr int kCols = 4;
-  auto sum = [&](const double* a_block, std::ptrdiff_t a_stride, int y0,
-                 double (&block)[kCols][kRows]) __attribute__((always_inline)) {
+  auto sum = [&](const double* a_block, std::ptrdiff_t a_stride, int y0, double* out,
+                 std::ptrdiff_t out_stride) __attribute__((always_inline)) {
     // Columns past the last read the last one's numbers (not written).
     const int y1 = std::min(y0 + 1, cols - 1), y2 = std::min(y0 + 2, cols - 1),
               y3 = std::min(y0 + 3, cols - 1);
@@ -89,14 +97,14 @@ void product_quads(const double* a, int lda, const double* b, int ldb, int rows,
       s30 += a0 * b3;
       s31 += a1 * b3;
     }
-    *reinterpret_cast<Unaligned*>(&block[0][0]) = s00;
-    *reinterpret_cast<Unaligned*>(&block[0][4]) = s01;
-    *reinterpret_cast<Unaligned*>(&block[1][0]) = s10;
-    *reinterpret_cast<Unaligned*>(&block[1][4]) = s11;
-    *reinterpret_cast<Unaligned*>(&block[2][0]) = s20;
-    *reinterpret_cast<Unaligned*>(&block[2][4]) = s21;
-    *reinterpret_cast<Unaligned*>(&block[3][0]) = s30;
-    *reinterpret_cast<Unaligned*>(&block[3][4]) = s31;
+    *reinterpret_cast<Unaligned*>(out) = s00;
+    *reinterpret_cast<Unaligned*>(out + 4) = s01;
+    *reinterpret_cast<Unaligned*>(out + out_stride) = s10;
+    *reinterpret_cast<Unaligned*>(out + out_stride + 4) = s11;
+    *reinterpret_cast<Unaligned*>(out + 2 * out_stride) = s20;
+    *reinterpret_cast<Unaligned*>(out + 2 * out_stride + 4) = s21;
+    *reinterpret_cast<Unaligned*>(out + 3 * out_stride) = s30;
+    *reinterpret_cast<Unaligned*>(out + 3 * out_stride + 4) = s31;
   };
   by_blocks<kCols>(a, lda, rows, cols, inner, p, ldp, lower, sum);
 }
@@ -112,8 +120,8 @@ __attribute__((target("avx512f"), optimize("fp-contract=off")))
 void product_octets(const double* a, int lda, const double* b, int ldb, int rows, int cols,
                     int inner, double* p, int ldp, bool lower) {
   constexpr int kCols = 8;
-  auto sum = [&](const double* a_block, std::ptrdiff_t a_stride, int y0,
-                 double (&block)[kCols][kRows]) __attribute__((always_inline)) {
+  auto sum = [&](const double* a_block, std::ptrdiff_t a_stride, int y0, double* out,
+                 std::ptrdiff_t out_stride) __attribute__((always_inline)) {
     int y[kCols];  // columns past the last read the last one's numbers (not written)
     for (int j = 0; j < kCols; ++j) y[j] = std::min(y0 + j, cols - 1);
     Octet sums[kCols] = {};
@@ -126,7 +134,8 @@ void product_octets(const double* a, int lda, const double* b, int ldb, int rows
         sums[j] += as * Octet{v, v, v, v, v, v, v, v};
       }
     }
-    for (int j = 0; j < kCols; ++j) *reinterpret_cast<UnalignedOctet*>(&block[j][0]) = sums[j];
+    for (int j = 0; j < kCols; ++j)
+      *reinterpret_cast<UnalignedOctet*>(out + j * out_stride) = sums[j];
   };
   by_blocks<kCols>(a, lda, rows, cols, inner, p, ldp, lower, sum);
 }
