@@ -94,7 +94,8 @@ TEST(CoupledExactProduct, NormsSettleTheSmallestBoundsWithinTheBudget) {
 // it) only its off-diagonal P^3[-1, -2] = p, eigenvalues +-|p|: ||B||_1 - tr B = 2 |p|,
 // bound 2 sqrt(2) ||B||_F = 4 |p|. One share of the budget (2 slack per row) is 1.1e-10
 // here. r = 2e-10 (|p| ~ 1e-11, 10x the slack, so neither Cholesky test would count it as
-// semidefinite): settled by its norm, ||rho^{T_B}||_1 ~2 |p| below the dense trace norm. r = 2e-8 (|p| ~ 1e-9, bound ~4e-9): not settled so, and within 6 slack per row
+// semidefinite): settled by its norm, ||rho^{T_B}||_1 ~2 |p| below the dense trace norm.
+// r = 2e-8 (|p| ~ 1e-9, bound ~4e-9): not settled so, and within 6 slack per row
 // (coupled_exact_internal.hpp) of the dense trace norm (partial_transpose, every eigenvalue)
 // of the same state; with the norms' budget 100x too large it would be settled by its
 // norm, off by 2 |p| ~ 6x that tolerance.

@@ -104,11 +104,17 @@ __attribute__((always_inline)) inline void solve_systems(const Tridiagonal* a, i
     const int down = s, up = n - 1 - s;
     for (int j = 0; j < kSystems; ++j) {
       const Tridiagonal& m = a[j];
-      eliminate_row(s == 0 ? nullptr : row_of(down - 1, j), row_of(down, j), m.low[down],
-                    s == 0 ? 0.0 : m.up[down - 1], m.d[down], in[down], zr, zi);
+      // The first row of each sweep has no previous one (low[0] and up[n - 1] are not read).
+      if (s == 0) {
+        eliminate_row(nullptr, row_of(down, j), 0.0, 0.0, m.d[down], in[down], zr, zi);
+        if (up > t) eliminate_row(nullptr, row_of(up, j), 0.0, 0.0, m.d[up], in[up], zr, zi);
+        continue;
+      }
+      eliminate_row(row_of(down - 1, j), row_of(down, j), m.low[down], m.up[down - 1],
+                    m.d[down], in[down], zr, zi);
       if (up > t)
-        eliminate_row(s == 0 ? nullptr : row_of(up + 1, j), row_of(up, j), m.up[up],
-                      s == 0 ? 0.0 : m.low[up + 1], m.d[up], in[up], zr, zi);
+        eliminate_row(row_of(up + 1, j), row_of(up, j), m.up[up], m.low[up + 1], m.d[up],
+                      in[up], zr, zi);
     }
   }
   alignas(16) std::array<double, L> cr{}, ci{};

@@ -52,7 +52,8 @@ __attribute__((always_inline)) inline void by_blocks(const double* a, int lda, i
     const double* a_block = row_block(a, lda, rows, inner, x0, a_stride);
     const int y_end = lower ? std::min(cols, x0 + kRows) : cols;
     for (int y0 = 0; y0 < y_end; y0 += kCols) {
-      const bool whole = x0 + kRows <= rows && y0 + kCols <= cols && (!lower || y0 + kCols - 1 <= x0);
+      const bool whole =
+          x0 + kRows <= rows && y0 + kCols <= cols && (!lower || y0 + kCols - 1 <= x0);
       if (whole) {
         sum(a_block, a_stride, y0, p + static_cast<std::ptrdiff_t>(y0) * ldp + x0, ldp);
         continue;
