@@ -288,7 +288,8 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     for (int k = k_lo; k <= k_hi; ++k) {
       if (by_m[k].empty()) continue;
       product_block(j1, j2, k - top, by_m[k], whole, product[k], scratch.levels_of(k),
-                    whole ? scratch.squares_of(k) : nullptr, cache.enabled ? &cache.by_m[k] : nullptr, block);
+                    whole ? scratch.squares_of(k) : nullptr,
+                    cache.enabled ? &cache.by_m[k] : nullptr, block);
       scratch.populated[k] = 1;
     }
   }
