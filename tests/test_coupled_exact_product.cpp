@@ -14,6 +14,7 @@
 
 #include "darkcharge/physics/density_matrix.hpp"
 #include "exact/coupled_exact_internal.hpp"
+#include "exact/q_blocks.hpp"
 
 namespace darkcharge::coupled_exact {
 namespace {

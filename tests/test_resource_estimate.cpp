@@ -242,19 +242,20 @@ TEST(ResourceEstimate, ExactCoupledIsEstimatedAndLimited) {
 // The coupled-basis solver's chains at nbar > 0 follow the grid, not only its number of
 // points: an interval that moves the superradiant burst too far in one step is redone in
 // substeps, the coherence chains die and the windows narrow after the burst. Measured one
-// thread, N_B = 30, N_C = 300, nbar = 0.5, thermal battery, every column (bench/README.md,
-// "Cost estimate of the chains", load < 1.1): default grid (201 points to t = 0.1) 12.5 s;
-// 9 points 2.35 s; explicit times 0, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 1: 6.50 s;
-// 201 points to t = 1: 6.36 s. Each estimate within 5x of its measurement (the file's margin for another
+// thread, N_B = 30, N_C = 300, nbar = 0.5, thermal battery, every column, CPU seconds
+// (user + sys, the median of three runs, 2026-12-07 at the Q blocks stored in their own
+// order; bench/README.md): default grid (201 points to t = 0.1) 2.34 s; 9 points 0.67 s;
+// explicit times 0, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 1: 0.66 s; 201 points to t = 1:
+// 1.10 s. Each estimate within 5x of its measurement (the file's margin for another
 // machine), and each ratio to the default grid's estimate within 2x of the measured ratio,
-// which no machine changes: 9 points cost 5.3x less, not the 25x of their points, so a coarse
+// which no machine changes: 9 points cost 3.5x less, not the 25x of their points, so a coarse
 // step in the burst costs more than a default step.
 TEST(ResourceEstimate, ExactChainsFollowTheGrid) {
   const Model model = testing::make_model(30, 300, 0.5, BatteryInit::thermal);
   const auto seconds = [&](const TimeGrid& grid) {
     return estimate_coupled_exact_cost(model, grid).seconds;
   };
-  const double measured_default = 12.5;
+  const double measured_default = 2.34;
   const double at_default = seconds(TimeGrid(0.1, 201));
   expect_within(at_default, measured_default, "default grid");
   const struct {
@@ -262,10 +263,10 @@ TEST(ResourceEstimate, ExactChainsFollowTheGrid) {
     double measured;
     const char* what;
   } cases[] = {
-      {TimeGrid(0.1, 9), 2.35, "9 points"},
-      {TimeGrid::at_times({0, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 1}), 6.50,
+      {TimeGrid(0.1, 9), 0.67, "9 points"},
+      {TimeGrid::at_times({0, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 1}), 0.66,
        "explicit times"},
-      {TimeGrid(1.0, 201), 6.36, "10x t_max"},
+      {TimeGrid(1.0, 201), 1.10, "10x t_max"},
   };
   for (const auto& c : cases) {
     const double estimate = seconds(c.grid);

@@ -1,15 +1,46 @@
 #pragma once
 // A symmetric matrix's lower triangle stored by anti-diagonals (the P^M blocks of
-// coupled_exact_product.cpp). Private to src/exact/.
+// coupled_exact_product.cpp and the Q blocks of q_blocks.hpp). Private to src/exact/.
 #include <algorithm>
 #include <vector>
 
 namespace darkcharge::coupled_exact {
 
-/// The lower triangle (row >= column) of a symmetric n x n matrix stored by anti-diagonals
-/// s = row + column, each from its row ceil(s / 2) down to min(s, n - 1): a Q block of
-/// rho^{T_B} takes each of its anti-diagonals from one P^M, where it is one run of
-/// consecutive numbers here (in column-major storage every element was another cache line).
+/// Where anti-diagonal s = row + column of an n x n lower triangle starts when they are
+/// stored one after another, each from its row ceil(s / 2) down to min(s, n - 1):
+/// s = 0..2n - 1 (the last: the size n (n + 1) / 2).
+inline int anti_diagonal_first_row(int d) { return (d + 1) / 2; }
+inline int anti_diagonal_length(int n, int d) {
+  return std::min(d, n - 1) - anti_diagonal_first_row(d) + 1;
+}
+inline std::vector<int> anti_diagonal_starts(int n) {
+  std::vector<int> start(std::max(1, 2 * n), 0);
+  for (int d = 0; d + 1 < 2 * n; ++d) start[d + 1] = start[d] + anti_diagonal_length(n, d);
+  return start;
+}
+
+/// Copies m's lower triangle (n x n) by anti-diagonals, anti-diagonal d to destination(d),
+/// and into squares[d] the sum of anti-diagonal d's squares over the whole symmetric matrix
+/// (twice each off-diagonal element): a Q block's ||B||_F^2 without assembling it.
+template <class Matrix, class Destination>
+void copy_anti_diagonals(const Matrix& m, int n, const Destination& destination,
+                         double* squares) {
+  for (int d = 0; d + 1 < 2 * n; ++d) {
+    double* out = destination(d);
+    double sum = 0;
+    for (int row = anti_diagonal_first_row(d), last = std::min(d, n - 1); row <= last; ++row) {
+      const double v = m(row, d - row);
+      *out++ = v;
+      sum += (row == d - row ? 1 : 2) * v * v;
+    }
+    squares[d] = sum;
+  }
+}
+
+/// The lower triangle (row >= column) of a symmetric n x n matrix stored by anti-diagonals:
+/// a Q block of rho^{T_B} takes each of its anti-diagonals from one P^M, where it is one run
+/// of consecutive numbers here (in column-major storage every element was another cache
+/// line).
 struct AntiDiagonals {
   int n = 0;
   std::vector<int> start;  // offset of anti-diagonal s, s = 0..2n - 1 (the last: the size)
@@ -18,32 +49,16 @@ struct AntiDiagonals {
   void reshape(int size) {
     if (size == n) return;
     n = size;
-    start.assign(std::max(1, 2 * n), 0);
-    for (int d = 0; d + 1 < 2 * n; ++d) start[d + 1] = start[d] + length(d);
+    start = anti_diagonal_starts(n);
     values.resize(start.back());
   }
-  static int first_row(int d) { return (d + 1) / 2; }
-  int length(int d) const { return std::min(d, n - 1) - first_row(d) + 1; }
-  const double* diagonal(int d) const { return values.data() + start[d]; }
   double operator()(int row, int col) const {  // row >= col
-    return values[start[row + col] + row - first_row(row + col)];
+    return values[start[row + col] + row - anti_diagonal_first_row(row + col)];
   }
-  /// Copies m's lower triangle, and into squares[d] the sum of anti-diagonal d's squares over
-  /// the whole symmetric matrix (twice each off-diagonal element): a Q block's ||B||_F^2
-  /// without assembling it.
   template <class Matrix>
   void assign_lower(const Matrix& m, double* squares) {
     reshape(static_cast<int>(m.rows()));
-    for (int d = 0; d + 1 < 2 * n; ++d) {
-      double* out = values.data() + start[d];
-      double sum = 0;
-      for (int row = first_row(d), last = std::min(d, n - 1); row <= last; ++row) {
-        const double v = m(row, d - row);
-        *out++ = v;
-        sum += (row == d - row ? 1 : 2) * v * v;
-      }
-      squares[d] = sum;
-    }
+    copy_anti_diagonals(m, n, [&](int d) { return values.data() + start[d]; }, squares);
   }
 };
 

@@ -36,12 +36,16 @@ constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 /// the ground battery; measured beside another run on the second core), then x 1.1: on a
 /// quiet machine 0.58-1.73x of the CPU time (0.55-1.44x of the CPU times of the fit).
 /// (The forms n^2 h / 2 + n h^2 per M for the whole product and n^3 / 3 per Q block were
-/// tried: the fit gave them no weight beside these.)
+/// tried: the fit gave them no weight beside these.) With S_B both units (product and
+/// negativity) were then scaled by kNegativityRescale when the products came to store the
+/// Q blocks in their own order (2026-12-07): S_B's share of the one-thread CPU time of
+/// N_B = 50, N_C = 500 (with S_B minus without) fell from 6.3 to 4.6 s.
 constexpr double kSecondsPerRow = 1.83e-8;
 constexpr double kFailedShare = 1.69;
 constexpr double kFailingExponent = 0.75;
 constexpr double kSecondsPerProductUnit = 1.07e-8;
 constexpr double kSecondsPerNegativityUnit = 7.7e-11;
+constexpr double kNegativityRescale = 0.73;
 constexpr double kSecondsPerDiagonalUnit = 7.2e-11;
 /// Each of W_B and S_B also costs this per sector and grid time whatever its size (N_B = 2,
 /// N_C = 10, 10^5 points: E_B 1.22 s, + W_B 2.45 s, + S_B 3.73 s, two sectors).
@@ -368,8 +372,9 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
           continue;
         }
         const double populated = over_grid(m_count * held, late_m * late_h);
-        nonlinear += kSecondsPerProductUnit * populated * n +
-                     kSecondsPerNegativityUnit * populated * n * n + kSecondsPerSectorTime * points;
+        nonlinear += kNegativityRescale * (kSecondsPerProductUnit * populated * n +
+                                           kSecondsPerNegativityUnit * populated * n * n) +
+                     kSecondsPerSectorTime * points;
       }
     }
     // The chains and their linear weights, the cached Clebsch-Gordan columns, one sector's

@@ -112,19 +112,6 @@ constexpr double kColumnCacheDoubles = 2.0 * (1 << 30) / 8;
 /// their largest possible sizes (m_count n^2) sum to at most kColumnCacheDoubles.
 std::vector<char> cached_sectors(double j_charger, const std::vector<double>& j_batteries);
 
-/// The Q blocks of rho^{T_B} that count as settled by their norms alone (||B||_1 taken as
-/// tr B): a symmetric k x k block has ||B||_1 - tr B = 2 sum |negative eigenvalues|
-/// <= 2 sqrt(k) ||B||_F, so the blocks of smallest such bound (squares[q] = ||B_q||_F^2,
-/// rows[q] = k), taken smallest first while their bounds sum to at most `budget`, move
-/// ||rho^{T_B}||_1 by at most `budget`. Blocks with ||B||_F <= `floor` (the slack, settled
-/// by that alone) and empty blocks are left out. These are blocks far out in Q, of small
-/// norm yet above the slack: with a sector's budget (2 slack per row), at N_B = 50,
-/// N_C = 500, nbar 0.5, 11% of the blocks that went to the Cholesky test, 14% of their k^3;
-/// at N_B = 100, N_C = 1000 the Q blocks' part of the run fell from 20.4 to 17.0 CPU-s
-/// (alternated within one run).
-std::vector<char> settled_by_norms(const std::vector<double>& squares,
-                                   const std::vector<int>& rows, double floor, double budget);
-
 /// The sector's product-basis blocks from its chains (coupled_exact_product.cpp); `parallel`:
 /// its M and Q blocks on all threads. `state` (optional) receives the blocks (j_B, M) of rho.
 /// `eigenvalue_slack`: a Q block B (k x k) of rho^{T_B} counts as positive semidefinite

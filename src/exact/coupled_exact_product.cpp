@@ -16,6 +16,7 @@
 #include "darkcharge/physics/clebsch_gordan_recursion.hpp"
 #include "exact/anti_diagonals.hpp"
 #include "exact/coupled_exact_internal.hpp"
+#include "exact/q_blocks.hpp"
 #include "exact/small_dense.hpp"
 
 namespace darkcharge::coupled_exact {
@@ -35,7 +36,8 @@ struct Entry {
 /// them, ~4% of N_B = 100, N_C = 1000).
 struct NonlinearScratch {
   std::vector<std::vector<Entry>> by_m;  // chain entries by M index (capacity kept)
-  std::vector<AntiDiagonals> product;    // P^M by M index (when the whole block is needed)
+  std::vector<AntiDiagonals> product;    // P^M by M index (for the state)
+  QBlockStore q_blocks;                  // rho^{T_B}'s Q blocks (for S_B)
   int stride = 0;                        // 2 j_B + 1: the largest n of a P^M
   std::vector<double> levels;            // diag P^M of M index k at k stride
   std::vector<double> squares;           // P^M's anti-diagonal squares at k (2 stride - 1)
@@ -162,13 +164,23 @@ int block_size(double j1, double j2, double M) {
   return count(j1 + j2 - first_total_j(j1, j2, M)) + 1;
 }
 
-/// P^M = U_S R_S U_S^T into `product` (rows m_B ascending) with its anti-diagonals' squares
-/// (AntiDiagonals::assign_lower), S: the J held at this M, and its diagonal (the battery
-/// levels' populations) into `levels` (n each); `whole` false: only the diagonal. `cached`
-/// (null: no cache): this M's cached Clebsch-Gordan columns.
+/// Where product_block() puts P^M (M index k) beyond its diagonal, by anti-diagonals
+/// (copy_anti_diagonals): into the Q blocks (anti-diagonal d into Q block q = q_of_first - d,
+/// whose anti-diagonal k - q_blocks->base[q] it is) and/or whole into `matrix`; null: not
+/// wanted.
+struct ProductOutput {
+  QBlockStore* q_blocks = nullptr;
+  int k = 0, q_of_first = 0;
+  AntiDiagonals* matrix = nullptr;
+  double* squares = nullptr;  // the anti-diagonals' squares
+};
+
+/// P^M = U_S R_S U_S^T (rows m_B ascending) into `out`, S: the J held at this M, and its
+/// diagonal (the battery levels' populations) into `levels` (n each); `whole` false: only
+/// the diagonal. `cached` (null: no cache): this M's cached Clebsch-Gordan columns.
 void product_block(double j1, double j2, double M, const std::vector<Entry>& entries,
-                   bool whole, AntiDiagonals& product, double* levels, double* squares,
-                   HeldColumns* cached, BlockScratch& b) {
+                   bool whole, const ProductOutput& out, double* levels, HeldColumns* cached,
+                   BlockScratch& b) {
   const int n = block_size(j1, j2, M);
   b.slot.assign(n, -1);
   for (const auto& e : entries) b.slot[e.row] = b.slot[e.col] = 0;
@@ -217,28 +229,16 @@ void product_block(double j1, double j2, double M, const std::vector<Entry>& ent
   // Symmetric: its lower triangle, n^2 h multiplications, not 2 n^2 h.
   detail::product_transposed(ur.data(), ld_ur, u.data(), static_cast<int>(u.outerStride()), n,
                              n, h, p.data(), static_cast<int>(b.product.rows()), true);
-  product.assign_lower(p, squares);
+  if (out.q_blocks != nullptr)
+    copy_anti_diagonals(p, n, [&](int d) {
+      const int q = out.q_of_first - d;
+      return out.q_blocks->diagonal(q, out.k - out.q_blocks->base[q]);
+    }, out.squares);
+  if (out.matrix != nullptr) out.matrix->assign_lower(p, out.squares);
   for (int i = 0; i < n; ++i) levels[i] = p(i, i);
 }
 
 }  // namespace
-
-std::vector<char> settled_by_norms(const std::vector<double>& squares,
-                                   const std::vector<int>& rows, double floor, double budget) {
-  std::vector<std::pair<double, int>> bounds;  // sorted with q: the same on any thread count
-  for (int q = 0; q < static_cast<int>(squares.size()); ++q)
-    if (rows[q] > 0 && squares[q] > floor * floor)
-      bounds.push_back({2 * std::sqrt(rows[q] * squares[q]), q});
-  std::sort(bounds.begin(), bounds.end());
-  std::vector<char> settled(squares.size(), 0);
-  double used = 0;
-  for (const auto& [bound, q] : bounds) {
-    if (used + bound > budget) break;
-    used += bound;
-    settled[q] = 1;
-  }
-  return settled;
-}
 
 SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
                                  const std::vector<ChainView>& chains, bool negativity,
@@ -280,6 +280,17 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   scratch.levels.resize(static_cast<std::size_t>(m_count) * scratch.stride);
   if (whole) scratch.squares.resize(static_cast<std::size_t>(m_count) * (2 * scratch.stride - 1));
   scratch.populated.assign(m_count, 0);
+  // Q blocks: element (a, b), a >= b, x_B = x_first + a, y_B = x_first + b, is
+  // <Q + x_B, y_B|rho|Q + y_B, x_B> = P^M[x_B, y_B] (lower triangle) with M = Q + x_B + y_B.
+  // In integers: battery index i = m_B + j_B, M index k = M + top = q + i_x + i_y - 2 j_B,
+  // and P^M's row of battery index i is i - first[k]; Q block q's element (0, 0) lies in
+  // P^base[q], its anti-diagonal t in P^(base[q] + t).
+  const int q_count = m_count, width = count(2 * j2);
+  std::vector<int> first(m_count, 0);
+  for (int k = k_lo; k <= k_hi; ++k) first[k] = count(first_battery_level(j1, j2, k - top) + j2);
+  QBlockStore& q_blocks = scratch.q_blocks;
+  if (negativity) q_blocks.layout(m_count, width, k_lo, k_hi);
+  const std::vector<int>& rows = q_blocks.rows;
   const int populated = k_hi - k_lo + 1;
 #pragma omp parallel if (parallel && populated * (2 * j2 + 1) > 2000)
   {
@@ -287,8 +298,15 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
 #pragma omp for schedule(dynamic)
     for (int k = k_lo; k <= k_hi; ++k) {
       if (by_m[k].empty()) continue;
-      product_block(j1, j2, k - top, by_m[k], whole, product[k], scratch.levels_of(k),
-                    whole ? scratch.squares_of(k) : nullptr,
+      ProductOutput out;
+      if (negativity) {
+        out.q_blocks = &q_blocks;
+        out.k = k;
+        out.q_of_first = k + width - 2 * first[k];
+      }
+      if (state != nullptr) out.matrix = &product[k];
+      if (whole) out.squares = scratch.squares_of(k);
+      product_block(j1, j2, k - top, by_m[k], whole, out, scratch.levels_of(k),
                     cache.enabled ? &cache.by_m[k] : nullptr, block);
       scratch.populated[k] = 1;
     }
@@ -309,13 +327,6 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   }
   if (!negativity) return out;
 
-  // Q blocks: element (a, b), a >= b, x_B = x_first + a, y_B = x_first + b, is
-  // <Q + x_B, y_B|rho|Q + y_B, x_B> = P^M[x_B, y_B] (lower triangle) with M = Q + x_B + y_B.
-  // In integers: battery index i = m_B + j_B, M index k = M + top = q + i_x + i_y - 2 j_B,
-  // and P^M's row of battery index i is i - first[k].
-  const int q_count = m_count, width = count(2 * j2);
-  std::vector<int> first(m_count, 0);
-  for (int k = k_lo; k <= k_hi; ++k) first[k] = count(first_battery_level(j1, j2, k - top) + j2);
   // Each Q block's ||B||_F^2 and tr B, summed over the anti-diagonals of the P^M in one
   // pass over them (anti-diagonal d of P^k lies in Q block k + 2 j_B - 2 first[k] - d), in
   // ascending k as the block's own loop took them (bit-identical): that loop chased 2n P^M
@@ -326,7 +337,7 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   std::vector<double> squares(q_count, 0.0), trace(q_count, 0.0);
   for (int k = k_lo; k <= k_hi; ++k) {
     if (!scratch.populated[k]) continue;
-    const int n = product[k].n;
+    const int n = block_size(j1, j2, k - top);
     const double* levels = scratch.levels_of(k);
     const double* p_squares = scratch.squares_of(k);
     const int q_of_first = k + width - 2 * first[k];
@@ -337,23 +348,16 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   }
   std::vector<double> norm(q_count, 0.0);
   std::vector<int> failed;  // Q blocks the first Cholesky test left open
-  auto battery_range = [&](int q) {  // the battery indices i_first..i_last of Q block q
-    const double Q = q - top;
-    return std::make_pair(std::max(0, count(-j1 - Q + j2)), std::min(width, count(j1 - Q + j2)));
-  };
   // Settles Q block q into norm[q] with the slack `slack`, or (eigenvalues false) leaves it
   // unsettled when the Cholesky test fails. `buffer`: the largest block's size (a matrix
   // resized to every block's n was reallocated at nearly every block), factorised in place.
   auto settle = [&](int q, double slack, bool eigenvalues, std::vector<double>& buffer) {
-    const auto range = battery_range(q);  // plain ints: the lambdas below capture them
-    const int i_first = range.first, i_last = range.second;
-    const int base = q + 2 * i_first - width;  // k of element (0, 0)
-    if (base > k_hi || base + 2 * (i_last - i_first) < k_lo) return true;
-    const int n = i_last - i_first + 1;
+    if (!q_blocks.drawn[q]) return true;
+    const int n = rows[q], k_first = q_blocks.base[q];  // plain ints: captured below
     // Anti-diagonal t = a + b of this block is the whole anti-diagonal
-    // 2 (i_first - first[k]) + t of P^k, k = base + t (first row: the diagonal when t is even).
-    const int t_lo = std::max(0, k_lo - base), t_hi = std::min(2 * n - 2, k_hi - base);
-    auto source = [&](int t) { return 2 * (i_first - first[base + t]) + t; };
+    // 2 (i_first - first[k]) + t of P^k, k = k_first + t (first row: the diagonal when t is
+    // even), stored in scratch.q_blocks by the products.
+    const int t_lo = std::max(0, k_lo - k_first), t_hi = std::min(2 * n - 2, k_hi - k_first);
     // A positive semidefinite block (most of them) has ||B||_1 = tr B: ||B||_F <= slack
     // (without assembling it) or a Cholesky factorisation of B + slack 1 (k^3 / 3) settles
     // it to within 2 k slack (the budget's share of its rows: the caller's slack on the
@@ -371,11 +375,11 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     auto assemble = [&] {  // the lower triangle (all that is read), anti-diagonal t = a + b
       for (int t = 0; t <= 2 * n - 2; ++t) {
         const int a_first = (t + 1) / 2, a_last = std::min(t, n - 1);
-        if (t < t_lo || t > t_hi || !scratch.populated[base + t]) {
+        if (t < t_lo || t > t_hi || !scratch.populated[k_first + t]) {
           for (int a = a_first; a <= a_last; ++a) block(a, t - a) = 0.0;
           continue;
         }
-        const double* v = product[base + t].diagonal(source(t));
+        const double* v = q_blocks.diagonal(q, t);
         for (int a = a_first; a <= a_last; ++a) block(a, t - a) = *v++;
       }
     };
@@ -403,11 +407,6 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     }
   };
   // Blocks of small norm settled by that alone, without assembling them (settled_by_norms).
-  std::vector<int> rows(q_count);
-  for (int q = 0; q < q_count; ++q) {
-    const auto [i_first, i_last] = battery_range(q);
-    rows[q] = std::max(0, i_last - i_first + 1);
-  }
   const std::vector<char> by_norm = settled_by_norms(
       squares, rows, eigenvalue_slack, 2 * eigenvalue_slack * (2 * j1 + 1) * (2 * j2 + 1));
   for (int q = 0; q < q_count; ++q)
@@ -427,10 +426,7 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   // This spends the budget a second time: ||rho^{T_B}||_1 moves by at most twice it.
   std::sort(failed.begin(), failed.end());  // the same slack and blocks on any thread count
   double failed_rows = 0;
-  for (const int q : failed) {
-    const auto [i_first, i_last] = battery_range(q);
-    failed_rows += i_last - i_first + 1;
-  }
+  for (const int q : failed) failed_rows += rows[q];
   const double second_slack =
       failed.empty() ? 0.0 : eigenvalue_slack * (2 * j1 + 1) * (2 * j2 + 1) / failed_rows;
   for_blocks(static_cast<long>(failed.size()), [&](long i, std::vector<double>& buffer) {
