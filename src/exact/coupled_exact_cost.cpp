@@ -34,7 +34,8 @@ constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 /// relative error to the one-thread CPU time of 23 runs (bench/README.md: N_B/N_C = 2/10 to
 /// 100/1000, nbar 0.1 and 0.5, default, 9, 1001 and 10^5 points, explicit times, W_B alone,
 /// the ground battery; measured beside another run on the second core), then x 1.1: on a
-/// quiet machine 0.58-1.73x of the CPU time (0.55-1.44x of the CPU times of the fit).
+/// quiet machine 0.58-1.73x of the CPU time (0.55-1.44x of the CPU times of the fit; after
+/// the rescale below 0.51-1.94x, N_B = 10-100, N_C = 10 N_B, bench/README.md).
 /// (The forms n^2 h / 2 + n h^2 per M for the whole product and n^3 / 3 per Q block were
 /// tried: the fit gave them no weight beside these.) With S_B both units (product and
 /// negativity) were then scaled by kNegativityRescale when the products came to store the
@@ -378,7 +379,8 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
       }
     }
     // The chains and their linear weights, the cached Clebsch-Gordan columns, one sector's
-    // blocks per thread (each keeps its buffers), scratch (the states are counted above);
+    // blocks per thread (each keeps its buffers: the Q blocks for S_B and the P^M for the
+    // states, n (n + 1) / 2 per M each), scratch (the states are counted above);
     // x 1.3 for what the allocator holds beyond them. At nbar > 0 the chains at the middle
     // time of each pair of intervals (advance_pair) are kept as well: at most every entry
     // again. Measured against peak RSS in bench/README.md ("The memory estimate").

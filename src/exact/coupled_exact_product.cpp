@@ -354,9 +354,8 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   auto settle = [&](int q, double slack, bool eigenvalues, std::vector<double>& buffer) {
     if (!q_blocks.drawn[q]) return true;
     const int n = rows[q], k_first = q_blocks.base[q];  // plain ints: captured below
-    // Anti-diagonal t = a + b of this block is the whole anti-diagonal
-    // 2 (i_first - first[k]) + t of P^k, k = k_first + t (first row: the diagonal when t is
-    // even), stored in scratch.q_blocks by the products.
+    // Anti-diagonal t = a + b of this block is a whole anti-diagonal of P^k, k = k_first + t
+    // (first row: the diagonal when t is even), which the products stored in q_blocks.
     const int t_lo = std::max(0, k_lo - k_first), t_hi = std::min(2 * n - 2, k_hi - k_first);
     // A positive semidefinite block (most of them) has ||B||_1 = tr B: ||B||_F <= slack
     // (without assembling it) or a Cholesky factorisation of B + slack 1 (k^3 / 3) settles
