@@ -38,9 +38,8 @@ void copy_anti_diagonals(const Matrix& m, int n, const Destination& destination,
 }
 
 /// The lower triangle (row >= column) of a symmetric n x n matrix stored by anti-diagonals:
-/// a Q block of rho^{T_B} takes each of its anti-diagonals from one P^M, where it is one run
-/// of consecutive numbers here (in column-major storage every element was another cache
-/// line).
+/// the P^M kept whole for the states (for S_B the products copy the same anti-diagonals into
+/// the Q blocks instead, q_blocks.hpp).
 struct AntiDiagonals {
   int n = 0;
   std::vector<int> start;  // offset of anti-diagonal s, s = 0..2n - 1 (the last: the size)
