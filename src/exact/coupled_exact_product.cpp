@@ -288,6 +288,8 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
   const int q_count = m_count, width = count(2 * j2);
   std::vector<int> first(m_count, 0);
   for (int k = k_lo; k <= k_hi; ++k) first[k] = count(first_battery_level(j1, j2, k - top) + j2);
+  // The Q block of P^k's anti-diagonal 0 (its anti-diagonal d lies in Q block this - d).
+  const auto q_of_first = [&](int k) { return k + width - 2 * first[k]; };
   QBlockStore& q_blocks = scratch.q_blocks;
   if (negativity) q_blocks.layout(m_count, width, k_lo, k_hi);
   const std::vector<int>& rows = q_blocks.rows;
@@ -302,7 +304,7 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
       if (negativity) {
         out.q_blocks = &q_blocks;
         out.k = k;
-        out.q_of_first = k + width - 2 * first[k];
+        out.q_of_first = q_of_first(k);
       }
       if (state != nullptr) out.matrix = &product[k];
       if (whole) out.squares = scratch.squares_of(k);
@@ -321,14 +323,13 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
         for (int b = 0; b <= a; ++b) block(a, b) = block(b, a) = p(a, b);
     }
     const double* levels = scratch.levels_of(k);
-    const int offset = count(first_battery_level(j1, j2, k - top) + j2);
     for (int i = 0, n = block_size(j1, j2, k - top); i < n; ++i)
-      out.level_populations[offset + i] += levels[i];
+      out.level_populations[first[k] + i] += levels[i];
   }
   if (!negativity) return out;
 
   // Each Q block's ||B||_F^2 and tr B, summed over the anti-diagonals of the P^M in one
-  // pass over them (anti-diagonal d of P^k lies in Q block k + 2 j_B - 2 first[k] - d), in
+  // pass over them (anti-diagonal d of P^k lies in Q block q_of_first(k) - d), in
   // ascending k as the block's own loop took them (bit-identical): that loop chased 2n P^M
   // per block, where perf put 3.5% of N_B = 100, N_C = 1000 (1-2% faster without it). The
   // diagonal element that starts each even anti-diagonal is taken from `levels` (the same
@@ -340,10 +341,10 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     const int n = block_size(j1, j2, k - top);
     const double* levels = scratch.levels_of(k);
     const double* p_squares = scratch.squares_of(k);
-    const int q_of_first = k + width - 2 * first[k];
+    const int q_first = q_of_first(k);
     for (int d = 0; d + 1 < 2 * n; ++d) {
-      squares[q_of_first - d] += p_squares[d];
-      if (d % 2 == 0) trace[q_of_first - d] += levels[d / 2];
+      squares[q_first - d] += p_squares[d];
+      if (d % 2 == 0) trace[q_first - d] += levels[d / 2];
     }
   }
   std::vector<double> norm(q_count, 0.0);
@@ -373,7 +374,7 @@ SectorNonlinear sector_nonlinear(double j_charger, double j_battery,
     Eigen::Map<Eigen::MatrixXd> block(buffer.data(), n, n);
     auto assemble = [&] {  // the lower triangle (all that is read), anti-diagonal t = a + b
       for (int t = 0; t <= 2 * n - 2; ++t) {
-        const int a_first = (t + 1) / 2, a_last = std::min(t, n - 1);
+        const int a_first = anti_diagonal_first_row(t), a_last = std::min(t, n - 1);
         if (t < t_lo || t > t_hi || !scratch.populated[k_first + t]) {
           for (int a = a_first; a <= a_last; ++a) block(a, t - a) = 0.0;
           continue;
