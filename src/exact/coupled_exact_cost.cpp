@@ -24,33 +24,37 @@ constexpr double kSecondsPerUnit = 2e-9;
 /// chain entry over one grid step, and one unit of the nonlinear columns.
 constexpr double kSecondsPerChainEntry = 1.5e-7;
 constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
-/// At nbar > 0 (calibration in bench/README.md, "Cost estimate of the chains"): one row of
-/// the rational exponential (one tridiagonal row of 7 complex poles, with its rates), and the
-/// rows of the intervals that fail the one-step check (halved until they agree: a failing
-/// interval's rows grow like k^0.75 with the k = h |A_ii| / 3 substeps the cruder fallback
-/// took, and each counts kFailedShare rows); one populated M x n h of the whole product
-/// blocks and one populated M x n^2 h of the Q blocks (S_B); with W_B alone, one n h^2 / 2
-/// per populated M (the diagonal of P^M from h^2 / 2 entries). Fitted by least squares in the
-/// relative error to the one-thread CPU time of 23 runs (bench/README.md: N_B/N_C = 2/10 to
-/// 100/1000, nbar 0.1 and 0.5, default, 9, 1001 and 10^5 points, explicit times, W_B alone,
-/// the ground battery; measured beside another run on the second core), then x 1.1: on a
-/// quiet machine 0.58-1.73x of the CPU time (0.55-1.44x of the CPU times of the fit; after
-/// the rescale below 0.51-1.94x, N_B = 10-100, N_C = 10 N_B, bench/README.md).
+/// At nbar > 0 (calibration in bench/README.md, "Cost estimate of the chains" and "The cost
+/// estimate re-fitted on 31 runs"): one row of the rational exponential (one tridiagonal row
+/// of 7 complex poles, with its rates), and the rows of the intervals that fail the one-step
+/// check (halved until they agree; counted per interval as k / (1 + (kFewSubsteps / k)^4)
+/// with the k = h |A_ii| / 3 substeps of the cruder fallback, each k counting kFailedShare
+/// rows: halving to pieces short enough costs rows ~ k, and the check rarely fails below
+/// k ~ 20: the rows redone were 0.3x the checked ones at N_B = 50, N_C = 500, k ~ 18, and 3x
+/// at 100/1000, k ~ 40, counted in the solver); kSetupSeconds per run (the process, the
+/// held pairs, the output); one populated M x n h of the whole product blocks and
+/// one populated M x n^2 h of the Q blocks (S_B); with W_B alone, one n h^2 / 2 per
+/// populated M (the diagonal of P^M from h^2 / 2 entries). Fitted by non-negative least
+/// squares in the relative error to the one-thread CPU time of 31 runs (2026-12-07, at
+/// 6809a1f's solver: N_B/N_C = 2/10 to 100/1000, nbar 0.1 and 0.5, default, 9, 161, 1001
+/// and 10^5 points, explicit times, 10x t_max, E_B alone and with W_B, the ground battery;
+/// two runs side by side on the 2 cores), then x 1.1: 0.40-1.58x of those CPU times (the old
+/// constants: 0.39-2.04x), 0.84-1.54x on the default grid at N_C = 10 N_B, N_B = 10-100.
+/// (k^0.5-k^2 and kFewSubsteps 10-80 were tried: k with 40 gave the narrowest range but for
+/// the ground battery, whose S_B the populated-M count underrates, 0.40x.)
 /// (The forms n^2 h / 2 + n h^2 per M for the whole product and n^3 / 3 per Q block were
-/// tried: the fit gave them no weight beside these.) With S_B both units (product and
-/// negativity) were then scaled by kNegativityRescale when the products came to store the
-/// Q blocks in their own order (2026-12-07): S_B's share of the one-thread CPU time of
-/// N_B = 50, N_C = 500 (with S_B minus without) fell from 6.3 to 4.6 s.
-constexpr double kSecondsPerRow = 1.83e-8;
-constexpr double kFailedShare = 1.69;
-constexpr double kFailingExponent = 0.75;
-constexpr double kSecondsPerProductUnit = 1.07e-8;
-constexpr double kSecondsPerNegativityUnit = 7.7e-11;
-constexpr double kNegativityRescale = 0.73;
-constexpr double kSecondsPerDiagonalUnit = 7.2e-11;
+/// tried in an earlier fit: it gave them no weight beside these.)
+constexpr double kSecondsPerRow = 1.74e-8;
+constexpr double kFailedShare = 0.552;
+constexpr double kFailingExponent = 1;
+constexpr double kSetupSeconds = 0.096;
+constexpr double kSecondsPerProductUnit = 5.95e-9;
+constexpr double kSecondsPerNegativityUnit = 1.19e-10;
+constexpr double kSecondsPerDiagonalUnit = 3.40e-10;
 /// Each of W_B and S_B also costs this per sector and grid time whatever its size (N_B = 2,
-/// N_C = 10, 10^5 points: E_B 1.22 s, + W_B 2.45 s, + S_B 3.73 s, two sectors).
-constexpr double kSecondsPerSectorTime = 8.8e-6;
+/// N_C = 10, 10^5 points: E_B 1.22 s, + W_B 2.45 s, + S_B 3.73 s, two sectors; re-fitted
+/// with the rest).
+constexpr double kSecondsPerSectorTime = 1.22e-5;
 /// The time profile of the chains' work (chain_work), fitted to the rows of the rational
 /// exponential counted in the solver (every pair built) at N_B/N_C = 10/100, 20/200, 30/300,
 /// nbar 0.1 and 0.5, on the default grid, 9, 51 and 1001 points, 10x the default t_max and
@@ -71,12 +75,12 @@ constexpr double kWindowDecay = 4;
 /// kSettle (2 nbar + 1) / (gamma (nbar + 1) N) (counted: the failing fraction falls 2x in
 /// 0.3-0.8 T, faster at lower nbar and larger N); only chains heavier than kFailingWeight
 /// fail (the check's 1e-13 against a 2e-14 error times the chain's weight: lighter chains
-/// never did), and few substeps rarely (x k^4 / (k^4 + kFewSubsteps^4): about 1% of the
-/// chains fail on the default grid, where k ~ 4-7).
+/// never did), and few substeps rarely (x k^4 / (k^4 + kFewSubsteps^4): the one-step check
+/// rarely fails below k ~ 20, and fails for most chains of the burst at k ~ 40).
 constexpr double kFailing = 0.8;
 constexpr double kSettle = 1.8;
 constexpr double kFailingWeight = 1e-12;
-constexpr double kFewSubsteps = 10;
+constexpr double kFewSubsteps = 40;
 /// A coherence chain (J != J') dies when its entries fall below the solver's negligible
 /// level (kNegligible) from its initial weight, at the rate gap of its two
 /// ladders at the bottom, kDeathRate gamma (2 nbar + 1) (J + J' + 1) (J' - J).
@@ -145,14 +149,15 @@ class GridSums {
 double failing_substeps(double k_exact) {
   const double k = std::ceil(k_exact);
   // finite for k = 0 and k = inf
-  return kFailing * kFailedShare * std::pow(k, kFailingExponent) / (1 + std::pow(kFewSubsteps / k, 4));
+  return kFailing * kFailedShare * std::pow(k, kFailingExponent) /
+         (1 + std::pow(kFewSubsteps / k, 4));
 }
 
 /// The work one held chain costs over the grid (advance_pair() in coupled_exact_steps.cpp:
 /// one step over two intervals and one step per interval, plus the substeps of the
 /// intervals that fail the check): the rows the rational exponential solves (its cost per
-/// call is linear in them; a fixed cost per call made the fit worse). Until `burst` its window spans the chain
-/// (length 2J + 1), then its thermal tail (`tail` levels) plus what is left of the spread,
+/// call is linear in them; a fixed cost per call made the fit worse). Until `burst` its
+/// window spans the chain (length 2J + 1), then its thermal tail (`tail` levels) plus what is left of the spread,
 /// decaying over tau (`intervals` sums from the burst's end); a coherence chain stops at its
 /// death time. fastest_start, fastest: -A_ii at the top of the
 /// chain's start and in the middle of its ladder.
@@ -373,9 +378,8 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
           continue;
         }
         const double populated = over_grid(m_count * held, late_m * late_h);
-        nonlinear += kNegativityRescale * (kSecondsPerProductUnit * populated * n +
-                                           kSecondsPerNegativityUnit * populated * n * n) +
-                     kSecondsPerSectorTime * points;
+        nonlinear += kSecondsPerProductUnit * populated * n +
+                     kSecondsPerNegativityUnit * populated * n * n + kSecondsPerSectorTime * points;
       }
     }
     // The chains and their linear weights, the cached Clebsch-Gordan columns, one sector's
@@ -387,8 +391,10 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     const double chain_copies = model.nbar > 0 ? 2 : 1;
     doubles += 1.3 * (chain_copies * entries + weights + cached_columns +
                       omp_get_max_threads() * largest_sector + 64 * longest);
-    const double propagation = model.nbar > 0 ? kSecondsPerRow * rows
-                                              : kSecondsPerChainEntry * entries * (points - 1);
+    const double propagation =
+        model.nbar > 0
+            ? kSetupSeconds + kSecondsPerRow * rows
+            : kSecondsPerChainEntry * entries * (points - 1);
     seconds_direct = propagation + nonlinear;
     cost.size = fmt::format("{} chains of length <= {}", chains, longest);
   }
