@@ -157,9 +157,9 @@ double failing_substeps(double k_exact) {
 /// one step over two intervals and one step per interval, plus the substeps of the
 /// intervals that fail the check): the rows the rational exponential solves (its cost per
 /// call is linear in them; a fixed cost per call made the fit worse). Until `burst` its
-/// window spans the chain (length 2J + 1), then its thermal tail (`tail` levels) plus what is left of the spread,
-/// decaying over tau (`intervals` sums from the burst's end); a coherence chain stops at its
-/// death time. fastest_start, fastest: -A_ii at the top of the
+/// window spans the chain (length 2J + 1), then its thermal tail (`tail` levels) plus what
+/// is left of the spread, decaying over tau (`intervals` sums from the burst's end); a
+/// coherence chain stops at its death time. fastest_start, fastest: -A_ii at the top of the
 /// chain's start and in the middle of its ladder.
 double chain_work(const GridSums& intervals, double length, double tail, double burst,
                   double settle, double death, double weight, double fastest_start,
