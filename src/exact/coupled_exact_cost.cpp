@@ -39,9 +39,9 @@ constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 /// 6809a1f's solver: N_B/N_C = 2/10 to 100/1000, nbar 0.1 and 0.5, default, 9, 161, 1001
 /// and 10^5 points, explicit times, 10x t_max, E_B alone and with W_B, the ground battery;
 /// two runs side by side on the 2 cores), then x 1.1: 0.40-1.58x of those CPU times (the old
-/// constants: 0.39-2.04x), 0.84-1.54x on the default grid at N_C = 10 N_B, N_B = 10-100.
-/// (k^0.5-k^2 and kFewSubsteps 10-80 were tried: k with 40 gave the narrowest range but for
-/// the ground battery, whose S_B the populated-M count underrates, 0.40x.)
+/// constants: 0.39-2.30x), 0.84-1.54x on the default grid at N_C = 10 N_B, N_B = 10-100.
+/// (k^0.5-k^2 and kFewSubsteps 10-80 were tried: k with 40 gave the narrowest range.) The
+/// 0.40x, a ground battery, is what kSecondsPerEigenUnit below then mended.
 /// (The forms n^2 h / 2 + n h^2 per M for the whole product and n^3 / 3 per Q block were
 /// tried in an earlier fit: it gave them no weight beside these.)
 constexpr double kSecondsPerRow = 1.74e-8;
@@ -51,6 +51,14 @@ constexpr double kSetupSeconds = 0.096;
 constexpr double kSecondsPerProductUnit = 5.95e-9;
 constexpr double kSecondsPerNegativityUnit = 1.19e-10;
 constexpr double kSecondsPerDiagonalUnit = 3.40e-10;
+/// The eigenvalue path of the Q blocks that fail the Cholesky test (an entangled sector):
+/// per n^3 of a block, counted as the sector's initial weight times its populated M (so a
+/// ground battery, one sector of weight 1, takes it everywhere; a thermal battery's sectors
+/// are light and their blocks pass). Counted in the solver: 70% of a ground battery's time at
+/// nbar 0.5 (perf), ~200 blocks per grid time at N_B = 20-50, N_C = 10 N_B, none of size > 2
+/// with a thermal battery. Fitted to the ground battery at N_B = 10-100, N_C = 10 N_B (one
+/// thread): 0.52-1.28x of its CPU time, where the estimate without it gave 0.33-0.54x.
+constexpr double kSecondsPerEigenUnit = 1.5e-10;
 /// Each of W_B and S_B also costs this per sector and grid time whatever its size (N_B = 2,
 /// N_C = 10, 10^5 points: E_B 1.22 s, + W_B 2.45 s, + S_B 3.73 s, two sectors; re-fitted
 /// with the rest).
@@ -380,6 +388,11 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
         const double populated = over_grid(m_count * held, late_m * late_h);
         nonlinear += kSecondsPerProductUnit * populated * n +
                      kSecondsPerNegativityUnit * populated * n * n + kSecondsPerSectorTime * points;
+        // The Q blocks whose partial transpose is not positive (an entangled sector) take the
+        // eigenvalue path: counted as the sector's initial weight times its populated Q blocks.
+        double weight = 0;
+        for (const auto& level : levels) weight += level.second;
+        nonlinear += kSecondsPerEigenUnit * weight * over_grid(m_count, late_m) * n * n * n;
       }
     }
     // The chains and their linear weights, the cached Clebsch-Gordan columns, one sector's
