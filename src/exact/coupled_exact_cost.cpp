@@ -41,7 +41,7 @@ constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 /// two runs side by side on the 2 cores), then x 1.1: 0.40-1.58x of those CPU times (the old
 /// constants: 0.39-2.30x), 0.84-1.54x on the default grid at N_C = 10 N_B, N_B = 10-100.
 /// (k^0.5-k^2 and kFewSubsteps 10-80 were tried: k with 40 gave the narrowest range.) The
-/// 0.40x, a ground battery, is what kSecondsPerEigenUnit below then mended.
+/// 0.40x, a ground battery, is what kSecondsPerEigenUnit below then mended: 0.60-1.58x.
 /// (The forms n^2 h / 2 + n h^2 per M for the whole product and n^3 / 3 per Q block were
 /// tried in an earlier fit: it gave them no weight beside these.)
 constexpr double kSecondsPerRow = 1.74e-8;
