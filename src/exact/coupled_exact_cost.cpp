@@ -29,9 +29,10 @@ constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 /// of 7 complex poles, with its rates), and the rows of the intervals that fail the one-step
 /// check (halved until they agree; counted per interval as k / (1 + (kFewSubsteps / k)^4)
 /// with the k = h |A_ii| / 3 substeps of the cruder fallback, each k counting kFailedShare
-/// rows: halving to pieces short enough costs rows ~ k, and the check rarely fails below
-/// k ~ 20: the rows redone were 0.3x the checked ones at N_B = 50, N_C = 500, k ~ 18, and 3x
-/// at 100/1000, k ~ 40, counted in the solver); kSetupSeconds per run (the process, the
+/// rows: halving to pieces short enough costs rows ~ k; counted in the solver, the rows
+/// redone stay 0.1-0.3x the checked ones up to k ~ 20 (N_B = 10-50, N_C = 10 N_B, default
+/// grid: taken up by kSecondsPerRow) and grow steeply beyond, 0.6x at k ~ 25 and 3x at
+/// k ~ 40, 100/1000); kSetupSeconds per run (the process, the
 /// held pairs, the output); one populated M x n h of the whole product blocks and
 /// one populated M x n^2 h of the Q blocks (S_B); with W_B alone, one n h^2 / 2 per
 /// populated M (the diagonal of P^M from h^2 / 2 entries). Fitted by non-negative least
@@ -39,7 +40,7 @@ constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 /// 6809a1f's solver: N_B/N_C = 2/10 to 100/1000, nbar 0.1 and 0.5, default, 9, 161, 1001
 /// and 10^5 points, explicit times, 10x t_max, E_B alone and with W_B, the ground battery;
 /// two runs side by side on the 2 cores), then x 1.1: 0.40-1.58x of those CPU times (the old
-/// constants: 0.39-2.30x), 0.84-1.54x on the default grid at N_C = 10 N_B, N_B = 10-100.
+/// constants: 0.37-1.95x), 0.84-1.54x on the default grid at N_C = 10 N_B, N_B = 10-100.
 /// (k^0.5-k^2 and kFewSubsteps 10-80 were tried: k with 40 gave the narrowest range.) The
 /// 0.40x, a ground battery, is what kSecondsPerEigenUnit below then mended: 0.60-1.58x.
 /// (The forms n^2 h / 2 + n h^2 per M for the whole product and n^3 / 3 per Q block were
@@ -57,11 +58,13 @@ constexpr double kSecondsPerDiagonalUnit = 3.40e-10;
 /// are light and their blocks pass). Counted in the solver: 70% of a ground battery's time at
 /// nbar 0.5 (perf), ~200 blocks per grid time at N_B = 20-50, N_C = 10 N_B, none of size > 2
 /// with a thermal battery. Fitted to the ground battery at N_B = 10-100, N_C = 10 N_B (one
-/// thread): 0.52-1.28x of its CPU time, where the estimate without it gave 0.33-0.54x.
+/// thread): 0.52-1.28x of its CPU time, where the estimate without it gave 0.32-0.61x.
 constexpr double kSecondsPerEigenUnit = 1.5e-10;
 /// Each of W_B and S_B also costs this per sector and grid time whatever its size (N_B = 2,
-/// N_C = 10, 10^5 points: E_B 1.22 s, + W_B 2.45 s, + S_B 3.73 s, two sectors; re-fitted
-/// with the rest).
+/// N_C = 10, 10^5 points, measured in an earlier fit: E_B 1.22 s, + W_B 2.45 s, + S_B 3.73 s,
+/// two sectors, i.e. ~6e-6 s each). Re-fitted with the rest to 1.22e-5 s, about twice those
+/// increments, though that run as a whole is estimated at 1.21x of its CPU time (5.54 s
+/// against 4.6 s).
 constexpr double kSecondsPerSectorTime = 1.22e-5;
 /// The time profile of the chains' work (chain_work), fitted to the rows of the rational
 /// exponential counted in the solver (every pair built) at N_B/N_C = 10/100, 20/200, 30/300,
@@ -83,8 +86,8 @@ constexpr double kWindowDecay = 4;
 /// kSettle (2 nbar + 1) / (gamma (nbar + 1) N) (counted: the failing fraction falls 2x in
 /// 0.3-0.8 T, faster at lower nbar and larger N); only chains heavier than kFailingWeight
 /// fail (the check's 1e-13 against a 2e-14 error times the chain's weight: lighter chains
-/// never did), and few substeps rarely (x k^4 / (k^4 + kFewSubsteps^4): the one-step check
-/// rarely fails below k ~ 20, and fails for most chains of the burst at k ~ 40).
+/// never did), and few substeps rarely (x k^4 / (k^4 + kFewSubsteps^4): the rows redone
+/// grow steeply beyond k ~ 20, and most heavy chains of the burst fail at k ~ 40).
 constexpr double kFailing = 0.8;
 constexpr double kSettle = 1.8;
 constexpr double kFailingWeight = 1e-12;
@@ -156,7 +159,7 @@ class GridSums {
 /// it at the start of the burst.
 double failing_substeps(double k_exact) {
   const double k = std::ceil(k_exact);
-  // finite for k = 0 and k = inf
+  // 0 for k = 0 (no substep)
   return kFailing * kFailedShare * std::pow(k, kFailingExponent) /
          (1 + std::pow(kFewSubsteps / k, 4));
 }
@@ -280,10 +283,12 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
     // (chain_work: its windows through and after the burst, the substeps of the intervals that
     // fail the one-step check, its death if a coherence), and each sector's nonlinear columns
     // cost per grid time and populated M a product block P^M (~ n h, h <= n the J held in any
-    // pair) and, for S_B, Q blocks (Cholesky, ~ n^2 h), with n = 2 min(j_C, j_B) + 1 and the
-    // populated M every M of the sector through the burst, then the ladder bottoms plus the
-    // thermal tail; W_B alone only the diagonal of each P^M. Measured (one thread, bench/
-    // README.md, "nbar > 0: failing intervals halved"): 23 runs of 0.3-244 s, N_B = 2-100.
+    // pair) and, for S_B, Q blocks (Cholesky, ~ n^2 h; the eigenvalue path, ~ n^3, in
+    // proportion to the sector's weight), with n = 2 min(j_C, j_B) + 1 and the populated M
+    // every M of the sector through the burst, then the ladder bottoms plus the thermal tail;
+    // W_B alone only the diagonal of each P^M; and kSetupSeconds per run. Measured (one
+    // thread, bench/README.md, "The cost estimate re-fitted on 31 runs"): 31 runs of
+    // 0.1-112 s, N_B = 2-100.
     // Memory: the Clebsch-Gordan columns each sector keeps for its populated M, the span of
     // the J held there (counted as that of the J held in any pair, at every M of the sector:
     // 1.53 GiB estimated in all at N_B = 100, N_C = 1000 thermal, 945 MiB peak RSS), in the
