@@ -32,15 +32,15 @@ constexpr double kSecondsPerNonlinearUnit = 4.5e-8;
 /// rows: halving to pieces short enough costs rows ~ k; counted in the solver, the rows
 /// redone stay 0.1-0.3x the checked ones up to k ~ 20 (N_B = 10-50, N_C = 10 N_B, default
 /// grid: taken up by kSecondsPerRow) and grow steeply beyond, 0.6x at k ~ 25 and 3x at
-/// k ~ 40, 100/1000); kSetupSeconds per run (the process, the
-/// held pairs, the output); one populated M x n h of the whole product blocks and
-/// one populated M x n^2 h of the Q blocks (S_B); with W_B alone, one n h^2 / 2 per
-/// populated M (the diagonal of P^M from h^2 / 2 entries). Fitted by non-negative least
-/// squares in the relative error to the one-thread CPU time of 31 runs (2026-12-07, at
-/// 6809a1f's solver: N_B/N_C = 2/10 to 100/1000, nbar 0.1 and 0.5, default, 9, 161, 1001
-/// and 10^5 points, explicit times, 10x t_max, E_B alone and with W_B, the ground battery;
-/// two runs side by side on the 2 cores), then x 1.1: 0.40-1.58x of those CPU times (the old
-/// constants: 0.37-1.95x), 0.84-1.54x on the default grid at N_C = 10 N_B, N_B = 10-100.
+/// k ~ 40, 100/1000); kSetupSeconds per run (the process, the held pairs, the output); one
+/// populated M x n h of the whole product blocks and one populated M x n^2 h of the Q blocks
+/// (S_B); with W_B alone, one n h^2 / 2 per populated M (the diagonal of P^M from h^2 / 2
+/// entries). Fitted by non-negative least squares in the relative error to the one-thread
+/// CPU time of 31 runs (2026-12-07, at 6809a1f's solver: N_B/N_C = 2/10 to 100/1000, nbar
+/// 0.1 and 0.5, default, 9, 161, 1001 and 10^5 points, explicit times, 10x t_max, E_B alone
+/// and with W_B, the ground battery; two runs side by side on the 2 cores), then x 1.1:
+/// 0.40-1.58x of those CPU times (the old constants: 0.37-1.95x), 0.84-1.54x on the default
+/// grid at N_C = 10 N_B, N_B = 10-100.
 /// (k^0.5-k^2 and kFewSubsteps 10-80 were tried: k with 40 gave the narrowest range.) The
 /// 0.40x, a ground battery, is what kSecondsPerEigenUnit below then mended: 0.60-1.58x.
 /// (The forms n^2 h / 2 + n h^2 per M for the whole product and n^3 / 3 per Q block were
