@@ -13,7 +13,6 @@ row per case and the range of estimate / CPU.
 import concurrent.futures
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -73,13 +72,14 @@ def estimate(options, out):
 
 
 def measured_cpu(options, out):
-    """CPU seconds (user + sys) of one run on one thread, from its own rusage."""
+    """CPU seconds (user + sys) of one run on one thread, from its own rusage (os.wait4, as
+    bench/qutip_local_noise.py: per child, so runs side by side do not mix)."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    script = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
-              "r = resource.getrusage(resource.RUSAGE_CHILDREN); print(r.ru_utime + r.ru_stime)")
-    run = subprocess.run([sys.executable, "-c", script, DARKCHARGE, "exact", *options, "-o", out,
-                          "-q"], env=env, capture_output=True, text=True, check=True)
-    return float(run.stdout.strip())
+    child = subprocess.Popen([DARKCHARGE, "exact", *options, "-o", out, "-q"], env=env)
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"darkcharge exact {' '.join(options)} failed")
+    return usage.ru_utime + usage.ru_stime
 
 
 def one(case, directory):

@@ -395,9 +395,10 @@ CoupledExactCost estimate_coupled_exact_cost(const Model& model, const TimeGrid&
                      kSecondsPerNegativityUnit * populated * n * n + kSecondsPerSectorTime * points;
         // The Q blocks whose partial transpose is not positive (an entangled sector) take the
         // eigenvalue path: counted as the sector's initial weight times its populated Q blocks.
-        double weight = 0;
-        for (const auto& level : levels) weight += level.second;
-        nonlinear += kSecondsPerEigenUnit * weight * over_grid(m_count, late_m) * n * n * n;
+        double sector_weight = 0;
+        for (const auto& level : levels) sector_weight += level.second;
+        nonlinear +=
+            kSecondsPerEigenUnit * sector_weight * over_grid(m_count, late_m) * n * n * n;
       }
     }
     // The chains and their linear weights, the cached Clebsch-Gordan columns, one sector's
